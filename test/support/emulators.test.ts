@@ -24,3 +24,13 @@ describe('embedded emulators used by the test suite', () => {
     expect(resources.map((r) => r.n)).toEqual([1]);
   });
 });
+
+describe('Cosmos emulator account locations', () => {
+  it('reports Canada Central by default, as the local stack account', async () => {
+    const { endpoint, key } = inject('cosmos');
+    const client = new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+    const { resource } = await client.getDatabaseAccount();
+    expect(resource?.writableLocations.map((l) => l.name)).toEqual(['Canada Central']);
+    expect(resource?.readableLocations.map((l) => l.name)).toEqual(['Canada Central']);
+  });
+});

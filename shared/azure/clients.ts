@@ -1,0 +1,162 @@
+import type { TokenCredential } from '@azure/identity';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { TableClient } from '@azure/data-tables';
+import type { CosmosClient, Database } from '@azure/cosmos';
+import type { ServiceBusClient } from '@azure/service-bus';
+import type { Client as GraphClient } from '@microsoft/microsoft-graph-client';
+import { readFileSync } from 'node:fs';
+import { settings, type Settings } from '../config/settings';
+
+/**
+ * The one place SDK clients are made. Each is created on first use and kept for the life of the
+ * process (the SDKs pool connections; one client per process is what they are designed for).
+ * The SDK modules themselves are required inside each factory, never at the top: loading the
+ * function app must stay cheap (cold start) and must connect to nothing.
+ *
+ * In Azure every client authenticates with the app's managed identity (identity-based connection
+ * settings); locally the settings carry emulator connection strings.
+ */
+
+const credentials = new Map<string, TokenCredential>();
+let blob: BlobServiceClient | undefined;
+let cosmosClient: CosmosClient | undefined;
+let bus: ServiceBusClient | undefined;
+let graphClient: GraphClient | undefined;
+const tables = new Map<string, TableClient>();
+
+/**
+ * Managed identity in Azure (a user-assigned identity when the connection names its client id;
+ * DefaultAzureCredential also honours AZURE_CLIENT_ID), a developer's own sign-in elsewhere.
+ */
+function credential(clientId?: string): TokenCredential {
+  const key = clientId ?? '';
+  let found = credentials.get(key);
+  if (!found) {
+    const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    found = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+    credentials.set(key, found);
+  }
+  return found;
+}
+
+export function blobServiceClient(s: Settings = settings()): BlobServiceClient {
+  if (!blob) {
+    const { BlobServiceClient } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
+    blob =
+      s.storage.mode === 'connectionString'
+        ? BlobServiceClient.fromConnectionString(s.storage.connectionString)
+        : new BlobServiceClient(s.storage.blobServiceUri, credential(s.storage.clientId));
+  }
+  return blob;
+}
+
+export function tableClient(table: string, s: Settings = settings()): TableClient {
+  let client = tables.get(table);
+  if (!client) {
+    const { TableClient } = require('@azure/data-tables') as typeof import('@azure/data-tables');
+    client =
+      s.storage.mode === 'connectionString'
+        ? TableClient.fromConnectionString(s.storage.connectionString, table, { allowInsecureConnection: true })
+      : new TableClient(s.storage.tableServiceUri, table, credential(s.storage.clientId));
+    tables.set(table, client);
+  }
+  return client;
+}
+
+export function cosmos(s: Settings = settings()): CosmosClient {
+  if (!cosmosClient) {
+    const { CosmosClient } = require('@azure/cosmos') as typeof import('@azure/cosmos');
+    cosmosClient = s.cosmos.key
+      ? new CosmosClient({
+          endpoint: s.cosmos.endpoint,
+          key: s.cosmos.key,
+          // The local emulator serves one region over HTTP; discovery would send us to a URL it does not serve.
+          connectionPolicy: { enableEndpointDiscovery: false },
+        })
+      : new CosmosClient({ endpoint: s.cosmos.endpoint, aadCredentials: credential(s.cosmos.clientId) });
+  }
+  return cosmosClient;
+}
+
+export function cosmosDatabase(s: Settings = settings()): Database {
+  return cosmos(s).database(s.cosmos.database);
+}
+
+export function serviceBusClient(s: Settings = settings()): ServiceBusClient {
+  if (!bus) {
+    const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
+    bus =
+      s.serviceBus.mode === 'connectionString'
+        ? new ServiceBusClient(s.serviceBus.connectionString)
+        : new ServiceBusClient(s.serviceBus.fullyQualifiedNamespace, credential(s.serviceBus.clientId));
+  }
+  return bus;
+}
+
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+export function graph(s: Settings = settings()): GraphClient {
+  if (!graphClient) {
+    const { Client } = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
+    const baseUrl = new URL(s.graph.baseUrl);
+    const local = s.localMode && !s.deployed;
+    const authProvider = local ? localGraphTokenProvider(s) : azureGraphTokenProvider();
+    graphClient = Client.init({
+      // The client adds the version segment itself; GRAPH_BASE_URL names it (v1.0) for clarity.
+      baseUrl: `${baseUrl.origin}`,
+      defaultVersion: baseUrl.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0',
+      // Without customHosts the client sends no token to hosts other than Microsoft's.
+      customHosts: local ? new Set([baseUrl.hostname]) : undefined,
+      authProvider: (done) => authProvider().then((token) => done(null, token), (error: unknown) => done(error, null)),
+      fetchOptions: local && s.graph.caFile ? { dispatcher: trustingDispatcher(s.graph.caFile) } : undefined,
+    });
+  }
+  return graphClient;
+}
+
+function azureGraphTokenProvider(): () => Promise<string> {
+  const identity = credential();
+  return async () => {
+    const token = await identity.getToken(GRAPH_SCOPE);
+    if (!token) throw new Error('No Microsoft Graph token from the managed identity');
+    return token.token;
+  };
+}
+
+/**
+ * Locally the dev stack's token issuer plays Entra ID: the app asks it for an app-only token with
+ * the client-credentials grant, exactly as it would ask login.microsoftonline.com.
+ */
+function localGraphTokenProvider(s: Settings): () => Promise<string> {
+  let cached: { token: string; expiresAt: number } | undefined;
+  return async () => {
+    if (cached && cached.expiresAt - 60_000 > Date.now()) return cached.token;
+    const response = await fetch(`${s.auth.authority}/${s.auth.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.auth.clientId, scope: GRAPH_SCOPE }),
+    });
+    if (!response.ok) throw new Error(`Local token issuer refused a Graph token: HTTP ${response.status}`);
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    cached = { token: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
+    return cached.token;
+  };
+}
+
+/** Trusts the sandbox's generated certificate for Graph calls only; TLS verification stays on. */
+function trustingDispatcher(caFile: string): import('undici').Dispatcher {
+  const { Agent } = require('undici') as typeof import('undici');
+  return new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+}
+
+/** For tests that build clients against different emulators within one process. */
+export async function resetClientsForTests(): Promise<void> {
+  await bus?.close();
+  cosmosClient?.dispose();
+  blob = undefined;
+  cosmosClient = undefined;
+  bus = undefined;
+  graphClient = undefined;
+  tables.clear();
+  credentials.clear();
+}

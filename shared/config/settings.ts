@@ -1,0 +1,240 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, in one schema, parsed once. In Azure the settings come from the
+ * function app's configuration (identity-based connections, no secrets); locally from
+ * local.settings.json or the environment `npm start` prepares. Names follow the Functions host's
+ * conventions so the same names drive triggers and our own clients.
+ */
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
+
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a GUID');
+
+const positiveInt = z.coerce.number({ message: 'expected a number' }).int('expected a whole number').positive('expected a positive number');
+
+/** Raw settings, exactly as named in the environment. `example` feeds the error message. */
+const rawSchema = z.object({
+  LOCAL_MODE: boolean.default(false),
+  DEPLOYMENT_REGION: z.string().min(1).default('canadacentral'),
+  APP_VERSION: z.string().optional(),
+
+  AzureWebJobsStorage: z.string().min(1).optional(),
+  AzureWebJobsStorage__accountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'expected a storage account name (3-24 lower-case letters or digits)').optional(),
+  AzureWebJobsStorage__blobServiceUri: httpUrl.optional(),
+  AzureWebJobsStorage__queueServiceUri: httpUrl.optional(),
+  AzureWebJobsStorage__tableServiceUri: httpUrl.optional(),
+  AzureWebJobsStorage__clientId: guid.optional(),
+
+  ServiceBusConnection: z.string().min(1).optional(),
+  ServiceBusConnection__fullyQualifiedNamespace: z.string().regex(/^[a-z0-9-]+\.servicebus\.windows\.net$/i, 'expected <namespace>.servicebus.windows.net').optional(),
+  ServiceBusConnection__clientId: guid.optional(),
+
+  CosmosDb: z.string().min(1).optional(),
+  CosmosDb__accountEndpoint: httpUrl.optional(),
+  CosmosDb__clientId: guid.optional(),
+  COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9-_]{1,255}$/, 'expected a database name').default('spgq'),
+
+  GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com/v1.0'),
+  GRAPH_CA_FILE: z.string().min(1).optional(),
+
+  AUTH_TENANT_ID: guid,
+  AUTH_CLIENT_ID: guid,
+  AUTH_AUTHORITY: httpUrl.default('https://login.microsoftonline.com'),
+
+  HTTP_MAX_BODY_BYTES: positiveInt.default(1_048_576),
+
+  /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
+  WEBSITE_INSTANCE_ID: z.string().optional(),
+  WEBSITE_SITE_NAME: z.string().optional(),
+  /** Set by App Service to the display name of the app's region, e.g. "Canada Central". */
+  REGION_NAME: z.string().optional(),
+});
+
+const EXAMPLES: Record<string, string> = {
+  LOCAL_MODE: 'false',
+  DEPLOYMENT_REGION: 'canadacentral',
+  AzureWebJobsStorage: 'AzureWebJobsStorage__accountName=stspgqprod (Azure) or a connection string (local)',
+  AzureWebJobsStorage__accountName: 'stspgqprod',
+  AzureWebJobsStorage__blobServiceUri: 'https://stspgqprod.blob.core.windows.net',
+  ServiceBusConnection: 'ServiceBusConnection__fullyQualifiedNamespace=sb-spgq.servicebus.windows.net (Azure) or a connection string (local)',
+  ServiceBusConnection__fullyQualifiedNamespace: 'sb-spgq.servicebus.windows.net',
+  CosmosDb: 'CosmosDb__accountEndpoint=https://cosmos-spgq.documents.azure.com:443/ (Azure) or AccountEndpoint=...;AccountKey=...; (local)',
+  CosmosDb__accountEndpoint: 'https://cosmos-spgq.documents.azure.com:443/',
+  COSMOS_DATABASE: 'spgq',
+  GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0',
+  GRAPH_CA_FILE: '.local/m365-sandbox-ca.pem',
+  AUTH_TENANT_ID: '00000000-0000-0000-0000-000000000000 (the Entra tenant id)',
+  AUTH_CLIENT_ID: '00000000-0000-0000-0000-000000000000 (the API app registration id)',
+  AUTH_AUTHORITY: 'https://login.microsoftonline.com',
+  HTTP_MAX_BODY_BYTES: '1048576',
+};
+
+export type StorageSettings =
+  | { mode: 'connectionString'; connectionString: string }
+  | { mode: 'identity'; blobServiceUri: string; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export type ServiceBusSettings =
+  | { mode: 'connectionString'; connectionString: string; host: string }
+  | { mode: 'identity'; fullyQualifiedNamespace: string; clientId?: string };
+
+export interface CosmosSettings {
+  endpoint: string;
+  /** Only with a local emulator connection string; Azure uses managed identity. */
+  key?: string;
+  clientId?: string;
+  database: string;
+}
+
+export interface Settings {
+  localMode: boolean;
+  /** True inside App Service / Functions in Azure. */
+  deployed: boolean;
+  region: string;
+  /** Region App Service says the app runs in, normalised, when it says. */
+  hostRegion?: string;
+  appVersion: string;
+  storage: StorageSettings;
+  serviceBus: ServiceBusSettings;
+  cosmos: CosmosSettings;
+  graph: { baseUrl: string; caFile?: string };
+  auth: { tenantId: string; clientId: string; authority: string };
+  http: { maxBodyBytes: number };
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: { setting: string; problem: string; example?: string }[]) {
+    super(
+      'Invalid settings; the app cannot start:\n' +
+        problems.map((p) => `  - ${p.setting}: ${p.problem}${p.example ? ` (example: ${p.example})` : ''}`).join('\n'),
+    );
+    this.name = 'SettingsError';
+  }
+}
+
+/** "Canada Central", "canada-central" and "canadacentral" all name the same region. */
+export function normaliseRegion(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export function parseSettings(env: Record<string, string | undefined>, packageVersion = '0.0.0'): Settings {
+  // Empty strings are how the Functions host and shells spell "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = rawSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((issue) => {
+        const setting = String(issue.path[0] ?? '(settings)');
+        const problem = issue.code === 'invalid_type' && cleaned[setting] === undefined ? 'missing' : issue.message;
+        return { setting, problem, example: EXAMPLES[setting] };
+      }),
+    );
+  }
+  const raw = parsed.data;
+  const problems: { setting: string; problem: string; example?: string }[] = [];
+  const need = (setting: string, problem: string) => problems.push({ setting, problem, example: EXAMPLES[setting] });
+
+  const storage = storageSettings(raw, need);
+  const serviceBus = serviceBusSettings(raw, need);
+  const cosmos = cosmosSettings(raw, need);
+  if (problems.length) throw new SettingsError(problems);
+
+  return {
+    localMode: raw.LOCAL_MODE,
+    deployed: Boolean(raw.WEBSITE_INSTANCE_ID || raw.WEBSITE_SITE_NAME),
+    region: normaliseRegion(raw.DEPLOYMENT_REGION),
+    hostRegion: raw.REGION_NAME ? normaliseRegion(raw.REGION_NAME) : undefined,
+    appVersion: raw.APP_VERSION ?? packageVersion,
+    storage: storage!,
+    serviceBus: serviceBus!,
+    cosmos: cosmos!,
+    graph: { baseUrl: raw.GRAPH_BASE_URL.replace(/\/+$/, ''), caFile: raw.GRAPH_CA_FILE },
+    auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
+    http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
+  };
+}
+
+type Raw = z.infer<typeof rawSchema>;
+type Need = (setting: string, problem: string) => void;
+
+function storageSettings(raw: Raw, need: Need): StorageSettings | undefined {
+  if (raw.AzureWebJobsStorage) {
+    if (!/AccountName=|UseDevelopmentStorage=true|BlobEndpoint=/i.test(raw.AzureWebJobsStorage)) {
+      need('AzureWebJobsStorage', 'not a storage connection string');
+      return undefined;
+    }
+    return { mode: 'connectionString', connectionString: raw.AzureWebJobsStorage };
+  }
+  const account = raw.AzureWebJobsStorage__accountName;
+  const blob = raw.AzureWebJobsStorage__blobServiceUri ?? (account && `https://${account}.blob.core.windows.net`);
+  const queue = raw.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  const table = raw.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  if (!blob || !queue || !table) {
+    need('AzureWebJobsStorage', 'missing: set AzureWebJobsStorage__accountName (managed identity) or a connection string');
+    return undefined;
+  }
+  return { mode: 'identity', blobServiceUri: blob, queueServiceUri: queue, tableServiceUri: table, clientId: raw.AzureWebJobsStorage__clientId };
+}
+
+function serviceBusSettings(raw: Raw, need: Need): ServiceBusSettings | undefined {
+  if (raw.ServiceBusConnection) {
+    const endpoint = /Endpoint=sb:\/\/([^;/]+)/i.exec(raw.ServiceBusConnection)?.[1];
+    if (!endpoint) {
+      need('ServiceBusConnection', 'not a Service Bus connection string (no Endpoint=sb://...)');
+      return undefined;
+    }
+    return { mode: 'connectionString', connectionString: raw.ServiceBusConnection, host: endpoint.replace(/:\d+$/, '') };
+  }
+  if (!raw.ServiceBusConnection__fullyQualifiedNamespace) {
+    need('ServiceBusConnection', 'missing: set ServiceBusConnection__fullyQualifiedNamespace (managed identity) or a connection string');
+    return undefined;
+  }
+  return { mode: 'identity', fullyQualifiedNamespace: raw.ServiceBusConnection__fullyQualifiedNamespace, clientId: raw.ServiceBusConnection__clientId };
+}
+
+function cosmosSettings(raw: Raw, need: Need): CosmosSettings | undefined {
+  if (raw.CosmosDb) {
+    const endpoint = /AccountEndpoint=([^;]+)/i.exec(raw.CosmosDb)?.[1];
+    const key = /AccountKey=([^;]+)/i.exec(raw.CosmosDb)?.[1];
+    if (!endpoint || !key || !URL.canParse(endpoint)) {
+      need('CosmosDb', 'not a Cosmos DB connection string (AccountEndpoint=...;AccountKey=...;)');
+      return undefined;
+    }
+    return { endpoint, key, database: raw.COSMOS_DATABASE };
+  }
+  if (!raw.CosmosDb__accountEndpoint) {
+    need('CosmosDb', 'missing: set CosmosDb__accountEndpoint (managed identity) or a connection string');
+    return undefined;
+  }
+  return { endpoint: raw.CosmosDb__accountEndpoint, clientId: raw.CosmosDb__clientId, database: raw.COSMOS_DATABASE };
+}
+
+let cached: Settings | undefined;
+
+/** The process's settings, parsed on first use and kept. Throws SettingsError naming each problem. */
+export function settings(): Settings {
+  if (!cached) cached = parseSettings(process.env, readPackageVersion());
+  return cached;
+}
+
+/** For tests that start the app with different settings in one process. */
+export function resetSettingsForTests(): void {
+  cached = undefined;
+}
+
+function readPackageVersion(): string {
+  try {
+    // Resolved from the compiled file (dist/shared/config) or the source file (shared/config).
+    return require('../../package.json').version as string;
+  } catch {
+    try {
+      return require('../../../package.json').version as string;
+    } catch {
+      return '0.0.0';
+    }
+  }
+}
