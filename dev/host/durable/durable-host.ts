@@ -1,0 +1,212 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { LoadedApp } from '../app-loader';
+import type { HostLog } from '../host-log';
+import type { HostRouteHandler } from '../http-trigger';
+import { EventType, type HistoryEvent } from './history-events';
+import { OrchestrationEngine } from './orchestration-engine';
+import { TERMINAL, TaskHubStore, type InstanceState } from './task-hub-store';
+
+export interface DurableHost {
+  /** Serves the durable client's HTTP API under /durabletask/ (rpcBaseUrl) and /runtime/webhooks/durabletask/. */
+  httpApi: HostRouteHandler;
+  /** Resumes in-flight instances; call once the HTTP listener is up. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Durable Functions for the app: task hub state in Table storage, the orchestration engine, the
+ * durable client binding and the HTTP API the durable client library calls.
+ */
+export async function startDurable(options: { app: LoadedApp; log: HostLog; storageConnection: string; baseUrl: () => string }): Promise<DurableHost> {
+  const { app, log } = options;
+  const hubName = app.hostJson.extensions?.durableTask?.hubName ?? process.env.DURABLE_TASK_HUB ?? 'LocalHub';
+  const store = new TaskHubStore(options.storageConnection, hubName);
+  await store.ensure();
+  const engine = new OrchestrationEngine({
+    store, registry: app.registry, log,
+    maxConcurrentActivities: app.hostJson.extensions?.durableTask?.maxConcurrentActivityFunctions ?? 10,
+  });
+
+  const clientData = () => {
+    const base = options.baseUrl();
+    const hook = `${base}/runtime/webhooks/durabletask`;
+    const query = `taskHub=${hubName}&connection=Storage`;
+    return {
+      taskHubName: hubName,
+      creationUrls: {
+        createNewInstancePostUri: `${hook}/orchestrators/{functionName}[/{instanceId}]?${query}`,
+        createAndWaitOnNewInstancePostUri: `${hook}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${query}`,
+      },
+      managementUrls: {
+        id: 'INSTANCEID',
+        statusQueryGetUri: `${hook}/instances/INSTANCEID?${query}`,
+        sendEventPostUri: `${hook}/instances/INSTANCEID/raiseEvent/{eventName}?${query}`,
+        terminatePostUri: `${hook}/instances/INSTANCEID/terminate?reason={text}&${query}`,
+        rewindPostUri: `${hook}/instances/INSTANCEID/rewind?reason={text}&${query}`,
+        purgeHistoryDeleteUri: `${hook}/instances/INSTANCEID?${query}`,
+        restartPostUri: `${hook}/instances/INSTANCEID/restart?${query}`,
+        suspendPostUri: `${hook}/instances/INSTANCEID/suspend?reason={text}&${query}`,
+        resumePostUri: `${hook}/instances/INSTANCEID/resume?reason={text}&${query}`,
+      },
+      baseUrl: hook,
+      requiredQueryStringParameters: query,
+      rpcBaseUrl: `${base.replace('localhost', '127.0.0.1')}/durabletask/`,
+    };
+  };
+  const clientInput = () => ({ string: JSON.stringify(clientData()) });
+  app.registry.inputProviders.set('durableclient', clientInput);
+  app.registry.inputProviders.set('orchestrationclient', clientInput);
+
+  const managementPayload = (instanceId: string) => {
+    const urls = clientData().managementUrls;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(urls)) out[k === 'id' ? 'id' : k] = v.replace('INSTANCEID', encodeURIComponent(instanceId));
+    out.id = instanceId;
+    return out;
+  };
+
+  const httpApi: HostRouteHandler = async (req, res, url) => {
+    const m = /^\/(?:runtime\/webhooks\/)?durabletask\/(.*)$/.exec(url.pathname);
+    if (!m) return false;
+    const parts = m[1]!.split('/').filter(Boolean).map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    const [kind, a, b, c] = parts;
+
+    if (kind === 'orchestrators' && method === 'POST' && a) {
+      if (!app.registry.functions.get(a) || app.registry.functions.get(a)!.triggerType !== 'orchestrationtrigger') {
+        return send(res, 400, { Message: `The function '${a}' doesn't exist, is disabled, or is not an orchestrator function.` });
+      }
+      const instanceId = b ?? randomUUID().replace(/-/g, '');
+      const existing = await store.getInstance(instanceId);
+      if (existing && !TERMINAL.has(existing.status)) {
+        return send(res, 409, { Message: `An instance with ID '${instanceId}' already exists.` });
+      }
+      await engine.startInstance({ name: a, instanceId, input: body.length ? body : 'null' });
+      log.info(`Started orchestration '${a}' with instance ID '${instanceId}'.`);
+      return send(res, 202, managementPayload(instanceId), { Location: managementPayload(instanceId).statusQueryGetUri! });
+    }
+
+    if (kind === 'instances' && !a && method === 'GET') {
+      const q = url.searchParams;
+      const pageSize = Number(q.get('top') ?? 100);
+      const token = req.headers['x-ms-continuation-token'];
+      const pages = store.listInstances({
+        createdTimeFrom: q.get('createdTimeFrom') ?? undefined,
+        createdTimeTo: q.get('createdTimeTo') ?? undefined,
+        runtimeStatus: q.get('runtimeStatus')?.split(',').filter(Boolean),
+      }, pageSize, typeof token === 'string' && token ? Buffer.from(token, 'base64').toString() : undefined);
+      const first = await pages.next();
+      const page = first.done ? { instances: [], continuationToken: undefined } : first.value;
+      const headers: Record<string, string> = {};
+      if (page.continuationToken) headers['x-ms-continuation-token'] = Buffer.from(page.continuationToken).toString('base64');
+      return send(res, 200, page.instances.map((i) => statusBody(i, q.get('showInput') !== 'false')), headers);
+    }
+
+    if (kind === 'instances' && !a && method === 'DELETE') {
+      const q = url.searchParams;
+      let deleted = 0;
+      for await (const page of store.listInstances({
+        createdTimeFrom: q.get('createdTimeFrom') ?? undefined,
+        createdTimeTo: q.get('createdTimeTo') ?? undefined,
+        runtimeStatus: q.get('runtimeStatus')?.split(',').filter(Boolean),
+      }, 100)) {
+        for (const i of page.instances) if (TERMINAL.has(i.status)) deleted += await store.purge(i.instanceId);
+      }
+      return send(res, deleted ? 200 : 404, { instancesDeleted: deleted });
+    }
+
+    if (kind === 'instances' && a) {
+      const instance = await store.getInstance(a);
+      if (!instance) return send(res, 404, { Message: `No instance with ID '${a}' found.` });
+      if (!b && method === 'GET') {
+        const status = statusBody(instance, url.searchParams.get('showInput') !== 'false');
+        if (url.searchParams.get('showHistory') === 'true') {
+          const { history } = await store.load(a);
+          const withOutput = url.searchParams.get('showHistoryOutput') === 'true';
+          status.historyEvents = history.map((e) => ({ ...e, EventType: eventName(e.EventType), Result: withOutput ? e.Result : undefined }));
+        }
+        return send(res, TERMINAL.has(instance.status) ? 200 : 202, status);
+      }
+      if (!b && method === 'DELETE') {
+        return send(res, 200, { instancesDeleted: await store.purge(a) });
+      }
+      if (method === 'POST' && (b === 'raiseEvent' || b === 'terminate' || b === 'suspend' || b === 'resume')) {
+        if (TERMINAL.has(instance.status)) return send(res, 410, { Message: `Instance '${a}' is ${instance.status}.` });
+        const now = new Date().toISOString();
+        const reason = url.searchParams.get('reason') ?? '';
+        if (b === 'raiseEvent' && c) {
+          const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: now, Name: c, Input: body.length ? body : undefined };
+          await engine.post(a, `ev-${Date.now()}-${randomUUID()}`, event);
+        } else if (b === 'terminate') {
+          await engine.post(a, `terminate-${Date.now()}`, { EventType: EventType.ExecutionTerminated, EventId: -1, IsPlayed: false, Timestamp: now, Input: reason });
+        } else if (b === 'suspend') {
+          await engine.post(a, `suspend-${Date.now()}`, { EventType: EventType.ExecutionSuspended, EventId: -1, IsPlayed: false, Timestamp: now, Reason: reason });
+        } else if (b === 'resume') {
+          await engine.post(a, `resume-${Date.now()}`, { EventType: EventType.ExecutionResumed, EventId: -1, IsPlayed: false, Timestamp: now, Reason: reason });
+        } else {
+          return send(res, 400, { Message: 'An event name is required.' });
+        }
+        return send(res, 202, '');
+      }
+      return send(res, 501, { Message: `'${method} ${url.pathname}' (rewind, restart, entities) is not supported by this host.` });
+    }
+    return send(res, 501, { Message: `'${method} ${url.pathname}' is not supported by this host.` });
+  };
+
+  return {
+    httpApi,
+    start() {
+      void (async () => {
+        const inFlight: string[] = [];
+        for await (const page of store.listInstances({ runtimeStatus: ['Pending', 'Running', 'Suspended'] }, 100)) {
+          inFlight.push(...page.instances.map((i) => i.instanceId));
+        }
+        if (inFlight.length) log.info(`Durable task hub '${hubName}': resuming ${inFlight.length} in-flight orchestration(s).`);
+        await engine.recover(inFlight);
+      })().catch((e: unknown) => log.error(`Durable recovery failed: ${String(e)}`));
+    },
+    stop: () => engine.stop(),
+  };
+}
+
+function statusBody(i: InstanceState, showInput: boolean): Record<string, unknown> {
+  return {
+    name: i.name,
+    instanceId: i.instanceId,
+    runtimeStatus: i.status,
+    input: showInput ? parse(i.input) : null,
+    customStatus: parse(i.customStatus),
+    output: parse(i.output),
+    createdTime: i.createdTime,
+    lastUpdatedTime: i.lastUpdatedTime,
+  };
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const EVENT_NAMES = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k]));
+function eventName(n: number): string {
+  return EVENT_NAMES[n] ?? String(n);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(text);
+  return true;
+}
+

@@ -1,0 +1,453 @@
+import type { FunctionRegistry, RegisteredFunction } from '../functions-core';
+import { describeError, type HostLog } from '../host-log';
+import { fromTypedData, invoke } from '../invoke';
+import {
+  ActionType, EventType, actionInputText, isNumbered, retryDelay, toJsonText,
+  type HistoryEvent, type OrchestratorReply,
+} from './history-events';
+import { TERMINAL, type InstanceState, type TaskHubStore } from './task-hub-store';
+
+const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
+
+/**
+ * Drives orchestrations the way the Durable extension drives an out-of-process worker: each episode
+ * gives the orchestrator function its whole history plus the new events, and turns the actions it
+ * replies with into work (activities, timers, sub-orchestrations). The replay itself is
+ * durable-functions' own code, reached through the app's registered orchestrator function.
+ *
+ * Event ids follow the numbering the library's replay assigns (its sequence number): one per
+ * numbered action in the order the orchestrator first scheduled it, and, for a task with retries,
+ * one for the retry timer when an attempt fails and one for the next attempt when that timer fires.
+ */
+export class OrchestrationEngine {
+  readonly #store: TaskHubStore;
+  readonly #registry: FunctionRegistry;
+  readonly #log: HostLog;
+  readonly #episodes = new Map<string, Promise<void>>();
+  readonly #pendingKick = new Set<string>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #activitySlots: { free: number; waiting: (() => void)[] };
+  #stopped = false;
+
+  constructor(options: { store: TaskHubStore; registry: FunctionRegistry; log: HostLog; maxConcurrentActivities?: number }) {
+    this.#store = options.store;
+    this.#registry = options.registry;
+    this.#log = options.log;
+    this.#activitySlots = { free: options.maxConcurrentActivities ?? 10, waiting: [] };
+  }
+
+  /** Runs an episode for the instance after any running one (episodes of one instance never overlap). */
+  kick(instanceId: string): void {
+    if (this.#stopped) return;
+    if (this.#episodes.has(instanceId)) {
+      this.#pendingKick.add(instanceId);
+      return;
+    }
+    const run = this.#episode(instanceId)
+      .catch((e: unknown) => this.#log.error(`Orchestration '${instanceId}': episode failed in the host: ${describeError(e)}`))
+      .finally(() => {
+        this.#episodes.delete(instanceId);
+        if (this.#pendingKick.delete(instanceId)) this.kick(instanceId);
+      });
+    this.#episodes.set(instanceId, run);
+  }
+
+  /** After a restart: re-arm timers, re-run activities that never reported, and process waiting inboxes. */
+  async recover(instanceIds: string[]): Promise<void> {
+    for (const instanceId of instanceIds) {
+      const { instance, history, inbox } = await this.#store.load(instanceId);
+      if (!instance || TERMINAL.has(instance.status)) continue;
+      const done = new Set<string>();
+      for (const e of [...history, ...inbox.map((i) => i.event)]) {
+        if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) done.add(`task-${e.TaskScheduledId}`);
+        if (e.EventType === EventType.TimerFired) done.add(`timer-${e.TimerId}`);
+        if (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) done.add(`sub-${e.TaskScheduledId}`);
+      }
+      for (const e of history) {
+        if (e.EventType === EventType.TaskScheduled && !done.has(`task-${e.EventId}`)) this.#runActivity(instance.instanceId, e);
+        if (e.EventType === EventType.TimerCreated && !done.has(`timer-${e.EventId}`)) this.#armTimer(instance.instanceId, e.EventId, e.FireAt!);
+        if (e.EventType === EventType.SubOrchestrationInstanceCreated && !done.has(`sub-${e.EventId}`)) await this.#ensureChild(instance, e);
+      }
+      if (inbox.length > 0) this.kick(instanceId);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#episodes.values(), ...this.#running]);
+  }
+
+  async #episode(instanceId: string): Promise<void> {
+    const { instance, history, inbox } = await this.#store.load(instanceId);
+    if (!instance || inbox.length === 0) return;
+    if (TERMINAL.has(instance.status)) {
+      await this.#store.commit(instance, history.length, [], inbox.map((i) => i.rowKey));
+      return;
+    }
+    const fn = this.#registry.functions.get(instance.name);
+    const now = new Date().toISOString();
+    const state: InstanceState = { ...instance, actionIds: [...instance.actionIds], retries: { ...instance.retries } };
+    const appended: HistoryEvent[] = [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: now }];
+    const consumed: string[] = [];
+    const work: (() => void)[] = [];
+    const completed = completionKeys(history);
+    let terminateReason: string | undefined;
+    let reply: OrchestratorReply | undefined;
+    let failure: string | undefined;
+
+    const replay = async () => {
+      if (!fn) {
+        failure = `The orchestrator function '${instance.name}' is not registered in this app.`;
+        return;
+      }
+      const result = await this.#runOrchestrator(fn, state, [...history, ...appended]);
+      reply = result.reply;
+      failure = result.failure;
+      this.#scheduleNewActions(state, result.reply, appended, work);
+    };
+
+    for (const item of inbox) {
+      const event = item.event;
+      if (event.EventType === EventType.ExecutionTerminated) {
+        terminateReason = event.Input ?? '';
+        consumed.push(item.rowKey);
+        break;
+      }
+      if (event.EventType === EventType.ExecutionSuspended || event.EventType === EventType.ExecutionResumed) {
+        state.status = event.EventType === EventType.ExecutionSuspended ? 'Suspended' : 'Running';
+        appended.push(event);
+        consumed.push(item.rowKey);
+        continue;
+      }
+      if (state.status === 'Suspended') continue; // stays in the inbox until resumed
+      consumed.push(item.rowKey);
+      const key = completionKey(event);
+      if (key && completed.has(key)) continue; // a duplicate report (activity re-run after a restart)
+      if (key) completed.add(key);
+      if (event.EventType === EventType.ExecutionStarted) state.status = 'Running';
+      appended.push({ ...event, IsPlayed: false });
+      this.#advanceRetries(state, event, appended, work);
+      // One replay per new event keeps the event numbering in step with the library's.
+      await replay();
+      if (failure || reply?.isDone) break;
+    }
+
+    if (terminateReason !== undefined) {
+      appended.push({ EventType: EventType.ExecutionTerminated, EventId: -1, IsPlayed: false, Timestamp: now, Input: terminateReason });
+      state.status = 'Terminated';
+      state.output = toJsonText(terminateReason);
+      work.length = 0;
+    } else if (state.status === 'Suspended' && !reply) {
+      // Only suspend/resume bookkeeping happened.
+    } else if (failure) {
+      state.status = 'Failed';
+      state.output = toJsonText(failure);
+      appended.push({ EventType: EventType.ExecutionFailed, EventId: -1, IsPlayed: false, Timestamp: now, Reason: failure });
+      this.#log.error(`Orchestration '${instance.name}' (${instanceId}) failed: ${failure}`);
+    } else if (reply) {
+      const finalReply: OrchestratorReply = reply;
+      if (finalReply.customStatus !== undefined) state.customStatus = toJsonText(finalReply.customStatus);
+      if (finalReply.isDone) {
+        const continueAsNew = finalReply.actions.flat().find((a) => a.actionType === ActionType.ContinueAsNew);
+        if (continueAsNew) {
+          return this.#continueAsNew(state, history.length, consumed, actionInputText(continueAsNew.input));
+        }
+        state.status = 'Completed';
+        state.output = toJsonText(finalReply.output);
+        appended.push({ EventType: EventType.ExecutionCompleted, EventId: -1, IsPlayed: false, Timestamp: now, Result: state.output });
+      }
+    }
+    appended.push({ EventType: EventType.OrchestratorCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString() });
+    state.lastUpdatedTime = new Date().toISOString();
+    await this.#store.commit(state, history.length, appended, consumed);
+
+    if (TERMINAL.has(state.status)) {
+      this.#clearTimers(instanceId);
+      if (state.status !== 'Terminated') this.#log.info(`Orchestration '${instance.name}' (${instanceId}) ${state.status.toLowerCase()}.`);
+      await this.#notifyParent(state);
+    } else {
+      for (const start of work) start();
+    }
+  }
+
+  async #runOrchestrator(fn: RegisteredFunction, state: InstanceState, history: HistoryEvent[]): Promise<{ reply?: OrchestratorReply; failure?: string }> {
+    const lastStarted = history.map((e) => e.EventType).lastIndexOf(EventType.OrchestratorStarted);
+    const bindingInfo = {
+      history: history.map((e, i) => ({ ...e, IsPlayed: i < lastStarted })),
+      input: state.input ? (JSON.parse(state.input) as unknown) : undefined,
+      instanceId: state.instanceId,
+      isReplaying: lastStarted > 0,
+      parentInstanceId: state.parentInstanceId || undefined,
+      upperSchemaVersion: 0,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    const outcome = await invoke(this.#registry, fn, { triggerData: { json: JSON.stringify(bindingInfo) }, reason: `(orchestration ${state.instanceId})` }, quietLog(this.#log));
+    if (outcome.succeeded) {
+      return { reply: fromTypedData(outcome.response?.returnValue) as OrchestratorReply };
+    }
+    // The library reports an orchestrator's unhandled error with its state appended to the message.
+    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    const at = message.indexOf(OUT_OF_PROC_LABEL);
+    if (at >= 0) {
+      const reply = JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length)) as OrchestratorReply;
+      return { reply, failure: reply.error ?? message.slice(0, at).trim() };
+    }
+    return { failure: message };
+  }
+
+  /** Gives ids to actions the orchestrator scheduled for the first time and queues their work. */
+  #scheduleNewActions(state: InstanceState, reply: OrchestratorReply | undefined, appended: HistoryEvent[], work: (() => void)[]) {
+    if (!reply) return;
+    const actions = reply.actions.flat();
+    const now = new Date().toISOString();
+    actions.forEach((action, index) => {
+      if (index < state.actionIds.length) {
+        const id = state.actionIds[index]!;
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled) work.push(() => this.#cancelTimer(state.instanceId, id));
+        return;
+      }
+      if (!isNumbered(action)) {
+        state.actionIds.push(-1);
+        return;
+      }
+      const id = state.nextEventId++;
+      state.actionIds.push(id);
+      switch (action.actionType) {
+        case ActionType.CallActivity:
+        case ActionType.CallActivityWithRetry: {
+          const event: HistoryEvent = { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now, Name: action.functionName, Input: actionInputText(action.input) };
+          appended.push(event);
+          if (action.retryOptions) state.retries[String(index)] = { attempt: 1, currentId: id, firstAttemptAt: now, action };
+          work.push(() => this.#runActivity(state.instanceId, event));
+          break;
+        }
+        case ActionType.CallSubOrchestrator:
+        case ActionType.CallSubOrchestratorWithRetry: {
+          const event: HistoryEvent = {
+            EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, IsPlayed: false, Timestamp: now,
+            Name: action.functionName, InstanceId: action.instanceId || `${state.instanceId}:${String(id).padStart(4, '0')}`,
+            Input: toJsonText(action.input),
+          };
+          appended.push(event);
+          if (action.retryOptions) state.retries[String(index)] = { attempt: 1, currentId: id, firstAttemptAt: now, action };
+          work.push(() => void this.#ensureChild(state, event));
+          break;
+        }
+        case ActionType.CreateTimer: {
+          const fireAt = String(action.fireAt);
+          appended.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: now, FireAt: fireAt });
+          if (!action.isCanceled) work.push(() => this.#armTimer(state.instanceId, id, fireAt));
+          break;
+        }
+        default:
+          throw new Error(`Durable entities and durable HTTP calls (action type ${action.actionType}) are not supported by this host.`);
+      }
+    });
+  }
+
+  /** Retry bookkeeping the extension does for callActivityWithRetry / callSubOrchestratorWithRetry. */
+  #advanceRetries(state: InstanceState, event: HistoryEvent, appended: HistoryEvent[], work: (() => void)[]) {
+    const now = new Date();
+    for (const [index, retry] of Object.entries(state.retries)) {
+      const failedAttempt = (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) && event.TaskScheduledId === retry.currentId;
+      const timerFired = event.EventType === EventType.TimerFired && event.TimerId === retry.waitingTimerId;
+      if (!failedAttempt && !timerFired) continue;
+      const action = retry.action;
+      const options = action.retryOptions;
+      if (failedAttempt) {
+        const timerId = state.nextEventId++;
+        const exhausted = !options || retry.attempt >= options.maxNumberOfAttempts
+          || (options.retryTimeoutInMilliseconds !== undefined && now.getTime() - Date.parse(retry.firstAttemptAt) > options.retryTimeoutInMilliseconds);
+        const fireAt = new Date(now.getTime() + (exhausted ? 0 : retryDelay(options, retry.attempt))).toISOString();
+        state.retries[index] = { ...retry, waitingTimerId: timerId };
+        appended.push({ EventType: EventType.TimerCreated, EventId: timerId, IsPlayed: false, Timestamp: now.toISOString(), FireAt: fireAt });
+        work.push(() => this.#armTimer(state.instanceId, timerId, fireAt));
+      } else if (retry.attempt < (options?.maxNumberOfAttempts ?? 1)) {
+        const id = state.nextEventId++;
+        state.retries[index] = { ...retry, attempt: retry.attempt + 1, currentId: id, waitingTimerId: undefined };
+        if (action.actionType === ActionType.CallActivityWithRetry) {
+          const scheduled: HistoryEvent = { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now.toISOString(), Name: action.functionName, Input: actionInputText(action.input) };
+          appended.push(scheduled);
+          work.push(() => this.#runActivity(state.instanceId, scheduled));
+        } else {
+          const created: HistoryEvent = {
+            EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, IsPlayed: false, Timestamp: now.toISOString(),
+            Name: action.functionName, InstanceId: `${action.instanceId || state.instanceId + ':' + String(state.actionIds[Number(index)]).padStart(4, '0')}:${retry.attempt + 1}`,
+            Input: toJsonText(action.input),
+          };
+          appended.push(created);
+          work.push(() => void this.#ensureChild(state, created));
+        }
+      } else {
+        delete state.retries[index];
+      }
+    }
+  }
+
+  async #continueAsNew(state: InstanceState, historyLength: number, consumed: string[], input: string) {
+    const now = new Date().toISOString();
+    this.#clearTimers(state.instanceId);
+    const next: InstanceState = { ...state, status: 'Running', input, output: 'null', nextEventId: 0, actionIds: [], retries: {}, lastUpdatedTime: now };
+    const started: HistoryEvent = { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: now, Name: state.name, Input: input };
+    await this.#store.commit(next, 0, [], consumed, historyLength);
+    await this.#store.post(state.instanceId, `start-${Date.now()}`, started);
+    this.kick(state.instanceId);
+  }
+
+  #runActivity(instanceId: string, scheduled: HistoryEvent) {
+    const fn = this.#registry.functions.get(scheduled.Name ?? '');
+    const run = (async () => {
+      await this.#acquireSlot();
+      try {
+        if (this.#stopped) return;
+        let event: HistoryEvent;
+        const base = { EventId: -1, IsPlayed: false, Timestamp: '', TaskScheduledId: scheduled.EventId };
+        if (!fn || fn.triggerType !== 'activitytrigger') {
+          event = { ...base, EventType: EventType.TaskFailed, Reason: `The activity function '${scheduled.Name}' is not registered in this app.`, Details: '' };
+        } else {
+          const outcome = await invoke(this.#registry, fn, { triggerData: { json: scheduled.Input ?? 'null' }, reason: `(activity of orchestration ${instanceId})` }, this.#log);
+          if (this.#stopped) return;
+          if (outcome.succeeded) {
+            const value = fromTypedData(outcome.response?.returnValue);
+            const result = outcome.response?.returnValue?.json ?? toJsonText(Buffer.isBuffer(value) ? value.toString('base64') : value);
+            event = { ...base, EventType: EventType.TaskCompleted, Result: result };
+          } else {
+            const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+            event = { ...base, EventType: EventType.TaskFailed, Reason: `Activity function '${fn.name}' failed: ${error.message}`, Details: error.stack ?? '' };
+          }
+        }
+        event.Timestamp = new Date().toISOString();
+        await this.#store.post(instanceId, `task-${scheduled.EventId}`, event);
+        this.kick(instanceId);
+      } finally {
+        this.#releaseSlot();
+      }
+    })();
+    this.#track(run);
+  }
+
+  #armTimer(instanceId: string, timerId: number, fireAt: string) {
+    const key = `${instanceId}|${timerId}`;
+    if (this.#timers.has(key) || this.#stopped) return;
+    const fire = () => {
+      this.#timers.delete(key);
+      if (this.#stopped) return;
+      const remaining = Date.parse(fireAt) - Date.now();
+      if (remaining > 0) return arm(remaining); // long timers are re-armed in steps
+      const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TimerId: timerId, FireAt: fireAt };
+      this.#track(this.#store.post(instanceId, `timer-${timerId}`, event).then(() => this.kick(instanceId)));
+    };
+    const arm = (ms: number) => this.#timers.set(key, setTimeout(fire, Math.min(Math.max(ms, 0), 2 ** 31 - 1)));
+    arm(Date.parse(fireAt) - Date.now());
+  }
+
+  #cancelTimer(instanceId: string, timerId: number) {
+    const key = `${instanceId}|${timerId}`;
+    const t = this.#timers.get(key);
+    if (t) clearTimeout(t);
+    this.#timers.delete(key);
+  }
+
+  #clearTimers(instanceId: string) {
+    for (const [key, t] of this.#timers) {
+      if (key.startsWith(`${instanceId}|`)) {
+        clearTimeout(t);
+        this.#timers.delete(key);
+      }
+    }
+  }
+
+  /** Starts a sub-orchestration unless it already exists; reports it to the parent if it already finished. */
+  async #ensureChild(parent: InstanceState, created: HistoryEvent) {
+    const childId = created.InstanceId!;
+    const existing = await this.#store.getInstance(childId);
+    if (existing && existing.parentInstanceId === parent.instanceId && existing.parentTaskId === created.EventId) {
+      if (TERMINAL.has(existing.status)) await this.#notifyParent(existing);
+      return;
+    }
+    await this.startInstance({ name: created.Name!, instanceId: childId, input: created.Input ?? 'null', parentInstanceId: parent.instanceId, parentTaskId: created.EventId });
+  }
+
+  async #notifyParent(child: InstanceState) {
+    if (!child.parentInstanceId) return;
+    const base = { EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: child.parentTaskId };
+    const event: HistoryEvent = child.status === 'Completed'
+      ? { ...base, EventType: EventType.SubOrchestrationInstanceCompleted, Result: child.output }
+      : { ...base, EventType: EventType.SubOrchestrationInstanceFailed, Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status.toLowerCase()}: ${safeParse(child.output)}`, Details: '' };
+    await this.#store.post(child.parentInstanceId, `sub-${child.parentTaskId}`, event);
+    this.kick(child.parentInstanceId);
+  }
+
+  /** Creates an instance (Pending) and runs its first episode. */
+  async startInstance(options: { name: string; instanceId: string; input: string; parentInstanceId?: string; parentTaskId?: number }) {
+    const now = new Date().toISOString();
+    const instance: InstanceState = {
+      instanceId: options.instanceId, name: options.name, status: 'Pending', input: options.input, output: 'null', customStatus: 'null',
+      createdTime: now, lastUpdatedTime: now, parentInstanceId: options.parentInstanceId ?? '', parentTaskId: options.parentTaskId ?? -1,
+      nextEventId: 0, actionIds: [], retries: {},
+    };
+    const started: HistoryEvent = { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: now, Name: options.name, Input: options.input };
+    await this.#store.create(instance, started);
+    this.kick(options.instanceId);
+    return instance;
+  }
+
+  async post(instanceId: string, key: string, event: HistoryEvent) {
+    await this.#store.post(instanceId, key, event);
+    this.kick(instanceId);
+  }
+
+  #track(p: Promise<unknown>) {
+    this.#running.add(p);
+    void p.finally(() => this.#running.delete(p));
+  }
+
+  async #acquireSlot() {
+    if (this.#activitySlots.free > 0) {
+      this.#activitySlots.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#activitySlots.waiting.push(resolve));
+  }
+
+  #releaseSlot() {
+    const next = this.#activitySlots.waiting.shift();
+    if (next) next();
+    else this.#activitySlots.free++;
+  }
+}
+
+function completionKey(e: HistoryEvent): string | undefined {
+  if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) return `task-${e.TaskScheduledId}`;
+  if (e.EventType === EventType.TimerFired) return `timer-${e.TimerId}`;
+  if (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) return `sub-${e.TaskScheduledId}`;
+  if (e.EventType === EventType.ExecutionStarted) return 'started';
+  return undefined;
+}
+
+function completionKeys(history: HistoryEvent[]): Set<string> {
+  const keys = new Set<string>();
+  for (const e of history) {
+    const k = completionKey(e);
+    if (k) keys.add(k);
+  }
+  return keys;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Orchestrator episodes replay often; their Executing/Executed lines would drown the activities'. */
+function quietLog(log: HostLog): HostLog {
+  return { info: () => {}, warn: log.warn, error: (m) => (m.startsWith('Result: Failure') || m.includes('(Failed') ? undefined : log.error(m)) };
+}

@@ -1,0 +1,159 @@
+import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import type { HistoryEvent, OrchestratorAction } from './history-events';
+
+export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated' | 'Suspended';
+export const TERMINAL: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
+
+export interface RetryState {
+  attempt: number;
+  currentId: number;
+  waitingTimerId?: number;
+  firstAttemptAt: string;
+  /** The scheduling action, kept so a retry after a restart knows what to run again. */
+  action: OrchestratorAction;
+}
+
+/** One orchestration instance's state row. */
+export interface InstanceState {
+  instanceId: string;
+  name: string;
+  status: RuntimeStatus;
+  input: string;
+  output: string;
+  customStatus: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+  parentInstanceId: string;
+  parentTaskId: number;
+  nextEventId: number;
+  /** Event id given to each numbered action, by position in the orchestrator's action list (-1 when not numbered). */
+  actionIds: number[];
+  retries: Record<string, RetryState>;
+}
+
+export interface InboxItem {
+  rowKey: string;
+  postedAt: number;
+  event: HistoryEvent;
+}
+
+export interface LoadedInstance {
+  instance: InstanceState | undefined;
+  history: HistoryEvent[];
+  inbox: InboxItem[];
+}
+
+const INSTANCE_ROW = 'instance';
+const historyKey = (i: number) => `h-${String(i).padStart(8, '0')}`;
+
+/**
+ * Orchestration state in Table storage (Azurite locally): one partition per instance holding the
+ * instance row, its history rows and its inbox (events not yet given to the orchestrator). Keeping
+ * them in one partition lets each episode commit atomically in an entity group transaction, so a
+ * host killed mid-episode either recorded the episode or will replay it from the same inbox.
+ */
+export class TaskHubStore {
+  readonly table: TableClient;
+  #seq = 0;
+
+  constructor(connectionString: string, hubName: string) {
+    const tableName = `${hubName.replace(/[^A-Za-z0-9]/g, '')}Instances`;
+    this.table = TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true });
+  }
+
+  async ensure() {
+    await this.table.createTable();
+  }
+
+  async load(instanceId: string): Promise<LoadedInstance> {
+    const result: LoadedInstance = { instance: undefined, history: [], inbox: [] };
+    const entities = this.table.listEntities<TableEntity<{ data: string; postedAt?: number }>>({
+      queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'` },
+    });
+    for await (const e of entities) {
+      if (e.rowKey === INSTANCE_ROW) result.instance = JSON.parse(e.data) as InstanceState;
+      else if (e.rowKey.startsWith('h-')) result.history.push(JSON.parse(e.data) as HistoryEvent);
+      else if (e.rowKey.startsWith('i-')) result.inbox.push({ rowKey: e.rowKey, postedAt: Number(e.postedAt ?? 0), event: JSON.parse(e.data) as HistoryEvent });
+    }
+    result.inbox.sort((a, b) => a.postedAt - b.postedAt || a.rowKey.localeCompare(b.rowKey));
+    return result;
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceState | undefined> {
+    try {
+      const e = await this.table.getEntity<{ data: string }>(instanceId, INSTANCE_ROW);
+      return JSON.parse(e.data) as InstanceState;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Puts an event in an instance's inbox. `key` makes the write idempotent: an activity that runs
+   * twice, or a timer re-armed after a restart, posts the same row again.
+   */
+  async post(instanceId: string, key: string, event: HistoryEvent): Promise<void> {
+    await this.table.upsertEntity(
+      { partitionKey: instanceId, rowKey: `i-${key}`, data: JSON.stringify(event), postedAt: Date.now() * 1000 + (this.#seq++ % 1000) },
+      'Replace',
+    );
+  }
+
+  /** Creates (or re-creates, after purging the old history) an instance with its ExecutionStarted event in the inbox. */
+  async create(instance: InstanceState, started: HistoryEvent): Promise<void> {
+    await this.purge(instance.instanceId);
+    await this.table.submitTransaction([
+      ['upsert', { partitionKey: instance.instanceId, rowKey: INSTANCE_ROW, data: JSON.stringify(instance), ...indexFields(instance) }, 'Replace'],
+      ['upsert', { partitionKey: instance.instanceId, rowKey: 'i-start', data: JSON.stringify(started), postedAt: 0 }, 'Replace'],
+    ]);
+  }
+
+  /** Commits one episode: new history rows, the instance row and the consumed inbox rows, atomically. */
+  async commit(instance: InstanceState, firstIndex: number, events: HistoryEvent[], consumed: string[], dropHistoryFrom?: number): Promise<void> {
+    const actions: TransactionAction[] = [];
+    const pk = instance.instanceId;
+    if (dropHistoryFrom !== undefined) {
+      for (let i = 0; i < dropHistoryFrom; i++) actions.push(['delete', { partitionKey: pk, rowKey: historyKey(i) }]);
+    }
+    events.forEach((event, i) => actions.push(['upsert', { partitionKey: pk, rowKey: historyKey(firstIndex + i), data: JSON.stringify(event) }, 'Replace']));
+    for (const rowKey of consumed) actions.push(['delete', { partitionKey: pk, rowKey }]);
+    actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, data: JSON.stringify(instance), ...indexFields(instance) }, 'Replace']);
+    // An entity group transaction holds at most 100 operations; a larger episode is written in parts,
+    // history first, so a crash in between replays the same inbox over complete history rows.
+    for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
+  }
+
+  async *listInstances(filter: { createdTimeFrom?: string; createdTimeTo?: string; runtimeStatus?: string[] }, pageSize: number, continuationToken?: string) {
+    const clauses = [`RowKey eq '${INSTANCE_ROW}'`];
+    if (filter.createdTimeFrom) clauses.push(`createdTime ge '${escape(filter.createdTimeFrom)}'`);
+    if (filter.createdTimeTo) clauses.push(`createdTime le '${escape(filter.createdTimeTo)}'`);
+    if (filter.runtimeStatus?.length) clauses.push(`(${filter.runtimeStatus.map((s) => `status eq '${escape(s)}'`).join(' or ')})`);
+    const pages = this.table
+      .listEntities<TableEntity<{ data: string }>>({ queryOptions: { filter: clauses.join(' and ') } })
+      .byPage({ maxPageSize: pageSize, continuationToken });
+    for await (const page of pages) {
+      yield { instances: page.map((e) => JSON.parse(e.data) as InstanceState), continuationToken: page.continuationToken };
+    }
+  }
+
+  async purge(instanceId: string): Promise<number> {
+    const rows: string[] = [];
+    for await (const e of this.table.listEntities({ queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'`, select: ['RowKey'] } })) {
+      rows.push(e.rowKey!);
+    }
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.table.submitTransaction(rows.slice(i, i + 100).map((rowKey) => ['delete', { partitionKey: instanceId, rowKey }] as TransactionAction));
+    }
+    return rows.includes(INSTANCE_ROW) ? 1 : 0;
+  }
+}
+
+/** Plain columns next to the JSON so instance queries can filter on the server. */
+function indexFields(instance: InstanceState) {
+  return { status: instance.status, createdTime: instance.createdTime, name: instance.name };
+}
+
+function escape(value: string): string {
+  return value.replace(/'/g, "''");
+}

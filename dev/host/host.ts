@@ -1,0 +1,87 @@
+import { loadApp, type LoadedApp } from './app-loader';
+import { createHostLog, type HostLog } from './host-log';
+import { startHttpTriggers, type HostRouteHandler } from './http-trigger';
+import { startTimerTriggers } from './timer-trigger';
+import { blobScheduleMonitor } from './schedule-monitor';
+import { startServiceBusTriggers } from './servicebus-trigger';
+import { startDurable } from './durable/durable-host';
+
+export interface HostOptions {
+  /** Folder with the app's package.json (its `main` is loaded) and host.json. */
+  appDir: string;
+  /** 7071 by default, like `func start`; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  log?: HostLog;
+}
+
+export interface RunningHost {
+  port: number;
+  baseUrl: string;
+  app: LoadedApp;
+  stop(): Promise<void>;
+}
+
+const HANDLED_TRIGGERS = new Set(['httptrigger', 'timertrigger', 'servicebustrigger', 'orchestrationtrigger', 'activitytrigger', 'entitytrigger']);
+
+/**
+ * Loads the app and starts a listener per trigger kind. The process environment holds the app
+ * settings (as in the worker); storage-backed features need AzureWebJobsStorage.
+ */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const log = options.log ?? createHostLog();
+  const app = loadApp(options.appDir);
+  app.registry.systemLog = (level, message) => {
+    if (level === 'warning' || level === 'error' || level === 'critical') log.warn(message);
+  };
+  const capabilities = (await app.registry.programmingModel?.getCapabilities({})) ?? {};
+  await app.registry.runHooks('appStart', { hookData: {}, appHookData: {} });
+
+  for (const fn of app.registry.functions.values()) {
+    if (!HANDLED_TRIGGERS.has(fn.triggerType)) log.warn(`No listener for trigger type '${fn.trigger.type}': function '${fn.name}' will not run in this host.`);
+  }
+
+  const storage = process.env.AzureWebJobsStorage;
+  let baseUrl = '';
+  const hostRoutes: HostRouteHandler[] = [];
+  const durable = storage ? await startDurable({ app, log, storageConnection: storage, baseUrl: () => baseUrl }) : undefined;
+  if (durable) hostRoutes.push(durable.httpApi);
+  else if (app.registry.byTrigger('orchestrationTrigger').length > 0) throw new Error('Durable Functions need AzureWebJobsStorage to be set.');
+
+  const http = await startHttpTriggers({ app, log, port: options.port ?? 7071, host: options.host, streamProxyUri: capabilities.HttpUri, hostRoutes });
+  baseUrl = http.baseUrl;
+  durable?.start();
+  const timers = startTimerTriggers({ app, log, monitor: storage ? blobScheduleMonitor(storage) : undefined });
+  const serviceBus = await startServiceBusTriggers({ app, log });
+
+  printFunctions(app, http.baseUrl, log);
+  let stopping: Promise<void> | undefined;
+  return {
+    port: http.port,
+    baseUrl: http.baseUrl,
+    app,
+    stop: () =>
+      (stopping ??= (async () => {
+        await timers.stop();
+        await serviceBus.stop();
+        await durable?.stop();
+        await http.close();
+        await app.registry.runHooks('appTerminate', { hookData: {}, appHookData: {} }).catch(() => {});
+      })()),
+  };
+}
+
+function printFunctions(app: LoadedApp, baseUrl: string, log: HostLog) {
+  const prefix = (app.hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const lines = ['Functions:', ''];
+  for (const fn of app.registry.functions.values()) {
+    if (fn.triggerType === 'httptrigger') {
+      const methods = (fn.trigger.methods as string[] | undefined)?.join(',') ?? 'ALL';
+      const route = [prefix, String(fn.trigger.route ?? fn.name)].filter(Boolean).join('/');
+      lines.push(`        ${fn.name}: [${methods}] ${baseUrl}/${route}`);
+    } else {
+      lines.push(`        ${fn.name}: ${fn.trigger.type}`);
+    }
+  }
+  log.info(lines.join('\n'));
+}
