@@ -1,0 +1,106 @@
+import { isServiceBusError } from '@azure/service-bus';
+import { describe, expect, it } from 'vitest';
+import { delay, useEmulator } from './support';
+
+const { client, emulator } = useEmulator();
+
+async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!error) throw new Error('expected the operation to fail');
+  expect(isServiceBusError(error)).toBe(true);
+  return error as { code?: string; message: string };
+}
+
+describe('Service Bus emulator: sessions', () => {
+  it('delivers a named session in order, with its session and reply-to-session ids', async () => {
+    const sender = client().createSender('sessions');
+    await sender.sendMessages([
+      { body: 'a1', sessionId: 'a', replyToSessionId: 'reply-a' },
+      { body: 'b1', sessionId: 'b' },
+      { body: 'a2', sessionId: 'a' },
+      { body: 'a3', sessionId: 'a' },
+    ]);
+    const receiver = await client().acceptSession('sessions', 'a', { maxAutoLockRenewalDurationInMs: 0 });
+    expect(receiver.sessionId).toBe('a');
+    expect(receiver.sessionLockedUntilUtc.getTime()).toBeGreaterThan(Date.now());
+    const got = [];
+    while (got.length < 3) got.push(...(await receiver.receiveMessages(3 - got.length, { maxWaitTimeInMs: 2000 })));
+    expect(got.map((m) => m.body)).toEqual(['a1', 'a2', 'a3']);
+    expect(got.every((m) => m.sessionId === 'a')).toBe(true);
+    expect(got[0]!.replyToSessionId).toBe('reply-a');
+    for (const m of got) await receiver.completeMessage(m);
+    await receiver.close();
+
+    const next = await client().acceptNextSession('sessions', { maxAutoLockRenewalDurationInMs: 0 });
+    expect(next.sessionId).toBe('b');
+    const [b1] = await next.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(b1?.body).toBe('b1');
+    await next.completeMessage(b1!);
+    await next.close();
+    expect(emulator().counts('sessions').active).toBe(0);
+  });
+
+  it('allows one receiver per session at a time', async () => {
+    await client().createSender('sessions').sendMessages({ body: 'x', sessionId: 'locked' });
+    const first = await client().acceptSession('sessions', 'locked', { maxAutoLockRenewalDurationInMs: 0 });
+    const error = await errorOf(client().acceptSession('sessions', 'locked', { maxAutoLockRenewalDurationInMs: 0 }));
+    expect(error.code).toBe('SessionCannotBeLocked');
+    const [m] = await first.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    await first.completeMessage(m!);
+    await first.close();
+    // Once released, the session can be accepted again.
+    const second = await client().acceptSession('sessions', 'locked', { maxAutoLockRenewalDurationInMs: 0 });
+    expect(second.sessionId).toBe('locked');
+    await second.close();
+  });
+
+  it('times out accepting the next session when none is free', async () => {
+    const started = Date.now();
+    const error = await errorOf(client().acceptNextSession('sessions', { maxAutoLockRenewalDurationInMs: 0, abortSignal: undefined }));
+    expect(error.code).toBe('ServiceTimeout');
+    expect(Date.now() - started).toBeLessThan(25_000);
+  }, 30_000);
+
+  it('waits for a session to become available when accepting the next one', async () => {
+    const pending = client().acceptNextSession('sessions', { maxAutoLockRenewalDurationInMs: 0 });
+    await delay(300);
+    await client().createSender('sessions').sendMessages({ body: 'late', sessionId: 'arrives-later' });
+    const receiver = await pending;
+    expect(receiver.sessionId).toBe('arrives-later');
+    const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(m?.body).toBe('late');
+    await receiver.completeMessage(m!);
+    await receiver.close();
+  });
+
+  it('gets and sets session state', async () => {
+    const receiver = await client().acceptSession('sessions', 'stateful', { maxAutoLockRenewalDurationInMs: 0 });
+    expect(await receiver.getSessionState()).toBeNull();
+    await receiver.setSessionState({ step: 2, etat: 'en cours' });
+    expect(await receiver.getSessionState()).toEqual({ step: 2, etat: 'en cours' });
+    await receiver.close();
+    const again = await client().acceptSession('sessions', 'stateful', { maxAutoLockRenewalDurationInMs: 0 });
+    expect(await again.getSessionState()).toEqual({ step: 2, etat: 'en cours' });
+    await again.close();
+  });
+
+  it('renews the session lock; an expired session lock frees the session and its messages', async () => {
+    await client().createSender('short-sessions').sendMessages({ body: 's', sessionId: 'short' });
+    const receiver = await client().acceptSession('short-sessions', 'short', { maxAutoLockRenewalDurationInMs: 0 });
+    await delay(600);
+    const renewed = await receiver.renewSessionLock();
+    expect(renewed.getTime()).toBeGreaterThan(Date.now() + 500);
+    const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(m?.body).toBe('s');
+    await delay(1300);
+    const error = await errorOf(receiver.completeMessage(m!));
+    expect(['SessionLockLost', 'MessageLockLost']).toContain(error.code);
+    await receiver.close();
+    const other = await client().acceptSession('short-sessions', 'short', { maxAutoLockRenewalDurationInMs: 0 });
+    const [again] = await other.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(again?.body).toBe('s');
+    expect(again?.deliveryCount).toBe(1);
+    await other.completeMessage(again!);
+    await other.close();
+  });
+});
