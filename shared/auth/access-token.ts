@@ -126,3 +126,11 @@ function problemOf(error: unknown, jose: typeof import('jose')): TokenProblem {
 export function hasAnyRole(principal: Principal, roles: readonly AppRole[]): boolean {
   return roles.length === 0 || roles.some((r) => principal.roles.includes(r));
 }
+
+let appValidator: TokenValidator | undefined;
+
+/** The app's validator, built from settings on first use and kept (its key cache lives with it). */
+export function appTokenValidator(s: { auth: { tenantId: string; clientId: string; authority: string } }): TokenValidator {
+  appValidator ??= createTokenValidator(s.auth);
+  return appValidator;
+}

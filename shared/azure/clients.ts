@@ -94,20 +94,26 @@ export function serviceBusClient(s: Settings = settings()): ServiceBusClient {
 }
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+let graphTokens: (() => Promise<string>) | undefined;
+
+/** An app-only Microsoft Graph token: managed identity in Azure, the local token issuer locally. */
+export function graphAccessToken(s: Settings = settings()): Promise<string> {
+  graphTokens ??= s.localMode && !s.deployed ? localGraphTokenProvider(s) : azureGraphTokenProvider();
+  return graphTokens();
+}
 
 export function graph(s: Settings = settings()): GraphClient {
   if (!graphClient) {
     const { Client } = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
     const baseUrl = new URL(s.graph.baseUrl);
     const local = s.localMode && !s.deployed;
-    const authProvider = local ? localGraphTokenProvider(s) : azureGraphTokenProvider();
     graphClient = Client.init({
       // The client adds the version segment itself; GRAPH_BASE_URL names it (v1.0) for clarity.
       baseUrl: `${baseUrl.origin}`,
       defaultVersion: baseUrl.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0',
       // Without customHosts the client sends no token to hosts other than Microsoft's.
       customHosts: local ? new Set([baseUrl.hostname]) : undefined,
-      authProvider: (done) => authProvider().then((token) => done(null, token), (error: unknown) => done(error, null)),
+      authProvider: (done) => graphAccessToken(s).then((token) => done(null, token), (error: unknown) => done(error, null)),
       fetchOptions: local && s.graph.caFile ? { dispatcher: trustingDispatcher(s.graph.caFile) } : undefined,
     });
   }
@@ -157,6 +163,7 @@ export async function resetClientsForTests(): Promise<void> {
   cosmosClient = undefined;
   bus = undefined;
   graphClient = undefined;
+  graphTokens = undefined;
   tables.clear();
   credentials.clear();
 }

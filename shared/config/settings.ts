@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from './package-root';
 
 /**
  * Every setting the app reads, in one schema, parsed once. In Azure the settings come from the
@@ -48,6 +51,9 @@ const rawSchema = z.object({
 
   HTTP_MAX_BODY_BYTES: positiveInt.default(1_048_576),
 
+  /** Queue of mailbox archive work items (one message per mailbox run). */
+  ARCHIVE_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('archive-mailbox'),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -72,6 +78,7 @@ const EXAMPLES: Record<string, string> = {
   AUTH_CLIENT_ID: '00000000-0000-0000-0000-000000000000 (the API app registration id)',
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
   HTTP_MAX_BODY_BYTES: '1048576',
+  ARCHIVE_QUEUE_NAME: 'archive-mailbox',
 };
 
 export type StorageSettings =
@@ -104,6 +111,7 @@ export interface Settings {
   graph: { baseUrl: string; caFile?: string };
   auth: { tenantId: string; clientId: string; authority: string };
   http: { maxBodyBytes: number };
+  queues: { archive: string };
 }
 
 export class SettingsError extends Error {
@@ -155,6 +163,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     graph: { baseUrl: raw.GRAPH_BASE_URL.replace(/\/+$/, ''), caFile: raw.GRAPH_CA_FILE },
     auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
     http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
+    queues: { archive: raw.ARCHIVE_QUEUE_NAME },
   };
 }
 
@@ -227,14 +236,5 @@ export function resetSettingsForTests(): void {
 }
 
 function readPackageVersion(): string {
-  try {
-    // Resolved from the compiled file (dist/shared/config) or the source file (shared/config).
-    return require('../../package.json').version as string;
-  } catch {
-    try {
-      return require('../../../package.json').version as string;
-    } catch {
-      return '0.0.0';
-    }
-  }
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -1,0 +1,169 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { ZodType } from 'zod';
+import { z } from 'zod';
+import { settings } from '../../shared/config/settings';
+import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Principal } from '../../shared/auth/access-token';
+import { ApiError, fieldProblems } from '../../shared/http/api-error';
+import { negotiateLanguage, type Language } from '../../shared/i18n/messages';
+import { createLogger, type Logger } from '../../shared/observability/logger';
+import { ensureResidency } from '../../shared/residency/startup-check';
+import { ResidencyViolation } from '../../shared/residency/residency-guard';
+
+/**
+ * The conventions every HTTP endpoint shares, in one wrapper so a function file only declares
+ * what it accepts and who may call it: residency gate, authentication, role check, body size
+ * limit, zod validation naming each field (in the caller's language), one error shape, and a
+ * 500 that carries a correlation id and never a stack trace.
+ */
+
+export interface EndpointInput<B, Q, P> {
+  principal: Principal;
+  body: B;
+  query: Q;
+  params: P;
+  language: Language;
+  log: Logger;
+  request: HttpRequest;
+  context: InvocationContext;
+}
+
+export interface EndpointResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface CommonSpec<B, Q, P> {
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+}
+
+export interface ProtectedSpec<B, Q, P> extends CommonSpec<B, Q, P> {
+  /** The caller needs at least one of these app roles. */
+  roles: readonly AppRole[];
+  handle(input: EndpointInput<B, Q, P>): Promise<EndpointResult>;
+}
+
+export interface AnonymousSpec<B, Q, P> extends CommonSpec<B, Q, P> {
+  /** Anonymous endpoints still pass the residency gate unless they report on it (health). */
+  skipResidencyGate?: boolean;
+  handle(input: Omit<EndpointInput<B, Q, P>, 'principal'>): Promise<EndpointResult>;
+}
+
+/** An endpoint for signed-in callers holding one of `spec.roles` (any signed-in caller when empty). */
+export function endpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: ProtectedSpec<B, Q, P>): HttpHandler {
+  return handler(spec);
+}
+
+/** An endpoint anyone may call: health and the static web shell only. */
+export function publicEndpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: AnonymousSpec<B, Q, P>): HttpHandler {
+  return handler(spec);
+}
+
+function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): HttpHandler {
+  return async (request, context) => {
+    const language = negotiateLanguage(request.headers.get('accept-language'));
+    const correlationId = context.invocationId;
+    const log = createLogger(sinkFor(context), { invocationId: correlationId, functionName: context.functionName });
+    const respond = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
+      status,
+      ...(Buffer.isBuffer(body) ? { body } : { jsonBody: body }),
+      headers: { 'content-language': language, 'x-correlation-id': correlationId, 'cache-control': 'no-store', ...headers },
+    });
+    try {
+      const s = settings();
+      const isProtected = 'roles' in spec;
+      if (isProtected || !spec.skipResidencyGate) await residencyGate();
+      let principal: Principal | undefined;
+      if (isProtected) {
+        principal = await authenticate(request, s);
+        if (!hasAnyRole(principal, spec.roles)) {
+          throw new ApiError(403, 'forbidden', 'auth.forbidden', { roles: spec.roles.join(' | ') });
+        }
+      }
+      const body = spec.body ? parse('body', spec.body, await readJsonBody(request, s.http.maxBodyBytes), language) : (undefined as B);
+      const query = spec.query ? parse('query', spec.query, Object.fromEntries(request.query.entries()), language) : (Object.fromEntries(request.query.entries()) as Q);
+      const params = spec.params ? parse('params', spec.params, request.params, language) : (request.params as P);
+      const input = { body, query, params, language, log, request, context };
+      const result = isProtected ? await spec.handle({ ...input, principal: principal! }) : await spec.handle(input);
+      return respond(result.status ?? 200, result.body, result.headers);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        if (error.status >= 500) log.warn('request.unavailable', { code: error.code });
+        const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
+        if (error.status === 503) headers['retry-after'] = '30';
+        return respond(error.status, error.toBody(language), headers);
+      }
+      log.error('request.failed', { error });
+      return respond(500, new ApiError(500, 'internal_error', 'server.error', { correlationId }).toBody(language));
+    }
+  };
+}
+
+async function residencyGate(): Promise<void> {
+  try {
+    await ensureResidency();
+  } catch (error) {
+    if (error instanceof ResidencyViolation) throw new ApiError(503, 'residency_violation', 'server.residency');
+    throw new ApiError(503, 'starting', 'server.starting');
+  }
+}
+
+async function authenticate(request: HttpRequest, s: ReturnType<typeof settings>): Promise<Principal> {
+  try {
+    return await appTokenValidator(s).validate(request.headers.get('authorization'));
+  } catch (error) {
+    if (!(error instanceof TokenRejected)) throw error;
+    if (error.problem === 'missing') throw new ApiError(401, 'unauthenticated', 'auth.missing');
+    if (error.problem === 'keys_unavailable') throw new ApiError(503, 'auth_unavailable', 'auth.keysUnavailable');
+    throw new ApiError(401, 'invalid_token', 'auth.invalid', { problem: error.problem }, { reason: error.problem });
+  }
+}
+
+function parse<T>(where: 'body' | 'query' | 'params', schema: ZodType<T>, value: unknown, language: Language): T {
+  const locale = language === 'en' ? z.locales.en() : z.locales.frCA();
+  const result = schema.safeParse(value, { error: locale.localeError });
+  if (!result.success) throw new ApiError(400, 'validation_failed', 'request.invalid', {}, fieldProblems(where, result.error));
+  return result.data;
+}
+
+/** Reads at most `limit` bytes: a larger body is refused with 413 before it is all received. */
+export async function readJsonBody(request: HttpRequest, limit: number): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw new ApiError(413, 'payload_too_large', 'request.tooLarge', { limit });
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'request.unsupportedMediaType');
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new ApiError(413, 'payload_too_large', 'request.tooLarge', { limit });
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'request.invalidJson');
+  }
+}
+
+function sinkFor(context: InvocationContext) {
+  return (level: 'debug' | 'info' | 'warn' | 'error', line: string) => {
+    if (level === 'error') context.error(line);
+    else if (level === 'warn') context.warn(line);
+    else if (level === 'debug') context.debug(line);
+    else context.info(line);
+  };
+}

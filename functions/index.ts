@@ -1,0 +1,21 @@
+/**
+ * The function app's entry (package.json "main"). It registers every function and checks the
+ * settings and data residency rules that need no network; loading it connects to nothing.
+ * The Cosmos DB account's locations are checked at app start and before any data is served.
+ */
+import { app } from '@azure/functions';
+import { settings } from '../shared/config/settings';
+import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residency/startup-check';
+import './health';
+import './me';
+import './web';
+
+// A missing or malformed setting, or an endpoint outside Canada, stops the app here with a
+// message naming the setting.
+checkStaticResidencyOrThrow(settings());
+
+app.setup({ enableHttpStream: true });
+app.hook.appStart(async () => {
+  await ensureResidency();
+});
+

@@ -1,0 +1,32 @@
+import type { Settings } from '../config/settings';
+import { blobServiceClient, serviceBusClient, graphAccessToken } from '../azure/clients';
+import { ensureResidency, readCosmosAccountLocations } from '../residency/startup-check';
+import { classifyDependencyFailure, runHealthChecks, type HealthReport } from './health-report';
+
+/** Probes for every dependency, each the cheapest real round trip the app's identity can make. */
+export function dependencyProbes(s: Settings) {
+  return {
+    residency: () => ensureResidency(),
+    storage: () => blobServiceClient(s).listContainers().byPage({ maxPageSize: 1 }).next(),
+    cosmos: () => readCosmosAccountLocations(),
+    serviceBus: async () => {
+      const receiver = serviceBusClient(s).createReceiver(s.queues.archive);
+      try {
+        await receiver.peekMessages(1);
+      } finally {
+        await receiver.close();
+      }
+    },
+    graph: () => graphAccessToken(s),
+  };
+}
+
+let last: { at: number; report: Promise<HealthReport> } | undefined;
+
+/** Probing on every call would let a busy monitor hammer the dependencies: keep a report 10 s. */
+export function currentHealth(s: Settings, maxAgeMs = 10_000): Promise<HealthReport> {
+  if (!last || Date.now() - last.at > maxAgeMs) {
+    last = { at: Date.now(), report: runHealthChecks(s.appVersion, dependencyProbes(s), classifyDependencyFailure) };
+  }
+  return last.report;
+}

@@ -1,0 +1,65 @@
+/**
+ * Every sentence a person reads comes from these catalogs: fr-CA first (the union works in
+ * French), English second. Keys are stable API error codes' messages.
+ */
+export type Language = 'fr-CA' | 'en';
+
+const fr = {
+  'auth.missing': 'Authentification requise : fournissez un jeton d’accès (en-tête Authorization: Bearer).',
+  'auth.invalid': 'Le jeton d’accès est refusé ({problem}). Reconnectez-vous.',
+  'auth.keysUnavailable': 'Les clés de validation des jetons sont momentanément inaccessibles. Réessayez dans un instant.',
+  'auth.forbidden': 'Vous n’avez pas l’autorisation requise pour cette action (rôle requis : {roles}).',
+  'request.invalid': 'La requête contient des données invalides. Corrigez les champs indiqués.',
+  'request.invalidJson': 'Le corps de la requête n’est pas un JSON valide.',
+  'request.unsupportedMediaType': 'Type de contenu non pris en charge : envoyez application/json.',
+  'request.tooLarge': 'Le corps de la requête dépasse la taille maximale permise ({limit} octets).',
+  'request.notFound': 'Ressource introuvable.',
+  'server.error': 'Une erreur inattendue est survenue. Communiquez avec le soutien en indiquant le numéro de corrélation {correlationId}.',
+  'server.residency': 'Le service est indisponible : la vérification de la résidence des données au Canada a échoué.',
+  'server.starting': 'Le service démarre ou une dépendance est inaccessible. Réessayez dans un instant.',
+} as const;
+
+export type MessageKey = keyof typeof fr;
+
+const en: Record<MessageKey, string> = {
+  'auth.missing': 'Authentication required: provide an access token (Authorization: Bearer header).',
+  'auth.invalid': 'The access token was refused ({problem}). Please sign in again.',
+  'auth.keysUnavailable': 'The keys that validate tokens cannot be reached right now. Please try again shortly.',
+  'auth.forbidden': 'You do not have the permission this action requires (required role: {roles}).',
+  'request.invalid': 'The request contains invalid data. Correct the fields listed.',
+  'request.invalidJson': 'The request body is not valid JSON.',
+  'request.unsupportedMediaType': 'Unsupported content type: send application/json.',
+  'request.tooLarge': 'The request body exceeds the maximum size allowed ({limit} bytes).',
+  'request.notFound': 'Resource not found.',
+  'server.error': 'An unexpected error occurred. Contact support with correlation number {correlationId}.',
+  'server.residency': 'The service is unavailable: the check that data stays in Canada failed.',
+  'server.starting': 'The service is starting or a dependency cannot be reached. Please try again shortly.',
+};
+
+const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };
+
+export function translate(language: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
+  return catalogs[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+}
+
+/**
+ * Picks fr-CA unless the caller prefers English (Accept-Language, with q-values). Any French
+ * variant, an unknown language or no header at all gives fr-CA.
+ */
+export function negotiateLanguage(acceptLanguage: string | null | undefined): Language {
+  if (!acceptLanguage) return 'fr-CA';
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { tag: tag.trim().toLowerCase(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((l) => l.tag && l.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('fr')) return 'fr-CA';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'fr-CA';
+}
