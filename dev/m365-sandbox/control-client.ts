@@ -1,0 +1,58 @@
+import https from 'node:https';
+import type { FaultOptions } from './limits';
+import type { RecordedWrite } from './writes';
+
+/** Typed access to the sandbox's control API (/_sandbox/...), over HTTPS trusting its certificate. */
+export class SandboxControl {
+  private readonly agent: https.Agent;
+
+  constructor(private readonly sandbox: { controlUrl: string; caCertPem: string }) {
+    this.agent = new https.Agent({ ca: sandbox.caCertPem, keepAlive: true });
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = https.request(`${this.sandbox.controlUrl}${path}`, { method, agent: this.agent, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    if (status >= 400) throw new Error(`sandbox control ${method} ${path} failed: ${status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  writes(kind?: string): Promise<RecordedWrite[]> {
+    return this.request<{ value: RecordedWrite[] }>('GET', `/writes${kind ? `?kind=${encodeURIComponent(kind)}` : ''}`).then((r) => r.value);
+  }
+  clearWrites() { return this.request('DELETE', '/writes'); }
+  reset() { return this.request('POST', '/reset'); }
+  setFaults(options: FaultOptions) { return this.request('PUT', '/faults', options); }
+  faults() { return this.request<FaultOptions & { injected: Record<string, number> }>('GET', '/faults'); }
+  expireDeltaTokens() { return this.request('POST', '/delta/expire'); }
+  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
+  resetPeakMemory() { return this.request('POST', '/stats/reset-peak-memory'); }
+  updateUser(userId: string, patch: { department?: string | null; jobCategory?: string | null; accountEnabled?: boolean; managerId?: string | null }) {
+    return this.request('PATCH', `/users/${encodeURIComponent(userId)}`, patch);
+  }
+  disableUser(userId: string) { return this.request('POST', `/users/${encodeURIComponent(userId)}/disable`); }
+  addMessage(userId: string, message: { folder?: string; subject?: string; bodyText?: string; receivedDateTime?: string; from?: { name: string; address: string }; lang?: 'fr' | 'en' }) {
+    return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages`, message);
+  }
+  moveMessage(userId: string, messageId: string, folder: string) {
+    return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages/${encodeURIComponent(messageId)}/move`, { folder });
+  }
+  updateMessage(userId: string, messageId: string, patch: { subject?: string; isRead?: boolean }) {
+    return this.request('PATCH', `/mailboxes/${encodeURIComponent(userId)}/messages/${encodeURIComponent(messageId)}`, patch);
+  }
+  deleteMessage(userId: string, messageId: string) {
+    return this.request('DELETE', `/mailboxes/${encodeURIComponent(userId)}/messages/${encodeURIComponent(messageId)}`);
+  }
+  folders(userId: string) {
+    return this.request<{ value: Array<{ id: string; displayName: string; wellKnownName: string | null; parentFolderId: string; totalItemCount: number }> }>('GET', `/mailboxes/${encodeURIComponent(userId)}/folders`).then((r) => r.value);
+  }
+}

@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { findUser, type SandboxState } from './context';
+import { GraphError } from './graph-http';
+import type { FaultInjector, FaultOptions } from './limits';
+import { immutableMessageId, restMessageId } from './mail-store';
+import type { MessageSpec } from './mailbox-seed';
+import { JOB_CATEGORIES, type JobCategory } from './tenant-seed';
+
+export interface ControlContext {
+  state: () => SandboxState;
+  reset: () => void;
+  faults: FaultInjector;
+  stats: () => Record<string, unknown>;
+  resetPeakMemory: () => void;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return {};
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    throw new GraphError(400, 'BadRequest', 'Invalid JSON.');
+  }
+}
+
+function reply(res: ServerResponse, status: number, body?: unknown): void {
+  res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** Ids of what a test needs to address: users by role, groups, sites, the large message. */
+export function tenantSummary(state: SandboxState) {
+  const { users, groups, sites } = state.tenant;
+  const archive = groups.find((g) => g.displayName === 'Archivage-Courriels')!;
+  const large = [...users].find((u) => u.hasMailbox && !u.isSharedMailbox && archive.memberIds.includes(u.id));
+  const largeMailbox = large ? state.mail.mailbox(large) : undefined;
+  const largeMessage = largeMailbox ? [...largeMailbox.messages.values()].find((m) => m.spec.attachments.some((a) => a.size > 50 * 1024 * 1024)) : undefined;
+  return {
+    tenantId: '0f3c2a9e-5b7d-4e61-9a8c-2d4f6b8e1a30',
+    domain: users[0]!.userPrincipalName.split('@')[1]!,
+    users: users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, department: u.department, jobCategory: u.jobCategory, userType: u.userType, accountEnabled: u.accountEnabled, isSharedMailbox: u.isSharedMailbox, managerId: u.managerId })),
+    staffIds: users.filter((u) => u.userType === 'Member' && !u.isSharedMailbox).map((u) => u.id),
+    guestIds: users.filter((u) => u.userType === 'Guest').map((u) => u.id),
+    sharedMailboxIds: users.filter((u) => u.isSharedMailbox).map((u) => u.id),
+    groups: groups.map((g) => ({ id: g.id, displayName: g.displayName })),
+    archiveGroupId: archive.id,
+    sites: sites.map((s) => ({ id: s.id, name: s.name, displayName: s.displayName, driveId: s.driveId, department: s.department })),
+    teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId })),
+    largeMessage: large && largeMessage ? { userId: large.id, messageId: immutableMessageId(large.id, largeMessage.spec.key), attachmentBytes: largeMessage.spec.attachments[0]!.size } : null,
+  };
+}
+
+/**
+ * The control API for tests and demos, under /_sandbox/ on the same server. No Graph token, but
+ * loopback callers only: it can rewrite the tenant.
+ */
+export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ControlContext): Promise<void> {
+  if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+    reply(res, 403, { error: 'the control API answers loopback callers only' });
+    return;
+  }
+  const method = req.method ?? 'GET';
+  const path = decodeURIComponent(url.pathname.slice('/_sandbox'.length));
+  const state = ctx.state();
+  const body = method === 'GET' || method === 'DELETE' ? {} : await readJson(req);
+  let m: RegExpExecArray | null;
+  try {
+    if (method === 'GET' && path === '/tenant') return reply(res, 200, tenantSummary(state));
+    if (method === 'GET' && path === '/writes') return reply(res, 200, { value: state.writes.list(url.searchParams.get('kind') ?? undefined) });
+    if (method === 'DELETE' && path === '/writes') {
+      state.writes.clear();
+      return reply(res, 204);
+    }
+    if (method === 'POST' && path === '/reset') {
+      ctx.reset();
+      return reply(res, 204);
+    }
+    if (method === 'GET' && path === '/stats') return reply(res, 200, ctx.stats());
+    if (method === 'POST' && path === '/stats/reset-peak-memory') {
+      ctx.resetPeakMemory();
+      return reply(res, 204);
+    }
+    if (method === 'GET' && path === '/faults') return reply(res, 200, { ...ctx.faults.settings, injected: ctx.faults.injected });
+    if (method === 'PUT' && path === '/faults') {
+      try {
+        ctx.faults.configure(body as FaultOptions);
+      } catch (error) {
+        return reply(res, 400, { error: (error as Error).message });
+      }
+      return reply(res, 204);
+    }
+    if (method === 'POST' && path === '/delta/expire') {
+      state.mail.expireDeltaTokens();
+      return reply(res, 204);
+    }
+    if ((m = /^\/users\/([^/]+)$/.exec(path)) && method === 'PATCH') {
+      const user = findUser(state, m[1]!);
+      if (typeof body.department === 'string' || body.department === null) user.department = body.department as string | null;
+      if (body.jobCategory !== undefined) {
+        if (body.jobCategory !== null && !(String(body.jobCategory) in JOB_CATEGORIES)) return reply(res, 400, { error: `unknown job category ${String(body.jobCategory)}` });
+        user.jobCategory = body.jobCategory as JobCategory | null;
+        user.jobTitle = user.jobCategory ? JOB_CATEGORIES[user.jobCategory].fr : null;
+      }
+      if (typeof body.accountEnabled === 'boolean') user.accountEnabled = body.accountEnabled;
+      if (typeof body.managerId === 'string' || body.managerId === null) user.managerId = body.managerId as string | null;
+      return reply(res, 200, { id: user.id, department: user.department, jobCategory: user.jobCategory, accountEnabled: user.accountEnabled, managerId: user.managerId });
+    }
+    if ((m = /^\/users\/([^/]+)\/disable$/.exec(path)) && method === 'POST') {
+      findUser(state, m[1]!).accountEnabled = false;
+      return reply(res, 204);
+    }
+    if ((m = /^\/mailboxes\/([^/]+)\/messages$/.exec(path)) && method === 'POST') {
+      const owner = findUser(state, m[1]!);
+      const mailbox = state.mail.mailbox(owner);
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const from = (body.from as MessageSpec['from'] | undefined) ?? { name: 'Expéditeur externe', address: 'externe@exemple.ca' };
+      const spec: Omit<MessageSpec, 'key'> = {
+        lang: body.lang === 'en' ? 'en' : 'fr',
+        subject: typeof body.subject === 'string' ? body.subject : 'Message ajouté',
+        from,
+        to: [{ name: owner.displayName, address: owner.mail ?? owner.userPrincipalName }],
+        cc: [],
+        sentDateTime: typeof body.receivedDateTime === 'string' ? body.receivedDateTime : now,
+        receivedDateTime: typeof body.receivedDateTime === 'string' ? body.receivedDateTime : now,
+        isRead: body.isRead === true,
+        importance: 'normal',
+        internetMessageId: `<control.${Date.now().toString(36)}.${mailbox.nextKey}@exemple.ca>`,
+        conversationId: `AAQkCtl${mailbox.nextKey}`,
+        charset: 'utf-8',
+        bodyText: typeof body.bodyText === 'string' ? body.bodyText : 'Bonjour,\n\nMessage ajouté par le contrôle du bac à sable.',
+        attachments: Array.isArray(body.attachments) ? (body.attachments as MessageSpec['attachments']) : [],
+      };
+      const message = state.mail.addMessage(mailbox, typeof body.folder === 'string' ? body.folder : 'inbox', spec);
+      return reply(res, 201, { id: immutableMessageId(owner.id, message.spec.key), restId: restMessageId(owner.id, message.spec.key, message.moveCount), folderId: message.folderId });
+    }
+    if ((m = /^\/mailboxes\/([^/]+)\/messages\/([^/]+)(\/move)?$/.exec(path))) {
+      const owner = findUser(state, m[1]!);
+      const mailbox = state.mail.mailbox(owner);
+      const message = state.mail.message(mailbox, m[2]!);
+      if (m[3] && method === 'POST') {
+        if (typeof body.folder !== 'string') return reply(res, 400, { error: 'folder (id or well-known name) is required' });
+        state.mail.moveMessage(mailbox, message, body.folder);
+        return reply(res, 200, { id: immutableMessageId(owner.id, message.spec.key), restId: restMessageId(owner.id, message.spec.key, message.moveCount), folderId: message.folderId });
+      }
+      if (!m[3] && method === 'PATCH') {
+        state.mail.updateMessage(mailbox, message, body as { subject?: string; isRead?: boolean });
+        return reply(res, 200, { id: immutableMessageId(owner.id, message.spec.key), restId: restMessageId(owner.id, message.spec.key, message.moveCount) });
+      }
+      if (!m[3] && method === 'DELETE') {
+        state.mail.deleteMessage(mailbox, message);
+        return reply(res, 204);
+      }
+    }
+    if ((m = /^\/mailboxes\/([^/]+)\/folders$/.exec(path)) && method === 'GET') {
+      const mailbox = state.mail.mailbox(findUser(state, m[1]!));
+      return reply(res, 200, { value: [...mailbox.folders.values()].map((f) => ({ id: f.id, displayName: f.displayName, wellKnownName: f.wellKnownName ?? null, parentFolderId: f.parentFolderId, totalItemCount: f.messageKeys.size })) });
+    }
+    reply(res, 404, { error: `no control endpoint ${method} ${path}` });
+  } catch (error) {
+    if (error instanceof GraphError) return reply(res, error.status, { error: error.message, code: error.code });
+    throw error;
+  }
+}

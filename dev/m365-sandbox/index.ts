@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { generateSandboxCertificate } from './certificate';
+import type { SandboxState } from './context';
+import { tenantSummary } from './control';
+import { FaultInjector, OutlookThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
+import { GraphServer } from './server';
+import { createState } from './state';
+
+export { createSandboxGraphClient } from './graph-client';
+export { SandboxControl } from './control-client';
+export { JOB_CATEGORIES, SERVICES, type JobCategory } from './tenant-seed';
+export type { FaultKind, FaultOptions, ThrottlingOptions } from './limits';
+export type { RecordedWrite, WriteKind } from './writes';
+
+/** Fixed default seed: every default sandbox serves the same tenant. */
+export const DEFAULT_SEED = 20_260_101;
+
+export interface M365SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  seed?: number;
+  scale?: {
+    /** Mailboxes filled with seeded messages (default: all ~42); above that, extra staff are added. */
+    mailboxes?: number;
+    /** Seeded messages per filled mailbox (default 24). */
+    messagesPerMailbox?: number;
+  };
+  /** Speeds up throttling windows: 600 turns Outlook's 10-minute window into 1 second. Default 1. */
+  timeScale?: number;
+  /** Outlook throttling: true (default) for the documented limits, false to disable, or custom limits. */
+  throttling?: boolean | ThrottlingOptions;
+  faults?: FaultOptions;
+  /** How long a just-created team answers 404 (default 3000 ms). */
+  teamReplicationLagMs?: number;
+  /** How long POST /teams' async operation stays inProgress (default 1000 ms). */
+  teamOperationMs?: number;
+  /** Folder for the CA certificate and writes.jsonl; nothing is written when absent. */
+  dataDir?: string;
+}
+
+export type SandboxTenant = ReturnType<typeof tenantSummary>;
+
+export interface M365Sandbox {
+  /** https://127.0.0.1:PORT */
+  baseUrl: string;
+  /** baseUrl + '/v1.0' */
+  graphBaseUrl: string;
+  /** The generated certificate to trust (PEM); the app trusts it in local mode only. */
+  caCertPem: string;
+  /** baseUrl + '/_sandbox' (loopback only, no token). */
+  controlUrl: string;
+  tenant: SandboxTenant;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Microsoft 365 sandbox: a local Microsoft Graph v1.0 tenant over HTTPS, seeded
+ * deterministically, with Outlook throttling, injectable faults and a control API.
+ */
+export async function startM365Sandbox(options: M365SandboxOptions = {}): Promise<M365Sandbox> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const build = (): SandboxState =>
+    createState({ seed, mailboxes: options.scale?.mailboxes, messagesPerMailbox: options.scale?.messagesPerMailbox ?? 24, dataDir: options.dataDir });
+  let state = build();
+  const throttling = options.throttling ?? true;
+  const throttle = new OutlookThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
+  const faults = new FaultInjector(options.faults);
+  const stats = { requests: 0, byStatus: {} as Record<string, number> };
+  let peakRss = process.memoryUsage().rss;
+  // Sampled so a test can tell whether streaming a large message made the process grow.
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  sampler.unref();
+
+  const certificate = await generateSandboxCertificate();
+  let baseUrl = '';
+  const graph = new GraphServer({
+    state: () => state,
+    throttle,
+    faults,
+    timing: { operationMs: options.teamOperationMs ?? 1000, replicationLagMs: options.teamReplicationLagMs ?? 3000 },
+    baseUrl: () => baseUrl,
+    stats,
+    control: {
+      state: () => state,
+      reset: () => {
+        state = build();
+        throttle.reset();
+        faults.configure({});
+        stats.requests = 0;
+        stats.byStatus = {};
+      },
+      faults,
+      stats: () => ({ ...stats, memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
+      resetPeakMemory: () => {
+        peakRss = process.memoryUsage().rss;
+      },
+    },
+  });
+  const server = https.createServer({ cert: certificate.certPem, key: certificate.keyPem, keepAlive: true }, (req, res) => {
+    void graph.handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (options.dataDir) writeFileSync(path.join(options.dataDir, 'm365-sandbox-ca.pem'), certificate.certPem);
+
+  return {
+    baseUrl,
+    graphBaseUrl: `${baseUrl}/v1.0`,
+    caCertPem: certificate.certPem,
+    controlUrl: `${baseUrl}/_sandbox`,
+    tenant: tenantSummary(state),
+    stop: async () => {
+      clearInterval(sampler);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { SandboxState } from './context';
+import { FileStore } from './file-store';
+import { MailStore } from './mail-store';
+import { TeamStore, channelId } from './team-store';
+import { SERVICES, seedTenant } from './tenant-seed';
+import { WriteLog } from './writes';
+
+export interface SeedOptions {
+  seed: number;
+  /** Mailboxes filled with seeded messages (the rest start empty); more than exist adds extra staff. */
+  mailboxes?: number;
+  messagesPerMailbox: number;
+  dataDir?: string;
+}
+
+/** Builds the whole tenant from the seed: directory, mail (lazily), one drive per site, one team per service. */
+export function createState(options: SeedOptions): SandboxState {
+  const base = seedTenant(options.seed);
+  const baseMailboxes = base.users.filter((u) => u.hasMailbox).length;
+  const tenant = options.mailboxes !== undefined && options.mailboxes > baseMailboxes ? seedTenant(options.seed, options.mailboxes - baseMailboxes) : base;
+  const archiveGroup = tenant.groups.find((g) => g.displayName === 'Archivage-Courriels')!;
+  // Mailboxes in the archiving group come first so a small `mailboxes` scale fills the ones the app reads.
+  const withMailbox = tenant.users.filter((u) => u.hasMailbox).sort((a, b) => Number(archiveGroup.memberIds.includes(b.id)) - Number(archiveGroup.memberIds.includes(a.id)));
+  const populated = new Set(withMailbox.slice(0, options.mailboxes ?? withMailbox.length).map((u) => u.id));
+  const largeOwner = withMailbox.find((u) => !u.isSharedMailbox && archiveGroup.memberIds.includes(u.id)) ?? null;
+  const mail = new MailStore({
+    seed: options.seed,
+    messagesPerMailbox: options.messagesPerMailbox,
+    populated,
+    largeMessageOwnerId: largeOwner?.id ?? null,
+    colleagues: tenant.users.filter((u) => u.hasMailbox && !u.isSharedMailbox),
+  });
+  const files = new FileStore();
+  for (const site of tenant.sites) files.addDrive(site.driveId, site.webUrl, site.displayName);
+  const teams = new TeamStore();
+  for (const service of SERVICES) {
+    const group = tenant.groups.find((g) => g.displayName === service.name && g.groupTypes.includes('Unified'));
+    const site = tenant.sites.find((s) => s.department === service.name);
+    if (!group || !site) continue;
+    const head = tenant.users.find((u) => u.department === service.name && u.jobCategory === 'DIRECTION');
+    teams.add({
+      id: group.id, displayName: service.name, description: group.description, createdAt: Date.parse('2021-03-01T12:00:00Z'),
+      visibleAt: 0, operationId: `seed-${group.id}`, operationDoneAt: 0, driveId: site.driveId,
+      channels: [{ id: channelId(), displayName: 'General', description: null, membershipType: 'standard', createdDateTime: '2021-03-01T12:00:00Z', folderItemId: null }],
+      members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
+    });
+  }
+  return { tenant, mail, files, teams, writes: new WriteLog(options.dataDir) };
+}
