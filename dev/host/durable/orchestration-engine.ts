@@ -166,7 +166,7 @@ export class OrchestrationEngine {
 
     if (TERMINAL.has(state.status)) {
       this.#clearTimers(instanceId);
-      if (state.status !== 'Terminated') this.#log.info(`Orchestration '${instance.name}' (${instanceId}) ${state.status.toLowerCase()}.`);
+      if (state.status === 'Completed') this.#log.info(`Orchestration '${instance.name}' (${instanceId}) ${state.status.toLowerCase()}.`);
       await this.#notifyParent(state);
     } else {
       for (const start of work) start();
