@@ -34,7 +34,8 @@ const rawSchema = z.object({
   AzureWebJobsStorage__clientId: guid.optional(),
 
   ServiceBusConnection: z.string().min(1).optional(),
-  ServiceBusConnection__fullyQualifiedNamespace: z.string().regex(/^[a-z0-9-]+\.servicebus\.windows\.net$/i, 'expected <namespace>.servicebus.windows.net').optional(),
+  // Any host name here; whether it is a Canadian Service Bus namespace is the residency guard's call.
+  ServiceBusConnection__fullyQualifiedNamespace: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected <namespace>.servicebus.windows.net').optional(),
   ServiceBusConnection__clientId: guid.optional(),
 
   CosmosDb: z.string().min(1).optional(),

@@ -17,7 +17,7 @@ export interface Logger {
 
 export type LogSink = (level: LogLevel, line: string) => void;
 
-const SENSITIVE_KEY = /authorization|token|secret|password|passwd|accountkey|sharedaccesskey|cookie|email|mail|upn|username|displayname|^name$|subject|body|phone|address/i;
+const SENSITIVE_KEY = /authorization|token|secret|password|passwd|accountkey|sharedaccesskey|cookie|e-?mail|^mail$|mailaddress|upn|userprincipalname|username|displayname|^name$|subject|body|phone|address$/i;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const KEY_IN_CONNECTION_STRING = /(AccountKey|SharedAccessKey|SharedAccessSignature|sig|password|pwd|secret|client_secret)=[^;&\s]+/gi;

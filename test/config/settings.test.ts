@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseSettings, SettingsError } from '../../shared/config/settings';
+
+const TENANT = '3f6d1b8e-5a0c-4c8e-9d3b-2a7f1e4c6b90';
+const CLIENT = '8c2e4f6a-1b3d-4e5f-a7b9-c0d1e2f3a4b5';
+
+const azure = {
+  DEPLOYMENT_REGION: 'canadacentral',
+  AzureWebJobsStorage__accountName: 'stspgqprod',
+  ServiceBusConnection__fullyQualifiedNamespace: 'sb-spgq.servicebus.windows.net',
+  CosmosDb__accountEndpoint: 'https://cosmos-spgq.documents.azure.com:443/',
+  AUTH_TENANT_ID: TENANT,
+  AUTH_CLIENT_ID: CLIENT,
+  WEBSITE_INSTANCE_ID: 'abc123',
+};
+
+function problems(env: Record<string, string>) {
+  try {
+    parseSettings(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SettingsError);
+    return e as SettingsError;
+  }
+  throw new Error('settings were accepted');
+}
+
+describe('settings', () => {
+  it('reads identity-based connections in Azure, with no secret anywhere', () => {
+    const s = parseSettings(azure, '1.2.3');
+    expect(s.deployed).toBe(true);
+    expect(s.localMode).toBe(false);
+    expect(s.storage).toEqual({
+      mode: 'identity',
+      blobServiceUri: 'https://stspgqprod.blob.core.windows.net',
+      queueServiceUri: 'https://stspgqprod.queue.core.windows.net',
+      tableServiceUri: 'https://stspgqprod.table.core.windows.net',
+      clientId: undefined,
+    });
+    expect(s.serviceBus).toMatchObject({ mode: 'identity', fullyQualifiedNamespace: 'sb-spgq.servicebus.windows.net' });
+    expect(s.cosmos).toEqual({ endpoint: 'https://cosmos-spgq.documents.azure.com:443/', database: 'spgq' });
+    expect(s.graph.baseUrl).toBe('https://graph.microsoft.com/v1.0');
+    expect(s.auth.authority).toBe('https://login.microsoftonline.com');
+    expect(s.appVersion).toBe('1.2.3');
+  });
+
+  it('the sample local settings parse as they are', () => {
+    const sample = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { IsEncrypted: boolean; Values: Record<string, string> };
+    expect(sample.IsEncrypted).toBe(false);
+    const s = parseSettings(sample.Values);
+    expect(s.localMode).toBe(true);
+    expect(s.storage.mode).toBe('connectionString');
+    expect(s.cosmos.key).toBeTruthy();
+  });
+
+  it('names every missing setting with an example', () => {
+    const error = problems({});
+    expect(error.problems.map((p) => p.setting).sort()).toEqual(['AUTH_CLIENT_ID', 'AUTH_TENANT_ID']);
+    expect(error.message).toContain('AUTH_TENANT_ID: missing (example: ');
+    const next = problems({ AUTH_TENANT_ID: TENANT, AUTH_CLIENT_ID: CLIENT });
+    expect(next.problems.map((p) => p.setting).sort()).toEqual(['AzureWebJobsStorage', 'CosmosDb', 'ServiceBusConnection']);
+    expect(next.message).toMatch(/ServiceBusConnection: missing: set ServiceBusConnection__fullyQualifiedNamespace/);
+  });
+
+  it('names a malformed value and what is wrong with it', () => {
+    const error = problems({ ...azure, AUTH_TENANT_ID: 'contoso', HTTP_MAX_BODY_BYTES: '-5', LOCAL_MODE: 'maybe', CosmosDb__accountEndpoint: 'cosmos' });
+    const bySetting = Object.fromEntries(error.problems.map((p) => [p.setting, p.problem]));
+    expect(bySetting.AUTH_TENANT_ID).toBe('expected a GUID');
+    expect(bySetting.HTTP_MAX_BODY_BYTES).toBe('expected a positive number');
+    expect(bySetting.LOCAL_MODE).toBe('expected true or false');
+    expect(bySetting.CosmosDb__accountEndpoint).toBe('expected an http(s) URL');
+    expect(error.message).toContain('HTTP_MAX_BODY_BYTES: expected a positive number (example: 1048576)');
+  });
+
+  it('refuses connection strings that are not what their name says', () => {
+    const error = problems({ AUTH_TENANT_ID: TENANT, AUTH_CLIENT_ID: CLIENT, AzureWebJobsStorage: 'hello', ServiceBusConnection: 'Endpoint=https://x', CosmosDb: 'AccountEndpoint=nope' });
+    expect(error.problems.map((p) => p.setting).sort()).toEqual(['AzureWebJobsStorage', 'CosmosDb', 'ServiceBusConnection']);
+  });
+
+  it('treats empty values as not set, as the Functions host does', () => {
+    const error = problems({ ...azure, AUTH_CLIENT_ID: '' });
+    expect(error.problems).toEqual([expect.objectContaining({ setting: 'AUTH_CLIENT_ID', problem: 'missing' })]);
+  });
+});
