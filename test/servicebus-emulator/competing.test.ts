@@ -52,7 +52,7 @@ describe('Service Bus emulator: concurrency and vanished clients', () => {
     expect(emulator().counts('competing')).toMatchObject({ active: 0, deadLettered: 0 });
   });
 
-  it('a client that vanishes without settling loses its locks on expiry, not its messages', async () => {
+  it('a client that closes without settling keeps its locks until they expire, then the messages return', async () => {
     await client().createSender('short-lock').sendMessages([{ body: 'v1' }, { body: 'v2' }]);
     const vanishing = new ServiceBusClient(emulator().connectionString);
     const receiver = vanishing.createReceiver('short-lock', { maxAutoLockRenewalDurationInMs: 0 });
