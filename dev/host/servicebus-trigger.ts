@@ -176,7 +176,9 @@ function bodyData(message: ServiceBusReceivedMessage): RpcTypedData {
 function metadataOf(m: ServiceBusReceivedMessage): Record<string, RpcTypedData> {
   const meta: Record<string, RpcTypedData> = {
     MessageId: { string: String(m.messageId ?? '') },
-    DeliveryCount: { int: m.deliveryCount ?? 0 },
+    // The AMQP header (and so the JS SDK) counts prior deliveries, 0 on the first; the host, built on
+    // the .NET SDK, reports 1 for a first delivery.
+    DeliveryCount: { int: (m.deliveryCount ?? 0) + 1 },
     SequenceNumber: { int: Number(m.sequenceNumber ?? 0) },
     EnqueuedTimeUtc: { string: (m.enqueuedTimeUtc ?? new Date()).toISOString() },
     ApplicationProperties: { json: JSON.stringify(m.applicationProperties ?? {}) },
