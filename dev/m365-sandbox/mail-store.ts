@@ -207,6 +207,8 @@ export class MailStore {
 
   /** Expires every delta token issued so far (as when Exchange drops old sync states). */
   expireDeltaTokens(): void {
+    // Advance the position so tokens handed out from now on stay valid while every older one expires.
+    this.seq++;
     this.minValidSeq = this.seq;
   }
 
