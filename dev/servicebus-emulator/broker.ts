@@ -3,7 +3,7 @@
  * requests, and connects sending/receiving links to the queues.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import rhea from 'rhea';
 import type { Connection, Delivery, EventContext, Receiver, Sender, Session } from 'rhea';
 import {
@@ -63,6 +63,8 @@ export class Broker {
   private readonly replyLinks = new WeakMap<Connection, Map<string, Sender>>();
   private readonly sweeper: NodeJS.Timeout;
   private server: Server | undefined;
+  /** Open client sockets, so stop() can end connections clients leave open. */
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: BrokerOptions) {
     for (const settings of options.queues) this.queues.set(settings.name.toLowerCase(), new Queue(settings));
@@ -86,6 +88,10 @@ export class Broker {
       const server = this.container.listen({ port, host } as never) as unknown as Server;
       this.server = server;
       server.once('error', reject);
+      server.on('connection', (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      });
       server.once('listening', () => {
         const address = server.address();
         resolve(typeof address === 'object' && address ? address.port : port);
@@ -98,20 +104,10 @@ export class Broker {
     for (const queue of this.queues.values()) queue.stop();
     const server = this.server;
     if (!server) return;
-    const sockets = (this as unknown as { sockets?: Set<import('node:net').Socket> }).sockets;
-    sockets?.forEach((s) => s.destroy());
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Tracks sockets so stop() can close connections clients leave open. */
-  trackSockets(): void {
-    const sockets = new Set<import('node:net').Socket>();
-    (this as unknown as { sockets: typeof sockets }).sockets = sockets;
-    this.server?.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-  }
 
   // ------------------------------------------------------------------ routing
 
@@ -206,9 +202,7 @@ export class Broker {
         ? this.unbatch(ctx.message as unknown as Buffer)
         : [this.toIncoming(ctx.message as DecodedMessage, rawOf(ctx.message as object))];
       // A batch is all or nothing: validate every message before storing any.
-      if (route.queue.usesSessions && messages.some((m) => m.sessionId === undefined)) {
-        route.queue.enqueue(messages.find((m) => m.sessionId === undefined)!); // throws the service's error
-      }
+      for (const message of messages) route.queue.validate(message);
       for (const message of messages) route.queue.enqueue(message);
       delivery.accept();
     } catch (e) {

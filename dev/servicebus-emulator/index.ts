@@ -33,7 +33,6 @@ export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions
   const sasKey = options.sasKey ?? randomBytes(32).toString('base64');
   const broker = new Broker({ queues: queueSettings(loadConfig(options.config)), sasKeyName, sasKey });
   const port = await broker.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  broker.trackSockets();
   return {
     port,
     connectionString: `Endpoint=sb://localhost:${port};SharedAccessKeyName=${sasKeyName};SharedAccessKey=${sasKey};UseDevelopmentEmulator=true`,

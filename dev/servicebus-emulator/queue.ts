@@ -128,10 +128,15 @@ export class Queue {
   // ---------------------------------------------------------------- sending
 
   /** Stores a message; returns its sequence number, or undefined when dropped as a duplicate. */
-  enqueue(input: IncomingMessage, now = Date.now()): number | undefined {
+  /** Throws the service's error for a message this queue cannot take. */
+  validate(input: IncomingMessage): void {
     if (this.usesSessions && input.sessionId === undefined) {
       throw new BrokerError(Conditions.notAllowed, `The SessionId was not set on a message, and it cannot be sent to the entity '${this.name}'. Entities that have session support enabled can only receive messages that have the SessionId set to a valid value.`);
     }
+  }
+
+  enqueue(input: IncomingMessage, now = Date.now()): number | undefined {
+    this.validate(input);
     if (this.settings.requiresDuplicateDetection) {
       this.forgetOldDuplicates(now);
       if (this.duplicates.has(input.messageId)) return undefined;
@@ -140,7 +145,6 @@ export class Queue {
     const scheduled = input.scheduledEnqueueTime !== undefined && input.scheduledEnqueueTime > now;
     const message: StoredMessage = {
       ...input,
-      sessionId: this.usesSessions ? input.sessionId : input.sessionId,
       sequenceNumber: this.nextSequenceNumber++,
       enqueuedAt: scheduled ? input.scheduledEnqueueTime! : now,
       expiresAt: Infinity,

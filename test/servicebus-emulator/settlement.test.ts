@@ -1,10 +1,10 @@
-import { isServiceBusError, ServiceBusClient } from '@azure/service-bus';
+import { isServiceBusError, type ServiceBusReceiverOptions } from '@azure/service-bus';
 import { describe, expect, it } from 'vitest';
 import { delay, useEmulator } from './support';
 
 const { client, emulator } = useEmulator();
 
-async function receiveOne(queue: string, options: Parameters<ServiceBusClient['createReceiver']>[1] = {}) {
+async function receiveOne(queue: string, options: ServiceBusReceiverOptions = {}) {
   const receiver = client().createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0, ...options });
   const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
   if (!message) throw new Error(`no message on ${queue}`);
@@ -121,7 +121,7 @@ describe('Service Bus emulator: settlement', () => {
     const other = client().createReceiver('basic', { maxAutoLockRenewalDurationInMs: 0 });
     // The SDK refuses to settle from a closed receiver; a new one settles by lock token through $management.
     await other.completeMessage(messages[0]!);
-    await other.deadLetterMessage(messages[1]!, { deadLetterReason: 'late' });
+    await other.deadLetterMessage(messages[1]!, { deadLetterReason: 'late', deadLetterErrorDescription: 'settled after close' });
     expect(emulator().counts('basic')).toMatchObject({ active: 0, deadLettered: 1 });
     await expectCode(other.completeMessage(messages[0]!), 'MessageLockLost');
     const dlq = client().createReceiver('basic', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' });
