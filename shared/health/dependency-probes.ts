@@ -30,3 +30,7 @@ export function currentHealth(s: Settings, maxAgeMs = 10_000): Promise<HealthRep
   }
   return last.report;
 }
+
+export function resetHealthForTests(): void {
+  last = undefined;
+}

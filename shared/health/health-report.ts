@@ -57,13 +57,13 @@ class ProbeTimeout extends Error {}
 
 /** Maps SDK and network errors to a reason code without keeping their text. */
 export function classifyDependencyFailure(error: unknown): FailureReason {
-  const e = error as { name?: string; code?: string; statusCode?: number; status?: number } | undefined;
+  const e = error as { name?: string; code?: string; statusCode?: number; status?: number; message?: string } | undefined;
   if (e?.name === 'ResidencyViolation') return 'violation';
   const status = e?.statusCode ?? e?.status;
   if (status === 401 || status === 403) return 'unauthorized';
-  const code = String(e?.code ?? '');
-  if (/ECONNREFUSED|ENOTFOUND|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|ServiceCommunicationProblem|REQUEST_SEND_ERROR/i.test(code)) return 'unreachable';
-  if (code === 'UnauthorizedAccess') return 'unauthorized';
-  if (code === 'MessagingEntityNotFound') return 'error';
+  // Some SDKs wrap the socket error (Service Bus: code GeneralError, message "ECONNREFUSED: ...").
+  const code = `${e?.code ?? ''} ${e?.message ?? ''}`;
+  if (/ECONNREFUSED|ENOTFOUND|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|ServiceCommunicationProblem|REQUEST_SEND_ERROR|fetch failed/i.test(code)) return 'unreachable';
+  if (/UnauthorizedAccess/.test(code)) return 'unauthorized';
   return 'error';
 }

@@ -3,6 +3,7 @@ import { HttpRequest, InvocationContext, type HttpRequestInit } from '@azure/fun
 import { resetSettingsForTests } from '../../shared/config/settings';
 import { resetClientsForTests } from '../../shared/azure/clients';
 import { resetResidencyForTests } from '../../shared/residency/startup-check';
+import { resetHealthForTests } from '../../shared/health/dependency-probes';
 import type { TokenIssuer } from '../../dev/token-issuer';
 
 /**
@@ -32,6 +33,7 @@ export async function useAppEnvironment(issuer: TokenIssuer, overrides: Record<s
   }
   resetSettingsForTests();
   resetResidencyForTests();
+  resetHealthForTests();
   await resetClientsForTests();
 }
 
