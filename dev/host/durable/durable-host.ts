@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoadedApp } from '../app-loader';
 import type { HostLog } from '../host-log';
 import type { HostRouteHandler } from '../http-trigger';
+import { resolveSetting } from '../settings';
 import { EventType, type HistoryEvent } from './history-events';
 import { OrchestrationEngine } from './orchestration-engine';
 import { TERMINAL, TaskHubStore, type InstanceState } from './task-hub-store';
@@ -21,7 +22,8 @@ export interface DurableHost {
  */
 export async function startDurable(options: { app: LoadedApp; log: HostLog; storageConnection: string; baseUrl: () => string }): Promise<DurableHost> {
   const { app, log } = options;
-  const hubName = app.hostJson.extensions?.durableTask?.hubName ?? process.env.DURABLE_TASK_HUB ?? 'LocalHub';
+  // As in the host: host.json may name the hub through an app setting (%Name%); Core Tools' default is TestHubName.
+  const hubName = resolveSetting(app.hostJson.extensions?.durableTask?.hubName ?? 'TestHubName');
   const store = new TaskHubStore(options.storageConnection, hubName);
   await store.ensure();
   const engine = new OrchestrationEngine({

@@ -170,6 +170,8 @@ export class OrchestrationEngine {
       await this.#notifyParent(state);
     } else {
       for (const start of work) start();
+      // Events held back while suspended are processed once the instance runs again.
+      if (state.status === 'Running' && consumed.length < inbox.length) this.kick(instanceId);
     }
   }
 

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startHostProcess, waitFor, type HostProcess } from './host-process';
+
+interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; input: unknown; instanceId: string; name: string; history?: unknown }
+
+describe('Durable Functions through durable-functions 3.5.0 replay', () => {
+  let host: HostProcess;
+  const hub = `DurableTest${Date.now()}`;
+  beforeAll(async () => {
+    host = await startHostProcess({ app: 'durable-app', env: { AzureWebJobsStorage: inject('azurite').connectionString, DURABLE_TASK_HUB: hub } });
+  });
+  afterAll(() => host?.stop());
+
+  const start = async (name: string, id: string, input?: unknown) => {
+    const res = await fetch(`${host.baseUrl}/api/start/${name}/${id}`, { method: 'POST', body: input === undefined ? '' : JSON.stringify(input) });
+    expect(res.status).toBe(202);
+    return (await res.json()) as Record<string, string>;
+  };
+  const status = async (id: string): Promise<Status> => (await (await fetch(`${host.baseUrl}/api/manage/status/${id}`)).json()) as Status;
+  const until = async (id: string, runtimeStatus: string, timeoutMs = 10_000) => {
+    await waitFor(async () => (await status(id)).runtimeStatus === runtimeStatus, timeoutMs, `${id} to be ${runtimeStatus}`);
+    return status(id);
+  };
+
+  it('answers the check-status response with the management URLs of the host', async () => {
+    const body = await start('waitsForever', 'check-1');
+    expect(body.id).toBe('check-1');
+    expect(body.statusQueryGetUri).toBe(`${host.baseUrl}/runtime/webhooks/durabletask/instances/check-1?taskHub=HostTestHub&connection=Storage`.replace('HostTestHub', hub));
+    const res = await fetch(body.statusQueryGetUri!);
+    expect(res.status).toBe(202); // still running
+    expect(await res.json()).toMatchObject({ name: 'waitsForever', instanceId: 'check-1', runtimeStatus: 'Running' });
+  });
+
+  it('runs an activity with retries, a durable timer and an external event, with custom status', async () => {
+    await start('approvalFlow', 'flow-1', { timerMs: 300 });
+    const waiting = await until('flow-1', 'Running');
+    await waitFor(async () => JSON.stringify((await status('flow-1')).customStatus) === '{"stage":"waiting-approval"}', 10_000, 'the approval stage');
+    expect(waiting.input).toEqual({ timerMs: 300 });
+    await fetch(`${host.baseUrl}/api/manage/raise/flow-1?event=approval`, { method: 'POST', body: JSON.stringify({ by: 'marie' }) });
+    const done = await until('flow-1', 'Completed');
+    expect(done.output).toEqual({ flaky: { key: 'flow-1', attempts: 2 }, approval: { by: 'marie' } });
+    const effects = host.events<{ kind: string; id?: string; key?: string; attempt?: number; step?: string }>();
+    expect(effects.filter((e) => e.key === 'flow-1').map((e) => e.attempt)).toEqual([1, 2]);
+    expect(effects.filter((e) => e.id === 'flow-1').map((e) => e.step)).toEqual(['before-timer', 'after-approval']);
+  });
+
+  it('gives the orchestrator a failed activity as an error it can catch', async () => {
+    await start('catchesFailure', 'catch-1');
+    const done = await until('catch-1', 'Completed');
+    expect(done.output).toEqual({ caught: expect.stringContaining("Activity function 'alwaysFails' failed: activity broke") });
+  });
+
+  it('marks the instance Failed with the error when the orchestrator does not handle it', async () => {
+    await start('unhandledFailure', 'fail-1');
+    const failed = await until('fail-1', 'Failed');
+    expect(String(failed.output)).toContain('activity broke');
+  });
+
+  it('runs Task.all, Task.any, sub-orchestrations and continueAsNew', async () => {
+    await start('fanOut', 'fan-1');
+    expect((await until('fan-1', 'Completed')).output).toEqual({ all: ['fan-1-done', 'fan-2-done', 'fan-3-done'], winnerResult: 10, child: 42 });
+    await start('counter', 'count-1', 0);
+    const counted = await until('count-1', 'Completed');
+    expect(counted.output).toBe(3);
+    expect(counted.input).toBe(3);
+  });
+
+  it('suspends, resumes and terminates instances', async () => {
+    await start('approvalFlow', 'susp-1', { timerMs: 200 });
+    await waitFor(async () => JSON.stringify((await status('susp-1')).customStatus) === '{"stage":"waiting-approval"}', 10_000, 'the approval stage');
+    await fetch(`${host.baseUrl}/api/manage/suspend/susp-1`, { method: 'POST' });
+    await until('susp-1', 'Suspended');
+    await fetch(`${host.baseUrl}/api/manage/raise/susp-1?event=approval`, { method: 'POST', body: '"late"' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await status('susp-1')).runtimeStatus).toBe('Suspended'); // the event waits in the inbox
+    await fetch(`${host.baseUrl}/api/manage/resume/susp-1`, { method: 'POST' });
+    expect((await until('susp-1', 'Completed')).output).toMatchObject({ approval: 'late' });
+
+    await start('waitsForever', 'term-1');
+    await until('term-1', 'Running');
+    await fetch(`${host.baseUrl}/api/manage/terminate/term-1`, { method: 'POST' });
+    expect((await until('term-1', 'Terminated')).output).toBe('stopped by test');
+  });
+
+  it('lists instances with status filters across pages, and purges history', async () => {
+    for (let i = 0; i < 3; i++) await start('child', `page-${i}`, { n: i });
+    for (let i = 0; i < 3; i++) await until(`page-${i}`, 'Completed');
+    const list = (await (await fetch(`${host.baseUrl}/api/manage/list?status=Completed`)).json()) as Status[];
+    expect(list.map((s) => s.instanceId)).toEqual(expect.arrayContaining(['page-0', 'page-1', 'page-2', 'flow-1']));
+    expect(list.every((s) => s.runtimeStatus === 'Completed')).toBe(true);
+
+    // The HTTP API pages with x-ms-continuation-token, which the durable client follows.
+    const first = await fetch(`${host.baseUrl}/durabletask/instances/?runtimeStatus=Completed&top=2`);
+    expect(((await first.json()) as unknown[]).length).toBe(2);
+    const token = first.headers.get('x-ms-continuation-token');
+    expect(token).toBeTruthy();
+    const second = await fetch(`${host.baseUrl}/durabletask/instances/?runtimeStatus=Completed&top=2`, { headers: { 'x-ms-continuation-token': token! } });
+    expect(((await second.json()) as unknown[]).length).toBe(2);
+
+    const purged = (await (await fetch(`${host.baseUrl}/api/manage/purge/page-0`, { method: 'POST' })).json()) as { instancesDeleted: number };
+    expect(purged.instancesDeleted).toBe(1);
+    expect((await fetch(`${host.baseUrl}/durabletask/instances/page-0`)).status).toBe(404);
+  });
+
+  it('refuses to start an orchestrator that does not exist, and a duplicate running instance', async () => {
+    const res = await fetch(`${host.baseUrl}/api/start/noSuchOrchestrator/x-1`, { method: 'POST' });
+    expect(res.status).toBe(500); // the client library throws on the host's 400
+    await start('waitsForever', 'dup-1');
+    expect((await fetch(`${host.baseUrl}/api/start/waitsForever/dup-1`, { method: 'POST' })).status).toBe(500);
+    expect((await fetch(`${host.baseUrl}/durabletask/orchestrators/waitsForever/dup-1`, { method: 'POST' })).status).toBe(409);
+  });
+});
