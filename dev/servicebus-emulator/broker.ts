@@ -59,6 +59,8 @@ export class Broker {
   private readonly container = rhea.create_container({ id: 'servicebus-emulator', autoaccept: false, treat_modified_as_released: false, autosettle: false } as never);
   private readonly consumers = new Map<Sender, Consumer & { queue: Queue }>();
   private readonly deliveries = new WeakMap<Delivery, DeliveryInfo>();
+  /** Session receivers whose attach is held until a session can be locked. */
+  private readonly heldAttaches = new Set<Sender>();
   /** Per connection: reply links of CBS and management clients, by link name and by target address. */
   private readonly replyLinks = new WeakMap<Connection, Map<string, Sender>>();
   private readonly sweeper: NodeJS.Timeout;
@@ -355,15 +357,17 @@ export class Broker {
     sender.state.local_open = false;
     sender.state.open_requests = Math.max(0, sender.state.open_requests - 1);
     this.consumers.set(sender, consumer);
+    this.heldAttaches.add(sender);
     consumer.queue.acceptSession(consumer, sessionId, timeoutMs).then(
       (session) => {
-        if (this.consumers.get(sender) !== consumer) return;
+        if (!this.heldAttaches.delete(sender)) return;
         sender.set_source({ address: source.address, filter: { 'com.microsoft:session-filter': session.id } } as never);
         sender.local.attach.properties = { 'com.microsoft:locked-until-utc': types.wrap_long(toDotNetTicks(session.lockedUntil)) };
         sender.open();
         consumer.queue.pumpSession(session);
       },
       (error: BrokerError) => {
+        if (!this.heldAttaches.delete(sender)) return;
         this.consumers.delete(sender);
         sender.open();
         this.refuse(sender, error);
@@ -479,6 +483,11 @@ export class Broker {
     if (!consumer) return;
     this.consumers.delete(sender);
     consumer.queue.removeConsumer(consumer);
+    if (this.heldAttaches.delete(sender) && !sender.is_closed()) {
+      // The client gave up waiting for a session: answer its attach, then its detach.
+      sender.open();
+      sender.close();
+    }
   }
 
   private dropConnectionConsumers(connection: Connection, session?: Session): void {

@@ -351,10 +351,6 @@ export class Queue {
     return message;
   }
 
-  hasLock(token: string): boolean {
-    return this.locks.has(token);
-  }
-
   complete(token: string): void {
     this.remove(this.lockedMessage(token));
   }

@@ -110,3 +110,29 @@ describe('Service Bus emulator: sessions', () => {
     await other.close();
   });
 });
+
+describe('Service Bus emulator: session processing with subscribe', () => {
+  it('processes a session with subscribe in order and settles every message', async () => {
+    const sender = client().createSender('sessions');
+    await sender.sendMessages(Array.from({ length: 30 }, (_, i) => ({ body: i, sessionId: 'flow' })));
+    const receiver = await client().acceptSession('sessions', 'flow', { maxAutoLockRenewalDurationInMs: 0 });
+    const bodies: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      receiver.subscribe(
+        {
+          processMessage: async (message) => {
+            bodies.push(message.body as number);
+            if (bodies.length === 30) resolve();
+          },
+          processError: async (args) => reject(args.error),
+        },
+        { maxConcurrentCalls: 1 },
+      );
+    });
+    // subscribe completes each message once its handler returns; wait for the last completions.
+    for (let i = 0; i < 30 && emulator().counts('sessions').active > 0; i++) await delay(100);
+    await receiver.close();
+    expect(bodies).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(emulator().counts('sessions').active).toBe(0);
+  });
+});
