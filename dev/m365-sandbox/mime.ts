@@ -109,7 +109,7 @@ function* attachmentBase64(attachment: AttachmentSpec, seedState: number, broken
     yield Buffer.from([...base64Lines(attachmentText(attachment.size))].join('\r\n') + '\r\n');
     return;
   }
-  const chunkBytes = 57 * 16 * 1024;
+  const chunkBytes = 57 * 1024;
   const state = { x: seedState || 1 };
   const chunk = Buffer.allocUnsafe(chunkBytes);
   for (let done = 0; done < attachment.size; done += chunkBytes) {

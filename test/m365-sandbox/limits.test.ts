@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
+import { SandboxControl, createSandboxGraphClient, startM365Sandbox, type M365Sandbox } from '../../dev/m365-sandbox/index';
+
+const noRetry = [new RetryHandlerOptions(0, 0)];
+
+describe('M365 sandbox Outlook throttling', () => {
+  let sandbox: M365Sandbox;
+  let graph: Client;
+
+  beforeAll(async () => {
+    // 20 requests per mailbox per window; timeScale 600 makes the 10-minute window 1 second.
+    sandbox = await startM365Sandbox({ timeScale: 600, throttling: { requestsPerMailboxPerWindow: 20 } });
+    graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('answers 429 with Retry-After beyond the per-mailbox budget, per mailbox, and recovers after the window', async () => {
+    const [a, b] = sandbox.tenant.staffIds;
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // start on a fresh window
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push(await graph.api(`/users/${a}/mailFolders/inbox`).get().then(() => 200, (e: { statusCode: number }) => e.statusCode));
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
+    const throttled = await graph.api(`/users/${a}/mailFolders/inbox`).middlewareOptions(noRetry).responseType('raw' as never).get() as Response;
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+    expect(await throttled.json()).toMatchObject({ error: { code: 'ApplicationThrottled' } });
+    // Another mailbox has its own budget; directory calls are not Outlook calls.
+    await expect(graph.api(`/users/${b}/mailFolders/inbox`).get()).resolves.toMatchObject({ totalItemCount: expect.any(Number) });
+    await expect(graph.api(`/users/${a}`).get()).resolves.toMatchObject({ id: a });
+    await new Promise((resolve) => setTimeout(resolve, Number(throttled.headers.get('Retry-After')) * 1000));
+    await expect(graph.api(`/users/${a}/mailFolders/inbox`).get()).resolves.toMatchObject({ totalItemCount: expect.any(Number) });
+  });
+
+  it('the official client retries a 429 after Retry-After and succeeds', async () => {
+    const c = sandbox.tenant.staffIds[2]!;
+    const retrying = createSandboxGraphClient(sandbox, { maxRetries: 3 });
+    for (let i = 0; i < 20; i++) await retrying.api(`/users/${c}/mailFolders/inbox`).get();
+    const started = Date.now();
+    await expect(retrying.api(`/users/${c}/mailFolders/inbox`).get()).resolves.toMatchObject({ totalItemCount: expect.any(Number) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+});
+
+describe('M365 sandbox concurrency limit', () => {
+  let sandbox: M365Sandbox;
+
+  beforeAll(async () => {
+    sandbox = await startM365Sandbox({ scale: { messagesPerMailbox: 4 } });
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('allows 4 Outlook requests in flight per app and answers 429 to the fifth', async () => {
+    const graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
+    const { userId, messageId } = sandbox.tenant.largeMessage!;
+    // Four downloads of the large message left unread hold their slots (the server waits on backpressure).
+    const streams = await Promise.all(Array.from({ length: 4 }, () => graph.api(`/users/${userId}/messages/${messageId}/$value`).getStream() as Promise<ReadableStream>));
+    const fifth = await graph.api(`/users/${userId}/mailFolders/inbox`).get().catch((e: unknown) => e);
+    expect(fifth).toMatchObject({ statusCode: 429, code: 'ApplicationThrottled' });
+    // Another app (its own token appid) has its own 4 slots.
+    const otherApp = createSandboxGraphClient(sandbox, { maxRetries: 0, token: `x.${Buffer.from(JSON.stringify({ appid: 'other-app' })).toString('base64url')}.y` });
+    await expect(otherApp.api(`/users/${userId}/mailFolders/inbox`).get()).resolves.toMatchObject({ totalItemCount: expect.any(Number) });
+    await Promise.all(streams.map((s) => s.cancel()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(graph.api(`/users/${userId}/mailFolders/inbox`).get()).resolves.toMatchObject({ totalItemCount: expect.any(Number) });
+  });
+});
+
+describe('M365 sandbox fault injection', () => {
+  let sandbox: M365Sandbox;
+  let graph: Client;
+  let control: SandboxControl;
+
+  beforeAll(async () => {
+    sandbox = await startM365Sandbox({ throttling: false });
+    graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
+    control = new SandboxControl(sandbox);
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('injects 503 at the configured rate, observed within tolerance', async () => {
+    await control.setFaults({ rates: { '503': 0.2 }, seed: 42 });
+    const total = 400;
+    let failed = 0;
+    for (let i = 0; i < total; i++) {
+      const status = await graph.api('/users').top(1).get().then(() => 200, (e: { statusCode: number }) => e.statusCode);
+      if (status === 503) failed++;
+      else expect(status).toBe(200);
+    }
+    // Binomial(400, 0.2): standard deviation 8, so ±24 is three of them.
+    expect(failed).toBeGreaterThanOrEqual(80 - 24);
+    expect(failed).toBeLessThanOrEqual(80 + 24);
+    await control.setFaults({});
+  });
+
+  it('injects faults on command: 429, 504, connection reset and a slow response, in order', async () => {
+    await control.setFaults({ next: ['429', '504', 'reset', 'slow'], slowMs: 600 });
+    await expect(graph.api('/users').top(1).get()).rejects.toMatchObject({ statusCode: 429 });
+    await expect(graph.api('/users').top(1).get()).rejects.toMatchObject({ statusCode: 504, code: 'GatewayTimeout' });
+    await expect(graph.api('/users').top(1).get()).rejects.toMatchObject({ message: expect.stringMatching(/ECONNRESET|socket hang up/i) });
+    const started = Date.now();
+    await graph.api('/users').top(1).get();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    await expect(graph.api('/users').top(1).get()).resolves.toMatchObject({ value: expect.any(Array) });
+    expect((await control.faults()).injected).toMatchObject({ '429': 1, '504': 1, reset: 1, slow: 1 });
+  });
+
+  it('lets the official client recover from a transient 503 through its retry handler', async () => {
+    const retrying = createSandboxGraphClient(sandbox, { maxRetries: 3 });
+    await control.setFaults({ next: ['503'] });
+    await expect(retrying.api('/users').top(1).get()).resolves.toMatchObject({ value: expect.any(Array) });
+  });
+
+  it('rejects invalid fault settings', async () => {
+    await expect(control.setFaults({ rates: { '503': 2 } })).rejects.toThrow(/400/);
+  });
+});
+
+describe('M365 sandbox $batch', () => {
+  let sandbox: M365Sandbox;
+  let graph: Client;
+
+  beforeAll(async () => {
+    sandbox = await startM365Sandbox();
+    graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('runs up to 20 requests, each with its own status, and refuses 21', async () => {
+    const ids = sandbox.tenant.staffIds.slice(0, 19);
+    const requests = [
+      ...ids.map((id, i) => ({ id: String(i + 1), method: 'GET', url: `/users/${id}/mailFolders/inbox` })),
+      { id: '20', method: 'GET', url: '/users/00000000-0000-4000-8000-000000000000' },
+    ];
+    const result = await graph.api('/$batch').post({ requests });
+    expect(result.responses).toHaveLength(20);
+    const byId = new Map(result.responses.map((r: { id: string }) => [r.id, r]));
+    expect(byId.get('1')).toMatchObject({ status: 200, body: { totalItemCount: expect.any(Number) } });
+    expect(byId.get('20')).toMatchObject({ status: 404, body: { error: { code: 'Request_ResourceNotFound' } } });
+
+    const tooMany = [...requests, { id: '21', method: 'GET', url: '/users' }];
+    await expect(graph.api('/$batch').post({ requests: tooMany })).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('maximum of 20') });
+  });
+
+  it('honours dependsOn and answers 424 when a dependency failed', async () => {
+    const result = await graph.api('/$batch').post({
+      requests: [
+        { id: 'a', method: 'GET', url: '/users/00000000-0000-4000-8000-000000000000' },
+        { id: 'b', method: 'GET', url: '/groups', dependsOn: ['a'] },
+        { id: 'c', method: 'GET', url: `/users/${sandbox.tenant.staffIds[0]}` },
+      ],
+    });
+    const statuses = Object.fromEntries(result.responses.map((r: { id: string; status: number }) => [r.id, r.status]));
+    expect(statuses).toEqual({ a: 404, b: 424, c: 200 });
+  });
+});
