@@ -77,7 +77,7 @@ const uploadSessions = new Map<string, UploadSession>();
  * The drive-item address grammar Graph accepts: `root`, `items/{id}`, each optionally followed by
  * `:/relative/path` and `:` before a further segment (`/children`, `/content`, `/invite`, ...).
  */
-const ITEM_ADDRESS = /^\/drives\/([^/]+)\/(root|items\/[^/:]+)(?::(\/[^:]*?):?)?(\/[^:]*)?$/;
+const ITEM_ADDRESS = /^\/drives\/([^/]+)\/(root|items\/[^/:]+)(?::(\/[^:]*)(?::(\/[^:]*)?)?)?(\/[^:]*)?$/;
 
 async function driveItemRequest(call: GraphCall, driveId: string, base: string, relativePath: string | undefined, rest: string | undefined, state: SandboxState): Promise<GraphResult> {
   const drive = state.files.drive(driveId);
@@ -257,7 +257,7 @@ export const fileRoutes: Route[] = [
     return { status: 201, body: permission };
   }),
   route('GET', /^\/drives\/([^/]+)$/, (_call, [, id], state) => ok(driveJson(state, id!))),
-  { method: '*', pattern: ITEM_ADDRESS, handler: (call, [, driveId, base, relativePath, rest], state) => driveItemRequest(call, driveId!, base!, relativePath, rest, state) },
+  { method: '*', pattern: ITEM_ADDRESS, handler: (call, [, driveId, base, relativePath, restAfterPath, rest], state) => driveItemRequest(call, driveId!, base!, relativePath, restAfterPath ?? rest, state) },
 ];
 
 /** `/sites/{id}/drive/...` is an alias of `/drives/{driveId}/...`. */

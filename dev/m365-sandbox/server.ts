@@ -47,7 +47,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Rewrites Graph's key syntax `teams('id')` to `teams/id` and decodes the path. */
 export function normalisePath(path: string): string {
-  return decodeURIComponent(path.replace(/\('([^']*)'\)/g, '/$1')).replace(/\/+$/, '') || '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path.replace(/\('([^']*)'\)/g, '/$1'));
+  } catch {
+    throw new GraphError(400, 'BadRequest', 'The request URL is not correctly encoded.');
+  }
+  return decoded.replace(/\/+$/, '') || '/';
 }
 
 /** Reads `appid` from an unverified JWT so each app gets its own throttling budget; tokens are not validated here. */
@@ -64,8 +70,9 @@ function appIdOf(authorization: string): string {
   return 'sandbox-app';
 }
 
-function parseBody(raw: Buffer, contentType: string | undefined): unknown {
-  if (raw.length === 0) return undefined;
+/** JSON bodies are parsed; file content (`.../content`) is raw bytes whatever Content-Type the client set. */
+function parseBody(raw: Buffer, contentType: string | undefined, path: string): unknown {
+  if (raw.length === 0 || /\/content$/.test(path)) return undefined;
   if (contentType && !/json/i.test(contentType)) return undefined;
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -106,12 +113,13 @@ export class GraphServer {
       if (!authorization || !/^Bearer \S+/.test(authorization)) {
         throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
       }
+      const graphPath = normalisePath(url.pathname.slice('/v1.0'.length));
       const call: GraphCall = {
         method: (req.method ?? 'GET').toUpperCase(),
-        path: normalisePath(url.pathname.slice('/v1.0'.length)),
+        path: graphPath,
         query: url.searchParams,
         headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v])),
-        body: parseBody(raw, header(req, 'content-type')),
+        body: parseBody(raw, header(req, 'content-type'), graphPath),
         rawBody: raw,
         requestId,
         graphBaseUrl: `${this.deps.baseUrl()}/v1.0`,
