@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { settings } from '../../shared/config/settings';
@@ -51,17 +51,20 @@ export interface AnonymousSpec<B, Q, P> extends CommonSpec<B, Q, P> {
   handle(input: Omit<EndpointInput<B, Q, P>, 'principal'>): Promise<EndpointResult>;
 }
 
+/** A handler the Functions runtime accepts, typed so tests can read the response it builds. */
+export type EndpointHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 /** An endpoint for signed-in callers holding one of `spec.roles` (any signed-in caller when empty). */
-export function endpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: ProtectedSpec<B, Q, P>): HttpHandler {
+export function endpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: ProtectedSpec<B, Q, P>): EndpointHandler {
   return handler(spec);
 }
 
 /** An endpoint anyone may call: health and the static web shell only. */
-export function publicEndpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: AnonymousSpec<B, Q, P>): HttpHandler {
+export function publicEndpoint<B = undefined, Q = Record<string, string>, P = Record<string, string>>(spec: AnonymousSpec<B, Q, P>): EndpointHandler {
   return handler(spec);
 }
 
-function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): HttpHandler {
+function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): EndpointHandler {
   return async (request, context) => {
     const language = negotiateLanguage(request.headers.get('accept-language'));
     const correlationId = context.invocationId;
