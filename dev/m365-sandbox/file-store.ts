@@ -34,10 +34,22 @@ export type ConflictBehavior = 'fail' | 'replace' | 'rename';
 
 const nowIso = () => new Date().toISOString();
 
+/** An upload session in progress: bytes received so far, written to the drive on the last range. */
+export interface UploadSession {
+  parent: DriveItem;
+  name: string;
+  conflict: ConflictBehavior;
+  chunks: Buffer[];
+  received: number;
+  expires: number;
+  appId: string;
+}
+
 /** Document libraries: one drive per site (and per team), items in a flat map linked by parent id. */
 export class FileStore {
   readonly drives = new Map<string, Drive>();
   readonly items = new Map<string, DriveItem>();
+  readonly uploadSessions = new Map<string, UploadSession>();
 
   addDrive(id: string, webUrl: string, ownerDisplayName: string): Drive {
     const rootId = this.newItemId();

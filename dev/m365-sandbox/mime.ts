@@ -126,17 +126,35 @@ export function attachmentText(size: number): Buffer {
   return Buffer.from('Note brève.\n'.padEnd(size, '.'), 'utf8').subarray(0, size);
 }
 
-/** The decoded bytes of a small attachment (for the attachments API). */
-export function attachmentBytes(spec: MessageSpec, index: number, mailboxKey: string): Buffer {
+/** The decoded bytes of an attachment, chunk by chunk (the same bytes the MIME carries in base64). */
+function* attachmentChunks(spec: MessageSpec, index: number, mailboxKey: string): Generator<Buffer> {
   const attachment = spec.attachments[index];
   if (!attachment) throw new Error('no such attachment');
-  if (attachment.contentType === 'image/png' && attachment.size === PNG_1X1.length) return PNG_1X1;
-  if (attachment.contentType === 'text/plain') return attachmentText(attachment.size);
-  const out = Buffer.allocUnsafe(attachment.size);
-  const chunkBytes = 57 * 16 * 1024;
+  if (attachment.contentType === 'image/png' && attachment.size === PNG_1X1.length) {
+    yield PNG_1X1;
+    return;
+  }
+  if (attachment.contentType === 'text/plain') {
+    yield attachmentText(attachment.size);
+    return;
+  }
+  const chunkBytes = 57 * 1024;
   const state = { x: mixSeed(mailboxKey, spec.key, index) || 1 };
-  for (let done = 0; done < attachment.size; done += chunkBytes) fillDeterministic(out.subarray(done, Math.min(attachment.size, done + chunkBytes)), state);
-  return out;
+  for (let done = 0; done < attachment.size; done += chunkBytes) {
+    const piece = Buffer.allocUnsafe(Math.min(chunkBytes, attachment.size - done));
+    fillDeterministic(piece, state);
+    yield piece;
+  }
+}
+
+/** A small attachment's bytes in one buffer (for contentBytes). */
+export function attachmentBytes(spec: MessageSpec, index: number, mailboxKey: string): Buffer {
+  return Buffer.concat([...attachmentChunks(spec, index, mailboxKey)]);
+}
+
+/** An attachment's bytes as a stream (`.../attachments/{id}/$value`), never held whole. */
+export function attachmentStream(spec: MessageSpec, index: number, mailboxKey: string): Readable {
+  return Readable.from(attachmentChunks(spec, index, mailboxKey), { objectMode: false });
 }
 
 function* renderMime(spec: MessageSpec, mailboxKey: string): Generator<Buffer> {

@@ -61,18 +61,6 @@ function conflictBehavior(call: GraphCall, fallback: ConflictBehavior): Conflict
   return value;
 }
 
-/** Upload sessions in progress: bytes received so far, written to the drive on the last range. */
-interface UploadSession {
-  parent: DriveItem;
-  name: string;
-  conflict: ConflictBehavior;
-  chunks: Buffer[];
-  received: number;
-  expires: number;
-  appId: string;
-}
-const uploadSessions = new Map<string, UploadSession>();
-
 /**
  * The drive-item address grammar Graph accepts: `root`, `items/{id}`, each optionally followed by
  * `:/relative/path` and `:` before a further segment (`/children`, `/content`, `/invite`, ...).
@@ -111,7 +99,7 @@ async function driveItemRequest(call: GraphCall, driveId: string, base: string, 
     if (conflict === 'fail' && state.files.childNamed(parent, fileName())) throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
     const id = randomUUID();
     const expires = Date.now() + 15 * 60_000;
-    uploadSessions.set(id, { parent, name: fileName(), conflict, chunks: [], received: 0, expires, appId: call.appId });
+    state.files.uploadSessions.set(id, { parent, name: fileName(), conflict, chunks: [], received: 0, expires, appId: call.appId });
     const base = call.graphBaseUrl.replace(/\/v1\.0$/, '');
     return ok({ uploadUrl: `${base}/_upload/${id}`, expirationDateTime: new Date(expires).toISOString(), nextExpectedRanges: ['0-'] });
   }
@@ -209,7 +197,7 @@ function invite(call: GraphCall, state: SandboxState, item: DriveItem): GraphRes
 
 /** Handles `PUT {uploadUrl}` with `Content-Range`; pre-authenticated like Graph's upload URLs. */
 export function uploadChunk(state: SandboxState, sessionId: string, contentRange: string | undefined, bytes: Buffer): GraphResult {
-  const session = uploadSessions.get(sessionId);
+  const session = state.files.uploadSessions.get(sessionId);
   if (!session || session.expires < Date.now()) throw new GraphError(404, 'itemNotFound', 'The upload session was not found or has expired.');
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange ?? '');
   if (!range) throw badRequest('A valid Content-Range header is required.', 'invalidRange');
@@ -222,7 +210,7 @@ export function uploadChunk(state: SandboxState, sessionId: string, contentRange
   if (session.received < total) {
     return { status: 202, body: { expirationDateTime: new Date(session.expires).toISOString(), nextExpectedRanges: [`${session.received}-`] } };
   }
-  uploadSessions.delete(sessionId);
+  state.files.uploadSessions.delete(sessionId);
   const item = state.files.create(session.parent, session.name, Buffer.concat(session.chunks), session.conflict);
   state.writes.record('fileUploaded', session.appId, { driveId: item.driveId, itemId: item.id, parentId: session.parent.id, name: item.name, size: total, uploadSession: true });
   return { status: 201, body: driveItemJson(state, item) };

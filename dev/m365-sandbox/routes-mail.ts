@@ -1,11 +1,11 @@
 import { findUser, route, type Route, type SandboxState } from './context';
 import {
-  GraphError, applySelect, badRequest, compileFilter, decodeToken, encodeToken, ok, pageOf, parsePrefer, preferenceApplied,
+  GraphError, applySelect, badRequest, notFound, compileFilter, decodeToken, encodeToken, ok, pageOf, parsePrefer, preferenceApplied,
   type GraphCall, type GraphResult, type Preferences,
 } from './graph-http';
 import { immutableMessageId, restMessageId, type Mailbox, type MailChange, type StoredFolder, type StoredMessage } from './mail-store';
 import type { EmailAddress, MessageSpec } from './mailbox-seed';
-import { attachmentBytes, bodyHtml, mimeStream } from './mime';
+import { attachmentBytes, attachmentStream, bodyHtml, mimeStream } from './mime';
 
 function messageId(mailbox: Mailbox, message: { spec: { key: number }; moveCount: number }, prefs: Preferences): string {
   return prefs.immutableIds ? immutableMessageId(mailbox.owner.id, message.spec.key) : restMessageId(mailbox.owner.id, message.spec.key, message.moveCount);
@@ -78,7 +78,19 @@ function messagesNewestFirst(mailbox: Mailbox, keys: Iterable<number>): StoredMe
   return list.sort((a, b) => (a.spec.receivedDateTime < b.spec.receivedDateTime ? 1 : a.spec.receivedDateTime > b.spec.receivedDateTime ? -1 : b.spec.key - a.spec.key));
 }
 
-function listMessages(call: GraphCall, mailbox: Mailbox, messages: StoredMessage[]): GraphResult {
+/** `$orderby` on the date properties the app sorts by; newest first is Graph's default. */
+function applyOrderBy(call: GraphCall, messages: StoredMessage[]): StoredMessage[] {
+  const orderBy = call.query.get('$orderby');
+  if (!orderBy) return messages;
+  const match = /^(receivedDateTime|sentDateTime)(?:\s+(asc|desc))?$/i.exec(orderBy.trim());
+  if (!match) throw badRequest(`The $orderby '${orderBy}' is not supported.`, 'ErrorInvalidUrlQuery');
+  const field = match[1] === 'sentDateTime' ? 'sentDateTime' : 'receivedDateTime';
+  const direction = (match[2] ?? 'asc').toLowerCase() === 'asc' ? 1 : -1;
+  return [...messages].sort((a, b) => direction * (a.spec[field] < b.spec[field] ? -1 : a.spec[field] > b.spec[field] ? 1 : a.spec.key - b.spec.key));
+}
+
+function listMessages(call: GraphCall, mailbox: Mailbox, unordered: StoredMessage[]): GraphResult {
+  const messages = applyOrderBy(call, unordered);
   const prefs = parsePrefer(call);
   const filter = compileFilter(call.query.get('$filter'));
   const selected = filter ? messages.filter((m) => filter(messageJson(mailbox, m, prefs))) : messages;
@@ -170,11 +182,19 @@ function messageDelta(call: GraphCall, state: SandboxState, mailbox: Mailbox, fo
   return ok(body, preferenceApplied(prefs, true));
 }
 
+const attachmentId = (message: StoredMessage, index: number) => `AAMkAGAt${Buffer.from(`${message.spec.key}|${index}`).toString('base64url')}`;
+
+function attachmentIndex(message: StoredMessage, id: string): number {
+  const index = message.spec.attachments.findIndex((_a, i) => attachmentId(message, i) === id);
+  if (index < 0) throw notFound(`attachment ${id}`);
+  return index;
+}
+
 function attachmentJson(mailbox: Mailbox, message: StoredMessage, index: number, withContent: boolean) {
   const a = message.spec.attachments[index]!;
   const json: Record<string, unknown> = {
     '@odata.type': '#microsoft.graph.fileAttachment',
-    id: `AAMkAGAt${Buffer.from(`${message.spec.key}|${index}`).toString('base64url')}`,
+    id: attachmentId(message, index),
     lastModifiedDateTime: message.spec.receivedDateTime,
     name: a.name, contentType: a.contentType, size: a.size, isInline: a.isInline, contentId: a.contentId ?? null,
   };
@@ -265,6 +285,17 @@ export const mailRoutes: Route[] = [
     const mailbox = mailboxOf(state, u!);
     const message = state.mail.message(mailbox, id!);
     return pageOf(call, message.spec.attachments.map((_a, i) => i), { defaultPageSize: 100, maxPageSize: 100, project: (i) => attachmentJson(mailbox, message, i, true) });
+  }, 1),
+  route('GET', re(`/users/${USER}/messages/${MESSAGE}/attachments/([^/]+)`), (_call, [, u, id, attachment], state) => {
+    const mailbox = mailboxOf(state, u!);
+    const message = state.mail.message(mailbox, id!);
+    return ok(attachmentJson(mailbox, message, attachmentIndex(message, attachment!), true));
+  }, 1),
+  route('GET', re(`/users/${USER}/messages/${MESSAGE}/attachments/([^/]+)/\\$value`), (_call, [, u, id, attachment], state) => {
+    const mailbox = mailboxOf(state, u!);
+    const message = state.mail.message(mailbox, id!);
+    const index = attachmentIndex(message, attachment!);
+    return { status: 200, contentType: message.spec.attachments[index]!.contentType, stream: () => attachmentStream(message.spec, index, mailbox.owner.id) };
   }, 1),
   route('POST', re(`/users/${USER}/messages/${MESSAGE}/move`), (call, [, u, id], state) => {
     const mailbox = mailboxOf(state, u!);

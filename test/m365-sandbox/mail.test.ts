@@ -90,6 +90,37 @@ describe('M365 sandbox mail (default seed)', () => {
     await expect(graph.api(`/users/${userId}/sendMail`).post({ message: { subject: 'x', toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidRecipients' });
   });
 
+  it('serves attachments whose bytes match the MIME, listed, by id and as $value', async () => {
+    const page = await graph.api(`/users/${userId}/messages`).select('hasAttachments,subject').top(200).get();
+    // Skip the message whose attachment is deliberately broken base64 (a seeded malformation).
+    let withFile: Message | undefined;
+    let mime = '';
+    for (const candidate of (page.value as Message[]).filter((m) => m.hasAttachments && !m.subject.startsWith('Enregistrement vidéo'))) {
+      mime = (await readAll(await graph.api(`/users/${userId}/messages/${candidate.id}/$value`).getStream())).toString('latin1');
+      if (!mime.includes('!!not*base64!!')) {
+        withFile = candidate;
+        break;
+      }
+    }
+    if (!withFile) throw new Error('no well-formed message with an attachment in the seed');
+    const list = await graph.api(`/users/${userId}/messages/${withFile.id}/attachments`).get();
+    const file = list.value.find((a: { isInline: boolean }) => !a.isInline);
+    const single = await graph.api(`/users/${userId}/messages/${withFile.id}/attachments/${file.id}`).get();
+    expect(single.contentBytes).toBe(file.contentBytes);
+    const raw = await readAll(await graph.api(`/users/${userId}/messages/${withFile.id}/attachments/${file.id}/$value`).getStream());
+    expect(raw.length).toBe(file.size);
+    expect(raw.toString('base64')).toBe(file.contentBytes);
+    expect(mime.replace(/\r\n/g, '')).toContain(raw.toString('base64'));
+    await expect(graph.api(`/users/${userId}/messages/${withFile.id}/attachments/AAMkAGAtbm9wZQ`).get()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('orders by receivedDateTime when asked', async () => {
+    const asc = await graph.api(`/users/${userId}/messages`).orderby('receivedDateTime asc').select('receivedDateTime').top(50).get();
+    const dates = (asc.value as Message[]).map((m) => m.receivedDateTime);
+    expect(dates).toEqual([...dates].sort());
+    await expect(graph.api(`/users/${userId}/messages`).orderby('subject').get()).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('has no mailbox for a guest', async () => {
     await expect(graph.api(`/users/${sandbox.tenant.guestIds[0]}/messages`).get()).rejects.toMatchObject({ statusCode: 404, code: 'MailboxNotEnabledForRESTAPI' });
   });

@@ -7,7 +7,7 @@ let graph: Client;
 let control: SandboxControl;
 
 beforeAll(async () => {
-  sandbox = await startM365Sandbox({ teamReplicationLagMs: 1500, teamOperationMs: 500 });
+  sandbox = await startM365Sandbox({ teamReplicationLagMs: 2500, teamOperationMs: 1000 });
   graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
   control = new SandboxControl(sandbox);
 });
