@@ -1,0 +1,225 @@
+// Deployment of the platform into one resource group in Canada.
+// Deploy: az deployment group create -g <rg-in-canada> -f infra/main.bicep -p tenantId=<guid> apiClientId=<guid>
+// (Not compiled on the build machines, which cannot install the Bicep CLI: run `az bicep build -f infra/main.bicep` before use.)
+targetScope = 'resourceGroup'
+
+@description('Primary region: Canada Central (Toronto) or Canada East (Québec City).')
+@allowed(['canadacentral', 'canadaeast'])
+param location string = 'canadacentral'
+
+@description('Name prefix for every resource (lower-case letters and digits).')
+@minLength(3)
+@maxLength(11)
+param prefix string = 'spgq'
+
+@description('Entra ID tenant id.')
+param tenantId string
+
+@description('App registration id of the API (tokens must be issued for it).')
+param apiClientId string
+
+@description('Keep SAS (local auth) on Service Bus for an on-prem agent that cannot use a certificate credential.')
+param serviceBusLocalAuth bool = false
+
+var otherCanadianRegion = location == 'canadacentral' ? 'canadaeast' : 'canadacentral'
+var suffix = uniqueString(resourceGroup().id)
+var allowedLocations = ['canadacentral', 'canadaeast']
+
+// The deployment half of the residency guard: nothing outside Canada can be created in this
+// resource group (Storage and Service Bus host names carry no region the app could check).
+resource allowedLocationsPolicy 'Microsoft.Authorization/policyAssignments@2024-04-01' = {
+  name: 'allowed-locations-canada'
+  properties: {
+    displayName: 'Ressources au Canada seulement / Canada-only resources'
+    policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c'
+    parameters: { listOfAllowedLocations: { value: allowedLocations } }
+    enforcementMode: 'Default'
+  }
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${prefix}-id-${suffix}'
+  location: location
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${prefix}-log-${suffix}'
+  location: location
+  properties: { retentionInDays: 90, sku: { name: 'PerGB2018' } }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${prefix}-appi-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+// GZRS: zone-redundant in the primary region, geo-replicated to the paired Canadian region.
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: '${prefix}st${suffix}'
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_GZRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+// Version-level immutability (WORM) for archived mail needs versioning.
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: { isVersioningEnabled: true }
+}
+
+resource mailContent 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'mail-content'
+  properties: { immutableStorageWithVersioning: { enabled: true } }
+}
+
+resource deploymentPackages 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'deployments'
+}
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: '${prefix}-sb-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: { disableLocalAuth: !serviceBusLocalAuth, minimumTlsVersion: '1.2' }
+}
+
+var queues = [
+  { name: 'archive-mailbox', requiresSession: false, maxDeliveryCount: 5 }
+  { name: 'relay-requests', requiresSession: false, maxDeliveryCount: 5 }
+  { name: 'relay-replies', requiresSession: true, maxDeliveryCount: 10 }
+]
+
+resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [for q in queues: {
+  parent: serviceBus
+  name: q.name
+  properties: {
+    requiresSession: q.requiresSession
+    maxDeliveryCount: q.maxDeliveryCount
+    lockDuration: 'PT1M'
+    deadLetteringOnMessageExpiration: true
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT1H'
+  }
+}]
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  name: '${prefix}-cosmos-${suffix}'
+  location: location
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    disableLocalAuth: true
+    // Both replicas in Canada: the residency guard reads these locations at start-up.
+    locations: [
+      { locationName: location, failoverPriority: 0, isZoneRedundant: false }
+      { locationName: otherCanadianRegion, failoverPriority: 1, isZoneRedundant: false }
+    ]
+    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
+    capabilities: [{ name: 'EnableServerless' }]
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+  parent: cosmos
+  name: 'spgq'
+  properties: { resource: { id: 'spgq' } }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${prefix}-plan-${suffix}'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: '${prefix}-func-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}deployments'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '20' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        { name: 'DEPLOYMENT_REGION', value: location }
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
+        { name: 'ServiceBusConnection__clientId', value: identity.properties.clientId }
+        { name: 'CosmosDb__accountEndpoint', value: cosmos.properties.documentEndpoint }
+        { name: 'CosmosDb__credential', value: 'managedidentity' }
+        { name: 'CosmosDb__clientId', value: identity.properties.clientId }
+        { name: 'COSMOS_DATABASE', value: database.name }
+        { name: 'AUTH_TENANT_ID', value: tenantId }
+        { name: 'AUTH_CLIENT_ID', value: apiClientId }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+      ]
+    }
+  }
+}
+
+// Data-plane roles for the app's identity (built-in role definition ids).
+var storageRoles = [
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+]
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
+  scope: storage
+  name: guid(storage.id, identity.id, role)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+}]
+
+resource serviceBusRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: serviceBus
+  name: guid(serviceBus.id, identity.id, 'sb-data-owner')
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '090c5cfd-751d-490a-894a-3ce6f1109419') // Azure Service Bus Data Owner
+  }
+}
+
+resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
+  parent: cosmos
+  name: guid(cosmos.id, identity.id, 'data-contributor')
+  properties: {
+    principalId: identity.properties.principalId
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002' // Cosmos DB Built-in Data Contributor
+    scope: cosmos.id
+  }
+}
+
+output functionAppName string = functionApp.name
+output storageAccountName string = storage.name
+output serviceBusNamespace string = '${serviceBus.name}.servicebus.windows.net'
+output cosmosEndpoint string = cosmos.properties.documentEndpoint
