@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GraphError, notFound } from './graph-http';
 import { seedFolders, seedMessages, type MessageSpec, type WellKnownFolder } from './mailbox-seed';
 import type { SandboxUser } from './tenant-seed';
@@ -74,7 +75,7 @@ export class MailStore {
   /** Tokens older than this position answer 410 (the sync state has expired). */
   minValidSeq = 0;
   /** Changes on every reset: tokens from an earlier generation are unknown. */
-  readonly generation = Date.now().toString(36);
+  readonly generation = randomBytes(6).toString('base64url');
 
   constructor(private readonly options: MailStoreOptions) {}
 

@@ -95,6 +95,12 @@ describe('M365 sandbox per-folder message delta', () => {
     expect(after.items.map((i) => i.id)).toEqual([added.id]);
   });
 
+  it('forgets every sync state when the sandbox is reset', async () => {
+    const round = await deltaRound(`/users/${userId}/mailFolders/inbox/messages/delta`);
+    await control.reset();
+    await expect(graph.api(round.deltaLink).get()).rejects.toMatchObject({ statusCode: 410 });
+  });
+
   it('does not accept a token from another folder', async () => {
     const round = await deltaRound(`/users/${userId}/mailFolders/inbox/messages/delta`);
     const token = new URL(round.deltaLink).searchParams.get('$deltatoken');

@@ -94,6 +94,25 @@ describe('M365 sandbox directory', () => {
     await expect(control.updateUser(id, { jobCategory: 'ASTRONAUTE' })).rejects.toThrow(/400/);
   });
 
+  it('reset brings back the seeded tenant and clears recorded writes', async () => {
+    const local = await startM365Sandbox();
+    try {
+      const localControl = new SandboxControl(local);
+      const localGraph = createSandboxGraphClient(local);
+      const id = local.tenant.staffIds[0]!;
+      await localControl.updateUser(id, { department: 'Ailleurs' });
+      await localGraph.api(`/users/${id}/mailFolders`).post({ displayName: 'Temporaire' });
+      expect(await localControl.writes()).toHaveLength(1);
+      await localControl.reset();
+      expect(await localControl.writes()).toEqual([]);
+      expect((await localGraph.api(`/users/${id}`).select('department').get()).department).toBe(local.tenant.users[0]!.department);
+      const folders = await localGraph.api(`/users/${id}/mailFolders`).get();
+      expect(folders.value.map((f: { displayName: string }) => f.displayName)).not.toContain('Temporaire');
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('records licence assignments and refuses them for a user without usage location', async () => {
     const skus = await graph.api('/subscribedSkus').get();
     const teamsPhone = skus.value.find((s: { skuPartNumber: string }) => s.skuPartNumber === 'MCOEV');
