@@ -122,10 +122,11 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
     handle: (m: ServiceBusReceivedMessage, r: ServiceBusSessionReceiver) => Promise<void>,
   ): () => Promise<void> {
     let current: ServiceBusSessionReceiver | undefined;
+    const abort = new AbortController();
     const done = (async () => {
       while (!stopped) {
         try {
-          current = await client.acceptNextSession(queue, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs });
+          current = await client.acceptNextSession(queue, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs, abortSignal: abort.signal });
         } catch (e) {
           if (stopped) break;
           // No session available within the SDK's wait: try again.
@@ -150,6 +151,7 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
       }
     })();
     return async () => {
+      abort.abort();
       await current?.close().catch(() => {});
       await done;
     };

@@ -84,7 +84,7 @@ function readPorts(child: ChildProcess): Promise<{ blob: number; queue: number; 
     };
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => fail(new Error(`Azurite exited with code ${code}: ${err || out}`)));
-    child.stdout?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       out += d.toString();
       for (const m of out.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g)) {
         found[m[1]!.toLowerCase()] = Number(m[2]);
@@ -92,9 +92,14 @@ function readPorts(child: ChildProcess): Promise<{ blob: number; queue: number; 
       if (found.blob && found.queue && found.table) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
+        // Stop reading for ports: Azurite prints again when it shuts down, and running this branch
+        // then would remove the 'exit' listener stopChild() waits on. Keep draining the pipe.
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
         resolve({ blob: found.blob, queue: found.queue, table: found.table });
       }
-    });
+    };
+    child.stdout?.on('data', onData);
   });
 }
 

@@ -1,0 +1,201 @@
+/**
+ * `npm start`: the whole local stack and the app in the local Functions host.
+ *
+ * Starts Azurite (data kept in .local/azurite), the Cosmos DB emulator (in memory), the Service Bus
+ * emulator, the Microsoft 365 sandbox and the local token issuer, each on its own port; then runs
+ * the app (package.json "main") in dev/host as a child process with the app settings in its
+ * environment. Writes the endpoints to .local/stack.json, prints them with a bearer token for a demo
+ * user, and stops everything on Ctrl-C or SIGTERM. A lock file (.local/stack.lock, with the pid)
+ * keeps a second `npm start` from fighting the first over the ports.
+ *
+ * Ports (environment): FUNCTIONS_HTTP_PORT 7071, AZURITE_BLOB_PORT 10000, AZURITE_QUEUE_PORT 10001,
+ * AZURITE_TABLE_PORT 10002, COSMOS_PORT 8081, SERVICEBUS_PORT 5672, M365_SANDBOX_PORT 8443,
+ * TOKEN_ISSUER_PORT 7500. LOCAL_STACK_DIR moves the .local folder (tests use it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startAzurite, stopChild, type AzuriteInstance } from './azurite';
+import { startCosmosEmulator, type CosmosEmulatorInstance } from './cosmos';
+import { startServiceBusEmulator, type ServiceBusEmulator } from '../servicebus-emulator';
+import { startM365Sandbox, type M365Sandbox } from '../m365-sandbox';
+import { DEMO_USERS, startTokenIssuer, type TokenIssuer } from '../token-issuer';
+import { acquireStackLock, type StackLock } from './stack-lock';
+
+/** The Service Bus emulator's documented development key (the official emulator uses the same). */
+const SERVICEBUS_DEV_KEY = 'SAS_KEY_VALUE';
+
+function port(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v === undefined || v === '' ? fallback : Number(v);
+}
+
+function findRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'host.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('Could not find the app root (package.json next to host.json).');
+    dir = up;
+  }
+  return dir;
+}
+
+async function main() {
+  const started = Date.now();
+  const root = findRoot();
+  const localDir = path.resolve(root, process.env.LOCAL_STACK_DIR ?? '.local');
+  mkdirSync(localDir, { recursive: true });
+  const lock = acquireStackLock(path.join(localDir, 'stack.lock'));
+  if (!lock.acquired) {
+    process.stderr.write(
+      `The local stack is already running (pid ${lock.holder.pid}, started ${lock.holder.startedAt}).\n` +
+        `Use that one (see ${path.join(localDir, 'stack.json')}), or stop it with Ctrl-C in its terminal or \`kill ${lock.holder.pid}\`.\n`,
+    );
+    process.exit(1);
+  }
+
+  let azurite: AzuriteInstance | undefined;
+  let cosmos: CosmosEmulatorInstance | undefined;
+  let serviceBus: ServiceBusEmulator | undefined;
+  let m365: M365Sandbox | undefined;
+  let issuer: TokenIssuer | undefined;
+  let host: ChildProcess | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    // Keeps the event loop alive until everything has stopped (a stop that settles only once its
+    // sockets are gone would otherwise let Node exit early, leaving the lock behind), with a limit.
+    const deadline = setTimeout(() => {
+      process.stderr.write('Some parts of the stack did not stop within 10 s; exiting anyway.\n');
+      releaseLock(lock);
+      process.exit(code || 1);
+    }, 10_000);
+    if (host) await stopChild(host);
+    await Promise.allSettled([azurite?.stop(), cosmos?.stop(), serviceBus?.stop(), m365?.stop(), issuer?.stop()]);
+    clearTimeout(deadline);
+    releaseLock(lock);
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    [azurite, cosmos, serviceBus, m365, issuer] = await Promise.all([
+      startAzurite({
+        blobPort: port('AZURITE_BLOB_PORT', 10000),
+        queuePort: port('AZURITE_QUEUE_PORT', 10001),
+        tablePort: port('AZURITE_TABLE_PORT', 10002),
+        location: path.join(localDir, 'azurite'),
+      }),
+      startCosmosEmulator({ port: port('COSMOS_PORT', 8081) }),
+      startServiceBusEmulator({ port: port('SERVICEBUS_PORT', 5672), config: path.join(root, 'dev/local-stack/servicebus-config.json'), sasKey: SERVICEBUS_DEV_KEY }),
+      startM365Sandbox({ port: port('M365_SANDBOX_PORT', 8443), dataDir: path.join(localDir, 'm365-sandbox') }),
+      startTokenIssuer({ port: port('TOKEN_ISSUER_PORT', 7500), dataDir: path.join(localDir, 'token-issuer') }),
+    ]);
+  } catch (e) {
+    process.stderr.write(`The local stack could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+    await stopAll(1);
+    return;
+  }
+
+  const caFile = path.join(localDir, 'm365-sandbox-ca.pem');
+  writeFileSync(caFile, m365.caCertPem);
+  const stackSettings: Record<string, string> = {
+    LOCAL_MODE: 'true',
+    DEPLOYMENT_REGION: 'canadacentral',
+    AzureWebJobsStorage: azurite.connectionString,
+    ServiceBusConnection: serviceBus.connectionString,
+    CosmosDb: cosmos.connectionString,
+    COSMOS_DATABASE: 'spgq',
+    GRAPH_BASE_URL: m365.graphBaseUrl,
+    GRAPH_CA_FILE: caFile,
+    AUTH_TENANT_ID: issuer.tenantId,
+    AUTH_CLIENT_ID: issuer.clientId,
+    AUTH_AUTHORITY: issuer.authority,
+  };
+  // local.settings.json adds settings of its own; the stack's endpoints win over stale copies there.
+  const fromFile = readLocalSettings(path.join(root, 'local.settings.json'));
+  const overridden = Object.keys(fromFile).filter((k) => k in stackSettings && fromFile[k] !== stackSettings[k]);
+  const appSettings = { ...fromFile, ...stackSettings };
+
+  const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
+  host = spawn(process.execPath, [path.join(__dirname, '../host/cli.js'), '--app', root, '--port', String(functionsPort)], {
+    cwd: root,
+    env: { ...process.env, ...appSettings },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  host.stdout!.pipe(process.stdout);
+  host.once('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`The Functions host stopped (${signal ?? `exit code ${code}`}); stopping the stack.\n`);
+      void stopAll(1);
+    }
+  });
+  await new Promise<void>((resolve) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"ready":true')) {
+        host!.stdout!.off('data', onData);
+        resolve();
+      }
+    };
+    host!.stdout!.on('data', onData);
+  });
+
+  const functionsUrl = `http://localhost:${functionsPort}`;
+  const demoUser = DEMO_USERS[0]!;
+  const token = await issuer.mintUserToken(demoUser, { expiresInSeconds: 8 * 3600 });
+  const stack = {
+    pid: process.pid,
+    functions: { baseUrl: functionsUrl, health: `${functionsUrl}/api/health` },
+    azurite: { connectionString: azurite.connectionString, blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort },
+    cosmos: { endpoint: cosmos.endpoint, connectionString: cosmos.connectionString, database: 'spgq' },
+    serviceBus: { connectionString: serviceBus.connectionString, port: serviceBus.port },
+    m365Sandbox: { baseUrl: m365.baseUrl, graphBaseUrl: m365.graphBaseUrl, controlUrl: m365.controlUrl, caCertFile: caFile },
+    tokenIssuer: { authority: issuer.authority, issuer: issuer.issuer, jwksUri: issuer.jwksUri, tenantId: issuer.tenantId, clientId: issuer.clientId },
+    demoUser: { oid: demoUser.oid, name: demoUser.name, roles: demoUser.roles, bearerToken: token },
+    settings: appSettings,
+  };
+  writeFileSync(path.join(localDir, 'stack.json'), JSON.stringify(stack, null, 2) + '\n', { mode: 0o600 });
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    [
+      '',
+      `Local stack ready in ${seconds} s (Ctrl-C stops everything):`,
+      `  Functions host      ${functionsUrl}/api/...   (health: ${functionsUrl}/api/health)`,
+      `  Azurite             blob :${azurite.blobPort}  queue :${azurite.queuePort}  table :${azurite.tablePort}  (data in ${path.relative(root, localDir)}/azurite)`,
+      `  Cosmos DB emulator  ${cosmos.endpoint}  (in memory)`,
+      `  Service Bus         sb://localhost:${serviceBus.port}`,
+      `  Microsoft 365       ${m365.graphBaseUrl}  (CA: ${path.relative(root, caFile)})`,
+      `  Token issuer        ${issuer.authority}`,
+      `  Endpoints and connection strings: ${path.relative(root, path.join(localDir, 'stack.json'))}`,
+      ...(overridden.length ? [`  local.settings.json values replaced by the stack's: ${overridden.join(', ')}`] : []),
+      '',
+      `Demo user ${demoUser.name} (${demoUser.roles.join(', ') || 'no roles'}), bearer token valid 8 h:`,
+      `  curl -H "Authorization: Bearer ${token}" ${functionsUrl}/api/me`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+function readLocalSettings(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string> };
+  return parsed.Values ?? {};
+}
+
+function releaseLock(lock: StackLock) {
+  if (!lock.acquired) return;
+  // stack.json describes a running stack only.
+  rmSync(path.join(path.dirname(lock.file), 'stack.json'), { force: true });
+  rmSync(lock.file, { force: true });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`npm start failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
