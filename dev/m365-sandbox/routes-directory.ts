@@ -1,5 +1,5 @@
 import { findGroup, findUser, route, type Route, type SandboxState } from './context';
-import { GraphError, badRequest, compileFilter, ok, pageOf, type GraphCall } from './graph-http';
+import { GraphError, applySelect, badRequest, compileFilter, ok, pageOf, type GraphCall } from './graph-http';
 import type { SandboxUser } from './tenant-seed';
 
 /** Properties Graph returns for a user when no `$select` is given; the rest need `$select`. */
@@ -78,11 +78,11 @@ function assignLicense(call: GraphCall, user: SandboxUser, state: SandboxState) 
 
 export const directoryRoutes: Route[] = [
   route('GET', /^\/users$/, (call, _m, state) => listUsers(call, state.tenant.users)),
-  route('GET', /^\/users\/([^/]+)$/, (call, [, id], state) => ok(userJson(findUser(state, id!), call.query.get('$select')), {}) ),
+  route('GET', /^\/users\/([^/]+)$/, (call, [, id], state) => ok(applySelect(userJson(findUser(state, id!), call.query.get('$select')), call.query.get('$select')))),
   route('GET', /^\/users\/([^/]+)\/manager$/, (call, [, id], state) => {
     const user = findUser(state, id!);
     if (!user.managerId) throw new GraphError(404, 'Request_ResourceNotFound', `Resource 'manager' does not exist or one of its queried reference-property objects are not present.`);
-    return ok(userJson(findUser(state, user.managerId), call.query.get('$select')));
+    return ok(applySelect(userJson(findUser(state, user.managerId), call.query.get('$select')), call.query.get('$select')));
   }),
   route('GET', /^\/users\/([^/]+)\/directReports$/, (call, [, id], state) => {
     const user = findUser(state, id!);
