@@ -8,6 +8,8 @@ import { settings } from '../shared/config/settings';
 import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residency/startup-check';
 import './health';
 import './me';
+import './relay';
+import '../orchestrations/relay-activity';
 import './web';
 
 // A missing or malformed setting, or an endpoint outside Canada, stops the app here with a

@@ -55,6 +55,18 @@ const rawSchema = z.object({
   /** Queue of mailbox archive work items (one message per mailbox run). */
   ARCHIVE_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('archive-mailbox'),
 
+  /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
+  RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
+  RELAY_REPLIES_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-replies'),
+  /** Ed25519 private key (PKCS#8 PEM or base64 DER); in Azure a Key Vault reference. Relay endpoints answer 503 without it. */
+  RELAY_SIGNING_KEY: z.string().min(40, 'expected an Ed25519 private key (PEM or base64)').optional(),
+  RELAY_SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a key id').default('relay-1'),
+  /** How long an HTTP call waits for the agent before answering 202 with a status URL. */
+  RELAY_WAIT_MS: positiveInt.default(8_000),
+  RELAY_REQUEST_TTL_SECONDS: positiveInt.default(120),
+  RELAY_HEARTBEAT_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-agent'),
+  RELAY_HEARTBEAT_MAX_AGE_SECONDS: positiveInt.default(60),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -80,6 +92,14 @@ const EXAMPLES: Record<string, string> = {
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
+  RELAY_REQUESTS_QUEUE: 'relay-requests',
+  RELAY_REPLIES_QUEUE: 'relay-replies',
+  RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
+  RELAY_SIGNING_KEY_ID: 'relay-1',
+  RELAY_WAIT_MS: '8000',
+  RELAY_REQUEST_TTL_SECONDS: '120',
+  RELAY_HEARTBEAT_CONTAINER: 'relay-agent',
+  RELAY_HEARTBEAT_MAX_AGE_SECONDS: '60',
 };
 
 export type StorageSettings =
@@ -113,6 +133,18 @@ export interface Settings {
   auth: { tenantId: string; clientId: string; authority: string };
   http: { maxBodyBytes: number };
   queues: { archive: string };
+  relay: RelaySettings;
+}
+
+export interface RelaySettings {
+  requestsQueue: string;
+  repliesQueue: string;
+  signingKey?: string;
+  signingKeyId: string;
+  waitMs: number;
+  requestTtlSeconds: number;
+  heartbeatContainer: string;
+  heartbeatMaxAgeSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -165,6 +197,16 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
     http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
     queues: { archive: raw.ARCHIVE_QUEUE_NAME },
+    relay: {
+      requestsQueue: raw.RELAY_REQUESTS_QUEUE,
+      repliesQueue: raw.RELAY_REPLIES_QUEUE,
+      signingKey: raw.RELAY_SIGNING_KEY,
+      signingKeyId: raw.RELAY_SIGNING_KEY_ID,
+      waitMs: raw.RELAY_WAIT_MS,
+      requestTtlSeconds: raw.RELAY_REQUEST_TTL_SECONDS,
+      heartbeatContainer: raw.RELAY_HEARTBEAT_CONTAINER,
+      heartbeatMaxAgeSeconds: raw.RELAY_HEARTBEAT_MAX_AGE_SECONDS,
+    },
   };
 }
 

@@ -17,6 +17,17 @@ const fr = {
   'server.error': 'Une erreur inattendue est survenue. Communiquez avec le soutien en indiquant le numéro de corrélation {correlationId}.',
   'server.residency': 'Le service est indisponible : la vérification de la résidence des données au Canada a échoué.',
   'server.starting': 'Le service démarre ou une dépendance est inaccessible. Réessayez dans un instant.',
+  'relay.offline': 'L’agent sur site est hors ligne : le système de mission et les archives anciennes sont inaccessibles pour le moment. Réessayez plus tard ou communiquez avec le soutien informatique.',
+  'relay.notConfigured': 'Le relais vers les systèmes sur site n’est pas configuré sur ce serveur.',
+  'relay.unknownOperation': 'Opération inconnue : {operation}.',
+  'relay.pending': 'La demande est en cours de traitement par l’agent sur site. Consultez l’adresse de suivi dans un instant.',
+  'relay.timeout': 'L’agent sur site n’a pas répondu à temps. Réessayez dans un instant.',
+  'relay.denied': 'L’agent sur site a refusé la demande ({reason}).',
+  'relay.notFound': 'Aucun résultat : l’élément demandé est introuvable dans le système sur site.',
+  'relay.invalid': 'L’agent sur site a jugé la demande invalide. Corrigez les champs indiqués.',
+  'relay.unavailable': 'Le système sur site est momentanément indisponible ({reason}). Réessayez dans un instant.',
+  'relay.agentError': 'L’agent sur site a rencontré une erreur. Communiquez avec le soutien informatique en indiquant le numéro de demande {requestId}.',
+  'relay.requestUnknown': 'Demande introuvable ou déjà consultée.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -34,6 +45,17 @@ const en: Record<MessageKey, string> = {
   'server.error': 'An unexpected error occurred. Contact support with correlation number {correlationId}.',
   'server.residency': 'The service is unavailable: the check that data stays in Canada failed.',
   'server.starting': 'The service is starting or a dependency cannot be reached. Please try again shortly.',
+  'relay.offline': 'The on-premises agent is offline: the mission system and the legacy archive cannot be reached right now. Please try again later or contact IT support.',
+  'relay.notConfigured': 'The relay to on-premises systems is not configured on this server.',
+  'relay.unknownOperation': 'Unknown operation: {operation}.',
+  'relay.pending': 'The on-premises agent is still working on the request. Check the status URL shortly.',
+  'relay.timeout': 'The on-premises agent did not answer in time. Please try again shortly.',
+  'relay.denied': 'The on-premises agent refused the request ({reason}).',
+  'relay.notFound': 'No result: the requested item was not found in the on-premises system.',
+  'relay.invalid': 'The on-premises agent found the request invalid. Correct the fields listed.',
+  'relay.unavailable': 'The on-premises system is temporarily unavailable ({reason}). Please try again shortly.',
+  'relay.agentError': 'The on-premises agent ran into an error. Contact IT support with request number {requestId}.',
+  'relay.requestUnknown': 'Request not found or already read.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };
