@@ -145,9 +145,15 @@ export function pageOf<T>(
     const next = new URLSearchParams(call.query);
     next.delete('$skip');
     next.set('$skiptoken', encodeToken({ o: offset + size, n: size }));
-    body['@odata.nextLink'] = `${call.graphBaseUrl}${encodePath(call.path)}?${next.toString()}`;
+    body['@odata.nextLink'] = `${call.graphBaseUrl}${encodePath(call.path)}?${odataQueryString(next)}`;
   }
   return ok(body, preferenceApplied(prefs, top === null));
+}
+
+/** Query string as Graph writes it in its links: `$skiptoken=...`, `$select=a,b` (not %24, %2C). */
+export function odataQueryString(params: URLSearchParams): string {
+  const encode = (text: string) => encodeURIComponent(text).replace(/%24/g, '$').replace(/%2C/gi, ',');
+  return [...params].map(([key, value]) => `${encode(key)}=${encode(value)}`).join('&');
 }
 
 export function encodePath(path: string): string {

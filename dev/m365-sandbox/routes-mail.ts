@@ -1,6 +1,6 @@
 import { findUser, route, type Route, type SandboxState } from './context';
 import {
-  GraphError, applySelect, badRequest, notFound, compileFilter, decodeToken, encodeToken, ok, pageOf, parsePrefer, preferenceApplied,
+  GraphError, applySelect, badRequest, notFound, odataQueryString, compileFilter, decodeToken, encodeToken, ok, pageOf, parsePrefer, preferenceApplied,
   type GraphCall, type GraphResult, type Preferences,
 } from './graph-http';
 import { immutableMessageId, restMessageId, type Mailbox, type MailChange, type StoredFolder, type StoredMessage } from './mail-store';
@@ -174,7 +174,7 @@ function messageDelta(call: GraphCall, state: SandboxState, mailbox: Mailbox, fo
     if (select) query.set('$select', select);
     if (call.query.get('$filter')) query.set('$filter', call.query.get('$filter')!);
     query.set(param, token);
-    return `${call.graphBaseUrl}/users/${mailbox.owner.id}/mailFolders/${folder.id}/messages/delta?${query.toString()}`;
+    return `${call.graphBaseUrl}/users/${mailbox.owner.id}/mailFolders/${folder.id}/messages/delta?${odataQueryString(query)}`;
   };
   const body: Record<string, unknown> = { '@odata.context': `${call.graphBaseUrl}/$metadata#Collection(message)`, value: items.map((i) => i.json) };
   if (more) body['@odata.nextLink'] = link('$skiptoken', encodeToken({ ...page, after: items[items.length - 1]!.key, n: size }));
@@ -249,9 +249,9 @@ export const mailRoutes: Route[] = [
     return pageOf(call, state.mail.topFolders(mailbox), { defaultPageSize: 10, maxPageSize: 1000, project: (f) => folderJson(mailbox, f) });
   }, 1),
   route('POST', re(`/users/${USER}/mailFolders`), (call, [, u], state) => createFolder(call, state, u!, null), 1),
-  route('GET', re(`/users/${USER}/mailFolders/${FOLDER}`), (_call, [, u, f], state) => {
+  route('GET', re(`/users/${USER}/mailFolders/${FOLDER}`), (call, [, u, f], state) => {
     const mailbox = mailboxOf(state, u!);
-    return ok(folderJson(mailbox, state.mail.folder(mailbox, f!)));
+    return ok(applySelect(folderJson(mailbox, state.mail.folder(mailbox, f!)), call.query.get('$select')));
   }, 1),
   route('GET', re(`/users/${USER}/mailFolders/${FOLDER}/childFolders`), (call, [, u, f], state) => {
     const mailbox = mailboxOf(state, u!);

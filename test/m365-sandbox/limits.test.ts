@@ -150,6 +150,27 @@ describe('M365 sandbox $batch', () => {
     await expect(graph.api('/$batch').post({ requests: tooMany })).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('maximum of 20') });
   });
 
+  it('carries per-part headers and delta pages, followed through relative links', async () => {
+    const user = sandbox.tenant.staffIds[0]!;
+    const inbox = await graph.api(`/users/${user}/mailFolders/inbox`).get();
+    const seen = new Set<string>();
+    let url: string | undefined = `/users/${user}/mailFolders/inbox/messages/delta?$select=subject`;
+    let deltaLink: string | undefined;
+    while (url) {
+      const result = await graph.api('/$batch').post({ requests: [{ id: 'd', method: 'GET', url, headers: { Prefer: 'IdType="ImmutableId", odata.maxpagesize=5' } }] });
+      const [answer] = result.responses as Array<{ status: number; body: { value: Array<{ id: string }>; '@odata.nextLink'?: string; '@odata.deltaLink'?: string } }>;
+      expect(answer!.status).toBe(200);
+      expect(answer!.body.value.length).toBeLessThanOrEqual(5);
+      answer!.body.value.forEach((m) => seen.add(m.id));
+      const next = answer!.body['@odata.nextLink'];
+      deltaLink = answer!.body['@odata.deltaLink'];
+      url = next ? next.slice(next.indexOf('/v1.0') + '/v1.0'.length) : undefined;
+    }
+    expect(seen.size).toBe(inbox.totalItemCount);
+    expect(deltaLink).toContain('$deltatoken=');
+    expect([...seen].every((id) => id.startsWith('AAkALg'))).toBe(true);
+  });
+
   it('honours dependsOn and answers 424 when a dependency failed', async () => {
     const result = await graph.api('/$batch').post({
       requests: [
