@@ -117,6 +117,8 @@ export const MailboxCheckpoint = z.object({
   deltaLink: z.string().nullable(),
   /** Graph's totalItemCount of the folder when last listed (for completeness). */
   totalItemCount: z.number().int().nonnegative(),
+  /** From the folder listing: lets the next run list children of known parents in its first batch. */
+  childFolderCount: z.number().int().nonnegative().default(0),
   /** Messages stored through this folder since the checkpoint was created (new or updated entries). */
   messagesStored: z.number().int().nonnegative(),
   /** Removals recorded through this folder. */

@@ -1,0 +1,262 @@
+/**
+ * The app's one budget for Microsoft Graph Outlook requests (see docs/decisions/0004):
+ * - at most `concurrency` requests in flight for the whole app (Outlook: 4 per app). Across
+ *   instances the slots are shared through a SlotPool (blob leases in Azure, see graph-slots.ts);
+ * - per mailbox at most `windowRequests` in any `windowMs` span (Outlook: 10,000 per 10 minutes).
+ *   A sliding log is stricter than Microsoft's window, so staying inside it never trips theirs;
+ * - Retry-After honoured (the mailbox, or the whole app for a concurrency verdict, waits), and
+ *   exponential backoff with jitter when the service pushes back without saying how long;
+ * - after a push back the app's concurrency is halved and grows back one slot per run of successes
+ *   (additive increase, multiplicative decrease), so a crowded tenant settles below the limit.
+ */
+
+export interface SlotPool {
+  /** Waits until this instance may use `wanted` more slots (it may get fewer, at least 1). */
+  acquire(wanted: number): Promise<number>;
+  release(count: number): void;
+  /** How many slots this instance may use now (for tests and logs). */
+  readonly held: number;
+}
+
+/** Slots counted in memory: the share of a single instance (or of each instance, by configuration). */
+export class LocalSlotPool implements SlotPool {
+  private inUse = 0;
+  private readonly waiters: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  get held(): number {
+    return this.inUse;
+  }
+  async acquire(wanted: number): Promise<number> {
+    while (this.inUse >= this.size) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    const granted = Math.max(1, Math.min(wanted, this.size - this.inUse));
+    this.inUse += granted;
+    return granted;
+  }
+  release(count: number): void {
+    this.inUse -= count;
+    for (let i = 0; i < count && this.waiters.length; i++) this.waiters.shift()!();
+  }
+}
+
+/** What one attempt told the budget. */
+export type AttemptVerdict<T> =
+  | { kind: 'done'; value: T }
+  /** Throttled or unavailable; `retryAfterMs` when the service said how long. */
+  | { kind: 'pushback'; status: number; retryAfterMs?: number; scope: 'mailbox' | 'app' }
+  /** Network failure (connection reset, timeout) before a verdict. */
+  | { kind: 'transient'; error: unknown };
+
+export interface BudgetOptions {
+  concurrency: number;
+  windowRequests: number;
+  windowMs: number;
+  /** Attempts per request before giving up (the caller's checkpoint makes giving up safe). */
+  maxAttempts?: number;
+  /** First backoff without Retry-After; doubles per attempt, capped by maxBackoffMs. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  slots?: SlotPool;
+  now?: () => number;
+}
+
+export interface BudgetStats {
+  requests: number;
+  pushbacks: number;
+  transientFailures: number;
+  waitsForWindowMs: number;
+}
+
+export class GraphBudgetExhaustedError extends Error {
+  constructor(readonly lastStatus: number | 'network', attempts: number) {
+    super(`Microsoft Graph kept refusing after ${attempts} attempts (last: ${lastStatus})`);
+    this.name = 'GraphBudgetExhaustedError';
+  }
+}
+
+interface MailboxWindow {
+  /** Send times and costs, oldest first. */
+  log: Array<{ at: number; cost: number }>;
+  used: number;
+  pausedUntil: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class GraphBudget {
+  private readonly mailboxes = new Map<string, MailboxWindow>();
+  private readonly slots: SlotPool;
+  private readonly now: () => number;
+  private appPausedUntil = 0;
+  /** Current concurrency ceiling after push backs (AIMD). */
+  private ceiling: number;
+  private successesSincePushback = 0;
+  private inFlight = 0;
+  private readonly ceilingWaiters: Array<() => void> = [];
+  readonly stats: BudgetStats = { requests: 0, pushbacks: 0, transientFailures: 0, waitsForWindowMs: 0 };
+
+  constructor(readonly options: BudgetOptions) {
+    this.slots = options.slots ?? new LocalSlotPool(options.concurrency);
+    this.now = options.now ?? Date.now;
+    this.ceiling = options.concurrency;
+  }
+
+  /**
+   * Runs `attempt` within the budget, retrying push backs and network failures. `cost` is how many
+   * Outlook requests it counts for (a $batch counts each part) and `parallelism` how many of the
+   * app's concurrent requests it occupies (a $batch runs up to 4 parts at once).
+   */
+  async run<T>(mailboxId: string, attempt: () => Promise<AttemptVerdict<T>>, cost = 1, parallelism = 1): Promise<T> {
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    let last: number | 'network' = 'network';
+    for (let n = 1; n <= maxAttempts; n++) {
+      const verdict = await this.once(mailboxId, attempt, cost, parallelism);
+      if (verdict.kind === 'done') return verdict.value;
+      const backoff = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.baseBackoffMs ?? 200) * 2 ** (n - 1));
+      const jittered = backoff / 2 + Math.random() * (backoff / 2);
+      if (verdict.kind === 'transient') {
+        this.stats.transientFailures++;
+        last = 'network';
+        await sleep(jittered);
+        continue;
+      }
+      last = verdict.status;
+      this.pushback(mailboxId, verdict.status, verdict.retryAfterMs, verdict.scope, n);
+    }
+    throw new GraphBudgetExhaustedError(last, maxAttempts);
+  }
+
+  /**
+   * Records a push back seen outside run() (a throttled part of a $batch): the mailbox (or the app)
+   * waits Retry-After, or an exponential backoff for the attempt number when there is none.
+   */
+  pushback(mailboxId: string, _status: number, retryAfterMs: number | undefined, scope: 'mailbox' | 'app', attempt: number): void {
+    this.stats.pushbacks++;
+    this.onPushback();
+    const backoff = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.baseBackoffMs ?? 200) * 2 ** (attempt - 1));
+    const wait = retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2);
+    const until = this.now() + wait;
+    if (scope === 'app') this.appPausedUntil = Math.max(this.appPausedUntil, until);
+    else this.window(mailboxId).pausedUntil = Math.max(this.window(mailboxId).pausedUntil, until);
+  }
+
+  private async once<T>(mailboxId: string, attempt: () => Promise<AttemptVerdict<T>>, cost: number, parallelism: number): Promise<AttemptVerdict<T>> {
+    await this.waitForWindow(mailboxId, cost);
+    const want = Math.min(parallelism, this.options.concurrency);
+    await this.waitForCeiling(want);
+    let granted = 0;
+    try {
+      // A request needing several slots (a $batch) collects them one grant at a time.
+      while (granted < want) granted += await this.slots.acquire(want - granted);
+      // The window may have filled while waiting for slots; the log entry is made at send time.
+      await this.waitForWindow(mailboxId, cost);
+      this.record(mailboxId, cost);
+      this.stats.requests++;
+      let verdict: AttemptVerdict<T>;
+      try {
+        verdict = await attempt();
+      } catch (error) {
+        verdict = { kind: 'transient', error };
+      }
+      if (verdict.kind === 'done') this.onSuccess();
+      return verdict;
+    } finally {
+      if (granted) this.slots.release(granted);
+      this.inFlight -= want;
+      this.ceilingWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  private async waitForCeiling(want: number): Promise<void> {
+    while (this.inFlight + want > Math.max(this.ceiling, want)) await new Promise<void>((resolve) => this.ceilingWaiters.push(resolve));
+    this.inFlight += want;
+  }
+
+  private window(mailboxId: string): MailboxWindow {
+    let w = this.mailboxes.get(mailboxId);
+    if (!w) {
+      w = { log: [], used: 0, pausedUntil: 0 };
+      this.mailboxes.set(mailboxId, w);
+    }
+    return w;
+  }
+
+  private prune(w: MailboxWindow, now: number): void {
+    while (w.log.length && w.log[0]!.at <= now - this.options.windowMs) w.used -= w.log.shift()!.cost;
+  }
+
+  private async waitForWindow(mailboxId: string, cost: number): Promise<void> {
+    const w = this.window(mailboxId);
+    for (;;) {
+      const now = this.now();
+      this.prune(w, now);
+      const paused = Math.max(w.pausedUntil, this.appPausedUntil);
+      let wait = paused > now ? paused - now : 0;
+      if (!wait && w.used + cost > this.options.windowRequests && w.log.length) {
+        // Wait until enough of the oldest sends leave the window.
+        let freed = 0;
+        for (const entry of w.log) {
+          freed += entry.cost;
+          if (w.used - freed + cost <= this.options.windowRequests) {
+            wait = entry.at + this.options.windowMs - now + 1;
+            break;
+          }
+        }
+      }
+      if (!wait) return;
+      this.stats.waitsForWindowMs += wait;
+      await sleep(wait);
+    }
+  }
+
+  private record(mailboxId: string, cost: number): void {
+    const w = this.window(mailboxId);
+    w.log.push({ at: this.now(), cost });
+    w.used += cost;
+  }
+
+  private onPushback(): void {
+    this.ceiling = Math.max(1, Math.floor(this.ceiling / 2));
+    this.successesSincePushback = 0;
+  }
+
+  private onSuccess(): void {
+    if (this.ceiling >= this.options.concurrency) return;
+    if (++this.successesSincePushback >= 20) {
+      this.ceiling++;
+      this.successesSincePushback = 0;
+      this.ceilingWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  /**
+   * A mailbox's recent sends, to hand to the next run (possibly on another instance) with the
+   * mailbox lock, so consecutive runs share the mailbox's window.
+   */
+  exportWindow(mailboxId: string): Array<[number, number]> {
+    const w = this.window(mailboxId);
+    this.prune(w, this.now());
+    // Sixty buckets per window keep it small enough for blob metadata; each is dated at its end,
+    // so the next run counts a send slightly longer than it needs to (never shorter).
+    const width = Math.max(1, Math.ceil(this.options.windowMs / 60));
+    const buckets = new Map<number, number>();
+    for (const e of w.log) {
+      const end = (Math.floor(e.at / width) + 1) * width;
+      buckets.set(end, (buckets.get(end) ?? 0) + e.cost);
+    }
+    return [...buckets.entries()];
+  }
+
+  importWindow(mailboxId: string, log: Array<[number, number]>): void {
+    const w = this.window(mailboxId);
+    const known = new Set(w.log.map((e) => e.at));
+    for (const [at, cost] of log) if (!known.has(at)) w.log.push({ at, cost });
+    w.log.sort((a, b) => a.at - b.at);
+    w.used = w.log.reduce((sum, e) => sum + e.cost, 0);
+    this.prune(w, this.now());
+  }
+
+  /** Forgets a mailbox's window once its run ends (it travels with the lock). */
+  forget(mailboxId: string): void {
+    this.mailboxes.delete(mailboxId);
+  }
+}

@@ -1,0 +1,275 @@
+import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from './model';
+import {
+  MessageGoneError,
+  type ContentStore, type DeltaItem, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
+  type MessageSummary, type RetentionAssigner, type ScopedMailbox, type StoredContent,
+} from './ports';
+
+export interface ArchiverDeps {
+  mail: MailSource;
+  content: ContentStore;
+  index: MessageIndex;
+  state: MailboxStateStore;
+  retention?: RetentionAssigner;
+  now?: () => Date;
+}
+
+export interface ArchiverOptions {
+  /** Well-known folder names (junkemail) or folder paths (Inbox/Private) left out, with their subfolders. */
+  excludedFolders: string[];
+  /** Messages of one page handled at once (their MIME downloads share the Graph budget). */
+  messageConcurrency: number;
+}
+
+export interface RunLimits {
+  /** Epoch ms after which no new page is started: the run saves and asks to be continued. */
+  deadline: number;
+  /** Throws when the run must stop now (its mailbox lock was lost). */
+  checkAlive?: () => void;
+  mailbox?: ScopedMailbox;
+}
+
+export interface ArchiveRunResult {
+  /** caughtUp: every folder reached the end of its delta round; continue: stopped at the deadline. */
+  outcome: 'caughtUp' | 'continue';
+  stored: number;
+  relocated: number;
+  removed: number;
+  fullSyncRestarts: number;
+  folders: Array<{ folderId: string; path: string; totalItemCount: number }>;
+}
+
+const WELL_KNOWN = new Set(['inbox', 'sentitems', 'deleteditems', 'junkemail', 'drafts', 'archive', 'outbox', 'conversationhistory', 'clutter']);
+const MIME_ATTEMPTS = 3;
+
+/**
+ * Archives one mailbox incrementally: per folder, Graph's message delta from the saved checkpoint.
+ * A page's checkpoint is saved only once every message of the page is stored (content blob, then
+ * index entry), so a crash anywhere redoes at most one page per folder, and redoing it stores
+ * nothing twice (entry ids are deterministic, content is write-once and content-addressed).
+ */
+export class MailboxArchiver {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ArchiverDeps, private readonly options: ArchiverOptions) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async archive(mailboxId: string, limits: RunLimits): Promise<ArchiveRunResult> {
+    const runStartedAt = this.now().toISOString();
+    const result: ArchiveRunResult = { outcome: 'caughtUp', stored: 0, relocated: 0, removed: 0, fullSyncRestarts: 0, folders: [] };
+    const saved = new Map((await this.deps.state.checkpoints(mailboxId)).map((c) => [c.folderId, c]));
+    const excludedWellKnown = this.options.excludedFolders.filter((f) => WELL_KNOWN.has(f.toLowerCase())).map((f) => f.toLowerCase());
+    const knownParents = [...saved.values()].filter((c) => c.childFolderCount > 0 && !c.folderGone).map((c) => c.folderId);
+    const listing = await this.deps.mail.listFolders(mailboxId, excludedWellKnown, knownParents);
+    const folders = this.includedFolders(listing.folders, new Set(Object.values(listing.wellKnown)));
+
+    // Folders deleted from the mailbox: their messages stay archived (the delta of the folder they
+    // moved to, or Deleted Items, records where they went).
+    const present = new Set(listing.folders.map((f) => f.id));
+    for (const c of saved.values()) {
+      if (!present.has(c.folderId) && !c.folderGone) await this.deps.state.saveCheckpoint({ ...c, folderGone: true, updatedAt: this.now().toISOString() });
+    }
+
+    const checkpoints = new Map<string, MailboxCheckpoint>();
+    for (const folder of folders) {
+      const previous = saved.get(folder.id);
+      checkpoints.set(folder.id, {
+        ...(previous ?? this.newCheckpoint(mailboxId, folder)),
+        folderPath: folder.path,
+        totalItemCount: folder.totalItemCount,
+        childFolderCount: folder.childFolderCount,
+        folderGone: false,
+      });
+      result.folders.push({ folderId: folder.id, path: folder.path, totalItemCount: folder.totalItemCount });
+    }
+
+    let pending = folders.map((f) => f.id);
+    while (pending.length) {
+      limits.checkAlive?.();
+      if (Date.now() >= limits.deadline) {
+        result.outcome = 'continue';
+        break;
+      }
+      const requests = pending.map((folderId) => {
+        const c = checkpoints.get(folderId)!;
+        return { folderId, link: c.nextLink ?? c.deltaLink };
+      });
+      const pages = await this.deps.mail.deltaPages(mailboxId, requests);
+      const next: string[] = [];
+      await Promise.all(
+        pending.map(async (folderId) => {
+          const again = await this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits);
+          if (again) next.push(folderId);
+        }),
+      );
+      pending = next;
+    }
+    return result;
+  }
+
+  /** Stores one page, then saves the folder's checkpoint. True when the folder has more to fetch. */
+  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits): Promise<boolean> {
+    const now = () => this.now().toISOString();
+    if (page.kind === 'gone') {
+      await this.deps.state.saveCheckpoint({ ...checkpoint, folderGone: true, nextLink: null, deltaLink: null, updatedAt: now() });
+      return false;
+    }
+    if (page.kind === 'expired') {
+      // Full sync of the folder from the start; entries already stored are recognised by id.
+      Object.assign(checkpoint, { nextLink: null, deltaLink: null, fullSyncRestarts: checkpoint.fullSyncRestarts + 1, roundStartedAt: runStartedAt, updatedAt: now() });
+      result.fullSyncRestarts++;
+      await this.deps.state.saveCheckpoint(checkpoint);
+      return true;
+    }
+    if (!checkpoint.nextLink) checkpoint.roundStartedAt = runStartedAt;
+    let stored = 0;
+    let removed = 0;
+    await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
+      limits.checkAlive?.();
+      const outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
+      if (outcome === 'stored') stored++;
+      else if (outcome === 'relocated') result.relocated++;
+      else if (outcome === 'removed') removed++;
+    });
+    result.stored += stored;
+    result.removed += removed;
+    Object.assign(checkpoint, {
+      nextLink: page.nextLink,
+      deltaLink: page.deltaLink ?? checkpoint.deltaLink,
+      messagesStored: checkpoint.messagesStored + stored,
+      messagesRemoved: checkpoint.messagesRemoved + removed,
+      lastRoundCompletedAt: page.deltaLink ? now() : checkpoint.lastRoundCompletedAt,
+      updatedAt: now(),
+    });
+    if (page.deltaLink) checkpoint.nextLink = null;
+    await this.deps.state.saveCheckpoint(checkpoint);
+    return page.nextLink !== null;
+  }
+
+  private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {
+    if (item.kind === 'removed') {
+      for (;;) {
+        const entry = await this.deps.index.findByMessageId(mailboxId, item.messageId);
+        // A move shows as a removal from the old folder: only the folder the entry is in may mark it.
+        if (!entry || entry.removedAt || entry.folderId !== checkpoint.folderId) return 'unchanged';
+        if (await this.deps.index.markRemoved(entry, this.now().toISOString())) return 'removed';
+      }
+    }
+    const message = item.message;
+    const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
+    if (existing) {
+      if (existing.folderId === checkpoint.folderId && !existing.removedAt) return 'unchanged';
+      await this.deps.index.relocate(existing, checkpoint.folderId, checkpoint.folderPath);
+      return 'relocated';
+    }
+    const content = await this.storeMime(mailboxId, message.messageId);
+    if (!content) return 'unchanged'; // vanished meanwhile; its removal comes with the next delta
+    const entry = this.entryFor(mailboxId, checkpoint, message, content);
+    const retention = await this.deps.retention?.assign(entry, limits.mailbox);
+    if (retention) Object.assign(entry, retention);
+    await this.deps.index.create(entry);
+    if (entry.retainUntil) await this.deps.content.protectUntil(entry.contentHash, new Date(entry.retainUntil));
+    return 'stored';
+  }
+
+  private async storeMime(mailboxId: string, messageId: string): Promise<StoredContent | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const mime = await this.deps.mail.openMime(mailboxId, messageId);
+        const stored = await this.deps.content.store(mime);
+        // Content that was already there may be an orphan about to be swept: check it is still there.
+        if (!stored.created && !(await this.deps.content.exists(stored.contentHash))) throw new Error('content vanished during store');
+        return stored;
+      } catch (error) {
+        if (error instanceof MessageGoneError) return undefined;
+        // A stream cut mid-message (connection reset) is retried whole; the budget already retried the request itself.
+        if (attempt >= MIME_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private entryFor(mailboxId: string, checkpoint: MailboxCheckpoint, m: MessageSummary, content: StoredContent): MessageEntry {
+    return {
+      id: messageEntryId(mailboxId, m.messageId),
+      pk: messagePartitionKey(mailboxId, m.receivedAt),
+      type: 'message',
+      mailboxId,
+      messageId: m.messageId,
+      folderId: checkpoint.folderId,
+      folderPath: checkpoint.folderPath,
+      contentHash: content.contentHash,
+      blobName: content.blobName,
+      rawSize: content.rawSize,
+      compressedSize: content.compressedSize,
+      from: m.from,
+      to: m.to,
+      cc: m.cc,
+      bcc: m.bcc,
+      subject: m.subject,
+      sentAt: m.sentAt,
+      receivedAt: m.receivedAt,
+      attachmentNames: content.attachmentNames,
+      conversationId: m.conversationId,
+      internetMessageId: m.internetMessageId,
+      retentionRuleId: null,
+      retainUntil: null,
+      holds: [],
+      capturedAt: this.now().toISOString(),
+      removedAt: null,
+      version: MODEL_VERSION,
+    };
+  }
+
+  private newCheckpoint(mailboxId: string, folder: MailFolder): MailboxCheckpoint {
+    return {
+      id: checkpointId(folder.id),
+      type: 'checkpoint',
+      mailboxId,
+      folderId: folder.id,
+      folderPath: folder.path,
+      nextLink: null,
+      deltaLink: null,
+      totalItemCount: folder.totalItemCount,
+      childFolderCount: folder.childFolderCount,
+      messagesStored: 0,
+      messagesRemoved: 0,
+      fullSyncRestarts: 0,
+      roundStartedAt: null,
+      lastRoundCompletedAt: null,
+      folderGone: false,
+      updatedAt: this.now().toISOString(),
+      version: MODEL_VERSION,
+    };
+  }
+
+  private includedFolders(all: MailFolder[], excludedIds: Set<string>): MailFolder[] {
+    const excludedPaths = this.options.excludedFolders.filter((f) => !WELL_KNOWN.has(f.toLowerCase())).map((f) => f.toLowerCase().replace(/^\/+|\/+$/g, ''));
+    const byId = new Map(all.map((f) => [f.id, f]));
+    const excluded = (f: MailFolder): boolean => {
+      for (let cursor: MailFolder | undefined = f, depth = 0; cursor && depth < 32; cursor = cursor.parentFolderId ? byId.get(cursor.parentFolderId) : undefined, depth++) {
+        if (excludedIds.has(cursor.id) || excludedPaths.includes(cursor.path.toLowerCase())) return true;
+      }
+      return false;
+    };
+    return all.filter((f) => !excluded(f));
+  }
+}
+
+/** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && failed === undefined) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  });
+  await Promise.all(lanes);
+  if (failed !== undefined) throw failed;
+}

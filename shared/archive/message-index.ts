@@ -1,0 +1,87 @@
+import type { Container, Database } from '@azure/cosmos';
+import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry } from './model';
+import type { MessageIndex } from './ports';
+
+/**
+ * Cosmos DB adapter of MessageIndex (container `archive-messages`, partition key mailbox|month).
+ * Capture only creates entries and patches the fields it owns (folder, removal), so retention and
+ * legal hold can update theirs at the same time without either overwriting the other.
+ */
+export class CosmosMessageIndex implements MessageIndex {
+  private container: Promise<Container> | undefined;
+
+  constructor(private readonly database: Database) {}
+
+  private messages(): Promise<Container> {
+    this.container ??= ensureContainer(this.database, CONTAINERS.messages, PARTITION_KEY_PATHS.messages).catch((e: unknown) => {
+      this.container = undefined;
+      throw e;
+    });
+    return this.container;
+  }
+
+  async get(mailboxId: string, messageId: string, receivedAt: string): Promise<MessageEntry | undefined> {
+    const c = await this.messages();
+    const { resource } = await c.item(messageEntryId(mailboxId, messageId), messagePartitionKey(mailboxId, receivedAt)).read<MessageEntry>();
+    return resource ?? undefined;
+  }
+
+  async create(entry: MessageEntry): Promise<boolean> {
+    const c = await this.messages();
+    try {
+      await c.items.create(entry);
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return false;
+      throw error;
+    }
+  }
+
+  async relocate(entry: MessageEntry, folderId: string, folderPath: string): Promise<void> {
+    const c = await this.messages();
+    await c.item(entry.id, entry.pk).patch([
+      { op: 'set', path: '/folderId', value: folderId },
+      { op: 'set', path: '/folderPath', value: folderPath },
+      { op: 'set', path: '/removedAt', value: null },
+    ]);
+  }
+
+  async markRemoved(entry: MessageEntry, removedAt: string): Promise<boolean> {
+    const c = await this.messages();
+    const etag = (entry as { _etag?: string })._etag;
+    try {
+      // If-Match: a concurrent move (relocate) wins; the caller re-reads and decides again.
+      await c.item(entry.id, entry.pk).patch({ operations: [{ op: 'set', path: '/removedAt', value: removedAt }] }, etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 412) return false;
+      throw error;
+    }
+  }
+
+  async findByMessageId(mailboxId: string, messageId: string): Promise<MessageEntry | undefined> {
+    const c = await this.messages();
+    // Cross-partition, but only for removals (few per run); the id is unique per mailbox.
+    const { resources } = await c.items
+      .query<MessageEntry>({
+        query: 'SELECT * FROM c WHERE c.id = @id AND c.mailboxId = @mailboxId',
+        parameters: [{ name: '@id', value: messageEntryId(mailboxId, messageId) }, { name: '@mailboxId', value: mailboxId }],
+      })
+      .fetchAll();
+    return resources[0];
+  }
+
+  async isReferenced(contentHash: string): Promise<boolean> {
+    const c = await this.messages();
+    const { resources } = await c.items
+      .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @hash', parameters: [{ name: '@hash', value: contentHash }] })
+      .fetchAll();
+    return (resources[0] ?? 0) > 0;
+  }
+}
+
+export async function ensureContainer(database: Database, id: string, partitionKeyPath: string): Promise<Container> {
+  await database.client.databases.createIfNotExists({ id: database.id });
+  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] } });
+  return container;
+}

@@ -1,0 +1,58 @@
+import { blobServiceClient, cosmosDatabase, graph, serviceBusClient } from '../azure/clients';
+import { settings, type Settings } from '../config/settings';
+import { BlobContentStore } from './content-store';
+import { GraphDirectory } from './directory';
+import { GraphBudget, LocalSlotPool } from './graph-budget';
+import { GraphMailSource } from './graph-mail';
+import { LeasedSlotPool } from './graph-slots';
+import { MailboxArchiver } from './mailbox-archiver';
+import { BlobMailboxLock } from './mailbox-lock';
+import { CosmosMailboxState } from './mailbox-state';
+import { CosmosMessageIndex } from './message-index';
+import type { RetentionAssigner } from './ports';
+import { ServiceBusWorkQueue } from './work-queue';
+
+/**
+ * Composition root of capture: the adapters over the app's SDK clients, made on first use and kept
+ * for the process (one Graph budget per process; across processes the slots are leased).
+ */
+export type ArchiveServices = ReturnType<typeof buildArchiveServices>;
+
+let cached: ArchiveServices | undefined;
+
+export function archiveServices(): ArchiveServices {
+  cached ??= buildArchiveServices(settings());
+  return cached;
+}
+
+export function resetArchiveServicesForTests(): void {
+  cached = undefined;
+}
+
+export function buildArchiveServices(s: Settings, retention?: RetentionAssigner) {
+  const a = s.archive;
+  const blob = blobServiceClient(s);
+  const budget = new GraphBudget({
+    concurrency: a.graph.concurrency,
+    windowRequests: a.graph.windowRequests,
+    windowMs: a.graph.windowMs,
+    slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency) : new LocalSlotPool(a.graph.concurrency),
+  });
+  const mail = new GraphMailSource(graph(s), budget, { pageSize: a.pageSize });
+  const content = new BlobContentStore(blob, { immutability: a.immutability });
+  const index = new CosmosMessageIndex(cosmosDatabase(s));
+  const state = new CosmosMailboxState(cosmosDatabase(s));
+  const archiver = new MailboxArchiver({ mail, content, index, state, retention }, { excludedFolders: a.excludedFolders, messageConcurrency: a.messageConcurrency });
+  return {
+    settings: s,
+    budget,
+    mail,
+    content,
+    index,
+    state,
+    archiver,
+    lock: new BlobMailboxLock(blob, a.lockSeconds),
+    queue: new ServiceBusWorkQueue(serviceBusClient(s), s.queues.archive),
+    directory: new GraphDirectory(graph(s), { group: a.scopeGroup, sharedMailboxes: a.sharedMailboxes }),
+  };
+}
