@@ -113,6 +113,26 @@ describe('M365 sandbox directory', () => {
     }
   });
 
+  it('applies start-up faults and keeps the certificate and a write journal in dataDir', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'm365-data-'));
+    const local = await startM365Sandbox({ dataDir, faults: { next: ['503'] } });
+    try {
+      const localGraph = createSandboxGraphClient(local, { maxRetries: 0 });
+      await expect(localGraph.api('/users').get()).rejects.toMatchObject({ statusCode: 503 });
+      const owner = local.tenant.staffIds[0]!;
+      await localGraph.api(`/users/${owner}/mailFolders`).post({ displayName: 'Journal' });
+      expect(readFileSync(join(dataDir, 'm365-sandbox-ca.pem'), 'utf8')).toBe(local.caCertPem);
+      const journal = readFileSync(join(dataDir, 'writes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(journal).toMatchObject([{ kind: 'mailFolderCreated', details: { userId: owner, displayName: 'Journal' } }]);
+    } finally {
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('records licence assignments and refuses them for a user without usage location', async () => {
     const skus = await graph.api('/subscribedSkus').get();
     const teamsPhone = skus.value.find((s: { skuPartNumber: string }) => s.skuPartNumber === 'MCOEV');
