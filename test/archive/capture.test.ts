@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allEntries, expectedMessages, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
+
+let stack: CaptureStack;
+let mailboxId: string;
+const far = () => ({ deadline: Date.now() + 120_000 });
+
+beforeAll(async () => {
+  stack = await startCaptureStack();
+  const large = stack.sandbox.tenant.largeMessage?.userId;
+  const members = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId);
+  mailboxId = members.find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+}, 60_000);
+afterAll(() => stack?.stop());
+
+describe('email archive capture on the sandbox tenant', () => {
+  it('scopes the archive group and shared mailboxes, never guests', async () => {
+    const scope = await stack.services.directory.mailboxesInScope();
+    const ids = scope.map((m) => m.mailboxId);
+    expect(ids.length).toBeGreaterThan(2);
+    for (const guest of stack.sandbox.tenant.guestIds) expect(ids).not.toContain(guest);
+    for (const shared of stack.sandbox.tenant.sharedMailboxIds) expect(ids).toContain(shared);
+  });
+
+  it('archives every message outside Junk, with content whose hash matches the MIME', async () => {
+    const result = await stack.services.archiver.archive(mailboxId, far());
+    expect(result.outcome).toBe('caughtUp');
+    const entries = await allEntries(mailboxId);
+    expect(entries.length).toBe(await expectedMessages(stack.control, mailboxId));
+    expect(new Set(entries.map((e) => e.messageId)).size).toBe(entries.length);
+    expect(entries.some((e) => /junk|indésirable/i.test(e.folderPath))).toBe(false);
+    for (const entry of entries) {
+      expect(await sha256Of(await stack.services.content.open(entry.contentHash))).toBe(entry.contentHash);
+      expect(entry.removedAt).toBeNull();
+    }
+    // The stored bytes are Graph's MIME, byte for byte: compare with a direct download.
+    const sample = entries[0]!;
+    const direct = await stack.services.mail.openMime(mailboxId, sample.messageId);
+    expect(await sha256Of(direct)).toBe(sample.contentHash);
+    expect(entries.some((e) => e.attachmentNames.length > 0)).toBe(true);
+  });
+
+  it('picks up adds, moves and deletes on the next run, without duplicates', async () => {
+    const before = await allEntries(mailboxId);
+    const [moved, deleted] = before.filter((e) => !/supprim|deleted/i.test(e.folderPath));
+    const added = await stack.control.addMessage(mailboxId, { subject: 'Nouveau message à archiver' });
+    await stack.control.moveMessage(mailboxId, moved!.messageId, 'deleteditems');
+    await stack.control.deleteMessage(mailboxId, deleted!.messageId);
+
+    const result = await stack.services.archiver.archive(mailboxId, far());
+    expect(result).toMatchObject({ outcome: 'caughtUp', stored: 1, relocated: 1, removed: 1 });
+    const after = await allEntries(mailboxId);
+    expect(after.length).toBe(before.length + 1);
+    expect(new Set(after.map((e) => e.id)).size).toBe(after.length);
+    const byMessage = new Map(after.map((e) => [e.messageId, e]));
+    expect(byMessage.get(added.id)?.subject).toBe('Nouveau message à archiver');
+    expect(byMessage.get(moved!.messageId)?.folderPath).toMatch(/supprim|deleted/i);
+    expect(byMessage.get(moved!.messageId)?.removedAt).toBeNull();
+    expect(byMessage.get(deleted!.messageId)?.removedAt).not.toBeNull();
+    expect(byMessage.get(deleted!.messageId)?.contentHash).toBe(deleted!.contentHash);
+
+    const quiet = await stack.services.archiver.archive(mailboxId, far());
+    expect(quiet).toMatchObject({ stored: 0, relocated: 0, removed: 0 });
+  });
+
+  it('recovers from an expired delta token (410) with a full sync and no duplicates', async () => {
+    const before = await allEntries(mailboxId);
+    await stack.control.expireDeltaTokens();
+    const added = await stack.control.addMessage(mailboxId, { subject: 'Après expiration' });
+    const result = await stack.services.archiver.archive(mailboxId, far());
+    expect(result.fullSyncRestarts).toBeGreaterThan(0);
+    expect(result.stored).toBe(1);
+    const after = await allEntries(mailboxId);
+    expect(after.length).toBe(before.length + 1);
+    expect(new Set(after.map((e) => e.id)).size).toBe(after.length);
+    expect(after.some((e) => e.messageId === added.id)).toBe(true);
+  });
+});
