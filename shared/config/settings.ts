@@ -54,6 +54,23 @@ const rawSchema = z.object({
 
   /** Queue of mailbox archive work items (one message per mailbox run). */
   ARCHIVE_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('archive-mailbox'),
+  /** Email archive capture (shared/archive, docs/decisions/0004-email-archive.md). */
+  ARCHIVE_SCHEDULE: z.string().min(1).default('0 */15 * * * *'),
+  ARCHIVE_RUN_ON_STARTUP: boolean.default(false),
+  ARCHIVE_SCOPE_GROUP: z.string().min(1).optional(),
+  ARCHIVE_SHARED_MAILBOXES: z.string().default(''),
+  ARCHIVE_EXCLUDED_FOLDERS: z.string().default('junkemail'),
+  ARCHIVE_RUN_SECONDS: positiveInt.default(1500),
+  ARCHIVE_PAGE_SIZE: positiveInt.default(50),
+  ARCHIVE_MESSAGE_CONCURRENCY: positiveInt.default(4),
+  ARCHIVE_GRAPH_CONCURRENCY: positiveInt.default(4),
+  ARCHIVE_GRAPH_WINDOW_REQUESTS: positiveInt.default(10_000),
+  ARCHIVE_GRAPH_WINDOW_SECONDS: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').default(600),
+  ARCHIVE_GRAPH_SLOTS: z.enum(['leased', 'local']).default('leased'),
+  ARCHIVE_IMMUTABILITY: z.enum(['off', 'unlocked', 'locked']).default('off'),
+  ARCHIVE_LOCK_SECONDS: z.coerce.number().int().min(15, 'between 15 and 60').max(60, 'between 15 and 60').default(60),
+  ARCHIVE_SWEEP_SCHEDULE: z.string().min(1).default('0 30 3 * * *'),
+  ARCHIVE_ORPHAN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(3600),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -92,6 +109,14 @@ const EXAMPLES: Record<string, string> = {
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
+  ARCHIVE_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
+  ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels (group display name) or its object id',
+  ARCHIVE_SHARED_MAILBOXES: 'accueil@syndicat-exemple.ca,griefs@syndicat-exemple.ca',
+  ARCHIVE_EXCLUDED_FOLDERS: 'junkemail (well-known names or folder paths, comma-separated)',
+  ARCHIVE_RUN_SECONDS: '1500 (below the 30-minute function timeout)',
+  ARCHIVE_GRAPH_SLOTS: 'leased (shared across instances) or local',
+  ARCHIVE_IMMUTABILITY: 'off (Azurite), unlocked or locked (Azure)',
+  ARCHIVE_LOCK_SECONDS: '60',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -133,6 +158,7 @@ export interface Settings {
   auth: { tenantId: string; clientId: string; authority: string };
   http: { maxBodyBytes: number };
   queues: { archive: string };
+  archive: ArchiveSettings;
   relay: RelaySettings;
 }
 
@@ -145,6 +171,22 @@ export interface RelaySettings {
   requestTtlSeconds: number;
   heartbeatContainer: string;
   heartbeatMaxAgeSeconds: number;
+}
+
+export interface ArchiveSettings {
+  schedule: string;
+  runOnStartup: boolean;
+  scopeGroup?: string;
+  sharedMailboxes: string[];
+  excludedFolders: string[];
+  runSeconds: number;
+  pageSize: number;
+  messageConcurrency: number;
+  graph: { concurrency: number; windowRequests: number; windowMs: number; slots: 'leased' | 'local' };
+  immutability: 'off' | 'unlocked' | 'locked';
+  lockSeconds: number;
+  sweepSchedule: string;
+  orphanGraceSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -197,6 +239,21 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
     http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
     queues: { archive: raw.ARCHIVE_QUEUE_NAME },
+    archive: {
+      schedule: raw.ARCHIVE_SCHEDULE,
+      runOnStartup: raw.ARCHIVE_RUN_ON_STARTUP,
+      scopeGroup: raw.ARCHIVE_SCOPE_GROUP,
+      sharedMailboxes: commaList(raw.ARCHIVE_SHARED_MAILBOXES),
+      excludedFolders: commaList(raw.ARCHIVE_EXCLUDED_FOLDERS),
+      runSeconds: raw.ARCHIVE_RUN_SECONDS,
+      pageSize: raw.ARCHIVE_PAGE_SIZE,
+      messageConcurrency: raw.ARCHIVE_MESSAGE_CONCURRENCY,
+      graph: { concurrency: raw.ARCHIVE_GRAPH_CONCURRENCY, windowRequests: raw.ARCHIVE_GRAPH_WINDOW_REQUESTS, windowMs: raw.ARCHIVE_GRAPH_WINDOW_SECONDS * 1000, slots: raw.ARCHIVE_GRAPH_SLOTS },
+      immutability: raw.ARCHIVE_IMMUTABILITY,
+      lockSeconds: raw.ARCHIVE_LOCK_SECONDS,
+      sweepSchedule: raw.ARCHIVE_SWEEP_SCHEDULE,
+      orphanGraceSeconds: raw.ARCHIVE_ORPHAN_GRACE_SECONDS,
+    },
     relay: {
       requestsQueue: raw.RELAY_REQUESTS_QUEUE,
       repliesQueue: raw.RELAY_REPLIES_QUEUE,
@@ -209,6 +266,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     },
   };
 }
+
+const commaList = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 type Raw = z.infer<typeof rawSchema>;
 type Need = (setting: string, problem: string) => void;
