@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { inject } from 'vitest';
+import { OPERATIONS, type OperationName } from '../../shared/relay/protocol';
+import { RECORDS, STAFF, auditLines, startRelayStack, type RelayStack } from './support';
+
+/** Each catalogue operation end to end: relay client -> Service Bus emulator -> agent -> SQLite / archive -> reply session. */
+let stack: RelayStack;
+
+beforeAll(async () => {
+  stack = await startRelayStack();
+  await stack.startAgent();
+});
+afterAll(async () => stack?.stop());
+
+async function call(operation: OperationName, params: unknown, user = STAFF) {
+  const result = await stack.client.call(operation, params, user, 10_000);
+  if (result.kind !== 'replied') throw new Error('no reply');
+  return result.reply;
+}
+
+describe('mission system operations', () => {
+  it('looks up a member by number and by name', async () => {
+    const member = stack.relay.mission.members[41]!;
+    const byNumber = await call('lookupMember', { memberNumber: member.memberNumber });
+    expect(byNumber.outcome).toBe('ok');
+    expect(OPERATIONS.lookupMember.output.parse(byNumber.result).members).toEqual([member]);
+
+    const byName = await call('lookupMember', { name: member.lastName });
+    const found = OPERATIONS.lookupMember.output.parse(byName.result).members;
+    expect(found.map((m) => m.memberNumber)).toContain(member.memberNumber);
+    expect(found.every((m) => `${m.firstName} ${m.lastName}`.includes(member.lastName))).toBe(true);
+  });
+
+  it('gets a case with its history and lists a member’s open cases', async () => {
+    const kase = stack.relay.mission.cases.find((c) => c.status !== 'closed')!;
+    const reply = await call('getCase', { caseNumber: kase.caseNumber });
+    const { case: got, history } = OPERATIONS.getCase.output.parse(reply.result);
+    expect(got).toEqual(kase);
+    expect(history.map((h) => h.status)).toEqual(stack.relay.mission.events.filter((e) => e.caseNumber === kase.caseNumber).map((e) => e.status));
+
+    const open = OPERATIONS.listOpenCases.output.parse((await call('listOpenCases', { memberNumber: kase.memberNumber })).result).cases;
+    const expected = stack.relay.mission.cases.filter((c) => c.memberNumber === kase.memberNumber && c.status !== 'closed');
+    expect(open.map((c) => c.caseNumber).sort()).toEqual(expected.map((c) => c.caseNumber).sort());
+  });
+
+  it('answers not found for an unknown member or case', async () => {
+    expect((await call('lookupMember', { memberNumber: 'M99999' })).outcome).toBe('not_found');
+    expect((await call('getCase', { caseNumber: 'GR-1999-0001' })).outcome).toBe('not_found');
+  });
+});
+
+describe('legacy archive operations', () => {
+  it('searches by words, date range and classification', async () => {
+    const reply = await call('searchDocuments', { classification: 'CNV-02', from: '1980-01-01', to: '1999-12-31', limit: 50 });
+    const { documents, total } = OPERATIONS.searchDocuments.output.parse(reply.result);
+    const expected = stack.relay.archive.filter((d) => d.classification === 'CNV-02' && d.date >= '1980-01-01' && d.date <= '1999-12-31' && !d.restricted);
+    expect(total).toBe(expected.length);
+    expect(documents.every((d) => d.classification === 'CNV-02' && !d.restricted)).toBe(true);
+
+    const words = await call('searchDocuments', { words: 'proces-verbal assemblee' });
+    const titles = OPERATIONS.searchDocuments.output.parse(words.result).documents.map((d) => d.title);
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.every((t) => t.startsWith('Procès-verbal de l’assemblée'))).toBe(true);
+  });
+
+  it('gets metadata, and refuses restricted documents to staff without the records role', async () => {
+    const restricted = stack.relay.archive.find((d) => d.restricted)!;
+    expect((await call('getDocument', { documentId: restricted.documentId })).outcome).toBe('denied');
+    const ok = await call('getDocument', { documentId: restricted.documentId }, RECORDS);
+    const { file: _file, ...metadata } = restricted;
+    expect(ok.result).toEqual({ document: metadata });
+  });
+
+  it('fetches a small document inline and a large one as a short-lived link', async () => {
+    const small = stack.relay.archive.find((d) => !d.restricted && d.sizeBytes < 10_000)!;
+    const inline = OPERATIONS.fetchDocument.output.parse((await call('fetchDocument', { documentId: small.documentId })).result);
+    expect(inline.content.kind).toBe('inline');
+    if (inline.content.kind === 'inline') expect(Buffer.from(inline.content.base64, 'base64').length).toBe(small.sizeBytes);
+
+    const large = stack.relay.archive.find((d) => !d.restricted && d.sizeBytes > 100_000)!;
+    const linked = OPERATIONS.fetchDocument.output.parse((await call('fetchDocument', { documentId: large.documentId })).result);
+    expect(linked.content.kind).toBe('link');
+    if (linked.content.kind !== 'link') return;
+    expect(Date.parse(linked.content.expiresAt) - Date.now()).toBeLessThanOrEqual(5 * 60_000 + 1_000);
+    const response = await fetch(linked.content.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect((await response.arrayBuffer()).byteLength).toBe(large.sizeBytes);
+    // The link only reads: the same URL cannot overwrite the blob.
+    const put = await fetch(linked.content.url, { method: 'PUT', body: 'x', headers: { 'x-ms-blob-type': 'BlockBlob' } });
+    expect(put.status).toBe(403);
+  });
+
+  it('keeps an audit line per request without parameters or results', async () => {
+    const lines = auditLines(stack.relay);
+    expect(lines.length).toBeGreaterThan(5);
+    const raw = JSON.stringify(lines);
+    for (const m of stack.relay.mission.members.slice(0, 50)) expect(raw).not.toContain(m.lastName);
+    expect(lines.every((l) => l.user && l.operation && l.outcome)).toBe(true);
+  });
+
+  it('writes a heartbeat the cloud can read', async () => {
+    const blob = BlobServiceClient.fromConnectionString(inject('azurite').connectionString).getContainerClient('relay-agent').getBlobClient('heartbeat.json');
+    const heartbeat = JSON.parse((await blob.downloadToBuffer()).toString()) as { connected: boolean; at: string; agentId: string };
+    expect(heartbeat.connected).toBe(true);
+    expect(heartbeat.agentId).toBe('local-agent');
+    expect(Date.now() - Date.parse(heartbeat.at)).toBeLessThan(5_000);
+  });
+});
