@@ -6,6 +6,8 @@
 import { app } from '@azure/functions';
 import { settings } from '../shared/config/settings';
 import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residency/startup-check';
+import './archive-capture';
+import '../orchestrations/archive-offboarding';
 import './health';
 import './me';
 import './relay';

@@ -71,6 +71,18 @@ export class CosmosMessageIndex implements MessageIndex {
     return resources[0];
   }
 
+  /** Entries of a folder still present in the mailbox (for completeness against totalItemCount). */
+  async countPresentInFolder(mailboxId: string, folderId: string): Promise<number> {
+    const c = await this.messages();
+    const { resources } = await c.items
+      .query<number>({
+        query: 'SELECT VALUE COUNT(1) FROM c WHERE c.mailboxId = @m AND c.folderId = @f AND IS_NULL(c.removedAt)',
+        parameters: [{ name: '@m', value: mailboxId }, { name: '@f', value: folderId }],
+      })
+      .fetchAll();
+    return resources[0] ?? 0;
+  }
+
   async isReferenced(contentHash: string): Promise<boolean> {
     const c = await this.messages();
     const { resources } = await c.items
