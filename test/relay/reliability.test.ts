@@ -19,7 +19,7 @@ const SLOW_MEMBER_QUERY = SAMPLE_QUERIES.memberByNumber.replace(
   'WHERE member_number = @memberNumber AND (WITH RECURSIVE spin(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM spin WHERE x < 12000000) SELECT count(*) FROM spin) > 0',
 );
 
-async function sendRaw(stack: RelayStack, body: unknown, messageId = randomUUID()) {
+async function sendRaw(stack: RelayStack, body: unknown, messageId: string = randomUUID()) {
   const sender = stack.bus.createSender('relay-requests');
   try {
     await sender.sendMessages({ body, messageId, contentType: 'application/json' });
