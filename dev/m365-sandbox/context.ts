@@ -41,6 +41,8 @@ export interface Route {
   handler: RouteHandler;
   /** Outlook mail routes count against the mailbox throttling limits; the match group of the user. */
   outlookUserGroup?: number;
+  /** SharePoint routes are charged resource units against the app's per-minute budget. */
+  sharePoint?: boolean;
 }
 
 export const route = (method: string, pattern: RegExp, handler: RouteHandler, outlookUserGroup?: number): Route => ({ method, pattern, handler, outlookUserGroup });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateSandboxCertificate } from './certificate';
 import type { SandboxState } from './context';
 import { tenantSummary } from './control';
-import { FaultInjector, OutlookThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
+import { FaultInjector, OutlookThrottle, SharePointThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
 import { GraphServer } from './server';
 import { createState } from './state';
 
@@ -30,7 +30,7 @@ export interface M365SandboxOptions {
   };
   /** Speeds up throttling windows: 600 turns Outlook's 10-minute window into 1 second. Default 1. */
   timeScale?: number;
-  /** Outlook throttling: true (default) for the documented limits, false to disable, or custom limits. */
+  /** Outlook and SharePoint throttling: true (default) for the documented limits, false to disable, or custom limits. */
   throttling?: boolean | ThrottlingOptions;
   faults?: FaultOptions;
   /** How long a just-created team answers 404 (default 3000 ms). */
@@ -68,6 +68,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
   let state = build();
   const throttling = options.throttling ?? true;
   const throttle = new OutlookThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
+  const sharePoint = new SharePointThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
   const faults = new FaultInjector(options.faults);
   const stats = { requests: 0, byStatus: {} as Record<string, number> };
   let peakRss = process.memoryUsage().rss;
@@ -82,6 +83,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
   const graph = new GraphServer({
     state: () => state,
     throttle,
+    sharePoint,
     faults,
     timing: { operationMs: options.teamOperationMs ?? 1000, replicationLagMs: options.teamReplicationLagMs ?? 3000 },
     baseUrl: () => baseUrl,
@@ -91,6 +93,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
       reset: () => {
         state = build();
         throttle.reset();
+        sharePoint.reset();
         faults.configure({});
         stats.requests = 0;
         stats.byStatus = {};

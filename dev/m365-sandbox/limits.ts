@@ -7,6 +7,48 @@ export interface ThrottlingOptions {
   requestsPerMailboxPerWindow?: number;
   /** Length of that window in real milliseconds before the time scale (10 minutes). */
   windowMs?: number;
+  /** SharePoint: resource units per app per minute (1,200 for tenants under 1,000 licences). */
+  sharePointUnitsPerMinute?: number;
+}
+
+/**
+ * SharePoint resource units of a request, as Microsoft documents them: 1 for a read, 2 for a create,
+ * update or delete, 5 for a permission operation.
+ */
+export function sharePointUnits(method: string, path: string): number {
+  if (/\/(invite|permissions)(\/|$)/.test(path)) return 5;
+  return method === 'GET' ? 1 : 2;
+}
+
+/** SharePoint's per-app budget of resource units per minute (time-scaled like the Outlook window). */
+export class SharePointThrottle {
+  private readonly windows = new Map<string, { start: number; used: number }>();
+  readonly unitsPerMinute: number;
+  readonly windowMs: number;
+
+  constructor(readonly enabled: boolean, options: ThrottlingOptions, timeScale: number) {
+    this.unitsPerMinute = options.sharePointUnitsPerMinute ?? 1200;
+    this.windowMs = 60_000 / Math.max(timeScale, 1e-9);
+  }
+
+  charge(appId: string, units: number): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    if (!this.enabled) return { allowed: true };
+    const now = Date.now();
+    let window = this.windows.get(appId);
+    if (!window || now - window.start >= this.windowMs) {
+      window = { start: now, used: 0 };
+      this.windows.set(appId, window);
+    }
+    if (window.used + units > this.unitsPerMinute) {
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)) };
+    }
+    window.used += units;
+    return { allowed: true };
+  }
+
+  reset(): void {
+    this.windows.clear();
+  }
 }
 
 export type ThrottleDecision = { allowed: true; release: () => void } | { allowed: false; retryAfterSeconds: number; reason: string };

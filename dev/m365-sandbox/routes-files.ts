@@ -216,7 +216,8 @@ export function uploadChunk(state: SandboxState, sessionId: string, contentRange
   return { status: 201, body: driveItemJson(state, item) };
 }
 
-export const fileRoutes: Route[] = [
+/** Every sites/drives route is a SharePoint request (resource-unit throttling). */
+export const fileRoutes: Route[] = sharePointRoutes([
   route('GET', /^\/sites\/root$/, (_call, _m, state) => ok(siteJson(state.tenant.sites[0]!))),
   route('GET', /^\/sites$/, (call, _m, state) => {
     const search = (call.query.get('search') ?? '').replace(/^"|"$/g, '').toLowerCase();
@@ -246,7 +247,11 @@ export const fileRoutes: Route[] = [
   }),
   route('GET', /^\/drives\/([^/]+)$/, (_call, [, id], state) => ok(driveJson(state, id!))),
   { method: '*', pattern: ITEM_ADDRESS, handler: (call, [, driveId, base, relativePath, restAfterPath, rest], state) => driveItemRequest(call, driveId!, base!, relativePath, restAfterPath ?? rest, state) },
-];
+]);
+
+function sharePointRoutes(routes: Route[]): Route[] {
+  return routes.map((r) => ({ ...r, sharePoint: true }));
+}
 
 /** `/sites/{id}/drive/...` is an alias of `/drives/{driveId}/...`. */
 export function rewriteSiteDrivePath(path: string, state: SandboxState): string {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Route, SandboxState } from './context';
 import { findUser } from './context';
 import { GraphError, graphErrorBody, type GraphCall, type GraphResult } from './graph-http';
-import type { FaultInjector, OutlookThrottle } from './limits';
+import { sharePointUnits, type FaultInjector, type OutlookThrottle, type SharePointThrottle } from './limits';
 import { directoryRoutes } from './routes-directory';
 import { fileRoutes, rewriteSiteDrivePath, uploadChunk } from './routes-files';
 import { mailRoutes } from './routes-mail';
@@ -18,6 +18,7 @@ export interface GraphServerDeps {
   /** Current state (replaced on reset). */
   state: () => SandboxState;
   throttle: OutlookThrottle;
+  sharePoint: SharePointThrottle;
   faults: FaultInjector;
   timing: TeamTiming;
   control: ControlContext;
@@ -170,6 +171,12 @@ export class GraphServer {
         continue;
       }
       let release = () => undefined as void;
+      if (candidate.sharePoint) {
+        const charge = this.deps.sharePoint.charge(call.appId, sharePointUnits(call.method, call.path));
+        if (!charge.allowed) {
+          throw new GraphError(429, 'activityLimitReached', 'The request has been throttled (SharePoint resource units per minute).', { 'Retry-After': String(charge.retryAfterSeconds) });
+        }
+      }
       if (candidate.outlookUserGroup !== undefined) {
         const user = findUser(state, match[candidate.outlookUserGroup] ?? '');
         const decision = this.deps.throttle.acquire(call.appId, user.id);

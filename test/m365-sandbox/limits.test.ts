@@ -45,6 +45,33 @@ describe('M365 sandbox Outlook throttling', () => {
   });
 });
 
+describe('M365 sandbox SharePoint resource units', () => {
+  let sandbox: M365Sandbox;
+
+  beforeAll(async () => {
+    // 12 resource units per minute; timeScale 20 makes the minute 3 seconds.
+    sandbox = await startM365Sandbox({ timeScale: 20, throttling: { sharePointUnitsPerMinute: 12 } });
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('charges 2 units per create, 5 per permission operation and 1 per read, then answers 429 until the minute ends', async () => {
+    const graph = createSandboxGraphClient(sandbox, { maxRetries: 0 });
+    const drive = sandbox.tenant.sites[1]!.driveId;
+    const folder = await graph.api(`/drives/${drive}/root/children`).post({ name: 'Gabarits', folder: {} }); // 2
+    await graph.api(`/drives/${drive}/items/${folder.id}/invite`).post({ recipients: [{ email: 'x@exemple.ca' }], roles: ['read'] }); // 7
+    await graph.api(`/drives/${drive}/root/children`).post({ name: 'Modèles', folder: {} }); // 9
+    await graph.api(`/drives/${drive}/root/children`).get(); // 10
+    await graph.api(`/drives/${drive}/root/children`).post({ name: 'Lettres', folder: {} }); // 12
+    const refused = await graph.api(`/drives/${drive}/root/children`).responseType('raw' as never).get() as Response;
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'activityLimitReached' } });
+    // Mail is not SharePoint: unaffected.
+    await expect(graph.api(`/users/${sandbox.tenant.staffIds[0]}/mailFolders/inbox`).get()).resolves.toMatchObject({ id: expect.any(String) });
+    await new Promise((resolve) => setTimeout(resolve, Number(refused.headers.get('Retry-After')) * 1000));
+    await expect(graph.api(`/drives/${drive}/root/children`).get()).resolves.toMatchObject({ value: expect.any(Array) });
+  });
+});
+
 describe('M365 sandbox concurrency limit', () => {
   let sandbox: M365Sandbox;
 
