@@ -62,11 +62,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     app,
     stop: () =>
       (stopping ??= (async () => {
-        await timers.stop();
-        await serviceBus.stop();
-        await durable?.stop();
-        await http.close();
+        log.info('Stopping JobHost');
+        const timed = async (what: string, stop: () => Promise<unknown>) => {
+          const t = Date.now();
+          await stop();
+          if (Date.now() - t > 1000) log.info(`Stopping ${what} took ${Date.now() - t} ms`);
+        };
+        await timed('timer triggers', () => timers.stop());
+        await timed('Service Bus listeners', () => serviceBus.stop());
+        await timed('Durable Functions', async () => durable?.stop());
+        await timed('HTTP listener', () => http.close());
         await app.registry.runHooks('appTerminate', { hookData: {}, appHookData: {} }).catch(() => {});
+        log.info('Job host stopped');
       })()),
   };
 }

@@ -160,7 +160,10 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
   return {
     async stop() {
       stopped = true;
-      await Promise.allSettled(closers.map((c) => c()));
+      // Receivers finish their in-flight messages; a session accept still waiting on the broker
+      // (the SDK retries it) is not worth waiting for: closing the client ends it.
+      const closing = Promise.allSettled(closers.map((c) => c()));
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 3_000).unref())]);
       await Promise.allSettled([...clients.values()].map((c) => c.close()));
     },
   };
