@@ -59,7 +59,7 @@ async function main() {
   let serviceBus: ServiceBusEmulator | undefined;
   let m365: M365Sandbox | undefined;
   let issuer: TokenIssuer | undefined;
-  let host: ChildProcess | undefined;
+  let host: ChildProcess | undefined = undefined; // set once the stack is up; stopAll() may run before
   let stopping = false;
 
   const stopAll = async (code: number) => {
@@ -121,7 +121,10 @@ async function main() {
   const appSettings = { ...fromFile, ...stackSettings };
 
   const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
-  host = spawn(process.execPath, [path.join(__dirname, '../host/cli.js'), '--app', root, '--port', String(functionsPort)], {
+  // Compiled (npm start) or straight from TypeScript (tests, `tsx dev/local-stack/start.ts`).
+  const compiledCli = path.join(__dirname, '../host/cli.js');
+  const cli = existsSync(compiledCli) ? [compiledCli] : ['--import', 'tsx', path.join(__dirname, '../host/cli.ts')];
+  host = spawn(process.execPath, [...cli, '--app', root, '--port', String(functionsPort)], {
     cwd: root,
     env: { ...process.env, ...appSettings },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -133,19 +136,20 @@ async function main() {
       void stopAll(1);
     }
   });
-  await new Promise<void>((resolve) => {
+  const listeningPort = await new Promise<number>((resolve) => {
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (out.includes('"ready":true')) {
+      const ready = /\{"ready":true,"port":(\d+)\}/.exec(out);
+      if (ready) {
         host!.stdout!.off('data', onData);
-        resolve();
+        resolve(Number(ready[1]));
       }
     };
     host!.stdout!.on('data', onData);
   });
 
-  const functionsUrl = `http://localhost:${functionsPort}`;
+  const functionsUrl = `http://localhost:${listeningPort}`;
   const demoUser = DEMO_USERS[0]!;
   const token = await issuer.mintUserToken(demoUser, { expiresInSeconds: 8 * 3600 });
   const stack = {
