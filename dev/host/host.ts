@@ -5,6 +5,7 @@ import { startTimerTriggers } from './timer-trigger';
 import { blobScheduleMonitor } from './schedule-monitor';
 import { startServiceBusTriggers } from './servicebus-trigger';
 import { startDurable } from './durable/durable-host';
+import { registerBlobBindings } from './blob-bindings';
 
 export interface HostOptions {
   /** Folder with the app's package.json (its `main` is loaded) and host.json. */
@@ -35,6 +36,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (level === 'warning' || level === 'error' || level === 'critical') log.warn(message);
   };
   const capabilities = (await app.registry.programmingModel?.getCapabilities({})) ?? {};
+  registerBlobBindings(app.registry);
   await app.registry.runHooks('appStart', { hookData: {}, appHookData: {} });
 
   for (const fn of app.registry.functions.values()) {

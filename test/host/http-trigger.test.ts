@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHostProcess, type HostProcess } from './host-process';
 
 describe('HTTP triggers', () => {
   let host: HostProcess;
   beforeAll(async () => {
-    host = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *' } });
+    host = await startHostProcess({
+      app: 'basic-app',
+      env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *', AzureWebJobsStorage: inject('azurite').connectionString, FIXTURE_NOTE_NAME: `note-${Date.now()}` },
+    });
   });
   afterAll(() => host?.stop());
 
@@ -43,6 +46,13 @@ describe('HTTP triggers', () => {
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('');
     await host.waitForOutput(/Executed 'Functions.boom' \(Failed, Id=[0-9a-f-]+, Duration=\d+ms\)[\s\S]*handler exploded/);
+  });
+
+  it('reads and writes blobs through input and output bindings', async () => {
+    expect((await fetch(`${host.baseUrl}/v1/note`)).status).toBe(404); // a missing blob binds as null
+    expect((await fetch(`${host.baseUrl}/v1/note`, { method: 'POST', body: 'Bonjour, Québec' })).status).toBe(204);
+    const read = await fetch(`${host.baseUrl}/v1/note`);
+    expect(await read.text()).toBe('Bonjour, Québec');
   });
 
   it('reports a function whose settings are missing as in error, and keeps serving the others', () => {

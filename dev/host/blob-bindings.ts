@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { FunctionRegistry, RpcBindingInfo } from './functions-core';
+import { fromTypedData } from './invoke';
+import { connectionSetting, resolveSetting } from './settings';
+
+/**
+ * Blob input and output bindings (`input.storageBlob`, `output.storageBlob`) against the storage
+ * account of their `connection` (AzureWebJobsStorage by default). Paths may use app settings
+ * (%Name%) and the `{rand-guid}` / `{DateTime}` expressions; trigger-data expressions are not supported.
+ */
+export function registerBlobBindings(registry: FunctionRegistry, env: NodeJS.ProcessEnv = process.env): void {
+  const blobFor = (binding: RpcBindingInfo) => {
+    const conn = connectionSetting(typeof binding.connection === 'string' ? binding.connection : undefined, 'AzureWebJobsStorage', env);
+    const blobPath = resolveSetting(String(binding.path ?? ''), env)
+      .replace(/\{rand-guid\}/gi, () => randomUUID())
+      .replace(/\{DateTime\}/gi, () => new Date().toISOString().replace(/[:.]/g, '-'));
+    if (/\{[^}]*\}/.test(blobPath)) throw new Error(`Blob path expression '${String(binding.path)}' is not supported by this host.`);
+    const [container, ...name] = blobPath.split('/');
+    if (!container || name.length === 0) throw new Error(`Blob path '${blobPath}' must be <container>/<blob name>.`);
+    const containerClient = BlobServiceClient.fromConnectionString(conn).getContainerClient(container);
+    return { containerClient, blob: containerClient.getBlockBlobClient(name.join('/')) };
+  };
+
+  registry.inputProviders.set('blob', async (binding) => {
+    try {
+      const bytes = await blobFor(binding).blob.downloadToBuffer();
+      return binding.dataType === 'string' ? { string: bytes.toString('utf8') } : { bytes };
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return null; // the host passes null for a missing blob
+      throw e;
+    }
+  });
+
+  registry.outputHandlers.set('blob', async (binding, data) => {
+    const value = fromTypedData(data);
+    const body = Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+    const { containerClient, blob } = blobFor(binding);
+    await containerClient.createIfNotExists();
+    await blob.uploadData(body);
+  });
+}
