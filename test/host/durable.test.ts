@@ -56,6 +56,20 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect(String(failed.output)).toContain('activity broke');
   });
 
+  it('gives up after the retry policy maxNumberOfAttempts and surfaces the last failure', async () => {
+    await start('retryExhausted', 'retry-x');
+    const done = await until('retry-x', 'Completed');
+    expect(done.output).toEqual({ caught: expect.stringContaining('flaky attempt 3 failed') });
+    expect(host.events<{ key?: string; attempt?: number }>().filter((e) => e.key === 'retry-x').map((e) => e.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('fails a sub-orchestration call when the child orchestration fails', async () => {
+    await start('childFails', 'parent-1');
+    const done = await until('parent-1', 'Completed');
+    expect(done.output).toEqual({ caught: expect.stringContaining("Sub-orchestration 'unhandledFailure' (parent-1-child) failed") });
+    expect((await status('parent-1-child')).runtimeStatus).toBe('Failed');
+  });
+
   it('runs Task.all, Task.any, sub-orchestrations and continueAsNew', async () => {
     await start('fanOut', 'fan-1');
     expect((await until('fan-1', 'Completed')).output).toEqual({ all: ['fan-1-done', 'fan-2-done', 'fan-3-done'], winnerResult: 10, child: 42 });
@@ -88,6 +102,11 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     const list = (await (await fetch(`${host.baseUrl}/api/manage/list?status=Completed`)).json()) as Status[];
     expect(list.map((s) => s.instanceId)).toEqual(expect.arrayContaining(['page-0', 'page-1', 'page-2', 'flow-1']));
     expect(list.every((s) => s.runtimeStatus === 'Completed')).toBe(true);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await (await fetch(`${host.baseUrl}/api/manage/list?from=${future}`)).json()).toEqual([]);
+    const running = (await (await fetch(`${host.baseUrl}/api/manage/list?status=Running`)).json()) as Status[];
+    expect(running.map((s) => s.instanceId)).toContain('check-1');
+    expect(running.map((s) => s.instanceId)).not.toContain('page-1');
 
     // The HTTP API pages with x-ms-continuation-token, which the durable client follows.
     const first = await fetch(`${host.baseUrl}/durabletask/instances/?runtimeStatus=Completed&top=2`);
