@@ -52,6 +52,7 @@ export async function startCaptureStack(options: { sandbox?: M365SandboxOptions;
     env: {
       ...env,
       LOCAL_MODE: 'true',
+      ServiceBusConnection: process.env.ServiceBusConnection ?? '',
       AzureWebJobsStorage: inject('azurite').connectionString,
       CosmosDb: inject('cosmos').connectionString,
       AUTH_TENANT_ID: issuer.tenantId,

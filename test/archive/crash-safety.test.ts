@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { startAzurite, type AzuriteInstance } from '../../dev/local-stack/azurite';
+import { parseSettings } from '../../shared/config/settings';
+import { buildArchiveServices } from '../../shared/archive/services';
+import { handleMailboxWork } from '../../shared/archive/mailbox-run';
+import { sweepOrphans } from '../../shared/archive/orphan-sweep';
+import { CONTAINERS, mailboxLockBlobName } from '../../shared/archive/model';
+import { cosmosDatabase } from '../../shared/azure/clients';
+import { sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
+
+const TRIALS = 20;
+let stack: CaptureStack;
+let azurite: AzuriteInstance;
+let mailboxId: string;
+let blobs: BlobServiceClient;
+
+/** Each trial gets its own database and empty containers, so trials cannot hide each other's debris. */
+async function freshTrial(name: string) {
+  for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await blobs.getContainerClient(c).deleteIfExists();
+  const env = { ...stack.env, AzureWebJobsStorage: azurite.connectionString, COSMOS_DATABASE: name };
+  const services = buildArchiveServices(parseSettings(env));
+  return { env, services };
+}
+
+async function cleanRun(services: ReturnType<typeof buildArchiveServices>) {
+  const outcome = await handleMailboxWork(
+    { mailboxId, reason: 'manual', runId: 'clean', enqueuedAt: new Date().toISOString() },
+    { ...services, queue: { enqueue: async () => undefined }, log: () => undefined },
+    { runSeconds: 600, lockSeconds: 15 },
+  );
+  expect(outcome.status).toBe('done');
+  await sweepOrphans(services, { graceMs: 0, now: new Date(Date.now() + 2000) });
+}
+
+async function snapshot(services: ReturnType<typeof buildArchiveServices>, database: string) {
+  const resources = await cosmosDatabase(parseSettings({ ...stack.env, COSMOS_DATABASE: database })).container(CONTAINERS.messages).items
+    .query<{ messageId: string; contentHash: string; folderId: string }>('SELECT c.messageId, c.contentHash, c.folderId FROM c').fetchAll()
+    .then((r) => r.resources, (e: { code?: number }) => {
+      if (e.code === 404) return []; // killed before the container was made
+      throw e;
+    });
+  const content: string[] = [];
+  for await (const blob of services.content.list()) content.push(blob.contentHash);
+  const staging: string[] = [];
+  for await (const name of services.content.listStaging(new Date(Date.now() + 60_000))) staging.push(name);
+  return { entries: resources.map((e) => `${e.messageId} ${e.contentHash} ${e.folderId}`).sort(), content: content.sort(), staging };
+}
+
+function runWorkerUntilKilled(env: Record<string, string>, killAfterMs: number): Promise<'killed' | 'finished'> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.ts')], {
+      env: { ...process.env, ...env, CRASH_MAILBOX_ID: mailboxId },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0) resolve('finished');
+      else reject(new Error(`crash worker failed: ${stderr}`));
+    });
+  });
+}
+
+beforeAll(async () => {
+  stack = await startCaptureStack({ sandbox: { scale: { mailboxes: 3, messagesPerMailbox: 40 } }, env: { ARCHIVE_PAGE_SIZE: '5' } });
+  azurite = await startAzurite({});
+  blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const large = stack.sandbox.tenant.largeMessage?.userId;
+  mailboxId = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId).find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+}, 60_000);
+afterAll(async () => {
+  await azurite?.stop();
+  await stack?.stop();
+});
+
+describe('archive crash safety', () => {
+  it(`SIGKILLed workers (${TRIALS} trials at random points), then a clean run, leave the same archive as a crash-free run`, async () => {
+    const reference = await freshTrial('crash-reference');
+    const started = Date.now();
+    await cleanRun(reference.services);
+    const cleanMs = Date.now() - started;
+    const expected = await snapshot(reference.services, 'crash-reference');
+    expect(expected.entries.length).toBeGreaterThan(20);
+    expect(expected.content).toEqual([...new Set(expected.entries.map((e) => e.split(' ')[1]!))].sort());
+
+    let killed = 0;
+    let withDebris = 0;
+    for (let trial = 0; killed < TRIALS && trial < TRIALS * 3; trial++) {
+      const db = `crash-trial-${trial}`;
+      const { env, services } = await freshTrial(db);
+      // The worker's start-up (tsx) takes most of a second; kill somewhere in the run after it.
+      const verdict = await runWorkerUntilKilled(env, 700 + Math.random() * (cleanMs + 900));
+      if (verdict === 'killed') killed++;
+      const crashed = await snapshot(services, db);
+      if (crashed.staging.length || crashed.entries.length < expected.entries.length) withDebris++;
+      // The dead worker's lease would expire within 15 s; the harness knows it is dead and breaks it.
+      await blobs.getContainerClient(CONTAINERS.locks).getBlobClient(mailboxLockBlobName(mailboxId)).getBlobLeaseClient().breakLease(0).catch(() => undefined);
+      await cleanRun(services);
+      const after = await snapshot(services, db);
+      expect(after.entries).toEqual(expected.entries);
+      expect(after.content).toEqual(expected.content);
+      expect(after.staging).toEqual([]);
+      for (const hash of after.content.slice(0, 3)) expect(await sha256Of(await services.content.open(hash))).toBe(hash);
+    }
+    expect(killed).toBeGreaterThanOrEqual(TRIALS);
+    // The kills really landed mid-run in most trials (something was left to finish).
+    expect(withDebris).toBeGreaterThanOrEqual(TRIALS / 2);
+  }, 400_000);
+});
