@@ -41,11 +41,21 @@ export const CONTAINERS = {
   staging: 'mail-staging',
   /** Blob: lease blobs (per-mailbox run lock, Graph concurrency slots). */
   locks: 'archive-locks',
+  /** Cosmos (records, pk /pk): legal holds, exports, disposal evidence, integrity status. */
+  records: 'archive-records',
+  /** Cosmos (pk /pk = yyyy-mm): who searched, read, downloaded, exported, held or disposed what. */
+  audit: 'archive-audit',
+  /** Blob: daily tamper-evidence manifests, write-once (immutable in Azure). */
+  manifests: 'archive-manifests',
+  /** Blob: legal-request exports (mbox or zip of .eml) and their hash manifests. */
+  exports: 'archive-exports',
 } as const;
 
 export const PARTITION_KEY_PATHS = {
   messages: '/pk',
   mailboxes: '/mailboxId',
+  records: '/pk',
+  audit: '/pk',
 } as const;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case SHA-256 hex digest');
@@ -179,6 +189,8 @@ export const MailboxRecord = z.object({
   address: z.string(),
   displayName: z.string(),
   kind: MailboxKind,
+  /** Graph user `department` (the service), when known: retention rules may be assigned per service. */
+  department: z.string().nullable().optional(),
   accountEnabled: z.boolean(),
   firstSeenAt: isoDate,
   lastSeenInScopeAt: isoDate,

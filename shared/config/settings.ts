@@ -60,7 +60,7 @@ const rawSchema = z.object({
   ARCHIVE_SCOPE_GROUP: z.string().min(1).optional(),
   ARCHIVE_SHARED_MAILBOXES: z.string().default(''),
   ARCHIVE_EXCLUDED_FOLDERS: z.string().default('junkemail'),
-  ARCHIVE_RUN_SECONDS: positiveInt.default(1500),
+  ARCHIVE_RUN_SECONDS: positiveInt.default(240),
   ARCHIVE_PAGE_SIZE: positiveInt.default(50),
   ARCHIVE_MESSAGE_CONCURRENCY: positiveInt.default(4),
   ARCHIVE_GRAPH_CONCURRENCY: positiveInt.default(4),
@@ -71,6 +71,11 @@ const rawSchema = z.object({
   ARCHIVE_LOCK_SECONDS: z.coerce.number().int().min(15, 'between 15 and 60').max(60, 'between 15 and 60').default(60),
   ARCHIVE_SWEEP_SCHEDULE: z.string().min(1).default('0 30 3 * * *'),
   ARCHIVE_ORPHAN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(3600),
+  /** Archive records: retention, disposition, integrity, export (docs/decisions/0006-archive-records.md). */
+  ARCHIVE_RETENTION_RULES_FILE: z.string().min(1).default('config/retention-rules.json'),
+  ARCHIVE_DISPOSITION_SCHEDULE: z.string().min(1).default('0 0 4 * * *'),
+  ARCHIVE_INTEGRITY_SCHEDULE: z.string().min(1).default('0 0 2 * * *'),
+  ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -113,10 +118,14 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels (group display name) or its object id',
   ARCHIVE_SHARED_MAILBOXES: 'accueil@syndicat-exemple.ca,griefs@syndicat-exemple.ca',
   ARCHIVE_EXCLUDED_FOLDERS: 'junkemail (well-known names or folder paths, comma-separated)',
-  ARCHIVE_RUN_SECONDS: '1500 (below the 30-minute function timeout)',
+  ARCHIVE_RUN_SECONDS: '240 (below the function timeout and the Service Bus lock renewal limit, 5 min)',
   ARCHIVE_GRAPH_SLOTS: 'leased (shared across instances) or local',
   ARCHIVE_IMMUTABILITY: 'off (Azurite), unlocked or locked (Azure)',
   ARCHIVE_LOCK_SECONDS: '60',
+  ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
+  ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
+  ARCHIVE_INTEGRITY_SCHEDULE: '0 0 2 * * * (NCRONTAB, daily at 02:00 UTC)',
+  ARCHIVE_EXPORT_LINK_MINUTES: '15',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -187,6 +196,7 @@ export interface ArchiveSettings {
   lockSeconds: number;
   sweepSchedule: string;
   orphanGraceSeconds: number;
+  records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; exportLinkMinutes: number };
 }
 
 export class SettingsError extends Error {
@@ -253,6 +263,12 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       lockSeconds: raw.ARCHIVE_LOCK_SECONDS,
       sweepSchedule: raw.ARCHIVE_SWEEP_SCHEDULE,
       orphanGraceSeconds: raw.ARCHIVE_ORPHAN_GRACE_SECONDS,
+      records: {
+        retentionRulesFile: raw.ARCHIVE_RETENTION_RULES_FILE,
+        dispositionSchedule: raw.ARCHIVE_DISPOSITION_SCHEDULE,
+        integritySchedule: raw.ARCHIVE_INTEGRITY_SCHEDULE,
+        exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
+      },
     },
     relay: {
       requestsQueue: raw.RELAY_REQUESTS_QUEUE,

@@ -1,0 +1,50 @@
+import { blobServiceClient, cosmosDatabase } from '../azure/clients';
+import { settings, type Settings } from '../config/settings';
+import { AuditLog } from './audit';
+import { BlobContentStore } from './content-store';
+import { Disposition } from './disposition';
+import { LegalHolds } from './legal-hold';
+import { RecordsStore } from './records-store';
+import { loadRetentionCalendar } from './retention';
+import { RecordsAssigner } from './retention-assigner';
+import { RetentionLock } from './retention-lock';
+
+/**
+ * Composition root of the records side of the archive (retention, legal hold, disposition, audit,
+ * integrity, search, read, export) over the app's SDK clients; made on first use, kept per process.
+ */
+export type RecordsServices = ReturnType<typeof buildRecordsServices>;
+
+let cached: RecordsServices | undefined;
+
+export function recordsServices(): RecordsServices {
+  cached ??= buildRecordsServices(settings());
+  return cached;
+}
+
+export function resetRecordsServicesForTests(): void {
+  cached = undefined;
+}
+
+export function buildRecordsServices(s: Settings, now: () => Date = () => new Date()) {
+  const blob = blobServiceClient(s);
+  const store = new RecordsStore(cosmosDatabase(s));
+  const calendar = loadRetentionCalendar(s.archive.records.retentionRulesFile);
+  const lock = new RetentionLock(blob, s.archive.immutability);
+  const audit = new AuditLog(store.database, now);
+  const holds = new LegalHolds(store, lock, now);
+  return {
+    settings: s,
+    blob,
+    store,
+    calendar,
+    lock,
+    audit,
+    holds,
+    /** Reads content only; immutability is applied through `lock`. */
+    content: new BlobContentStore(blob, { immutability: 'off' }),
+    assigner: new RecordsAssigner(calendar, holds, lock),
+    disposition: new Disposition(store, calendar, holds, lock, audit, now),
+    now,
+  };
+}
