@@ -118,7 +118,14 @@ async function main() {
   // local.settings.json adds settings of its own; the stack's endpoints win over stale copies there.
   const fromFile = readLocalSettings(path.join(root, 'local.settings.json'));
   const overridden = Object.keys(fromFile).filter((k) => k in stackSettings && fromFile[k] !== stackSettings[k]);
-  const appSettings = { ...fromFile, ...stackSettings };
+  // Email archive capture (shared/archive): the first run starts with the host, on the sandbox's
+  // archive group and shared mailboxes; local.settings.json may override any of these.
+  const archiveDefaults: Record<string, string> = {
+    ARCHIVE_RUN_ON_STARTUP: 'true',
+    ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels',
+    ARCHIVE_SHARED_MAILBOXES: m365.tenant.sharedMailboxIds.join(','),
+  };
+  const appSettings = { ...archiveDefaults, ...fromFile, ...stackSettings };
 
   const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
   // Compiled (npm start) or straight from TypeScript (tests, `tsx dev/local-stack/start.ts`).
