@@ -84,4 +84,21 @@ describe('local host end to end', () => {
     expect(history.historyEvents!.filter((e) => e.EventType === 'TimerFired')).toHaveLength(2); // the retry's and the flow's
     expect(host.output()).toMatch(/resuming 1 in-flight orchestration/);
   });
+
+  it('re-runs an activity the killed host never reported, and still completes once', async () => {
+    const id = 'e2e-slow';
+    await fetch(`${host.baseUrl}/api/start/slowStep/${id}`, { method: 'POST' });
+    await waitFor(() => host.events<Effect>().some((e) => e.kind === 'slow-start' && e.id === id), 10_000, 'the slow activity to start');
+    await host.kill();
+
+    host = await startHostProcess({ app: 'e2e-app', env, eventsFile: host.eventsFile });
+    const status = async () => (await (await fetch(`${host.baseUrl}/api/manage/status/${id}`)).json()) as Status;
+    await waitFor(async () => (await status()).runtimeStatus === 'Completed', 15_000, 'completion after the restart');
+    expect((await status()).output).toEqual(['slow-done', 'after-slow-done']);
+    const effects = host.events<Effect>().filter((e) => e.id === id);
+    // At-least-once activities: the interrupted run started twice, finished once, and what follows ran once.
+    expect(effects.filter((e) => e.kind === 'slow-start')).toHaveLength(2);
+    expect(effects.filter((e) => e.kind === 'slow-end')).toHaveLength(1);
+    expect(effects.filter((e) => e.kind === 'sideEffect').map((e) => e.step)).toEqual(['after-slow']);
+  });
 });

@@ -92,4 +92,16 @@ describe('Service Bus queue triggers', () => {
     expect(bySession('A')).toEqual(['a1', 'a2', 'a3']);
     expect(bySession('B')).toEqual(['b1', 'b2']);
   });
+
+  it('holds at most maxConcurrentSessions (host.json: 2) sessions at a time', async () => {
+    const sender = client.createSender('host-e2e-sessions');
+    await sender.sendMessages(['S1', 'S2', 'S3'].map((sessionId) => ({ body: { sleepMs: 400 }, sessionId })));
+    await sender.close();
+    const mine = (e: SbEvent) => ['S1', 'S2', 'S3'].includes(e.sessionId ?? '');
+    await waitFor(() => host.events<SbEvent>().filter((e) => e.kind === 'sb-session-end' && mine(e)).length === 3, 15_000, 'three sessions');
+    const events = host.events<SbEvent>().filter(mine);
+    const spans = events.filter((e) => e.kind === 'sb-session').map((s) => ({ start: s.start!, end: events.find((e) => e.kind === 'sb-session-end' && e.sessionId === s.sessionId)!.end! }));
+    const maxOverlap = Math.max(...spans.map((a) => spans.filter((b) => b.start <= a.start && a.start < b.end).length));
+    expect(maxOverlap).toBe(2);
+  });
 });
