@@ -67,6 +67,10 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
       log.warn(`Function '${fn.name}': Service Bus topic triggers are not supported by this host.`);
       continue;
     }
+    if (String(fn.trigger.cardinality ?? 'one').toLowerCase() === 'many') {
+      log.error(`The '${fn.name}' function is in error: Service Bus batches (cardinality 'many') are not supported by this host.`);
+      continue;
+    }
     let queue: string;
     let client: ServiceBusClient;
     try {

@@ -45,7 +45,12 @@ export class OrchestrationEngine {
       return;
     }
     const run = this.#episode(instanceId)
-      .catch((e: unknown) => this.#log.error(`Orchestration '${instanceId}': episode failed in the host: ${describeError(e)}`))
+      .catch((e: unknown) => {
+        // Storage unreachable, a conflicting write...: the inbox is untouched, so try again shortly.
+        this.#log.error(`Orchestration '${instanceId}': episode failed in the host, retrying in 2 s: ${describeError(e)}`);
+        const retry = setTimeout(() => this.kick(instanceId), 2_000);
+        this.#timers.set(`${instanceId}|retry-episode`, retry);
+      })
       .finally(() => {
         this.#episodes.delete(instanceId);
         if (this.#pendingKick.delete(instanceId)) this.kick(instanceId);
