@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -66,18 +66,37 @@ export class BlobContentStore implements ContentStore {
         done(null, chunk);
       },
     });
+    const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
+    const compressed = pipelineToReader(mime, observe, createGzip({ level: 6 }), count);
+    // Most messages fit in one upload block: then they are written straight to their address
+    // (one conditional Put Blob, the same memory an upload block takes anyway).
+    const head = await compressed.readUpTo(blockSize);
+    if (head.ended) {
+      const contentHash = hash.digest('hex');
+      const blobName = contentBlobName(contentHash);
+      let created = true;
+      try {
+        await this.content.getBlockBlobClient(blobName).uploadData(head.data, {
+          conditions: { ifNoneMatch: '*' },
+          metadata: { sha256: contentHash, rawsize: String(rawSize) },
+          blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: 'gzip' },
+        });
+      } catch (error) {
+        if (!isAlreadyThere(error)) throw error;
+        created = false;
+      }
+      return { contentHash, blobName, rawSize, compressedSize, created, attachmentNames: scanner.finish() };
+    }
+    // Larger: stream to a staging blob, then copy server-side to the address known at the end.
     const stagingName = `staging/${new Date().toISOString().slice(0, 10)}/${randomUUID()}`;
     const stagingBlob = this.staging.getBlockBlobClient(stagingName);
-    const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
-    const gzip = createGzip({ level: 6 });
-    const upload = stagingBlob.uploadStream(count, blockSize, this.options.uploadConcurrency ?? 2, {
-      blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: 'gzip' },
-    });
     try {
-      await Promise.all([pipeline(mime, observe, gzip, count), upload]);
+      await stagingBlob.uploadStream(compressed.rest(head.data), blockSize, this.options.uploadConcurrency ?? 2, {
+        blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: 'gzip' },
+      });
+      await compressed.done;
     } catch (error) {
       mime.destroy();
-      count.destroy();
       await stagingBlob.deleteIfExists().catch(() => undefined);
       throw error;
     }
@@ -151,6 +170,44 @@ export class BlobContentStore implements ContentStore {
     if (current && current >= until) return;
     await blob.setImmutabilityPolicy({ expiriesOn: until, policyMode: this.options.immutability === 'locked' ? 'Locked' : 'Unlocked' });
   }
+}
+
+/**
+ * Runs the transform pipeline and lets the caller read its output: first up to `limit` bytes
+ * (to decide between a direct write and a staged one), then the rest as a stream.
+ */
+function pipelineToReader(source: Readable, ...stages: Transform[]) {
+  const last = stages[stages.length - 1]!;
+  const done = pipeline(source, ...(stages as [Transform])).then(() => undefined);
+  done.catch(() => undefined); // observed through readUpTo / rest
+  const iterator = last[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return {
+    done,
+    async readUpTo(limit: number): Promise<{ data: Buffer; ended: boolean }> {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      while (size < limit) {
+        const { value, done: finished } = await iterator.next();
+        if (finished) {
+          await done;
+          return { data: Buffer.concat(chunks), ended: true };
+        }
+        chunks.push(value);
+        size += value.length;
+      }
+      return { data: Buffer.concat(chunks), ended: false };
+    },
+    rest(head: Buffer): Readable {
+      return Readable.from((async function* () {
+        yield head;
+        for (;;) {
+          const { value, done: finished } = await iterator.next();
+          if (finished) return;
+          yield value;
+        }
+      })());
+    },
+  };
 }
 
 function isAlreadyThere(error: unknown): boolean {
