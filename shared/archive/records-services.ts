@@ -4,6 +4,7 @@ import { AuditLog } from './audit';
 import { BlobContentStore } from './content-store';
 import { Disposition } from './disposition';
 import { LegalHolds } from './legal-hold';
+import { Manifests } from './manifest';
 import { RecordsStore } from './records-store';
 import { loadRetentionCalendar } from './retention';
 import { RecordsAssigner } from './retention-assigner';
@@ -45,6 +46,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     content: new BlobContentStore(blob, { immutability: 'off' }),
     assigner: new RecordsAssigner(calendar, holds, lock),
     disposition: new Disposition(store, calendar, holds, lock, audit, now),
+    manifests: new Manifests(blob, store, lock, now),
     now,
   };
 }

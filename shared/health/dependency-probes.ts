@@ -1,5 +1,7 @@
 import type { Settings } from '../config/settings';
-import { blobServiceClient, serviceBusClient, graphAccessToken } from '../azure/clients';
+import { blobServiceClient, cosmosDatabase, serviceBusClient, graphAccessToken } from '../azure/clients';
+import { assertArchiveIntegrity, IntegrityViolation } from '../archive/integrity';
+import { RecordsStore } from '../archive/records-store';
 import { ensureResidency, readCosmosAccountLocations } from '../residency/startup-check';
 import { classifyDependencyFailure, runHealthChecks, type HealthReport } from './health-report';
 
@@ -18,6 +20,8 @@ export function dependencyProbes(s: Settings) {
       }
     },
     graph: () => graphAccessToken(s),
+    // Not a round trip to a dependency: the last archive verification's verdict (a mismatch fails health).
+    archiveIntegrity: () => assertArchiveIntegrity(new RecordsStore(cosmosDatabase(s))),
   };
 }
 
@@ -26,7 +30,7 @@ let last: { at: number; report: Promise<HealthReport> } | undefined;
 /** Probing on every call would let a busy monitor hammer the dependencies: keep a report 10 s. */
 export function currentHealth(s: Settings, maxAgeMs = 10_000): Promise<HealthReport> {
   if (!last || Date.now() - last.at > maxAgeMs) {
-    last = { at: Date.now(), report: runHealthChecks(s.appVersion, dependencyProbes(s), classifyDependencyFailure) };
+    last = { at: Date.now(), report: runHealthChecks(s.appVersion, dependencyProbes(s), (e) => (e instanceof IntegrityViolation ? 'violation' : classifyDependencyFailure(e))) };
   }
   return last.report;
 }

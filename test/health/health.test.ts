@@ -37,6 +37,7 @@ describe('GET /api/health', () => {
       cosmos: expect.objectContaining({ status: 'ok' }),
       serviceBus: expect.objectContaining({ status: 'ok' }),
       graph: expect.objectContaining({ status: 'ok' }),
+      archiveIntegrity: expect.objectContaining({ status: 'ok' }),
     });
     expect(status).toBe(200);
     expect(report.status).toBe('healthy');
