@@ -45,6 +45,18 @@ describe('Service Bus queue triggers', () => {
     expect(emulator.counts('host-e2e')).toMatchObject({ active: 0, deadLettered: 0 });
   });
 
+  it('sends output binding values as messages', async () => {
+    const res = await fetch(`${host.baseUrl}/v1/work`, { method: 'POST', body: JSON.stringify({ from: 'output-binding' }) });
+    expect(res.status).toBe(202);
+    await waitFor(() => host.events<SbEvent>().some((e) => JSON.stringify(e.message) === '{"from":"output-binding"}'), 10_000, 'the sent message');
+  });
+
+  it('fails the invocation when an output binding cannot be delivered, as the host does', async () => {
+    const res = await fetch(`${host.baseUrl}/v1/work-nowhere`, { method: 'POST' });
+    expect(res.status).toBe(500);
+    await host.waitForOutput(/Executed 'Functions.enqueueNowhere' \(Failed/);
+  });
+
   it('abandons on throw, redelivers, and the broker dead-letters after MaxDeliveryCount', async () => {
     const sender = client.createSender('host-e2e');
     await sender.sendMessages({ body: { poison: true }, messageId: 'poison-1' });
