@@ -7,6 +7,8 @@ import { app } from '@azure/functions';
 import { settings } from '../shared/config/settings';
 import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residency/startup-check';
 import './archive-capture';
+import './archive-records';
+import './archive-records-timers';
 import '../orchestrations/archive-offboarding';
 import './health';
 import './me';

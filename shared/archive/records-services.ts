@@ -5,6 +5,8 @@ import { BlobContentStore } from './content-store';
 import { Disposition } from './disposition';
 import { LegalHolds } from './legal-hold';
 import { Manifests } from './manifest';
+import { ArchiveSearch } from './search';
+import { Exports } from './export';
 import { RecordsStore } from './records-store';
 import { loadRetentionCalendar } from './retention';
 import { RecordsAssigner } from './retention-assigner';
@@ -34,6 +36,8 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
   const lock = new RetentionLock(blob, s.archive.immutability);
   const audit = new AuditLog(store.database, now);
   const holds = new LegalHolds(store, lock, now);
+  const content = new BlobContentStore(blob, { immutability: 'off' });
+  const search = new ArchiveSearch(store);
   return {
     settings: s,
     blob,
@@ -43,7 +47,9 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     audit,
     holds,
     /** Reads content only; immutability is applied through `lock`. */
-    content: new BlobContentStore(blob, { immutability: 'off' }),
+    content,
+    search,
+    exports: new Exports(blob, store, search, content, now),
     assigner: new RecordsAssigner(calendar, holds, lock),
     disposition: new Disposition(store, calendar, holds, lock, audit, now),
     manifests: new Manifests(blob, store, lock, now),

@@ -28,6 +28,12 @@ const fr = {
   'relay.unavailable': 'Le système sur site est momentanément indisponible ({reason}). Réessayez dans un instant.',
   'relay.agentError': 'L’agent sur site a rencontré une erreur. Communiquez avec le soutien informatique en indiquant le numéro de demande {requestId}.',
   'relay.requestUnknown': 'Demande introuvable ou déjà consultée.',
+  'archive.notYourMailbox': 'Vous ne pouvez consulter que vos propres courriels archivés.',
+  'archive.messageNotFound': 'Courriel archivé introuvable.',
+  'archive.attachmentNotFound': 'Pièce jointe introuvable dans ce courriel.',
+  'archive.holdNotFound': 'Conservation pour litige introuvable.',
+  'archive.exportNotFound': 'Exportation introuvable.',
+  'archive.badContinuation': 'Le jeton de pagination est invalide : relancez la recherche.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -56,6 +62,12 @@ const en: Record<MessageKey, string> = {
   'relay.unavailable': 'The on-premises system is temporarily unavailable ({reason}). Please try again shortly.',
   'relay.agentError': 'The on-premises agent ran into an error. Contact IT support with request number {requestId}.',
   'relay.requestUnknown': 'Request not found or already read.',
+  'archive.notYourMailbox': 'You can only view your own archived mail.',
+  'archive.messageNotFound': 'Archived message not found.',
+  'archive.attachmentNotFound': 'Attachment not found in this message.',
+  'archive.holdNotFound': 'Legal hold not found.',
+  'archive.exportNotFound': 'Export not found.',
+  'archive.badContinuation': 'The paging token is invalid: run the search again.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -1,0 +1,39 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { createLogger } from '../shared/observability/logger';
+import { settings } from '../shared/config/settings';
+import { recordsServices } from '../shared/archive/records-services';
+import { assignMissingRetention } from '../shared/archive/retention-assigner';
+import { verifyArchive } from '../shared/archive/integrity';
+
+/**
+ * The archive's daily records timers: disposition (after giving unassigned entries their rule and
+ * tagging entries new holds cover) and integrity (seal yesterday's manifest, then verify them all).
+ */
+function logger(context: InvocationContext) {
+  return createLogger((level, line) => context[level === 'debug' ? 'debug' : level](line), { invocationId: context.invocationId });
+}
+
+export async function runDisposition(_timer: Timer, context: InvocationContext): Promise<void> {
+  const services = recordsServices();
+  const assigned = await assignMissingRetention(services.store, services.calendar, services.lock);
+  const result = await services.disposition.run();
+  logger(context).info('archive.disposition', { assigned, ...result });
+}
+
+export async function runIntegrity(_timer: Timer, context: InvocationContext): Promise<void> {
+  const log = logger(context);
+  const services = recordsServices();
+  const sealed = await services.manifests.seal();
+  const status = await verifyArchive({ manifests: services.manifests, store: services.store, content: services.content, now: services.now });
+  if (status.status === 'mismatch') {
+    // Loud: an error line naming the affected entries and hashes (ids, never content); health turns unhealthy.
+    log.error('archive.integrity.mismatch', { problemCount: status.problemCount, problems: status.problems.slice(0, 50) });
+  } else {
+    log.info('archive.integrity.ok', { sealed: sealed.length, manifests: status.manifestsChecked, entries: status.entriesChecked, blobs: status.blobsRehashed });
+  }
+}
+
+// Schedules from the parsed settings (with their defaults), so an app without the setting still runs them.
+const s = settings();
+app.timer('archiveDispositionTimer', { schedule: s.archive.records.dispositionSchedule, handler: runDisposition });
+app.timer('archiveIntegrityTimer', { schedule: s.archive.records.integritySchedule, handler: runIntegrity });
