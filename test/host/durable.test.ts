@@ -70,6 +70,12 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect((await status('parent-1-child')).runtimeStatus).toBe('Failed');
   });
 
+  it('fails an instance that uses a feature this host does not run (durable HTTP), saying so', async () => {
+    await start('callsHttp', 'http-1');
+    const failed = await until('http-1', 'Failed');
+    expect(String(failed.output)).toContain('not supported by this host');
+  });
+
   it('runs Task.all, Task.any, sub-orchestrations and continueAsNew', async () => {
     await start('fanOut', 'fan-1');
     expect((await until('fan-1', 'Completed')).output).toEqual({ all: ['fan-1-done', 'fan-2-done', 'fan-3-done'], winnerResult: 10, child: 42 });

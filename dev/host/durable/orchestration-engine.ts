@@ -111,7 +111,12 @@ export class OrchestrationEngine {
       const result = await this.#runOrchestrator(fn, state, [...history, ...appended]);
       reply = result.reply;
       failure = result.failure;
-      this.#scheduleNewActions(state, result.reply, appended, work);
+      try {
+        this.#scheduleNewActions(state, result.reply, appended, work);
+      } catch (e) {
+        // An action this host cannot run fails the instance rather than retrying forever.
+        failure = (e as Error).message;
+      }
     };
 
     for (const item of inbox) {
