@@ -64,7 +64,7 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
   const managementPayload = (instanceId: string) => {
     const urls = clientData().managementUrls;
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(urls)) out[k === 'id' ? 'id' : k] = v.replace('INSTANCEID', encodeURIComponent(instanceId));
+    for (const [k, v] of Object.entries(urls)) out[k] = v.replace('INSTANCEID', encodeURIComponent(instanceId));
     out.id = instanceId;
     return out;
   };

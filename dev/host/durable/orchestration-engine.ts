@@ -306,8 +306,7 @@ export class OrchestrationEngine {
     this.#clearTimers(state.instanceId);
     const next: InstanceState = { ...state, status: 'Running', input, output: 'null', nextEventId: 0, actionIds: [], retries: {}, lastUpdatedTime: now };
     const started: HistoryEvent = { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: now, Name: state.name, Input: input };
-    await this.#store.commit(next, 0, [], consumed, historyLength);
-    await this.#store.post(state.instanceId, `start-${Date.now()}`, started);
+    await this.#store.commit(next, 0, [], consumed, { oldHistoryLength: historyLength, started });
     this.kick(state.instanceId);
   }
 

@@ -110,17 +110,26 @@ export class TaskHubStore {
   }
 
   /** Commits one episode: new history rows, the instance row and the consumed inbox rows, atomically. */
-  async commit(instance: InstanceState, firstIndex: number, events: HistoryEvent[], consumed: string[], dropHistoryFrom?: number): Promise<void> {
+  async commit(
+    instance: InstanceState,
+    firstIndex: number,
+    events: HistoryEvent[],
+    consumed: string[],
+    restart?: { oldHistoryLength: number; started: HistoryEvent },
+  ): Promise<void> {
     const actions: TransactionAction[] = [];
     const pk = instance.instanceId;
-    if (dropHistoryFrom !== undefined) {
-      for (let i = 0; i < dropHistoryFrom; i++) actions.push(['delete', { partitionKey: pk, rowKey: historyKey(i) }]);
+    if (restart) {
+      // continueAsNew: a fresh history, and the new execution's start waiting in the inbox.
+      for (let i = 0; i < restart.oldHistoryLength; i++) actions.push(['delete', { partitionKey: pk, rowKey: historyKey(i) }]);
+      actions.push(['upsert', { partitionKey: pk, rowKey: `i-start-${Date.now()}`, data: JSON.stringify(restart.started), postedAt: 0 }, 'Replace']);
     }
     events.forEach((event, i) => actions.push(['upsert', { partitionKey: pk, rowKey: historyKey(firstIndex + i), data: JSON.stringify(event) }, 'Replace']));
     for (const rowKey of consumed) actions.push(['delete', { partitionKey: pk, rowKey }]);
     actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, data: JSON.stringify(instance), ...indexFields(instance) }, 'Replace']);
     // An entity group transaction holds at most 100 operations; a larger episode is written in parts,
-    // history first, so a crash in between replays the same inbox over complete history rows.
+    // history first, so a crash in between replays the same inbox over complete history rows (the
+    // instance row, with its event numbering, is always in the last part).
     for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
   }
 
