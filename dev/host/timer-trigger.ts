@@ -36,7 +36,10 @@ export function startTimerTriggers(options: { app: LoadedApp; log: HostLog; moni
       log.error(`The '${fn.name}' function is in error: ${(e as Error).message}`);
       continue;
     }
-    const useMonitor = fn.trigger.useMonitor !== false && options.monitor;
+    // As in the host: monitored by default only when occurrences are at least a minute apart.
+    const first = schedule.next(new Date());
+    const defaultMonitor = schedule.next(first).getTime() - first.getTime() >= 60_000;
+    const useMonitor = ((fn.trigger.useMonitor as boolean | undefined) ?? defaultMonitor) && options.monitor;
     void (async () => {
       const status = useMonitor ? await options.monitor!.read(fn.name).catch(() => undefined) : undefined;
       const now = new Date();

@@ -36,7 +36,8 @@ describe('timer triggers', () => {
 
   it('marks the first run after downtime as past due, from the schedule status kept in storage', async () => {
     const storage = inject('azurite').connectionString;
-    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage };
+    // A two-second schedule is not monitored by default (the host monitors schedules a minute or more apart).
+    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true' };
     const first = await startHostProcess({ app: 'basic-app', env });
     await waitFor(() => first.events<TimerEvent>().some((e) => e.kind === 'timer-end'), 10_000, 'a first run');
     await first.stop();
