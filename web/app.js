@@ -163,6 +163,7 @@
       .catch(function (err) { showError(err.message); });
   }
 
-  window.spgq = { t: t, api: api };
+  // token(): for pages that download files (a binary response cannot go through api()).
+  window.spgq = { t: t, api: api, token: function () { return state.token; } };
   document.addEventListener('DOMContentLoaded', start);
 })();
