@@ -115,9 +115,11 @@ async function main() {
     AUTH_CLIENT_ID: issuer.clientId,
     AUTH_AUTHORITY: issuer.authority,
   };
-  // local.settings.json adds settings of its own; the stack's endpoints win over stale copies there.
-  const fromFile = readLocalSettings(path.join(root, 'local.settings.json'));
-  const overridden = Object.keys(fromFile).filter((k) => k in stackSettings && fromFile[k] !== stackSettings[k]);
+  // local.settings.json adds settings of its own (the committed sample stands in when there is none,
+  // so settings that bindings reference as %Name% are there); the stack's endpoints win over both.
+  const localSettings = readLocalSettings(path.join(root, 'local.settings.json'));
+  const fromFile = { ...readLocalSettings(path.join(root, 'local.settings.sample.json')), ...localSettings };
+  const overridden = Object.keys(localSettings).filter((k) => k in stackSettings && localSettings[k] !== stackSettings[k]);
   // Email archive capture (shared/archive): the first run starts with the host, on the sandbox's
   // archive group and shared mailboxes; local.settings.json may override any of these.
   const archiveDefaults: Record<string, string> = {
