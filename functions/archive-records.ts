@@ -8,7 +8,7 @@ import { AuditAction, type Actor } from '../shared/archive/audit';
 import { LegalHoldInput } from '../shared/archive/legal-hold';
 import { ExportRequest } from '../shared/archive/export';
 import { BadContinuation, filtersUsed, SearchQuery } from '../shared/archive/search';
-import { emlBytes, loadEntry, mailboxOfRef, readAttachment, readMessage } from '../shared/archive/read';
+import { loadEntry, mailboxOfRef, readAttachment, readMessage } from '../shared/archive/read';
 import { completenessReport } from '../shared/archive/completeness';
 import { integrityStatus } from '../shared/archive/integrity';
 
@@ -87,11 +87,17 @@ export const archiveEml = endpoint({
   async handle({ principal, params }) {
     const entry = await entryFor(principal, params.ref, 'download-eml');
     const services = recordsServices();
-    const bytes = await emlBytes(services.content, entry);
+    // Streamed from the blob (gunzipped on the way): a 100 MB message is never held in memory.
+    const mime = await services.content.open(entry.contentHash);
     await services.audit.record(actor(principal), 'download-eml', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash });
     return {
-      body: bytes,
-      headers: { 'content-type': 'message/rfc822', 'content-disposition': `attachment; filename="${entry.id.slice(0, 16)}.eml"`, 'x-content-sha256': entry.contentHash },
+      body: mime,
+      headers: {
+        'content-type': 'message/rfc822',
+        'content-length': String(entry.rawSize),
+        'content-disposition': `attachment; filename="${entry.id.slice(0, 16)}.eml"`,
+        'x-content-sha256': entry.contentHash,
+      },
     };
   },
 });

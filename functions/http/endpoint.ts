@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { ZodType } from 'zod';
 import { z } from 'zod';
+import { Readable } from 'node:stream';
 import { settings } from '../../shared/config/settings';
 import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Principal } from '../../shared/auth/access-token';
 import { ApiError, fieldProblems } from '../../shared/http/api-error';
@@ -29,6 +30,7 @@ export interface EndpointInput<B, Q, P> {
 
 export interface EndpointResult {
   status?: number;
+  /** JSON, or a Buffer / Node Readable sent as is (streamed: large downloads are never buffered). */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -71,7 +73,8 @@ function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>)
     const log = createLogger(sinkFor(context), { invocationId: correlationId, functionName: context.functionName });
     const respond = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
       status,
-      ...(Buffer.isBuffer(body) ? { body } : { jsonBody: body }),
+      // Bytes and streams (downloads, exports) go out as they are; anything else is JSON.
+      ...(isRawBody(body) ? { body } : { jsonBody: body }),
       headers: { 'content-language': language, 'x-correlation-id': correlationId, 'cache-control': 'no-store', ...headers },
     });
     try {
@@ -102,6 +105,10 @@ function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>)
       return respond(500, new ApiError(500, 'internal_error', 'server.error', { correlationId }).toBody(language));
     }
   };
+}
+
+function isRawBody(body: unknown): body is Buffer | Readable {
+  return Buffer.isBuffer(body) || body instanceof Readable;
 }
 
 async function residencyGate(): Promise<void> {

@@ -35,12 +35,6 @@ export function mailboxOfRef(ref: string): string | undefined {
   return parseMessageRef(ref)?.mailboxId;
 }
 
-export async function emlBytes(content: ContentStore, entry: MessageEntry): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await content.open(entry.contentHash)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function readMessage(content: ContentStore, entry: MessageEntry): Promise<MessageView> {
   const view: MessageView = { headers: { subject: '', from: '', to: '', cc: '', date: null, messageId: null }, text: null, html: null, attachments: [] };
   await parse(await content.open(entry.contentHash), {

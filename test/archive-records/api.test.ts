@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
@@ -153,7 +154,12 @@ describe('read and download', () => {
   it('downloads the .eml byte for byte as stored, and an attachment', async () => {
     const eml = await call(api.archiveEml, { user: alice, params: { ref } });
     expect(eml.status).toBe(200);
-    expect(Buffer.compare(eml.body as Buffer, aliceMime)).toBe(0);
+    // Streamed, not buffered by the endpoint.
+    expect(eml.body).toBeInstanceOf(Readable);
+    const downloaded: Buffer[] = [];
+    for await (const chunk of eml.body as Readable) downloaded.push(chunk as Buffer);
+    expect(Buffer.compare(Buffer.concat(downloaded), aliceMime)).toBe(0);
+    expect((eml.headers as Record<string, string>)['content-length']).toBe(String(aliceMime.length));
     expect(eml.headers).toMatchObject({ 'content-type': 'message/rfc822', 'x-content-sha256': createHash('sha256').update(aliceMime).digest('hex') });
     const att = await call(api.archiveAttachment, { user: alice, params: { ref, index: '0' } });
     expect(Buffer.compare(att.body as Buffer, pdf)).toBe(0);
