@@ -23,11 +23,15 @@ describe('npm start (dist/dev/local-stack/start.js)', () => {
   let out = '';
 
   beforeAll(async () => {
-    // The app's entry and the stack script are compiled output, as npm start builds them.
-    try {
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // Type errors elsewhere in the tree still leave the emitted JavaScript; the checks below need only that.
+    // The app's entry and the stack script are compiled output, as npm start builds them. `npm test`
+    // builds first; rebuilding here while other test files run from dist/ could pull files from under
+    // them, so only a missing build is made.
+    if (!existsSync(START) || !existsSync(path.join(ROOT, 'dist/functions/index.js'))) {
+      try {
+        execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+      } catch {
+        // Type errors elsewhere in the tree still leave the emitted JavaScript; the checks below need only that.
+      }
     }
     expect(existsSync(START)).toBe(true);
     first = spawn(process.execPath, [START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
