@@ -76,6 +76,14 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect(String(failed.output)).toContain('not supported by this host');
   });
 
+  it('retries a failing sub-orchestration with a new child instance per attempt', async () => {
+    await start('childRetries', 'parent-r');
+    const done = await until('parent-r', 'Completed');
+    expect(done.output).toEqual({ caught: expect.stringContaining("Sub-orchestration 'unhandledFailure'") });
+    const children = (await (await fetch(`${host.baseUrl}/api/manage/list?status=Failed`)).json()) as Status[];
+    expect(children.filter((c) => c.instanceId.startsWith('parent-r:')).length).toBe(2);
+  });
+
   it('runs Task.all, Task.any, sub-orchestrations and continueAsNew', async () => {
     await start('fanOut', 'fan-1');
     expect((await until('fan-1', 'Completed')).output).toEqual({ all: ['fan-1-done', 'fan-2-done', 'fan-3-done'], winnerResult: 10, child: 42 });
