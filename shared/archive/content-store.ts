@@ -67,7 +67,7 @@ export class BlobContentStore implements ContentStore {
       },
     });
     const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
-    const compressed = pipelineToReader(mime, observe, createGzip({ level: 6 }), count);
+    const compressed = pipelineToReader(mime, observe, createGzip({ level: 1 }), count);
     // Most messages fit in one upload block: then they are written straight to their address
     // (one conditional Put Blob, the same memory an upload block takes anyway).
     const head = await compressed.readUpTo(blockSize);

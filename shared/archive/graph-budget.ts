@@ -40,7 +40,8 @@ export class LocalSlotPool implements SlotPool {
 
 /** What one attempt told the budget. */
 export type AttemptVerdict<T> =
-  | { kind: 'done'; value: T }
+  /** `holdUntil`: the request is still running (a streamed body); its slots stay taken until it settles. */
+  | { kind: 'done'; value: T; holdUntil?: Promise<unknown> }
   /** Throttled or unavailable; `retryAfterMs` when the service said how long. */
   | { kind: 'pushback'; status: number; retryAfterMs?: number; scope: 'mailbox' | 'app' }
   /** Network failure (connection reset, timeout) before a verdict. */
@@ -60,7 +61,12 @@ export interface BudgetOptions {
 }
 
 export interface BudgetStats {
+  /** HTTP requests sent (a $batch is one). */
   requests: number;
+  /** Outlook requests sent (a $batch counts each part), in all and per mailbox. */
+  outlookRequests: number;
+  /** Answers 429 (whole requests or batch parts). */
+  throttled: number;
   pushbacks: number;
   transientFailures: number;
   waitsForWindowMs: number;
@@ -92,7 +98,8 @@ export class GraphBudget {
   private successesSincePushback = 0;
   private inFlight = 0;
   private readonly ceilingWaiters: Array<() => void> = [];
-  readonly stats: BudgetStats = { requests: 0, pushbacks: 0, transientFailures: 0, waitsForWindowMs: 0 };
+  readonly stats: BudgetStats = { requests: 0, outlookRequests: 0, throttled: 0, pushbacks: 0, transientFailures: 0, waitsForWindowMs: 0 };
+  readonly sentByMailbox = new Map<string, number>();
 
   constructor(readonly options: BudgetOptions) {
     this.slots = options.slots ?? new LocalSlotPool(options.concurrency);
@@ -129,8 +136,9 @@ export class GraphBudget {
    * Records a push back seen outside run() (a throttled part of a $batch): the mailbox (or the app)
    * waits Retry-After, or an exponential backoff for the attempt number when there is none.
    */
-  pushback(mailboxId: string, _status: number, retryAfterMs: number | undefined, scope: 'mailbox' | 'app', attempt: number): void {
+  pushback(mailboxId: string, status: number, retryAfterMs: number | undefined, scope: 'mailbox' | 'app', attempt: number, answers = 1): void {
     this.stats.pushbacks++;
+    if (status === 429) this.stats.throttled += answers;
     this.onPushback();
     const backoff = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.baseBackoffMs ?? 200) * 2 ** (attempt - 1));
     const wait = retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2);
@@ -144,12 +152,14 @@ export class GraphBudget {
     const want = Math.min(parallelism, this.options.concurrency);
     await this.waitForCeiling(want);
     let granted = 0;
+    let held: Promise<unknown> | undefined;
+    let entry: { at: number; cost: number } | undefined;
     try {
       // A request needing several slots (a $batch) collects them one grant at a time.
       while (granted < want) granted += await this.slots.acquire(want - granted);
       // The window may have filled while waiting for slots; the log entry is made at send time.
       await this.waitForWindow(mailboxId, cost);
-      this.record(mailboxId, cost);
+      entry = this.record(mailboxId, cost);
       this.stats.requests++;
       let verdict: AttemptVerdict<T>;
       try {
@@ -157,12 +167,22 @@ export class GraphBudget {
       } catch (error) {
         verdict = { kind: 'transient', error };
       }
-      if (verdict.kind === 'done') this.onSuccess();
+      if (verdict.kind === 'done') {
+        this.onSuccess();
+        held = verdict.holdUntil;
+      }
       return verdict;
     } finally {
-      if (granted) this.slots.release(granted);
-      this.inFlight -= want;
-      this.ceilingWaiters.splice(0).forEach((wake) => wake());
+      const release = () => {
+        // Dated again at completion: Outlook may count a request at any moment until it ends
+        // (queued batch parts run later), so it stays in the window until a full window after that.
+        if (entry) entry.at = this.now();
+        if (granted) this.slots.release(granted);
+        this.inFlight -= want;
+        this.ceilingWaiters.splice(0).forEach((wake) => wake());
+      };
+      if (held) void held.then(release, release);
+      else release();
     }
   }
 
@@ -181,7 +201,10 @@ export class GraphBudget {
   }
 
   private prune(w: MailboxWindow, now: number): void {
-    while (w.log.length && w.log[0]!.at <= now - this.options.windowMs) w.used -= w.log.shift()!.cost;
+    // Entries are re-dated at completion, so the log is not strictly in order.
+    if (!w.log.some((e) => e.at <= now - this.options.windowMs)) return;
+    w.log = w.log.filter((e) => e.at > now - this.options.windowMs);
+    w.used = w.log.reduce((sum, e) => sum + e.cost, 0);
   }
 
   private async waitForWindow(mailboxId: string, cost: number): Promise<void> {
@@ -194,7 +217,7 @@ export class GraphBudget {
       if (!wait && w.used + cost > this.options.windowRequests && w.log.length) {
         // Wait until enough of the oldest sends leave the window.
         let freed = 0;
-        for (const entry of w.log) {
+        for (const entry of [...w.log].sort((a, b) => a.at - b.at)) {
           freed += entry.cost;
           if (w.used - freed + cost <= this.options.windowRequests) {
             wait = entry.at + this.options.windowMs - now + 1;
@@ -208,10 +231,14 @@ export class GraphBudget {
     }
   }
 
-  private record(mailboxId: string, cost: number): void {
+  private record(mailboxId: string, cost: number): { at: number; cost: number } {
     const w = this.window(mailboxId);
-    w.log.push({ at: this.now(), cost });
+    const entry = { at: this.now(), cost };
+    w.log.push(entry);
     w.used += cost;
+    this.stats.outlookRequests += cost;
+    this.sentByMailbox.set(mailboxId, (this.sentByMailbox.get(mailboxId) ?? 0) + cost);
+    return entry;
   }
 
   private onPushback(): void {

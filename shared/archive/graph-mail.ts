@@ -36,13 +36,17 @@ interface BatchAnswer {
 
 export interface GraphMailOptions {
   pageSize: number;
+  /** Parts per $batch (at most 20); never more than a mailbox's window allows at once. */
+  maxBatch?: number;
 }
 
 export class GraphMailSource implements MailSource {
   private readonly prefer: string;
+  private readonly maxBatch: number;
 
   constructor(private readonly client: Client, private readonly budget: GraphBudget, options: GraphMailOptions) {
     this.prefer = `IdType="ImmutableId", odata.maxpagesize=${options.pageSize}`;
+    this.maxBatch = Math.max(1, Math.min(MAX_BATCH, options.maxBatch ?? MAX_BATCH, budget.options.windowRequests));
   }
 
   async listFolders(mailboxId: string, wellKnownNames: string[], knownParents: string[]): Promise<FolderListing> {
@@ -120,23 +124,34 @@ export class GraphMailSource implements MailSource {
   async openMime(mailboxId: string, messageId: string): Promise<Readable> {
     const { ResponseType, RetryHandlerOptions } = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
     const path = `/users/${encodeURIComponent(mailboxId)}/messages/${encodeURIComponent(messageId)}/$value`;
-    const response = await this.budget.run(mailboxId, async (): Promise<AttemptVerdict<Response>> => {
+    // The body streams after the headers: the request keeps its Outlook slot until the body has
+    // been read to the end (or abandoned), as Outlook counts it in flight until then.
+    const { stream } = await this.budget.run(mailboxId, async (): Promise<AttemptVerdict<{ stream: Readable | undefined }>> => {
       const res = (await this.client
         .api(path)
         .header('Prefer', 'IdType="ImmutableId"')
         .middlewareOptions([new RetryHandlerOptions(0, 0)])
         .responseType(ResponseType.RAW)
         .get()) as Response;
-      if (res.ok || res.status === 404) return { kind: 'done', value: res };
-      await res.body?.cancel();
-      return pushback(res.status, res.headers.get('retry-after'), await Promise.resolve(''));
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return { kind: 'done', value: { stream: undefined } };
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        return pushback(res.status, res.headers.get('retry-after'), '');
+      }
+      if (!res.body) throw new Error('Graph returned no MIME body');
+      const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      const settled = new Promise<void>((resolve) => {
+        body.once('end', resolve);
+        body.once('close', resolve);
+        body.once('error', () => resolve());
+      });
+      return { kind: 'done', value: { stream: body }, holdUntil: settled };
     });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      throw new MessageGoneError();
-    }
-    if (!response.body) throw new Error('Graph returned no MIME body');
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    if (!stream) throw new MessageGoneError();
+    return stream;
   }
 
   /** Sends parts in $batch requests of up to 20, retrying throttled parts within the budget. */
@@ -148,8 +163,9 @@ export class GraphMailSource implements MailSource {
       const retry: BatchPart[] = [];
       let wait: number | undefined;
       let status = 0;
-      for (let i = 0; i < pending.length; i += MAX_BATCH) {
-        const chunk = pending.slice(i, i + MAX_BATCH);
+      const throttledIds = new Set<string>();
+      for (let i = 0; i < pending.length; i += this.maxBatch) {
+        const chunk = pending.slice(i, i + this.maxBatch);
         const body = { requests: chunk.map((p) => ({ id: p.id, method: 'GET', url: p.url, headers: p.headers })) };
         const responses = await this.budget.run(
           mailboxId,
@@ -173,6 +189,7 @@ export class GraphMailSource implements MailSource {
           if (!part) continue;
           if (answer.status === 429 || answer.status === 503 || answer.status === 504) {
             retry.push(part);
+            if (answer.status === 429) throttledIds.add(part.id);
             status = answer.status;
             const after = retryAfterMs(headerOf(answer.headers, 'retry-after'));
             if (after !== undefined) wait = Math.max(wait ?? 0, after);
@@ -180,7 +197,7 @@ export class GraphMailSource implements MailSource {
         }
       }
       if (retry.length && attempt >= MAX_PART_ATTEMPTS) throw new Error(`Graph kept refusing batched requests (last: ${status})`);
-      if (retry.length) this.budget.pushback(mailboxId, status, wait, 'mailbox', attempt);
+      if (retry.length) this.budget.pushback(mailboxId, throttledIds.size ? 429 : status, wait, 'mailbox', attempt, throttledIds.size || 1);
       pending = retry;
     }
     return answers;

@@ -1,0 +1,228 @@
+/**
+ * npm run bench:archive — email archive capture against the local stack, measured in one run:
+ * a Microsoft 365 sandbox scaled to >= 50 mailboxes x 400 messages, Azurite and the Cosmos
+ * emulator, all in this process.
+ *
+ * 1. rss: peak RSS growth of this process (app and sandbox together: an upper bound for the app)
+ *    while archiving the mailbox holding the 100 MB message.
+ * 2. Throttling on (time-scaled Outlook limits: BENCH_WINDOW_REQUESTS per mailbox per scaled
+ *    10-minute window, 4 concurrent): archive every mailbox, BENCH_PARALLEL runs at once.
+ *    utilization = Outlook requests sent / requests permitted over each mailbox's run time;
+ *    throttled_share = answers 429 / Outlook requests.
+ * 3. Throttling off, fresh storage: archive every mailbox; messages/s end to end.
+ * 4. Raw ceiling: the same number of writes, same compressed sizes and the same concurrency, blob
+ *    (conditional Put Blob) + index entry (Cosmos create) alone; pipeline_vs_raw = (3) / (4).
+ * 5. 1% of messages change (adds, moves, deletes); an incremental run of every mailbox;
+ *    requests_per_change = HTTP requests the sandbox received / changed messages.
+ * Last line: {"utilization":..,"throttled_share":..,"pipeline_vs_raw":..,"rss_delta_mb":..,"requests_per_change":..}
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { startAzurite } from '../dev/local-stack/azurite';
+import { startCosmosEmulator } from '../dev/local-stack/cosmos';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { SandboxControl, type M365Sandbox, type M365SandboxOptions } from '../dev/m365-sandbox';
+import { startTokenIssuer } from '../dev/token-issuer';
+import { cosmosDatabase, resetClientsForTests } from '../shared/azure/clients';
+import { parseSettings } from '../shared/config/settings';
+import { forEachLimited } from '../shared/archive/mailbox-archiver';
+import { CONTAINERS, type MessageEntry } from '../shared/archive/model';
+import { ensureContainer } from '../shared/archive/message-index';
+import { buildArchiveServices } from '../shared/archive/services';
+
+const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 50);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 400);
+const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 4);
+/** Mailboxes archived in the throttled phase, THROTTLED_PARALLEL at once (see the note there). */
+const THROTTLED_MAILBOXES = Number(process.env.BENCH_THROTTLED_MAILBOXES ?? 8);
+const THROTTLED_PARALLEL = Number(process.env.BENCH_THROTTLED_PARALLEL ?? 3);
+/** Scaled window: 10 minutes become BENCH_WINDOW_MS; the request count is scaled with it. */
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 3000);
+const WINDOW_REQUESTS = Number(process.env.BENCH_WINDOW_REQUESTS ?? 20);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The sandbox in a child process (its CPU is not the app's), stopped with SIGTERM. */
+async function startM365Sandbox(options: M365SandboxOptions): Promise<M365Sandbox> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'archive-sandbox.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`sandbox exited (${code})`)));
+  });
+  const ready = JSON.parse(first) as Omit<M365Sandbox, 'stop'>;
+  return {
+    ...ready,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+async function main() {
+  const azurite = await startAzurite({});
+  const cosmos = await startCosmosEmulator({});
+  const issuer = await startTokenIssuer({});
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-archive-'));
+  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const scale = { mailboxes: MAILBOXES, messagesPerMailbox: MESSAGES };
+
+  async function servicesFor(sandbox: M365Sandbox, database: string, extra: Record<string, string> = {}) {
+    const caFile = path.join(dir, `${new URL(sandbox.baseUrl).port}.pem`);
+    writeFileSync(caFile, sandbox.caCertPem);
+    await resetClientsForTests();
+    for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await blobs.getContainerClient(c).deleteIfExists();
+    const s = parseSettings({
+      LOCAL_MODE: 'true', AzureWebJobsStorage: azurite.connectionString, CosmosDb: cosmos.connectionString, COSMOS_DATABASE: database,
+      ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=bG9jYWw=;UseDevelopmentEmulator=true',
+      GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, AUTH_TENANT_ID: issuer.tenantId, AUTH_CLIENT_ID: issuer.clientId, AUTH_AUTHORITY: issuer.authority,
+      ARCHIVE_GRAPH_SLOTS: 'local', ARCHIVE_PAGE_SIZE: '100', ...extra,
+    });
+    return { s, services: buildArchiveServices(s) };
+  }
+
+  async function mailboxesOf(sandbox: M365Sandbox): Promise<string[]> {
+    const control = new SandboxControl(sandbox);
+    const ids: string[] = [];
+    for (const id of [...sandbox.tenant.staffIds, ...sandbox.tenant.sharedMailboxIds]) {
+      const folders = await control.folders(id).catch(() => []);
+      if (folders.reduce((n, f) => n + f.totalItemCount, 0) > 0) ids.push(id);
+    }
+    return ids;
+  }
+
+  // 1. RSS while archiving the 100 MB message (first, on a quiet heap).
+  const plain = await startM365Sandbox({ scale, throttling: false });
+  const large = plain.tenant.largeMessage!;
+  const all = (await mailboxesOf(plain)).filter((id) => id !== large.userId);
+  log(`sandbox: ${all.length + 1} mailboxes with mail (${MESSAGES} messages each, one holding a 100 MB message)`);
+  let rssDeltaMb: number;
+  {
+    const { services } = await servicesFor(plain, 'bench-rss');
+    await services.archiver.archive(all[0]!, { deadline: Date.now() + 600_000 }); // warm-up
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const result = await services.archiver.archive(large.userId, { deadline: Date.now() + 600_000 });
+    clearInterval(sampler);
+    rssDeltaMb = (peak - base) / 1024 / 1024;
+    log(`rss: +${rssDeltaMb.toFixed(1)} MB peak while archiving a mailbox with a 100 MB message (${result.stored} messages)`);
+  }
+
+  // 2. Throttling on.
+  const throttled = await startM365Sandbox({ scale, throttling: { concurrentRequestsPerApp: 4, requestsPerMailboxPerWindow: WINDOW_REQUESTS, windowMs: 600_000 }, timeScale: 600_000 / WINDOW_MS });
+  let utilization: number;
+  let throttledShare: number;
+  {
+    const { services } = await servicesFor(throttled, 'bench-throttled', { ARCHIVE_GRAPH_WINDOW_REQUESTS: String(WINDOW_REQUESTS), ARCHIVE_GRAPH_WINDOW_SECONDS: String(WINDOW_MS / 1000) });
+    // The permitted rate must be the binding limit, below what the pipeline can do on this machine
+    // (about 50 messages/s): a few mailboxes at once, each with its scaled window. At that rate the
+    // whole tenant would take over ten minutes, so this phase archives a subset of the mailboxes.
+    let permitted = 0;
+    const subset = all.slice(0, THROTTLED_MAILBOXES);
+    const started = performance.now();
+    await forEachLimited(subset, THROTTLED_PARALLEL, async (id) => {
+      const t0 = performance.now();
+      await services.archiver.archive(id, { deadline: Date.now() + 3_600_000 });
+      permitted += ((performance.now() - t0) / WINDOW_MS) * WINDOW_REQUESTS;
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const stats = services.budget.stats;
+    utilization = stats.outlookRequests / permitted;
+    throttledShare = stats.throttled / stats.outlookRequests;
+    log(`throttled: ${subset.length} mailboxes (${THROTTLED_PARALLEL} at once, ${WINDOW_REQUESTS} requests per mailbox per ${WINDOW_MS} ms) in ${seconds.toFixed(1)} s, ${stats.outlookRequests} Outlook requests (${stats.requests} HTTP), permitted ${permitted.toFixed(0)} over the mailboxes' run times -> utilization ${utilization.toFixed(3)}; ${stats.throttled} answered 429 (${(throttledShare * 100).toFixed(2)}%)`);
+  }
+  await throttled.stop();
+
+  // 3. Throttling off: end-to-end messages/s.
+  let pipelinePerS: number;
+  let entries: MessageEntry[];
+  {
+    const { s, services } = await servicesFor(plain, 'bench-pipeline');
+    let stored = 0;
+    const started = performance.now();
+    await forEachLimited(all, PARALLEL, async (id) => {
+      const result = await services.archiver.archive(id, { deadline: Date.now() + 3_600_000 });
+      stored += result.stored;
+    });
+    const seconds = (performance.now() - started) / 1000;
+    pipelinePerS = stored / seconds;
+    entries = (await cosmosDatabase(s).container(CONTAINERS.messages).items.query<MessageEntry>('SELECT * FROM c').fetchAll()).resources;
+    const raw = entries.reduce((n, e) => n + e.rawSize, 0) / entries.length;
+    const gz = entries.reduce((n, e) => n + e.compressedSize, 0) / entries.length;
+    log(`messages: average ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB compressed`);
+    log(`pipeline: ${stored} messages in ${seconds.toFixed(1)} s = ${pipelinePerS.toFixed(1)} messages/s (throttling off, ${PARALLEL} mailboxes at once)`);
+  }
+
+  // 4. Raw write ceiling of the emulators: same count, sizes and concurrency.
+  let rawPerS: number;
+  {
+    const { s } = await servicesFor(plain, 'bench-raw');
+    const container = blobs.getContainerClient('bench-raw');
+    await container.createIfNotExists();
+    const index = await ensureContainer(cosmosDatabase(s), 'bench-raw', '/pk');
+    // The pipeline has at most this many messages in flight (the Outlook concurrency).
+    const concurrency = s.archive.graph.concurrency;
+    const started = performance.now();
+    await forEachLimited(entries, concurrency, async (entry) => {
+      await container.getBlockBlobClient(`raw/${randomUUID()}`).uploadData(randomBytes(entry.compressedSize), { conditions: { ifNoneMatch: '*' } });
+      await index.items.create({ ...entry, id: randomUUID() });
+    });
+    rawPerS = entries.length / ((performance.now() - started) / 1000);
+    log(`raw: ${entries.length} blob + index writes at concurrency ${concurrency} = ${rawPerS.toFixed(1)} writes/s`);
+  }
+
+  // 5. Incremental run after 1% of messages change.
+  let requestsPerChange: number;
+  {
+    const { services } = await servicesFor(plain, 'bench-pipeline');
+    // Storage was emptied for the raw phase: re-archive quickly (throttling off) is not needed for
+    // the Graph count, but the index must match: use the database of phase 3, whose content is gone;
+    // only entries are consulted on an incremental run.
+    const control = new SandboxControl(plain);
+    const total = entries.length;
+    const changes = Math.max(1, Math.round(total / 100));
+    const byMailbox = new Map<string, MessageEntry[]>();
+    for (const e of entries) byMailbox.set(e.mailboxId, [...(byMailbox.get(e.mailboxId) ?? []), e]);
+    let made = 0;
+    const mailboxes = [...byMailbox.keys()];
+    for (let i = 0; made < changes; i++) {
+      const id = mailboxes[i % mailboxes.length]!;
+      const list = byMailbox.get(id)!;
+      const kind = made % 3;
+      if (kind === 0) await control.addMessage(id, { subject: `Bench change ${made}` });
+      else {
+        const entry = list.pop()!;
+        if (kind === 1) await control.moveMessage(id, entry.messageId, /supprim|deleted/i.test(entry.folderPath) ? 'inbox' : 'deleteditems');
+        else await control.deleteMessage(id, entry.messageId);
+      }
+      made++;
+    }
+    const before = (await control.stats()).requests;
+    let seen = 0;
+    await forEachLimited(mailboxes, PARALLEL, async (id) => {
+      const r = await services.archiver.archive(id, { deadline: Date.now() + 3_600_000 });
+      seen += r.stored + r.relocated + r.removed;
+    });
+    const requests = (await control.stats()).requests - before;
+    requestsPerChange = requests / changes;
+    log(`incremental: ${changes} changes (${seen} applied) across ${mailboxes.length} mailboxes; ${requests} HTTP requests to Graph (${services.budget.stats.outlookRequests} Outlook requests counting batch parts) -> ${requestsPerChange.toFixed(2)} per change`);
+  }
+
+  await plain.stop();
+  await issuer.stop();
+  await cosmos.stop();
+  await azurite.stop();
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  log(JSON.stringify({ utilization: round(utilization), throttled_share: round(throttledShare), pipeline_vs_raw: round(pipelinePerS / rawPerS), rss_delta_mb: round(rssDeltaMb), requests_per_change: round(requestsPerChange) }));
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
