@@ -458,7 +458,15 @@ function safeParse(text: string): unknown {
   }
 }
 
-/** Orchestrator episodes replay often; their Executing/Executed lines would drown the activities'. */
+/**
+ * Orchestrator episodes replay often: their Executing/Executed lines would drown the activities', and
+ * an orchestrator's failure is reported once by the engine. The orchestrator's own logs still show.
+ */
 function quietLog(log: HostLog): HostLog {
-  return { info: () => {}, warn: log.warn, error: (m) => (m.startsWith('Result: Failure') || m.includes('(Failed') ? undefined : log.error(m)) };
+  const invocationLine = /^(Executing|Executed) 'Functions\.|^Result: Failure/;
+  return {
+    info: (m) => (invocationLine.test(m) ? undefined : log.info(m)),
+    warn: log.warn,
+    error: (m) => (invocationLine.test(m) ? undefined : log.error(m)),
+  };
 }
