@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole local stack and the app in the local Functions host.
  *
- * Starts Azurite (data kept in .local/azurite), the Cosmos DB emulator (in memory), the Service Bus
+ * Starts Azurite (data kept in .local/azurite), the Cosmos DB emulator (data kept in .local/cosmos.json), the Service Bus
  * emulator, the Microsoft 365 sandbox and the local token issuer, each on its own port; then runs
  * the app (package.json "main") in dev/host as a child process with the app settings in its
  * environment. Writes the endpoints to .local/stack.json, prints them with a bearer token for a demo
@@ -89,7 +89,7 @@ async function main() {
         tablePort: port('AZURITE_TABLE_PORT', 10002),
         location: path.join(localDir, 'azurite'),
       }),
-      startCosmosEmulator({ port: port('COSMOS_PORT', 8081) }),
+      startCosmosEmulator({ port: port('COSMOS_PORT', 8081), dataFile: path.join(localDir, 'cosmos.json') }),
       startServiceBusEmulator({ port: port('SERVICEBUS_PORT', 5672), config: path.join(root, 'dev/local-stack/servicebus-config.json'), sasKey: SERVICEBUS_DEV_KEY }),
       startM365Sandbox({ port: port('M365_SANDBOX_PORT', 8443), dataDir: path.join(localDir, 'm365-sandbox') }),
       startTokenIssuer({ port: port('TOKEN_ISSUER_PORT', 7500), dataDir: path.join(localDir, 'token-issuer') }),
@@ -181,7 +181,7 @@ async function main() {
       `Local stack ready in ${seconds} s (Ctrl-C stops everything):`,
       `  Functions host      ${functionsUrl}/api/...   (health: ${functionsUrl}/api/health)`,
       `  Azurite             blob :${azurite.blobPort}  queue :${azurite.queuePort}  table :${azurite.tablePort}  (data in ${path.relative(root, localDir)}/azurite)`,
-      `  Cosmos DB emulator  ${cosmos.endpoint}  (in memory)`,
+      `  Cosmos DB emulator  ${cosmos.endpoint}  (data in ${path.relative(root, localDir)}/cosmos.json)`,
       `  Service Bus         sb://localhost:${serviceBus.port}`,
       `  Microsoft 365       ${m365.graphBaseUrl}  (CA: ${path.relative(root, caFile)})`,
       `  Token issuer        ${issuer.authority}`,

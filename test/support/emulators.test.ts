@@ -34,3 +34,38 @@ describe('Cosmos emulator account locations', () => {
     expect(resource?.readableLocations.map((l) => l.name)).toEqual(['Canada Central']);
   });
 });
+
+describe('Cosmos emulator persistence', () => {
+  it('keeps databases, containers and items between runs when given a data file', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { startCosmosEmulator } = await import('../../dev/local-stack/cosmos');
+    const dataFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'cosmos-')), 'cosmos.json');
+    const connect = (endpoint: string, key: string) => new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+
+    const first = await startCosmosEmulator({ dataFile, snapshotIntervalMs: 50 });
+    const c1 = connect(first.endpoint, first.key);
+    const { database } = await c1.databases.createIfNotExists({ id: 'spgq' });
+    const { container } = await database.containers.createIfNotExists({ id: 'runs', partitionKey: { paths: ['/mailboxId'] } });
+    await container.items.create({ id: 'r1', mailboxId: 'm1', outcome: 'succeeded' });
+    await container.items.create({ id: 'r2', mailboxId: 'm2', outcome: 'failed' });
+    await first.stop();
+    c1.dispose();
+
+    const second = await startCosmosEmulator({ dataFile });
+    const c2 = connect(second.endpoint, second.key);
+    try {
+      const { resource } = await c2.database('spgq').container('runs').item('r2', 'm2').read();
+      expect(resource).toMatchObject({ id: 'r2', mailboxId: 'm2', outcome: 'failed' });
+      const { resources } = await c2.database('spgq').container('runs').items.readAll().fetchAll();
+      expect(resources.map((r) => r.id).sort()).toEqual(['r1', 'r2']);
+      // A query by partition key still works on the restored container.
+      const { resources: m1 } = await c2.database('spgq').container('runs').items.query({ query: 'SELECT * FROM c WHERE c.mailboxId = @m', parameters: [{ name: '@m', value: 'm1' }] }).fetchAll();
+      expect(m1.map((r) => r.id)).toEqual(['r1']);
+    } finally {
+      await second.stop();
+      c2.dispose();
+    }
+  });
+});
