@@ -134,7 +134,7 @@
         var openButton = el('button', { type: 'button', class: 'link-button', text: m.subject || ctx.t('noSubject') });
         openButton.addEventListener('click', function () { openMessage(m.ref); });
         body.appendChild(el('tr', {}, [
-          el('td', { text: new Date(m.receivedAt).toLocaleString(document.documentElement.lang) }),
+          el('td', { text: new Date(m.receivedAt).toLocaleString(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short' }) }),
           el('td', { text: addr(m.from) }), el('td', {}, [openButton]), el('td', { text: m.folderPath }),
           el('td', { text: m.attachmentNames.join(', ') }),
         ]));

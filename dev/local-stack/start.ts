@@ -19,7 +19,8 @@ import { startAzurite, stopChild, type AzuriteInstance } from './azurite';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from './cosmos';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../servicebus-emulator';
 import { startM365Sandbox, type M365Sandbox } from '../m365-sandbox';
-import { DEMO_USERS, startTokenIssuer, type TokenIssuer } from '../token-issuer';
+import { startTokenIssuer, type TokenIssuer } from '../token-issuer';
+import { demoUsersFromSandbox } from './demo-users';
 import { acquireStackLock, type StackLock } from './stack-lock';
 
 /** The Service Bus emulator's documented development key (the official emulator uses the same). */
@@ -82,7 +83,7 @@ async function main() {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
-    [azurite, cosmos, serviceBus, m365, issuer] = await Promise.all([
+    [azurite, cosmos, serviceBus, m365] = await Promise.all([
       startAzurite({
         blobPort: port('AZURITE_BLOB_PORT', 10000),
         queuePort: port('AZURITE_QUEUE_PORT', 10001),
@@ -92,8 +93,14 @@ async function main() {
       startCosmosEmulator({ port: port('COSMOS_PORT', 8081), dataFile: path.join(localDir, 'cosmos.json') }),
       startServiceBusEmulator({ port: port('SERVICEBUS_PORT', 5672), config: path.join(root, 'dev/local-stack/servicebus-config.json'), sasKey: SERVICEBUS_DEV_KEY }),
       startM365Sandbox({ port: port('M365_SANDBOX_PORT', 8443), dataDir: path.join(localDir, 'm365-sandbox') }),
-      startTokenIssuer({ port: port('TOKEN_ISSUER_PORT', 7500), dataDir: path.join(localDir, 'token-issuer') }),
     ]);
+    // The token issuer signs in the sandbox tenant's own staff (same tenant id, same object ids).
+    issuer = await startTokenIssuer({
+      port: port('TOKEN_ISSUER_PORT', 7500),
+      dataDir: path.join(localDir, 'token-issuer'),
+      tenantId: m365.tenant.tenantId,
+      users: demoUsersFromSandbox(m365.tenant),
+    });
   } catch (e) {
     process.stderr.write(`The local stack could not start: ${e instanceof Error ? e.message : String(e)}\n`);
     await stopAll(1);
@@ -159,7 +166,8 @@ async function main() {
   });
 
   const functionsUrl = `http://localhost:${listeningPort}`;
-  const demoUser = DEMO_USERS[0]!;
+  // A plain staff member whose mailbox is archived: their own archived mail shows on the page.
+  const demoUser = issuer.users.find((u) => u.roles.length === 1 && m365!.tenant.staffIds.includes(u.oid)) ?? issuer.users[0]!;
   const token = await issuer.mintUserToken(demoUser, { expiresInSeconds: 8 * 3600 });
   const stack = {
     pid: process.pid,
