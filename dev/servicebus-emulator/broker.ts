@@ -91,6 +91,9 @@ export class Broker {
       this.server = server;
       server.once('error', reject);
       server.on('connection', (socket: Socket) => {
+        // rhea leaves Nagle on for accepted sockets: small frames (dispositions, single messages)
+        // then wait for the client's delayed ACK, ~40-80 ms per round trip. Service Bus does not.
+        socket.setNoDelay(true);
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
       });
