@@ -4,12 +4,12 @@ import { OPERATION_NAMES, type OperationName } from '../shared/relay/protocol';
 import { callRelayForActivity } from '../shared/relay/relay-service';
 
 /**
- * Durable activity `relayCall`: lets an orchestration ask the on-premises agent exactly as the
+ * Durable activity `onPremRelay`: lets an orchestration ask the on-premises agent exactly as the
  * HTTP endpoints do (signed request, reply session, offline check). It returns the agent's
  * outcome and result; when the agent is offline or does not answer in time it throws, so the
  * orchestration can retry with callActivityWithRetry. Reads only: safe to run twice.
  */
-export const RELAY_ACTIVITY = 'relayCall';
+export const RELAY_ACTIVITY = 'onPremRelay';
 
 export const RelayActivityInput = z.object({
   operation: z.enum(OPERATION_NAMES as [OperationName, ...OperationName[]]),

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -24,11 +24,12 @@ export interface AuditLog {
 
 export function fileAuditLog(dataDir: string): AuditLog {
   mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'audit.jsonl');
+  // Opened once in append mode; each line is one synchronous write, so a killed agent loses nothing
+  // it has already recorded (log rotation: copytruncate, or restart the service after moving the file).
+  const fd = openSync(path.join(dataDir, 'audit.jsonl'), 'a', 0o640);
   return {
     record(entry) {
-      // Synchronous append: one line per request is cheap, and nothing is lost if the agent is killed.
-      appendFileSync(file, JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n', { mode: 0o640 });
+      writeSync(fd, JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n');
     },
   };
 }

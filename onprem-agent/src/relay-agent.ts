@@ -13,6 +13,7 @@ import type { IdempotencyStore } from './idempotency-store';
 import type { RequestProcessor } from './request-processor';
 import { errorSummary, type AgentLog } from './agent-log';
 import { reconnectDelay } from './backoff';
+import { disableNagleForServiceBus } from '../../shared/relay/amqp-no-delay';
 import { AGENT_VERSION } from './version';
 
 /**
@@ -142,6 +143,7 @@ export class RelayAgent {
   /** Opens the links, proves they work, subscribes; the returned promise settles when the connection breaks. */
   private async connect(): Promise<{ broken: Promise<void> }> {
     const { config, log } = this.deps;
+    disableNagleForServiceBus();
     const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
     const sb = config.serviceBus;
     const options: ServiceBusClientOptions = {
@@ -151,14 +153,18 @@ export class RelayAgent {
     };
     let requestsClient: ServiceBusClient;
     let repliesClient: ServiceBusClient;
+    // One connection per direction, even with one identity: receiving and replying on the same
+    // AMQP connection interleaves small frames both ways and costs tens of ms per request in
+    // TCP delayed acknowledgements; two connections keep each one a clean request/response flow.
     if (sb.certificate) {
-      requestsClient = repliesClient = new ServiceBusClient(sb.fullyQualifiedNamespace!, this.deps.credential!, options);
+      requestsClient = new ServiceBusClient(sb.fullyQualifiedNamespace!, this.deps.credential!, options);
+      repliesClient = new ServiceBusClient(sb.fullyQualifiedNamespace!, this.deps.credential!, options);
     } else {
       // Two SAS rules in production: Listen on relay-requests, Send on relay-replies.
       requestsClient = new ServiceBusClient(sb.requests.connectionString!, options);
-      repliesClient = sb.replies.connectionString === sb.requests.connectionString ? requestsClient : new ServiceBusClient(sb.replies.connectionString!, options);
+      repliesClient = new ServiceBusClient(sb.replies.connectionString!, options);
     }
-    const clients = requestsClient === repliesClient ? [requestsClient] : [requestsClient, repliesClient];
+    const clients = [requestsClient, repliesClient];
     const receiver = requestsClient.createReceiver(sb.requests.queue, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs: 10 * 60_000 });
     const sender = repliesClient.createSender(sb.replies.queue);
     this.connection = { clients, receiver, sender };

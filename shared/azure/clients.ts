@@ -21,6 +21,7 @@ const credentials = new Map<string, TokenCredential>();
 let blob: BlobServiceClient | undefined;
 let cosmosClient: CosmosClient | undefined;
 let bus: ServiceBusClient | undefined;
+let replyBus: ServiceBusClient | undefined;
 let graphClient: GraphClient | undefined;
 const tables = new Map<string, TableClient>();
 
@@ -83,14 +84,25 @@ export function cosmosDatabase(s: Settings = settings()): Database {
 }
 
 export function serviceBusClient(s: Settings = settings()): ServiceBusClient {
-  if (!bus) {
-    const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
-    bus =
-      s.serviceBus.mode === 'connectionString'
-        ? new ServiceBusClient(s.serviceBus.connectionString)
-        : new ServiceBusClient(s.serviceBus.fullyQualifiedNamespace, credential(s.serviceBus.clientId));
-  }
+  bus ??= newServiceBusClient(s);
   return bus;
+}
+
+/**
+ * A second Service Bus connection for receiving replies (the relay): a connection that both
+ * sends and waits for small messages interleaves frames both ways and pays TCP delayed-ACK
+ * stalls; one connection per direction keeps each a clean request/response flow.
+ */
+export function serviceBusReplyClient(s: Settings = settings()): ServiceBusClient {
+  replyBus ??= newServiceBusClient(s);
+  return replyBus;
+}
+
+function newServiceBusClient(s: Settings): ServiceBusClient {
+  const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
+  return s.serviceBus.mode === 'connectionString'
+    ? new ServiceBusClient(s.serviceBus.connectionString)
+    : new ServiceBusClient(s.serviceBus.fullyQualifiedNamespace, credential(s.serviceBus.clientId));
 }
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -158,6 +170,8 @@ function trustingDispatcher(caFile: string): import('undici').Dispatcher {
 /** For tests that build clients against different emulators within one process. */
 export async function resetClientsForTests(): Promise<void> {
   await bus?.close();
+  await replyBus?.close();
+  replyBus = undefined;
   cosmosClient?.dispose();
   blob = undefined;
   cosmosClient = undefined;

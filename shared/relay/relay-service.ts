@@ -1,9 +1,10 @@
 import type { ServiceBusClient } from '@azure/service-bus';
 import type { Principal } from '../auth/access-token';
-import { blobServiceClient, serviceBusClient, tableClient } from '../azure/clients';
+import { blobServiceClient, serviceBusClient, serviceBusReplyClient, tableClient } from '../azure/clients';
 import { settings, type Settings } from '../config/settings';
 import { ApiError } from '../http/api-error';
 import { AgentStatus } from './agent-status';
+import { disableNagleForServiceBus } from './amqp-no-delay';
 import { OPERATIONS, privateKeyFrom, type OperationName, type RelayReply } from './protocol';
 import { RelayClient } from './relay-client';
 
@@ -27,10 +28,12 @@ let state: { bus: ServiceBusClient; settings: Settings; client: RelayClient; sta
 function relay(): NonNullable<typeof state> {
   const s = settings();
   if (!s.relay.signingKey) throw new ApiError(503, 'relay_not_configured', 'relay.notConfigured');
+  disableNagleForServiceBus();
   const bus = serviceBusClient(s);
   if (!state || state.bus !== bus || state.settings !== s) {
     const client = new RelayClient({
       serviceBus: bus,
+      replies: serviceBusReplyClient(s),
       requestsQueue: s.relay.requestsQueue,
       repliesQueue: s.relay.repliesQueue,
       signingKey: { kid: s.relay.signingKeyId, privateKey: privateKeyFrom(s.relay.signingKey) },

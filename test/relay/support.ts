@@ -61,8 +61,10 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
     agentConfig: { heartbeatSeconds: 1, shutdownDeadlineSeconds: 5, reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 }, ...options.agentConfig },
   });
   const bus = new ServiceBusClient(emulator.connectionString);
+  const replies = new ServiceBusClient(emulator.connectionString);
   const client = new RelayClient({
     serviceBus: bus,
+    replies,
     requestsQueue: 'relay-requests',
     repliesQueue: 'relay-replies',
     signingKey: { kid: relay.kid, privateKey: privateKeyFrom(relay.privateKeyPem) },
@@ -141,6 +143,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
       await Promise.allSettled(runtimes.map((r) => r.close()));
       await client.close();
       await bus.close();
+      await replies.close();
       await emulator.stop();
       rmSync(dir, { recursive: true, force: true });
     },
