@@ -53,7 +53,7 @@ export async function startCaptureStack(options: { sandbox?: M365SandboxOptions;
       ...env,
       LOCAL_MODE: 'true',
       ServiceBusConnection: process.env.ServiceBusConnection ?? '',
-      AzureWebJobsStorage: inject('azurite').connectionString,
+      AzureWebJobsStorage: env.AzureWebJobsStorage ?? inject('azurite').connectionString,
       CosmosDb: inject('cosmos').connectionString,
       AUTH_TENANT_ID: issuer.tenantId,
       AUTH_CLIENT_ID: issuer.clientId,

@@ -20,8 +20,12 @@ let blobs: BlobServiceClient;
 /** Each trial gets its own database and empty containers, so trials cannot hide each other's debris. */
 async function freshTrial(name: string) {
   for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await blobs.getContainerClient(c).deleteIfExists();
-  const env = { ...stack.env, AzureWebJobsStorage: azurite.connectionString, COSMOS_DATABASE: name };
-  const services = buildArchiveServices(parseSettings(env));
+  const env = { ...stack.env, COSMOS_DATABASE: name };
+  const s = parseSettings(env);
+  // Same storage account as the workers, or the comparison would look at the wrong blobs.
+  if (s.storage.mode !== 'connectionString' || s.storage.connectionString !== azurite.connectionString) throw new Error('trial storage mismatch');
+  const services = buildArchiveServices(s);
+  expect(services.content).toBeDefined();
   return { env, services };
 }
 
@@ -68,8 +72,10 @@ function runWorkerUntilKilled(env: Record<string, string>, killAfterMs: number):
 }
 
 beforeAll(async () => {
-  stack = await startCaptureStack({ sandbox: { scale: { mailboxes: 3, messagesPerMailbox: 40 } }, env: { ARCHIVE_PAGE_SIZE: '5' } });
+  // Its own Azurite: the trials empty the containers, and the app's clients (cached per process)
+  // must point at the same storage as the worker processes.
   azurite = await startAzurite({});
+  stack = await startCaptureStack({ sandbox: { scale: { mailboxes: 3, messagesPerMailbox: 40 } }, env: { ARCHIVE_PAGE_SIZE: '5', AzureWebJobsStorage: azurite.connectionString } });
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const large = stack.sandbox.tenant.largeMessage?.userId;
   mailboxId = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId).find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
