@@ -21,6 +21,7 @@ import { startServiceBusEmulator, type ServiceBusEmulator } from '../servicebus-
 import { startM365Sandbox, type M365Sandbox } from '../m365-sandbox';
 import { startTokenIssuer, type TokenIssuer } from '../token-issuer';
 import { demoUsersFromSandbox } from './demo-users';
+import { localRelayAgent, type LocalRelayAgent } from '../relay/local-agent';
 import { acquireStackLock, type StackLock } from './stack-lock';
 
 /** The Service Bus emulator's documented development key (the official emulator uses the same). */
@@ -61,6 +62,7 @@ async function main() {
   let m365: M365Sandbox | undefined;
   let issuer: TokenIssuer | undefined;
   let host: ChildProcess | undefined = undefined; // set once the stack is up; stopAll() may run before
+  let relayAgent: LocalRelayAgent | undefined; // on-premises relay agent (dev/relay)
   let stopping = false;
 
   const stopAll = async (code: number) => {
@@ -73,6 +75,7 @@ async function main() {
       releaseLock(lock);
       process.exit(code || 1);
     }, 10_000);
+    await relayAgent?.stop();
     if (host) await stopChild(host);
     await Promise.allSettled([azurite?.stop(), cosmos?.stop(), serviceBus?.stop(), m365?.stop(), issuer?.stop()]);
     clearTimeout(deadline);
@@ -134,6 +137,9 @@ async function main() {
     ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels',
     ARCHIVE_SHARED_MAILBOXES: m365.tenant.sharedMailboxIds.join(','),
   };
+  // On-premises relay (dev/relay): sample mission database and legacy archive, signing key pair.
+  relayAgent = localRelayAgent({ root, localDir, serviceBusConnectionString: serviceBus.connectionString, storageConnectionString: azurite.connectionString });
+  Object.assign(stackSettings, relayAgent.appSettings);
   const appSettings = { ...archiveDefaults, ...fromFile, ...stackSettings };
 
   const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
@@ -165,6 +171,14 @@ async function main() {
     host!.stdout!.on('data', onData);
   });
 
+  try {
+    await relayAgent.start();
+  } catch (e) {
+    process.stderr.write(`The on-premises relay agent could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+    await stopAll(1);
+    return;
+  }
+
   const functionsUrl = `http://localhost:${listeningPort}`;
   // A plain staff member whose mailbox is archived: their own archived mail shows on the page.
   const demoUser = issuer.users.find((u) => u.roles.length === 1 && m365!.tenant.staffIds.includes(u.oid)) ?? issuer.users[0]!;
@@ -193,6 +207,7 @@ async function main() {
       `  Service Bus         sb://localhost:${serviceBus.port}`,
       `  Microsoft 365       ${m365.graphBaseUrl}  (CA: ${path.relative(root, caFile)})`,
       `  Token issuer        ${issuer.authority}`,
+      `  On-premises agent   ${path.relative(root, relayAgent.configPath)}  (relay page: ${functionsUrl}/api/web/relay.html)`,
       `  Endpoints and connection strings: ${path.relative(root, path.join(localDir, 'stack.json'))}`,
       ...(overridden.length ? [`  local.settings.json values replaced by the stack's: ${overridden.join(', ')}`] : []),
       '',

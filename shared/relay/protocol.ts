@@ -5,7 +5,8 @@
  * A request travels on the requests queue, signed by the function app with Ed25519 (the agent holds
  * only public keys, so a stolen agent config cannot forge requests). The reply travels on a
  * session-enabled queue, in the session the request names (replyToSessionId), so each caller
- * receives only its own replies.
+ * receives only its own replies. Validation messages written here are in both languages (they
+ * reach staff through the API in either).
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -18,14 +19,14 @@ export type RelayRole = (typeof RELAY_ROLES)[number];
 
 // ---- Value shapes shared by inputs and outputs -------------------------------------------------
 
-export const memberNumber = z.string().regex(/^M\d{5}$/, 'expected a member number like M00042');
-export const caseNumber = z.string().regex(/^(GR|AC|PL)-\d{4}-\d{4}$/, 'expected a case number like GR-2024-0007');
-export const documentId = z.string().regex(/^DOC-\d{6}$/, 'expected a document id like DOC-000123');
-export const classificationCode = z.string().regex(/^[A-Z]{3}-\d{2}$/, 'expected a classification code like GRF-02');
+export const memberNumber = z.string().regex(/^M\d{5}$/, 'numéro de membre attendu, p. ex. M00042 / expected a member number like M00042');
+export const caseNumber = z.string().regex(/^(GR|AC|PL)-\d{4}-\d{4}$/, 'numéro de dossier attendu, p. ex. GR-2024-0007 / expected a case number like GR-2024-0007');
+export const documentId = z.string().regex(/^DOC-\d{6}$/, 'identifiant de document attendu, p. ex. DOC-000123 / expected a document id like DOC-000123');
+export const classificationCode = z.string().regex(/^[A-Z]{3}-\d{2}$/, 'code de classification attendu, p. ex. GRF-02 / expected a classification code like GRF-02');
 const isoDate = z.iso.date();
 /** Names as people write them in Quebec: letters (accented too), spaces, hyphens, apostrophes. */
-const personName = z.string().trim().min(2).max(80).regex(/^\p{L}[\p{L} '’-]*$/u, 'expected a name (letters, spaces, hyphens, apostrophes)');
-const searchWords = z.string().trim().min(2).max(100).regex(/^[\p{L}\p{N} '’-]+$/u, 'expected words (letters, digits, spaces)');
+const personName = z.string().trim().min(2).max(80).regex(/^\p{L}[\p{L} '’-]*$/u, 'nom attendu (lettres, espaces, traits d’union, apostrophes) / expected a name (letters, spaces, hyphens, apostrophes)');
+const searchWords = z.string().trim().min(2).max(100).regex(/^[\p{L}\p{N} '’-]+$/u, 'mots attendus (lettres, chiffres, espaces) / expected words (letters, digits, spaces)');
 
 export const Member = z.object({
   memberNumber,
@@ -93,7 +94,7 @@ export const OPERATIONS = {
     input: z
       .object({ memberNumber: memberNumber.optional(), name: personName.optional() })
       .strict()
-      .refine((v) => (v.memberNumber === undefined) !== (v.name === undefined), { message: 'give either memberNumber or name' }),
+      .refine((v) => (v.memberNumber === undefined) !== (v.name === undefined), { message: 'indiquez memberNumber ou name, pas les deux / give either memberNumber or name' }),
     output: z.object({ members: z.array(Member).max(25) }),
     roles: STAFF,
     timeoutMs: 5_000,
@@ -124,9 +125,9 @@ export const OPERATIONS = {
       })
       .strict()
       .refine((v) => v.words !== undefined || v.from !== undefined || v.to !== undefined || v.classification !== undefined, {
-        message: 'give at least one of words, from, to, classification',
+        message: 'indiquez au moins un critère : words, from, to, classification / give at least one of words, from, to, classification',
       })
-      .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'from must not be after to', path: ['to'] }),
+      .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'from doit précéder to / from must not be after to', path: ['to'] }),
     output: z.object({ documents: z.array(DocumentMetadata).max(50), total: z.number().int().nonnegative() }),
     roles: ARCHIVE_READERS,
     timeoutMs: 5_000,
