@@ -123,8 +123,11 @@ export class RelayAgent {
       if (this.stopping) break;
       const delay = reconnectDelay(attempt++, config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
       log('warn', 'agent.disconnected', { retryInMs: delay });
+      // Work in flight on the dead connection is not waited for: its locks are gone anyway, and
+      // the redelivery finds the stored reply (idempotency store) and sends it once.
+      for (const message of this.inFlight.keys()) this.givenBack.add(message);
+      this.inFlight.clear();
       await this.closeSubscription();
-      await Promise.allSettled(this.inFlight.values());
       await this.teardown();
       await this.pause(delay);
     }
@@ -234,17 +237,20 @@ export class RelayAgent {
   }
 
   private async closeSubscription(): Promise<void> {
-    await this.connection?.subscription?.close().catch(() => undefined);
+    const closing = this.connection?.subscription?.close().catch(() => undefined);
+    if (closing) await Promise.race([closing, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
 
+  /** Closes the links and clients; on a dead connection a close can wait for the SDK's whole timeout, so each gets 2 s. */
   private async teardown(): Promise<void> {
     const conn = this.connection;
     this.connection = undefined;
     if (!conn) return;
-    await conn.subscription?.close().catch(() => undefined);
-    await conn.sender.close().catch(() => undefined);
-    await conn.receiver.close().catch(() => undefined);
-    for (const client of conn.clients) await client.close().catch(() => undefined);
+    const quickly = (closing: Promise<void> | undefined) =>
+      closing && Promise.race([closing.catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await quickly(conn.subscription?.close());
+    await Promise.all([quickly(conn.sender.close()), quickly(conn.receiver.close())]);
+    await Promise.all(conn.clients.map((client) => quickly(client.close())));
   }
 
   /**

@@ -10,6 +10,7 @@ import { privateKeyFrom, type RelayReply } from '../../shared/relay/protocol';
 import { RelayClient } from '../../shared/relay/relay-client';
 import { loadConfig } from '../../onprem-agent/src/config';
 import { openAgentRuntime, type AgentRuntime } from '../../onprem-agent/src/runtime';
+import type { AgentLog } from '../../onprem-agent/src/agent-log';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const STAFF = { oid: '0b1c2d3e-0000-4000-8000-000000000001', roles: ['Staff'] };
@@ -31,8 +32,8 @@ export interface RelayStack {
   relay: LocalRelay;
   client: RelayClient;
   dir: string;
-  /** Runs the agent in this process. */
-  startAgent(): Promise<AgentRuntime>;
+  /** Runs the agent in this process (its log lines go to `log`, dropped by default). */
+  startAgent(log?: AgentLog): Promise<AgentRuntime>;
   /** Runs the agent as its own process (for kill and signal tests). */
   spawnAgent(extraEnv?: Record<string, string>): Promise<SpawnedAgent>;
   /**
@@ -78,8 +79,8 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
     relay,
     client,
     dir,
-    async startAgent() {
-      const runtime = await openAgentRuntime(loadConfig(relay.configPath), () => undefined);
+    async startAgent(log: AgentLog = () => undefined) {
+      const runtime = await openAgentRuntime(loadConfig(relay.configPath), log);
       runtimes.push(runtime);
       await runtime.agent.start();
       return runtime;
