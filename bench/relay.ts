@@ -144,6 +144,33 @@ async function main() {
     await runAll(workload(relay, 60), CONCURRENCY, viaHttp); // warm-up: JIT, links, token keys
     const full = await runAll(workload(relay, TOTAL), CONCURRENCY, viaHttp);
 
+    // Diagnostic: the same calls through Service Bus and the agent but without HTTP and the host
+    // (the relay client in this process), to show where the full path's time goes.
+    const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
+    const { RelayClient } = require('../shared/relay/relay-client') as typeof import('../shared/relay/relay-client');
+    const { privateKeyFrom } = require('../shared/relay/protocol') as typeof import('../shared/relay/protocol');
+    const { disableNagleForServiceBus } = require('../shared/relay/amqp-no-delay') as typeof import('../shared/relay/amqp-no-delay');
+    disableNagleForServiceBus();
+    const sendBus = new ServiceBusClient(bus.connectionString);
+    const replyBus = new ServiceBusClient(bus.connectionString);
+    const relayClient = new RelayClient({
+      serviceBus: sendBus,
+      replies: replyBus,
+      requestsQueue: 'relay-requests',
+      repliesQueue: 'relay-replies',
+      signingKey: { kid: relay.kid, privateKey: privateKeyFrom(relay.privateKeyPem) },
+      requestTtlMs: 60_000,
+    });
+    const viaBus = async (call: Call) => {
+      const result = await relayClient.call(call.operation, call.params, { oid: user.oid, roles: ['Staff', 'RecordsManager'] }, 10_000);
+      if (result.kind !== 'replied' || result.reply.outcome !== 'ok') throw new Error(`${call.operation}: ${result.kind}`);
+    };
+    await runAll(workload(relay, 60), CONCURRENCY, viaBus);
+    const busOnly = await runAll(workload(relay, TOTAL), CONCURRENCY, viaBus);
+    await relayClient.close();
+    await sendBus.close();
+    await replyBus.close();
+
     // The same operations, straight on the agent's connectors (same database, same archive).
     const { missionSystem } = require('../onprem-agent/src/connectors/mission-system') as typeof import('../onprem-agent/src/connectors/mission-system');
     const { openSqliteDatabase } = require('../onprem-agent/src/connectors/sqlite-database') as typeof import('../onprem-agent/src/connectors/sqlite-database');
@@ -170,6 +197,10 @@ async function main() {
       req_per_s: round((full.latencies.length / full.elapsedMs) * 1000),
     };
     process.stdout.write(`relay bench: ${TOTAL} requests at concurrency ${CONCURRENCY}; full path ${round(full.elapsedMs)} ms, direct ${round(straight.elapsedMs)} ms\n`);
+    process.stdout.write(
+      `without HTTP (relay client -> Service Bus -> agent): p50 ${round(percentile(busOnly.latencies, 50))} ms, p95 ${round(percentile(busOnly.latencies, 95))} ms, ` +
+        `${round((busOnly.latencies.length / busOnly.elapsedMs) * 1000)} req/s; load average ${require('node:os').loadavg().map((l: number) => l.toFixed(1)).join(' ')} on ${require('node:os').cpus().length} cores\n`,
+    );
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     for (const child of children) await stopChild(child);
