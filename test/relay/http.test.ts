@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponseInit } from '@azure/functions';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
 import { relayCall, relayRequestStatus } from '../../functions/relay';
+import { relayActivity } from '../../orchestrations/relay-activity';
 import { resetRelayForTests } from '../../shared/relay/relay-service';
 import { httpRequest, invocation, useAppEnvironment } from '../support/app-env';
 import { auditLines, startRelayStack, type RelayStack } from './support';
@@ -124,6 +125,15 @@ describe('POST /api/relay/{operation}', () => {
     }
   });
 
+  it('serves orchestrations through the durable activity the same way', async () => {
+    const kase = stack.relay.mission.cases[7]!;
+    const answer = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: staff.oid, roles: ['Staff'] } });
+    expect(answer).toMatchObject({ outcome: 'ok', result: { case: kase } });
+    const refused = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: itAdmin.oid, roles: ['ITAdmin'] } });
+    expect(refused).toEqual({ requestId: expect.any(String), outcome: 'denied', code: 'role_missing' });
+    await expect(relayActivity({ operation: 'dropTables', params: {}, user: { oid: staff.oid, roles: ['Staff'] } })).rejects.toThrow();
+  });
+
   it('fails fast with 503 and a clear French/English message when the agent is offline', async () => {
     await agent.close();
     resetRelayForTests();
@@ -138,5 +148,6 @@ describe('POST /api/relay/{operation}', () => {
     expect(en.status).toBe(503);
     expect(en.body.error!.message).toMatch(/on-premises agent is offline/);
     expect(stack.emulator.counts('relay-requests').active).toBe(0);
+    await expect(relayActivity({ operation: 'lookupMember', params: { memberNumber: 'M00001' }, user: { oid: staff.oid, roles: ['Staff'] } })).rejects.toMatchObject({ code: 'relay_offline' });
   });
 });
