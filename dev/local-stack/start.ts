@@ -62,7 +62,7 @@ async function main() {
   let m365: M365Sandbox | undefined;
   let issuer: TokenIssuer | undefined;
   let host: ChildProcess | undefined = undefined; // set once the stack is up; stopAll() may run before
-  let relayAgent: LocalRelayAgent | undefined; // on-premises relay agent (dev/relay)
+  let relayAgent: LocalRelayAgent | undefined = undefined; // on-premises relay agent (dev/relay), set once the stack is up
   let stopping = false;
 
   const stopAll = async (code: number) => {
