@@ -144,6 +144,13 @@ async function main() {
     await runAll(workload(relay, 60), CONCURRENCY, viaHttp); // warm-up: JIT, links, token keys
     const full = await runAll(workload(relay, TOTAL), CONCURRENCY, viaHttp);
 
+    // Diagnostic: the host's own ceiling on this machine, an authenticated GET /api/me (no relay).
+    const me = async () => {
+      const response = await request(`${baseUrl}/api/me`, { dispatcher, headers: { authorization: `Bearer ${token}` } });
+      await response.body.text();
+    };
+    const hostOnly = await runAll(workload(relay, TOTAL), CONCURRENCY, me);
+
     // Diagnostic: the same calls through Service Bus and the agent but without HTTP and the host
     // (the relay client in this process), to show where the full path's time goes.
     const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
@@ -197,6 +204,9 @@ async function main() {
       req_per_s: round((full.latencies.length / full.elapsedMs) * 1000),
     };
     process.stdout.write(`relay bench: ${TOTAL} requests at concurrency ${CONCURRENCY}; full path ${round(full.elapsedMs)} ms, direct ${round(straight.elapsedMs)} ms\n`);
+    process.stdout.write(
+      `host alone (GET /api/me, same token): p50 ${round(percentile(hostOnly.latencies, 50))} ms, p95 ${round(percentile(hostOnly.latencies, 95))} ms, ${round((hostOnly.latencies.length / hostOnly.elapsedMs) * 1000)} req/s\n`,
+    );
     process.stdout.write(
       `without HTTP (relay client -> Service Bus -> agent): p50 ${round(percentile(busOnly.latencies, 50))} ms, p95 ${round(percentile(busOnly.latencies, 95))} ms, ` +
         `${round((busOnly.latencies.length / busOnly.elapsedMs) * 1000)} req/s; load average ${require('node:os').loadavg().map((l: number) => l.toFixed(1)).join(' ')} on ${require('node:os').cpus().length} cores\n`,

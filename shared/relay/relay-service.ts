@@ -31,12 +31,19 @@ function relay(): NonNullable<typeof state> {
   disableNagleForServiceBus();
   const bus = serviceBusClient(s);
   if (!state || state.bus !== bus || state.settings !== s) {
+    let privateKey: ReturnType<typeof privateKeyFrom>;
+    try {
+      privateKey = privateKeyFrom(s.relay.signingKey);
+    } catch {
+      // A key that does not parse is a configuration problem, reported like a missing one.
+      throw new ApiError(503, 'relay_not_configured', 'relay.notConfigured', {}, { setting: 'RELAY_SIGNING_KEY' });
+    }
     const client = new RelayClient({
       serviceBus: bus,
       replies: serviceBusReplyClient(s),
       requestsQueue: s.relay.requestsQueue,
       repliesQueue: s.relay.repliesQueue,
-      signingKey: { kid: s.relay.signingKeyId, privateKey: privateKeyFrom(s.relay.signingKey) },
+      signingKey: { kid: s.relay.signingKeyId, privateKey },
       requestTtlMs: s.relay.requestTtlSeconds * 1000,
     });
     const heartbeat = blobServiceClient(s).getContainerClient(s.relay.heartbeatContainer).getBlobClient(HEARTBEAT_BLOB);
@@ -103,6 +110,8 @@ export async function relayStatus(requestId: string, principal: Principal, statu
   }
   if (!row?.expiresAt) throw new ApiError(404, 'relay_request_unknown', 'relay.requestUnknown');
   const reply = await r.client.awaitReply(requestId, requestId, 1_500);
+  // The table row says whose request it is; the signed-for user in the reply must agree.
+  if (reply && reply.requestedBy !== principal.oid) throw new ApiError(404, 'relay_request_unknown', 'relay.requestUnknown');
   if (reply) {
     await table.deleteEntity(principal.oid, requestId).catch(() => undefined);
     return answerFor(reply);

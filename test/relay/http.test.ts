@@ -125,6 +125,17 @@ describe('POST /api/relay/{operation}', () => {
     }
   });
 
+  it('answers 503 relay_not_configured, not 500, when the signing key is missing or unreadable', async () => {
+    try {
+      await useRelay({ RELAY_SIGNING_KEY: 'not-a-key-but-long-enough-to-pass-the-length-check-xxxxxxxx' });
+      const bad = await post('lookupMember', { memberNumber: 'M00001' });
+      expect(bad.status).toBe(503);
+      expect(bad.body.error).toMatchObject({ code: 'relay_not_configured', details: { setting: 'RELAY_SIGNING_KEY' } });
+    } finally {
+      await useRelay();
+    }
+  });
+
   it('serves orchestrations through the durable activity the same way', async () => {
     const kase = stack.relay.mission.cases[7]!;
     const answer = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: staff.oid, roles: ['Staff'] } });
