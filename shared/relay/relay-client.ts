@@ -134,7 +134,9 @@ export class RelayClient {
             }
           },
         },
-        { autoCompleteMessages: false, maxConcurrentCalls: 1 },
+        // Many at once: each reply only wakes its waiter, and one link credit per reply would make
+        // replies queue behind the host's event loop, one round trip each.
+        { autoCompleteMessages: false, maxConcurrentCalls: 100 },
       );
       return receiver;
     })();
