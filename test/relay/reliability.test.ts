@@ -155,7 +155,7 @@ describe('agent process faults', () => {
 
     const second = await stack.spawnAgent();
     await second.waitFor(/agent\.ready/);
-    const replies = await stack.drainReplies(request.replyToSessionId, 9_000);
+    const replies = await stack.drainReplies(request.replyToSessionId, 20_000);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ requestId: request.id, outcome: 'ok' });
     expect(requestState(request.id)).toBe('sent');
@@ -164,7 +164,7 @@ describe('agent process faults', () => {
     expect(audit[0]).toMatchObject({ outcome: 'ok', deliveryCount: expect.any(Number) });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  }, 40_000);
+  }, 60_000);
 
   it('on SIGTERM finishes the request in flight, then exits cleanly', async () => {
     const agent = await stack.spawnAgent();
