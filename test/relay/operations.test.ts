@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { OPERATIONS, type OperationName } from '../../shared/relay/protocol';
 import { RECORDS, STAFF, auditLines, startRelayStack, type RelayStack } from './support';
@@ -90,6 +92,36 @@ describe('legacy archive operations', () => {
     // The link only reads: the same URL cannot overwrite the blob.
     const put = await fetch(linked.content.url, { method: 'PUT', body: 'x', headers: { 'x-ms-blob-type': 'BlockBlob' } });
     expect(put.status).toBe(403);
+  });
+
+  it('refuses path traversal: in the request (invalid) and in a tampered index (denied), and never returns the file', async () => {
+    for (const documentId of ['../agent-config.json', 'DOC-000001/../../etc/passwd', '/etc/passwd', '..\\..\\x', 'DOC-000001%2f..%2f..']) {
+      const reply = await call('fetchDocument', { documentId });
+      expect(reply.outcome).toBe('invalid');
+    }
+    // Someone with write access to the archive share edits the index and plants a link.
+    const indexFile = path.join(stack.relay.archiveRoot, 'index.json');
+    const original = readFileSync(indexFile, 'utf8');
+    const index = JSON.parse(original) as { documentId: string; file: string; restricted: boolean }[];
+    symlinkSync(stack.relay.configPath, path.join(stack.relay.archiveRoot, 'innocent.txt'));
+    const tampered = [
+      { ...index[0]!, documentId: 'DOC-900001', file: '../agent-config.json', restricted: false },
+      { ...index[0]!, documentId: 'DOC-900002', file: 'innocent.txt', restricted: false },
+      { ...index[0]!, documentId: 'DOC-900003', file: '/etc/passwd', restricted: false },
+    ];
+    writeFileSync(indexFile, JSON.stringify([...index, ...tampered]));
+    try {
+      const codes = [];
+      for (const entry of tampered) {
+        const reply = await call('fetchDocument', { documentId: entry.documentId });
+        expect(reply.outcome).toBe('denied');
+        expect(JSON.stringify(reply)).not.toContain('SharedAccessKey');
+        codes.push(reply.code);
+      }
+      expect(codes).toEqual(['path_outside_archive', 'symlink_refused', 'path_outside_archive']);
+    } finally {
+      writeFileSync(indexFile, original);
+    }
   });
 
   it('keeps an audit line per request without parameters or results', async () => {

@@ -36,25 +36,33 @@ export function legacyArchive(rootDir: string, indexFile: string): LegacyArchive
   }
   if (!statSync(root).isDirectory()) throw new Error(`archive.root: ${rootDir} is not a folder`);
   const indexPath = path.join(root, indexFile);
-  let loaded: { mtimeMs: number; byId: Map<string, IndexEntry>; all: IndexEntry[] } | undefined;
+  let loaded: { version: string; byId: Map<string, IndexEntry>; all: IndexEntry[] } | undefined;
 
   /** Reloads the index when the archivists replace it; keeps the last good one if the new one is broken. */
   function index() {
-    let mtimeMs: number;
+    let version: string;
     try {
-      mtimeMs = statSync(indexPath).mtimeMs;
+      const info = statSync(indexPath);
+      // Time and size: two saves within the file system's time resolution still differ in size.
+      version = `${info.mtimeMs}:${info.size}`;
     } catch (e) {
       if (loaded) return loaded;
       throw new Unavailable('archive_index_missing', { cause: e });
     }
-    if (loaded && loaded.mtimeMs === mtimeMs) return loaded;
-    const parsed = z.array(IndexEntry).safeParse(JSON.parse(readFileSync(indexPath, 'utf8')));
+    if (loaded && loaded.version === version) return loaded;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(indexPath, 'utf8'));
+    } catch {
+      raw = undefined; // being rewritten, or broken: keep the last good index
+    }
+    const parsed = z.array(IndexEntry).safeParse(raw);
     if (!parsed.success) {
       if (loaded) return loaded;
       throw new Unavailable('archive_index_invalid');
     }
     const all = [...parsed.data].sort((a, b) => (a.date === b.date ? a.documentId.localeCompare(b.documentId) : a.date < b.date ? 1 : -1));
-    loaded = { mtimeMs, byId: new Map(all.map((e) => [e.documentId, e])), all };
+    loaded = { version, byId: new Map(all.map((e) => [e.documentId, e])), all };
     return loaded;
   }
 
