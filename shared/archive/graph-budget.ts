@@ -167,6 +167,9 @@ export class GraphBudget {
       } catch (error) {
         verdict = { kind: 'transient', error };
       }
+      // Dated again once answered: Outlook may count a request at any moment until it answers
+      // (batch parts queue behind each other), so it stays in our window a full window after that.
+      entry.at = this.now();
       if (verdict.kind === 'done') {
         this.onSuccess();
         held = verdict.holdUntil;
@@ -174,9 +177,6 @@ export class GraphBudget {
       return verdict;
     } finally {
       const release = () => {
-        // Dated again at completion: Outlook may count a request at any moment until it ends
-        // (queued batch parts run later), so it stays in the window until a full window after that.
-        if (entry) entry.at = this.now();
         if (granted) this.slots.release(granted);
         this.inFlight -= want;
         this.ceilingWaiters.splice(0).forEach((wake) => wake());

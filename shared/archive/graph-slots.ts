@@ -6,6 +6,8 @@ const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
 const IDLE_RELEASE_MS = 2_000;
 const POLL_MS = 100;
+/** A busy instance still lets a slot go after this long, so instances that wait get their turn. */
+const MAX_HOLD_MS = 10_000;
 
 /**
  * The app-wide Outlook concurrency (4) shared by every instance: one blob per slot
@@ -17,6 +19,7 @@ const POLL_MS = 100;
 export class LeasedSlotPool implements SlotPool {
   private readonly container: ContainerClient;
   private readonly leases = new Map<number, BlobLeaseClient>();
+  private readonly acquiredAt = new Map<number, number>();
   private inUse = 0;
   private growing: Promise<boolean> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -49,6 +52,15 @@ export class LeasedSlotPool implements SlotPool {
 
   release(count: number): void {
     this.inUse -= count;
+    // Hand back long-held slots that are free right now (the next request competes for them again).
+    for (const [n, at] of this.acquiredAt) {
+      if (this.leases.size - this.inUse <= 0) break;
+      if (Date.now() - at < MAX_HOLD_MS) continue;
+      const lease = this.leases.get(n)!;
+      this.leases.delete(n);
+      this.acquiredAt.delete(n);
+      void lease.releaseLease().catch(() => undefined);
+    }
     if (this.inUse === 0) {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => void this.releaseAll(), IDLE_RELEASE_MS);
@@ -61,6 +73,7 @@ export class LeasedSlotPool implements SlotPool {
     if (this.inUse > 0) return;
     const held = [...this.leases.values()];
     this.leases.clear();
+    this.acquiredAt.clear();
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
     await Promise.all(held.map((l) => l.releaseLease().catch(() => undefined)));
@@ -80,6 +93,7 @@ export class LeasedSlotPool implements SlotPool {
         throw error;
       }
       this.leases.set(n, lease);
+      this.acquiredAt.set(n, Date.now());
       this.renewTimer ??= setInterval(() => void this.renew(), RENEW_MS);
       this.renewTimer.unref();
       return true;
@@ -90,7 +104,10 @@ export class LeasedSlotPool implements SlotPool {
   private async renew(): Promise<void> {
     for (const [n, lease] of this.leases) {
       // A slot whose renewal fails is dropped: another instance may have taken it after a pause.
-      await lease.renewLease().catch(() => this.leases.delete(n));
+      await lease.renewLease().catch(() => {
+        this.leases.delete(n);
+        this.acquiredAt.delete(n);
+      });
     }
   }
 

@@ -1,0 +1,39 @@
+import { describe, expect, inject, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { GraphBudget } from '../../shared/archive/graph-budget';
+import { LeasedSlotPool } from '../../shared/archive/graph-slots';
+
+/**
+ * Two "instances" (two budgets with their own leased slot pools) on one storage account: together
+ * they never have more than the 4 Outlook slots in flight, and both make progress.
+ */
+describe('Graph concurrency slots leased across instances', () => {
+  it('never lets two instances exceed 4 requests in flight together', async () => {
+    const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
+    const pools = [new LeasedSlotPool(service, 4), new LeasedSlotPool(service, 4)];
+    const budgets = pools.map((slots) => new GraphBudget({ concurrency: 4, windowRequests: 10_000, windowMs: 600_000, slots }));
+    let inFlight = 0;
+    let peak = 0;
+    const done = [0, 0];
+    await Promise.all(
+      budgets.flatMap((budget, b) =>
+        Array.from({ length: 24 }, (_, i) =>
+          budget.run(`mailbox-${b}-${i % 3}`, async () => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            await new Promise((r) => setTimeout(r, 15));
+            inFlight--;
+            done[b]!++;
+            return { kind: 'done' as const, value: undefined };
+          }),
+        ),
+      ),
+    );
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+    expect(done).toEqual([24, 24]);
+    // Let the slots go so other tests on this storage account do not wait for the leases to expire.
+    await new Promise((r) => setTimeout(r, 50));
+    await Promise.all(pools.map((p) => p.releaseAll()));
+  }, 60_000);
+});
