@@ -1,71 +1,35 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
+import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 
 /**
  * The "Mes courriels archivés" page in headless Chromium, served by the real app in the local host,
  * over mail written to this run's emulators: search, read, download, language, records view.
  */
-const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const [alice, , records] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 
 let stack: RecordsStack;
-let host: ChildProcess;
+let host: AppHost;
 let baseUrl: string;
 let browser: Browser;
 let mime: Buffer;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM})`);
   stack = await startRecordsStack();
   mime = buildMime({ subject: 'Convocation au comité de griefs', html: '<p>Bonjour <b>Geneviève</b></p><script>document.title="pwned"</script><img src="https://tracker.example/p.gif">', attachments: [{ filename: 'ordre-du-jour.txt', contentType: 'text/plain', content: Buffer.from('Point 1') }] });
   await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-02-03T10:00:00Z', subject: 'Convocation au comité de griefs', mime });
   await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-01-03T10:00:00Z', subject: 'Vacances d’été' });
-  const sample = JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-  host = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...sample.Values,
-      AzureWebJobsStorage: inject('azurite').connectionString,
-      CosmosDb: inject('cosmos').connectionString,
-      COSMOS_DATABASE: process.env.COSMOS_DATABASE!,
-      AUTH_TENANT_ID: stack.issuer.tenantId,
-      AUTH_CLIENT_ID: stack.issuer.clientId,
-      AUTH_AUTHORITY: stack.issuer.authority,
-      ARCHIVE_RUN_ON_STARTUP: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  host.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 45_000);
-    host.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /\{"ready":true,"port":(\d+)\}/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${m[1]}`);
-      }
-    });
-    host.once('exit', (code) => reject(new Error(`host exited with ${code}:\n${out}`)));
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  host = await startAppHost(stack.issuer, { COSMOS_DATABASE: process.env.COSMOS_DATABASE!, ARCHIVE_RUN_ON_STARTUP: 'false' });
+  baseUrl = host.baseUrl;
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (host && host.exitCode === null) {
-    const exited = new Promise((r) => host.once('exit', r));
-    host.kill('SIGTERM');
-    await exited;
-  }
+  await host?.stop();
   await stack?.stop();
 });
 
