@@ -49,8 +49,8 @@ export class RelayAgent {
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly inFlight = new Map<ServiceBusReceivedMessage, Promise<void>>();
-  /** Messages given back at shutdown: their late-finishing work must not settle or reply. */
-  private readonly givenBack = new Set<ServiceBusReceivedMessage>();
+  /** Messages given back (shutdown, lost connection): their late-finishing work must not settle or reply. */
+  private readonly givenBack = new WeakSet<ServiceBusReceivedMessage>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAt = new Date().toISOString();
   private handled = 0;
@@ -102,11 +102,12 @@ export class RelayAgent {
   private async connectLoop(): Promise<void> {
     const { config, log } = this.deps;
     let attempt = 0;
+    let connectedAt = 0;
     while (!this.stopping) {
       let broken: Promise<void>;
       try {
         ({ broken } = await this.connect());
-        attempt = 0;
+        connectedAt = Date.now();
         this.connected = true;
         log('info', 'agent.connected', { agentId: config.agentId, queue: config.serviceBus.requests.queue });
         this.firstConnect.resolve();
@@ -121,6 +122,9 @@ export class RelayAgent {
       await broken;
       this.connected = false;
       if (this.stopping) break;
+      // A connection that held for a while starts the backoff afresh; one that keeps dropping
+      // right after connecting keeps backing off.
+      if (Date.now() - connectedAt > 30_000) attempt = 0;
       const delay = reconnectDelay(attempt++, config.reconnect.initialDelayMs, config.reconnect.maxDelayMs);
       log('warn', 'agent.disconnected', { retryInMs: delay });
       // Work in flight on the dead connection is not waited for: its locks are gone anyway, and
@@ -209,19 +213,26 @@ export class RelayAgent {
     const { processor, store, log, config } = this.deps;
     try {
       const decision = await processor.process({ body: message.body, deliveryCount: message.deliveryCount ?? 0 });
-      if (this.givenBack.has(message)) return;
       if (decision.kind === 'reply') {
-        await conn.sender.sendMessages({
-          body: decision.reply,
-          contentType: 'application/json',
-          sessionId: decision.sessionId,
-          messageId: decision.reply.requestId,
-          correlationId: decision.reply.requestId,
-          timeToLive: config.serviceBus.replyTimeToLiveSeconds * 1000,
-        });
-        store.markSent(decision.reply.requestId);
+        try {
+          // Given back at shutdown or on a lost connection: the stored reply goes out with the redelivery.
+          if (this.givenBack.has(message)) return;
+          await conn.sender.sendMessages({
+            body: decision.reply,
+            contentType: 'application/json',
+            sessionId: decision.sessionId,
+            messageId: decision.reply.requestId,
+            correlationId: decision.reply.requestId,
+            timeToLive: config.serviceBus.replyTimeToLiveSeconds * 1000,
+          });
+          store.markSent(decision.reply.requestId);
+        } finally {
+          processor.release(decision.reply.requestId);
+        }
         await conn.receiver.completeMessage(message);
         this.handled++;
+      } else if (this.givenBack.has(message)) {
+        return;
       } else if (decision.kind === 'complete') {
         await conn.receiver.completeMessage(message);
       } else {

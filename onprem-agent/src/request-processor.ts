@@ -17,7 +17,7 @@ import { AGENT_VERSION } from './version';
 /**
  * What to do with one delivered message, decided without touching Service Bus (so it can be tested
  * on its own). The transport (relay-agent.ts) carries the decision out: send the reply, then mark
- * it sent, then complete the message.
+ * it sent, then complete the message, and in every case call `release(requestId)` after a reply.
  */
 export type Decision =
   | { kind: 'reply'; reply: RelayReply; sessionId: string; replayed: boolean }
@@ -44,8 +44,8 @@ export interface Delivery {
 }
 
 export class RequestProcessor {
-  /** Requests being worked on in this process (a redelivery of one of them is not worked twice). */
-  private readonly inFlight = new Set<string>();
+  /** Requests being answered in this process, until the transport releases them. */
+  private readonly inFlight = new Map<string, { done: Promise<void>; release: () => void }>();
   private readonly now: () => number;
 
   constructor(private readonly options: ProcessorOptions) {
@@ -89,21 +89,24 @@ export class RequestProcessor {
       return { kind: 'deadletter', reason: 'InvalidValidityPeriod', description: 'The request is issued in the future or valid for too long.' };
     }
 
-    if (this.inFlight.has(request.id)) {
-      audit({ ...who, outcome: 'duplicate', code: 'in_flight' });
-      return { kind: 'complete' };
+    // A copy of a request being worked on here (a duplicate message, or a redelivery after a lost
+    // lock) waits for that work to be released by the transport, then reads what it left: sent
+    // (complete silently) or stored but unsent (send it, once).
+    let waited = false;
+    for (let current = this.inFlight.get(request.id); current; current = this.inFlight.get(request.id)) {
+      waited = true;
+      await current.done;
     }
     const seen = this.options.store.begin(request.id);
     if (seen.state === 'sent') {
-      audit({ ...who, outcome: 'duplicate', code: 'already_answered' });
+      audit({ ...who, outcome: 'duplicate', code: waited ? 'answered_meanwhile' : 'already_answered' });
       return { kind: 'complete' };
     }
+    const release = this.claim(request.id);
     if (seen.state === 'replied') {
       audit({ ...who, outcome: seen.reply.outcome, code: 'replayed' });
       return { kind: 'reply', reply: seen.reply, sessionId: request.replyToSessionId, replayed: true };
     }
-
-    this.inFlight.add(request.id);
     try {
       const answer = await this.answer(request);
       const reply: RelayReply = {
@@ -117,9 +120,31 @@ export class RequestProcessor {
       this.options.store.saveReply(reply);
       audit({ ...who, outcome: reply.outcome, code: reply.code });
       return { kind: 'reply', reply, sessionId: request.replyToSessionId, replayed: false };
-    } finally {
-      this.inFlight.delete(request.id);
+    } catch (error) {
+      release();
+      throw error;
     }
+  }
+
+  /**
+   * Marks `requestId` as being answered by this process until `release(requestId)`: the transport
+   * releases it once the reply is sent and marked (or given up), never earlier, so a concurrent
+   * copy cannot send a second reply.
+   */
+  private claim(requestId: string): () => void {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const release = () => {
+      if (this.inFlight.get(requestId)?.done === done) this.inFlight.delete(requestId);
+      resolve();
+    };
+    this.inFlight.set(requestId, { done, release });
+    return release;
+  }
+
+  /** Called by the transport after a `reply` decision is carried out or abandoned. */
+  release(requestId: string): void {
+    this.inFlight.get(requestId)?.release();
   }
 
   private async answer(request: RelayRequest): Promise<Pick<RelayReply, 'outcome' | 'result' | 'code' | 'problems'>> {

@@ -75,6 +75,40 @@ describe('request processor', () => {
     expect(replyOf(await processor.process({ body: request('lookupMember', { memberNumber: 'M00001' }), deliveryCount: 0 }))).toMatchObject({ outcome: 'unavailable', code: 'database_error' });
   });
 
+  it('makes a concurrent copy wait for the transport: complete once sent, the stored reply once if given up', async () => {
+    let calls = 0;
+    let finish!: () => void;
+    const gate = new Promise<void>((r) => (finish = r));
+    const { processor, store } = setup({ lookupMember: async () => { calls++; await gate; return { members: [] }; } });
+    const body = request('lookupMember', { memberNumber: 'M00001' });
+    const first = processor.process({ body, deliveryCount: 0 });
+    const copy = processor.process({ body, deliveryCount: 0 });
+    finish();
+    const decided = await first;
+    expect(decided.kind).toBe('reply');
+    // The copy is still waiting: the reply is not out yet.
+    let copyDone = false;
+    void copy.then(() => (copyDone = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(copyDone).toBe(false);
+    store.markSent(body.id);
+    processor.release(body.id);
+    expect(await copy).toEqual({ kind: 'complete' });
+
+    // Given up without sending (lost connection): the next copy sends the stored reply, once.
+    const other = request('lookupMember', { memberNumber: 'M00002' });
+    const original = replyOf(await processor.process({ body: other, deliveryCount: 0 }));
+    const second = processor.process({ body: other, deliveryCount: 1 });
+    const third = processor.process({ body: other, deliveryCount: 1 });
+    processor.release(other.id);
+    const replayed = await second;
+    expect(replayed).toMatchObject({ kind: 'reply', replayed: true, reply: original });
+    store.markSent(other.id);
+    processor.release(other.id);
+    expect(await third).toEqual({ kind: 'complete' });
+    expect(calls).toBe(2);
+  });
+
   it('replays a stored but unsent reply after a restart, and completes silently once sent', async () => {
     let calls = 0;
     const lookupMember = async () => {
@@ -89,6 +123,7 @@ describe('request processor', () => {
     const replayed = await second.processor.process({ body, deliveryCount: 1 });
     expect(replayed).toMatchObject({ kind: 'reply', replayed: true, reply: original });
     second.store.markSent(body.id);
+    second.processor.release(body.id);
     expect(await second.processor.process({ body, deliveryCount: 2 })).toEqual({ kind: 'complete' });
     expect(calls).toBe(1);
     second.store.close();

@@ -4,7 +4,7 @@ import { AgentHeartbeat } from './protocol';
  * Whether the on-premises agent is online, from the heartbeat blob it rewrites every few seconds.
  * Read at most once per `cacheMs` per instance, so a burst of staff requests costs one blob read.
  */
-export type AgentState = { online: true; heartbeat: AgentHeartbeat } | { online: false; reason: 'no_heartbeat' | 'stale' | 'disconnected'; heartbeat?: AgentHeartbeat };
+export type AgentState = { online: true; heartbeat?: AgentHeartbeat } | { online: false; reason: 'no_heartbeat' | 'stale' | 'disconnected'; heartbeat?: AgentHeartbeat };
 
 export interface HeartbeatSource {
   /** The raw heartbeat JSON, or undefined when there is none. */
@@ -24,7 +24,15 @@ export class AgentStatus {
   async state(): Promise<AgentState> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached.state;
-    const state = judge(await this.source.read().catch(() => undefined), now, this.maxAgeMs);
+    let raw: unknown;
+    try {
+      raw = await this.source.read();
+    } catch {
+      // Storage hiccup, not news about the agent: keep the last verdict (or let the call try,
+      // bounded by the wait) rather than tell staff the agent is offline.
+      return this.cached?.state ?? { online: true };
+    }
+    const state = judge(raw, now, this.maxAgeMs);
     this.cached = { at: now, state };
     return state;
   }

@@ -50,11 +50,17 @@ function relay(): NonNullable<typeof state> {
     const status = new AgentStatus(
       {
         async read() {
+          let bytes: Buffer;
           try {
-            return JSON.parse((await heartbeat.downloadToBuffer()).toString('utf8')) as unknown;
+            bytes = await heartbeat.downloadToBuffer();
           } catch (e) {
             if ((e as { statusCode?: number }).statusCode === 404) return undefined;
             throw e;
+          }
+          try {
+            return JSON.parse(bytes.toString('utf8')) as unknown;
+          } catch {
+            return undefined;
           }
         },
       },

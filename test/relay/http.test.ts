@@ -19,6 +19,8 @@ let agent: AgentRuntime;
 const staff = DEMO_USERS[0]!;
 const records = DEMO_USERS[2]!;
 const itAdmin = { oid: '0b1c2d3e-0000-4000-8000-0000000000aa', roles: ['ITAdmin'] };
+/** The agent's warnings, shown when a test fails for a reason the agent saw. */
+const agentWarnings: string[] = [];
 
 async function useRelay(overrides: Record<string, string> = {}) {
   await useAppEnvironment(issuer, {
@@ -35,7 +37,9 @@ async function useRelay(overrides: Record<string, string> = {}) {
 beforeAll(async () => {
   issuer = await startTokenIssuer();
   stack = await startRelayStack();
-  agent = await stack.startAgent();
+  agent = await stack.startAgent((level, event, fields) => {
+    if (level === 'warn' || level === 'error') agentWarnings.push(`${event} ${JSON.stringify(fields)}`);
+  });
   await useRelay();
 });
 afterAll(async () => {
@@ -138,7 +142,9 @@ describe('POST /api/relay/{operation}', () => {
 
   it('serves orchestrations through the durable activity the same way', async () => {
     const kase = stack.relay.mission.cases[7]!;
-    const answer = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: staff.oid, roles: ['Staff'] } });
+    const answer = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: staff.oid, roles: ['Staff'] } }).catch((e: { code?: string; details?: unknown }) => {
+      throw new Error(`activity failed: ${e.code} ${JSON.stringify(e.details)}; agent warnings: ${agentWarnings.join(' | ')}`);
+    });
     expect(answer).toMatchObject({ outcome: 'ok', result: { case: kase } });
     const refused = await relayActivity({ operation: 'getCase', params: { caseNumber: kase.caseNumber }, user: { oid: itAdmin.oid, roles: ['ITAdmin'] } });
     expect(refused).toEqual({ requestId: expect.any(String), outcome: 'denied', code: 'role_missing' });

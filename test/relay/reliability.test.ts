@@ -118,7 +118,8 @@ async function waitForDeadLetters(stack: RelayStack, count: number) {
 describe('agent process faults', () => {
   let stack: RelayStack;
   beforeAll(async () => {
-    stack = await startRelayStack({ lockSeconds: 4, agentConfig: { mission: { queries: { memberByNumber: SLOW_MEMBER_QUERY } } } });
+    // A generous shutdown deadline: on a loaded machine the slow query can take several seconds.
+    stack = await startRelayStack({ lockSeconds: 4, agentConfig: { shutdownDeadlineSeconds: 30, mission: { queries: { memberByNumber: SLOW_MEMBER_QUERY } } } });
   });
   afterAll(async () => stack?.stop());
 
@@ -159,9 +160,10 @@ describe('agent process faults', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ requestId: request.id, outcome: 'ok' });
     expect(requestState(request.id)).toBe('sent');
+    // The answer was produced once: by the second agent, or by the first just before the kill
+    // (then the second only sent the stored reply: 'replayed').
     const audit = auditLines(stack.relay).filter((l) => l.requestId === request.id);
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ outcome: 'ok', deliveryCount: expect.any(Number) });
+    expect(audit.filter((l) => l.code !== 'replayed')).toEqual([expect.objectContaining({ outcome: 'ok' })]);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 60_000);
@@ -175,9 +177,10 @@ describe('agent process faults', () => {
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
     expect(agent.output()).toMatch(/agent\.stopped/);
+    expect(agent.output()).not.toMatch(/agent\.abandoned_in_flight/);
     const replies = await stack.drainReplies(request.replyToSessionId, 1_000);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.outcome).toBe('ok');
     expect(stack.emulator.counts('relay-requests')).toMatchObject({ active: 0 });
-  }, 30_000);
+  }, 60_000);
 });
