@@ -142,7 +142,14 @@ async function main() {
       if (response.statusCode !== 200) throw new Error(`${call.operation}: HTTP ${response.statusCode} ${text.slice(0, 300)}`);
     };
     await runAll(workload(relay, 60), CONCURRENCY, viaHttp); // warm-up: JIT, links, token keys
+    const cpuBefore = { host: cpuSeconds(host.pid), agent: cpuSeconds(agent.pid), bench: process.cpuUsage() };
     const full = await runAll(workload(relay, TOTAL), CONCURRENCY, viaHttp);
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const cpuPerRequest = {
+      host: ((cpuSeconds(host.pid) - cpuBefore.host) * 1000) / TOTAL,
+      agent: ((cpuSeconds(agent.pid) - cpuBefore.agent) * 1000) / TOTAL,
+      emulatorAndClient: (benchCpu.user + benchCpu.system) / 1000 / TOTAL,
+    };
 
     // Diagnostic: the host's own ceiling on this machine, an authenticated GET /api/me (no relay).
     const me = async () => {
@@ -205,6 +212,9 @@ async function main() {
     };
     process.stdout.write(`relay bench: ${TOTAL} requests at concurrency ${CONCURRENCY}; full path ${round(full.elapsedMs)} ms, direct ${round(straight.elapsedMs)} ms\n`);
     process.stdout.write(
+      `CPU per request on the full path: host ${round(cpuPerRequest.host)} ms, agent ${round(cpuPerRequest.agent)} ms, Service Bus emulator + HTTP client ${round(cpuPerRequest.emulatorAndClient)} ms\n`,
+    );
+    process.stdout.write(
       `host alone (GET /api/me, same token): p50 ${round(percentile(hostOnly.latencies, 50))} ms, p95 ${round(percentile(hostOnly.latencies, 95))} ms, ${round((hostOnly.latencies.length / hostOnly.elapsedMs) * 1000)} req/s\n`,
     );
     process.stdout.write(
@@ -216,6 +226,16 @@ async function main() {
     for (const child of children) await stopChild(child);
     await Promise.allSettled([azurite.stop(), cosmos.stop(), bus.stop(), issuer.stop()]);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ') as string[];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
