@@ -1,5 +1,5 @@
 import type { Container, Database } from '@azure/cosmos';
-import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry } from './model';
+import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry, type MessageLocator } from './model';
 import type { MessageIndex } from './ports';
 
 /**
@@ -9,8 +9,17 @@ import type { MessageIndex } from './ports';
  */
 export class CosmosMessageIndex implements MessageIndex {
   private container: Promise<Container> | undefined;
+  private locators: Promise<Container> | undefined;
 
   constructor(private readonly database: Database) {}
+
+  private locatorContainer(): Promise<Container> {
+    this.locators ??= ensureContainer(this.database, CONTAINERS.mailboxes, PARTITION_KEY_PATHS.mailboxes).catch((e: unknown) => {
+      this.locators = undefined;
+      throw e;
+    });
+    return this.locators;
+  }
 
   private messages(): Promise<Container> {
     this.container ??= ensureContainer(this.database, CONTAINERS.messages, PARTITION_KEY_PATHS.messages).catch((e: unknown) => {
@@ -27,6 +36,8 @@ export class CosmosMessageIndex implements MessageIndex {
   }
 
   async create(entry: MessageEntry): Promise<boolean> {
+    const locator: MessageLocator = { id: entry.id, type: 'locator', mailboxId: entry.mailboxId, pk: entry.pk };
+    await (await this.locatorContainer()).items.upsert(locator);
     const c = await this.messages();
     try {
       await c.items.create(entry);
@@ -61,7 +72,13 @@ export class CosmosMessageIndex implements MessageIndex {
 
   async findByMessageId(mailboxId: string, messageId: string): Promise<MessageEntry | undefined> {
     const c = await this.messages();
-    // Cross-partition, but only for removals (few per run); the id is unique per mailbox.
+    const id = messageEntryId(mailboxId, messageId);
+    const { resource: locator } = await (await this.locatorContainer()).item(id, mailboxId).read<MessageLocator>();
+    if (locator) {
+      const { resource } = await c.item(id, locator.pk).read<MessageEntry>();
+      return resource ?? undefined;
+    }
+    // Entries written before locators existed: a cross-partition query (the id is unique per mailbox).
     const { resources } = await c.items
       .query<MessageEntry>({
         query: 'SELECT * FROM c WHERE c.id = @id AND c.mailboxId = @mailboxId',

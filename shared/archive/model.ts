@@ -24,7 +24,8 @@ import { z } from 'zod';
  *   mailboxId, receivedAt and message id, all of which Graph's delta returns. (Hierarchical keys
  *   would also lift the limit, but the local emulator supports them only partially.)
  * - Cosmos container `archive-mailboxes`, partition key `/mailboxId`: per mailbox a small set of
- *   documents (MailboxRecord, MailboxRun, one MailboxCheckpoint per folder), kilobytes in all.
+ *   documents (MailboxRecord, MailboxRun, one MailboxCheckpoint per folder) and one small
+ *   MessageLocator per message (~200 bytes: 100 million messages per mailbox fit one partition).
  *
  * The local Cosmos emulator lacks DISTINCT, GROUP BY, OFFSET/LIMIT, TTL, change feed and atomic
  * batches: nothing here depends on them (one document per write, idempotent upserts).
@@ -112,6 +113,22 @@ export const MessageEntry = z.object({
   version: z.literal(MODEL_VERSION),
 });
 export type MessageEntry = z.infer<typeof MessageEntry>;
+
+/**
+ * Where a mailbox's message entry lives (container `archive-mailboxes`, one partition per mailbox):
+ * Graph reports a removal with the message id alone, without receivedAt, so without this the entry
+ * could only be found by a cross-partition query. Written before the entry; a locator without an
+ * entry (crash in between) is harmless.
+ */
+export const MessageLocator = z.object({
+  /** messageEntryId(mailboxId, messageId), the entry's own id. */
+  id: z.string(),
+  type: z.literal('locator'),
+  mailboxId: z.string(),
+  /** The entry's partition key in `archive-messages`. */
+  pk: z.string(),
+});
+export type MessageLocator = z.infer<typeof MessageLocator>;
 
 /** Per mailbox and folder: where the folder's delta sync stands. */
 export const MailboxCheckpoint = z.object({
