@@ -95,7 +95,7 @@ describe('relay page', () => {
     const first = page.getByRole('button', { name: open[0]!.caseNumber });
     await first.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#case-detail h4').textContent()).toBe(`Dossier ${open[0]!.caseNumber}`);
+    await expect.poll(() => page.locator('#case-detail h4').textContent(), { timeout: 15_000 }).toBe(`Dossier ${open[0]!.caseNumber}`);
     const history = stack.relay.mission.events.filter((e) => e.caseNumber === open[0]!.caseNumber);
     expect(await page.locator('#case-detail li').count()).toBe(history.length);
     await page.context().close();
@@ -105,11 +105,11 @@ describe('relay page', () => {
     const page = await signedIn(2, 'en');
     await page.getByLabel('Classification code (e.g. GRF-01)').fill('cnv-02');
     await page.getByRole('button', { name: 'Search', exact: true }).last().click();
-    await expect.poll(() => page.locator('#docs-status').textContent()).toMatch(/document\(s\) shown of \d+/);
+    await expect.poll(() => page.locator('#docs-status').textContent(), { timeout: 15_000 }).toMatch(/document\(s\) shown of \d+/);
     const rows = page.locator('#docs-results tbody tr');
     expect(await rows.count()).toBeGreaterThan(0);
     const [tab] = await Promise.all([page.context().waitForEvent('page'), rows.first().getByRole('button').click()]);
-    await expect.poll(() => tab.url(), { timeout: 10_000 }).toMatch(/^blob:|^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/relay-documents\//);
+    await expect.poll(() => tab.url(), { timeout: 15_000 }).toMatch(/^blob:|^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/relay-documents\//);
     await page.context().close();
   });
 
@@ -119,7 +119,7 @@ describe('relay page', () => {
       await page.getByLabel('Mots du titre').fill(restricted.title.split(' – ')[0]!);
       await page.getByLabel('Code de classification (ex. GRF-01)').fill(restricted.classification);
       await page.getByRole('button', { name: 'Rechercher', exact: true }).click();
-      await expect.poll(() => page.locator('#docs-status').textContent()).toMatch(/affiché/);
+      await expect.poll(() => page.locator('#docs-status').textContent(), { timeout: 15_000 }).toMatch(/affiché/);
       return (await page.locator('#docs-results').textContent()) ?? '';
     };
     const staff = await signedIn(0);

@@ -160,12 +160,16 @@ describe('agent process faults', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ requestId: request.id, outcome: 'ok' });
     expect(requestState(request.id)).toBe('sent');
-    // The answer was produced once: by the second agent, or by the first just before the kill
-    // (then the second only sent the stored reply: 'replayed').
-    const audit = auditLines(stack.relay).filter((l) => l.requestId === request.id);
-    expect(audit.filter((l) => l.code !== 'replayed')).toEqual([expect.objectContaining({ outcome: 'ok' })]);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    try {
+      // The answer was produced once: by the second agent, or by the first just before the kill
+      // (then the second only sent the stored reply: 'replayed'). Later copies (a lock lost while
+      // the slow query held the event loop) are recorded as duplicates and not answered again.
+      const audit = auditLines(stack.relay).filter((l) => l.requestId === request.id);
+      expect(audit.filter((l) => l.code !== 'replayed' && l.outcome !== 'duplicate')).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
   }, 60_000);
 
   it('on SIGTERM finishes the request in flight, then exits cleanly', async () => {
@@ -178,7 +182,7 @@ describe('agent process faults', () => {
     expect(await agent.exited).toBe(0);
     expect(agent.output()).toMatch(/agent\.stopped/);
     expect(agent.output()).not.toMatch(/agent\.abandoned_in_flight/);
-    const replies = await stack.drainReplies(request.replyToSessionId, 1_000);
+    const replies = await stack.drainReplies(request.replyToSessionId, 5_000);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.outcome).toBe('ok');
     expect(stack.emulator.counts('relay-requests')).toMatchObject({ active: 0 });
