@@ -10,7 +10,8 @@
  *
  * Ports (environment): FUNCTIONS_HTTP_PORT 7071, AZURITE_BLOB_PORT 10000, AZURITE_QUEUE_PORT 10001,
  * AZURITE_TABLE_PORT 10002, COSMOS_PORT 8081, SERVICEBUS_PORT 5672, M365_SANDBOX_PORT 8443,
- * TOKEN_ISSUER_PORT 7500. LOCAL_STACK_DIR moves the .local folder (tests use it).
+ * TOKEN_ISSUER_PORT 7500. LOCAL_STACK_DIR moves the .local folder (tests use it). M365_SANDBOX_MAILBOXES and
+ * M365_SANDBOX_MESSAGES scale the sandbox tenant (mailboxes filled, messages per mailbox).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,14 @@ const SERVICEBUS_DEV_KEY = 'SAS_KEY_VALUE';
 function port(name: string, fallback: number): number {
   const v = process.env[name];
   return v === undefined || v === '' ? fallback : Number(v);
+}
+
+function optionalCount(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number (got "${v}")`);
+  return n;
 }
 
 function findRoot(): string {
@@ -95,7 +104,12 @@ async function main() {
       }),
       startCosmosEmulator({ port: port('COSMOS_PORT', 8081), dataFile: path.join(localDir, 'cosmos.json') }),
       startServiceBusEmulator({ port: port('SERVICEBUS_PORT', 5672), config: path.join(root, 'dev/local-stack/servicebus-config.json'), sasKey: SERVICEBUS_DEV_KEY }),
-      startM365Sandbox({ port: port('M365_SANDBOX_PORT', 8443), dataDir: path.join(localDir, 'm365-sandbox') }),
+      startM365Sandbox({
+        port: port('M365_SANDBOX_PORT', 8443),
+        dataDir: path.join(localDir, 'm365-sandbox'),
+        // Bigger tenants for demos and benchmarks (see dev/m365-sandbox/README.md, "Scale").
+        scale: { mailboxes: optionalCount('M365_SANDBOX_MAILBOXES'), messagesPerMailbox: optionalCount('M365_SANDBOX_MESSAGES') },
+      }),
     ]);
     // The token issuer signs in the sandbox tenant's own staff (same tenant id, same object ids).
     issuer = await startTokenIssuer({
