@@ -24,6 +24,7 @@ beforeAll(async () => {
     ServiceBusConnection: stack.emulator.connectionString,
     RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
     RELAY_SIGNING_KEY_ID: stack.relay.kid,
+    RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
   });
   resetRelayForTests();
 });

@@ -29,6 +29,7 @@ async function useRelay(overrides: Record<string, string> = {}) {
     RELAY_SIGNING_KEY_ID: stack.relay.kid,
     RELAY_WAIT_MS: '5000',
     RELAY_HEARTBEAT_MAX_AGE_SECONDS: '10',
+    RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
     ...overrides,
   });
   resetRelayForTests();

@@ -38,6 +38,7 @@ beforeAll(async () => {
       AUTH_AUTHORITY: issuer.authority,
       RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
       RELAY_SIGNING_KEY_ID: stack.relay.kid,
+      RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,7 +110,7 @@ describe('relay page', () => {
     const rows = page.locator('#docs-results tbody tr');
     expect(await rows.count()).toBeGreaterThan(0);
     const [tab] = await Promise.all([page.context().waitForEvent('page'), rows.first().getByRole('button').click()]);
-    await expect.poll(() => tab.url(), { timeout: 15_000 }).toMatch(/^blob:|^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/relay-documents\//);
+    await expect.poll(() => tab.url(), { timeout: 15_000 }).toMatch(/^blob:|^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/relay-documents-[a-z0-9]+\//);
     await page.context().close();
   });
 

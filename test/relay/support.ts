@@ -32,6 +32,8 @@ export interface RelayStack {
   relay: LocalRelay;
   client: RelayClient;
   dir: string;
+  /** This stack's heartbeat container (RELAY_HEARTBEAT_CONTAINER for the app). */
+  heartbeatContainer: string;
   /** Runs the agent in this process (its log lines go to `log`, dropped by default). */
   startAgent(log?: AgentLog): Promise<AgentRuntime>;
   /** Runs the agent as its own process (for kill and signal tests). */
@@ -55,11 +57,21 @@ export interface SpawnedAgent {
 export async function startRelayStack(options: { lockSeconds?: number; agentConfig?: Record<string, unknown> } = {}): Promise<RelayStack> {
   const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds) });
   const dir = mkdtempSync(path.join(tmpdir(), 'spgq-relay-'));
+  // Test files run in parallel against one Azurite: each stack gets its own containers, so one
+  // file's agent never reads as another's heartbeat.
+  const suffix = path.basename(dir).replace(/[^a-z0-9]/gi, '').toLowerCase().slice(-12);
+  const heartbeatContainer = `relay-agent-${suffix}`;
   const relay = prepareLocalRelay({
     dir,
     serviceBusConnectionString: emulator.connectionString,
     storageConnectionString: inject('azurite').connectionString,
-    agentConfig: { heartbeatSeconds: 1, shutdownDeadlineSeconds: 5, reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 }, ...options.agentConfig },
+    agentConfig: {
+      heartbeatSeconds: 1,
+      shutdownDeadlineSeconds: 5,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
+      ...options.agentConfig,
+      storage: { heartbeatContainer, documentsContainer: `relay-documents-${suffix}`, ...((options.agentConfig?.storage as object | undefined) ?? {}) },
+    },
   });
   const bus = new ServiceBusClient(emulator.connectionString);
   const replies = new ServiceBusClient(emulator.connectionString);
@@ -79,6 +91,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
     relay,
     client,
     dir,
+    heartbeatContainer,
     async startAgent(log: AgentLog = () => undefined) {
       const runtime = await openAgentRuntime(loadConfig(relay.configPath), log);
       runtimes.push(runtime);
