@@ -82,6 +82,19 @@ resource mailContent 'Microsoft.Storage/storageAccounts/blobServices/containers@
   properties: { immutableStorageWithVersioning: { enabled: true } }
 }
 
+// Daily manifests and exports are also write-once in Azure (version-level immutability).
+resource archiveManifests 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'archive-manifests'
+  properties: { immutableStorageWithVersioning: { enabled: true } }
+}
+
+resource archiveExports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'archive-exports'
+  properties: { immutableStorageWithVersioning: { enabled: true } }
+}
+
 resource deploymentPackages 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'deployments'
@@ -180,6 +193,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'COSMOS_DATABASE', value: database.name }
         { name: 'AUTH_TENANT_ID', value: tenantId }
         { name: 'AUTH_CLIENT_ID', value: apiClientId }
+        // Timer schedules are read by the host as %NAME%: they must exist as app settings.
+        { name: 'ARCHIVE_SCHEDULE', value: '0 */15 * * * *' }
+        { name: 'ARCHIVE_SWEEP_SCHEDULE', value: '0 30 3 * * *' }
+        { name: 'ARCHIVE_DISPOSITION_SCHEDULE', value: '0 0 4 * * *' }
+        { name: 'ARCHIVE_INTEGRITY_SCHEDULE', value: '0 0 2 * * *' }
+        { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
       ]
