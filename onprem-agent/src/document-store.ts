@@ -1,7 +1,7 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AgentConfig } from './config';
-import type { AgentHeartbeat } from '../../shared/relay/protocol';
+import { heartbeatBlobName, type AgentHeartbeat } from '../../shared/relay/protocol';
 
 /**
  * The agent's only foothold in cloud storage: a dedicated container for large documents (each
@@ -15,8 +15,6 @@ export interface DocumentStore {
   sweep(now?: Date): Promise<number>;
   writeHeartbeat(heartbeat: AgentHeartbeat): Promise<void>;
 }
-
-export const HEARTBEAT_BLOB = 'heartbeat.json';
 
 export function documentStore(storage: AgentConfig['storage'], credential?: TokenCredential): DocumentStore {
   const { BlobServiceClient, generateBlobSASQueryParameters, BlobSASPermissions } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
@@ -70,7 +68,7 @@ export function documentStore(storage: AgentConfig['storage'], credential?: Toke
     async writeHeartbeat(heartbeat) {
       await ensure(heartbeats);
       const body = JSON.stringify(heartbeat);
-      await heartbeats.getBlockBlobClient(HEARTBEAT_BLOB).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+      await heartbeats.getBlockBlobClient(heartbeatBlobName(heartbeat.agentId)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
     },
   };
 }

@@ -1,14 +1,15 @@
 import { AgentHeartbeat } from './protocol';
 
 /**
- * Whether the on-premises agent is online, from the heartbeat blob it rewrites every few seconds.
- * Read at most once per `cacheMs` per instance, so a burst of staff requests costs one blob read.
+ * Whether an on-premises agent is online, from the heartbeat blobs the agents rewrite every few
+ * seconds (one per agent: any fresh, connected one will do). Read at most once per `cacheMs` per
+ * instance, so a burst of staff requests costs one listing.
  */
 export type AgentState = { online: true; heartbeat?: AgentHeartbeat } | { online: false; reason: 'no_heartbeat' | 'stale' | 'disconnected'; heartbeat?: AgentHeartbeat };
 
 export interface HeartbeatSource {
-  /** The raw heartbeat JSON, or undefined when there is none. */
-  read(): Promise<unknown>;
+  /** Every agent's raw heartbeat JSON (empty when there is none). */
+  read(): Promise<unknown[]>;
 }
 
 export class AgentStatus {
@@ -24,7 +25,7 @@ export class AgentStatus {
   async state(): Promise<AgentState> {
     const now = this.now();
     if (this.cached && now - this.cached.at < this.cacheMs) return this.cached.state;
-    let raw: unknown;
+    let raw: unknown[];
     try {
       raw = await this.source.read();
     } catch {
@@ -38,11 +39,16 @@ export class AgentStatus {
   }
 }
 
-export function judge(raw: unknown, now: number, maxAgeMs: number): AgentState {
-  const parsed = AgentHeartbeat.safeParse(raw);
-  if (!parsed.success) return { online: false, reason: 'no_heartbeat' };
-  const heartbeat = parsed.data;
-  if (!heartbeat.connected) return { online: false, reason: 'disconnected', heartbeat };
-  if (now - Date.parse(heartbeat.at) > maxAgeMs) return { online: false, reason: 'stale', heartbeat };
-  return { online: true, heartbeat };
+/** Online when any agent's heartbeat is fresh and connected; otherwise why, from the latest one. */
+export function judge(raw: unknown[], now: number, maxAgeMs: number): AgentState {
+  const beats = raw.flatMap((r) => {
+    const parsed = AgentHeartbeat.safeParse(r);
+    return parsed.success ? [parsed.data] : [];
+  });
+  const fresh = (h: AgentHeartbeat) => now - Date.parse(h.at) <= maxAgeMs;
+  const live = beats.find((h) => h.connected && fresh(h));
+  if (live) return { online: true, heartbeat: live };
+  const latest = beats.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  if (!latest) return { online: false, reason: 'no_heartbeat' };
+  return { online: false, reason: fresh(latest) ? 'disconnected' : 'stale', heartbeat: latest };
 }

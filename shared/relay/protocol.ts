@@ -210,7 +210,13 @@ export const RelayReply = z.object({
 });
 export type RelayReply = z.infer<typeof RelayReply>;
 
-/** The agent's heartbeat, a small JSON blob the cloud reads to tell whether the agent is online. */
+/**
+ * An agent's heartbeat, a small JSON blob (`heartbeats/<agentId>.json` in the heartbeat container)
+ * the cloud reads to tell whether any agent is online. Several agents may serve the same queues.
+ */
+export const heartbeatBlobName = (agentId: string): string => `heartbeats/${agentId}.json`;
+export const HEARTBEAT_PREFIX = 'heartbeats/';
+
 export const AgentHeartbeat = z.object({
   agentId: z.string(),
   agentVersion: z.string(),

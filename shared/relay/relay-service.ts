@@ -5,7 +5,7 @@ import { settings, type Settings } from '../config/settings';
 import { ApiError } from '../http/api-error';
 import { AgentStatus } from './agent-status';
 import { disableNagleForServiceBus } from './amqp-no-delay';
-import { OPERATIONS, privateKeyFrom, type OperationName, type RelayReply } from './protocol';
+import { HEARTBEAT_PREFIX, OPERATIONS, privateKeyFrom, type OperationName, type RelayReply } from './protocol';
 import { RelayClient } from './relay-client';
 
 /**
@@ -14,7 +14,6 @@ import { RelayClient } from './relay-client';
  * requests are remembered in a table (owner, operation, expiry: never any mission data) so the
  * status endpoint can tell "still working" from "never yours".
  */
-export const HEARTBEAT_BLOB = 'heartbeat.json';
 export const PENDING_TABLE = 'relaypending';
 
 export interface RelayAnswer {
@@ -46,22 +45,27 @@ function relay(): NonNullable<typeof state> {
       signingKey: { kid: s.relay.signingKeyId, privateKey },
       requestTtlMs: s.relay.requestTtlSeconds * 1000,
     });
-    const heartbeat = blobServiceClient(s).getContainerClient(s.relay.heartbeatContainer).getBlobClient(HEARTBEAT_BLOB);
+    const heartbeats = blobServiceClient(s).getContainerClient(s.relay.heartbeatContainer);
     const status = new AgentStatus(
       {
         async read() {
-          let bytes: Buffer;
+          const found: unknown[] = [];
           try {
-            bytes = await heartbeat.downloadToBuffer();
+            for await (const blob of heartbeats.listBlobsFlat({ prefix: HEARTBEAT_PREFIX })) {
+              if (found.length >= 20) break; // a handful of agents at most; never an unbounded read
+              const bytes = await heartbeats.getBlobClient(blob.name).downloadToBuffer();
+              try {
+                found.push(JSON.parse(bytes.toString('utf8')));
+              } catch {
+                // a half-written or foreign blob says nothing about the agents
+              }
+            }
           } catch (e) {
-            if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+            // No container yet: no agent has ever started.
+            if ((e as { statusCode?: number }).statusCode === 404) return [];
             throw e;
           }
-          try {
-            return JSON.parse(bytes.toString('utf8')) as unknown;
-          } catch {
-            return undefined;
-          }
+          return found;
         },
       },
       s.relay.heartbeatMaxAgeSeconds * 1000,

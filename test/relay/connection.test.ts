@@ -61,10 +61,17 @@ describe('heartbeat judgement', () => {
   const beat = { agentId: 'a', agentVersion: '0.1.0', at: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.000Z', inFlight: 0, handled: 0, connected: true };
   const at = Date.parse(beat.at);
   it('is online when fresh and connected, offline when stale, disconnected or missing', () => {
-    expect(judge(beat, at + 10_000, 60_000).online).toBe(true);
-    expect(judge(beat, at + 61_000, 60_000)).toMatchObject({ online: false, reason: 'stale' });
-    expect(judge({ ...beat, connected: false }, at, 60_000)).toMatchObject({ online: false, reason: 'disconnected' });
-    expect(judge(undefined, at, 60_000)).toMatchObject({ online: false, reason: 'no_heartbeat' });
-    expect(judge({ nonsense: true }, at, 60_000)).toMatchObject({ online: false, reason: 'no_heartbeat' });
+    expect(judge([beat], at + 10_000, 60_000).online).toBe(true);
+    expect(judge([beat], at + 61_000, 60_000)).toMatchObject({ online: false, reason: 'stale' });
+    expect(judge([{ ...beat, connected: false }], at, 60_000)).toMatchObject({ online: false, reason: 'disconnected' });
+    expect(judge([], at, 60_000)).toMatchObject({ online: false, reason: 'no_heartbeat' });
+    expect(judge([{ nonsense: true }], at, 60_000)).toMatchObject({ online: false, reason: 'no_heartbeat' });
+  });
+
+  it('is online while any one of several agents is, whatever the others say', () => {
+    const stopped = { ...beat, agentId: 'b', connected: false, at: new Date(at + 5_000).toISOString() };
+    const old = { ...beat, agentId: 'c', at: new Date(at - 600_000).toISOString() };
+    expect(judge([stopped, beat, old], at + 10_000, 60_000)).toMatchObject({ online: true, heartbeat: { agentId: 'a' } });
+    expect(judge([stopped, old], at + 10_000, 60_000)).toMatchObject({ online: false, reason: 'disconnected', heartbeat: { agentId: 'b' } });
   });
 });

@@ -133,7 +133,7 @@ describe('legacy archive operations', () => {
   });
 
   it('writes a heartbeat the cloud can read', async () => {
-    const blob = BlobServiceClient.fromConnectionString(inject('azurite').connectionString).getContainerClient(stack.heartbeatContainer).getBlobClient('heartbeat.json');
+    const blob = BlobServiceClient.fromConnectionString(inject('azurite').connectionString).getContainerClient(stack.heartbeatContainer).getBlobClient('heartbeats/local-agent.json');
     const heartbeat = JSON.parse((await blob.downloadToBuffer()).toString()) as { connected: boolean; at: string; agentId: string };
     expect(heartbeat.connected).toBe(true);
     expect(heartbeat.agentId).toBe('local-agent');
