@@ -17,6 +17,15 @@ const VENDOR: Record<string, string> = {
   'vendor/teams-js.js': 'node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js',
 };
 
+/**
+ * The Teams tab pages. Each is the shell (index.html) with its own stylesheet and script: the
+ * page's HTML is rendered from the shell, so the header, sign-in and language switch exist once.
+ */
+const PAGES: Record<string, { title: string; stylesheet: string; script: string }> = {
+  'archive.html': { title: 'Mes courriels archivés', stylesheet: 'archive.css', script: 'archive.js' },
+  'relay.html': { title: 'Systèmes sur site', stylesheet: 'relay.css', script: 'relay.js' },
+};
+
 export interface WebAsset {
   content: Buffer;
   contentType: string;
@@ -27,6 +36,8 @@ export interface WebAsset {
 export async function readWebAsset(requested: string): Promise<WebAsset | undefined> {
   const root = packageRoot();
   const relative = requested === '' ? 'index.html' : requested;
+  const page = PAGES[relative];
+  if (page) return renderPage(root, relative, page);
   const vendor = VENDOR[relative];
   const webDir = path.join(root, 'web');
   const file = vendor ? path.join(root, vendor) : path.resolve(webDir, relative);
@@ -38,6 +49,15 @@ export async function readWebAsset(requested: string): Promise<WebAsset | undefi
   } catch {
     return undefined;
   }
+}
+
+async function renderPage(root: string, name: string, page: (typeof PAGES)[string]): Promise<WebAsset> {
+  const shell = await readFile(path.join(root, 'web', 'index.html'), 'utf8');
+  const html = shell
+    .replace(/<title>[^<]*<\/title>/, `<title>${page.title}</title>`)
+    .replace('<!--page-assets-->', `<link rel="stylesheet" href="${page.stylesheet}">\n  <script src="${page.script}" defer></script>`)
+    .replace('data-page=""', `data-page="${name.replace(/\.html$/, '')}"`);
+  return { content: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES['.html']!, immutable: false };
 }
 
 /** Pages may be framed by Teams only, load scripts from this app only, and call this app and the sign-in authority. */

@@ -96,6 +96,12 @@ describe('web shell', () => {
     expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'self' https:\/\/teams\.microsoft\.com/);
     expect((await fetch(`${baseUrl}/api/web/..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${baseUrl}/api/web/vendor/teams-js.js`)).status).toBe(200);
+    // Each tab page is the shell plus its own stylesheet and script.
+    const archivePage = await (await fetch(`${baseUrl}/api/web/archive.html`)).text();
+    expect(archivePage).toContain('<script src="archive.js" defer></script>');
+    expect(archivePage).toContain('data-page="archive"');
+    expect(archivePage).toContain('id="language-switch"');
+    expect((await fetch(`${baseUrl}/api/web/nowhere.html`)).status).toBe(404);
     const config = (await (await fetch(`${baseUrl}/api/web/config.json`)).json()) as Record<string, unknown>;
     expect(config).toEqual({
       tenantId: issuer.tenantId,
