@@ -1,74 +1,39 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
-import { ROOT, startRelayStack, type RelayStack } from './support';
+import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
+import { startRelayStack, type RelayStack } from './support';
 
 /**
  * The Teams tab page of the relay in headless Chromium, served by the real app in the local host,
  * talking to the agent through the Service Bus emulator: member and case look-up, archive search
  * and document opening, keyboard and accessibility.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let issuer: TokenIssuer;
 let stack: RelayStack;
-let host: ChildProcess;
+let host: AppHost;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM})`);
   issuer = await startTokenIssuer();
   stack = await startRelayStack();
   await stack.startAgent();
-  const sample = JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-  host = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...sample.Values,
-      ARCHIVE_RUN_ON_STARTUP: 'false',
-      AzureWebJobsStorage: inject('azurite').connectionString,
-      CosmosDb: inject('cosmos').connectionString,
-      ServiceBusConnection: stack.emulator.connectionString,
-      AUTH_TENANT_ID: issuer.tenantId,
-      AUTH_CLIENT_ID: issuer.clientId,
-      AUTH_AUTHORITY: issuer.authority,
-      RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
-      RELAY_SIGNING_KEY_ID: stack.relay.kid,
-      RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  host = await startAppHost(issuer, {
+    ARCHIVE_RUN_ON_STARTUP: 'false',
+    ServiceBusConnection: stack.emulator.connectionString,
+    RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
+    RELAY_SIGNING_KEY_ID: stack.relay.kid,
+    RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
   });
-  let out = '';
-  host.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 45_000);
-    host.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /\{"ready":true,"port":(\d+)\}/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${m[1]}`);
-      }
-    });
-    host.once('exit', (code) => reject(new Error(`host exited with ${code}:\n${out}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  baseUrl = host.baseUrl;
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (host && host.exitCode === null) {
-    const exited = new Promise((r) => host.once('exit', r));
-    host.kill('SIGTERM');
-    await exited;
-  }
+  await host?.stop();
   await stack?.stop();
   await issuer?.stop();
 });
