@@ -95,6 +95,17 @@ resource archiveExports 'Microsoft.Storage/storageAccounts/blobServices/containe
   properties: { immutableStorageWithVersioning: { enabled: true } }
 }
 
+// On-prem relay: the agent's heartbeats, and large documents it uploads for a few minutes.
+resource relayHeartbeats 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'relay-agent'
+}
+
+resource relayDocuments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'relay-documents'
+}
+
 resource deploymentPackages 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'deployments'
@@ -125,6 +136,42 @@ resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-pre
     duplicateDetectionHistoryTimeWindow: 'PT1H'
   }
 }]
+
+// Least privilege for a SAS-only agent: listen on requests, send on replies, nothing else.
+resource agentListenRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2022-10-01-preview' = if (serviceBusLocalAuth) {
+  parent: serviceBusQueues[1]
+  name: 'onprem-agent-listen'
+  properties: { rights: ['Listen'] }
+}
+
+resource agentSendRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2022-10-01-preview' = if (serviceBusLocalAuth) {
+  parent: serviceBusQueues[2]
+  name: 'onprem-agent-send'
+  properties: { rights: ['Send'] }
+}
+
+// The relay's Ed25519 signing key lives here (secret "relay-signing-key", created by the operator).
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: '${prefix}-kv-${suffix}'
+  location: location
+  properties: {
+    tenantId: tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enablePurgeProtection: true
+    softDeleteRetentionInDays: 90
+  }
+}
+
+resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, identity.id, 'kv-secrets-user')
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6') // Key Vault Secrets User
+  }
+}
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   name: '${prefix}-cosmos-${suffix}'
@@ -165,6 +212,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    keyVaultReferenceIdentity: identity.id
     functionAppConfig: {
       deployment: {
         storage: {
@@ -199,6 +247,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_DISPOSITION_SCHEDULE', value: '0 0 4 * * *' }
         { name: 'ARCHIVE_INTEGRITY_SCHEDULE', value: '0 0 2 * * *' }
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
+        { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
       ]
