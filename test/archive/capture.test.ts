@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveMailboxCompletely } from '../../shared/archive/offboarding';
 import { allEntries, expectedMessages, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 let stack: CaptureStack;
@@ -74,5 +75,19 @@ describe('email archive capture on the sandbox tenant', () => {
     expect(after.length).toBe(before.length + 1);
     expect(new Set(after.map((e) => e.id)).size).toBe(after.length);
     expect(after.some((e) => e.messageId === added.id)).toBe(true);
+  });
+
+  it('offboarding archives a mailbox completely now and reports completeness per folder', async () => {
+    const shared = stack.sandbox.tenant.sharedMailboxIds[0]!;
+    const report = await archiveMailboxCompletely(shared, stack.services, { timeoutMs: 60_000 });
+    expect(report.complete).toBe(true);
+    const total = report.folders.reduce((n, f) => n + f.archived, 0);
+    expect(total).toBe(await expectedMessages(stack.control, shared));
+    expect(report.folders.every((f) => f.missing === 0)).toBe(true);
+
+    // While another run holds the mailbox, offboarding waits for it (here: until its own timeout).
+    const lease = await stack.services.lock.tryAcquire(shared);
+    await expect(archiveMailboxCompletely(shared, stack.services, { timeoutMs: 300, pollMs: 100 })).rejects.toThrow(/lock/);
+    await lease!.release();
   });
 });
