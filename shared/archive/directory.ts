@@ -15,10 +15,11 @@ interface GraphUser {
   displayName?: string;
   userType?: string;
   accountEnabled?: boolean;
+  department?: string | null;
   '@odata.type'?: string;
 }
 
-const USER_FIELDS = 'id,userPrincipalName,mail,displayName,userType,accountEnabled';
+const USER_FIELDS = 'id,userPrincipalName,mail,displayName,userType,accountEnabled,department';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -65,5 +66,5 @@ function isGuest(u: GraphUser): boolean {
 }
 
 function toMailbox(u: GraphUser, kind: 'staff' | 'shared'): ScopedMailbox {
-  return { mailboxId: u.id, address: u.userPrincipalName ?? u.mail ?? u.id, displayName: u.displayName ?? '', kind, accountEnabled: u.accountEnabled !== false };
+  return { mailboxId: u.id, address: u.userPrincipalName ?? u.mail ?? u.id, displayName: u.displayName ?? '', kind, accountEnabled: u.accountEnabled !== false, department: u.department ?? null };
 }

@@ -101,11 +101,6 @@ export class LegalHolds {
     return resource ? LegalHold.parse(stripSystem(resource)) : undefined;
   }
 
-  /** Ids of the active holds covering a new entry: capture can tag entries as it creates them. */
-  async holdsFor(entry: EntryFacts): Promise<string[]> {
-    return (await this.active()).filter((h) => holdCovers(h, entry)).map((h) => h.id);
-  }
-
   /** Tags every covered entry not yet tagged (idempotent); run at creation and before each disposition. */
   async apply(hold: LegalHold): Promise<number> {
     const messages = await this.store.messagesContainer();

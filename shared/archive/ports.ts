@@ -83,6 +83,8 @@ export interface ScopedMailbox {
   displayName: string;
   kind: MailboxKind;
   accountEnabled: boolean;
+  /** Graph user `department` (the service): retention rules may be assigned per service. */
+  department: string | null;
 }
 
 export interface Directory {

@@ -15,7 +15,7 @@ export async function scheduleMailboxRuns(deps: { directory: Directory; state: M
     const previous = known.get(m.mailboxId);
     const record: MailboxRecord = {
       id: 'mailbox', type: 'mailbox', mailboxId: m.mailboxId, address: m.address, displayName: m.displayName, kind: m.kind,
-      accountEnabled: m.accountEnabled, firstSeenAt: previous?.firstSeenAt ?? now, lastSeenInScopeAt: now, goneAt: previous?.goneAt ?? null, version: MODEL_VERSION,
+      accountEnabled: m.accountEnabled, department: m.department, firstSeenAt: previous?.firstSeenAt ?? now, lastSeenInScopeAt: now, goneAt: previous?.goneAt ?? null, version: MODEL_VERSION,
     };
     await deps.state.saveMailbox(record);
     known.set(m.mailboxId, record);

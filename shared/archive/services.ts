@@ -11,6 +11,7 @@ import { CosmosMailboxState } from './mailbox-state';
 import { CosmosMessageIndex } from './message-index';
 import type { RetentionAssigner } from './ports';
 import { ServiceBusWorkQueue } from './work-queue';
+import { recordsServices } from './records-services';
 
 /**
  * Composition root of capture: the adapters over the app's SDK clients, made on first use and kept
@@ -21,7 +22,8 @@ export type ArchiveServices = ReturnType<typeof buildArchiveServices>;
 let cached: ArchiveServices | undefined;
 
 export function archiveServices(): ArchiveServices {
-  cached ??= buildArchiveServices(settings());
+  // Each new entry gets its retention rule and any active legal hold as it is captured.
+  cached ??= buildArchiveServices(settings(), recordsServices().assigner);
   return cached;
 }
 

@@ -8,6 +8,7 @@ import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
 import { settings } from '../../shared/config/settings';
 import { cosmosDatabase } from '../../shared/azure/clients';
 import { buildArchiveServices, type ArchiveServices } from '../../shared/archive/services';
+import { buildRecordsServices, type RecordsServices } from '../../shared/archive/records-services';
 import { CONTAINERS, type MessageEntry } from '../../shared/archive/model';
 import { useAppEnvironment } from '../support/app-env';
 
@@ -16,6 +17,8 @@ export interface CaptureStack {
   control: SandboxControl;
   issuer: TokenIssuer;
   services: ArchiveServices;
+  /** The records side (retention calendar, legal holds) wired into capture as in the app. */
+  records: RecordsServices;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -43,12 +46,14 @@ export async function startCaptureStack(options: { sandbox?: M365SandboxOptions;
     ...options.env,
   };
   await useAppEnvironment(issuer, env);
-  const services = buildArchiveServices(settings());
+  const records = buildRecordsServices(settings());
+  const services = buildArchiveServices(settings(), records.assigner);
   return {
     sandbox,
     control: new SandboxControl(sandbox),
     issuer,
     services,
+    records,
     env: {
       ...env,
       LOCAL_MODE: 'true',

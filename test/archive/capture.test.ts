@@ -41,6 +41,29 @@ describe('email archive capture on the sandbox tenant', () => {
     expect(entries.some((e) => e.attachmentNames.length > 0)).toBe(true);
   });
 
+  it('gives each new entry its retention rule as it is captured, from the mailbox\'s service', async () => {
+    const entries = await allEntries(mailboxId);
+    const mailbox = (await stack.services.directory.mailboxesInScope()).find((m) => m.mailboxId === mailboxId)!;
+    expect(mailbox.department).toBeTruthy();
+    const rule = stack.records.calendar.ruleFor(mailbox);
+    for (const entry of entries) {
+      expect(entry.retentionRuleId).toBe(rule.id);
+      expect(entry.retainUntil).toBe(rule.duration ? stack.records.calendar.assign(mailbox, entry.receivedAt).retainUntil : null);
+    }
+  });
+
+  it('captures a new message inside an active legal hold already held', async () => {
+    const hold = await stack.records.holds.create(
+      { matter: 'Grief 2026-077 (test)', mailboxes: [mailboxId], from: '2020-01-01T00:00:00Z', to: null, participants: [] },
+      'records-manager-oid',
+    );
+    const added = await stack.control.addMessage(mailboxId, { subject: 'Pièce au dossier du grief' });
+    await stack.services.archiver.archive(mailboxId, far());
+    const entry = (await allEntries(mailboxId)).find((e) => e.messageId === added.id);
+    expect(entry?.holds).toContain(hold.id);
+    await stack.records.holds.release(hold.id, 'records-manager-oid');
+  });
+
   it('picks up adds, moves and deletes on the next run, without duplicates', async () => {
     const before = await allEntries(mailboxId);
     const [moved, deleted] = before.filter((e) => !/supprim|deleted/i.test(e.folderPath));
