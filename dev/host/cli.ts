@@ -19,8 +19,21 @@ async function main() {
   }
   const host = await startHost({ appDir, port: Number(values.port ?? process.env.FUNCTIONS_HTTP_PORT ?? 7071) });
   process.stdout.write(JSON.stringify({ ready: true, port: host.port }) + '\n');
+  // Like the Functions host, shutdown is graceful within a limit: in-flight invocations and
+  // listeners get HOST_SHUTDOWN_SECONDS (default 10) to finish, then the process exits anyway.
   const shutdown = () => {
-    void host.stop().then(() => process.exit(0));
+    const limit = Number(process.env.HOST_SHUTDOWN_SECONDS ?? 10) * 1000;
+    setTimeout(() => {
+      process.stderr.write(`The host did not stop within ${limit / 1000} s; exiting.\n`);
+      process.exit(1);
+    }, limit);
+    void host.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`The host stopped with an error: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
