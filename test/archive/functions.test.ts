@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +7,7 @@ import { startM365Sandbox, type M365Sandbox } from '../../dev/m365-sandbox';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
 import { CONTAINERS, type MailboxRun } from '../../shared/archive/model';
+import { startAppHost, type AppHost } from '../support/app-host';
 
 /**
  * The real function app in the local host, as `npm start` runs it: the schedule timer runs on
@@ -19,8 +19,7 @@ const ROOT = path.resolve(__dirname, '../..');
 let sandbox: M365Sandbox;
 let bus: ServiceBusEmulator;
 let issuer: TokenIssuer;
-let host: ChildProcess;
-let out = '';
+let host: AppHost;
 const database = `archive-host-${Math.random().toString(36).slice(2, 8)}`;
 
 beforeAll(async () => {
@@ -31,39 +30,21 @@ beforeAll(async () => {
   ]);
   const caFile = path.join(mkdtempSync(path.join(tmpdir(), 'archive-host-')), 'ca.pem');
   writeFileSync(caFile, sandbox.caCertPem);
-  const sample = JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-  host = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...sample.Values,
-      AzureWebJobsStorage: inject('azurite').connectionString,
-      CosmosDb: inject('cosmos').connectionString,
-      COSMOS_DATABASE: database,
-      ServiceBusConnection: bus.connectionString,
-      GRAPH_BASE_URL: sandbox.graphBaseUrl,
-      GRAPH_CA_FILE: caFile,
-      AUTH_TENANT_ID: issuer.tenantId,
-      AUTH_CLIENT_ID: issuer.clientId,
-      AUTH_AUTHORITY: issuer.authority,
-      ARCHIVE_RUN_ON_STARTUP: 'true',
-      ARCHIVE_SCHEDULE: '0 0 0 1 1 *',
-      ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels',
-      ARCHIVE_SHARED_MAILBOXES: sandbox.tenant.sharedMailboxIds.join(','),
-      ARCHIVE_GRAPH_SLOTS: 'leased',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  host = await startAppHost(issuer, {
+    COSMOS_DATABASE: database,
+    ServiceBusConnection: bus.connectionString,
+    GRAPH_BASE_URL: sandbox.graphBaseUrl,
+    GRAPH_CA_FILE: caFile,
+    ARCHIVE_RUN_ON_STARTUP: 'true',
+    ARCHIVE_SCHEDULE: '0 0 0 1 1 *',
+    ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels',
+    ARCHIVE_SHARED_MAILBOXES: sandbox.tenant.sharedMailboxIds.join(','),
+    ARCHIVE_GRAPH_SLOTS: 'leased',
   });
-  host.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  host.stderr!.on('data', (d: Buffer) => (out += d.toString()));
 }, 60_000);
 
 afterAll(async () => {
-  if (host && host.exitCode === null) {
-    const exited = new Promise((r) => host.once('exit', r));
-    host.kill('SIGTERM');
-    await exited;
-  }
+  await host?.stop();
   await Promise.all([sandbox?.stop(), bus?.stop(), issuer?.stop()]);
 });
 
@@ -84,14 +65,14 @@ describe('archive functions in the local host', () => {
       runs = finished;
       if (known > 0 && finished.length === known) break;
     }
-    expect(expected, out).toBeGreaterThan(3);
-    expect(runs.length, out).toBe(expected);
+    expect(expected, host.output()).toBeGreaterThan(3);
+    expect(runs.length, host.output()).toBe(expected);
     const entries = await cosmos.database(database).container(CONTAINERS.messages).items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();
     expect(entries.resources[0]).toBeGreaterThan(10);
-    expect(out).toMatch(/archive\.schedule/);
-    expect(out).toMatch(/archive\.run\.end/);
+    expect(host.output()).toMatch(/archive\.schedule/);
+    expect(host.output()).toMatch(/archive\.run\.end/);
     // Nothing personal in the log: no subject, no address of a mailbox.
-    expect(out).not.toMatch(/@syndicat-exemple/);
+    expect(host.output()).not.toMatch(/@syndicat-exemple/);
     cosmos.dispose();
   }, 90_000);
 });
