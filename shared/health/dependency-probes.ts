@@ -25,12 +25,23 @@ export function dependencyProbes(s: Settings) {
   };
 }
 
-let last: { at: number; report: Promise<HealthReport> } | undefined;
+let last: { at: number; maxAgeMs: number; report: Promise<HealthReport> } | undefined;
 
-/** Probing on every call would let a busy monitor hammer the dependencies: keep a report 10 s. */
-export function currentHealth(s: Settings, maxAgeMs = 10_000): Promise<HealthReport> {
-  if (!last || Date.now() - last.at > maxAgeMs) {
-    last = { at: Date.now(), report: runHealthChecks(s.appVersion, dependencyProbes(s), (e) => (e instanceof IntegrityViolation ? 'violation' : classifyDependencyFailure(e))) };
+/**
+ * Probing on every call would let a busy monitor hammer the dependencies: a healthy report is kept
+ * 10 s. An unhealthy one only 2 s, so recovery (a dependency slow at start, back after a blip) shows soon.
+ */
+export function currentHealth(s: Settings, maxAgeMs = 10_000, unhealthyMaxAgeMs = 2_000): Promise<HealthReport> {
+  if (!last || Date.now() - last.at > last.maxAgeMs) {
+    const entry: { at: number; maxAgeMs: number; report: Promise<HealthReport> } = {
+      at: Date.now(),
+      maxAgeMs,
+      report: runHealthChecks(s.appVersion, dependencyProbes(s), (e) => (e instanceof IntegrityViolation ? 'violation' : classifyDependencyFailure(e))),
+    };
+    void entry.report.then((r) => {
+      if (r.status !== 'healthy') entry.maxAgeMs = unhealthyMaxAgeMs;
+    });
+    last = entry;
   }
   return last.report;
 }

@@ -80,3 +80,21 @@ describe('health checks', () => {
     expect(JSON.stringify(report)).not.toContain('db.internal');
   });
 });
+
+describe('health report caching', () => {
+  it('keeps a healthy report for a while, but probes again soon after an unhealthy one', async () => {
+    const { currentHealth } = await import('../../shared/health/dependency-probes');
+    const { settings } = await import('../../shared/config/settings');
+    await useAppEnvironment(issuer, { ServiceBusConnection: bus.connectionString });
+    const healthy = await currentHealth(settings(), 10_000, 50);
+    expect(healthy.status).toBe('healthy');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await currentHealth(settings(), 10_000, 50)).toBe(healthy);
+
+    await useAppEnvironment(issuer, { ServiceBusConnection: 'Endpoint=sb://localhost:1;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;UseDevelopmentEmulator=true' });
+    const unhealthy = await currentHealth(settings(), 10_000, 50);
+    expect(unhealthy.status).toBe('unhealthy');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await currentHealth(settings(), 10_000, 50)).not.toBe(unhealthy);
+  });
+});
