@@ -164,6 +164,24 @@
   }
 
   // token(): for pages that download files (a binary response cannot go through api()).
-  window.spgq = { t: t, api: api, token: function () { return state.token; } };
+  /** Builds an element: attrs `text` sets its text, `i18n` a catalog key (re-translated on language switch). */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else if (k === 'i18n') { node.setAttribute('data-i18n', attrs[k]); node.textContent = t(attrs[k]); }
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  /** A labelled input (the label from the catalog), for the pages' forms. */
+  function field(id, key, type, extra) {
+    return el('div', { class: 'field' }, [el('label', { for: id, i18n: key }), el('input', Object.assign({ id: id, name: id, type: type || 'text' }, extra || {}))]);
+  }
+
+  // Page scripts load after this one and take these helpers; they run once the DOM is ready.
+  window.spgq = { t: t, api: api, el: el, field: field, token: function () { return state.token; } };
   document.addEventListener('DOMContentLoaded', start);
 })();

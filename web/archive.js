@@ -42,20 +42,8 @@
   var ctx = null;
   var lastFilter = {};
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'i18n') { node.setAttribute('data-i18n', attrs[k]); node.textContent = ctx.t(attrs[k]); }
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function field(id, key, type) {
-    return el('div', { class: 'field' }, [el('label', { for: id, i18n: key }), el('input', { id: id, name: id, type: type || 'text' })]);
-  }
+  var el = window.spgq.el;
+  var field = window.spgq.field;
 
   function status(text) { document.getElementById('archive-status').textContent = text; }
 

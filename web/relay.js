@@ -44,20 +44,8 @@
 
   var ctx = null;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'i18n') { node.setAttribute('data-i18n', attrs[k]); node.textContent = ctx.t(attrs[k]); }
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function field(id, key, type, extra) {
-    return el('div', { class: 'field' }, [el('label', { for: id, i18n: key }), el('input', Object.assign({ id: id, name: id, type: type || 'text' }, extra || {}))]);
-  }
+  var el = window.spgq.el;
+  var field = window.spgq.field;
 
   function value(id) { return document.getElementById(id).value.trim(); }
 

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseSettings, SettingsError } from '../../shared/config/settings';
+import { azureEnv, CLIENT, TENANT } from '../support/settings-env';
 
-const TENANT = '3f6d1b8e-5a0c-4c8e-9d3b-2a7f1e4c6b90';
-const CLIENT = '8c2e4f6a-1b3d-4e5f-a7b9-c0d1e2f3a4b5';
-
-const azure = {
-  DEPLOYMENT_REGION: 'canadacentral',
-  AzureWebJobsStorage__accountName: 'stspgqprod',
-  ServiceBusConnection__fullyQualifiedNamespace: 'sb-spgq.servicebus.windows.net',
-  CosmosDb__accountEndpoint: 'https://cosmos-spgq.documents.azure.com:443/',
-  AUTH_TENANT_ID: TENANT,
-  AUTH_CLIENT_ID: CLIENT,
-  WEBSITE_INSTANCE_ID: 'abc123',
-};
+const azure = azureEnv;
 
 function problems(env: Record<string, string>) {
   try {

@@ -7,18 +7,9 @@ import { startCosmosEmulator, type CosmosEmulatorInstance } from '../../dev/loca
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
 import { me } from '../../functions/me';
 import { useAppEnvironment, httpRequest, invocation } from '../support/app-env';
+import { azureEnv, CLIENT, TENANT } from '../support/settings-env';
 
-const TENANT = '3f6d1b8e-5a0c-4c8e-9d3b-2a7f1e4c6b90';
-const CLIENT = '8c2e4f6a-1b3d-4e5f-a7b9-c0d1e2f3a4b5';
-const azure = {
-  DEPLOYMENT_REGION: 'canadacentral',
-  AzureWebJobsStorage__accountName: 'stspgqprod',
-  ServiceBusConnection__fullyQualifiedNamespace: 'sb-spgq.servicebus.windows.net',
-  CosmosDb__accountEndpoint: 'https://cosmos-spgq.documents.azure.com:443/',
-  AUTH_TENANT_ID: TENANT,
-  AUTH_CLIENT_ID: CLIENT,
-  WEBSITE_INSTANCE_ID: 'abc123',
-};
+const azure = azureEnv;
 const local = {
   LOCAL_MODE: 'true',
   AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1',
