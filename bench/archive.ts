@@ -22,9 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../dev/local-stack/azurite';
-import { startCosmosEmulator } from '../dev/local-stack/cosmos';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { cpuMeter, startChildService } from './child-service';
 import { SandboxControl, type M365Sandbox, type M365SandboxOptions } from '../dev/m365-sandbox';
 import { startTokenIssuer } from '../dev/token-issuer';
 import { cosmosDatabase, resetClientsForTests } from '../shared/azure/clients';
@@ -46,28 +44,23 @@ const WINDOW_REQUESTS = Number(process.env.BENCH_WINDOW_REQUESTS ?? 30);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** The sandbox in a child process (its CPU is not the app's), stopped with SIGTERM. */
-async function startM365Sandbox(options: M365SandboxOptions): Promise<M365Sandbox> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'archive-sandbox.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`sandbox exited (${code})`)));
-  });
-  const ready = JSON.parse(first) as Omit<M365Sandbox, 'stop'>;
-  return {
-    ...ready,
-    stop: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
+async function startM365Sandbox(options: M365SandboxOptions): Promise<M365Sandbox & { pid: number | undefined }> {
+  const child = await startChildService<Omit<M365Sandbox, 'stop'>>('archive-sandbox.ts', options);
+  return { ...child.ready, pid: child.pid, stop: child.stop };
+}
+
+/** CPU milliseconds per message of each process, for the log. */
+function cpuPerMessage(used: Record<string, number>, messages: number): string {
+  return Object.entries(used).map(([name, ms]) => `${name} ${(ms / messages).toFixed(2)}`).join(', ');
 }
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-archive-'));
   // On disk: gigabytes of content would make an in-memory Azurite slow (and eat the machine's RAM).
   const azurite = await startAzurite({ location: path.join(dir, 'azurite') });
-  const cosmos = await startCosmosEmulator({});
+  // In its own process, as Azurite and the sandbox are: the app's process does the app's work only.
+  const cosmos = await startChildService<{ connectionString: string }>('cosmos-process.ts', {});
+  const cosmosConnection = cosmos.ready.connectionString;
   const issuer = await startTokenIssuer({});
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const scale = { mailboxes: MAILBOXES, messagesPerMailbox: MESSAGES };
@@ -78,7 +71,7 @@ async function main() {
     await resetClientsForTests();
     for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await blobs.getContainerClient(c).deleteIfExists();
     const s = parseSettings({
-      LOCAL_MODE: 'true', AzureWebJobsStorage: azurite.connectionString, CosmosDb: cosmos.connectionString, COSMOS_DATABASE: database,
+      LOCAL_MODE: 'true', AzureWebJobsStorage: azurite.connectionString, CosmosDb: cosmosConnection, COSMOS_DATABASE: database,
       ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=bG9jYWw=;UseDevelopmentEmulator=true',
       GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, AUTH_TENANT_ID: issuer.tenantId, AUTH_CLIENT_ID: issuer.clientId, AUTH_AUTHORITY: issuer.authority,
       ARCHIVE_GRAPH_SLOTS: 'local', ARCHIVE_PAGE_SIZE: '100', ...extra,
@@ -151,6 +144,7 @@ async function main() {
   {
     const { s, services } = await servicesFor(plain, 'bench-pipeline');
     let stored = 0;
+    const cpu = cpuMeter({ app: process.pid, sandbox: plain.pid, azurite: azurite.pid, cosmos: cosmos.pid });
     const started = performance.now();
     await forEachLimited(all, PARALLEL, async (id) => {
       const result = await services.archiver.archive(id, { deadline: Date.now() + 3_600_000 });
@@ -158,11 +152,12 @@ async function main() {
     });
     const seconds = (performance.now() - started) / 1000;
     pipelinePerS = stored / seconds;
+    const used = cpu();
     entries = (await cosmosDatabase(s).container(CONTAINERS.messages).items.query<MessageEntry>('SELECT * FROM c').fetchAll()).resources;
     const raw = entries.reduce((n, e) => n + e.rawSize, 0) / entries.length;
     const gz = entries.reduce((n, e) => n + e.compressedSize, 0) / entries.length;
     log(`messages: average ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB compressed`);
-    log(`pipeline: ${stored} messages in ${seconds.toFixed(1)} s = ${pipelinePerS.toFixed(1)} messages/s (throttling off, ${PARALLEL} mailboxes at once)`);
+    log(`pipeline: ${stored} messages in ${seconds.toFixed(1)} s = ${pipelinePerS.toFixed(1)} messages/s (throttling off, ${PARALLEL} mailboxes at once); CPU ms per message: ${cpuPerMessage(used, stored)}`);
   }
 
   // 4. Raw write ceiling of the emulators: same count, sizes and concurrency.
@@ -176,13 +171,14 @@ async function main() {
     const concurrency = s.archive.graph.concurrency;
     // A sample of the pipeline's messages (every fifth, the same size distribution) is enough for a rate.
     const sample = entries.filter((_, i) => i % 5 === 0);
+    const cpu = cpuMeter({ app: process.pid, azurite: azurite.pid, cosmos: cosmos.pid });
     const started = performance.now();
     await forEachLimited(sample, concurrency, async (entry) => {
       await container.getBlockBlobClient(`raw/${randomUUID()}`).uploadData(randomBytes(entry.compressedSize), { conditions: { ifNoneMatch: '*' } });
       await index.items.create({ ...entry, id: randomUUID() });
     });
     rawPerS = sample.length / ((performance.now() - started) / 1000);
-    log(`raw: ${sample.length} blob + index writes at concurrency ${concurrency} = ${rawPerS.toFixed(1)} writes/s`);
+    log(`raw: ${sample.length} blob + index writes at concurrency ${concurrency} = ${rawPerS.toFixed(1)} writes/s; CPU ms per write: ${cpuPerMessage(cpu(), sample.length)}`);
   }
 
   // 5. Incremental run after 1% of messages change.

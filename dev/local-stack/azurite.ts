@@ -13,6 +13,8 @@ export interface AzuriteInstance {
   tablePort: number;
   /** Explicit connection string: `UseDevelopmentStorage=true` would assume ports 10000-10002. */
   connectionString: string;
+  /** The Azurite process (benchmarks read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     queuePort: ports.queue,
     tablePort: ports.table,
     connectionString: azuriteConnectionString('127.0.0.1', ports),
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

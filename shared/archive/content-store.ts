@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AttachmentNameScanner } from './attachment-names';
 import { CONTAINERS, contentBlobName, hashOfContentBlob } from './model';
@@ -19,7 +19,7 @@ export interface BlobContentStoreOptions {
 
 /**
  * Blob Storage adapter of ContentStore. The hash is known only once the whole message has passed,
- * so a message is streamed (hashed and gzip-compressed on the way) to a staging blob with a random
+ * so a message is streamed (hashed and Brotli-compressed on the way) to a staging blob with a random
  * name, then copied server-side to its content address with If-None-Match: * (never overwriting),
  * and the staging blob is deleted. A crash leaves at most a staging blob (swept later) or a content
  * blob without an entry (its page is redone; the orphan sweep handles the rest). Never buffered
@@ -67,7 +67,7 @@ export class BlobContentStore implements ContentStore {
       },
     });
     const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
-    const compressed = pipelineToReader(mime, observe, createGzip({ level: 1 }), count);
+    const compressed = pipelineToReader(mime, observe, compressor(), count);
     // Most messages fit in one upload block: then they are written straight to their address
     // (one conditional Put Blob, the same memory an upload block takes anyway).
     const head = await compressed.readUpTo(blockSize);
@@ -79,7 +79,7 @@ export class BlobContentStore implements ContentStore {
         await this.content.getBlockBlobClient(blobName).uploadData(head.data, {
           conditions: { ifNoneMatch: '*' },
           metadata: { sha256: contentHash, rawsize: String(rawSize) },
-          blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: 'gzip' },
+          blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
         });
       } catch (error) {
         if (!isAlreadyThere(error)) throw error;
@@ -92,7 +92,7 @@ export class BlobContentStore implements ContentStore {
     const stagingBlob = this.staging.getBlockBlobClient(stagingName);
     try {
       await stagingBlob.uploadStream(compressed.rest(head.data), blockSize, this.options.uploadConcurrency ?? 2, {
-        blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: 'gzip' },
+        blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
       });
       await compressed.done;
     } catch (error) {
@@ -128,10 +128,10 @@ export class BlobContentStore implements ContentStore {
 
   async open(contentHash: string): Promise<Readable> {
     const download = await this.content.getBlobClient(contentBlobName(contentHash)).download();
-    const gunzip = createGunzip();
+    const decoder = createBrotliDecompress();
     const body = download.readableStreamBody as Readable;
-    body.on('error', (e) => gunzip.destroy(e));
-    return body.pipe(gunzip);
+    body.on('error', (e) => decoder.destroy(e));
+    return body.pipe(decoder);
   }
 
   async *list(): AsyncIterable<{ contentHash: string; lastModified: Date }> {
@@ -170,6 +170,18 @@ export class BlobContentStore implements ContentStore {
     if (current && current >= until) return;
     await blob.setImmutabilityPolicy({ expiriesOn: until, policyMode: this.options.immutability === 'locked' ? 'Locked' : 'Unlocked' });
   }
+}
+
+const CONTENT_ENCODING = 'br';
+
+/**
+ * Brotli at quality 1: mail is mostly base64 attachments that are already compressed (PDF, Office,
+ * images), which no codec shrinks below about 3/4 (base64's 6 bits per character). There Brotli q1
+ * matches gzip -1's ratio at about 5 times its speed, and on text bodies it compresses better;
+ * compression was the largest CPU cost of capture (docs/decisions/0004, bench:archive).
+ */
+function compressor(): Transform {
+  return createBrotliCompress({ chunkSize: 64 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } });
 }
 
 /**

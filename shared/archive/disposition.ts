@@ -74,9 +74,18 @@ export class Disposition {
         parameters: [{ name: '@now', value: this.now().toISOString() }],
       })
       .fetchAll();
+    const activeIds = new Set(active.map((h) => h.id));
+    const staleHolds = new Set<string>();
     for (const entry of due) {
       result.examined++;
-      if (entry.holds.length > 0 || active.some((h) => holdCovers(h, entry))) {
+      if (entry.holds.some((id) => activeIds.has(id)) || active.some((h) => holdCovers(h, entry))) {
+        result.skippedHeld++;
+        continue;
+      }
+      if (entry.holds.length > 0) {
+        // Tagged with a hold released since (capture's list of holds is seconds old): the release
+        // is finished again below, and the entry decided on the next run.
+        entry.holds.forEach((id) => staleHolds.add(id));
         result.skippedHeld++;
         continue;
       }
@@ -125,6 +134,7 @@ export class Disposition {
       result.destroyed++;
       if (contentDestroyed) result.contentDestroyed++;
     }
+    for (const id of staleHolds) await this.holds.release(id, SYSTEM_ACTOR);
     return result;
   }
 

@@ -9,7 +9,7 @@ import { isCosmosStatus, type RecordsStore } from './records-store';
 /**
  * Verification of the tamper evidence: every daily manifest is re-read, its link to the previous
  * one and its Merkle root recomputed, each listed entry compared with the index, and each content
- * blob re-hashed (gunzip, SHA-256 of the raw MIME). An entry gone from the index is fine only with
+ * blob re-hashed (decompressed, SHA-256 of the raw MIME). An entry gone from the index is fine only with
  * disposal evidence. The outcome is saved as the archive's integrity status, which the health
  * endpoint reports; problems name entry ids and hashes, never content.
  */
@@ -152,7 +152,8 @@ async function rehash(content: ContentStore, contentHash: string): Promise<Integ
   try {
     for await (const chunk of stream) hash.update(chunk as Buffer);
   } catch {
-    // A corrupted gzip stream (CRC or format error) cannot be read back at all.
+    // A corrupted compressed stream (format error) cannot be read back at all; one that still
+    // decodes yields other bytes, which the SHA-256 catches.
     return 'content-unreadable';
   }
   return hash.digest('hex') === contentHash ? 'ok' : 'content-mismatch';

@@ -55,8 +55,31 @@ export function holdCovers(hold: HoldScope, entry: EntryFacts): boolean {
   return [entry.from, ...entry.to, ...entry.cc, ...entry.bcc].some((a) => a !== null && wanted.has(a.address.toLowerCase()));
 }
 
+/**
+ * How long capture reuses the list of active holds. Capture asks for every new message; a hold made
+ * meanwhile on another instance is missed for at most this long, and nothing is lost by it: the
+ * hold's creation tags what exists, disposition tags what came after before it deletes anything
+ * (applyActive), and in Azure the retention policy keeps the blob until its date regardless.
+ */
+const CAPTURE_HOLDS_TTL_MS = 10_000;
+
 export class LegalHolds {
+  private forCapture: { at: number; holds: Promise<LegalHold[]> } | undefined;
+
   constructor(private readonly store: RecordsStore, private readonly lock: RetentionLock, private readonly now: () => Date = () => new Date()) {}
+
+  /** The active holds as capture sees them: read at most every CAPTURE_HOLDS_TTL_MS (see above). */
+  activeForCapture(): Promise<LegalHold[]> {
+    const at = Date.now();
+    if (!this.forCapture || at - this.forCapture.at >= CAPTURE_HOLDS_TTL_MS) {
+      const holds = this.active();
+      this.forCapture = { at, holds };
+      holds.catch(() => {
+        if (this.forCapture?.holds === holds) this.forCapture = undefined;
+      });
+    }
+    return this.forCapture.holds;
+  }
 
   async create(input: LegalHoldInput, createdBy: string): Promise<LegalHold> {
     const hold: LegalHold = {
@@ -77,6 +100,7 @@ export class LegalHolds {
     };
     const records = await this.store.recordsContainer();
     await records.items.create(hold);
+    this.forCapture = undefined;
     // The hold exists (and disposition honours it) before any entry is tagged; tagging adds the blob hold.
     hold.appliedCount = await this.apply(hold);
     await records.item(hold.id, 'hold').patch([{ op: 'set', path: '/appliedCount', value: hold.appliedCount }]);
@@ -139,6 +163,7 @@ export class LegalHolds {
     const records = await this.store.recordsContainer();
     if (hold.status === 'active') {
       Object.assign(hold, { status: 'released', releasedBy, releasedAt: this.now().toISOString() });
+      this.forCapture = undefined;
       await records.item(id, 'hold').patch([
         { op: 'set', path: '/status', value: 'released' },
         { op: 'set', path: '/releasedBy', value: releasedBy },

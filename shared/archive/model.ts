@@ -7,8 +7,8 @@ import { z } from 'zod';
  * Cosmos DB containers and their partition keys, the documents in them, and the blob layout.
  *
  * Storage layout
- * - Blob container `mail-content`: the raw MIME of each message, gzip-compressed, content-addressed
- *   by the SHA-256 of the raw (uncompressed) MIME: `sha256/<first two hex>/<hash>.eml.gz`. Written
+ * - Blob container `mail-content`: the raw MIME of each message, Brotli-compressed, content-addressed
+ *   by the SHA-256 of the raw (uncompressed) MIME: `sha256/<first two hex>/<hash>.eml.br` (Brotli). Written
  *   once with a conditional create (If-None-Match: *): a retry or the same message in a second
  *   mailbox stores nothing new. Blob metadata: sha256, rawsize. In Azure each blob version carries a
  *   version-level immutability policy until its retention date (see docs/decisions/0004).
@@ -36,7 +36,7 @@ export const CONTAINERS = {
   messages: 'archive-messages',
   /** Cosmos: MailboxRecord, MailboxRun and MailboxCheckpoint documents. */
   mailboxes: 'archive-mailboxes',
-  /** Blob: content-addressed gzip MIME, write-once. */
+  /** Blob: content-addressed Brotli-compressed MIME, write-once. */
   content: 'mail-content',
   /** Blob: in-flight uploads before their hash is known. */
   staging: 'mail-staging',
@@ -228,15 +228,15 @@ export const MailboxWorkItem = z.object({
 });
 export type MailboxWorkItem = z.infer<typeof MailboxWorkItem>;
 
-/** `sha256/ab/<hash>.eml.gz` */
+/** `sha256/ab/<hash>.eml.br` */
 export function contentBlobName(contentHash: string): string {
   if (!/^[0-9a-f]{64}$/.test(contentHash)) throw new Error('contentBlobName: not a SHA-256 hex digest');
-  return `sha256/${contentHash.slice(0, 2)}/${contentHash}.eml.gz`;
+  return `sha256/${contentHash.slice(0, 2)}/${contentHash}.eml.br`;
 }
 
 /** Inverse of contentBlobName; undefined for names that are not content blobs. */
 export function hashOfContentBlob(blobName: string): string | undefined {
-  return /^sha256\/[0-9a-f]{2}\/([0-9a-f]{64})\.eml\.gz$/.exec(blobName)?.[1];
+  return /^sha256\/[0-9a-f]{2}\/([0-9a-f]{64})\.eml\.br$/.exec(blobName)?.[1];
 }
 
 /**

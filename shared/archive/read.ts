@@ -6,7 +6,7 @@ import { isCosmosStatus, type RecordsStore } from './records-store';
 import { parseMessageRef } from './search';
 
 /**
- * Reading an archived message from its stored MIME (gunzipped as it streams): headers, text and
+ * Reading an archived message from its stored MIME (decompressed as it streams): headers, text and
  * sanitised HTML, the attachment list; one attachment's bytes; or the raw .eml, byte for byte.
  * mailparser streams attachments, so listing them never holds them all in memory.
  */

@@ -25,9 +25,9 @@ export class RecordsAssigner {
    */
   async assign(entry: MessageEntry, mailbox: { mailboxId: string; address?: string; department?: string | null } | undefined): Promise<{ retentionRuleId: string; retainUntil: string; holds?: string[] } | null> {
     const assignment = this.calendar.assign(mailbox ?? { mailboxId: entry.mailboxId }, entry.receivedAt);
-    // Read for every new entry (the holds are a handful of small documents in one partition): a
-    // hold created a moment ago on another instance must already cover what is captured now.
-    const holds = (await this.holds.active()).filter((h) => holdCovers(h, entry)).map((h) => h.id);
+    // A new entry falling in an active hold is born held (the list is at most seconds old: see
+    // LegalHolds.activeForCapture for why a hold made meanwhile loses nothing).
+    const holds = (await this.holds.activeForCapture()).filter((h) => holdCovers(h, entry)).map((h) => h.id);
     if (holds.length) await this.lock.setContentLegalHold(entry.contentHash, true);
     // The hook's type has no "permanent": a permanent rule carries no date, and capture then sets no policy.
     return { retentionRuleId: assignment.retentionRuleId, retainUntil: assignment.retainUntil as string, ...(holds.length ? { holds: [...new Set([...entry.holds, ...holds])] } : {}) };

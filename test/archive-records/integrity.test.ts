@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { blobServiceClient } from '../../shared/azure/clients';
@@ -63,10 +63,11 @@ describe('daily manifests and verification', () => {
   it('catches a flipped byte in a stored message, names the entry and hash, and fails health loudly', async () => {
     const target = entries[2]!.entry;
     const original = await blob(target.contentHash).downloadToBuffer();
-    const raw = gunzipSync(original);
+    const raw = brotliDecompressSync(original);
     const at = Math.floor(raw.length / 2);
     raw[at] = raw[at]! ^ 0x01;
-    await blob(target.contentHash).upload(gzipSync(raw), gzipSync(raw).length);
+    const recompressed = brotliCompressSync(raw);
+    await blob(target.contentHash).upload(recompressed, recompressed.length);
 
     const report = await verify();
     expect(report.status).toBe('mismatch');

@@ -119,6 +119,31 @@ describe('legal hold and disposition', () => {
     expect((await stack.services.holds.list()).find((h) => h.id === hold.id)).toMatchObject({ status: 'active', matter: 'Plainte CNESST' });
   });
 
+
+  it('does not keep forever an entry captured with a hold released meanwhile on another instance', async () => {
+    const m = mailbox();
+    const expired = new Date(stack.clock.now.getTime() - DAY).toISOString();
+    const hold = await stack.services.holds.create({ matter: 'Grief 2019-07', mailboxes: [m], from: null, to: null, participants: [] }, 'oid-records');
+    // Another instance's capture still had the hold in its list (at most seconds old) after the release.
+    await stack.services.holds.release(hold.id, 'oid-records');
+    const late = await archiveEntry(stack, { mailboxId: m, receivedAt: '2019-02-01T00:00:00Z', retentionRuleId: 'COUR-GEN', retainUntil: expired, holds: [hold.id] });
+    const first = await stack.services.disposition.run();
+    expect(first.skippedHeld).toBeGreaterThanOrEqual(1);
+    // The release is finished again (the stale tag removed); the next run decides on the entry's own rule.
+    expect(await readEntry(stack, late.entry)).toMatchObject({ holds: [] });
+    await stack.services.disposition.run();
+    expect(await readEntry(stack, late.entry)).toBeUndefined();
+  });
+
+  it('capture sees a hold made on this instance at once', async () => {
+    const m = mailbox();
+    const { entry } = await archiveEntry(stack, { mailboxId: m, receivedAt: '2024-01-01T00:00:00Z' });
+    expect((await stack.services.assigner.assign(entry, { mailboxId: m }))?.holds).toBeUndefined();
+    const hold = await stack.services.holds.create({ matter: 'Arbitrage 2024', mailboxes: [m], from: null, to: null, participants: [] }, 'oid-records');
+    expect((await stack.services.assigner.assign(entry, { mailboxId: m }))?.holds).toEqual([hold.id]);
+    await stack.services.holds.release(hold.id, 'oid-records');
+    expect((await stack.services.assigner.assign(entry, { mailboxId: m }))?.holds).toBeUndefined();
+  });
   it('keeps a "keep" rule entry and an entry without a date', async () => {
     const m = mailbox();
     const expired = new Date(stack.clock.now.getTime() - DAY).toISOString();
