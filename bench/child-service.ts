@@ -15,7 +15,9 @@ export interface ChildService<T> {
 
 /** Starts `script` (a bench/*.ts file) with one JSON argument; its first stdout line is a JSON ready message. */
 export async function startChildService<T>(script: string, options: unknown): Promise<ChildService<T>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROFILE=<dir>: the child writes a V8 CPU profile there when it stops (for finding costs).
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(__dirname, script), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);

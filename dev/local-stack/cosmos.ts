@@ -35,7 +35,9 @@ export interface CosmosEmulatorOptions {
 export async function startCosmosEmulator(options: CosmosEmulatorOptions = {}): Promise<CosmosEmulatorInstance> {
   const { createHttpServer } = await import('@vercel/cosmosdb-server');
   reportLocationsFromOptions();
-  const server = createHttpServer();
+  // keepAlive: without it the emulator answers every request with "Connection: close", and each
+  // SDK call pays a new TCP connection (the real service keeps connections open).
+  const server = createHttpServer({ keepAlive: true });
   // Any request that is not a read may change data: the next snapshot is due.
   let dirty = false;
   server.prependListener('request', (req: { method?: string }) => {

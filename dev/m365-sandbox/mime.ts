@@ -99,6 +99,19 @@ function* base64Lines(bytes: Buffer): Generator<string> {
   for (let i = 0; i < text.length; i += 76) yield text.slice(i, i + 76);
 }
 
+/** The same bytes as base64Lines joined with CRLF (and a final CRLF), built with native copies. */
+function base64LinesBuffer(bytes: Buffer): Buffer {
+  const text = Buffer.from(bytes.toString('base64'), 'latin1');
+  const out = Buffer.allocUnsafe(text.length + Math.ceil(text.length / 76) * 2);
+  let at = 0;
+  for (let i = 0; i < text.length; i += 76) {
+    at += text.copy(out, at, i, Math.min(i + 76, text.length));
+    out[at++] = 13;
+    out[at++] = 10;
+  }
+  return text.length ? out : Buffer.from('\r\n');
+}
+
 /** Deterministic attachment content, generated in chunks of whole base64 lines (57 bytes each). */
 function* attachmentBase64(attachment: AttachmentSpec, seedState: number, broken: boolean): Generator<Buffer> {
   if (attachment.contentType === 'image/png' && attachment.size === PNG_1X1.length) {
@@ -116,9 +129,8 @@ function* attachmentBase64(attachment: AttachmentSpec, seedState: number, broken
     const length = Math.min(chunkBytes, attachment.size - done);
     const piece = length === chunkBytes ? chunk : chunk.subarray(0, length);
     fillDeterministic(piece, state);
-    let text = [...base64Lines(piece)].join('\r\n') + '\r\n';
-    if (broken && done === 0) text = `${text.slice(0, 40)}!!not*base64!!\r\n${text.slice(40)}`;
-    yield Buffer.from(text, 'latin1');
+    const lines = base64LinesBuffer(piece);
+    yield broken && done === 0 ? Buffer.concat([lines.subarray(0, 40), Buffer.from('!!not*base64!!\r\n'), lines.subarray(40)]) : lines;
   }
 }
 

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
+import { finished } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AttachmentNameScanner } from './attachment-names';
 import { CONTAINERS, contentBlobName, hashOfContentBlob } from './model';
@@ -12,18 +13,22 @@ export type ImmutabilityMode = 'off' | 'unlocked' | 'locked';
 export interface BlobContentStoreOptions {
   /** Version-level WORM policy on stored content (Azure only; Azurite answers 501). */
   immutability: ImmutabilityMode;
+  /** Messages up to this size (raw bytes, default 1 MiB) are read whole and compressed in one call. */
+  wholeMessageLimit?: number;
   /** Block size of streamed uploads; memory per upload is about blockSize x (concurrency + 1). */
   blockSize?: number;
   uploadConcurrency?: number;
 }
 
 /**
- * Blob Storage adapter of ContentStore. The hash is known only once the whole message has passed,
- * so a message is streamed (hashed and Brotli-compressed on the way) to a staging blob with a random
- * name, then copied server-side to its content address with If-None-Match: * (never overwriting),
- * and the staging blob is deleted. A crash leaves at most a staging blob (swept later) or a content
- * blob without an entry (its page is redone; the orphan sweep handles the rest). Never buffered
- * whole: memory is a few upload blocks.
+ * Blob Storage adapter of ContentStore. The content address (SHA-256 of the raw MIME) is known only
+ * once the whole message has passed. A message up to wholeMessageLimit is read (hashed as it
+ * arrives), compressed and written straight to its address with If-None-Match: * (never
+ * overwriting). A larger one is streamed (hashed and Brotli-compressed on the way) to a staging
+ * blob with a random name, then copied server-side to its address the same way, and the staging
+ * blob is deleted. A crash leaves at most a staging blob (swept later) or a content blob without an
+ * entry (its page is redone; the orphan sweep handles the rest). Memory per message: at most
+ * wholeMessageLimit, or a few upload blocks when streaming.
  */
 export class BlobContentStore implements ContentStore {
   private readonly content: ContainerClient;
@@ -51,32 +56,40 @@ export class BlobContentStore implements ContentStore {
     const hash = createHash('sha256');
     const scanner = new AttachmentNameScanner();
     let rawSize = 0;
-    let compressedSize = 0;
-    const observe = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        scanner.push(chunk);
-        rawSize += chunk.length;
-        done(null, chunk);
-      },
-    });
-    const count = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        compressedSize += chunk.length;
-        done(null, chunk);
-      },
-    });
-    const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
-    const compressed = pipelineToReader(mime, observe, compressor(), count);
-    // Most messages fit in one upload block: then they are written straight to their address
-    // (one conditional Put Blob, the same memory an upload block takes anyway).
-    const head = await compressed.readUpTo(blockSize);
-    if (head.ended) {
+    const observe = (chunk: Buffer) => {
+      hash.update(chunk);
+      scanner.push(chunk);
+      rawSize += chunk.length;
+    };
+    // Most mail is read whole (up to wholeLimit), then compressed in one call: far cheaper than a
+    // chain of stream stages, and the Graph request (and its Outlook slot) ends as soon as the body
+    // is read. Larger messages stream, never held whole.
+    const wholeLimit = this.options.wholeMessageLimit ?? 1024 * 1024;
+    const chunks = mime[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let ended = false;
+    try {
+      while (rawSize < wholeLimit) {
+        const next = await chunks.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        observe(next.value);
+        head.push(next.value);
+      }
+    } catch (error) {
+      mime.destroy();
+      throw error;
+    }
+    if (ended) {
+      const raw = Buffer.concat(head, rawSize);
+      const compressed = await brotli(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
       const contentHash = hash.digest('hex');
       const blobName = contentBlobName(contentHash);
       let created = true;
       try {
-        await this.content.getBlockBlobClient(blobName).uploadData(head.data, {
+        await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
           conditions: { ifNoneMatch: '*' },
           metadata: { sha256: contentHash, rawsize: String(rawSize) },
           blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
@@ -85,16 +98,35 @@ export class BlobContentStore implements ContentStore {
         if (!isAlreadyThere(error)) throw error;
         created = false;
       }
-      return { contentHash, blobName, rawSize, compressedSize, created, attachmentNames: scanner.finish() };
+      return { contentHash, blobName, rawSize, compressedSize: compressed.length, created, attachmentNames: scanner.finish() };
     }
     // Larger: stream to a staging blob, then copy server-side to the address known at the end.
+    let compressedSize = 0;
+    const rest = Readable.from((async function* () {
+      yield* head.splice(0);
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return;
+        observe(next.value);
+        yield next.value;
+      }
+    })());
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        compressedSize += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const compressed = rest.pipe(compressor()).on('error', (e) => count.destroy(e)).pipe(count);
+    rest.on('error', (e) => count.destroy(e));
     const stagingName = `staging/${new Date().toISOString().slice(0, 10)}/${randomUUID()}`;
     const stagingBlob = this.staging.getBlockBlobClient(stagingName);
+    const blockSize = this.options.blockSize ?? 4 * 1024 * 1024;
     try {
-      await stagingBlob.uploadStream(compressed.rest(head.data), blockSize, this.options.uploadConcurrency ?? 2, {
+      await stagingBlob.uploadStream(compressed, blockSize, this.options.uploadConcurrency ?? 2, {
         blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
       });
-      await compressed.done;
+      await finished(compressed);
     } catch (error) {
       mime.destroy();
       await stagingBlob.deleteIfExists().catch(() => undefined);
@@ -180,46 +212,11 @@ const CONTENT_ENCODING = 'br';
  * matches gzip -1's ratio at about 5 times its speed, and on text bodies it compresses better;
  * compression was the largest CPU cost of capture (docs/decisions/0004, bench:archive).
  */
-function compressor(): Transform {
-  return createBrotliCompress({ chunkSize: 64 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } });
-}
+const QUALITY = 1;
+const brotli = promisify(brotliCompress);
 
-/**
- * Runs the transform pipeline and lets the caller read its output: first up to `limit` bytes
- * (to decide between a direct write and a staged one), then the rest as a stream.
- */
-function pipelineToReader(source: Readable, ...stages: Transform[]) {
-  const last = stages[stages.length - 1]!;
-  const done = pipeline(source, ...(stages as [Transform])).then(() => undefined);
-  done.catch(() => undefined); // observed through readUpTo / rest
-  const iterator = last[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return {
-    done,
-    async readUpTo(limit: number): Promise<{ data: Buffer; ended: boolean }> {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      while (size < limit) {
-        const { value, done: finished } = await iterator.next();
-        if (finished) {
-          await done;
-          return { data: Buffer.concat(chunks), ended: true };
-        }
-        chunks.push(value);
-        size += value.length;
-      }
-      return { data: Buffer.concat(chunks), ended: false };
-    },
-    rest(head: Buffer): Readable {
-      return Readable.from((async function* () {
-        yield head;
-        for (;;) {
-          const { value, done: finished } = await iterator.next();
-          if (finished) return;
-          yield value;
-        }
-      })());
-    },
-  };
+function compressor(): Transform {
+  return createBrotliCompress({ chunkSize: 64 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY } });
 }
 
 function isAlreadyThere(error: unknown): boolean {

@@ -134,7 +134,7 @@ export class Disposition {
       result.destroyed++;
       if (contentDestroyed) result.contentDestroyed++;
     }
-    for (const id of staleHolds) await this.holds.release(id, SYSTEM_ACTOR);
+    for (const id of staleHolds) await this.holds.release(id, SYSTEM_ACTOR.oid);
     return result;
   }
 
