@@ -1,3 +1,5 @@
+import { createCipheriv, type Cipher } from 'node:crypto';
+
 /**
  * Deterministic pseudo-random numbers (mulberry32). The whole tenant is derived from a seed with
  * these, so two sandboxes started with the same seed serve the same directory, ids and MIME bytes.
@@ -55,28 +57,18 @@ export function mixSeed(...parts: Array<number | string>): number {
 }
 
 /**
- * Fills a buffer with deterministic bytes (xorshift32) fast enough to produce tens of megabytes of
- * attachment content per second without holding more than one chunk.
+ * Fills a buffer with deterministic bytes: the AES-128-CTR keystream of a key made from the seed,
+ * continuing across calls with the same state. Native, so attachment content costs the sandbox
+ * (which shares the machine with the app in benchmarks) next to nothing.
  */
-export function fillDeterministic(buffer: Buffer, state: { x: number }): void {
-  let x = state.x || 0x9e3779b9;
-  const words = Math.floor(buffer.length / 4);
-  // Words go through a typed array (one native copy at the end): a writeUInt32LE call per word was
-  // the sandbox's largest cost in bench:archive. Typed arrays use the platform's byte order, which
-  // is little-endian on every platform Node supports here; the bytes are those writeUInt32LE wrote.
-  const out = new Uint32Array(words);
-  for (let i = 0; i < words; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x >>> 0;
+export function fillDeterministic(buffer: Buffer, state: { x: number; stream?: Cipher }): void {
+  if (!state.stream) {
+    const key = Buffer.alloc(16);
+    for (let i = 0; i < 4; i++) key.writeUInt32LE((state.x || 0x9e3779b9) >>> 0, i * 4);
+    state.stream = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
   }
-  Buffer.from(out.buffer, 0, words * 4).copy(buffer, 0);
-  for (let i = words * 4; i < buffer.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buffer[i] = x & 0xff;
-  }
-  state.x = x >>> 0;
+  if (zeros.length < buffer.length) zeros = Buffer.alloc(buffer.length);
+  state.stream.update(zeros.subarray(0, buffer.length)).copy(buffer);
 }
+
+let zeros = Buffer.alloc(64 * 1024);

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -13,8 +13,10 @@ export type ImmutabilityMode = 'off' | 'unlocked' | 'locked';
 export interface BlobContentStoreOptions {
   /** Version-level WORM policy on stored content (Azure only; Azurite answers 501). */
   immutability: ImmutabilityMode;
-  /** Messages up to this size (raw bytes, default 1 MiB) are read whole and compressed in one call. */
+  /** Messages up to this size (raw bytes, default 4 MiB) are read whole and compressed in one call. */
   wholeMessageLimit?: number;
+  /** Memory all whole reads of this store may hold at once (default 64 MiB); beyond it messages stream. */
+  wholeMessageMemory?: number;
   /** Block size of streamed uploads; memory per upload is about blockSize x (concurrency + 1). */
   blockSize?: number;
   uploadConcurrency?: number;
@@ -34,10 +36,12 @@ export class BlobContentStore implements ContentStore {
   private readonly content: ContainerClient;
   private readonly staging: ContainerClient;
   private ensured: Promise<void> | undefined;
+  private readonly buffers: ByteBudget;
 
   constructor(service: BlobServiceClient, private readonly options: BlobContentStoreOptions) {
     this.content = service.getContainerClient(CONTAINERS.content);
     this.staging = service.getContainerClient(CONTAINERS.staging);
+    this.buffers = new ByteBudget(options.wholeMessageMemory ?? 64 * 1024 * 1024);
   }
 
   private ensure(): Promise<void> {
@@ -63,11 +67,13 @@ export class BlobContentStore implements ContentStore {
     };
     // Most mail is read whole (up to wholeLimit), then compressed in one call: far cheaper than a
     // chain of stream stages, and the Graph request (and its Outlook slot) ends as soon as the body
-    // is read. Larger messages stream, never held whole.
-    const wholeLimit = this.options.wholeMessageLimit ?? 1024 * 1024;
+    // is read. Whole reads share one memory budget per process; a message beyond the limit, or
+    // arriving when the budget is spent, streams instead and is never held whole.
+    const wholeLimit = this.options.wholeMessageLimit ?? 4 * 1024 * 1024;
     const chunks = mime[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const head: Buffer[] = [];
     let ended = false;
+    let reserved = 0;
     try {
       while (rawSize < wholeLimit) {
         const next = await chunks.next();
@@ -77,30 +83,56 @@ export class BlobContentStore implements ContentStore {
         }
         observe(next.value);
         head.push(next.value);
+        if (!this.buffers.take(next.value.length)) break;
+        reserved += next.value.length;
       }
     } catch (error) {
+      this.buffers.give(reserved);
       mime.destroy();
       throw error;
     }
-    if (ended) {
-      const raw = Buffer.concat(head, rawSize);
-      const compressed = await brotli(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
-      const contentHash = hash.digest('hex');
-      const blobName = contentBlobName(contentHash);
-      let created = true;
-      try {
-        await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
-          conditions: { ifNoneMatch: '*' },
-          metadata: { sha256: contentHash, rawsize: String(rawSize) },
-          blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
-        });
-      } catch (error) {
-        if (!isAlreadyThere(error)) throw error;
-        created = false;
-      }
-      return { contentHash, blobName, rawSize, compressedSize: compressed.length, created, attachmentNames: scanner.finish() };
+    try {
+      return ended ? await this.storeWhole(head, rawSize, hash, scanner) : await this.storeStreamed(head, chunks, observe, () => rawSize, hash, scanner, mime);
+    } finally {
+      this.buffers.give(reserved);
     }
-    // Larger: stream to a staging blob, then copy server-side to the address known at the end.
+  }
+
+  /** A message read whole: compressed in one call and written straight to its content address. */
+  private async storeWhole(head: Buffer[], rawSize: number, hash: Hash, scanner: AttachmentNameScanner): Promise<StoredContent> {
+    const raw = Buffer.concat(head, rawSize);
+    // One output buffer for the whole result: zlib's default 16 KiB chunks cost twice the CPU
+    // (a thread-pool round trip per chunk). Brotli output is at most a little over its input.
+    const compressed = await brotli(raw, {
+      chunkSize: raw.length + 64 * 1024,
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    });
+    const contentHash = hash.digest('hex');
+    const blobName = contentBlobName(contentHash);
+    let created = true;
+    try {
+      await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
+        conditions: { ifNoneMatch: '*' },
+        metadata: { sha256: contentHash, rawsize: String(rawSize) },
+        blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
+      });
+    } catch (error) {
+      if (!isAlreadyThere(error)) throw error;
+      created = false;
+    }
+    return { contentHash, blobName, rawSize, compressedSize: compressed.length, created, attachmentNames: scanner.finish() };
+  }
+
+  /** Larger: streamed to a staging blob, then copied server-side to the address known at the end. */
+  private async storeStreamed(
+    head: Buffer[],
+    chunks: AsyncIterator<Buffer>,
+    observe: (chunk: Buffer) => void,
+    rawSize: () => number,
+    hash: Hash,
+    scanner: AttachmentNameScanner,
+    mime: Readable,
+  ): Promise<StoredContent> {
     let compressedSize = 0;
     const rest = Readable.from((async function* () {
       yield* head.splice(0);
@@ -139,7 +171,7 @@ export class BlobContentStore implements ContentStore {
     try {
       const poller = await target.beginCopyFromURL(stagingBlob.url, {
         conditions: { ifNoneMatch: '*' },
-        metadata: { sha256: contentHash, rawsize: String(rawSize) },
+        metadata: { sha256: contentHash, rawsize: String(rawSize()) },
       });
       await poller.pollUntilDone();
     } catch (error) {
@@ -150,7 +182,7 @@ export class BlobContentStore implements ContentStore {
       created = false;
     }
     await stagingBlob.deleteIfExists();
-    return { contentHash, blobName, rawSize, compressedSize, created, attachmentNames: scanner.finish() };
+    return { contentHash, blobName, rawSize: rawSize(), compressedSize, created, attachmentNames: scanner.finish() };
   }
 
   async exists(contentHash: string): Promise<boolean> {
@@ -216,7 +248,20 @@ const QUALITY = 1;
 const brotli = promisify(brotliCompress);
 
 function compressor(): Transform {
-  return createBrotliCompress({ chunkSize: 64 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY } });
+  return createBrotliCompress({ chunkSize: 256 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY } });
+}
+
+/** Bytes that may be held at once, taken and given back by whole reads. */
+class ByteBudget {
+  constructor(private free: number) {}
+  take(bytes: number): boolean {
+    if (bytes > this.free) return false;
+    this.free -= bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.free += bytes;
+  }
 }
 
 function isAlreadyThere(error: unknown): boolean {

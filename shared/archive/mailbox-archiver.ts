@@ -157,20 +157,33 @@ export class MailboxArchiver {
       }
     }
     const message = item.message;
-    const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
-    if (existing) {
-      if (existing.folderId === checkpoint.folderId && !existing.removedAt) return 'unchanged';
-      await this.deps.index.relocate(existing, checkpoint.folderId, checkpoint.folderPath);
-      return 'relocated';
+    // On a folder's first pass (never completed, never restarted after a 410) its messages are new
+    // to the archive, except those a crashed attempt of this page or a move from an archived folder
+    // already stored: the entry's create conflicts for those and they are handled below. That
+    // saves a read per message on the initial capture of a mailbox, by far the largest one.
+    const firstPass = checkpoint.lastRoundCompletedAt === null && checkpoint.fullSyncRestarts === 0;
+    if (!firstPass) {
+      const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
+      if (existing) return this.seenAgain(existing, checkpoint);
     }
     const content = await this.storeMime(mailboxId, message.messageId);
     if (!content) return 'unchanged'; // vanished meanwhile; its removal comes with the next delta
     const entry = this.entryFor(mailboxId, checkpoint, message, content);
     const retention = await this.deps.retention?.assign(entry, limits.mailbox);
     if (retention) Object.assign(entry, retention);
-    await this.deps.index.create(entry);
+    if (!(await this.deps.index.create(entry))) {
+      const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
+      if (existing) return this.seenAgain(existing, checkpoint);
+    }
     if (entry.retainUntil) await this.deps.content.protectUntil(entry.contentHash, new Date(entry.retainUntil));
     return 'stored';
+  }
+
+  /** A message already archived, seen in this folder's delta: a move (or a return from removal) is recorded. */
+  private async seenAgain(existing: MessageEntry, checkpoint: MailboxCheckpoint): Promise<'relocated' | 'unchanged'> {
+    if (existing.folderId === checkpoint.folderId && !existing.removedAt) return 'unchanged';
+    await this.deps.index.relocate(existing, checkpoint.folderId, checkpoint.folderPath);
+    return 'relocated';
   }
 
   private async storeMime(mailboxId: string, messageId: string): Promise<StoredContent | undefined> {
