@@ -38,6 +38,10 @@ export async function startCosmosEmulator(options: CosmosEmulatorOptions = {}): 
   // keepAlive: without it the emulator answers every request with "Connection: close", and each
   // SDK call pays a new TCP connection (the real service keeps connections open).
   const server = createHttpServer({ keepAlive: true });
+  // Idle connections are closed after 10 minutes, not Node's 5 s: the SDK does not retry a write
+  // whose pooled connection the server closed at that instant (ECONNRESET), and runs of the app
+  // and tests leave connections idle for seconds all the time.
+  server.keepAliveTimeout = 600_000;
   // Any request that is not a read may change data: the next snapshot is due.
   let dirty = false;
   server.prependListener('request', (req: { method?: string }) => {
