@@ -85,6 +85,7 @@ export class MailboxArchiver {
     }
 
     let pending = folders.map((f) => f.id);
+    let prefetched: Promise<Map<string, FolderPageResult>> | undefined;
     while (pending.length) {
       limits.checkAlive?.();
       if (Date.now() >= limits.deadline) {
@@ -95,7 +96,16 @@ export class MailboxArchiver {
         const c = checkpoints.get(folderId)!;
         return { folderId, link: c.nextLink ?? c.deltaLink };
       });
-      const pages = await this.deps.mail.deltaPages(mailboxId, requests);
+      const pages = await (prefetched ?? this.deps.mail.deltaPages(mailboxId, requests));
+      // Each folder's next page is known from this one: it is asked for while this one is stored,
+      // so the mailbox's requests keep flowing at page boundaries instead of waiting for the
+      // slowest folder. It is applied only once this page's checkpoint is saved.
+      const following = pending.flatMap((folderId) => {
+        const link = followingLink(pages.get(folderId)!);
+        return link === undefined ? [] : [{ folderId, link }];
+      });
+      prefetched = following.length && Date.now() < limits.deadline ? this.deps.mail.deltaPages(mailboxId, following) : undefined;
+      prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
       const next: string[] = [];
       await Promise.all(
         pending.map(async (folderId) => {
@@ -267,6 +277,13 @@ export class MailboxArchiver {
     };
     return all.filter((f) => !excluded(f));
   }
+}
+
+/** The link a folder continues from after this page: undefined when it has no more this run. */
+function followingLink(page: FolderPageResult): string | null | undefined {
+  if (page.kind === 'expired') return null; // full sync from the start
+  if (page.kind === 'page' && page.nextLink) return page.nextLink;
+  return undefined;
 }
 
 /** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */

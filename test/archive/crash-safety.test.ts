@@ -53,6 +53,7 @@ async function snapshot(services: ReturnType<typeof buildArchiveServices>, datab
   return { entries: resources.map((e) => `${e.messageId} ${e.contentHash} ${e.folderId}`).sort(), content: content.sort(), staging };
 }
 
+/** Runs the worker and SIGKILLs it `killAfterMs` after its run started (start-up excluded). */
 function runWorkerUntilKilled(env: Record<string, string>, killAfterMs: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.ts')], {
@@ -61,7 +62,10 @@ function runWorkerUntilKilled(env: Record<string, string>, killAfterMs: number):
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      if (!timer && d.toString().includes('run started')) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve('killed');
@@ -100,8 +104,8 @@ describe('archive crash safety', () => {
     for (let trial = 0; killed < TRIALS && trial < TRIALS * 3; trial++) {
       const db = `crash-trial-${trial}`;
       const { env, services } = await freshTrial(db);
-      // The worker's start-up (tsx) takes most of a second; kill somewhere in the run after it.
-      const verdict = await runWorkerUntilKilled(env, 700 + Math.random() * (cleanMs + 900));
+      // Somewhere in the run: a worker's run takes at least as long as the warm clean run did.
+      const verdict = await runWorkerUntilKilled(env, Math.random() * cleanMs);
       if (verdict === 'killed') killed++;
       const crashed = await snapshot(services, db);
       if (crashed.staging.length || crashed.entries.length < expected.entries.length) withDebris++;

@@ -9,6 +9,8 @@ import { handleMailboxWork } from '../../shared/archive/mailbox-run';
 async function main() {
   const mailboxId = process.env.CRASH_MAILBOX_ID!;
   const services = buildArchiveServices(settings());
+  // The harness times its kill from here, so kills land in the run, not in start-up.
+  process.stdout.write('run started\n');
   const outcome = await handleMailboxWork(
     { mailboxId, reason: 'manual', runId: `crash-${process.pid}`, enqueuedAt: new Date().toISOString() },
     { ...services, queue: { enqueue: async () => undefined }, log: () => undefined },
