@@ -98,6 +98,9 @@ class MemoryState implements MailboxStateStore {
     return undefined;
   }
   async saveMailbox() {}
+  async allMailboxes(): Promise<MailboxRecord[]> {
+    return [];
+  }
 }
 
 function archiver(mail: MailSource, content: MemoryContent, index: MemoryIndex, state: MemoryState) {
