@@ -32,6 +32,7 @@ import { forEachLimited } from '../shared/archive/mailbox-archiver';
 import { CONTAINERS, type MessageEntry } from '../shared/archive/model';
 import { ensureContainer } from '../shared/archive/message-index';
 import { buildArchiveServices } from '../shared/archive/services';
+import { buildRecordsServices } from '../shared/archive/records-services';
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 400);
@@ -83,7 +84,8 @@ async function main() {
       GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, AUTH_TENANT_ID: issuer.tenantId, AUTH_CLIENT_ID: issuer.clientId, AUTH_AUTHORITY: issuer.authority,
       ARCHIVE_GRAPH_SLOTS: 'local', ARCHIVE_PAGE_SIZE: '100', ...extra,
     });
-    return { s, services: buildArchiveServices(s) };
+    // As the app wires capture: each new entry gets its retention rule and active holds.
+    return { s, services: buildArchiveServices(s, buildRecordsServices(s).assigner) };
   }
 
   async function mailboxesOf(sandbox: M365Sandbox): Promise<string[]> {

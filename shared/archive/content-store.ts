@@ -57,14 +57,7 @@ export class BlobContentStore implements ContentStore {
 
   async store(mime: Readable): Promise<StoredContent> {
     await this.ensure();
-    const hash = createHash('sha256');
-    const scanner = new AttachmentNameScanner();
-    let rawSize = 0;
-    const observe = (chunk: Buffer) => {
-      hash.update(chunk);
-      scanner.push(chunk);
-      rawSize += chunk.length;
-    };
+    const seen = new SeenMime();
     // Most mail is read whole (up to wholeLimit), then compressed in one call: far cheaper than a
     // chain of stream stages, and the Graph request (and its Outlook slot) ends as soon as the body
     // is read. Whole reads share one memory budget per process; a message beyond the limit, or
@@ -75,13 +68,13 @@ export class BlobContentStore implements ContentStore {
     let ended = false;
     let reserved = 0;
     try {
-      while (rawSize < wholeLimit) {
+      while (seen.rawSize < wholeLimit) {
         const next = await chunks.next();
         if (next.done) {
           ended = true;
           break;
         }
-        observe(next.value);
+        seen.observe(next.value);
         head.push(next.value);
         if (!this.buffers.take(next.value.length)) break;
         reserved += next.value.length;
@@ -92,54 +85,46 @@ export class BlobContentStore implements ContentStore {
       throw error;
     }
     try {
-      return ended ? await this.storeWhole(head, rawSize, hash, scanner) : await this.storeStreamed(head, chunks, observe, () => rawSize, hash, scanner, mime);
+      return ended ? await this.storeWhole(head, seen) : await this.storeStreamed(head, chunks, seen, mime);
     } finally {
       this.buffers.give(reserved);
     }
   }
 
   /** A message read whole: compressed in one call and written straight to its content address. */
-  private async storeWhole(head: Buffer[], rawSize: number, hash: Hash, scanner: AttachmentNameScanner): Promise<StoredContent> {
-    const raw = Buffer.concat(head, rawSize);
+  private async storeWhole(head: Buffer[], seen: SeenMime): Promise<StoredContent> {
+    const raw = Buffer.concat(head, seen.rawSize);
     // One output buffer for the whole result: zlib's default 16 KiB chunks cost twice the CPU
     // (a thread-pool round trip per chunk). Brotli output is at most a little over its input.
     const compressed = await brotli(raw, {
       chunkSize: raw.length + 64 * 1024,
       params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
-    const contentHash = hash.digest('hex');
+    const contentHash = seen.hash.digest('hex');
     const blobName = contentBlobName(contentHash);
     let created = true;
     try {
       await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
         conditions: { ifNoneMatch: '*' },
-        metadata: { sha256: contentHash, rawsize: String(rawSize) },
+        metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
         blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
       });
     } catch (error) {
       if (!isAlreadyThere(error)) throw error;
       created = false;
     }
-    return { contentHash, blobName, rawSize, compressedSize: compressed.length, created, attachmentNames: scanner.finish() };
+    return { contentHash, blobName, rawSize: seen.rawSize, compressedSize: compressed.length, created, attachmentNames: seen.scanner.finish() };
   }
 
   /** Larger: streamed to a staging blob, then copied server-side to the address known at the end. */
-  private async storeStreamed(
-    head: Buffer[],
-    chunks: AsyncIterator<Buffer>,
-    observe: (chunk: Buffer) => void,
-    rawSize: () => number,
-    hash: Hash,
-    scanner: AttachmentNameScanner,
-    mime: Readable,
-  ): Promise<StoredContent> {
+  private async storeStreamed(head: Buffer[], chunks: AsyncIterator<Buffer>, seen: SeenMime, mime: Readable): Promise<StoredContent> {
     let compressedSize = 0;
     const rest = Readable.from((async function* () {
       yield* head.splice(0);
       for (;;) {
         const next = await chunks.next();
         if (next.done) return;
-        observe(next.value);
+        seen.observe(next.value);
         yield next.value;
       }
     })());
@@ -164,14 +149,14 @@ export class BlobContentStore implements ContentStore {
       await stagingBlob.deleteIfExists().catch(() => undefined);
       throw error;
     }
-    const contentHash = hash.digest('hex');
+    const contentHash = seen.hash.digest('hex');
     const blobName = contentBlobName(contentHash);
     const target = this.content.getBlockBlobClient(blobName);
     let created = true;
     try {
       const poller = await target.beginCopyFromURL(stagingBlob.url, {
         conditions: { ifNoneMatch: '*' },
-        metadata: { sha256: contentHash, rawsize: String(rawSize()) },
+        metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
       });
       await poller.pollUntilDone();
     } catch (error) {
@@ -182,7 +167,7 @@ export class BlobContentStore implements ContentStore {
       created = false;
     }
     await stagingBlob.deleteIfExists();
-    return { contentHash, blobName, rawSize: rawSize(), compressedSize, created, attachmentNames: scanner.finish() };
+    return { contentHash, blobName, rawSize: seen.rawSize, compressedSize, created, attachmentNames: seen.scanner.finish() };
   }
 
   async exists(contentHash: string): Promise<boolean> {
@@ -249,6 +234,18 @@ const brotli = promisify(brotliCompress);
 
 function compressor(): Transform {
   return createBrotliCompress({ chunkSize: 256 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY } });
+}
+
+/** What capture learns from the raw MIME as it passes: its hash, size and attachment names. */
+class SeenMime {
+  readonly hash: Hash = createHash('sha256');
+  readonly scanner = new AttachmentNameScanner();
+  rawSize = 0;
+  observe(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.scanner.push(chunk);
+    this.rawSize += chunk.length;
+  }
 }
 
 /** Bytes that may be held at once, taken and given back by whole reads. */

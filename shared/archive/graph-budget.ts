@@ -167,9 +167,10 @@ export class GraphBudget {
       } catch (error) {
         verdict = { kind: 'transient', error };
       }
-      // Dated again once answered: Outlook may count a request at any moment until it answers
-      // (batch parts queue behind each other), so it stays in our window a full window after that.
-      entry.at = this.now();
+      // A $batch is dated again once answered: Outlook runs its parts a few at a time and may count
+      // a part at any moment until the batch answers, so the batch stays in our window a full
+      // window after that. A single request is counted when it arrives, which is when it was sent.
+      if (cost > 1) entry.at = this.now();
       if (verdict.kind === 'done') {
         this.onSuccess();
         held = verdict.holdUntil;
@@ -201,7 +202,7 @@ export class GraphBudget {
   }
 
   private prune(w: MailboxWindow, now: number): void {
-    // Entries are re-dated at completion, so the log is not strictly in order.
+    // Batches are re-dated at completion, so the log is not strictly in order.
     if (!w.log.some((e) => e.at <= now - this.options.windowMs)) return;
     w.log = w.log.filter((e) => e.at > now - this.options.windowMs);
     w.used = w.log.reduce((sum, e) => sum + e.cost, 0);

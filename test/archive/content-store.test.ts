@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { brotliDecompressSync } from 'node:zlib';
+import { describe, expect, inject, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobContentStore } from '../../shared/archive/content-store';
+import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
+
+const blobs = () => BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
+
+function mime(bytes: number): Buffer {
+  const body = randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').replace(/(.{76})/g, '$1\r\n');
+  return Buffer.from(`Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Disposition: attachment; filename="rapport.pdf"\r\n\r\n${body}\r\n--b--\r\n`);
+}
+
+/** As Graph's $value arrives: chunks of 16 KiB. */
+function asStream(message: Buffer): Readable {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < message.length; i += 16 * 1024) chunks.push(message.subarray(i, i + 16 * 1024));
+  return Readable.from(chunks);
+}
+
+/** A streamed message reaches its address by a server-side copy from staging; a whole one by one Put Blob. */
+async function copiedFromStaging(hash: string): Promise<boolean> {
+  const properties = await blobs().getContainerClient(CONTAINERS.content).getBlobClient(contentBlobName(hash)).getProperties();
+  return properties.copyStatus === 'success';
+}
+
+async function stagingCount(): Promise<number> {
+  let n = 0;
+  for await (const blob of blobs().getContainerClient(CONTAINERS.staging).listBlobsFlat({ prefix: 'staging/' })) if (blob.name) n++;
+  return n;
+}
+
+async function readBack(store: BlobContentStore, hash: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.open(hash)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('content store', () => {
+  it('writes a message read whole straight to its address, Brotli-compressed, once', async () => {
+    const store = new BlobContentStore(blobs(), { immutability: 'off' });
+    const message = mime(300 * 1024);
+    const first = await store.store(asStream(message));
+    expect(first).toMatchObject({ contentHash: createHash('sha256').update(message).digest('hex'), rawSize: message.length, created: true, attachmentNames: ['rapport.pdf'] });
+    expect(first.compressedSize).toBeLessThan(message.length);
+    const blob = blobs().getContainerClient(CONTAINERS.content).getBlobClient(contentBlobName(first.contentHash));
+    expect((await blob.getProperties()).contentEncoding).toBe('br');
+    expect(await copiedFromStaging(first.contentHash)).toBe(false);
+    expect(brotliDecompressSync(await blob.downloadToBuffer()).equals(message)).toBe(true);
+    // The same MIME again (a retry, another mailbox): nothing new is written.
+    expect(await store.store(asStream(message))).toMatchObject({ contentHash: first.contentHash, created: false });
+    expect((await readBack(store, first.contentHash)).equals(message)).toBe(true);
+  });
+
+  it('streams a message beyond the whole-read limit, or when the memory budget is spent, with the same result', async () => {
+    const small = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageLimit: 64 * 1024, blockSize: 128 * 1024 });
+    const spent = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageMemory: 32 * 1024, blockSize: 128 * 1024 });
+    for (const store of [small, spent]) {
+      const message = mime(700 * 1024);
+      const before = await stagingCount();
+      const stored = await store.store(asStream(message));
+      expect(stored).toMatchObject({ contentHash: createHash('sha256').update(message).digest('hex'), rawSize: message.length, created: true, attachmentNames: ['rapport.pdf'] });
+      expect((await readBack(store, stored.contentHash)).equals(message)).toBe(true);
+      expect(await copiedFromStaging(stored.contentHash)).toBe(true);
+      // The staging copy is gone once the content is at its address.
+      expect(await stagingCount()).toBe(before);
+    }
+  });
+
+  it('gives the memory budget back, also when the MIME stream fails', async () => {
+    const store = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageMemory: 512 * 1024 });
+    const broken = Readable.from((async function* () {
+      yield randomBytes(300 * 1024);
+      throw new Error('connection reset');
+    })());
+    await expect(store.store(broken)).rejects.toThrow('connection reset');
+    // Were the 300 KB still held, this one would have to stream; it is written whole.
+    const stored = await store.store(asStream(mime(400 * 1024)));
+    expect(stored.created).toBe(true);
+    expect(await copiedFromStaging(stored.contentHash)).toBe(false);
+  });
+});
