@@ -86,6 +86,9 @@ interface MailboxWindow {
   pausedUntil: number;
 }
 
+/** Share of the window added to a request's send time to cover its arrival jitter. */
+const ARRIVAL_MARGIN = 0.02;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class GraphBudget {
@@ -148,18 +151,18 @@ export class GraphBudget {
   }
 
   private async once<T>(mailboxId: string, attempt: () => Promise<AttemptVerdict<T>>, cost: number, parallelism: number): Promise<AttemptVerdict<T>> {
-    await this.waitForWindow(mailboxId, cost);
+    // The request takes its place in the mailbox's window first, then waits for a slot: a request
+    // that found the window full only after getting a slot would sleep on it, keeping other
+    // mailboxes from using it. Its entry is dated again when it is sent.
+    const entry = await this.reserveWindow(mailboxId, cost);
     const want = Math.min(parallelism, this.options.concurrency);
     await this.waitForCeiling(want);
     let granted = 0;
     let held: Promise<unknown> | undefined;
-    let entry: { at: number; cost: number } | undefined;
     try {
       // A request needing several slots (a $batch) collects them one grant at a time.
       while (granted < want) granted += await this.slots.acquire(want - granted);
-      // The window may have filled while waiting for slots; the log entry is made at send time.
-      await this.waitForWindow(mailboxId, cost);
-      entry = this.record(mailboxId, cost);
+      entry.at = this.sendDate();
       this.stats.requests++;
       let verdict: AttemptVerdict<T>;
       try {
@@ -169,7 +172,7 @@ export class GraphBudget {
       }
       // A $batch is dated again once answered: Outlook runs its parts a few at a time and may count
       // a part at any moment until the batch answers, so the batch stays in our window a full
-      // window after that. A single request is counted when it arrives, which is when it was sent.
+      // window after that. A single request is counted when it arrives: shortly after it was sent.
       if (cost > 1) entry.at = this.now();
       if (verdict.kind === 'done') {
         this.onSuccess();
@@ -208,7 +211,8 @@ export class GraphBudget {
     w.used = w.log.reduce((sum, e) => sum + e.cost, 0);
   }
 
-  private async waitForWindow(mailboxId: string, cost: number): Promise<void> {
+  /** Waits until the mailbox's window has room for `cost`, and takes it (in the same step as the check). */
+  private async reserveWindow(mailboxId: string, cost: number): Promise<{ at: number; cost: number }> {
     const w = this.window(mailboxId);
     for (;;) {
       const now = this.now();
@@ -226,15 +230,24 @@ export class GraphBudget {
           }
         }
       }
-      if (!wait) return;
+      if (!wait) return this.record(mailboxId, cost);
       this.stats.waitsForWindowMs += wait;
       await sleep(wait);
     }
   }
 
+  /**
+   * When a request sent now counts in our window: a little later than now (2% of the window), as
+   * requests arrive with some jitter and one sent just as our window frees a place may arrive in
+   * Microsoft's next window.
+   */
+  private sendDate(): number {
+    return this.now() + this.options.windowMs * ARRIVAL_MARGIN;
+  }
+
   private record(mailboxId: string, cost: number): { at: number; cost: number } {
     const w = this.window(mailboxId);
-    const entry = { at: this.now(), cost };
+    const entry = { at: this.sendDate(), cost };
     w.log.push(entry);
     w.used += cost;
     this.stats.outlookRequests += cost;
