@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite, stopChild, type AzuriteInstance } from './azurite';
+import { setAsideEarlierData } from './data-format';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from './cosmos';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../servicebus-emulator';
 import { startM365Sandbox, type M365Sandbox } from '../m365-sandbox';
@@ -64,6 +65,8 @@ async function main() {
     );
     process.exit(1);
   }
+  const aside = setAsideEarlierData(localDir);
+  if (aside) process.stdout.write(`Emulator data of an earlier format moved to ${aside}; starting with fresh data.\n`);
 
   let azurite: AzuriteInstance | undefined;
   let cosmos: CosmosEmulatorInstance | undefined;
