@@ -161,7 +161,12 @@ export class GraphBudget {
     let held: Promise<unknown> | undefined;
     try {
       // A request needing several slots (a $batch) collects them one grant at a time.
-      while (granted < want) granted += await this.slots.acquire(want - granted);
+      try {
+        while (granted < want) granted += await this.slots.acquire(want - granted);
+      } catch (error) {
+        this.cancel(mailboxId, entry);
+        throw error;
+      }
       entry.at = this.sendDate();
       this.stats.requests++;
       let verdict: AttemptVerdict<T>;
@@ -225,7 +230,8 @@ export class GraphBudget {
         for (const entry of [...w.log].sort((a, b) => a.at - b.at)) {
           freed += entry.cost;
           if (w.used - freed + cost <= this.options.windowRequests) {
-            wait = entry.at + this.options.windowMs - now + 1;
+            // A reservation not yet sent frees nothing until it is: look again a window later.
+            wait = Math.min(entry.at + this.options.windowMs - now + 1, this.options.windowMs);
             break;
           }
         }
@@ -245,9 +251,20 @@ export class GraphBudget {
     return this.now() + this.options.windowMs * ARRIVAL_MARGIN;
   }
 
+  /** A reservation whose request was never sent leaves the window. */
+  private cancel(mailboxId: string, entry: { at: number; cost: number }): void {
+    const w = this.window(mailboxId);
+    const at = w.log.indexOf(entry);
+    if (at >= 0) {
+      w.log.splice(at, 1);
+      w.used -= entry.cost;
+    }
+  }
+
+  /** Takes a place in the mailbox's window; until the request is sent it never leaves the window. */
   private record(mailboxId: string, cost: number): { at: number; cost: number } {
     const w = this.window(mailboxId);
-    const entry = { at: this.sendDate(), cost };
+    const entry = { at: Number.POSITIVE_INFINITY, cost };
     w.log.push(entry);
     w.used += cost;
     this.stats.outlookRequests += cost;
@@ -280,7 +297,7 @@ export class GraphBudget {
     // so the next run counts a send slightly longer than it needs to (never shorter).
     const width = Math.max(1, Math.ceil(this.options.windowMs / 60));
     const buckets = new Map<number, number>();
-    for (const e of w.log) {
+    for (const e of w.log.filter((entry) => Number.isFinite(entry.at))) {
       const end = (Math.floor(e.at / width) + 1) * width;
       buckets.set(end, (buckets.get(end) ?? 0) + e.cost);
     }

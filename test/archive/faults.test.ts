@@ -66,6 +66,28 @@ describe('Graph budget', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
   });
 
+  it('keeps a request that waits for a slot in its window until it is sent, however long it waits', async () => {
+    // One slot, one request per 100 ms window; A holds the only slot for 250 ms.
+    const budget = new GraphBudget({ concurrency: 1, windowRequests: 1, windowMs: 100 });
+    const sentAt: Record<string, number> = {};
+    const started = Date.now();
+    const request = (name: string, holdMs: number) =>
+      budget.run('m1', async () => {
+        sentAt[name] = Date.now() - started;
+        await new Promise((r) => setTimeout(r, holdMs));
+        return { kind: 'done' as const, value: name };
+      });
+    const a = request('a', 250);
+    // B takes its place in the window once A's has passed, then waits for the slot past a whole window.
+    const b = request('b', 1);
+    // D comes while B still waits: B's place must still count, so D goes a window after B is sent.
+    await new Promise((r) => setTimeout(r, 210));
+    const d = request('d', 1);
+    await Promise.all([a, b, d]);
+    expect(sentAt.b!).toBeGreaterThanOrEqual(240);
+    expect(sentAt.d! - sentAt.b!).toBeGreaterThanOrEqual(100);
+  });
+
   it('honours Retry-After and gives up after its attempts', async () => {
     const budget = new GraphBudget({ concurrency: 4, windowRequests: 100, windowMs: 1000, maxAttempts: 3 });
     const times: number[] = [];
