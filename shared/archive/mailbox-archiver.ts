@@ -1,7 +1,7 @@
 import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from './model';
 import {
   MessageGoneError,
-  type ContentStore, type DeltaItem, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
+  type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
   type MessageSummary, type RetentionAssigner, type ScopedMailbox, type StoredContent,
 } from './ports';
 
@@ -84,7 +84,11 @@ export class MailboxArchiver {
       result.folders.push({ folderId: folder.id, path: folder.path, totalItemCount: folder.totalItemCount });
     }
 
-    let pending = folders.map((f) => f.id);
+    // Each folder's request for its next page, from its checkpoint at first, then from the page before.
+    let pending: FolderPageRequest[] = folders.map((f) => {
+      const c = checkpoints.get(f.id)!;
+      return { folderId: f.id, link: c.nextLink ?? c.deltaLink };
+    });
     let prefetched: Promise<Map<string, FolderPageResult>> | undefined;
     while (pending.length) {
       limits.checkAlive?.();
@@ -92,45 +96,35 @@ export class MailboxArchiver {
         result.outcome = 'continue';
         break;
       }
-      const requests = pending.map((folderId) => {
-        const c = checkpoints.get(folderId)!;
-        return { folderId, link: c.nextLink ?? c.deltaLink };
-      });
-      const pages = await (prefetched ?? this.deps.mail.deltaPages(mailboxId, requests));
+      const pages = await (prefetched ?? this.deps.mail.deltaPages(mailboxId, pending));
       // Each folder's next page is known from this one: it is asked for while this one is stored,
       // so the mailbox's requests keep flowing at page boundaries instead of waiting for the
       // slowest folder. It is applied only once this page's checkpoint is saved.
-      const following = pending.flatMap((folderId) => {
+      const following = pending.flatMap(({ folderId }) => {
         const link = followingLink(pages.get(folderId)!);
         return link === undefined ? [] : [{ folderId, link }];
       });
       prefetched = following.length && Date.now() < limits.deadline ? this.deps.mail.deltaPages(mailboxId, following) : undefined;
       prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
-      const next: string[] = [];
-      await Promise.all(
-        pending.map(async (folderId) => {
-          const again = await this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits);
-          if (again) next.push(folderId);
-        }),
-      );
-      pending = next;
+      await Promise.all(pending.map(({ folderId }) => this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits)));
+      pending = following;
     }
     return result;
   }
 
-  /** Stores one page, then saves the folder's checkpoint. True when the folder has more to fetch. */
-  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits): Promise<boolean> {
+  /** Stores one page, then saves the folder's checkpoint (followingLink says what comes next). */
+  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits): Promise<void> {
     const now = () => this.now().toISOString();
     if (page.kind === 'gone') {
       await this.deps.state.saveCheckpoint({ ...checkpoint, folderGone: true, nextLink: null, deltaLink: null, updatedAt: now() });
-      return false;
+      return;
     }
     if (page.kind === 'expired') {
       // Full sync of the folder from the start; entries already stored are recognised by id.
       Object.assign(checkpoint, { nextLink: null, deltaLink: null, fullSyncRestarts: checkpoint.fullSyncRestarts + 1, roundStartedAt: runStartedAt, updatedAt: now() });
       result.fullSyncRestarts++;
       await this.deps.state.saveCheckpoint(checkpoint);
-      return true;
+      return;
     }
     if (!checkpoint.nextLink) checkpoint.roundStartedAt = runStartedAt;
     let stored = 0;
@@ -154,7 +148,6 @@ export class MailboxArchiver {
     });
     if (page.deltaLink) checkpoint.nextLink = null;
     await this.deps.state.saveCheckpoint(checkpoint);
-    return page.nextLink !== null;
   }
 
   private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {

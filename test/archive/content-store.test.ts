@@ -69,6 +69,17 @@ describe('content store', () => {
     }
   });
 
+  it('fails a streamed message with the MIME stream'"'"'s error, leaving no staging blob', async () => {
+    const store = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageLimit: 64 * 1024, blockSize: 64 * 1024 });
+    const before = await stagingCount();
+    const broken = Readable.from((async function* () {
+      for (let i = 0; i < 12; i++) yield randomBytes(32 * 1024);
+      throw new Error('connection reset');
+    })());
+    await expect(store.store(broken)).rejects.toThrow('connection reset');
+    expect(await stagingCount()).toBe(before);
+  });
+
   it('gives the memory budget back, also when the MIME stream fails', async () => {
     const store = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageMemory: 512 * 1024 });
     const broken = Readable.from((async function* () {
