@@ -69,7 +69,7 @@ describe('content store', () => {
     }
   });
 
-  it('fails a streamed message with the MIME stream'"'"'s error, leaving no staging blob', async () => {
+  it("fails a streamed message with the MIME stream's error, leaving no staging blob", async () => {
     const store = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageLimit: 64 * 1024, blockSize: 64 * 1024 });
     const before = await stagingCount();
     const broken = Readable.from((async function* () {
