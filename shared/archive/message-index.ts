@@ -1,4 +1,4 @@
-import type { Container, Database } from '@azure/cosmos';
+import type { Container, Database, IndexingPolicy } from '@azure/cosmos';
 import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry, type MessageLocator } from './model';
 import type { MessageIndex } from './ports';
 
@@ -14,7 +14,7 @@ export class CosmosMessageIndex implements MessageIndex {
   constructor(private readonly database: Database) {}
 
   private locatorContainer(): Promise<Container> {
-    this.locators ??= ensureContainer(this.database, CONTAINERS.mailboxes, PARTITION_KEY_PATHS.mailboxes).catch((e: unknown) => {
+    this.locators ??= ensureContainer(this.database, CONTAINERS.locators, PARTITION_KEY_PATHS.locators, UNINDEXED).catch((e: unknown) => {
       this.locators = undefined;
       throw e;
     });
@@ -78,7 +78,8 @@ export class CosmosMessageIndex implements MessageIndex {
       const { resource } = await c.item(id, locator.pk).read<MessageEntry>();
       return resource ?? undefined;
     }
-    // Entries written before locators existed: a cross-partition query (the id is unique per mailbox).
+    // Entries written before locators existed (or while they lived in archive-mailboxes): a
+    // cross-partition query (the id is unique per mailbox).
     const { resources } = await c.items
       .query<MessageEntry>({
         query: 'SELECT * FROM c WHERE c.id = @id AND c.mailboxId = @mailboxId',
@@ -109,8 +110,11 @@ export class CosmosMessageIndex implements MessageIndex {
   }
 }
 
-export async function ensureContainer(database: Database, id: string, partitionKeyPath: string): Promise<Container> {
+/** Locators are only point-read: without an index each write costs the fewest request units. */
+const UNINDEXED: IndexingPolicy = { indexingMode: 'none', automatic: false };
+
+export async function ensureContainer(database: Database, id: string, partitionKeyPath: string, indexingPolicy?: IndexingPolicy): Promise<Container> {
   await database.client.databases.createIfNotExists({ id: database.id });
-  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] } });
+  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] }, ...(indexingPolicy ? { indexingPolicy } : {}) });
   return container;
 }

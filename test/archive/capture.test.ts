@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosmosDatabase } from '../../shared/azure/clients';
+import { CONTAINERS, type MessageLocator } from '../../shared/archive/model';
 import { archiveMailboxCompletely } from '../../shared/archive/offboarding';
 import { allEntries, expectedMessages, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
@@ -39,6 +41,18 @@ describe('email archive capture on the sandbox tenant', () => {
     const direct = await stack.services.mail.openMime(mailboxId, sample.messageId);
     expect(await sha256Of(direct)).toBe(sample.contentHash);
     expect(entries.some((e) => e.attachmentNames.length > 0)).toBe(true);
+  });
+
+  it('writes a locator per entry in its own container, none among the mailbox state documents', async () => {
+    const entries = await allEntries(mailboxId);
+    const locators = cosmosDatabase().container(CONTAINERS.locators);
+    for (const entry of entries) {
+      const { resource } = await locators.item(entry.id, mailboxId).read<MessageLocator>();
+      expect(resource).toMatchObject({ id: entry.id, mailboxId, pk: entry.pk });
+    }
+    const { resources } = await cosmosDatabase().container(CONTAINERS.mailboxes).items
+      .query<number>({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.type = 'locator'" }).fetchAll();
+    expect(resources[0]).toBe(0);
   });
 
   it('gives each new entry its retention rule as it is captured, from the mailbox\'s service', async () => {
