@@ -55,6 +55,27 @@ async function startM365Sandbox(options: M365SandboxOptions): Promise<M365Sandbo
 /** Stops of the processes started, so a failed run leaves none behind. */
 const running = new Set<() => Promise<void>>();
 
+/**
+ * BENCH_CPU_PROFILE=<dir>: the app's CPU profile of one phase, written as <dir>/<name>.cpuprofile
+ * (the child processes profile their whole life: see child-service.ts).
+ */
+async function profileApp(): Promise<{ stop(name: string): Promise<void> }> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return { stop: async () => undefined };
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async (name) => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 /** CPU milliseconds per message of each process, for the log. */
 function cpuPerMessage(used: Record<string, number>, messages: number): string {
   return Object.entries(used).map(([name, ms]) => `${name} ${(ms / messages).toFixed(2)}`).join(', ');
@@ -154,12 +175,14 @@ async function main() {
     const { s, services } = await servicesFor(plain, 'bench-pipeline');
     let stored = 0;
     const cpu = cpuMeter({ app: process.pid, sandbox: plain.pid, azurite: azurite.pid, cosmos: cosmos.pid });
+    const profile = await profileApp();
     const started = performance.now();
     await forEachLimited(all, PARALLEL, async (id) => {
       const result = await services.archiver.archive(id, { deadline: Date.now() + 3_600_000 });
       stored += result.stored;
     });
     const seconds = (performance.now() - started) / 1000;
+    await profile.stop('app-pipeline');
     pipelinePerS = stored / seconds;
     const used = cpu();
     entries = (await cosmosDatabase(s).container(CONTAINERS.messages).items.query<MessageEntry>('SELECT * FROM c').fetchAll()).resources;

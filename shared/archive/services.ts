@@ -1,4 +1,4 @@
-import { blobServiceClient, cosmosDatabase, graph, serviceBusClient } from '../azure/clients';
+import { blobServiceClient, cosmosDatabase, graph, graphDownload, serviceBusClient } from '../azure/clients';
 import { settings, type Settings } from '../config/settings';
 import { BlobContentStore } from './content-store';
 import { GraphDirectory } from './directory';
@@ -40,7 +40,7 @@ export function buildArchiveServices(s: Settings, retention?: RetentionAssigner)
     windowMs: a.graph.windowMs,
     slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency) : new LocalSlotPool(a.graph.concurrency),
   });
-  const mail = new GraphMailSource(graph(s), budget, { pageSize: a.pageSize });
+  const mail = new GraphMailSource(graph(s), graphDownload(s), budget, { pageSize: a.pageSize });
   const content = new BlobContentStore(blob, { immutability: a.immutability });
   const index = new CosmosMessageIndex(cosmosDatabase(s));
   const state = new CosmosMailboxState(cosmosDatabase(s));

@@ -23,6 +23,7 @@ let cosmosClient: CosmosClient | undefined;
 let bus: ServiceBusClient | undefined;
 let replyBus: ServiceBusClient | undefined;
 let graphClient: GraphClient | undefined;
+let graphDownloads: GraphDownload | undefined;
 const tables = new Map<string, TableClient>();
 
 /**
@@ -132,6 +133,51 @@ export function graph(s: Settings = settings()): GraphClient {
   return graphClient;
 }
 
+/** A Graph GET answered with a byte stream (a message's `$value`): status, headers, a Node stream. */
+export interface GraphDownloadResponse {
+  status: number;
+  header(name: string): string | undefined;
+  body: import('node:stream').Readable & { dump(): Promise<void> };
+}
+
+/** GETs `path` (after the version segment, e.g. /users/{id}/messages/{id}/$value) from Microsoft Graph. */
+export type GraphDownload = (path: string, headers?: Record<string, string>) => Promise<GraphDownloadResponse>;
+
+/**
+ * Byte downloads from Graph through undici's request API rather than the Graph client: the client
+ * goes through fetch, whose body is a web stream that capture would turn back into a Node stream.
+ * For the largest thing capture reads (every message's MIME) that cost twice the CPU: 1.5 vs 0.75
+ * ms per 350 KB message, measured side by side against the sandbox. Same token, same host, same
+ * trust as the client: a request never leaves the Graph base URL.
+ */
+export function graphDownload(s: Settings = settings()): GraphDownload {
+  if (!graphDownloads) {
+    const { Agent, request } = require('undici') as typeof import('undici');
+    const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
+    const base = new URL(s.graph.baseUrl);
+    const root = `${base.origin}/${base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0'}`;
+    const local = s.localMode && !s.deployed;
+    const dispatcher = local && s.graph.caFile ? trustingDispatcher(s.graph.caFile) : new Agent();
+    graphDownloads = async (path, headers = {}) => {
+      const token = await graphAccessToken(s);
+      const res = await request(`${root}${path}`, {
+        dispatcher,
+        // client-request-id: the id Microsoft support asks for, as the Graph client sends it.
+        headers: { ...headers, authorization: `Bearer ${token}`, 'client-request-id': randomUUID() },
+      });
+      return {
+        status: res.statusCode,
+        header: (name) => {
+          const value = res.headers[name.toLowerCase()];
+          return Array.isArray(value) ? value[0] : value;
+        },
+        body: res.body,
+      };
+    };
+  }
+  return graphDownloads;
+}
+
 function azureGraphTokenProvider(): () => Promise<string> {
   const identity = credential();
   return async () => {
@@ -177,6 +223,7 @@ export async function resetClientsForTests(): Promise<void> {
   cosmosClient = undefined;
   bus = undefined;
   graphClient = undefined;
+  graphDownloads = undefined;
   graphTokens = undefined;
   tables.clear();
   credentials.clear();
