@@ -196,6 +196,30 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15
   properties: { resource: { id: 'spgq' } }
 }
 
+// The app's containers are declared here, not left to the app: with Entra ID (local auth off) the
+// data-plane role can read and write items but cannot create databases or containers. The app's
+// createIfNotExists then only reads them. Names and keys: shared/archive/model.ts.
+var cosmosContainers = [
+  { name: 'archive-messages', partitionKey: '/pk', indexed: true }
+  { name: 'archive-mailboxes', partitionKey: '/mailboxId', indexed: true }
+  // Point reads only (entry id -> partition key): no index, so each write costs the fewest RUs.
+  { name: 'archive-locators', partitionKey: '/mailboxId', indexed: false }
+  { name: 'archive-records', partitionKey: '/pk', indexed: true }
+  { name: 'archive-audit', partitionKey: '/pk', indexed: true }
+]
+
+resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
+  parent: database
+  name: c.name
+  properties: {
+    resource: {
+      id: c.name
+      partitionKey: { paths: [c.partitionKey], kind: 'Hash' }
+      indexingPolicy: c.indexed ? { indexingMode: 'consistent', automatic: true } : { indexingMode: 'none', automatic: false }
+    }
+  }
+}]
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${prefix}-plan-${suffix}'
   location: location
