@@ -9,11 +9,12 @@
  *    utilization = Outlook requests sent / requests permitted over each mailbox's run time;
  *    throttled_share = answers 429 / Outlook requests.
  * 3. Throttling off, on freshly started emulators: archive every mailbox; messages/s end to end.
- * 4. Raw ceiling: the same number of writes, same compressed sizes and as many writers as the
- *    pipeline has messages in progress, blob (conditional Put Blob) + index entry (Cosmos create)
- *    alone, on freshly started emulators as the pipeline had; pipeline_vs_raw = (3) / (4).
- * 5. 1% of messages change (adds, moves, deletes); an incremental run of every mailbox;
+ * 4. 1% of messages change (adds, moves, deletes); an incremental run of every mailbox;
  *    requests_per_change = HTTP requests the sandbox received / changed messages.
+ * 5. Raw ceiling: the same number of writes, same compressed sizes and as many writers as the
+ *    pipeline has messages in progress, blob (conditional Put Blob) + index entry (Cosmos create)
+ *    alone, on freshly started emulators as the pipeline had, with the pipeline's stopped;
+ *    pipeline_vs_raw = (3) / (5).
  * Last line: {"utilization":..,"throttled_share":..,"pipeline_vs_raw":..,"rss_delta_mb":..,"requests_per_change":..}
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -118,8 +119,6 @@ async function main() {
     const caFile = path.join(dir, `${new URL(sandbox.baseUrl).port}.pem`);
     writeFileSync(caFile, sandbox.caCertPem);
     await resetClientsForTests();
-    // Phases sharing storage start without the previous phase's content.
-    for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await storage.blobs.getContainerClient(c).deleteIfExists();
     const s = parseSettings({
       LOCAL_MODE: 'true', AzureWebJobsStorage: storage.azurite.connectionString, CosmosDb: storage.cosmos.ready.connectionString, COSMOS_DATABASE: database,
       ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=bG9jYWw=;UseDevelopmentEmulator=true',
@@ -169,6 +168,8 @@ async function main() {
   let utilization: number;
   let throttledShare: number;
   {
+    // This phase shares the first storage with the rss phase: it starts without that one's content.
+    for (const c of [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks]) await first.blobs.getContainerClient(c).deleteIfExists();
     const { services } = await servicesFor(first, throttled, 'bench-throttled', { ARCHIVE_GRAPH_WINDOW_REQUESTS: String(WINDOW_REQUESTS), ARCHIVE_GRAPH_WINDOW_SECONDS: String(WINDOW_MS / 1000) });
     // The permitted rate must be the binding limit, below what the pipeline can do on this machine
     // (about 50 messages/s): a few mailboxes at once, each with its scaled window. At that rate the
@@ -217,39 +218,8 @@ async function main() {
     log(`pipeline: ${stored} messages in ${seconds.toFixed(1)} s = ${pipelinePerS.toFixed(1)} messages/s (throttling off, ${PARALLEL} mailboxes at once); CPU ms per message: ${cpuPerMessage(used, stored)}; storage requests in flight on average: ${describeInFlight(writesInFlight)}`);
   }
 
-  // 4. Raw write ceiling of the emulators, fresh as the pipeline's were: same count, sizes and concurrency.
-  let rawPerS: number;
-  {
-    const storage = await startStorage('raw');
-    const { s } = await servicesFor(storage, plain, 'bench-raw');
-    const container = storage.blobs.getContainerClient('bench-raw');
-    await container.createIfNotExists();
-    const index = await ensureContainer(cosmosDatabase(s), 'bench-raw', '/pk');
-    // As many writers as the pipeline can have messages in progress: PARALLEL mailboxes, each
-    // with its message concurrency. Its downloads are limited to the Outlook concurrency (4), but
-    // each message's writes overlap with the next downloads: the pipeline kept about 6 blob writes
-    // in flight on average (the log prints both phases' figures). At small scale the raw ceiling
-    // was 363 writes/s with 4 writers, 407 with 8 and 400 with 16: 4 writers understated it.
-    const concurrency = PARALLEL * s.archive.messageConcurrency;
-    // The bytes are made once, outside the timing: the ceiling is of the writes alone.
-    const largest = entries.reduce((n, e) => Math.max(n, e.compressedSize), 0);
-    const bytes = randomBytes(largest);
-    // Every message the pipeline stored, not a sample: the emulators' cost per write grows with
-    // what they hold (Azurite's metadata store, the Cosmos emulator's documents), so a shorter raw
-    // run would measure a cheaper ceiling than the pipeline faced.
-    const cpu = cpuMeter({ app: process.pid, azurite: storage.azurite.pid, cosmos: storage.cosmos.pid });
-    const inFlight = inFlightMeter(storage.ports);
-    const started = performance.now();
-    await forEachLimited(entries, concurrency, async (entry) => {
-      await container.getBlockBlobClient(`raw/${randomUUID()}`).uploadData(bytes.subarray(0, entry.compressedSize), { conditions: { ifNoneMatch: '*' } });
-      await index.items.create({ ...entry, id: randomUUID() });
-    });
-    rawPerS = entries.length / ((performance.now() - started) / 1000);
-    log(`raw: ${entries.length} blob + index writes at concurrency ${concurrency} = ${rawPerS.toFixed(1)} writes/s; CPU ms per write: ${cpuPerMessage(cpu(), entries.length)}; requests in flight on average: ${describeInFlight(inFlight())}`);
-    await storage.stop();
-  }
-
-  // 5. Incremental run after 1% of messages change.
+  // 4. Incremental run after 1% of messages change (before the raw phase, so that phase runs with
+  //    nothing else started: the pipeline's emulators are stopped once this is done).
   let requestsPerChange: number;
   {
     // On phase 3's storage: its index and content are the archive this incremental run continues.
@@ -284,9 +254,42 @@ async function main() {
     log(`incremental: ${changes} changes (${seen} applied) across ${mailboxes.length} mailboxes; ${requests} HTTP requests to Graph (${services.budget.stats.outlookRequests} Outlook requests counting batch parts) -> ${requestsPerChange.toFixed(2)} per change`);
   }
 
+  await pipelineStorage.stop();
+
+  // 5. Raw write ceiling of the emulators, fresh as the pipeline's were: same count, sizes and concurrency.
+  let rawPerS: number;
+  {
+    const storage = await startStorage('raw');
+    const { s } = await servicesFor(storage, plain, 'bench-raw');
+    const container = storage.blobs.getContainerClient('bench-raw');
+    await container.createIfNotExists();
+    const index = await ensureContainer(cosmosDatabase(s), 'bench-raw', '/pk');
+    // As many writers as the pipeline can have messages in progress: PARALLEL mailboxes, each
+    // with its message concurrency. Its downloads are limited to the Outlook concurrency (4), but
+    // each message's writes overlap with the next downloads: the pipeline kept about 6 blob writes
+    // in flight on average (the log prints both phases' figures). At small scale the raw ceiling
+    // was 363 writes/s with 4 writers, 407 with 8 and 400 with 16: 4 writers understated it.
+    const concurrency = PARALLEL * s.archive.messageConcurrency;
+    // The bytes are made once, outside the timing: the ceiling is of the writes alone.
+    const largest = entries.reduce((n, e) => Math.max(n, e.compressedSize), 0);
+    const bytes = randomBytes(largest);
+    // Every message the pipeline stored, not a sample: the emulators' cost per write grows with
+    // what they hold (Azurite's metadata store, the Cosmos emulator's documents), so a shorter raw
+    // run would measure a cheaper ceiling than the pipeline faced.
+    const cpu = cpuMeter({ app: process.pid, azurite: storage.azurite.pid, cosmos: storage.cosmos.pid });
+    const inFlight = inFlightMeter(storage.ports);
+    const started = performance.now();
+    await forEachLimited(entries, concurrency, async (entry) => {
+      await container.getBlockBlobClient(`raw/${randomUUID()}`).uploadData(bytes.subarray(0, entry.compressedSize), { conditions: { ifNoneMatch: '*' } });
+      await index.items.create({ ...entry, id: randomUUID() });
+    });
+    rawPerS = entries.length / ((performance.now() - started) / 1000);
+    log(`raw: ${entries.length} blob + index writes at concurrency ${concurrency} = ${rawPerS.toFixed(1)} writes/s; CPU ms per write: ${cpuPerMessage(cpu(), entries.length)}; requests in flight on average: ${describeInFlight(inFlight())}`);
+    await storage.stop();
+  }
+
   await plain.stop();
   await issuer.stop();
-  await pipelineStorage.stop();
   rmSync(dir, { recursive: true, force: true });
   const round = (n: number) => Math.round(n * 1000) / 1000;
   log(JSON.stringify({ utilization: round(utilization), throttled_share: round(throttledShare), pipeline_vs_raw: round(pipelinePerS / rawPerS), rss_delta_mb: round(rssDeltaMb), requests_per_change: round(requestsPerChange) }));

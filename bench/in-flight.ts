@@ -1,7 +1,8 @@
 /**
  * Requests in flight from this process to each named port, averaged over time: shows that the
  * raw phase of bench:archive writes at the concurrency the pipeline's writes actually had.
- * Counts Node http requests (the Azure SDKs' transport) from start to end of response.
+ * Counts Node http requests (the Azure SDKs' transport) from their start to their response (or
+ * their failure).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
@@ -31,9 +32,11 @@ export function inFlightMeter(ports: Record<string, number>): () => Record<strin
   const finish = change(-1);
   subscribe('http.client.request.start', start);
   subscribe('http.client.response.finish', finish);
+  subscribe('http.client.request.error', finish);
   return () => {
     unsubscribe('http.client.request.start', start);
     unsubscribe('http.client.response.finish', finish);
+    unsubscribe('http.client.request.error', finish);
     const elapsed = performance.now() - started;
     return Object.fromEntries(Object.entries(ports).map(([name, port]) => {
       const tally = tallies.get(port)!;
