@@ -1,3 +1,4 @@
+import { LocalSlotPool } from './graph-budget';
 import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from './model';
 import {
   MessageGoneError,
@@ -17,7 +18,7 @@ export interface ArchiverDeps {
 export interface ArchiverOptions {
   /** Well-known folder names (junkemail) or folder paths (Inbox/Private) left out, with their subfolders. */
   excludedFolders: string[];
-  /** Messages of one page handled at once (their MIME downloads share the Graph budget). */
+  /** Messages one run handles at once, over all its folders (their MIME downloads share the Graph budget). */
   messageConcurrency: number;
 }
 
@@ -90,6 +91,10 @@ export class MailboxArchiver {
       return { folderId: f.id, link: c.nextLink ?? c.deltaLink };
     });
     let prefetched: Promise<Map<string, FolderPageResult>> | undefined;
+    // The folders' pages are stored side by side, but the run has at most messageConcurrency
+    // messages in progress in all: with one limit per folder, a mailbox of 8 folders had 32, whose
+    // downloaded bodies then waited in memory and crowded storage with uploads.
+    const inProgress = new LocalSlotPool(this.options.messageConcurrency);
     while (pending.length) {
       limits.checkAlive?.();
       if (Date.now() >= limits.deadline) {
@@ -106,14 +111,14 @@ export class MailboxArchiver {
       });
       prefetched = following.length && Date.now() < limits.deadline ? this.deps.mail.deltaPages(mailboxId, following) : undefined;
       prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
-      await Promise.all(pending.map(({ folderId }) => this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits)));
+      await Promise.all(pending.map(({ folderId }) => this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits, inProgress)));
       pending = following;
     }
     return result;
   }
 
   /** Stores one page, then saves the folder's checkpoint (followingLink says what comes next). */
-  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits): Promise<void> {
+  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits, inProgress: LocalSlotPool): Promise<void> {
     const now = () => this.now().toISOString();
     if (page.kind === 'gone') {
       await this.deps.state.saveCheckpoint({ ...checkpoint, folderGone: true, nextLink: null, deltaLink: null, updatedAt: now() });
@@ -130,8 +135,14 @@ export class MailboxArchiver {
     let stored = 0;
     let removed = 0;
     await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
-      limits.checkAlive?.();
-      const outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
+      await inProgress.acquire(1);
+      let outcome: Awaited<ReturnType<MailboxArchiver['applyItem']>>;
+      try {
+        limits.checkAlive?.();
+        outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
+      } finally {
+        inProgress.release(1);
+      }
       if (outcome === 'stored') stored++;
       else if (outcome === 'relocated') result.relocated++;
       else if (outcome === 'removed') removed++;

@@ -165,4 +165,27 @@ describe('mailbox archiver, first pass of a folder', () => {
     expect(index.entries.size).toBe(2);
     expect(content.blobs.size).toBe(2);
   });
+
+  it('has at most messageConcurrency messages in progress over all of a run\'s folders', async () => {
+    const folders = ['inbox', 'sentitems', 'deleteditems', 'archives'];
+    const mail = new ScriptedMail(Object.fromEntries(folders.map((f) => [f, [{ kind: 'page', items: Array.from({ length: 10 }, (_, i) => present(`${f}-${i}`)), nextLink: null, deltaLink: `${f}-delta` }]])));
+    let inProgress = 0;
+    let most = 0;
+    const content = new MemoryContent();
+    const store = content.store.bind(content);
+    content.store = async (mime) => {
+      most = Math.max(most, ++inProgress);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return await store(mime);
+      } finally {
+        inProgress--;
+      }
+    };
+    const result = await archiver(mail, content, new MemoryIndex(), new MemoryState()).archive('mbx-4', { deadline: Date.now() + 60_000 });
+
+    expect(result.stored).toBe(40);
+    // Four folders stored side by side, four messages at once in all (not four per folder).
+    expect(most).toBe(4);
+  });
 });
