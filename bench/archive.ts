@@ -262,9 +262,9 @@ async function main() {
   // 5. Raw write ceiling of the emulators, fresh as the pipeline's were: same count and sizes.
   //    Writers: as many as the pipeline can have messages in progress (PARALLEL mailboxes, each with
   //    its message concurrency). Its downloads are limited to the Outlook concurrency (4), but each
-  //    message's writes overlap with the next downloads, and the log shows the pipeline keeping 5
-  //    to 25 blob writes in flight on average. The rate with 4 writers (the measure of earlier
-  //    sessions) is printed too: it understates the ceiling. The ceiling is the better of the two.
+  //    message's writes overlap with the next downloads: the log shows the pipeline keeping 4 to 12
+  //    blob writes in flight on average. The rate with 4 writers (the measure of earlier sessions)
+  //    is printed too: it understated the ceiling by 10-25%. The ceiling is the better of the two.
   let rawPerS = 0;
   const largest = entries.reduce((n, e) => Math.max(n, e.compressedSize), 0);
   // The bytes are made once, outside the timing: the ceiling is of the writes alone.
