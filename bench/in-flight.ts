@@ -37,11 +37,11 @@ export function inFlightMeter(ports: Record<string, number>): () => Record<strin
     unsubscribe('http.client.request.start', start);
     unsubscribe('http.client.response.finish', finish);
     unsubscribe('http.client.request.error', finish);
-    const elapsed = performance.now() - started;
+    const at = performance.now();
     return Object.fromEntries(Object.entries(ports).map(([name, port]) => {
       const tally = tallies.get(port)!;
-      const area = tally.area + tally.now * (performance.now() - tally.since);
-      return [name, { average: area / elapsed, max: tally.max }];
+      const area = tally.area + tally.now * (at - tally.since);
+      return [name, { average: area / (at - started), max: tally.max }];
     }));
   };
 }

@@ -24,6 +24,7 @@ let bus: ServiceBusClient | undefined;
 let replyBus: ServiceBusClient | undefined;
 let graphClient: GraphClient | undefined;
 let graphDownloads: GraphDownload | undefined;
+let graphTrust: import('undici').Dispatcher | undefined;
 const tables = new Map<string, TableClient>();
 
 /**
@@ -120,14 +121,15 @@ export function graph(s: Settings = settings()): GraphClient {
     const { Client } = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
     const baseUrl = new URL(s.graph.baseUrl);
     const local = s.localMode && !s.deployed;
+    const dispatcher = graphDispatcher(s);
     graphClient = Client.init({
       // The client adds the version segment itself; GRAPH_BASE_URL names it (v1.0) for clarity.
       baseUrl: `${baseUrl.origin}`,
-      defaultVersion: baseUrl.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0',
+      defaultVersion: graphVersion(baseUrl),
       // Without customHosts the client sends no token to hosts other than Microsoft's.
       customHosts: local ? new Set([baseUrl.hostname]) : undefined,
       authProvider: (done) => graphAccessToken(s).then((token) => done(null, token), (error: unknown) => done(error, null)),
-      fetchOptions: local && s.graph.caFile ? { dispatcher: trustingDispatcher(s.graph.caFile) } : undefined,
+      fetchOptions: dispatcher ? { dispatcher } : undefined,
     });
   }
   return graphClient;
@@ -152,16 +154,16 @@ export type GraphDownload = (path: string, headers?: Record<string, string>) => 
  */
 export function graphDownload(s: Settings = settings()): GraphDownload {
   if (!graphDownloads) {
-    const { Agent, request } = require('undici') as typeof import('undici');
+    const { request } = require('undici') as typeof import('undici');
     const { randomUUID } = require('node:crypto') as typeof import('node:crypto');
     const base = new URL(s.graph.baseUrl);
-    const root = `${base.origin}/${base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0'}`;
-    const local = s.localMode && !s.deployed;
-    const dispatcher = local && s.graph.caFile ? trustingDispatcher(s.graph.caFile) : new Agent();
+    const root = `${base.origin}/${graphVersion(base)}`;
+    // The client's connection pool: locally the one trusting the sandbox, else the global one.
+    const dispatcher = graphDispatcher(s);
     graphDownloads = async (path, headers = {}) => {
       const token = await graphAccessToken(s);
       const res = await request(`${root}${path}`, {
-        dispatcher,
+        ...(dispatcher ? { dispatcher } : {}),
         // client-request-id: the id Microsoft support asks for, as the Graph client sends it.
         headers: { ...headers, authorization: `Bearer ${token}`, 'client-request-id': randomUUID() },
       });
@@ -207,10 +209,22 @@ function localGraphTokenProvider(s: Settings): () => Promise<string> {
   };
 }
 
-/** Trusts the sandbox's generated certificate for Graph calls only; TLS verification stays on. */
-function trustingDispatcher(caFile: string): import('undici').Dispatcher {
-  const { Agent } = require('undici') as typeof import('undici');
-  return new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+/** The version segment GRAPH_BASE_URL names (v1.0 when it names none). */
+function graphVersion(baseUrl: URL): string {
+  return baseUrl.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
+}
+
+/**
+ * Locally, one connection pool trusting the sandbox's generated certificate, shared by the Graph
+ * client and graphDownload (TLS verification stays on). Elsewhere undefined: the global pool.
+ */
+function graphDispatcher(s: Settings): import('undici').Dispatcher | undefined {
+  if (!(s.localMode && !s.deployed && s.graph.caFile)) return undefined;
+  if (!graphTrust) {
+    const { Agent } = require('undici') as typeof import('undici');
+    graphTrust = new Agent({ connect: { ca: readFileSync(s.graph.caFile, 'utf8') } });
+  }
+  return graphTrust;
 }
 
 /** For tests that build clients against different emulators within one process. */
@@ -224,6 +238,7 @@ export async function resetClientsForTests(): Promise<void> {
   bus = undefined;
   graphClient = undefined;
   graphDownloads = undefined;
+  graphTrust = undefined;
   graphTokens = undefined;
   tables.clear();
   credentials.clear();
