@@ -166,16 +166,14 @@ export const archiveExportCreate = endpoint({
   body: ExportRequest,
   async handle({ principal, body }) {
     const services = recordsServices();
-    const record = await services.exports.create(body, principal.oid);
+    const record = await services.exports.request(body, principal.oid);
     await services.audit.record(actor(principal), 'export-create', {
       exportId: record.id,
       filters: record.filters,
       ...(body.filter.mailboxId ? { mailboxId: body.filter.mailboxId } : {}),
-      resultCount: record.count,
     });
-    const links = await services.exports.links(record, services.settings.archive.records.exportLinkMinutes, services.settings.storage);
-    await services.audit.record(actor(principal), 'export-link', { exportId: record.id });
-    return { status: 201, body: { ...record, ...links } };
+    // Built in the background (archiveExport): the link comes with GET once it is completed.
+    return { status: 202, headers: { location: `/api/archive/exports/${record.id}` }, body: record };
   },
 });
 

@@ -9,6 +9,7 @@ import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residenc
 import './archive-capture';
 import './archive-records';
 import './archive-records-timers';
+import './archive-exports';
 import '../orchestrations/archive-offboarding';
 import './health';
 import './me';

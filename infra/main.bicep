@@ -122,6 +122,8 @@ var queues = [
   { name: 'archive-mailbox', requiresSession: false, maxDeliveryCount: 5 }
   { name: 'relay-requests', requiresSession: false, maxDeliveryCount: 5 }
   { name: 'relay-replies', requiresSession: true, maxDeliveryCount: 10 }
+  // Appended: the agent's rules below name queues by index.
+  { name: 'archive-exports', requiresSession: false, maxDeliveryCount: 5 }
 ]
 
 resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [for q in queues: {
@@ -265,7 +267,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'COSMOS_DATABASE', value: database.name }
         { name: 'AUTH_TENANT_ID', value: tenantId }
         { name: 'AUTH_CLIENT_ID', value: apiClientId }
-        // Timer schedules are read by the host as %NAME%: they must exist as app settings.
+        // Timer schedules and queue names are read by the host as %NAME%: they must exist as app settings.
+        { name: 'ARCHIVE_QUEUE_NAME', value: 'archive-mailbox' }
+        { name: 'ARCHIVE_EXPORT_QUEUE_NAME', value: 'archive-exports' }
         { name: 'ARCHIVE_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'ARCHIVE_SWEEP_SCHEDULE', value: '0 30 3 * * *' }
         { name: 'ARCHIVE_DISPOSITION_SCHEDULE', value: '0 0 4 * * *' }

@@ -17,7 +17,9 @@
     downloadEml: 'Télécharger le .eml', download: 'Télécharger', searching: 'Recherche…', found: '{count} courriel(s) affiché(s).',
     recordsTitle: 'Gestion documentaire', holdsTitle: 'Conservations pour litige', holdMatter: 'Dossier (nom)', holdMailboxes: 'Boîtes aux lettres (identifiants, séparés par des virgules)',
     holdParticipants: 'Participants (adresses, facultatif)', holdCreate: 'Créer la conservation', holdRelease: 'Lever', holdActive: 'active', holdReleased: 'levée',
-    exportsTitle: 'Exportations', exportFormat: 'Format', exportMatter: 'Demande (nom)', exportCreate: 'Exporter la recherche courante', exportLink: 'Lien de téléchargement (expire bientôt)', exportManifest: 'Manifeste des empreintes',
+    exportsTitle: 'Exportations', exportFormat: 'Format', exportMatter: 'Demande (nom)', exportCreate: 'Exporter la recherche courante', exportLink: 'Lien de téléchargement (expire bientôt)', exportManifest: 'Manifeste des empreintes', exportGetLink: 'Obtenir le lien',
+    exportQueued: 'en attente', exportRunning: 'en préparation ({count} courriels)', exportCompleted: 'prête ({count} courriels)', exportFailed: 'échouée ({failure})',
+    'failure-content-missing': 'contenu manquant, voir l’intégrité', 'failure-attempts-exhausted': 'abandonnée après plusieurs essais', 'failure-error': 'erreur',
     completenessTitle: 'Complétude', colMailbox: 'Boîte', colArchived: 'Archivés / total', colGaps: 'Écarts', colLag: 'Retard', colLastSuccess: 'Dernière réussite',
     integrityTitle: 'Intégrité', integrityOk: 'Intègre : {entries} courriels vérifiés dans {manifests} manifestes ({at}).', integrityMismatch: 'ALERTE : {count} problème(s) d’intégrité détecté(s) ({at}).', integrityNever: 'Aucune vérification encore.',
     refresh: 'Actualiser', none: 'Aucun',
@@ -33,7 +35,9 @@
     downloadEml: 'Download .eml', download: 'Download', searching: 'Searching…', found: '{count} message(s) shown.',
     recordsTitle: 'Records management', holdsTitle: 'Legal holds', holdMatter: 'Matter (name)', holdMailboxes: 'Mailboxes (ids, comma-separated)',
     holdParticipants: 'Participants (addresses, optional)', holdCreate: 'Create hold', holdRelease: 'Release', holdActive: 'active', holdReleased: 'released',
-    exportsTitle: 'Exports', exportFormat: 'Format', exportMatter: 'Request (name)', exportCreate: 'Export the current search', exportLink: 'Download link (expires soon)', exportManifest: 'Hash manifest',
+    exportsTitle: 'Exports', exportFormat: 'Format', exportMatter: 'Request (name)', exportCreate: 'Export the current search', exportLink: 'Download link (expires soon)', exportManifest: 'Hash manifest', exportGetLink: 'Get the link',
+    exportQueued: 'queued', exportRunning: 'in progress ({count} messages)', exportCompleted: 'ready ({count} messages)', exportFailed: 'failed ({failure})',
+    'failure-content-missing': 'content missing, see integrity', 'failure-attempts-exhausted': 'given up after several attempts', 'failure-error': 'error',
     completenessTitle: 'Completeness', colMailbox: 'Mailbox', colArchived: 'Archived / total', colGaps: 'Gaps', colLag: 'Lag', colLastSuccess: 'Last success',
     integrityTitle: 'Integrity', integrityOk: 'Intact: {entries} messages checked in {manifests} manifests ({at}).', integrityMismatch: 'ALERT: {count} integrity problem(s) found ({at}).', integrityNever: 'Not verified yet.',
     refresh: 'Refresh', none: 'None',
@@ -195,20 +199,43 @@
       var filter = Object.assign({}, lastFilter);
       if (filter.hasAttachments) filter.hasAttachments = true;
       ctx.api('archive/exports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ matter: document.getElementById('e-matter').value, format: document.getElementById('e-format').value, filter: filter }) })
-        .then(function (x) { showExport(x, true); }).catch(function (err) { status(err.message); });
+        .then(function (x) { showExport(x, true); followExport(x.id); }).catch(function (err) { status(err.message); });
     });
     loadRecords();
   }
 
+  var EXPORT_STATUS = { queued: 'exportQueued', running: 'exportRunning', completed: 'exportCompleted', failed: 'exportFailed' };
+
+  // One list item per export, replaced in place as its status changes.
   function showExport(x, prepend) {
     var list = document.getElementById('exports-list');
-    var item = el('li', { text: x.matter + ' — ' + x.format + ' — ' + x.count + ' — ' + x.status + ' ' });
+    var label = ctx.t(EXPORT_STATUS[x.status], { count: x.count, failure: x.failure ? ctx.t('failure-' + x.failure) : '' });
+    var item = el('li', { 'data-export-id': x.id, text: x.matter + ' — ' + x.format + ' — ' + label + ' ' });
     if (x.url) {
       item.appendChild(el('a', { href: x.url, rel: 'noopener', i18n: 'exportLink' }));
       item.appendChild(document.createTextNode(' · '));
       item.appendChild(el('a', { href: x.manifestUrl, rel: 'noopener', i18n: 'exportManifest' }));
+    } else if (x.status === 'completed') {
+      // Links are short-lived and each one is audited: made on request only.
+      var b = el('button', { type: 'button', class: 'button-secondary', i18n: 'exportGetLink' });
+      b.addEventListener('click', function () { ctx.api('archive/exports/' + x.id).then(function (r) { showExport(r, false); }).catch(function (e) { status(e.message); }); });
+      item.appendChild(b);
     }
-    if (prepend) list.insertBefore(item, list.firstChild); else list.appendChild(item);
+    var existing = list.querySelector('[data-export-id="' + x.id + '"]');
+    if (existing) list.replaceChild(item, existing);
+    else if (prepend) list.insertBefore(item, list.firstChild); else list.appendChild(item);
+  }
+
+  // An export is built in the background: follow it until it is ready (then show its link) or failed.
+  var following = {};
+  function followExport(id) {
+    if (following[id]) return;
+    following[id] = true;
+    ctx.api('archive/exports/' + id).then(function (x) {
+      showExport(x, true);
+      following[id] = false;
+      if (x.status === 'queued' || x.status === 'running') setTimeout(function () { followExport(id); }, 2000);
+    }).catch(function (e) { following[id] = false; status(e.message); });
   }
 
   function loadRecords() {
@@ -236,7 +263,10 @@
     }).catch(function (e) { status(e.message); });
     ctx.api('archive/exports').then(function (r) {
       document.getElementById('exports-list').textContent = '';
-      r.items.forEach(function (x) { showExport(x, false); });
+      r.items.forEach(function (x) {
+        showExport(x, false);
+        if (x.status === 'queued' || x.status === 'running') followExport(x.id);
+      });
     }).catch(function (e) { status(e.message); });
     ctx.api('archive/completeness').then(function (r) {
       var box = document.getElementById('completeness');

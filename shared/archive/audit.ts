@@ -16,6 +16,7 @@ export const AuditAction = z.enum([
   'download-eml',
   'download-attachment',
   'export-create',
+  'export-complete',
   'export-link',
   'hold-create',
   'hold-release',

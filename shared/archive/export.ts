@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
+import type { Container } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { StorageSettings } from '../config/settings';
@@ -23,21 +24,34 @@ export const ExportRequest = z.object({
 });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
+/** What failed, as a code: never a message text, which could carry a subject or an address. */
+export const ExportFailure = z.enum(['content-missing', 'attempts-exhausted', 'error']);
+export type ExportFailure = z.infer<typeof ExportFailure>;
+
 export const ExportRecord = z.object({
   id: z.string(),
   pk: z.literal('export'),
   type: z.literal('export'),
   matter: z.string(),
   format: z.enum(['mbox', 'zip']),
+  /** The query the worker runs (values included: the record is data, never logged). */
+  filter: SearchFilterSchema.default({}),
+  /** Names of the filters used, for lists and the audit log. */
   filters: z.array(z.string()),
   createdBy: z.string(),
   createdAt: z.string(),
-  status: z.enum(['running', 'completed', 'failed']),
+  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  /** Messages in the export file; while running, how many are written so far. */
   count: z.number().int(),
   size: z.number().int(),
   sha256: z.string().nullable(),
+  /** Blobs of the current attempt (each attempt writes its own, so two never mix). */
   blobName: z.string(),
   manifestBlobName: z.string(),
+  attempts: z.number().int().default(0),
+  /** Set by the running attempt every HEARTBEAT_MS; a stale one means that attempt died. */
+  heartbeatAt: z.string().nullable().default(null),
+  failure: ExportFailure.nullable().default(null),
   completedAt: z.string().nullable(),
 });
 export type ExportRecord = z.infer<typeof ExportRecord>;
@@ -56,17 +70,62 @@ export interface ExportManifest {
   size: number;
 }
 
+/** The message that asks a worker to build an export. */
+export const ExportJob = z.object({ exportId: z.string().regex(/^export-[0-9a-f-]{36}$/) });
+export type ExportJob = z.infer<typeof ExportJob>;
+
+/** Where export jobs wait for a worker (Service Bus in the app, see export-queue.ts). */
+export interface ExportQueue {
+  /** messageId lets the broker drop a repeat of the same job. */
+  enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
+}
+
+/** What one delivery of a job did. */
+export type ExportRunOutcome =
+  | { outcome: 'completed'; count: number; size: number }
+  | { outcome: 'retry-scheduled'; failure: ExportFailure; attempt: number }
+  | { outcome: 'failed'; failure: ExportFailure }
+  /** Another attempt is alive (its heartbeat is fresh): the job is looked at again later. */
+  | { outcome: 'deferred' }
+  /** A repeat delivery of a job already finished, or of an unknown export: nothing to do. */
+  | { outcome: 'nothing-to-do' }
+  /** This attempt was taken over (its heartbeat went stale): it stopped and wrote nothing more. */
+  | { outcome: 'superseded' };
+
+export interface ExportTiming {
+  heartbeatMs: number;
+  /** A heartbeat older than this means its attempt died (a crash, a lost host). */
+  staleMs: number;
+  maxAttempts: number;
+  /** Wait before attempt n+1 is retryBaseMs x n. */
+  retryBaseMs: number;
+}
+
+export const EXPORT_TIMING: ExportTiming = { heartbeatMs: 15_000, staleMs: 60_000, maxAttempts: 3, retryBaseMs: 30_000 };
+
+/** The attempt lost its record to another attempt (an If-Match on the record failed). */
+class SupersededError extends Error {}
+
+/**
+ * Exports run as background jobs: a request records the export (queued) and enqueues a job; a
+ * queue-triggered worker builds the file. An export may take longer than an HTTP request may last
+ * (230 s behind Azure's front ends), and a worker that dies is replaced: each attempt keeps a
+ * heartbeat on the record, writes its own blobs, and changes the record only with If-Match, so a
+ * stale attempt that wakes up can neither overwrite nor complete the current one.
+ */
 export class Exports {
   constructor(
     private readonly blob: BlobServiceClient,
     private readonly store: RecordsStore,
     private readonly search: ArchiveSearch,
     private readonly content: ContentStore,
+    private readonly queue: ExportQueue,
     private readonly now: () => Date = () => new Date(),
+    private readonly timing: ExportTiming = EXPORT_TIMING,
   ) {}
 
-  /** Runs the export to the end (the caller has checked the caller may export everything the filter selects). */
-  async create(request: ExportRequest, createdBy: string): Promise<ExportRecord> {
+  /** Records the export and queues its job (the caller has checked it may export all the filter selects). */
+  async request(request: ExportRequest, createdBy: string): Promise<ExportRecord> {
     const id = `export-${randomUUID()}`;
     const record: ExportRecord = {
       id,
@@ -74,52 +133,125 @@ export class Exports {
       type: 'export',
       matter: request.matter,
       format: request.format,
+      filter: request.filter,
       filters: filtersUsed(request.filter),
       createdBy,
       createdAt: this.now().toISOString(),
-      status: 'running',
+      status: 'queued',
       count: 0,
       size: 0,
       sha256: null,
-      blobName: `${id}/export.${request.format === 'mbox' ? 'mbox' : 'zip'}`,
-      manifestBlobName: `${id}/manifest.json`,
+      ...blobNames(id, request.format, 1),
+      attempts: 0,
+      heartbeatAt: null,
+      failure: null,
       completedAt: null,
     };
     const records = await this.store.recordsContainer();
     await records.items.create(record);
     try {
-      const entries: MessageEntry[] = [];
-      for await (const entry of this.search.all(request.filter as SearchFilter)) entries.push(entry);
-      const container = this.blob.getContainerClient(CONTAINERS.exports);
-      await container.createIfNotExists();
-      const items = entries.map((e) => ({ name: emlName(e), entryId: e.id, mailboxId: e.mailboxId, receivedAt: e.receivedAt, contentHash: e.contentHash, rawSize: e.rawSize }));
-      const archive = request.format === 'mbox' ? this.mbox(entries) : this.zip(entries, items.map((i) => i.name));
-      const hash = createHash('sha256');
-      let size = 0;
-      const measured = archive.pipe(
-        new Transform({
-          transform(chunk: Buffer, _e, done) {
-            hash.update(chunk);
-            size += chunk.length;
-            done(null, chunk);
-          },
-        }),
-      );
-      archive.on('error', (e) => measured.destroy(e));
-      await container.getBlockBlobClient(record.blobName).uploadStream(measured, 4 * 1024 * 1024, 2, {
-        blobHTTPHeaders: { blobContentType: request.format === 'mbox' ? 'application/mbox' : 'application/zip', blobContentDisposition: `attachment; filename="${id}.${request.format}"` },
-      });
-      const manifest: ExportManifest = { format: 'spgq-archive-export/1', exportId: id, matter: record.matter, createdAt: record.createdAt, createdBy, archiveFormat: request.format, count: items.length, items, sha256: hash.digest('hex'), size };
-      const bytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
-      await container.getBlockBlobClient(record.manifestBlobName).upload(bytes, bytes.length, { blobHTTPHeaders: { blobContentType: 'application/json' } });
-      Object.assign(record, { status: 'completed', count: items.length, size, sha256: manifest.sha256, completedAt: this.now().toISOString() });
+      await this.queue.enqueue({ exportId: id }, { messageId: `${id}:1` });
     } catch (error) {
-      Object.assign(record, { status: 'failed', completedAt: this.now().toISOString() });
-      await records.items.upsert(record);
+      // Nobody would ever build it: say so on the record rather than leave it queued forever.
+      await records.item(id, 'export').replace({ ...record, status: 'failed', failure: 'error', completedAt: this.now().toISOString() }).catch(() => undefined);
       throw error;
     }
-    await records.items.upsert(record);
     return record;
+  }
+
+  /** One delivery of an export job (at least once: repeats and concurrent deliveries are safe). */
+  async run(job: ExportJob): Promise<ExportRunOutcome> {
+    const records = await this.store.recordsContainer();
+    const read = await records.item(job.exportId, 'export').read<ExportRecord>();
+    if (!read.resource) return { outcome: 'nothing-to-do' };
+    const found = ExportRecord.parse(stripSystem(read.resource));
+    if (found.status === 'completed' || found.status === 'failed') return { outcome: 'nothing-to-do' };
+    const now = this.now();
+    if (found.status === 'running' && found.heartbeatAt && now.getTime() - Date.parse(found.heartbeatAt) < this.timing.staleMs) {
+      await this.queue.enqueue(job, { messageId: `${job.exportId}:wait:${found.heartbeatAt}`, notBefore: new Date(now.getTime() + this.timing.staleMs) });
+      return { outcome: 'deferred' };
+    }
+    const guarded = new GuardedRecord(records, read.etag!);
+    if (found.attempts >= this.timing.maxAttempts) {
+      await guarded.replace({ ...found, status: 'failed', failure: 'attempts-exhausted', heartbeatAt: null, completedAt: now.toISOString() }).catch(ignoreSuperseded);
+      return { outcome: 'failed', failure: 'attempts-exhausted' };
+    }
+    const attempt = found.attempts + 1;
+    let record: ExportRecord = { ...found, status: 'running', attempts: attempt, heartbeatAt: now.toISOString(), count: 0, size: 0, failure: null, ...blobNames(found.id, found.format, attempt) };
+    try {
+      await guarded.replace(record);
+    } catch (error) {
+      if (error instanceof SupersededError) return { outcome: 'deferred' };
+      throw error;
+    }
+    try {
+      const result = await this.build(record, guarded, (count) => (record = { ...record, count }));
+      record = { ...record, ...result, status: 'completed', heartbeatAt: null, completedAt: this.now().toISOString() };
+      await guarded.replace(record);
+      return { outcome: 'completed', count: result.count, size: result.size };
+    } catch (error) {
+      if (error instanceof SupersededError) return { outcome: 'superseded' };
+      const failure: ExportFailure = isNotFound(error) ? 'content-missing' : 'error';
+      // A missing content blob will not come back by retrying (the integrity check reports it).
+      const retry = failure !== 'content-missing' && attempt < this.timing.maxAttempts;
+      record = { ...record, status: retry ? 'queued' : 'failed', failure, heartbeatAt: null, completedAt: retry ? null : this.now().toISOString() };
+      await guarded.replace(record).catch(ignoreSuperseded);
+      if (!retry) return { outcome: 'failed', failure };
+      await this.queue.enqueue(job, { messageId: `${job.exportId}:${attempt + 1}`, notBefore: new Date(this.now().getTime() + this.timing.retryBaseMs * attempt) });
+      return { outcome: 'retry-scheduled', failure, attempt };
+    }
+  }
+
+  /** Streams the file and its manifest into the attempt's blobs, beating the heartbeat meanwhile. */
+  private async build(record: ExportRecord, guarded: GuardedRecord, progress: (count: number) => ExportRecord): Promise<{ count: number; size: number; sha256: string }> {
+    const container = this.blob.getContainerClient(CONTAINERS.exports);
+    await container.createIfNotExists();
+    const items: ExportManifest['items'] = [];
+    const entries = this.selected(record.filter as SearchFilter, items);
+    const archive = record.format === 'mbox' ? this.mbox(entries) : this.zip(entries);
+    const hash = createHash('sha256');
+    let size = 0;
+    const measured = archive.pipe(
+      new Transform({
+        transform(chunk: Buffer, _e, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
+    archive.on('error', (e) => measured.destroy(e));
+    let lost: unknown;
+    const heartbeat = setInterval(() => {
+      void guarded.replace({ ...progress(items.length), heartbeatAt: this.now().toISOString() }).catch((error: unknown) => {
+        // Lost to another attempt (or the record is unreachable): stop writing at once.
+        lost ??= error;
+        archive.destroy(error as Error);
+      });
+    }, this.timing.heartbeatMs);
+    try {
+      await container.getBlockBlobClient(record.blobName).uploadStream(measured, 4 * 1024 * 1024, 2, {
+        blobHTTPHeaders: { blobContentType: record.format === 'mbox' ? 'application/mbox' : 'application/zip', blobContentDisposition: `attachment; filename="${record.id}.${record.format}"` },
+      });
+    } catch (error) {
+      throw lost ?? error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (lost) throw lost;
+    const manifest: ExportManifest = { format: 'spgq-archive-export/1', exportId: record.id, matter: record.matter, createdAt: record.createdAt, createdBy: record.createdBy, archiveFormat: record.format, count: items.length, items, sha256: hash.digest('hex'), size };
+    const bytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
+    await container.getBlockBlobClient(record.manifestBlobName).upload(bytes, bytes.length, { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    return { count: items.length, size, sha256: manifest.sha256 };
+  }
+
+  /** The entries the filter selects, as the search yields them, each added to the manifest. */
+  private async *selected(filter: SearchFilter, items: ExportManifest['items']): AsyncIterable<{ entry: MessageEntry; name: string }> {
+    for await (const entry of this.search.all(filter)) {
+      const name = emlName(entry);
+      items.push({ name, entryId: entry.id, mailboxId: entry.mailboxId, receivedAt: entry.receivedAt, contentHash: entry.contentHash, rawSize: entry.rawSize });
+      yield { entry, name };
+    }
   }
 
   async list(): Promise<ExportRecord[]> {
@@ -152,23 +284,26 @@ export class Exports {
     return { url: await link(record.blobName), manifestUrl: await link(record.manifestBlobName), expiresOn: expiresOn.toISOString() };
   }
 
-  private zip(entries: MessageEntry[], names: string[]): Readable {
+  private zip(entries: AsyncIterable<{ entry: MessageEntry; name: string }>): Readable {
     const yazl = require('yazl') as typeof import('yazl');
     const zip = new yazl.ZipFile();
-    entries.forEach((entry, i) => {
-      // Lazy: each message's blob is opened only when the zip reaches it.
-      zip.addReadStreamLazy(names[i]!, { mtime: new Date(entry.receivedAt), compress: true }, (cb) => {
-        this.content.open(entry.contentHash).then((s) => cb(null, s), (e: unknown) => cb(e as Error, undefined as unknown as Readable));
-      });
-    });
-    zip.end();
-    return zip.outputStream as unknown as Readable;
+    const out = zip.outputStream as unknown as Readable;
+    void (async () => {
+      for await (const { entry, name } of entries) {
+        // Lazy: each message's blob is opened only when the zip reaches it.
+        zip.addReadStreamLazy(name, { mtime: new Date(entry.receivedAt), compress: true }, (cb) => {
+          this.content.open(entry.contentHash).then((s) => cb(null, s), (e: unknown) => cb(e as Error, undefined as unknown as Readable));
+        });
+      }
+      zip.end();
+    })().catch((e: unknown) => out.destroy(e as Error));
+    return out;
   }
 
-  private mbox(entries: MessageEntry[]): Readable {
+  private mbox(entries: AsyncIterable<{ entry: MessageEntry; name: string }>): Readable {
     const out = new PassThrough();
     void (async () => {
-      for (const entry of entries) {
+      for await (const { entry } of entries) {
         if (!out.write(`From MAILER-DAEMON ${asctime(new Date(entry.receivedAt))}\n`)) await drained(out);
         const quote = new MboxrdQuote();
         for await (const chunk of (await this.content.open(entry.contentHash)).pipe(quote)) {
@@ -180,6 +315,43 @@ export class Exports {
     })().catch((e: unknown) => out.destroy(e as Error));
     return out;
   }
+}
+
+/**
+ * The record as one attempt last wrote it: every change is an If-Match on the ETag of that attempt's
+ * previous write, so a change made meanwhile by another attempt makes this one stop.
+ */
+class GuardedRecord {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly records: Container, private etag: string) {}
+
+  /** Writes are chained: a heartbeat and the final write never race each other. */
+  replace(record: ExportRecord): Promise<void> {
+    const write = this.chain.then(async () => {
+      try {
+        const { etag } = await this.records.item(record.id, 'export').replace(record, { accessCondition: { type: 'IfMatch', condition: this.etag } });
+        this.etag = etag!;
+      } catch (error) {
+        if ((error as { code?: number }).code === 412) throw new SupersededError('export attempt superseded');
+        throw error;
+      }
+    });
+    this.chain = write.catch(() => undefined);
+    return write;
+  }
+}
+
+function ignoreSuperseded(error: unknown): void {
+  if (!(error instanceof SupersededError)) throw error;
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string };
+  return e.statusCode === 404 || e.code === 'BlobNotFound';
+}
+
+function blobNames(id: string, format: 'mbox' | 'zip', attempt: number): { blobName: string; manifestBlobName: string } {
+  return { blobName: `${id}/attempt-${attempt}/export.${format}`, manifestBlobName: `${id}/attempt-${attempt}/manifest.json` };
 }
 
 function drained(stream: PassThrough): Promise<void> {

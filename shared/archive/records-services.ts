@@ -1,4 +1,4 @@
-import { blobServiceClient, cosmosDatabase } from '../azure/clients';
+import { blobServiceClient, cosmosDatabase, serviceBusClient } from '../azure/clients';
 import { settings, type Settings } from '../config/settings';
 import { AuditLog } from './audit';
 import { BlobContentStore } from './content-store';
@@ -6,7 +6,8 @@ import { Disposition } from './disposition';
 import { LegalHolds } from './legal-hold';
 import { Manifests } from './manifest';
 import { ArchiveSearch } from './search';
-import { Exports } from './export';
+import { Exports, type ExportQueue } from './export';
+import { ServiceBusExportQueue } from './export-queue';
 import { RecordsStore } from './records-store';
 import { loadRetentionCalendar } from './retention';
 import { RecordsAssigner } from './retention-assigner';
@@ -29,7 +30,7 @@ export function resetRecordsServicesForTests(): void {
   cached = undefined;
 }
 
-export function buildRecordsServices(s: Settings, now: () => Date = () => new Date()) {
+export function buildRecordsServices(s: Settings, now: () => Date = () => new Date(), exportQueue: ExportQueue = new ServiceBusExportQueue(serviceBusClient(s), s.queues.exports)) {
   const blob = blobServiceClient(s);
   const store = new RecordsStore(cosmosDatabase(s));
   const calendar = loadRetentionCalendar(s.archive.records.retentionRulesFile);
@@ -49,7 +50,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     /** Reads content only; immutability is applied through `lock`. */
     content,
     search,
-    exports: new Exports(blob, store, search, content, now),
+    exports: new Exports(blob, store, search, content, exportQueue, now),
     assigner: new RecordsAssigner(calendar, holds, lock),
     disposition: new Disposition(store, calendar, holds, lock, audit, now),
     manifests: new Manifests(blob, store, lock, now),

@@ -54,6 +54,8 @@ const rawSchema = z.object({
 
   /** Queue of mailbox archive work items (one message per mailbox run). */
   ARCHIVE_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('archive-mailbox'),
+  /** Queue of export jobs (one message per export attempt). */
+  ARCHIVE_EXPORT_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('archive-exports'),
   /** Email archive capture (shared/archive, docs/decisions/0004-email-archive.md). */
   ARCHIVE_SCHEDULE: z.string().min(1).default('0 */15 * * * *'),
   ARCHIVE_RUN_ON_STARTUP: boolean.default(false),
@@ -114,6 +116,7 @@ const EXAMPLES: Record<string, string> = {
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
+  ARCHIVE_EXPORT_QUEUE_NAME: 'archive-exports',
   ARCHIVE_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
   ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels (group display name) or its object id',
   ARCHIVE_SHARED_MAILBOXES: 'accueil@syndicat-exemple.ca,griefs@syndicat-exemple.ca',
@@ -166,7 +169,7 @@ export interface Settings {
   graph: { baseUrl: string; caFile?: string };
   auth: { tenantId: string; clientId: string; authority: string };
   http: { maxBodyBytes: number };
-  queues: { archive: string };
+  queues: { archive: string; exports: string };
   archive: ArchiveSettings;
   relay: RelaySettings;
 }
@@ -248,7 +251,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     graph: { baseUrl: raw.GRAPH_BASE_URL.replace(/\/+$/, ''), caFile: raw.GRAPH_CA_FILE },
     auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
     http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
-    queues: { archive: raw.ARCHIVE_QUEUE_NAME },
+    queues: { archive: raw.ARCHIVE_QUEUE_NAME, exports: raw.ARCHIVE_EXPORT_QUEUE_NAME },
     archive: {
       schedule: raw.ARCHIVE_SCHEDULE,
       runOnStartup: raw.ARCHIVE_RUN_ON_STARTUP,

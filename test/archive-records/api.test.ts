@@ -11,9 +11,13 @@ import type { AuditRecord } from '../../shared/archive/audit';
 import type { EndpointHandler } from '../../functions/http/endpoint';
 import * as api from '../../functions/archive-records';
 import { httpRequest, invocation } from '../support/app-env';
+import { runExportJob } from '../../functions/archive-exports';
+import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
+import { takeExportJob } from './export-jobs';
 
 let stack: RecordsStack;
+let bus: ServiceBusEmulator;
 const [alice, marc, records] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 const tokens = new Map<string, string>();
 const pdf = Buffer.from('%PDF-1.4 pièce jointe ' + randomUUID());
@@ -21,7 +25,8 @@ const SECRET_SUBJECT = 'Grief confidentiel Tremblay';
 let aliceMime: Buffer;
 
 beforeAll(async () => {
-  stack = await startRecordsStack();
+  bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
+  stack = await startRecordsStack({ ServiceBusConnection: bus.connectionString });
   for (const u of [alice, marc, records]) tokens.set(u.oid, await stack.issuer.mintUserToken(u));
   const headers = { subject: SECRET_SUBJECT, from: { name: 'Carole Externe', address: 'Carole@Externe.ca' }, to: [{ name: 'Geneviève', address: 'gtremblay@spgq.local' }] };
   aliceMime = buildMime({
@@ -37,6 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
+  await bus?.stop();
 });
 
 interface Call {
@@ -218,16 +224,31 @@ describe('holds, exports and the audit log', () => {
     expect(onlyViews.json.items.every((a: AuditRecord) => a.action === 'view' && a.actor === alice.oid)).toBe(true);
   });
 
-  it('exports a query as a zip of .eml and as mbox, with a short-lived link and a manifest whose hashes match', async () => {
+  it('exports a query in the background as a zip of .eml and as mbox, with a short-lived link and a manifest whose hashes match', async () => {
     const yauzl = require('yauzl') as typeof import('yauzl');
     expect((await call(api.archiveExportCreate, { user: alice, json: { matter: 'Demande', format: 'zip' } })).status).toBe(403);
+    const bad = await call(api.archiveExportCreate, { user: records, json: { matter: 'x', format: 'rar', filter: { participant: 'personne' } }, language: 'en' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.filter.participant', 'body.format', 'body.matter']);
+
+    // The request only records and queues the export: 202, a Location, no link yet.
     const zip = await call(api.archiveExportCreate, { user: records, json: { matter: 'Demande d’accès 2026-07', format: 'zip', filter: { mailboxId: alice.oid } } });
-    expect(zip.status).toBe(201);
-    expect(zip.json).toMatchObject({ status: 'completed', count: 3, format: 'zip', filters: ['mailboxId'] });
-    expect(Date.parse(zip.json.expiresOn) - Date.now()).toBeLessThanOrEqual(15 * 60_000 + 5_000);
-    const archive = Buffer.from(await (await fetch(zip.json.url)).arrayBuffer());
-    const manifest = (await (await fetch(zip.json.manifestUrl)).json()) as { sha256: string; count: number; items: { name: string; contentHash: string }[] };
+    expect(zip.status).toBe(202);
+    expect(zip.headers).toMatchObject({ location: `/api/archive/exports/${zip.json.id}` });
+    expect(zip.json).toMatchObject({ status: 'queued', count: 0, format: 'zip', filters: ['mailboxId'], attempts: 0 });
+    const waiting = await call(api.archiveExportGet, { user: records, params: { id: zip.json.id } });
+    expect(waiting.json).toMatchObject({ status: 'queued' });
+    expect(waiting.json.url).toBeUndefined();
+
+    // The worker takes the job from the export queue and builds the file.
+    await runExportJob(await takeExportJob(bus, zip.json.id), invocation('archiveExport').context);
+    const done = await call(api.archiveExportGet, { user: records, params: { id: zip.json.id } });
+    expect(done.json).toMatchObject({ status: 'completed', count: 3, attempts: 1, failure: null });
+    expect(Date.parse(done.json.expiresOn) - Date.now()).toBeLessThanOrEqual(15 * 60_000 + 5_000);
+    const archive = Buffer.from(await (await fetch(done.json.url)).arrayBuffer());
+    const manifest = (await (await fetch(done.json.manifestUrl)).json()) as { sha256: string; count: number; items: { name: string; contentHash: string }[] };
     expect(createHash('sha256').update(archive).digest('hex')).toBe(manifest.sha256);
+    expect(done.json.sha256).toBe(manifest.sha256);
     expect(manifest.count).toBe(3);
     const files = await new Promise<Map<string, Buffer>>((resolve, reject) => {
       yauzl.fromBuffer(archive, { lazyEntries: true }, (err, zipfile) => {
@@ -251,18 +272,28 @@ describe('holds, exports and the audit log', () => {
     expect([...files.values()].some((b) => b.equals(aliceMime))).toBe(true);
 
     const mbox = await call(api.archiveExportCreate, { user: records, json: { matter: 'Demande d’accès 2026-07', format: 'mbox', filter: { participant: 'carole@externe.ca' } } });
-    expect(mbox.json).toMatchObject({ status: 'completed', count: 1 });
-    const text = Buffer.from(await (await fetch(mbox.json.url)).arrayBuffer());
-    const mboxManifest = (await (await fetch(mbox.json.manifestUrl)).json()) as { sha256: string; items: { contentHash: string }[] };
+    expect(mbox.status).toBe(202);
+    await runExportJob(await takeExportJob(bus, mbox.json.id), invocation('archiveExport').context);
+    const mboxDone = await call(api.archiveExportGet, { user: records, params: { id: mbox.json.id } });
+    expect(mboxDone.json).toMatchObject({ status: 'completed', count: 1 });
+    const text = Buffer.from(await (await fetch(mboxDone.json.url)).arrayBuffer());
+    const mboxManifest = (await (await fetch(mboxDone.json.manifestUrl)).json()) as { sha256: string; items: { contentHash: string }[] };
     expect(createHash('sha256').update(text).digest('hex')).toBe(mboxManifest.sha256);
     // One message: drop the "From " line and the separating newline, undo mboxrd quoting.
     const body = text.subarray(text.indexOf(0x0a) + 1, text.length - 1).toString('latin1').replace(/^>(>*From )/gm, '$1');
     expect(createHash('sha256').update(Buffer.from(body, 'latin1')).digest('hex')).toBe(mboxManifest.items[0]!.contentHash);
 
-    const again = await call(api.archiveExportGet, { user: records, params: { id: zip.json.id } });
-    expect(again.json).toMatchObject({ status: 'completed', sha256: manifest.sha256 });
-    expect(again.json.url).not.toBe('');
-    expect((await call(api.archiveExportsList, { user: records })).json.items.length).toBeGreaterThanOrEqual(2);
+    // A repeated delivery of a finished job changes nothing.
+    const logs = invocation('archiveExport');
+    await runExportJob({ exportId: zip.json.id }, logs.context);
+    expect(logs.lines.join('\n')).toMatch(/nothing-to-do/);
+    expect((await call(api.archiveExportGet, { user: records, params: { id: zip.json.id } })).json).toMatchObject({ status: 'completed', sha256: manifest.sha256, attempts: 1 });
+    expect((await call(api.archiveExportsList, { user: records })).json.items.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([zip.json.id, mbox.json.id]));
+    expect((await call(api.archiveExportGet, { user: records, params: { id: `export-${randomUUID()}` } })).status).toBe(404);
+    // The worker's log and the audit log name the export, never the matter or the query.
+    expect(logs.lines.join('\n')).not.toMatch(/Demande|carole|externe/i);
+    const audit = await call(api.archiveAudit, { user: records, query: { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString(), action: 'export-complete' } });
+    expect(audit.json.items).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'system', target: { exportId: zip.json.id, resultCount: 3 } })]));
   });
 });
 

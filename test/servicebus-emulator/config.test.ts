@@ -28,8 +28,9 @@ describe('Service Bus emulator config (official Config.json shape)', () => {
   it('reads the local stack queues the app needs', () => {
     const queues = queueSettings(loadConfig(join(root, 'dev/local-stack/servicebus-config.json')));
     const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
-    expect(Object.keys(byName).sort()).toEqual(['archive-mailbox', 'host-e2e', 'host-e2e-sessions', 'relay-replies', 'relay-requests']);
+    expect(Object.keys(byName).sort()).toEqual(['archive-exports', 'archive-mailbox', 'host-e2e', 'host-e2e-sessions', 'relay-replies', 'relay-requests']);
     expect(byName['archive-mailbox']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000, requiresSession: false });
+    expect(byName['archive-exports']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000, requiresSession: false });
     expect(byName['relay-requests']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000 });
     expect(byName['relay-replies']).toMatchObject({ requiresSession: true, lockDurationMs: 60_000 });
     expect(byName['host-e2e']).toMatchObject({ maxDeliveryCount: 3, lockDurationMs: 30_000 });
