@@ -288,11 +288,17 @@ export class Exports {
     const yazl = require('yazl') as typeof import('yazl');
     const zip = new yazl.ZipFile();
     const out = zip.outputStream as unknown as Readable;
+    // yazl reports a failed open on the ZipFile and pipes each message without watching it for
+    // errors: both must end the output, or the export would hang (or the process crash).
+    zip.on('error', (e: Error) => out.destroy(e));
     void (async () => {
       for await (const { entry, name } of entries) {
         // Lazy: each message's blob is opened only when the zip reaches it.
         zip.addReadStreamLazy(name, { mtime: new Date(entry.receivedAt), compress: true }, (cb) => {
-          this.content.open(entry.contentHash).then((s) => cb(null, s), (e: unknown) => cb(e as Error, undefined as unknown as Readable));
+          this.content.open(entry.contentHash).then(
+            (s) => cb(null, s.on('error', (e) => out.destroy(e))),
+            (e: unknown) => cb(e as Error, undefined as unknown as Readable),
+          );
         });
       }
       zip.end();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
+import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 
 /**
@@ -12,6 +13,7 @@ import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from '.
 const [alice, , records] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 
 let stack: RecordsStack;
+let bus: ServiceBusEmulator;
 let host: AppHost;
 let baseUrl: string;
 let browser: Browser;
@@ -22,7 +24,9 @@ beforeAll(async () => {
   mime = buildMime({ subject: 'Convocation au comité de griefs', html: '<p>Bonjour <b>Geneviève</b></p><script>document.title="pwned"</script><img src="https://tracker.example/p.gif">', attachments: [{ filename: 'ordre-du-jour.txt', contentType: 'text/plain', content: Buffer.from('Point 1') }] });
   await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-02-03T10:00:00Z', subject: 'Convocation au comité de griefs', mime });
   await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-01-03T10:00:00Z', subject: 'Vacances d’été' });
-  host = await startAppHost(stack.issuer, { COSMOS_DATABASE: process.env.COSMOS_DATABASE!, ARCHIVE_RUN_ON_STARTUP: 'false' });
+  // The export worker runs in the host, fed by the export queue of this Service Bus emulator.
+  bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
+  host = await startAppHost(stack.issuer, { COSMOS_DATABASE: process.env.COSMOS_DATABASE!, ARCHIVE_RUN_ON_STARTUP: 'false', ServiceBusConnection: bus.connectionString });
   baseUrl = host.baseUrl;
   browser = await launchChromium();
 }, 90_000);
@@ -30,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await host?.stop();
+  await bus?.stop();
   await stack?.stop();
 });
 
@@ -78,7 +83,12 @@ describe('archive page', () => {
     await expect.poll(() => page.locator('#holds-list').textContent()).toContain('Grief 2026-01');
     await page.getByLabel('Request (name)').fill('Demande 2026-07');
     await page.getByRole('button', { name: 'Export the current search' }).click();
+    // Queued, then built by the worker in the background: the page follows it until its link shows.
     await expect.poll(() => page.locator('#exports-list li').first().textContent()).toContain('Demande 2026-07');
+    await expect.poll(() => page.locator('#exports-list li').first().textContent(), { timeout: 30_000 }).toMatch(/ready \(2 messages\)/);
+    const link = page.locator('#exports-list li').first().getByRole('link', { name: 'Download link (expires soon)' });
+    const zip = Buffer.from(await (await fetch((await link.getAttribute('href'))!)).arrayBuffer());
+    expect(zip.subarray(0, 2).toString()).toBe('PK');
     await page.context().close();
   });
 });
