@@ -8,7 +8,7 @@ import { AuditAction, type Actor } from '../shared/archive/audit';
 import { LegalHoldInput } from '../shared/archive/legal-hold';
 import { ExportRequest } from '../shared/archive/export';
 import { BadContinuation, filtersUsed, SearchQuery } from '../shared/archive/search';
-import { loadEntry, mailboxOfRef, readAttachment, readMessage } from '../shared/archive/read';
+import { loadEntry, mailboxOfRef, openAttachment, readMessage } from '../shared/archive/read';
 import { completenessReport } from '../shared/archive/completeness';
 import { integrityStatus } from '../shared/archive/integrity';
 
@@ -108,12 +108,18 @@ export const archiveAttachment = endpoint({
   async handle({ principal, params }) {
     const entry = await entryFor(principal, params.ref, 'download-attachment');
     const services = recordsServices();
-    const attachment = await readAttachment(services.content, entry, params.index);
+    const attachment = await openAttachment(services.content, entry, params.index);
     if (!attachment) throw new ApiError(404, 'not_found', 'archive.attachmentNotFound');
-    await services.audit.record(actor(principal), 'download-attachment', { mailboxId: entry.mailboxId, entryId: entry.id, attachmentIndex: params.index });
+    try {
+      await services.audit.record(actor(principal), 'download-attachment', { mailboxId: entry.mailboxId, entryId: entry.id, attachmentIndex: params.index });
+    } catch (error) {
+      attachment.content.destroy();
+      throw error;
+    }
     const ascii = attachment.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
     return {
-      body: attachment.data,
+      // Streamed as the stored message is parsed: a 75 MB attachment is never held in memory.
+      body: attachment.content,
       headers: {
         // Never rendered inline: an attachment could be HTML or script.
         'content-type': 'application/octet-stream',

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AttachmentStream, MessageText } from 'mailparser';
 import type { MessageEntry } from './model';
 import type { ContentStore } from './ports';
@@ -58,16 +59,37 @@ export async function readMessage(content: ContentStore, entry: MessageEntry): P
   return view;
 }
 
-export async function readAttachment(content: ContentStore, entry: MessageEntry, wanted: number): Promise<{ filename: string; contentType: string; data: Buffer } | undefined> {
-  let found: { filename: string; contentType: string; data: Buffer } | undefined;
-  await parse(await content.open(entry.contentHash), {
-    async onAttachment(attachment, index) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of attachment.content) if (index === wanted) chunks.push(chunk as Buffer);
-      if (index === wanted) found = { filename: attachment.filename ?? `attachment-${index + 1}`, contentType: attachment.contentType, data: Buffer.concat(chunks) };
-    },
-  });
-  return found;
+export interface AttachmentDownload {
+  filename: string;
+  contentType: string;
+  /** The decoded bytes, streamed as the message is parsed: an attachment is never held whole. */
+  content: Readable;
+}
+
+/**
+ * Attachment `wanted` of the message, or undefined when it has no such attachment. Resolves as soon
+ * as the attachment is reached; its bytes then flow at the pace of whoever reads `content` (the
+ * parse waits for them), and a reader that goes away stops the parse and the blob download.
+ */
+export function openAttachment(content: ContentStore, entry: MessageEntry, wanted: number): Promise<AttachmentDownload | undefined> {
+  return content.open(entry.contentHash).then(
+    (mime) =>
+      new Promise<AttachmentDownload | undefined>((resolve, reject) => {
+        const out = new PassThrough();
+        let found = false;
+        parse(mime, {
+          async onAttachment(attachment, index) {
+            if (index !== wanted) return drain(attachment.content);
+            found = true;
+            resolve({ filename: attachment.filename ?? `attachment-${index + 1}`, contentType: attachment.contentType, content: out });
+            await pipeline(attachment.content, out);
+          },
+        }).then(
+          () => found || resolve(undefined),
+          (error: unknown) => (found ? out.destroy(error as Error) : reject(error)),
+        );
+      }),
+  );
 }
 
 interface ParseHandlers {
@@ -81,7 +103,13 @@ function parse(mime: Readable, handlers: ParseHandlers): Promise<void> {
   const parser = new MailParser({ skipImageLinks: true, skipTextToHtml: true });
   let index = 0;
   const pending: Promise<void>[] = [];
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, fail) => {
+    // On failure the blob download stops too (nothing would read the rest).
+    const reject = (error: unknown) => {
+      mime.unpipe(parser);
+      mime.destroy();
+      fail(error);
+    };
     mime.on('error', reject);
     parser.on('error', reject);
     parser.on('headers', (headers) => handlers.onHeaders?.(headers as Map<string, unknown>));

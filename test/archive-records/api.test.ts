@@ -168,7 +168,10 @@ describe('read and download', () => {
     expect((eml.headers as Record<string, string>)['content-length']).toBe(String(aliceMime.length));
     expect(eml.headers).toMatchObject({ 'content-type': 'message/rfc822', 'x-content-sha256': createHash('sha256').update(aliceMime).digest('hex') });
     const att = await call(api.archiveAttachment, { user: alice, params: { ref, index: '0' } });
-    expect(Buffer.compare(att.body as Buffer, pdf)).toBe(0);
+    expect(att.body).toBeInstanceOf(Readable);
+    const attachment: Buffer[] = [];
+    for await (const chunk of att.body as Readable) attachment.push(chunk as Buffer);
+    expect(Buffer.compare(Buffer.concat(attachment), pdf)).toBe(0);
     expect((att.headers as Record<string, string>)['content-disposition']).toContain("filename*=UTF-8''d%C3%A9cision.pdf");
     expect((await call(api.archiveAttachment, { user: alice, params: { ref, index: '3' } })).status).toBe(404);
   });
