@@ -51,6 +51,6 @@ app.timer('archiveSweep', {
   handler: async (_timer: Timer, context: InvocationContext) => {
     const services = archiveServices();
     const swept = await sweepOrphans(services, { graceMs: s.archive.orphanGraceSeconds * 1000 });
-    logger(context).info('archive.sweep', swept);
+    logger(context).info('archive.sweep', { ...swept });
   },
 });

@@ -20,6 +20,8 @@ export interface BlobContentStoreOptions {
   /** Block size of streamed uploads; memory per upload is about blockSize x (concurrency + 1). */
   blockSize?: number;
   uploadConcurrency?: number;
+  /** Clock of the `stored` tag (tests move it). */
+  now?: () => Date;
 }
 
 /**
@@ -107,6 +109,7 @@ export class BlobContentStore implements ContentStore {
       await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
         conditions: { ifNoneMatch: '*' },
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
+        tags: { [STORED_TAG]: (this.options.now?.() ?? new Date()).toISOString() },
         blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
       });
     } catch (error) {
@@ -157,6 +160,7 @@ export class BlobContentStore implements ContentStore {
       const poller = await target.beginCopyFromURL(stagingBlob.url, {
         conditions: { ifNoneMatch: '*' },
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
+        tags: { [STORED_TAG]: (this.options.now?.() ?? new Date()).toISOString() },
       });
       await poller.pollUntilDone();
     } catch (error) {
@@ -191,6 +195,15 @@ export class BlobContentStore implements ContentStore {
     }
   }
 
+  async *listStoredBetween(from: Date, to: Date): AsyncIterable<string> {
+    await this.ensure();
+    const where = `"${STORED_TAG}" >= '${from.toISOString()}' AND "${STORED_TAG}" < '${to.toISOString()}'`;
+    for await (const blob of this.content.findBlobsByTags(where)) {
+      const contentHash = hashOfContentBlob(blob.name);
+      if (contentHash) yield contentHash;
+    }
+  }
+
   async delete(contentHash: string): Promise<void> {
     await this.content.getBlobClient(contentBlobName(contentHash)).deleteIfExists();
   }
@@ -222,6 +235,12 @@ export class BlobContentStore implements ContentStore {
 }
 
 const CONTENT_ENCODING = 'br';
+
+/**
+ * Blob index tag with the time a content blob was written (ISO 8601, which sorts as text): the
+ * orphan sweep finds the blobs written since its last pass by tag, instead of listing them all.
+ */
+const STORED_TAG = 'stored';
 
 /**
  * Brotli at quality 1: mail is mostly base64 attachments that are already compressed (PDF, Office,

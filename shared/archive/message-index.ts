@@ -101,12 +101,14 @@ export class CosmosMessageIndex implements MessageIndex {
     return resources[0] ?? 0;
   }
 
-  async isReferenced(contentHash: string): Promise<boolean> {
+  async referencedAmong(contentHashes: string[]): Promise<Set<string>> {
+    if (!contentHashes.length) return new Set();
     const c = await this.messages();
+    const names = contentHashes.map((_, i) => `@h${i}`);
     const { resources } = await c.items
-      .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @hash', parameters: [{ name: '@hash', value: contentHash }] })
+      .query<string>({ query: `SELECT VALUE c.contentHash FROM c WHERE c.contentHash IN (${names.join(', ')})`, parameters: contentHashes.map((value, i) => ({ name: names[i]!, value })) })
       .fetchAll();
-    return (resources[0] ?? 0) > 0;
+    return new Set(resources);
   }
 }
 

@@ -110,6 +110,8 @@ export interface ContentStore {
   open(contentHash: string): Promise<Readable>;
   /** Content blobs, with when each was last written. */
   list(): AsyncIterable<{ contentHash: string; lastModified: Date }>;
+  /** Content blobs first written in [from, to) (by their index tag; blobs from before tags had none). */
+  listStoredBetween(from: Date, to: Date): AsyncIterable<string>;
   delete(contentHash: string): Promise<void>;
   /** Staging blobs older than `olderThan`. */
   listStaging(olderThan: Date): AsyncIterable<string>;
@@ -128,7 +130,8 @@ export interface MessageIndex {
   markRemoved(entry: MessageEntry, removedAt: string): Promise<boolean>;
   /** The entry of a message whose receivedAt is unknown (removals carry only the id). */
   findByMessageId(mailboxId: string, messageId: string): Promise<MessageEntry | undefined>;
-  isReferenced(contentHash: string): Promise<boolean>;
+  /** Which of these content hashes some entry refers to. */
+  referencedAmong(contentHashes: string[]): Promise<Set<string>>;
 }
 
 export interface MailboxStateStore {

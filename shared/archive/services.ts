@@ -11,6 +11,7 @@ import { CosmosMailboxState } from './mailbox-state';
 import { CosmosMessageIndex } from './message-index';
 import type { RetentionAssigner } from './ports';
 import { ServiceBusWorkQueue } from './work-queue';
+import { BlobSweepWatermark } from './sweep-watermark';
 import { recordsServices } from './records-services';
 
 /**
@@ -54,6 +55,7 @@ export function buildArchiveServices(s: Settings, retention?: RetentionAssigner)
     state,
     archiver,
     lock: new BlobMailboxLock(blob, a.lockSeconds),
+    watermark: new BlobSweepWatermark(blob),
     queue: new ServiceBusWorkQueue(serviceBusClient(s), s.queues.archive),
     directory: new GraphDirectory(graph(s), { group: a.scopeGroup, sharedMailboxes: a.sharedMailboxes }),
   };

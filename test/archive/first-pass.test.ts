@@ -77,8 +77,8 @@ class MemoryIndex implements MessageIndex {
   async findByMessageId(mailboxId: string, messageId: string) {
     return this.get(mailboxId, messageId);
   }
-  async isReferenced() {
-    return true;
+  async referencedAmong(hashes: string[]) {
+    return new Set(hashes);
   }
 }
 
