@@ -25,6 +25,8 @@ export interface AzuriteOptions {
   tablePort?: number;
   /** Folder to keep data in between runs; in-memory when absent. */
   location?: string;
+  /** Node options for the Azurite process (a benchmark's --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export function azuriteConnectionString(host: string, ports: { blob: number; queue: number; table: number }): string {
@@ -45,6 +47,7 @@ export function azuriteConnectionString(host: string, ports: { blob: number; que
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const script = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/azurite.js');
   const args = [
+    ...(options.nodeArgs ?? []),
     script,
     '--silent',
     '--skipApiVersionCheck',
