@@ -4,10 +4,11 @@ import { settings } from '../shared/config/settings';
 import { recordsServices } from '../shared/archive/records-services';
 import { assignMissingRetention } from '../shared/archive/retention-assigner';
 import { verifyArchive } from '../shared/archive/integrity';
+import { SYSTEM_ACTOR } from '../shared/archive/audit';
 
 /**
  * The archive's daily records timers: disposition (after giving unassigned entries their rule and
- * tagging entries new holds cover) and integrity (seal yesterday's manifest, then verify them all).
+ * tagging entries new holds cover; then the files of exports past their retention) and integrity (seal yesterday's manifest, then verify them all).
  */
 function logger(context: InvocationContext) {
   return createLogger((level, line) => context[level === 'debug' ? 'debug' : level](line), { invocationId: context.invocationId });
@@ -17,7 +18,9 @@ export async function runDisposition(_timer: Timer, context: InvocationContext):
   const services = recordsServices();
   const assigned = await assignMissingRetention(services.store, services.calendar, services.lock);
   const result = await services.disposition.run();
-  logger(context).info('archive.disposition', { assigned, ...result });
+  const expiredExports = await services.exports.expire(services.settings.archive.records.exportRetentionDays);
+  for (const exportId of expiredExports) await services.audit.record(SYSTEM_ACTOR, 'export-expire', { exportId });
+  logger(context).info('archive.disposition', { assigned, ...result, expiredExports: expiredExports.length });
 }
 
 export async function runIntegrity(_timer: Timer, context: InvocationContext): Promise<void> {

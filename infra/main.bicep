@@ -95,6 +95,34 @@ resource archiveExports 'Microsoft.Storage/storageAccounts/blobServices/containe
   properties: { immutableStorageWithVersioning: { enabled: true } }
 }
 
+// Versioning keeps a version of every blob overwritten or deleted. Where the app means to delete
+// for good (expired exports, relay documents, staging, locks and the sweep watermark, the host's
+// timer status), those versions go after a day. Mail content and manifests are not listed: they are
+// WORM, and disposition deletes every version of what it destroys itself.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  dependsOn: [blobService]
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-previous-versions'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['archive-exports/', 'relay-documents/', 'relay-agent/', 'mail-staging/', 'archive-locks/', 'azure-webjobs-hosts/']
+            }
+            actions: { version: { delete: { daysAfterCreationGreaterThan: 1 } } }
+          }
+        }
+      ]
+    }
+  }
+}
+
 // On-prem relay: the agent's heartbeats, and large documents it uploads for a few minutes.
 resource relayHeartbeats 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService

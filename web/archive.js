@@ -18,7 +18,7 @@
     recordsTitle: 'Gestion documentaire', holdsTitle: 'Conservations pour litige', holdMatter: 'Dossier (nom)', holdMailboxes: 'Boîtes aux lettres (identifiants, séparés par des virgules)',
     holdParticipants: 'Participants (adresses, facultatif)', holdCreate: 'Créer la conservation', holdRelease: 'Lever', holdActive: 'active', holdReleased: 'levée',
     exportsTitle: 'Exportations', exportFormat: 'Format', exportMatter: 'Demande (nom)', exportCreate: 'Exporter la recherche courante', exportLink: 'Lien de téléchargement (expire bientôt)', exportManifest: 'Manifeste des empreintes', exportGetLink: 'Obtenir le lien',
-    exportQueued: 'en attente', exportRunning: 'en préparation ({count} courriels)', exportCompleted: 'prête ({count} courriels)', exportFailed: 'échouée ({failure})',
+    exportQueued: 'en attente', exportRunning: 'en préparation ({count} courriels)', exportCompleted: 'prête ({count} courriels)', exportFailed: 'échouée ({failure})', exportExpired: 'expirée, fichiers supprimés',
     'failure-content-missing': 'contenu manquant, voir l’intégrité', 'failure-attempts-exhausted': 'abandonnée après plusieurs essais', 'failure-error': 'erreur',
     completenessTitle: 'Complétude', colMailbox: 'Boîte', colArchived: 'Archivés / total', colGaps: 'Écarts', colLag: 'Retard', colLastSuccess: 'Dernière réussite',
     integrityTitle: 'Intégrité', integrityOk: 'Intègre : {entries} courriels vérifiés dans {manifests} manifestes ({at}).', integrityMismatch: 'ALERTE : {count} problème(s) d’intégrité détecté(s) ({at}).', integrityNever: 'Aucune vérification encore.',
@@ -36,7 +36,7 @@
     recordsTitle: 'Records management', holdsTitle: 'Legal holds', holdMatter: 'Matter (name)', holdMailboxes: 'Mailboxes (ids, comma-separated)',
     holdParticipants: 'Participants (addresses, optional)', holdCreate: 'Create hold', holdRelease: 'Release', holdActive: 'active', holdReleased: 'released',
     exportsTitle: 'Exports', exportFormat: 'Format', exportMatter: 'Request (name)', exportCreate: 'Export the current search', exportLink: 'Download link (expires soon)', exportManifest: 'Hash manifest', exportGetLink: 'Get the link',
-    exportQueued: 'queued', exportRunning: 'in progress ({count} messages)', exportCompleted: 'ready ({count} messages)', exportFailed: 'failed ({failure})',
+    exportQueued: 'queued', exportRunning: 'in progress ({count} messages)', exportCompleted: 'ready ({count} messages)', exportFailed: 'failed ({failure})', exportExpired: 'expired, files deleted',
     'failure-content-missing': 'content missing, see integrity', 'failure-attempts-exhausted': 'given up after several attempts', 'failure-error': 'error',
     completenessTitle: 'Completeness', colMailbox: 'Mailbox', colArchived: 'Archived / total', colGaps: 'Gaps', colLag: 'Lag', colLastSuccess: 'Last success',
     integrityTitle: 'Integrity', integrityOk: 'Intact: {entries} messages checked in {manifests} manifests ({at}).', integrityMismatch: 'ALERT: {count} integrity problem(s) found ({at}).', integrityNever: 'Not verified yet.',
@@ -204,7 +204,7 @@
     loadRecords();
   }
 
-  var EXPORT_STATUS = { queued: 'exportQueued', running: 'exportRunning', completed: 'exportCompleted', failed: 'exportFailed' };
+  var EXPORT_STATUS = { queued: 'exportQueued', running: 'exportRunning', completed: 'exportCompleted', failed: 'exportFailed', expired: 'exportExpired' };
 
   // One list item per export, replaced in place as its status changes.
   function showExport(x, prepend) {

@@ -17,6 +17,7 @@ export const AuditAction = z.enum([
   'download-attachment',
   'export-create',
   'export-complete',
+  'export-expire',
   'export-link',
   'hold-create',
   'hold-release',

@@ -40,7 +40,8 @@ export const ExportRecord = z.object({
   filters: z.array(z.string()),
   createdBy: z.string(),
   createdAt: z.string(),
-  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  /** `expired`: its files were deleted after the retention period (ARCHIVE_EXPORT_RETENTION_DAYS). */
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'expired']),
   /** Messages in the export file; while running, how many are written so far. */
   count: z.number().int(),
   size: z.number().int(),
@@ -53,6 +54,7 @@ export const ExportRecord = z.object({
   heartbeatAt: z.string().nullable().default(null),
   failure: ExportFailure.nullable().default(null),
   completedAt: z.string().nullable(),
+  expiredAt: z.string().nullable().default(null),
 });
 export type ExportRecord = z.infer<typeof ExportRecord>;
 
@@ -146,6 +148,7 @@ export class Exports {
       heartbeatAt: null,
       failure: null,
       completedAt: null,
+      expiredAt: null,
     };
     const records = await this.store.recordsContainer();
     await records.items.create(record);
@@ -254,6 +257,36 @@ export class Exports {
     }
   }
 
+  /**
+   * Deletes the files of exports finished more than `retentionDays` ago (every attempt's blobs) and
+   * marks them expired: an export is a copy of people's mail made for one request, not a second
+   * archive. Returns the ids expired. In Azure, the versions a delete leaves behind are removed by
+   * the storage account's lifecycle rule (infra/main.bicep).
+   */
+  async expire(retentionDays: number): Promise<string[]> {
+    const records = await this.store.recordsContainer();
+    const cutoff = new Date(this.now().getTime() - retentionDays * 86_400_000).toISOString();
+    const { resources } = await records.items
+      .query<ExportRecord & { _etag: string }>({
+        query: 'SELECT * FROM c WHERE c.pk = "export" AND (c.status = "completed" OR c.status = "failed") AND c.completedAt < @cutoff',
+        parameters: [{ name: '@cutoff', value: cutoff }],
+      }, { partitionKey: 'export' })
+      .fetchAll();
+    const container = this.blob.getContainerClient(CONTAINERS.exports);
+    const expired: string[] = [];
+    for (const found of resources) {
+      for await (const blob of container.listBlobsFlat({ prefix: `${found.id}/` })) await container.deleteBlob(blob.name, { deleteSnapshots: 'include' }).catch(ignoreMissingBlob);
+      const record = { ...ExportRecord.parse(stripSystem(found)), status: 'expired' as const, expiredAt: this.now().toISOString() };
+      // If-Match: a record changed meanwhile is looked at again by the next pass.
+      const written = await records.item(found.id, 'export').replace(record, { accessCondition: { type: 'IfMatch', condition: found._etag } }).then(() => true, (error: unknown) => {
+        if ((error as { code?: number }).code === 412) return false;
+        throw error;
+      });
+      if (written) expired.push(found.id);
+    }
+    return expired;
+  }
+
   async list(): Promise<ExportRecord[]> {
     const records = await this.store.recordsContainer();
     const { resources } = await records.items.query<ExportRecord>('SELECT * FROM c WHERE c.pk = "export" ORDER BY c.createdAt DESC', { partitionKey: 'export' }).fetchAll();
@@ -349,6 +382,10 @@ class GuardedRecord {
 
 function ignoreSuperseded(error: unknown): void {
   if (!(error instanceof SupersededError)) throw error;
+}
+
+function ignoreMissingBlob(error: unknown): void {
+  if (!isNotFound(error)) throw error;
 }
 
 function isNotFound(error: unknown): boolean {

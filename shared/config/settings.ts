@@ -78,6 +78,8 @@ const rawSchema = z.object({
   ARCHIVE_DISPOSITION_SCHEDULE: z.string().min(1).default('0 0 4 * * *'),
   ARCHIVE_INTEGRITY_SCHEDULE: z.string().min(1).default('0 0 2 * * *'),
   ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
+  /** Days an export file is kept after it is built; then the daily disposition deletes it. */
+  ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -129,6 +131,7 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
   ARCHIVE_INTEGRITY_SCHEDULE: '0 0 2 * * * (NCRONTAB, daily at 02:00 UTC)',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
+  ARCHIVE_EXPORT_RETENTION_DAYS: '30',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -199,7 +202,7 @@ export interface ArchiveSettings {
   lockSeconds: number;
   sweepSchedule: string;
   orphanGraceSeconds: number;
-  records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; exportLinkMinutes: number };
+  records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; exportLinkMinutes: number; exportRetentionDays: number };
 }
 
 export class SettingsError extends Error {
@@ -271,6 +274,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         dispositionSchedule: raw.ARCHIVE_DISPOSITION_SCHEDULE,
         integritySchedule: raw.ARCHIVE_INTEGRITY_SCHEDULE,
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
+        exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
       },
     },
     relay: {

@@ -10,6 +10,7 @@ import { ServiceBusExportQueue } from '../../shared/archive/export-queue';
 import { CONTAINERS } from '../../shared/archive/model';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
 import { takeExportJob } from './export-jobs';
+import { invocation } from '../support/app-env';
 
 /**
  * The export worker's failure paths, on the emulators: a failed attempt is retried later from the
@@ -46,9 +47,9 @@ class ContentWithHook extends BlobContentStore {
   }
 }
 
-function exportsWith(content: BlobContentStore = stack.content, queueName = 'archive-exports'): Exports {
+function exportsWith(content: BlobContentStore = stack.content, queueName = 'archive-exports', now: () => Date = () => new Date()): Exports {
   const s = stack.services;
-  return new Exports(s.blob, s.store, s.search, content, new ServiceBusExportQueue(client, queueName), () => new Date(), TIMING);
+  return new Exports(s.blob, s.store, s.search, content, new ServiceBusExportQueue(client, queueName), now, TIMING);
 }
 
 async function record(id: string): Promise<ExportRecord & { _etag: string }> {
@@ -159,5 +160,50 @@ describe('export jobs', () => {
     const records = await stack.services.store.recordsContainer();
     const { resources } = await records.items.query<ExportRecord>({ query: 'SELECT * FROM c WHERE c.pk = "export" AND c.matter = @m', parameters: [{ name: '@m', value: matter }] }).fetchAll();
     expect(resources).toEqual([expect.objectContaining({ status: 'failed', failure: 'error', attempts: 0 })]);
+  });
+
+  it('deletes the files of exports past their retention, and only those', async () => {
+    const clock = { now: new Date('2026-01-10T10:00:00Z') };
+    const exports = exportsWith(stack.content, 'archive-exports', () => clock.now);
+    const old = await exports.request(request, 'records-oid');
+    expect((await exports.run(await takeExportJob(bus, old.id))).outcome).toBe('completed');
+    const oldBlobs = [(await record(old.id)).blobName, (await record(old.id)).manifestBlobName];
+    clock.now = new Date('2026-02-01T10:00:00Z');
+    const recent = await exports.request(request, 'records-oid');
+    expect((await exports.run(await takeExportJob(bus, recent.id))).outcome).toBe('completed');
+    const waiting = await exports.request(request, 'records-oid');
+
+    // 30 days after the old one was built, 9 after the recent one.
+    clock.now = new Date('2026-02-10T10:00:01Z');
+    const expired = await exports.expire(30);
+    expect(expired).toContain(old.id);
+    expect(expired).not.toContain(recent.id);
+    expect(expired).not.toContain(waiting.id);
+    expect(await record(old.id)).toMatchObject({ status: 'expired', expiredAt: '2026-02-10T10:00:01.000Z', count: 2 });
+    for (const name of oldBlobs) expect(await blobExists(name)).toBe(false);
+    expect(await record(recent.id)).toMatchObject({ status: 'completed' });
+    expect(await blobExists((await record(recent.id)).blobName)).toBe(true);
+    expect(await record(waiting.id)).toMatchObject({ status: 'queued' });
+    // A second pass finds nothing more to do.
+    expect(await exports.expire(30)).not.toContain(old.id);
+    await takeExportJob(bus, waiting.id);
+  });
+
+  it('expires old exports in the daily disposition timer, audited', async () => {
+    const exports = exportsWith();
+    const done = await exports.request(request, 'records-oid');
+    expect((await exports.run(await takeExportJob(bus, done.id))).outcome).toBe('completed');
+    const finished = await record(done.id);
+    await (await stack.services.store.recordsContainer()).item(done.id, 'export').replace({ ...finished, completedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
+    // Imported once the environment is set: the module reads the settings when it loads.
+    const { runDisposition } = await import('../../functions/archive-records-timers');
+    const logs = invocation('archiveDispositionTimer');
+    await runDisposition({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, logs.context);
+    expect(await record(done.id)).toMatchObject({ status: 'expired' });
+    expect(await blobExists(finished.blobName)).toBe(false);
+    // Ours, and the earlier test's exports built on its January clock.
+    expect(logs.lines.join('\n')).toMatch(/"expiredExports":[1-9]/);
+    const audit = await stack.services.audit.query({ from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000), action: 'export-expire', pageSize: 50 });
+    expect(audit.items).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'system', target: { exportId: done.id } })]));
   });
 });
