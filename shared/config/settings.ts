@@ -123,7 +123,7 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels (group display name) or its object id',
   ARCHIVE_SHARED_MAILBOXES: 'accueil@syndicat-exemple.ca,griefs@syndicat-exemple.ca',
   ARCHIVE_EXCLUDED_FOLDERS: 'junkemail (well-known names or folder paths, comma-separated)',
-  ARCHIVE_RUN_SECONDS: '240 (below the function timeout and the Service Bus lock renewal limit, 5 min)',
+  ARCHIVE_RUN_SECONDS: '240 (well below the function timeout, 30 min, and the Service Bus lock renewal limit, 30 min)',
   ARCHIVE_GRAPH_SLOTS: 'leased (shared across instances) or local',
   ARCHIVE_IMMUTABILITY: 'off (Azurite), unlocked or locked (Azure)',
   ARCHIVE_LOCK_SECONDS: '60',
