@@ -82,7 +82,8 @@ resource mailContent 'Microsoft.Storage/storageAccounts/blobServices/containers@
   properties: { immutableStorageWithVersioning: { enabled: true } }
 }
 
-// Daily manifests and exports are also write-once in Azure (version-level immutability).
+// Daily manifests are also write-once in Azure (version-level immutability). Exports get no policy:
+// their files are deleted after ARCHIVE_EXPORT_RETENTION_DAYS (shared/archive/export.ts).
 resource archiveManifests 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'archive-manifests'
