@@ -21,6 +21,7 @@ export class LeasedSlotPool implements SlotPool {
   private readonly leases = new Map<number, BlobLeaseClient>();
   private readonly acquiredAt = new Map<number, number>();
   private inUse = 0;
+  private readonly waiters = new Set<() => void>();
   private growing: Promise<boolean> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -43,15 +44,40 @@ export class LeasedSlotPool implements SlotPool {
         this.inUse += granted;
         return granted;
       }
+      if (this.leases.size >= this.slots) {
+        // Every slot is ours and busy: only a release of ours can help, and it wakes us at once.
+        await this.nextRelease();
+        continue;
+      }
       this.growing ??= this.grow().finally(() => {
         this.growing = undefined;
       });
-      if (!(await this.growing)) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      // The rest are held elsewhere: whichever comes first, a release of ours or another try.
+      if (!(await this.growing)) await this.nextRelease(POLL_MS);
     }
+  }
+
+  /** Resolves at this instance's next release (or after `timeoutMs`). */
+  private nextRelease(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve();
+      }, timeoutMs);
+      this.waiters.add(wake);
+    });
   }
 
   release(count: number): void {
     this.inUse -= count;
+    // Waiters re-check in order of arrival; those that find nothing free wait again.
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of woken) wake();
     // Hand back long-held slots that are free right now (the next request competes for them again).
     for (const [n, at] of this.acquiredAt) {
       if (this.leases.size - this.inUse <= 0) break;

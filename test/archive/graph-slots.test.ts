@@ -36,4 +36,23 @@ describe('Graph concurrency slots leased across instances', () => {
     await new Promise((r) => setTimeout(r, 50));
     await Promise.all(pools.map((p) => p.releaseAll()));
   }, 60_000);
+
+  it('hands a released slot to a waiting request at once, without polling', async () => {
+    const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
+    const pool = new LeasedSlotPool(service, 2);
+    expect(await pool.acquire(1)).toBe(1);
+    expect(await pool.acquire(1)).toBe(1);
+    expect(pool.held).toBe(2);
+    let granted = 0;
+    const waiting = pool.acquire(1).then((n) => (granted = n));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(granted).toBe(0);
+    pool.release(1);
+    // Microtasks only: no timer may run in between (a polling waiter would still be asleep).
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(granted).toBe(1);
+    await waiting;
+    pool.release(2);
+    await pool.releaseAll();
+  });
 });
