@@ -126,8 +126,8 @@ async function main() {
       LOCAL_MODE: 'true', AzureWebJobsStorage: storage.azurite.connectionString, CosmosDb: storage.cosmos.ready.connectionString, COSMOS_DATABASE: database,
       ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=bG9jYWw=;UseDevelopmentEmulator=true',
       GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, AUTH_TENANT_ID: issuer.tenantId, AUTH_CLIENT_ID: issuer.clientId, AUTH_AUTHORITY: issuer.authority,
-      // Leased Graph slots, as in Azure (the default).
-      ARCHIVE_GRAPH_SLOTS: 'leased', ARCHIVE_PAGE_SIZE: '100', ...extra,
+      // The app's defaults otherwise (leased Graph slots, page size 50), as it runs in Azure.
+      ARCHIVE_GRAPH_SLOTS: 'leased', ...extra,
     });
     // As the app wires capture: each new entry gets its retention rule and active holds.
     return { s, services: buildArchiveServices(s, buildRecordsServices(s).assigner) };
