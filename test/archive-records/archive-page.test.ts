@@ -86,6 +86,8 @@ describe('archive page', () => {
     // Queued, then built by the worker in the background: the page follows it until its link shows.
     await expect.poll(() => page.locator('#exports-list li').first().textContent()).toContain('Demande 2026-07');
     await expect.poll(() => page.locator('#exports-list li').first().textContent(), { timeout: 30_000 }).toMatch(/ready \(2 messages\)/);
+    // The item was updated in place, not repeated.
+    expect(await page.locator('#exports-list li', { hasText: 'Demande 2026-07' }).count()).toBe(1);
     const link = page.locator('#exports-list li').first().getByRole('link', { name: 'Download link (expires soon)' });
     const zip = Buffer.from(await (await fetch((await link.getAttribute('href'))!)).arrayBuffer());
     expect(zip.subarray(0, 2).toString()).toBe('PK');
