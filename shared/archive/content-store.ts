@@ -109,7 +109,7 @@ export class BlobContentStore implements ContentStore {
       await this.content.getBlockBlobClient(blobName).uploadData(compressed, {
         conditions: { ifNoneMatch: '*' },
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
-        tags: { [STORED_TAG]: (this.options.now?.() ?? new Date()).toISOString() },
+        tags: this.storedTag(),
         blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
       });
     } catch (error) {
@@ -160,7 +160,7 @@ export class BlobContentStore implements ContentStore {
       const poller = await target.beginCopyFromURL(stagingBlob.url, {
         conditions: { ifNoneMatch: '*' },
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
-        tags: { [STORED_TAG]: (this.options.now?.() ?? new Date()).toISOString() },
+        tags: this.storedTag(),
       });
       await poller.pollUntilDone();
     } catch (error) {
@@ -193,6 +193,10 @@ export class BlobContentStore implements ContentStore {
       const contentHash = hashOfContentBlob(blob.name);
       if (contentHash) yield { contentHash, lastModified: blob.properties.lastModified };
     }
+  }
+
+  private storedTag(): Record<string, string> {
+    return { [STORED_TAG]: (this.options.now?.() ?? new Date()).toISOString() };
   }
 
   async *listStoredBetween(from: Date, to: Date): AsyncIterable<string> {

@@ -168,7 +168,7 @@ export class Exports {
     const read = await records.item(job.exportId, 'export').read<ExportRecord>();
     if (!read.resource) return { outcome: 'nothing-to-do' };
     const found = ExportRecord.parse(stripSystem(read.resource));
-    if (found.status === 'completed' || found.status === 'failed') return { outcome: 'nothing-to-do' };
+    if (found.status !== 'queued' && found.status !== 'running') return { outcome: 'nothing-to-do' };
     const now = this.now();
     if (found.status === 'running' && found.heartbeatAt && now.getTime() - Date.parse(found.heartbeatAt) < this.timing.staleMs) {
       await this.queue.enqueue(job, { messageId: `${job.exportId}:wait:${found.heartbeatAt}`, notBefore: new Date(now.getTime() + this.timing.staleMs) });

@@ -184,8 +184,10 @@ describe('export jobs', () => {
     expect(await record(recent.id)).toMatchObject({ status: 'completed' });
     expect(await blobExists((await record(recent.id)).blobName)).toBe(true);
     expect(await record(waiting.id)).toMatchObject({ status: 'queued' });
-    // A second pass finds nothing more to do.
+    // A second pass finds nothing more to do, and a late job for it does not build it again.
     expect(await exports.expire(30)).not.toContain(old.id);
+    expect(await exports.run({ exportId: old.id })).toEqual({ outcome: 'nothing-to-do' });
+    expect(await record(old.id)).toMatchObject({ status: 'expired', attempts: 1 });
     await takeExportJob(bus, waiting.id);
   });
 
