@@ -2,7 +2,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, constants as zlibConstants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AttachmentNameScanner } from './attachment-names';
 import { CONTAINERS, contentBlobName, hashOfContentBlob } from './model';
@@ -98,10 +98,16 @@ export class BlobContentStore implements ContentStore {
     const raw = Buffer.concat(head, seen.rawSize);
     // One output buffer for the whole result: zlib's default 16 KiB chunks cost twice the CPU
     // (a thread-pool round trip per chunk). Brotli output is at most a little over its input.
-    const compressed = await brotli(raw, {
+    const options = {
       chunkSize: raw.length + 64 * 1024,
       params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-    });
+    };
+    // Typical mail is compressed on the calling thread. On the thread pool each call's encoder
+    // memory comes fresh from the kernel (glibc gives each pool thread its own arena and trims it
+    // on free): measured on Node 20 / glibc 2.36, a 180 KB message cost 3.3-4.6 ms of CPU and ~220
+    // page faults there, against 0.7-1.0 ms and ~20 faults here. Up to SYNC_COMPRESS_LIMIT that
+    // blocks the event loop for at most ~4 ms; beyond, the pool's overhead is small beside the work.
+    const compressed = raw.length <= SYNC_COMPRESS_LIMIT ? brotliCompressSync(raw, options) : await brotli(raw, options);
     const contentHash = seen.hash.digest('hex');
     const blobName = contentBlobName(contentHash);
     let created = true;
@@ -254,6 +260,8 @@ const STORED_TAG = 'stored';
  */
 const QUALITY = 1;
 const brotli = promisify(brotliCompress);
+/** Raw size up to which a whole message is compressed on the calling thread (see storeWhole). */
+const SYNC_COMPRESS_LIMIT = 1024 * 1024;
 
 function compressor(): Transform {
   return createBrotliCompress({ chunkSize: 256 * 1024, params: { [zlibConstants.BROTLI_PARAM_QUALITY]: QUALITY } });

@@ -54,6 +54,17 @@ describe('content store', () => {
     expect((await readBack(store, first.contentHash)).equals(message)).toBe(true);
   });
 
+  it('writes a larger message read whole (compressed off the event loop) the same way', async () => {
+    const store = new BlobContentStore(blobs(), { immutability: 'off' });
+    // Above 1 MiB a whole message is compressed on the thread pool rather than the calling thread.
+    const message = mime(2 * 1024 * 1024);
+    const stored = await store.store(asStream(message));
+    expect(stored).toMatchObject({ contentHash: createHash('sha256').update(message).digest('hex'), rawSize: message.length, created: true });
+    expect(stored.compressedSize).toBeLessThan(message.length);
+    expect(await copiedFromStaging(stored.contentHash)).toBe(false);
+    expect((await readBack(store, stored.contentHash)).equals(message)).toBe(true);
+  });
+
   it('streams a message beyond the whole-read limit, or when the memory budget is spent, with the same result', async () => {
     const small = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageLimit: 64 * 1024, blockSize: 128 * 1024 });
     const spent = new BlobContentStore(blobs(), { immutability: 'off', wholeMessageMemory: 32 * 1024, blockSize: 128 * 1024 });
