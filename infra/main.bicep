@@ -303,6 +303,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_SWEEP_SCHEDULE', value: '0 30 3 * * *' }
         { name: 'ARCHIVE_DISPOSITION_SCHEDULE', value: '0 0 4 * * *' }
         { name: 'ARCHIVE_INTEGRITY_SCHEDULE', value: '0 0 2 * * *' }
+        { name: 'ARCHIVE_INTEGRITY_BUDGET_MINUTES', value: '20' }
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }

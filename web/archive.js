@@ -21,7 +21,7 @@
     exportQueued: 'en attente', exportRunning: 'en préparation ({count} courriels)', exportCompleted: 'prête ({count} courriels)', exportFailed: 'échouée ({failure})', exportExpired: 'expirée, fichiers supprimés',
     'failure-content-missing': 'contenu manquant, voir l’intégrité', 'failure-attempts-exhausted': 'abandonnée après plusieurs essais', 'failure-error': 'erreur',
     completenessTitle: 'Complétude', colMailbox: 'Boîte', colArchived: 'Archivés / total', colGaps: 'Écarts', colLag: 'Retard', colLastSuccess: 'Dernière réussite',
-    integrityTitle: 'Intégrité', integrityOk: 'Intègre : {entries} courriels vérifiés dans {manifests} manifestes ({at}).', integrityMismatch: 'ALERTE : {count} problème(s) d’intégrité détecté(s) ({at}).', integrityNever: 'Aucune vérification encore.',
+    integrityTitle: 'Intégrité', integrityOk: 'Intègre : {verified} jours de capture vérifiés sur {sealed} ; dernière vérification {at}.', integrityCycle: ' Chaque jour a été revérifié depuis le {oldest}.', integrityMismatch: 'ALERTE : {count} problème(s) d’intégrité détecté(s) ({at}).', integrityNever: 'Aucune vérification encore.',
     refresh: 'Actualiser', none: 'Aucun',
   });
   Object.assign(M.en, {
@@ -39,7 +39,7 @@
     exportQueued: 'queued', exportRunning: 'in progress ({count} messages)', exportCompleted: 'ready ({count} messages)', exportFailed: 'failed ({failure})', exportExpired: 'expired, files deleted',
     'failure-content-missing': 'content missing, see integrity', 'failure-attempts-exhausted': 'given up after several attempts', 'failure-error': 'error',
     completenessTitle: 'Completeness', colMailbox: 'Mailbox', colArchived: 'Archived / total', colGaps: 'Gaps', colLag: 'Lag', colLastSuccess: 'Last success',
-    integrityTitle: 'Integrity', integrityOk: 'Intact: {entries} messages checked in {manifests} manifests ({at}).', integrityMismatch: 'ALERT: {count} integrity problem(s) found ({at}).', integrityNever: 'Not verified yet.',
+    integrityTitle: 'Integrity', integrityOk: 'Intact: {verified} of {sealed} days of capture verified; last verification {at}.', integrityCycle: ' Every day re-verified since {oldest}.', integrityMismatch: 'ALERT: {count} integrity problem(s) found ({at}).', integrityNever: 'Not verified yet.',
     refresh: 'Refresh', none: 'None',
   });
 
@@ -244,7 +244,7 @@
       var p = document.getElementById('integrity-status');
       p.className = s && s.status === 'mismatch' ? 'alert' : '';
       p.textContent = !s ? ctx.t('integrityNever') : s.status === 'ok'
-        ? ctx.t('integrityOk', { entries: s.entriesChecked, manifests: s.manifestsChecked, at: s.checkedAt })
+        ? ctx.t('integrityOk', { verified: s.daysVerified, sealed: s.daysSealed, at: s.checkedAt }) + (s.oldestVerdictAt ? ctx.t('integrityCycle', { oldest: s.oldestVerdictAt }) : '')
         : ctx.t('integrityMismatch', { count: s.problemCount, at: s.checkedAt });
     }).catch(function (e) { status(e.message); });
     ctx.api('archive/holds').then(function (r) {

@@ -77,6 +77,8 @@ const rawSchema = z.object({
   ARCHIVE_RETENTION_RULES_FILE: z.string().min(1).default('config/retention-rules.json'),
   ARCHIVE_DISPOSITION_SCHEDULE: z.string().min(1).default('0 0 4 * * *'),
   ARCHIVE_INTEGRITY_SCHEDULE: z.string().min(1).default('0 0 2 * * *'),
+  /** Minutes a verification pass may start new days for; under the 30-minute function timeout. */
+  ARCHIVE_INTEGRITY_BUDGET_MINUTES: z.coerce.number().int().min(1, 'between 1 and 25').max(25, 'between 1 and 25').default(20),
   ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
   /** Days an export file is kept after it is built; then the daily disposition deletes it. */
   ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
@@ -130,6 +132,7 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
   ARCHIVE_INTEGRITY_SCHEDULE: '0 0 2 * * * (NCRONTAB, daily at 02:00 UTC)',
+  ARCHIVE_INTEGRITY_BUDGET_MINUTES: '20',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
   ARCHIVE_EXPORT_RETENTION_DAYS: '30',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
@@ -202,7 +205,7 @@ export interface ArchiveSettings {
   lockSeconds: number;
   sweepSchedule: string;
   orphanGraceSeconds: number;
-  records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; exportLinkMinutes: number; exportRetentionDays: number };
+  records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
 }
 
 export class SettingsError extends Error {
@@ -273,6 +276,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         retentionRulesFile: raw.ARCHIVE_RETENTION_RULES_FILE,
         dispositionSchedule: raw.ARCHIVE_DISPOSITION_SCHEDULE,
         integritySchedule: raw.ARCHIVE_INTEGRITY_SCHEDULE,
+        integrityBudgetMinutes: raw.ARCHIVE_INTEGRITY_BUDGET_MINUTES,
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
         exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
       },

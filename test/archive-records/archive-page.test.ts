@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
+import { verifyArchive } from '../../shared/archive/integrity';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 
 /**
@@ -92,5 +93,14 @@ describe('archive page', () => {
     const zip = Buffer.from(await (await fetch((await link.getAttribute('href'))!)).arrayBuffer());
     expect(zip.subarray(0, 2).toString()).toBe('PK');
     await page.context().close();
+
+    // Once verified: how many days of capture have a verdict, and since when every day was re-checked.
+    // Three days on, the day of this capture (and the empty days after it) are sealed.
+    stack.clock.now = new Date(Date.now() + 3 * 86_400_000);
+    expect((await stack.services.manifests.seal()).length).toBeGreaterThanOrEqual(1);
+    await verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now });
+    const again = await signIn(records);
+    await expect.poll(() => again.locator('#integrity-status').textContent(), { timeout: 25_000 }).toMatch(/^Intègre : (\d+) jours de capture vérifiés sur \1 ; dernière vérification \S+\. Chaque jour a été revérifié depuis le \S+\.$/);
+    await again.context().close();
   });
 });
