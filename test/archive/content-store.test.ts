@@ -54,6 +54,20 @@ describe('content store', () => {
     expect((await readBack(store, first.contentHash)).equals(message)).toBe(true);
   });
 
+  it('reads typical mail back in one piece, never beyond the raw size recorded at capture', async () => {
+    const store = new BlobContentStore(blobs(), { immutability: 'off' });
+    const message = mime(200 * 1024);
+    const stored = await store.store(asStream(message));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.open(stored.contentHash)) chunks.push(chunk as Buffer);
+    expect(chunks).toHaveLength(1);
+    expect(Buffer.concat(chunks).equals(message)).toBe(true);
+    // A blob that decodes to more than its recorded size (damaged or forged) fails the read instead.
+    const blob = blobs().getContainerClient(CONTAINERS.content).getBlobClient(contentBlobName(stored.contentHash));
+    await blob.setMetadata({ sha256: stored.contentHash, rawsize: '1000' });
+    await expect(readBack(store, stored.contentHash)).rejects.toThrow(/larger than|too large|maxOutputLength/i);
+  });
+
   it('writes a larger message read whole (compressed off the event loop) the same way', async () => {
     const store = new BlobContentStore(blobs(), { immutability: 'off' });
     // Above 1 MiB a whole message is compressed on the thread pool rather than the calling thread.
