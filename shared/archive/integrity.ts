@@ -195,10 +195,11 @@ async function verifyDay(
   const current = new Map((await deps.manifests.itemsOfDay(day)).map((i) => [i.entryId, i]));
   // Re-hash the day's content a few blobs at a time; entries with the same content share a verdict.
   const blobVerdicts = new Map<string, Promise<BlobVerdict>>();
-  const pending = manifest.items.map((item) => item.contentHash);
+  let next = 0;
   await Promise.all(
     Array.from({ length: REHASH_CONCURRENCY }, async () => {
-      for (let hash = pending.shift(); hash !== undefined; hash = pending.shift()) {
+      while (next < manifest.items.length) {
+        const hash = manifest.items[next++]!.contentHash;
         if (blobVerdicts.has(hash)) continue;
         const verdict = rehash(deps.content, hash);
         blobVerdicts.set(hash, verdict);
