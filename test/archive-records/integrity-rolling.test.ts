@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { blobServiceClient } from '../../shared/azure/clients';
 import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
 import { integrityStatus, verifyArchive } from '../../shared/archive/integrity';
+import type { ContentStore } from '../../shared/archive/ports';
 import { invocation } from '../support/app-env';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
 
@@ -33,11 +34,9 @@ const blob = (hash: string) => blobServiceClient().getContainerClient(CONTAINERS
 
 describe('rolling verification', () => {
   it('verifies one day per pass when out of time, newest unverified first, then the longest ago', async () => {
-    const entries = [
-      await archiveEntry(stack, { mailboxId: mailbox, receivedAt: '2026-03-01T12:00:00Z', capturedAt: '2026-03-01T12:00:00.000Z' }),
-      await archiveEntry(stack, { mailboxId: mailbox, receivedAt: '2026-03-02T12:00:00Z', capturedAt: '2026-03-02T12:00:00.000Z' }),
-      await archiveEntry(stack, { mailboxId: mailbox, receivedAt: '2026-03-03T12:00:00Z', capturedAt: '2026-03-03T12:00:00.000Z' }),
-    ];
+    for (const day of ['2026-03-01', '2026-03-02', '2026-03-03']) {
+      await archiveEntry(stack, { mailboxId: mailbox, receivedAt: `${day}T12:00:00Z`, capturedAt: `${day}T12:00:00.000Z` });
+    }
     expect(await stack.services.manifests.seal()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
 
     const first = await pass();
@@ -67,7 +66,6 @@ describe('rolling verification', () => {
     // With time to spare, one pass verifies every day.
     const full = await verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now }, { budgetMs: 60_000 });
     expect(full).toMatchObject({ status: 'ok', manifestsChecked: 4, entriesChecked: 4, daysVerified: 4 });
-    expect(entries).toHaveLength(3);
   });
 
   it('keeps reporting a damaged day while other days are verified, until it verifies clean', async () => {
@@ -97,6 +95,32 @@ describe('rolling verification', () => {
     // Repaired (restored from a backup, say): the day's next verification clears it.
     await blob(target.contentHash).upload(original, original.length);
     expect((await pass()).status).toBe('ok');
+  });
+
+  it('a storage fault mid-pass fails the pass but keeps the verdicts already made; the next pass goes on', async () => {
+    const before = (await integrityStatus(stack.services.store))!;
+    // The content store answers, then fails for good on the second blob (a 500 from storage, say).
+    let opened = 0;
+    const faulty: ContentStore = Object.assign(Object.create(stack.content) as ContentStore, {
+      open: (hash: string) => (++opened === 2 ? Promise.reject(Object.assign(new Error('storage unavailable'), { statusCode: 500 })) : stack.content.open(hash)),
+    });
+    stack.clock.now = new Date(stack.clock.now.getTime() + 3600_000);
+    const faultAt = stack.clock.now.toISOString();
+    await expect(verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: faulty, now: () => stack.clock.now }, { budgetMs: 60_000 })).rejects.toThrow('storage unavailable');
+    // The first day of the pass kept its verdict; the status was not rewritten from a half pass.
+    const { resources } = await (await stack.services.store.recordsContainer()).items
+      .query<string>({ query: 'SELECT VALUE c.day FROM c WHERE c.type = "integrity-day" AND c.checkedAt = @at', parameters: [{ name: '@at', value: faultAt }] })
+      .fetchAll();
+    expect(resources).toHaveLength(1);
+    expect((await integrityStatus(stack.services.store))!.checkedAt).toBe(before.checkedAt);
+    // The next pass starts with the days the failed one did not reach.
+    const next = await pass();
+    expect(next).toMatchObject({ status: 'ok', manifestsChecked: 1 });
+    const { resources: reached } = await (await stack.services.store.recordsContainer()).items
+      .query<string>({ query: 'SELECT VALUE c.day FROM c WHERE c.type = "integrity-day" AND c.checkedAt = @at', parameters: [{ name: '@at', value: next.checkedAt }] })
+      .fetchAll();
+    expect(reached).toHaveLength(1);
+    expect(reached[0]).not.toBe(resources[0]);
   });
 
   it('the daily timer seals, then verifies within its budget', async () => {

@@ -59,6 +59,8 @@ describe('settings', () => {
     expect(bySetting.HTTP_MAX_BODY_BYTES).toBe('expected a positive number');
     expect(bySetting.LOCAL_MODE).toBe('expected true or false');
     expect(bySetting.CosmosDb__accountEndpoint).toBe('expected an http(s) URL');
+    // A verification pass must end inside the 30-minute function timeout.
+    expect(Object.fromEntries(problems({ ...azure, ARCHIVE_INTEGRITY_BUDGET_MINUTES: '30' }).problems.map((p) => [p.setting, p.problem]))).toEqual({ ARCHIVE_INTEGRITY_BUDGET_MINUTES: 'between 1 and 25' });
     expect(error.message).toContain('HTTP_MAX_BODY_BYTES: expected a positive number (example: 1048576)');
   });
 
