@@ -6,9 +6,8 @@ import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as 
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AttachmentNameScanner } from './attachment-names';
 import { CONTAINERS, contentBlobName, hashOfContentBlob } from './model';
-import type { ContentStore, StoredContent } from './ports';
-
-export type ImmutabilityMode = 'off' | 'unlocked' | 'locked';
+import type { ContentProtection, ContentStore, StoredContent } from './ports';
+import { deleteEveryVersion, extendRetention, isProtectedFromDeletion, protectionOnCreate, type ImmutabilityMode } from './retention-lock';
 
 export interface BlobContentStoreOptions {
   /** Version-level WORM policy on stored content (Azure only; Azurite answers 501). */
@@ -57,7 +56,7 @@ export class BlobContentStore implements ContentStore {
     return this.ensured;
   }
 
-  async store(mime: Readable): Promise<StoredContent> {
+  async store(mime: Readable, protection?: ContentProtection): Promise<StoredContent> {
     await this.ensure();
     const seen = new SeenMime();
     // Most mail is read whole (up to wholeLimit), then compressed in one call: far cheaper than a
@@ -87,14 +86,15 @@ export class BlobContentStore implements ContentStore {
       throw error;
     }
     try {
-      return ended ? await this.storeWhole(head, seen) : await this.storeStreamed(head, chunks, seen, mime);
+      const onCreate = protectionOnCreate(this.options.immutability, protection);
+      return ended ? await this.storeWhole(head, seen, onCreate) : await this.storeStreamed(head, chunks, seen, mime, onCreate);
     } finally {
       this.buffers.give(reserved);
     }
   }
 
   /** A message read whole: compressed in one call and written straight to its content address. */
-  private async storeWhole(head: Buffer[], seen: SeenMime): Promise<StoredContent> {
+  private async storeWhole(head: Buffer[], seen: SeenMime, onCreate: CreateProtection): Promise<StoredContent> {
     const raw = Buffer.concat(head, seen.rawSize);
     // One output buffer for the whole result: zlib's default 16 KiB chunks cost twice the CPU
     // (a thread-pool round trip per chunk). Brotli output is at most a little over its input.
@@ -117,6 +117,7 @@ export class BlobContentStore implements ContentStore {
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
         tags: this.storedTag(),
         blobHTTPHeaders: { blobContentType: 'message/rfc822', blobContentEncoding: CONTENT_ENCODING },
+        ...onCreate,
       });
     } catch (error) {
       if (!isAlreadyThere(error)) throw error;
@@ -126,7 +127,7 @@ export class BlobContentStore implements ContentStore {
   }
 
   /** Larger: streamed to a staging blob, then copied server-side to the address known at the end. */
-  private async storeStreamed(head: Buffer[], chunks: AsyncIterator<Buffer>, seen: SeenMime, mime: Readable): Promise<StoredContent> {
+  private async storeStreamed(head: Buffer[], chunks: AsyncIterator<Buffer>, seen: SeenMime, mime: Readable, onCreate: CreateProtection): Promise<StoredContent> {
     let compressedSize = 0;
     const rest = Readable.from((async function* () {
       yield* head.splice(0);
@@ -167,6 +168,7 @@ export class BlobContentStore implements ContentStore {
         conditions: { ifNoneMatch: '*' },
         metadata: { sha256: contentHash, rawsize: String(seen.rawSize) },
         tags: this.storedTag(),
+        ...onCreate,
       });
       await poller.pollUntilDone();
     } catch (error) {
@@ -221,8 +223,14 @@ export class BlobContentStore implements ContentStore {
     }
   }
 
-  async delete(contentHash: string): Promise<void> {
-    await this.content.getBlobClient(contentBlobName(contentHash)).deleteIfExists();
+  async delete(contentHash: string): Promise<boolean> {
+    try {
+      await deleteEveryVersion(this.content, contentBlobName(contentHash), this.options.immutability);
+      return true;
+    } catch (error) {
+      if (isProtectedFromDeletion(error)) return false;
+      throw error;
+    }
   }
 
   async *listStaging(olderThan: Date): AsyncIterable<string> {
@@ -237,19 +245,20 @@ export class BlobContentStore implements ContentStore {
   }
 
   /**
-   * Azure: a version-level time-based retention policy on the content blob, extended (never
-   * shortened) to `until`. Needs a container with version-level immutability support (see
-   * docs/decisions/0004). Off locally: Azurite answers 501 Not Implemented.
+   * Azure: extends existing content's version-level retention policy (never shortens it) and sets
+   * its legal hold when asked; content this store creates got both when it was written. Needs a
+   * container with version-level immutability support (docs/decisions/0004). Off locally: Azurite
+   * answers 501 Not Implemented.
    */
-  async protectUntil(contentHash: string, until: Date): Promise<void> {
+  async protect(contentHash: string, protection: ContentProtection): Promise<void> {
     if (this.options.immutability === 'off') return;
     const blob = this.content.getBlobClient(contentBlobName(contentHash));
-    const properties = await blob.getProperties();
-    const current = properties.immutabilityPolicyExpiresOn;
-    if (current && current >= until) return;
-    await blob.setImmutabilityPolicy({ expiriesOn: until, policyMode: this.options.immutability === 'locked' ? 'Locked' : 'Unlocked' });
+    if (protection.until) await extendRetention(blob, protection.until, this.options.immutability);
+    if (protection.legalHold) await blob.setLegalHold(true);
   }
 }
+
+type CreateProtection = ReturnType<typeof protectionOnCreate>;
 
 const CONTENT_ENCODING = 'br';
 

@@ -2,7 +2,7 @@ import { LocalSlotPool } from './graph-budget';
 import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from './model';
 import {
   MessageGoneError,
-  type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
+  type ContentProtection, type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
   type MessageSummary, type RetentionAssigner, type ScopedMailbox, type StoredContent,
 } from './ports';
 
@@ -180,16 +180,22 @@ export class MailboxArchiver {
       const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
       if (existing) return this.seenAgain(existing, checkpoint);
     }
-    const content = await this.storeMime(mailboxId, message.messageId);
+    // Retention and holds are decided before the content is written, so that in Azure new content
+    // carries its WORM policy and legal hold from the request that creates it: no entry can ever
+    // exist with its content unprotected (a crash between two requests used to allow that).
+    const retention = await this.deps.retention?.assign({ mailboxId, ...message }, limits.mailbox);
+    const protection: ContentProtection = { until: retention?.retainUntil ? new Date(retention.retainUntil) : null, legalHold: Boolean(retention?.holds?.length) };
+    const content = await this.storeMime(mailboxId, message.messageId, protection);
     if (!content) return 'unchanged'; // vanished meanwhile; its removal comes with the next delta
+    // Content already there (a redone page, or the same MIME in another mailbox) may be protected
+    // for less time than this message needs: extended before the entry exists.
+    if (!content.created) await this.deps.content.protect(content.contentHash, protection);
     const entry = this.entryFor(mailboxId, checkpoint, message, content);
-    const retention = await this.deps.retention?.assign(entry, limits.mailbox);
     if (retention) Object.assign(entry, retention);
     if (!(await this.deps.index.create(entry))) {
       const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
       if (existing) return this.seenAgain(existing, checkpoint);
     }
-    if (entry.retainUntil) await this.deps.content.protectUntil(entry.contentHash, new Date(entry.retainUntil));
     return 'stored';
   }
 
@@ -200,11 +206,11 @@ export class MailboxArchiver {
     return 'relocated';
   }
 
-  private async storeMime(mailboxId: string, messageId: string): Promise<StoredContent | undefined> {
+  private async storeMime(mailboxId: string, messageId: string, protection: ContentProtection): Promise<StoredContent | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const mime = await this.deps.mail.openMime(mailboxId, messageId);
-        const stored = await this.deps.content.store(mime);
+        const stored = await this.deps.content.store(mime, protection);
         // Content that was already there may be an orphan about to be swept: check it is still there.
         if (!stored.created && !(await this.deps.content.exists(stored.contentHash))) throw new Error('content vanished during store');
         return stored;

@@ -11,6 +11,12 @@ export interface SweepResult {
   content: number;
   /** Content blobs looked at. */
   checked: number;
+  /**
+   * Orphans Azure would not let this pass delete: stored with their retention policy or legal hold
+   * (capture protects content as it writes it), then orphaned by a crash. Kept until a later pass
+   * finds them deletable.
+   */
+  kept: number;
   /** `window`: only blobs stored since the last pass; `full`: every blob (first pass). */
   mode: 'window' | 'full';
 }
@@ -37,18 +43,30 @@ export async function sweepOrphans(deps: { content: ContentStore; index: Message
   const candidates = since ? deps.content.listStoredBetween(new Date(since.getTime() - CLOCK_MARGIN_MS), cutoff) : storedBefore(deps.content, cutoff);
   let content = 0;
   let checked = 0;
-  for await (const batch of batches(candidates, BATCH)) {
-    checked += batch.length;
-    const referenced = await deps.index.referencedAmong(batch);
-    for (const contentHash of batch) {
-      if (referenced.has(contentHash)) continue;
-      await deps.content.delete(contentHash);
-      content++;
+  const kept = new Set<string>();
+  const seen = new Set<string>();
+  // The orphans earlier passes had to keep come first: their protection may have run out since.
+  for (const source of [fromList(await deps.watermark.kept()), candidates]) {
+    for await (const batch of batches(source, BATCH)) {
+      const fresh = batch.filter((h) => !seen.has(h));
+      for (const h of fresh) seen.add(h);
+      checked += fresh.length;
+      const referenced = await deps.index.referencedAmong(fresh);
+      for (const contentHash of fresh) {
+        // Referenced: not an orphan (for a kept one, a redone page may have written its entry since).
+        if (referenced.has(contentHash)) continue;
+        if (await deps.content.delete(contentHash)) content++;
+        else kept.add(contentHash);
+      }
     }
   }
   // Only after a complete pass: a pass that failed midway is redone from the same point.
-  await deps.watermark.set(cutoff);
-  return { staging, content, checked, mode: since ? 'window' : 'full' };
+  await deps.watermark.set(cutoff, [...kept]);
+  return { staging, content, checked, kept: kept.size, mode: since ? 'window' : 'full' };
+}
+
+async function* fromList(hashes: string[]): AsyncIterable<string> {
+  yield* hashes;
 }
 
 async function* storedBefore(content: ContentStore, cutoff: Date): AsyncIterable<string> {

@@ -102,9 +102,24 @@ export interface StoredContent {
   attachmentNames: string[];
 }
 
+/**
+ * What keeps content from being deleted early in Azure: a version-level retention (WORM) policy
+ * until `until` (none when null) and the blob legal hold. Off locally (Azurite has neither).
+ */
+export interface ContentProtection {
+  until: Date | null;
+  legalHold: boolean;
+}
+
 export interface ContentStore {
-  /** Streams the MIME to its content address (write-once) and reports what was stored. */
-  store(mime: Readable): Promise<StoredContent>;
+  /**
+   * Streams the MIME to its content address (write-once) and reports what was stored. Content it
+   * creates carries `protection` from the request that creates it; content that was already there
+   * is left as it was (`created: false`): the caller extends it with protect().
+   */
+  store(mime: Readable, protection?: ContentProtection): Promise<StoredContent>;
+  /** Extends existing content's protection (never shortens it); no-op when immutability is off. */
+  protect(contentHash: string, protection: ContentProtection): Promise<void>;
   exists(contentHash: string): Promise<boolean>;
   /** The raw MIME (decompressed). */
   open(contentHash: string): Promise<Readable>;
@@ -112,12 +127,11 @@ export interface ContentStore {
   list(): AsyncIterable<{ contentHash: string; lastModified: Date }>;
   /** Content blobs first written in [from, to) (by their index tag; blobs from before tags had none). */
   listStoredBetween(from: Date, to: Date): AsyncIterable<string>;
-  delete(contentHash: string): Promise<void>;
+  /** Deletes the content (every version of it); false when a retention policy or legal hold forbids it. */
+  delete(contentHash: string): Promise<boolean>;
   /** Staging blobs older than `olderThan`. */
   listStaging(olderThan: Date): AsyncIterable<string>;
   deleteStaging(name: string): Promise<void>;
-  /** Version-level immutability until `until` (no-op when immutability is off, e.g. Azurite). */
-  protectUntil(contentHash: string, until: Date): Promise<void>;
 }
 
 export interface MessageIndex {
@@ -170,7 +184,14 @@ export interface WorkQueue {
   enqueue(items: Array<{ item: MailboxWorkItem; messageId: string; notBefore?: Date }>): Promise<void>;
 }
 
-/** The retention hook: assigns a rule when capture creates an entry (built by the retention module). */
+/** What the retention hook needs to know of a message: the fields its rule and the legal holds look at. */
+export type RetentionFacts = Pick<MessageEntry, 'mailboxId' | 'receivedAt' | 'from' | 'to' | 'cc' | 'bcc'>;
+
+/**
+ * The retention hook (built by the retention module): the rule, date and active holds of a message
+ * capture is about to store. Capture asks before writing the content, so new content is protected
+ * by the request that creates it.
+ */
 export interface RetentionAssigner {
-  assign(entry: MessageEntry, mailbox: ScopedMailbox | MailboxRecord | undefined): Promise<{ retentionRuleId: string; retainUntil: string } | null>;
+  assign(message: RetentionFacts, mailbox: ScopedMailbox | MailboxRecord | undefined): Promise<{ retentionRuleId: string; retainUntil: string | null; holds?: string[] } | null>;
 }

@@ -51,7 +51,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     content,
     search,
     exports: new Exports(blob, store, search, content, exportQueue, now),
-    assigner: new RecordsAssigner(calendar, holds, lock),
+    assigner: new RecordsAssigner(calendar, holds),
     disposition: new Disposition(store, calendar, holds, lock, audit, now),
     manifests: new Manifests(blob, store, lock, now),
     now,

@@ -1,4 +1,5 @@
 import { CONTAINERS, type MailboxRecord, type MessageEntry } from './model';
+import type { RetentionFacts } from './ports';
 import type { MailboxFacts, RetentionCalendar } from './retention';
 import { holdCovers, type LegalHolds } from './legal-hold';
 import type { RecordsStore } from './records-store';
@@ -6,31 +7,29 @@ import { isCosmosStatus } from './records-store';
 import type { RetentionLock } from './retention-lock';
 
 /**
- * Gives entries their retention rule, date and holds: as capture creates them (the RetentionAssigner
- * hook capture calls before writing an entry), and in a daily pass for entries written without it
- * (the hook not wired, or a rules file that was fixed). The pass only fills entries that have no
- * rule: a rule, once assigned, is the one the entry was captured under (a new rules version applies
- * to new mail, as a calendrier de conservation does).
+ * Gives entries their retention rule, date and holds: as capture stores a message (the
+ * RetentionAssigner hook capture calls before writing its content), and in a daily pass for entries
+ * written without it (the hook not wired, or a rules file that was fixed). The pass only fills
+ * entries that have no rule: a rule, once assigned, is the one the entry was captured under (a new
+ * rules version applies to new mail, as a calendrier de conservation does).
  */
 export class RecordsAssigner {
   constructor(
     private readonly calendar: RetentionCalendar,
     private readonly holds: LegalHolds,
-    private readonly lock: RetentionLock,
   ) {}
 
   /**
-   * Capture's hook (shared/archive/ports.ts RetentionAssigner). Also returns `holds`: capture applies
-   * the result with Object.assign, so a new entry falling in an active hold is born held.
+   * Capture's hook (shared/archive/ports.ts RetentionAssigner). Touches no storage: capture writes
+   * new content with the policy and legal hold this implies, and extends existing content's.
+   * `holds` lists the active holds covering the message, so its entry is born held.
    */
-  async assign(entry: MessageEntry, mailbox: { mailboxId: string; address?: string; department?: string | null } | undefined): Promise<{ retentionRuleId: string; retainUntil: string; holds?: string[] } | null> {
-    const assignment = this.calendar.assign(mailbox ?? { mailboxId: entry.mailboxId }, entry.receivedAt);
-    // A new entry falling in an active hold is born held (the list is at most seconds old: see
-    // LegalHolds.activeForCapture for why a hold made meanwhile loses nothing).
-    const holds = (await this.holds.activeForCapture()).filter((h) => holdCovers(h, entry)).map((h) => h.id);
-    if (holds.length) await this.lock.setContentLegalHold(entry.contentHash, true);
-    // The hook's type has no "permanent": a permanent rule carries no date, and capture then sets no policy.
-    return { retentionRuleId: assignment.retentionRuleId, retainUntil: assignment.retainUntil as string, ...(holds.length ? { holds: [...new Set([...entry.holds, ...holds])] } : {}) };
+  async assign(message: RetentionFacts, mailbox: { mailboxId: string; address?: string; department?: string | null } | undefined): Promise<{ retentionRuleId: string; retainUntil: string | null; holds?: string[] }> {
+    const assignment = this.calendar.assign(mailbox ?? { mailboxId: message.mailboxId }, message.receivedAt);
+    // The list of active holds is at most seconds old: see LegalHolds.activeForCapture for why a
+    // hold made meanwhile loses nothing.
+    const holds = (await this.holds.activeForCapture()).filter((h) => holdCovers(h, message)).map((h) => h.id);
+    return { retentionRuleId: assignment.retentionRuleId, retainUntil: assignment.retainUntil, ...(holds.length ? { holds } : {}) };
   }
 }
 

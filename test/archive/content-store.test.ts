@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobContentStore } from '../../shared/archive/content-store';
 import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
+import { startStorageRecorder, type StorageRecorder } from '../support/storage-recorder';
 
 const blobs = () => BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
 
@@ -116,5 +117,84 @@ describe('content store', () => {
     const stored = await store.store(asStream(mime(400 * 1024)));
     expect(stored.created).toBe(true);
     expect(await copiedFromStaging(stored.contentHash)).toBe(false);
+  });
+});
+
+/**
+ * The Azure path of protection (ARCHIVE_IMMUTABILITY=unlocked/locked), through a recorder in front
+ * of Azurite: Azurite accepts the policy and legal hold headers on the request that creates a blob
+ * but keeps neither, and answers 501 to the separate calls, so the test checks what the SDK sent.
+ */
+describe('content protection in Azure (immutability on)', () => {
+  const YEAR = 365 * 86_400_000;
+  const contentPath = (hash: string) => `/${CONTAINERS.content}/${contentBlobName(hash)}`;
+  /** Requests to one content blob, by what they do. */
+  const toBlob = (recorder: StorageRecorder, hash: string) => recorder.requests.filter((r) => new URL(r.path, 'http://x').pathname.endsWith(contentPath(hash)));
+
+  it('gives new content its retention policy and legal hold in the request that creates it, whole or streamed', async () => {
+    const recorder = await startStorageRecorder(inject('azurite').connectionString);
+    try {
+      const service = BlobServiceClient.fromConnectionString(recorder.connectionString);
+      const until = new Date(Math.floor((Date.now() + 7 * YEAR) / 1000) * 1000);
+      for (const [mode, size] of [['unlocked', 100 * 1024], ['locked', 400 * 1024]] as const) {
+        const store = new BlobContentStore(service, { immutability: mode, wholeMessageLimit: 256 * 1024, blockSize: 64 * 1024 });
+        const stored = await store.store(asStream(mime(size)), { until, legalHold: true });
+        expect(stored.created).toBe(true);
+        const requests = toBlob(recorder, stored.contentHash);
+        // One request: a Put Blob (whole) or a Copy Blob from staging (streamed), nothing after it.
+        expect(requests.map((r) => r.method)).toEqual(['PUT']);
+        const [create] = requests;
+        expect(Boolean(create!.headers['x-ms-copy-source'])).toBe(size > 256 * 1024);
+        expect(create!.headers).toMatchObject({
+          'if-none-match': '*',
+          'x-ms-immutability-policy-until-date': until.toUTCString(),
+          'x-ms-immutability-policy-mode': mode === 'locked' ? 'Locked' : 'Unlocked',
+          'x-ms-legal-hold': 'true',
+        });
+      }
+    } finally {
+      await recorder.stop();
+    }
+  });
+
+  it('sets no policy when the retention date has already passed, and no legal hold unless asked', async () => {
+    const recorder = await startStorageRecorder(inject('azurite').connectionString);
+    try {
+      const store = new BlobContentStore(BlobServiceClient.fromConnectionString(recorder.connectionString), { immutability: 'unlocked' });
+      const old = await store.store(asStream(mime(50 * 1024)), { until: new Date(Date.now() - YEAR), legalHold: false });
+      const [create] = toBlob(recorder, old.contentHash);
+      expect(create!.method).toBe('PUT');
+      expect(Object.keys(create!.headers).filter((h) => h.startsWith('x-ms-immutability') || h === 'x-ms-legal-hold')).toEqual([]);
+      // With immutability off (local), neither is ever asked of storage.
+      const local = new BlobContentStore(BlobServiceClient.fromConnectionString(recorder.connectionString), { immutability: 'off' });
+      const stored = await local.store(asStream(mime(50 * 1024)), { until: new Date(Date.now() + YEAR), legalHold: true });
+      expect(Object.keys(toBlob(recorder, stored.contentHash)[0]!.headers).filter((h) => h.startsWith('x-ms-immutability') || h === 'x-ms-legal-hold')).toEqual([]);
+      await local.protect(stored.contentHash, { until: new Date(Date.now() + YEAR), legalHold: true });
+      expect(toBlob(recorder, stored.contentHash)).toHaveLength(1);
+    } finally {
+      await recorder.stop();
+    }
+  });
+
+  it('extends content that was already there with separate calls (Azure answers them; Azurite cannot)', async () => {
+    // Azure's answer to the two calls Azurite does not implement; the rest reaches Azurite.
+    const recorder = await startStorageRecorder(inject('azurite').connectionString, (r) => (/[?&]comp=(immutabilityPolicies|legalhold)\b/.test(r.path) ? { status: 200 } : undefined));
+    try {
+      const store = new BlobContentStore(BlobServiceClient.fromConnectionString(recorder.connectionString), { immutability: 'unlocked' });
+      const message = mime(60 * 1024);
+      const first = await store.store(asStream(message), { until: null, legalHold: false });
+      const until = new Date(Math.floor((Date.now() + 10 * YEAR) / 1000) * 1000);
+      const again = await store.store(asStream(message), { until, legalHold: true });
+      // The second create is refused (If-None-Match: *), so nothing it carried applies: protect() does.
+      expect(again).toMatchObject({ contentHash: first.contentHash, created: false });
+      const before = toBlob(recorder, first.contentHash).length;
+      await store.protect(first.contentHash, { until, legalHold: true });
+      const calls = toBlob(recorder, first.contentHash).slice(before);
+      expect(calls.map((r) => `${r.method} ${new URL(r.path, 'http://x').searchParams.get('comp') ?? ''}`)).toEqual(['HEAD ', 'PUT immutabilityPolicies', 'PUT legalhold']);
+      expect(calls[1]!.headers).toMatchObject({ 'x-ms-immutability-policy-until-date': until.toUTCString(), 'x-ms-immutability-policy-mode': 'Unlocked' });
+      expect(calls[2]!.headers).toMatchObject({ 'x-ms-legal-hold': 'true' });
+    } finally {
+      await recorder.stop();
+    }
   });
 });

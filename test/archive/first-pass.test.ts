@@ -52,7 +52,7 @@ class MemoryContent implements Partial<ContentStore> {
   async exists(contentHash: string) {
     return this.blobs.has(contentHash);
   }
-  async protectUntil() {}
+  async protect() {}
 }
 
 class MemoryIndex implements MessageIndex {

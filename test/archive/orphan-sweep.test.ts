@@ -6,6 +6,8 @@ import { BlobContentStore } from '../../shared/archive/content-store';
 import { CosmosMessageIndex } from '../../shared/archive/message-index';
 import { sweepOrphans } from '../../shared/archive/orphan-sweep';
 import { BlobSweepWatermark } from '../../shared/archive/sweep-watermark';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { startStorageRecorder } from '../support/storage-recorder';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from '../archive-records/records-stack';
 
 /**
@@ -73,5 +75,38 @@ describe('orphan sweep', () => {
     expect(next).toMatchObject({ mode: 'window', content: 1 });
     expect(await exists(young)).toBe(false);
     expect(await exists(entry.contentHash)).toBe(true);
+  }, 60_000);
+
+  it('keeps an orphan Azure will not let it delete (stored with its retention policy), and deletes it once Azure does', async () => {
+    // Capture gives new content its WORM policy as it writes it, so a crash before the entry, with
+    // the message deleted from the mailbox before the page is redone, leaves a protected orphan.
+    // Azure refuses to delete it (409 BlobImmutableDueToPolicy); Azurite cannot, so the recorder
+    // answers in Azure's place while the policy lasts.
+    let protectedHash = '';
+    let policyLasts = true;
+    const recorder = await startStorageRecorder(azurite.connectionString, (r) =>
+      policyLasts && r.method === 'DELETE' && r.path.includes(protectedHash) ? { status: 409, code: 'BlobImmutableDueToPolicy' } : undefined);
+    try {
+      const viaAzure = new BlobContentStore(BlobServiceClient.fromConnectionString(recorder.connectionString), { immutability: 'off' });
+      protectedHash = await storeOrphan(stack.content, 'protégé');
+      const plain = await storeOrphan(stack.content, 'ordinaire');
+      const first = await sweepOrphans(deps(viaAzure), { graceMs: 0, now: new Date(Date.now() + 2 * HOUR) });
+      // The pass completes: the other orphan is deleted, the protected one kept and remembered.
+      expect(first).toMatchObject({ content: 1, kept: 1 });
+      expect(await exists(plain)).toBe(false);
+      expect(await exists(protectedHash)).toBe(true);
+      expect(await deps().watermark.kept()).toEqual([protectedHash]);
+      // The next passes' windows (from an hour before the last pass's end) no longer cover it: it is
+      // tried again from the kept list, still protected, then deleted once its policy has run out.
+      const second = await sweepOrphans(deps(viaAzure), { graceMs: 0, now: new Date(Date.now() + 3 * HOUR) });
+      expect(second).toMatchObject({ mode: 'window', checked: 1, content: 0, kept: 1 });
+      policyLasts = false;
+      const third = await sweepOrphans(deps(viaAzure), { graceMs: 0, now: new Date(Date.now() + 4 * HOUR) });
+      expect(third).toMatchObject({ checked: 1, content: 1, kept: 0 });
+      expect(await exists(protectedHash)).toBe(false);
+      expect(await deps().watermark.kept()).toEqual([]);
+    } finally {
+      await recorder.stop();
+    }
   }, 60_000);
 });
