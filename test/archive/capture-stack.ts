@@ -71,6 +71,13 @@ export async function startCaptureStack(options: { sandbox?: M365SandboxOptions;
   };
 }
 
+/** A staff mailbox in the archive's scope that does not hold the sandbox's 100 MB message. */
+export async function ordinaryStaffMailbox(stack: CaptureStack): Promise<string> {
+  const large = stack.sandbox.tenant.largeMessage?.userId;
+  const members = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId);
+  return members.find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+}
+
 export async function allEntries(mailboxId?: string): Promise<MessageEntry[]> {
   const container = cosmosDatabase().container(CONTAINERS.messages);
   const { resources } = await container.items

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosDatabase } from '../../shared/azure/clients';
 import { CONTAINERS, type MessageLocator } from '../../shared/archive/model';
 import { archiveMailboxCompletely } from '../../shared/archive/offboarding';
-import { allEntries, expectedMessages, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
+import { allEntries, expectedMessages, ordinaryStaffMailbox, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 let stack: CaptureStack;
 let mailboxId: string;
@@ -10,9 +10,7 @@ const far = () => ({ deadline: Date.now() + 120_000 });
 
 beforeAll(async () => {
   stack = await startCaptureStack();
-  const large = stack.sandbox.tenant.largeMessage?.userId;
-  const members = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId);
-  mailboxId = members.find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+  mailboxId = await ordinaryStaffMailbox(stack);
 }, 60_000);
 afterAll(() => stack?.stop());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxArchiver } from '../../shared/archive/mailbox-archiver';
 import type { MessageEntry } from '../../shared/archive/model';
 import type { ContentProtection, ContentStore, MessageIndex } from '../../shared/archive/ports';
-import { startCaptureStack, type CaptureStack } from './capture-stack';
+import { ordinaryStaffMailbox, startCaptureStack, type CaptureStack } from './capture-stack';
 
 /**
  * Capture decides a message's retention and holds before writing its content, so that in Azure new
@@ -17,9 +17,7 @@ let mailboxId: string;
 
 beforeAll(async () => {
   stack = await startCaptureStack();
-  const large = stack.sandbox.tenant.largeMessage?.userId;
-  const members = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId);
-  mailboxId = members.find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+  mailboxId = await ordinaryStaffMailbox(stack);
 }, 60_000);
 afterAll(() => stack?.stop());
 

@@ -9,7 +9,7 @@ import { handleMailboxWork } from '../../shared/archive/mailbox-run';
 import { sweepOrphans } from '../../shared/archive/orphan-sweep';
 import { CONTAINERS, mailboxLockBlobName } from '../../shared/archive/model';
 import { cosmosDatabase } from '../../shared/azure/clients';
-import { sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
+import { ordinaryStaffMailbox, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 const TRIALS = 20;
 let stack: CaptureStack;
@@ -81,8 +81,7 @@ beforeAll(async () => {
   azurite = await startAzurite({});
   stack = await startCaptureStack({ sandbox: { scale: { mailboxes: 3, messagesPerMailbox: 40 } }, env: { ARCHIVE_PAGE_SIZE: '5', AzureWebJobsStorage: azurite.connectionString } });
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  const large = stack.sandbox.tenant.largeMessage?.userId;
-  mailboxId = (await stack.services.directory.mailboxesInScope()).map((m) => m.mailboxId).find((id) => id !== large && stack.sandbox.tenant.staffIds.includes(id))!;
+  mailboxId = await ordinaryStaffMailbox(stack);
 }, 60_000);
 afterAll(async () => {
   await azurite?.stop();
