@@ -44,15 +44,14 @@ export async function sweepOrphans(deps: { content: ContentStore; index: Message
   let content = 0;
   let checked = 0;
   const kept = new Set<string>();
-  const seen = new Set<string>();
   // The orphans earlier passes had to keep come first: their protection may have run out since.
-  for (const source of [fromList(await deps.watermark.kept()), candidates]) {
+  // Only their hashes are remembered, so a first pass over millions of blobs holds no set of them.
+  const retried = new Set(await deps.watermark.kept());
+  for (const source of [fromList([...retried]), withoutAny(candidates, retried)]) {
     for await (const batch of batches(source, BATCH)) {
-      const fresh = batch.filter((h) => !seen.has(h));
-      for (const h of fresh) seen.add(h);
-      checked += fresh.length;
-      const referenced = await deps.index.referencedAmong(fresh);
-      for (const contentHash of fresh) {
+      checked += batch.length;
+      const referenced = await deps.index.referencedAmong(batch);
+      for (const contentHash of batch) {
         // Referenced: not an orphan (for a kept one, a redone page may have written its entry since).
         if (referenced.has(contentHash)) continue;
         if (await deps.content.delete(contentHash)) content++;
@@ -67,6 +66,10 @@ export async function sweepOrphans(deps: { content: ContentStore; index: Message
 
 async function* fromList(hashes: string[]): AsyncIterable<string> {
   yield* hashes;
+}
+
+async function* withoutAny(hashes: AsyncIterable<string>, skipped: Set<string>): AsyncIterable<string> {
+  for await (const hash of hashes) if (!skipped.has(hash)) yield hash;
 }
 
 async function* storedBefore(content: ContentStore, cutoff: Date): AsyncIterable<string> {
