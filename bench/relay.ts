@@ -17,7 +17,7 @@ import { startServiceBusEmulator } from '../dev/servicebus-emulator';
 import { startTokenIssuer, DEMO_USERS } from '../dev/token-issuer';
 import { prepareLocalRelay, type LocalRelay } from '../dev/relay/local-relay';
 import { SAMPLE_QUERIES } from '../dev/relay/sample-data';
-import type { OperationName } from '../shared/relay/protocol';
+import type { OperationName } from '../shared/relay/contract';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOTAL = Number(process.env.BENCH_RELAY_REQUESTS ?? 1000);
@@ -161,9 +161,9 @@ async function main() {
     // Diagnostic: the same calls through Service Bus and the agent but without HTTP and the host
     // (the relay client in this process), to show where the full path's time goes.
     const { ServiceBusClient } = require('@azure/service-bus') as typeof import('@azure/service-bus');
-    const { RelayClient } = require('../shared/relay/relay-client') as typeof import('../shared/relay/relay-client');
-    const { privateKeyFrom } = require('../shared/relay/protocol') as typeof import('../shared/relay/protocol');
-    const { disableNagleForServiceBus } = require('../shared/relay/amqp-no-delay') as typeof import('../shared/relay/amqp-no-delay');
+    const { RelayClient } = require('../shared/relay/adapters/relay-client') as typeof import('../shared/relay/adapters/relay-client');
+    const { privateKeyFrom } = require('../shared/relay/contract') as typeof import('../shared/relay/contract');
+    const { disableNagleForServiceBus } = require('../shared/relay/adapters/amqp-no-delay') as typeof import('../shared/relay/adapters/amqp-no-delay');
     disableNagleForServiceBus();
     const sendBus = new ServiceBusClient(bus.connectionString);
     const replyBus = new ServiceBusClient(bus.connectionString);

@@ -4,18 +4,18 @@
  * The Cosmos DB account's locations are checked at app start and before any data is served.
  */
 import { app } from '@azure/functions';
-import { settings } from '../shared/config/settings';
-import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/residency/startup-check';
-import './archive-capture';
-import './archive-records';
-import './archive-records-timers';
-import './archive-exports';
-import '../orchestrations/archive-offboarding';
-import './health';
-import './me';
-import './relay';
-import '../orchestrations/relay-activity';
-import './web';
+import { settings } from '../shared/platform/settings';
+import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/platform/residency/startup-check';
+import './archive/capture';
+import './archive/records';
+import './archive/records-timers';
+import './archive/exports';
+import '../orchestrations/activities/archive-offboarding';
+import './platform/health';
+import './platform/me';
+import './relay/relay';
+import '../orchestrations/activities/relay-call';
+import './platform/web';
 
 // A missing or malformed setting, or an endpoint outside Canada, stops the app here with a
 // message naming the setting.

@@ -83,7 +83,7 @@ resource mailContent 'Microsoft.Storage/storageAccounts/blobServices/containers@
 }
 
 // Daily manifests are also write-once in Azure (version-level immutability). Exports get no policy:
-// their files are deleted after ARCHIVE_EXPORT_RETENTION_DAYS (shared/archive/export.ts).
+// their files are deleted after ARCHIVE_EXPORT_RETENTION_DAYS (shared/archive/records/export.ts).
 resource archiveManifests 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'archive-manifests'

@@ -2,13 +2,13 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
-import { settings } from '../../shared/config/settings';
-import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Principal } from '../../shared/auth/access-token';
-import { ApiError, fieldProblems } from '../../shared/http/api-error';
-import { negotiateLanguage, type Language } from '../../shared/i18n/messages';
-import { createLogger, type Logger } from '../../shared/observability/logger';
-import { ensureResidency } from '../../shared/residency/startup-check';
-import { ResidencyViolation } from '../../shared/residency/residency-guard';
+import { settings } from '../../shared/platform/settings';
+import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Principal } from '../../shared/platform/auth';
+import { ApiError, fieldProblems } from '../../shared/platform/api-error';
+import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
+import { createLogger, type Logger } from '../../shared/platform/logger';
+import { ensureResidency } from '../../shared/platform/residency/startup-check';
+import { ResidencyViolation } from '../../shared/platform/residency/residency-guard';
 
 /**
  * The conventions every HTTP endpoint shares, in one wrapper so a function file only declares

@@ -1,7 +1,7 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AgentConfig } from './config';
-import { heartbeatBlobName, type AgentHeartbeat } from '../../shared/relay/protocol';
+import { heartbeatBlobName, type AgentHeartbeat } from '../../shared/relay/contract';
 
 /**
  * The agent's only foothold in cloud storage: a dedicated container for large documents (each

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { RelayReply } from '../../shared/relay/protocol';
+import type { RelayReply } from '../../shared/relay/contract';
 
 /**
  * Remembers every request the agent has seen, on its own disk, so a request is handled once even

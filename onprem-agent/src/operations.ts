@@ -1,4 +1,4 @@
-import type { OperationName } from '../../shared/relay/protocol';
+import type { OperationName } from '../../shared/relay/contract';
 import type { MissionSystem } from './connectors/mission-system';
 import type { LegacyArchive } from './connectors/legacy-archive';
 import type { DocumentStore } from './document-store';

@@ -13,7 +13,7 @@ import type { IdempotencyStore } from './idempotency-store';
 import type { RequestProcessor } from './request-processor';
 import { errorSummary, type AgentLog } from './agent-log';
 import { reconnectDelay } from './backoff';
-import { disableNagleForServiceBus } from '../../shared/relay/amqp-no-delay';
+import { disableNagleForServiceBus } from '../../shared/relay/adapters/amqp-no-delay';
 import { AGENT_VERSION } from './version';
 
 /**

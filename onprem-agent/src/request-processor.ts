@@ -7,7 +7,7 @@ import {
   verifyRequestSignature,
   type RelayOutcome,
   type RelayReply,
-} from '../../shared/relay/protocol';
+} from '../../shared/relay/contract';
 import type { AuditLog } from './audit-log';
 import { Denied, NotFound, Unavailable } from './connectors/errors';
 import type { IdempotencyStore } from './idempotency-store';

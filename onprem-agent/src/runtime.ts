@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { KeyObject } from 'node:crypto';
-import { publicKeyFrom } from '../../shared/relay/protocol';
+import { publicKeyFrom } from '../../shared/relay/contract';
 import type { AgentConfig } from './config';
 import { agentLog, type AgentLog } from './agent-log';
 import { fileAuditLog } from './audit-log';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { canonicalJson, privateKeyFrom, publicKeyFrom, signRequest, verifyRequestSignature, type UnsignedRelayRequest } from '../../shared/relay/protocol';
+import { canonicalJson, privateKeyFrom, publicKeyFrom, signRequest, verifyRequestSignature, type UnsignedRelayRequest } from '../../shared/relay/contract';
 
 const keys = generateKeyPairSync('ed25519');
 const unsigned: UnsignedRelayRequest = {

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OPERATIONS, signRequest, type RelayReply } from '../../shared/relay/protocol';
+import { OPERATIONS, signRequest, type RelayReply } from '../../shared/relay/contract';
 import { RequestProcessor } from '../src/request-processor';
 import { openIdempotencyStore } from '../src/idempotency-store';
 import type { AuditEntry } from '../src/audit-log';

@@ -1,4 +1,4 @@
-import { AgentHeartbeat } from './protocol';
+import { AgentHeartbeat } from './contract';
 
 /**
  * Whether an on-premises agent is online, from the heartbeat blobs the agents rewrite every few

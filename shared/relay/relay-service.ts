@@ -1,12 +1,12 @@
 import type { ServiceBusClient } from '@azure/service-bus';
-import type { Principal } from '../auth/access-token';
-import { blobServiceClient, serviceBusClient, serviceBusReplyClient, tableClient } from '../azure/clients';
-import { settings, type Settings } from '../config/settings';
-import { ApiError } from '../http/api-error';
+import type { Principal } from '../platform/auth';
+import { blobServiceClient, serviceBusClient, serviceBusReplyClient, tableClient } from '../platform/adapters/clients';
+import { settings, type Settings } from '../platform/settings';
+import { ApiError } from '../platform/api-error';
 import { AgentStatus } from './agent-status';
-import { disableNagleForServiceBus } from './amqp-no-delay';
-import { HEARTBEAT_PREFIX, OPERATIONS, privateKeyFrom, type OperationName, type RelayReply } from './protocol';
-import { RelayClient } from './relay-client';
+import { disableNagleForServiceBus } from './adapters/amqp-no-delay';
+import { HEARTBEAT_PREFIX, OPERATIONS, privateKeyFrom, type OperationName, type RelayReply } from './contract';
+import { RelayClient } from './adapters/relay-client';
 
 /**
  * The relay as the function app uses it: refuse fast when the agent is offline, call, and turn the

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
-import { verifyArchive } from '../../shared/archive/integrity';
+import { verifyArchive } from '../../shared/archive/records/integrity';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 
 /**

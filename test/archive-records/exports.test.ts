@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ServiceBusClient } from '@azure/service-bus';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
-import { blobServiceClient } from '../../shared/azure/clients';
-import { BlobContentStore } from '../../shared/archive/content-store';
-import { Exports, type ExportRecord, type ExportTiming } from '../../shared/archive/export';
-import { ServiceBusExportQueue } from '../../shared/archive/export-queue';
+import { blobServiceClient } from '../../shared/platform/adapters/clients';
+import { BlobContentStore } from '../../shared/archive/adapters/content-store';
+import { Exports, type ExportRecord, type ExportTiming } from '../../shared/archive/records/export';
+import { ServiceBusExportQueue } from '../../shared/archive/adapters/export-queue';
 import { CONTAINERS } from '../../shared/archive/model';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
 import { takeExportJob } from './export-jobs';
@@ -198,7 +198,7 @@ describe('export jobs', () => {
     const finished = await record(done.id);
     await (await stack.services.store.recordsContainer()).item(done.id, 'export').replace({ ...finished, completedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
     // Imported once the environment is set: the module reads the settings when it loads.
-    const { runDisposition } = await import('../../functions/archive-records-timers');
+    const { runDisposition } = await import('../../functions/archive/records-timers');
     const logs = invocation('archiveDispositionTimer');
     await runDisposition({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, logs.context);
     expect(await record(done.id)).toMatchObject({ status: 'expired' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { blobServiceClient } from '../../shared/azure/clients';
+import { blobServiceClient } from '../../shared/platform/adapters/clients';
 import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
-import { integrityStatus, verifyArchive } from '../../shared/archive/integrity';
+import { integrityStatus, verifyArchive } from '../../shared/archive/records/integrity';
 import type { ContentStore } from '../../shared/archive/ports';
 import { invocation } from '../support/app-env';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
@@ -125,7 +125,7 @@ describe('rolling verification', () => {
 
   it('the daily timer seals, then verifies within its budget', async () => {
     // Imported once the environment is set: the module reads the settings when it loads.
-    const { runIntegrity } = await import('../../functions/archive-records-timers');
+    const { runIntegrity } = await import('../../functions/archive/records-timers');
     const { context, lines } = invocation('archiveIntegrityTimer');
     await runIntegrity({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
     // The timer's services run on the real clock: every day up to the day before yesterday is sealed

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { blobServiceClient } from '../../shared/azure/clients';
+import { blobServiceClient } from '../../shared/platform/adapters/clients';
 import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
-import { assertArchiveIntegrity, integrityStatus, verifyArchive } from '../../shared/archive/integrity';
-import { merkleRoot } from '../../shared/archive/manifest';
-import { health } from '../../functions/health';
-import type { HealthReport } from '../../shared/health/health-report';
+import { assertArchiveIntegrity, integrityStatus, verifyArchive } from '../../shared/archive/records/integrity';
+import { merkleRoot } from '../../shared/archive/records/manifest';
+import { health } from '../../functions/platform/health';
+import type { HealthReport } from '../../shared/platform/health/health-report';
 import { httpRequest, invocation } from '../support/app-env';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
 
@@ -107,7 +107,7 @@ describe('daily manifests and verification', () => {
 
   it('npm run archive:verify exits 2 and names the problems on a mismatch', () => {
     const root = path.resolve(__dirname, '../..');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'shared/archive/integrity-command.ts', '--no-seal'], { cwd: root, env: { ...process.env }, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'shared/archive/adapters/verify-command.ts', '--no-seal'], { cwd: root, env: { ...process.env }, encoding: 'utf8', timeout: 60_000 });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/ARCHIVE INTEGRITY MISMATCH: \d+ problem\(s\); first: .*root-mismatch 2026-01-10/);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'mismatch' });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { settings } from '../../shared/config/settings';
-import { blobServiceClient } from '../../shared/azure/clients';
-import { BlobContentStore } from '../../shared/archive/content-store';
+import { settings } from '../../shared/platform/settings';
+import { blobServiceClient } from '../../shared/platform/adapters/clients';
+import { BlobContentStore } from '../../shared/archive/adapters/content-store';
 import { MODEL_VERSION, messageEntryId, messagePartitionKey, type Address, type MessageEntry } from '../../shared/archive/model';
-import { buildRecordsServices, resetRecordsServicesForTests, type RecordsServices } from '../../shared/archive/records-services';
+import { buildRecordsServices, resetRecordsServicesForTests, type RecordsServices } from '../../shared/archive/adapters/records-services';
 import { useAppEnvironment } from '../support/app-env';
 
 export interface RecordsStack {

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { blobServiceClient } from '../../shared/azure/clients';
-import { isSampled, loadRetentionCalendar, retainUntil } from '../../shared/archive/retention';
-import { RetentionLock } from '../../shared/archive/retention-lock';
-import { assignMissingRetention } from '../../shared/archive/retention-assigner';
+import { blobServiceClient } from '../../shared/platform/adapters/clients';
+import { isSampled, loadRetentionCalendar, retainUntil } from '../../shared/archive/records/retention';
+import { RetentionLock } from '../../shared/archive/adapters/retention-lock';
+import { assignMissingRetention } from '../../shared/archive/records/retention-assigner';
 import { archiveEntry, buildMime, readEntry, startRecordsStack, type RecordsStack } from './records-stack';
 
 let stack: RecordsStack;

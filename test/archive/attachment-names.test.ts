@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AttachmentNameScanner } from '../../shared/archive/attachment-names';
+import { AttachmentNameScanner } from '../../shared/archive/capture/attachment-names';
 
 const CRLF = '\r\n';
 

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { inject } from 'vitest';
 import { SandboxControl, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { settings } from '../../shared/config/settings';
-import { cosmosDatabase } from '../../shared/azure/clients';
-import { buildArchiveServices, type ArchiveServices } from '../../shared/archive/services';
-import { buildRecordsServices, type RecordsServices } from '../../shared/archive/records-services';
+import { settings } from '../../shared/platform/settings';
+import { cosmosDatabase } from '../../shared/platform/adapters/clients';
+import { buildArchiveServices, type ArchiveServices } from '../../shared/archive/adapters/capture-services';
+import { buildRecordsServices, type RecordsServices } from '../../shared/archive/adapters/records-services';
 import { CONTAINERS, type MessageEntry } from '../../shared/archive/model';
 import { useAppEnvironment } from '../support/app-env';
 

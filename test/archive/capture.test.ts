@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosmosDatabase } from '../../shared/azure/clients';
+import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { CONTAINERS, type MessageLocator } from '../../shared/archive/model';
-import { archiveMailboxCompletely } from '../../shared/archive/offboarding';
+import { archiveMailboxCompletely } from '../../shared/archive/capture/offboarding';
 import { allEntries, expectedMessages, ordinaryStaffMailbox, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 let stack: CaptureStack;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailboxArchiver } from '../../shared/archive/mailbox-archiver';
+import { MailboxArchiver } from '../../shared/archive/capture/mailbox-archiver';
 import type { MessageEntry } from '../../shared/archive/model';
 import type { ContentProtection, ContentStore, MessageIndex } from '../../shared/archive/ports';
 import { ordinaryStaffMailbox, startCaptureStack, type CaptureStack } from './capture-stack';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, inject, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { BlobContentStore } from '../../shared/archive/content-store';
+import { BlobContentStore } from '../../shared/archive/adapters/content-store';
 import { CONTAINERS, contentBlobName } from '../../shared/archive/model';
 import { startStorageRecorder, type StorageRecorder } from '../support/storage-recorder';
 

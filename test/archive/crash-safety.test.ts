@@ -3,12 +3,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type AzuriteInstance } from '../../dev/local-stack/azurite';
-import { parseSettings } from '../../shared/config/settings';
-import { buildArchiveServices } from '../../shared/archive/services';
-import { handleMailboxWork } from '../../shared/archive/mailbox-run';
-import { sweepOrphans } from '../../shared/archive/orphan-sweep';
+import { parseSettings } from '../../shared/platform/settings';
+import { buildArchiveServices } from '../../shared/archive/adapters/capture-services';
+import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
+import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
 import { CONTAINERS, mailboxLockBlobName } from '../../shared/archive/model';
-import { cosmosDatabase } from '../../shared/azure/clients';
+import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { ordinaryStaffMailbox, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 const TRIALS = 20;

@@ -2,9 +2,9 @@
  * Child process for the crash tests: archives one mailbox with the app's real services (settings
  * from the environment) exactly as the queue worker does, and exits. The test SIGKILLs it.
  */
-import { settings } from '../../shared/config/settings';
-import { buildArchiveServices } from '../../shared/archive/services';
-import { handleMailboxWork } from '../../shared/archive/mailbox-run';
+import { settings } from '../../shared/platform/settings';
+import { buildArchiveServices } from '../../shared/archive/adapters/capture-services';
+import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
 
 async function main() {
   const mailboxId = process.env.CRASH_MAILBOX_ID!;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBudget } from '../../shared/archive/graph-budget';
+import { GraphBudget } from '../../shared/platform/graph/graph-budget';
 import { allEntries, expectedMessages, sha256Of, startCaptureStack, type CaptureStack } from './capture-stack';
 
 let stack: CaptureStack;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { MailboxArchiver } from '../../shared/archive/mailbox-archiver';
+import { MailboxArchiver } from '../../shared/archive/capture/mailbox-archiver';
 import type { MailboxCheckpoint, MailboxRecord, MailboxRun, MessageEntry } from '../../shared/archive/model';
 import type {
   ContentStore, DeltaItem, FolderPageRequest, FolderPageResult, MailSource, MailboxStateStore, MessageIndex, StoredContent,

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { GraphBudget } from '../../shared/archive/graph-budget';
-import { LeasedSlotPool } from '../../shared/archive/graph-slots';
+import { GraphBudget } from '../../shared/platform/graph/graph-budget';
+import { LeasedSlotPool } from '../../shared/platform/adapters/graph-slots';
 
 /**
  * Two "instances" (two budgets with their own leased slot pools) on one storage account: together

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { startAzurite, type AzuriteInstance } from '../../dev/local-stack/azurite';
-import { blobServiceClient, cosmosDatabase } from '../../shared/azure/clients';
-import { BlobContentStore } from '../../shared/archive/content-store';
-import { CosmosMessageIndex } from '../../shared/archive/message-index';
-import { sweepOrphans } from '../../shared/archive/orphan-sweep';
-import { BlobSweepWatermark } from '../../shared/archive/sweep-watermark';
+import { blobServiceClient, cosmosDatabase } from '../../shared/platform/adapters/clients';
+import { BlobContentStore } from '../../shared/archive/adapters/content-store';
+import { CosmosMessageIndex } from '../../shared/archive/adapters/message-index';
+import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
+import { BlobSweepWatermark } from '../../shared/archive/adapters/sweep-watermark';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startStorageRecorder } from '../support/storage-recorder';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from '../archive-records/records-stack';

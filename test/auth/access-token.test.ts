@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, base64url } from 'jose';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
-import { createTokenValidator, hasAnyRole, TokenRejected, type TokenValidator } from '../../shared/auth/access-token';
+import { createTokenValidator, hasAnyRole, TokenRejected, type TokenValidator } from '../../shared/platform/auth';
 
 const staff = DEMO_USERS[0]!;
 let issuer: TokenIssuer;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSettings } from '../../shared/config/settings';
+import { parseSettings } from '../../shared/platform/settings';
 
 /**
  * The host resolves %NAME% in a trigger from app settings, and fails to index the function when one

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseSettings, SettingsError } from '../../shared/config/settings';
+import { parseSettings, SettingsError } from '../../shared/platform/settings';
 import { azureEnv, CLIENT, TENANT } from '../support/settings-env';
 
 const azure = azureEnv;

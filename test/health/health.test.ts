@@ -3,9 +3,9 @@ import path from 'node:path';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from '../../dev/local-stack/cosmos';
-import { health } from '../../functions/health';
+import { health } from '../../functions/platform/health';
 import { useAppEnvironment, httpRequest, invocation } from '../support/app-env';
-import type { HealthReport } from '../../shared/health/health-report';
+import type { HealthReport } from '../../shared/platform/health/health-report';
 
 let issuer: TokenIssuer;
 let bus: ServiceBusEmulator;
@@ -65,7 +65,7 @@ describe('GET /api/health', () => {
 
 describe('health checks', () => {
   it('gives up on a probe that hangs, and keeps no error text', async () => {
-    const { runHealthChecks, classifyDependencyFailure } = await import('../../shared/health/health-report');
+    const { runHealthChecks, classifyDependencyFailure } = await import('../../shared/platform/health/health-report');
     const report = await runHealthChecks(
       '9.9.9',
       { hangs: () => new Promise(() => {}), fails: () => Promise.reject(Object.assign(new Error('secret host db.internal'), { statusCode: 403 })), fine: async () => 1 },
@@ -83,8 +83,8 @@ describe('health checks', () => {
 
 describe('health report caching', () => {
   it('keeps a healthy report for a while, but probes again soon after an unhealthy one', async () => {
-    const { currentHealth } = await import('../../shared/health/dependency-probes');
-    const { settings } = await import('../../shared/config/settings');
+    const { currentHealth } = await import('../../shared/platform/health/dependency-probes');
+    const { settings } = await import('../../shared/platform/settings');
     await useAppEnvironment(issuer, { ServiceBusConnection: bus.connectionString });
     const healthy = await currentHealth(settings(), 10_000, 50);
     expect(healthy.status).toBe('healthy');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateLanguage, translate } from '../../shared/i18n/messages';
+import { negotiateLanguage, translate } from '../../shared/platform/i18n';
 
 describe('language negotiation', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from '../../shared/observability/logger';
+import { createLogger, redact } from '../../shared/platform/logger';
 
 describe('structured logger', () => {
   it('writes one JSON object per line with the base fields', () => {

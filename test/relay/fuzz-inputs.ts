@@ -1,5 +1,5 @@
 import { seededRandom } from '../../dev/relay/sample-data';
-import { OPERATIONS, type OperationName } from '../../shared/relay/protocol';
+import { OPERATIONS, type OperationName } from '../../shared/relay/contract';
 
 /**
  * Generated bad inputs for the relay operations: wrong types, oversize and control-character

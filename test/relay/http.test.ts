@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponseInit } from '@azure/functions';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
-import { relayCall, relayRequestStatus } from '../../functions/relay';
-import { relayActivity } from '../../orchestrations/relay-activity';
+import { relayCall, relayRequestStatus } from '../../functions/relay/relay';
+import { relayActivity } from '../../orchestrations/activities/relay-call';
 import { resetRelayForTests } from '../../shared/relay/relay-service';
 import { httpRequest, invocation, useAppEnvironment } from '../support/app-env';
 import { auditLines, startRelayStack, type RelayStack } from './support';

@@ -3,7 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { OPERATIONS, type OperationName } from '../../shared/relay/protocol';
+import { OPERATIONS, type OperationName } from '../../shared/relay/contract';
 import { RECORDS, STAFF, auditLines, startRelayStack, type RelayStack } from './support';
 
 /** Each catalogue operation end to end: relay client -> Service Bus emulator -> agent -> SQLite / archive -> reply session. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { privateKeyFrom, signRequest, type RelayRequest } from '../../shared/relay/protocol';
+import { privateKeyFrom, signRequest, type RelayRequest } from '../../shared/relay/contract';
 import { SAMPLE_QUERIES } from '../../dev/relay/sample-data';
 import { IT_ONLY, STAFF, auditLines, startRelayStack, type RelayStack } from './support';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { publicKeyFrom } from '../../shared/relay/protocol';
+import { publicKeyFrom } from '../../shared/relay/contract';
 import { loadConfig } from '../../onprem-agent/src/config';
 import { openIdempotencyStore, type IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
 import { RequestProcessor } from '../../onprem-agent/src/request-processor';

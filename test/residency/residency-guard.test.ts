@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { parseSettings } from '../../shared/config/settings';
-import { checkStaticResidency, configuredEndpoints, ResidencyViolation } from '../../shared/residency/residency-guard';
-import { verifyResidency, readCosmosAccountLocations } from '../../shared/residency/startup-check';
+import { parseSettings } from '../../shared/platform/settings';
+import { checkStaticResidency, configuredEndpoints, ResidencyViolation } from '../../shared/platform/residency/residency-guard';
+import { verifyResidency, readCosmosAccountLocations } from '../../shared/platform/residency/startup-check';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from '../../dev/local-stack/cosmos';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
-import { me } from '../../functions/me';
+import { me } from '../../functions/platform/me';
 import { useAppEnvironment, httpRequest, invocation } from '../support/app-env';
 import { azureEnv, CLIENT, TENANT } from '../support/settings-env';
 

@@ -1,9 +1,9 @@
 import { inject } from 'vitest';
 import { HttpRequest, InvocationContext, type HttpRequestInit } from '@azure/functions';
-import { resetSettingsForTests } from '../../shared/config/settings';
-import { resetClientsForTests } from '../../shared/azure/clients';
-import { resetResidencyForTests } from '../../shared/residency/startup-check';
-import { resetHealthForTests } from '../../shared/health/dependency-probes';
+import { resetSettingsForTests } from '../../shared/platform/settings';
+import { resetClientsForTests } from '../../shared/platform/adapters/clients';
+import { resetResidencyForTests } from '../../shared/platform/residency/startup-check';
+import { resetHealthForTests } from '../../shared/platform/health/dependency-probes';
 import type { TokenIssuer } from '../../dev/token-issuer';
 
 /**

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DocumentMetadata, RESTRICTED_DOCUMENT_ROLES, type OperationInput, type OperationOutput } from '../../../shared/relay/protocol';
+import { DocumentMetadata, RESTRICTED_DOCUMENT_ROLES, type OperationInput, type OperationOutput } from '../../../shared/relay/contract';
 import { Denied, NotFound, Unavailable } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import type { CaseSummary, Member, OperationInput, OperationOutput } from '../../../shared/relay/protocol';
+import type { CaseSummary, Member, OperationInput, OperationOutput } from '../../../shared/relay/contract';
 import type { QueryName } from '../config';
 import { NotFound } from './errors';
 

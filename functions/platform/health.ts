@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { publicEndpoint } from '../http/endpoint';
+import { settings } from '../../shared/platform/settings';
+import { currentHealth } from '../../shared/platform/health/dependency-probes';
+
+/** GET /api/health: anonymous; version and the state of each dependency, never configuration. */
+export const health = publicEndpoint({
+  // Health reports on residency itself, so it must answer when the gate is closed.
+  skipResidencyGate: true,
+  async handle() {
+    const report = await currentHealth(settings());
+    return { status: report.status === 'healthy' ? 200 : 503, body: report };
+  },
+});
+
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });

@@ -1,0 +1,28 @@
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { OPERATION_NAMES, type OperationName } from '../../shared/relay/contract';
+import { callRelayForActivity } from '../../shared/relay/relay-service';
+
+/**
+ * Durable activity `onPremRelay`: lets an orchestration ask the on-premises agent exactly as the
+ * HTTP endpoints do (signed request, reply session, offline check). It returns the agent's
+ * outcome and result; when the agent is offline or does not answer in time it throws, so the
+ * orchestration can retry with callActivityWithRetry. Reads only: safe to run twice.
+ */
+export const RELAY_ACTIVITY = 'onPremRelay';
+
+export const RelayActivityInput = z.object({
+  operation: z.enum(OPERATION_NAMES as [OperationName, ...OperationName[]]),
+  params: z.unknown(),
+  /** The user on whose behalf the orchestration acts (their roles are checked by the agent). */
+  user: z.object({ oid: z.uuid(), roles: z.array(z.enum(['Staff', 'Manager', 'RecordsManager', 'ITAdmin'])) }),
+});
+export type RelayActivityInput = z.infer<typeof RelayActivityInput>;
+
+export async function relayActivity(input: unknown): Promise<{ requestId: string; outcome: string; code?: string; result?: unknown }> {
+  const { operation, params, user } = RelayActivityInput.parse(input);
+  const reply = await callRelayForActivity(operation, params, user);
+  return { requestId: reply.requestId, outcome: reply.outcome, ...(reply.code ? { code: reply.code } : {}), ...(reply.outcome === 'ok' ? { result: reply.result } : {}) };
+}
+
+df.app.activity(RELAY_ACTIVITY, { handler: relayActivity });

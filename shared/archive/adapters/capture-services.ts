@@ -1,0 +1,62 @@
+import { blobServiceClient, cosmosDatabase, graph, graphDownload, serviceBusClient } from '../../platform/adapters/clients';
+import { settings, type Settings } from '../../platform/settings';
+import { BlobContentStore } from './content-store';
+import { GraphDirectory } from './graph-directory';
+import { GraphBudget, LocalSlotPool } from '../../platform/graph/graph-budget';
+import { GraphMailSource } from './graph-mail';
+import { LeasedSlotPool } from '../../platform/adapters/graph-slots';
+import { MailboxArchiver } from '../capture/mailbox-archiver';
+import { BlobMailboxLock } from './mailbox-lock';
+import { CosmosMailboxState } from './mailbox-state';
+import { CosmosMessageIndex } from './message-index';
+import type { RetentionAssigner } from '../ports';
+import { ServiceBusWorkQueue } from './work-queue';
+import { BlobSweepWatermark } from './sweep-watermark';
+import { recordsServices } from './records-services';
+
+/**
+ * Composition root of capture: the adapters over the app's SDK clients, made on first use and kept
+ * for the process (one Graph budget per process; across processes the slots are leased).
+ */
+export type ArchiveServices = ReturnType<typeof buildArchiveServices>;
+
+let cached: ArchiveServices | undefined;
+
+export function archiveServices(): ArchiveServices {
+  // Each new entry gets its retention rule and any active legal hold as it is captured.
+  cached ??= buildArchiveServices(settings(), recordsServices().assigner);
+  return cached;
+}
+
+export function resetArchiveServicesForTests(): void {
+  cached = undefined;
+}
+
+export function buildArchiveServices(s: Settings, retention?: RetentionAssigner) {
+  const a = s.archive;
+  const blob = blobServiceClient(s);
+  const budget = new GraphBudget({
+    concurrency: a.graph.concurrency,
+    windowRequests: a.graph.windowRequests,
+    windowMs: a.graph.windowMs,
+    slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency) : new LocalSlotPool(a.graph.concurrency),
+  });
+  const mail = new GraphMailSource(graph(s), graphDownload(s), budget, { pageSize: a.pageSize });
+  const content = new BlobContentStore(blob, { immutability: a.immutability });
+  const index = new CosmosMessageIndex(cosmosDatabase(s));
+  const state = new CosmosMailboxState(cosmosDatabase(s));
+  const archiver = new MailboxArchiver({ mail, content, index, state, retention }, { excludedFolders: a.excludedFolders, messageConcurrency: a.messageConcurrency });
+  return {
+    settings: s,
+    budget,
+    mail,
+    content,
+    index,
+    state,
+    archiver,
+    lock: new BlobMailboxLock(blob, a.lockSeconds),
+    watermark: new BlobSweepWatermark(blob),
+    queue: new ServiceBusWorkQueue(serviceBusClient(s), s.queues.archive),
+    directory: new GraphDirectory(graph(s), { group: a.scopeGroup, sharedMailboxes: a.sharedMailboxes }),
+  };
+}

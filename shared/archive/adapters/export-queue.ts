@@ -1,0 +1,18 @@
+import type { ServiceBusClient } from '@azure/service-bus';
+import type { ExportJob, ExportQueue } from '../records/export';
+
+/** Service Bus adapter of ExportQueue: one message per export attempt on the export queue. */
+export class ServiceBusExportQueue implements ExportQueue {
+  constructor(private readonly client: ServiceBusClient, private readonly queue: string) {}
+
+  async enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void> {
+    const sender = this.client.createSender(this.queue);
+    try {
+      const message = { body: job, messageId: options.messageId, contentType: 'application/json' };
+      if (options.notBefore) await sender.scheduleMessages(message, options.notBefore);
+      else await sender.sendMessages(message);
+    } finally {
+      await sender.close();
+    }
+  }
+}

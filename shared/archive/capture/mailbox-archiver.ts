@@ -1,0 +1,315 @@
+import { LocalSlotPool } from '../../platform/graph/graph-budget';
+import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from '../model';
+import {
+  MessageGoneError,
+  type ContentProtection, type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
+  type MessageSummary, type RetentionAssigner, type ScopedMailbox, type StoredContent,
+} from '../ports';
+
+export interface ArchiverDeps {
+  mail: MailSource;
+  content: ContentStore;
+  index: MessageIndex;
+  state: MailboxStateStore;
+  retention?: RetentionAssigner;
+  now?: () => Date;
+}
+
+export interface ArchiverOptions {
+  /** Well-known folder names (junkemail) or folder paths (Inbox/Private) left out, with their subfolders. */
+  excludedFolders: string[];
+  /** Messages one run handles at once, over all its folders (their MIME downloads share the Graph budget). */
+  messageConcurrency: number;
+}
+
+export interface RunLimits {
+  /** Epoch ms after which no new page is started: the run saves and asks to be continued. */
+  deadline: number;
+  /** Throws when the run must stop now (its mailbox lock was lost). */
+  checkAlive?: () => void;
+  mailbox?: ScopedMailbox;
+}
+
+export interface ArchiveRunResult {
+  /** caughtUp: every folder reached the end of its delta round; continue: stopped at the deadline. */
+  outcome: 'caughtUp' | 'continue';
+  stored: number;
+  relocated: number;
+  removed: number;
+  fullSyncRestarts: number;
+  folders: Array<{ folderId: string; path: string; totalItemCount: number }>;
+}
+
+const WELL_KNOWN = new Set(['inbox', 'sentitems', 'deleteditems', 'junkemail', 'drafts', 'archive', 'outbox', 'conversationhistory', 'clutter']);
+const MIME_ATTEMPTS = 3;
+
+/**
+ * Archives one mailbox incrementally: per folder, Graph's message delta from the saved checkpoint.
+ * A page's checkpoint is saved only once every message of the page is stored (content blob, then
+ * index entry), so a crash anywhere redoes at most one page per folder, and redoing it stores
+ * nothing twice (entry ids are deterministic, content is write-once and content-addressed).
+ */
+export class MailboxArchiver {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ArchiverDeps, private readonly options: ArchiverOptions) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async archive(mailboxId: string, limits: RunLimits): Promise<ArchiveRunResult> {
+    const runStartedAt = this.now().toISOString();
+    const result: ArchiveRunResult = { outcome: 'caughtUp', stored: 0, relocated: 0, removed: 0, fullSyncRestarts: 0, folders: [] };
+    const saved = new Map((await this.deps.state.checkpoints(mailboxId)).map((c) => [c.folderId, c]));
+    const excludedWellKnown = this.options.excludedFolders.filter((f) => WELL_KNOWN.has(f.toLowerCase())).map((f) => f.toLowerCase());
+    const knownParents = [...saved.values()].filter((c) => c.childFolderCount > 0 && !c.folderGone).map((c) => c.folderId);
+    const listing = await this.deps.mail.listFolders(mailboxId, excludedWellKnown, knownParents);
+    const folders = this.includedFolders(listing.folders, new Set(Object.values(listing.wellKnown)));
+
+    // Folders deleted from the mailbox: their messages stay archived (the delta of the folder they
+    // moved to, or Deleted Items, records where they went).
+    const present = new Set(listing.folders.map((f) => f.id));
+    for (const c of saved.values()) {
+      if (!present.has(c.folderId) && !c.folderGone) await this.deps.state.saveCheckpoint({ ...c, folderGone: true, updatedAt: this.now().toISOString() });
+    }
+
+    const checkpoints = new Map<string, MailboxCheckpoint>();
+    for (const folder of folders) {
+      const previous = saved.get(folder.id);
+      checkpoints.set(folder.id, {
+        ...(previous ?? this.newCheckpoint(mailboxId, folder)),
+        folderPath: folder.path,
+        totalItemCount: folder.totalItemCount,
+        childFolderCount: folder.childFolderCount,
+        folderGone: false,
+      });
+      result.folders.push({ folderId: folder.id, path: folder.path, totalItemCount: folder.totalItemCount });
+    }
+
+    // Each folder's request for its next page, from its checkpoint at first, then from the page before.
+    let pending: FolderPageRequest[] = folders.map((f) => {
+      const c = checkpoints.get(f.id)!;
+      return { folderId: f.id, link: c.nextLink ?? c.deltaLink };
+    });
+    let prefetched: Promise<Map<string, FolderPageResult>> | undefined;
+    // The folders' pages are stored side by side, but the run has at most messageConcurrency
+    // messages in progress in all: with one limit per folder, a mailbox of 8 folders had 32, whose
+    // downloaded bodies then waited in memory and crowded storage with uploads.
+    const inProgress = new LocalSlotPool(this.options.messageConcurrency);
+    while (pending.length) {
+      limits.checkAlive?.();
+      if (Date.now() >= limits.deadline) {
+        result.outcome = 'continue';
+        break;
+      }
+      const pages = await (prefetched ?? this.deps.mail.deltaPages(mailboxId, pending));
+      // Each folder's next page is known from this one: it is asked for while this one is stored,
+      // so the mailbox's requests keep flowing at page boundaries instead of waiting for the
+      // slowest folder. It is applied only once this page's checkpoint is saved.
+      const following = pending.flatMap(({ folderId }) => {
+        const link = followingLink(pages.get(folderId)!);
+        return link === undefined ? [] : [{ folderId, link }];
+      });
+      prefetched = following.length && Date.now() < limits.deadline ? this.deps.mail.deltaPages(mailboxId, following) : undefined;
+      prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
+      await Promise.all(pending.map(({ folderId }) => this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits, inProgress)));
+      pending = following;
+    }
+    return result;
+  }
+
+  /** Stores one page, then saves the folder's checkpoint (followingLink says what comes next). */
+  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits, inProgress: LocalSlotPool): Promise<void> {
+    const now = () => this.now().toISOString();
+    if (page.kind === 'gone') {
+      await this.deps.state.saveCheckpoint({ ...checkpoint, folderGone: true, nextLink: null, deltaLink: null, updatedAt: now() });
+      return;
+    }
+    if (page.kind === 'expired') {
+      // Full sync of the folder from the start; entries already stored are recognised by id.
+      Object.assign(checkpoint, { nextLink: null, deltaLink: null, fullSyncRestarts: checkpoint.fullSyncRestarts + 1, roundStartedAt: runStartedAt, updatedAt: now() });
+      result.fullSyncRestarts++;
+      await this.deps.state.saveCheckpoint(checkpoint);
+      return;
+    }
+    if (!checkpoint.nextLink) checkpoint.roundStartedAt = runStartedAt;
+    let stored = 0;
+    let removed = 0;
+    await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
+      await inProgress.acquire(1);
+      let outcome: Awaited<ReturnType<MailboxArchiver['applyItem']>>;
+      try {
+        limits.checkAlive?.();
+        outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
+      } finally {
+        inProgress.release(1);
+      }
+      if (outcome === 'stored') stored++;
+      else if (outcome === 'relocated') result.relocated++;
+      else if (outcome === 'removed') removed++;
+    });
+    result.stored += stored;
+    result.removed += removed;
+    Object.assign(checkpoint, {
+      nextLink: page.nextLink,
+      deltaLink: page.deltaLink ?? checkpoint.deltaLink,
+      messagesStored: checkpoint.messagesStored + stored,
+      messagesRemoved: checkpoint.messagesRemoved + removed,
+      lastRoundCompletedAt: page.deltaLink ? now() : checkpoint.lastRoundCompletedAt,
+      updatedAt: now(),
+    });
+    if (page.deltaLink) checkpoint.nextLink = null;
+    await this.deps.state.saveCheckpoint(checkpoint);
+  }
+
+  private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {
+    if (item.kind === 'removed') {
+      for (;;) {
+        const entry = await this.deps.index.findByMessageId(mailboxId, item.messageId);
+        // A move shows as a removal from the old folder: only the folder the entry is in may mark it.
+        if (!entry || entry.removedAt || entry.folderId !== checkpoint.folderId) return 'unchanged';
+        if (await this.deps.index.markRemoved(entry, this.now().toISOString())) return 'removed';
+      }
+    }
+    const message = item.message;
+    // On a folder's first pass (never completed, never restarted after a 410) its messages are new
+    // to the archive, except those a crashed attempt of this page or a move from an archived folder
+    // already stored: the entry's create conflicts for those and they are handled below. That
+    // saves a read per message on the initial capture of a mailbox, by far the largest one.
+    const firstPass = checkpoint.lastRoundCompletedAt === null && checkpoint.fullSyncRestarts === 0;
+    if (!firstPass) {
+      const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
+      if (existing) return this.seenAgain(existing, checkpoint);
+    }
+    // Retention and holds are decided before the content is written, so that in Azure new content
+    // carries its WORM policy and legal hold from the request that creates it: no entry can ever
+    // exist with its content unprotected (a crash between two requests used to allow that).
+    const retention = await this.deps.retention?.assign({ mailboxId, ...message }, limits.mailbox);
+    const protection: ContentProtection = { until: retention?.retainUntil ? new Date(retention.retainUntil) : null, legalHold: Boolean(retention?.holds?.length) };
+    const content = await this.storeMime(mailboxId, message.messageId, protection);
+    if (!content) return 'unchanged'; // vanished meanwhile; its removal comes with the next delta
+    // Content already there (a redone page, or the same MIME in another mailbox) may be protected
+    // for less time than this message needs: extended before the entry exists.
+    if (!content.created) await this.deps.content.protect(content.contentHash, protection);
+    const entry = this.entryFor(mailboxId, checkpoint, message, content);
+    if (retention) Object.assign(entry, retention);
+    if (!(await this.deps.index.create(entry))) {
+      const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
+      if (existing) return this.seenAgain(existing, checkpoint);
+    }
+    return 'stored';
+  }
+
+  /** A message already archived, seen in this folder's delta: a move (or a return from removal) is recorded. */
+  private async seenAgain(existing: MessageEntry, checkpoint: MailboxCheckpoint): Promise<'relocated' | 'unchanged'> {
+    if (existing.folderId === checkpoint.folderId && !existing.removedAt) return 'unchanged';
+    await this.deps.index.relocate(existing, checkpoint.folderId, checkpoint.folderPath);
+    return 'relocated';
+  }
+
+  private async storeMime(mailboxId: string, messageId: string, protection: ContentProtection): Promise<StoredContent | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const mime = await this.deps.mail.openMime(mailboxId, messageId);
+        const stored = await this.deps.content.store(mime, protection);
+        // Content that was already there may be an orphan about to be swept: check it is still there.
+        if (!stored.created && !(await this.deps.content.exists(stored.contentHash))) throw new Error('content vanished during store');
+        return stored;
+      } catch (error) {
+        if (error instanceof MessageGoneError) return undefined;
+        // A stream cut mid-message (connection reset) is retried whole; the budget already retried the request itself.
+        if (attempt >= MIME_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private entryFor(mailboxId: string, checkpoint: MailboxCheckpoint, m: MessageSummary, content: StoredContent): MessageEntry {
+    return {
+      id: messageEntryId(mailboxId, m.messageId),
+      pk: messagePartitionKey(mailboxId, m.receivedAt),
+      type: 'message',
+      mailboxId,
+      messageId: m.messageId,
+      folderId: checkpoint.folderId,
+      folderPath: checkpoint.folderPath,
+      contentHash: content.contentHash,
+      blobName: content.blobName,
+      rawSize: content.rawSize,
+      compressedSize: content.compressedSize,
+      from: m.from,
+      to: m.to,
+      cc: m.cc,
+      bcc: m.bcc,
+      subject: m.subject,
+      sentAt: m.sentAt,
+      receivedAt: m.receivedAt,
+      attachmentNames: content.attachmentNames,
+      conversationId: m.conversationId,
+      internetMessageId: m.internetMessageId,
+      retentionRuleId: null,
+      retainUntil: null,
+      holds: [],
+      capturedAt: this.now().toISOString(),
+      removedAt: null,
+      version: MODEL_VERSION,
+    };
+  }
+
+  private newCheckpoint(mailboxId: string, folder: MailFolder): MailboxCheckpoint {
+    return {
+      id: checkpointId(folder.id),
+      type: 'checkpoint',
+      mailboxId,
+      folderId: folder.id,
+      folderPath: folder.path,
+      nextLink: null,
+      deltaLink: null,
+      totalItemCount: folder.totalItemCount,
+      childFolderCount: folder.childFolderCount,
+      messagesStored: 0,
+      messagesRemoved: 0,
+      fullSyncRestarts: 0,
+      roundStartedAt: null,
+      lastRoundCompletedAt: null,
+      folderGone: false,
+      updatedAt: this.now().toISOString(),
+      version: MODEL_VERSION,
+    };
+  }
+
+  private includedFolders(all: MailFolder[], excludedIds: Set<string>): MailFolder[] {
+    const excludedPaths = this.options.excludedFolders.filter((f) => !WELL_KNOWN.has(f.toLowerCase())).map((f) => f.toLowerCase().replace(/^\/+|\/+$/g, ''));
+    const byId = new Map(all.map((f) => [f.id, f]));
+    const excluded = (f: MailFolder): boolean => {
+      for (let cursor: MailFolder | undefined = f, depth = 0; cursor && depth < 32; cursor = cursor.parentFolderId ? byId.get(cursor.parentFolderId) : undefined, depth++) {
+        if (excludedIds.has(cursor.id) || excludedPaths.includes(cursor.path.toLowerCase())) return true;
+      }
+      return false;
+    };
+    return all.filter((f) => !excluded(f));
+  }
+}
+
+/** The link a folder continues from after this page: undefined when it has no more this run. */
+function followingLink(page: FolderPageResult): string | null | undefined {
+  if (page.kind === 'expired') return null; // full sync from the start
+  if (page.kind === 'page' && page.nextLink) return page.nextLink;
+  return undefined;
+}
+
+/** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && failed === undefined) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  });
+  await Promise.all(lanes);
+  if (failed !== undefined) throw failed;
+}

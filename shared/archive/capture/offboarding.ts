@@ -1,0 +1,46 @@
+import type { MailboxArchiver } from './mailbox-archiver';
+import type { MailboxLock, MessageIndex } from '../ports';
+
+export interface OffboardingReport {
+  mailboxId: string;
+  /** True when every folder's archived count reaches Graph's totalItemCount. */
+  complete: boolean;
+  folders: Array<{ path: string; totalItemCount: number; archived: number; missing: number }>;
+  archivedAt: string;
+}
+
+/**
+ * "Archive this mailbox completely now and report completeness", for the rollout (offboarding)
+ * orchestrations: waits for the mailbox's lock (a scheduled run may hold it), archives until the
+ * mailbox is caught up (continuing past the usual run length), then compares each folder's
+ * archived entries with the folder's count in Graph.
+ */
+export async function archiveMailboxCompletely(
+  mailboxId: string,
+  deps: { archiver: MailboxArchiver; lock: MailboxLock; index: MessageIndex & { countPresentInFolder?(mailboxId: string, folderId: string): Promise<number> } },
+  options: { timeoutMs: number; pollMs?: number },
+): Promise<OffboardingReport> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lease = await deps.lock.tryAcquire(mailboxId);
+  while (!lease) {
+    if (Date.now() > deadline) throw new Error('Timed out waiting for the mailbox lock');
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
+    lease = await deps.lock.tryAcquire(mailboxId);
+  }
+  const renew = setInterval(() => void lease.renew().catch(() => undefined), 5_000);
+  try {
+    for (;;) {
+      const result = await deps.archiver.archive(mailboxId, { deadline });
+      if (result.outcome === 'continue') throw new Error('Timed out before the mailbox was fully archived');
+      const folders = [];
+      for (const f of result.folders) {
+        const archived = deps.index.countPresentInFolder ? await deps.index.countPresentInFolder(mailboxId, f.folderId) : 0;
+        folders.push({ path: f.path, totalItemCount: f.totalItemCount, archived, missing: Math.max(0, f.totalItemCount - archived) });
+      }
+      return { mailboxId, complete: folders.every((f) => f.missing === 0), folders, archivedAt: new Date().toISOString() };
+    }
+  } finally {
+    clearInterval(renew);
+    await lease.release();
+  }
+}

@@ -1,0 +1,89 @@
+import { CONTAINERS, type MailboxCheckpoint, type MailboxRecord, type MailboxRun, type RunError } from '../model';
+import type { RecordsStore } from '../adapters/records-store';
+
+/**
+ * Proof of completeness: per mailbox and folder, the entries archived and still present in the
+ * folder against the folder's totalItemCount as Graph last reported it, with the folders that fall
+ * short listed as gaps; per mailbox the last successful run, the lag (how far behind "now" the
+ * archive is known complete) and the last errors, from capture's MailboxRun.
+ */
+export interface FolderCompleteness {
+  folderId: string;
+  folderPath: string;
+  totalItemCount: number;
+  archived: number;
+  /** totalItemCount - archived when positive: messages in the mailbox not (yet) in the archive. */
+  missing: number;
+  lastRoundCompletedAt: string | null;
+}
+
+export interface MailboxCompleteness {
+  mailboxId: string;
+  displayName: string | null;
+  kind: MailboxRecord['kind'] | null;
+  goneAt: string | null;
+  folders: FolderCompleteness[];
+  gaps: FolderCompleteness[];
+  totalItemCount: number;
+  archived: number;
+  lastRunAt: string | null;
+  lastOutcome: MailboxRun['lastOutcome'];
+  lastSuccessAt: string | null;
+  /** Seconds between now and the moment up to which the mailbox is known archived; null before the first complete run. */
+  lagSeconds: number | null;
+  errors: RunError[];
+  complete: boolean;
+}
+
+export async function completenessReport(store: RecordsStore, now: Date, onlyMailbox?: string): Promise<MailboxCompleteness[]> {
+  const state = store.database.container(CONTAINERS.mailboxes);
+  const messages = await store.messagesContainer();
+  let docs: (MailboxRecord | MailboxRun | MailboxCheckpoint)[];
+  try {
+    const query = onlyMailbox
+      ? { query: 'SELECT * FROM c WHERE c.mailboxId = @m', parameters: [{ name: '@m', value: onlyMailbox }] }
+      : { query: 'SELECT * FROM c' };
+    docs = (await state.items.query<MailboxRecord | MailboxRun | MailboxCheckpoint>(query).fetchAll()).resources;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return [];
+    throw error;
+  }
+  const byMailbox = new Map<string, { record?: MailboxRecord; run?: MailboxRun; checkpoints: MailboxCheckpoint[] }>();
+  for (const doc of docs) {
+    const slot = byMailbox.get(doc.mailboxId) ?? { checkpoints: [] };
+    if (doc.type === 'mailbox') slot.record = doc;
+    else if (doc.type === 'run') slot.run = doc;
+    else if (doc.type === 'checkpoint') slot.checkpoints.push(doc);
+    byMailbox.set(doc.mailboxId, slot);
+  }
+  const report: MailboxCompleteness[] = [];
+  for (const [mailboxId, { record, run, checkpoints }] of byMailbox) {
+    const folders: FolderCompleteness[] = [];
+    for (const c of checkpoints.filter((c) => !c.folderGone)) {
+      const { resources } = await messages.items
+        .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.mailboxId = @m AND c.folderId = @f AND IS_NULL(c.removedAt)', parameters: [{ name: '@m', value: mailboxId }, { name: '@f', value: c.folderId }] })
+        .fetchAll();
+      const archived = resources[0] ?? 0;
+      folders.push({ folderId: c.folderId, folderPath: c.folderPath, totalItemCount: c.totalItemCount, archived, missing: Math.max(0, c.totalItemCount - archived), lastRoundCompletedAt: c.lastRoundCompletedAt });
+    }
+    folders.sort((a, b) => a.folderPath.localeCompare(b.folderPath));
+    const gaps = folders.filter((f) => f.missing > 0);
+    report.push({
+      mailboxId,
+      displayName: record?.displayName ?? null,
+      kind: record?.kind ?? null,
+      goneAt: record?.goneAt ?? null,
+      folders,
+      gaps,
+      totalItemCount: folders.reduce((n, f) => n + f.totalItemCount, 0),
+      archived: folders.reduce((n, f) => n + f.archived, 0),
+      lastRunAt: run?.lastRunEndedAt ?? run?.lastRunStartedAt ?? null,
+      lastOutcome: run?.lastOutcome ?? null,
+      lastSuccessAt: run?.lastSuccessAt ?? null,
+      lagSeconds: run?.caughtUpTo ? Math.max(0, Math.round((now.getTime() - Date.parse(run.caughtUpTo)) / 1000)) : null,
+      errors: run?.errors ?? [],
+      complete: gaps.length === 0 && Boolean(run?.lastSuccessAt),
+    });
+  }
+  return report.sort((a, b) => (a.displayName ?? a.mailboxId).localeCompare(b.displayName ?? b.mailboxId));
+}

@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ContentStore } from '../ports';
+import { stripSystem } from './audit';
+import { disposalId, type DisposalEvidence } from './disposition';
+import { merkleRoot, type Manifests, type StoredManifest } from './manifest';
+import { isCosmosStatus, type RecordsStore } from '../adapters/records-store';
+
+/**
+ * Verification of the tamper evidence: each daily manifest is re-read, its link to the previous
+ * one and its Merkle root recomputed, each listed entry compared with the index, and each content
+ * blob re-hashed (decompressed, SHA-256 of the raw MIME). An entry gone from the index is fine only with
+ * disposal evidence. Each day's verdict is saved (`integrity-day-<day>`), and the archive's status
+ * (`integrity`, which the health endpoint reports) sums up the latest verdict of every day; problems
+ * name entry ids and hashes, never content.
+ *
+ * Re-reading the whole archive every day does not scale (years of mail are terabytes), so the timer
+ * verifies within a time budget: days never verified first (newest first: the freshest evidence),
+ * then the days verified longest ago. Every day is thus re-verified in turn, and a problem found on
+ * a day stays reported until that day verifies clean again. The command verifies every day.
+ */
+export const IntegrityProblemKind = z.enum([
+  'manifest-unreadable',
+  'chain-broken',
+  'root-mismatch',
+  'entry-missing',
+  'entry-changed',
+  'entry-unlisted',
+  'content-missing',
+  'content-unreadable',
+  'content-mismatch',
+]);
+
+export const IntegrityProblem = z.object({
+  kind: IntegrityProblemKind,
+  day: z.string(),
+  entryId: z.string().optional(),
+  contentHash: z.string().optional(),
+});
+export type IntegrityProblem = z.infer<typeof IntegrityProblem>;
+
+export const IntegrityStatus = z.object({
+  id: z.literal('integrity'),
+  pk: z.literal('integrity'),
+  type: z.literal('integrity'),
+  status: z.enum(['ok', 'mismatch']),
+  checkedAt: z.string(),
+  /** What this pass verified. */
+  manifestsChecked: z.number().int(),
+  entriesChecked: z.number().int(),
+  blobsRehashed: z.number().int(),
+  /** Over every sealed day: how many there are, how many have a verdict, and the oldest verdict. */
+  daysSealed: z.number().int().default(0),
+  daysVerified: z.number().int().default(0),
+  oldestVerdictAt: z.string().nullable().default(null),
+  /** Over the latest verdict of every day. */
+  problemCount: z.number().int(),
+  /** The first problems (up to MAX_LISTED), by day; problemCount says how many in all. */
+  problems: z.array(IntegrityProblem),
+});
+export type IntegrityStatus = z.infer<typeof IntegrityStatus>;
+
+/** One day's latest verification. */
+const DayVerdict = z.object({
+  id: z.string(),
+  pk: z.literal('integrity'),
+  type: z.literal('integrity-day'),
+  day: z.string(),
+  checkedAt: z.string(),
+  problemCount: z.number().int(),
+  problems: z.array(IntegrityProblem),
+});
+type DayVerdict = z.infer<typeof DayVerdict>;
+
+const MAX_LISTED = 200;
+/** Content blobs re-hashed at once: downloads wait on the network, not the CPU. */
+const REHASH_CONCURRENCY = 4;
+
+export class IntegrityViolation extends Error {
+  constructor(readonly problemCount: number) {
+    super(`Archive integrity check found ${problemCount} problem(s)`);
+    this.name = 'IntegrityViolation';
+  }
+}
+
+export interface VerifyDeps {
+  manifests: Manifests;
+  store: RecordsStore;
+  content: ContentStore;
+  now?: () => Date;
+}
+
+export interface VerifyOptions {
+  /**
+   * Stop starting new days once this many milliseconds have passed (at least one day is verified
+   * per pass). Without it, every day is verified.
+   */
+  budgetMs?: number;
+}
+
+export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {}): Promise<IntegrityStatus> {
+  const now = deps.now ?? (() => new Date());
+  const started = performance.now();
+  const records = await deps.store.recordsContainer();
+  const days = await deps.manifests.days();
+  const verdicts = await dayVerdicts(deps.store);
+  const order = options.budgetMs === undefined ? days.map((day, index) => ({ day, index })) : verificationOrder(days, verdicts);
+  const reads = new Map<string, Promise<StoredManifest | undefined>>();
+  const read = (day: string) => {
+    let stored = reads.get(day);
+    if (!stored) {
+      stored = deps.manifests.read(day).catch(() => undefined);
+      reads.set(day, stored);
+    }
+    return stored;
+  };
+  let manifestsChecked = 0;
+  let entriesChecked = 0;
+  let blobsRehashed = 0;
+  for (const { day, index } of order) {
+    if (manifestsChecked > 0 && options.budgetMs !== undefined && performance.now() - started >= options.budgetMs) break;
+    const previousDay = index > 0 ? days[index - 1]! : undefined;
+    const result = await verifyDay(deps, day, read(day), previousDay === undefined ? undefined : read(previousDay));
+    manifestsChecked++;
+    entriesChecked += result.entriesChecked;
+    blobsRehashed += result.blobsRehashed;
+    const verdict: DayVerdict = {
+      id: `integrity-day-${day}`,
+      pk: 'integrity',
+      type: 'integrity-day',
+      day,
+      checkedAt: now().toISOString(),
+      problemCount: result.problems.length,
+      problems: result.problems.slice(0, MAX_LISTED),
+    };
+    await records.items.upsert(verdict);
+    verdicts.set(day, verdict);
+    // Keep only this day's manifest: the next day in order may link to it.
+    for (const key of reads.keys()) if (key !== day) reads.delete(key);
+  }
+  // The status sums up the latest verdict of every sealed day (a day whose manifest is gone is not
+  // sealed any more: the next day's broken link reports it).
+  const current = days.map((day) => verdicts.get(day)).filter((v): v is DayVerdict => v !== undefined);
+  const problems = current.flatMap((v) => v.problems);
+  const status: IntegrityStatus = {
+    id: 'integrity',
+    pk: 'integrity',
+    type: 'integrity',
+    status: current.some((v) => v.problemCount > 0) ? 'mismatch' : 'ok',
+    checkedAt: now().toISOString(),
+    manifestsChecked,
+    entriesChecked,
+    blobsRehashed,
+    daysSealed: days.length,
+    daysVerified: current.length,
+    oldestVerdictAt: current.length === days.length && current.length > 0 ? current.map((v) => v.checkedAt).sort()[0]! : null,
+    problemCount: current.reduce((sum, v) => sum + v.problemCount, 0),
+    problems: problems.slice(0, MAX_LISTED),
+  };
+  await records.items.upsert(status);
+  return status;
+}
+
+/** Days never verified first, newest first; then the days verified longest ago. */
+function verificationOrder(days: string[], verdicts: Map<string, DayVerdict>): Array<{ day: string; index: number }> {
+  const indexed = days.map((day, index) => ({ day, index, checkedAt: verdicts.get(day)?.checkedAt }));
+  const never = indexed.filter((d) => d.checkedAt === undefined).reverse();
+  const verified = indexed.filter((d) => d.checkedAt !== undefined).sort((a, b) => (a.checkedAt! < b.checkedAt! ? -1 : a.checkedAt! > b.checkedAt! ? 1 : a.index - b.index));
+  return [...never, ...verified];
+}
+
+async function dayVerdicts(store: RecordsStore): Promise<Map<string, DayVerdict>> {
+  const records = await store.recordsContainer();
+  const { resources } = await records.items
+    .query<DayVerdict>({ query: 'SELECT * FROM c WHERE c.pk = "integrity" AND c.type = "integrity-day"' }, { partitionKey: 'integrity' })
+    .fetchAll();
+  return new Map(resources.map((r) => DayVerdict.parse(stripSystem(r))).map((v) => [v.day, v]));
+}
+
+async function verifyDay(
+  deps: VerifyDeps,
+  day: string,
+  stored: Promise<StoredManifest | undefined>,
+  previous: Promise<StoredManifest | undefined> | undefined,
+): Promise<{ problems: IntegrityProblem[]; entriesChecked: number; blobsRehashed: number }> {
+  const problems: IntegrityProblem[] = [];
+  const manifest = (await stored)?.manifest;
+  if (!manifest) return { problems: [{ kind: 'manifest-unreadable', day }], entriesChecked: 0, blobsRehashed: 0 };
+  const before = previous ? await previous : undefined;
+  // An unreadable previous manifest breaks this day's link too (its hash cannot be checked).
+  if (manifest.day !== day || manifest.previousDay !== (before?.manifest.day ?? null) || manifest.previousManifestHash !== (before?.hash ?? null)) {
+    problems.push({ kind: 'chain-broken', day });
+  }
+  if (merkleRoot(manifest.items) !== manifest.merkleRoot) problems.push({ kind: 'root-mismatch', day });
+  const current = new Map((await deps.manifests.itemsOfDay(day)).map((i) => [i.entryId, i]));
+  // Re-hash the day's content a few blobs at a time; entries with the same content share a verdict.
+  const blobVerdicts = new Map<string, Promise<BlobVerdict>>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: REHASH_CONCURRENCY }, async () => {
+      while (next < manifest.items.length) {
+        const hash = manifest.items[next++]!.contentHash;
+        if (blobVerdicts.has(hash)) continue;
+        const verdict = rehash(deps.content, hash);
+        blobVerdicts.set(hash, verdict);
+        await verdict;
+      }
+    }),
+  );
+  for (const item of manifest.items) {
+    const now = current.get(item.entryId);
+    current.delete(item.entryId);
+    if (!now) {
+      if (!(await disposed(deps.store, item.entryId))) problems.push({ kind: 'entry-missing', day, entryId: item.entryId, contentHash: item.contentHash });
+      continue;
+    }
+    if (now.contentHash !== item.contentHash || now.pk !== item.pk) {
+      problems.push({ kind: 'entry-changed', day, entryId: item.entryId, contentHash: item.contentHash });
+      continue;
+    }
+    const verdict = await blobVerdicts.get(item.contentHash)!;
+    if (verdict !== 'ok') problems.push({ kind: verdict, day, entryId: item.entryId, contentHash: item.contentHash });
+  }
+  // Entries that claim a sealed day but are not in its manifest were added afterwards.
+  for (const extra of current.values()) problems.push({ kind: 'entry-unlisted', day, entryId: extra.entryId, contentHash: extra.contentHash });
+  return { problems, entriesChecked: manifest.items.length, blobsRehashed: blobVerdicts.size };
+}
+
+type BlobVerdict = IntegrityProblem['kind'] | 'ok';
+
+/** The last verification's outcome, or undefined before the first. */
+export async function integrityStatus(store: RecordsStore): Promise<IntegrityStatus | undefined> {
+  try {
+    const { resource } = await (await store.recordsContainer()).item('integrity', 'integrity').read<IntegrityStatus>();
+    return resource ? IntegrityStatus.parse(stripSystem(resource)) : undefined;
+  } catch (error) {
+    if (isCosmosStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+/** For the health endpoint: throws when the last verification found a mismatch. */
+export async function assertArchiveIntegrity(store: RecordsStore): Promise<void> {
+  const status = await integrityStatus(store);
+  if (status?.status === 'mismatch') throw new IntegrityViolation(status.problemCount);
+}
+
+async function disposed(store: RecordsStore, entryId: string): Promise<boolean> {
+  const { resource } = await (await store.recordsContainer()).item(disposalId(entryId), 'disposal').read<DisposalEvidence>();
+  return resource?.status === 'destroyed';
+}
+
+async function rehash(content: ContentStore, contentHash: string): Promise<BlobVerdict> {
+  let stream;
+  try {
+    stream = await content.open(contentHash);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return 'content-missing';
+    throw error;
+  }
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+  } catch {
+    // A corrupted compressed stream (format error) cannot be read back at all; one that still
+    // decodes yields other bytes, which the SHA-256 catches.
+    return 'content-unreadable';
+  }
+  return hash.digest('hex') === contentHash ? 'ok' : 'content-mismatch';
+}
