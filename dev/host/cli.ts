@@ -1,6 +1,6 @@
 /**
  * Runs a v4-model Functions app in the local host:
- *   node dist/dev/host/cli.js [--app <folder>] [--port 7071]
+ *   node dist-dev/host/cli.js [--app <folder>] [--port 7071]
  * App settings come from the environment (and `Values` of the app's local.settings.json when present,
  * without overriding the environment). Prints `{"ready":true,"port":N}` once listening.
  */

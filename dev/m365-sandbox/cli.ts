@@ -6,7 +6,7 @@ import { DEFAULT_SEED, startM365Sandbox } from './index';
 
 /**
  * Runs the Microsoft 365 sandbox as a process:
- *   node dist/dev/m365-sandbox/cli.js [--port 0] [--seed N] [--scale-mailboxes N] [--scale-messages N]
+ *   node dist-dev/m365-sandbox/cli.js [--port 0] [--seed N] [--scale-mailboxes N] [--scale-messages N]
  *     [--time-scale N] [--team-lag-ms N] [--no-throttling] [--data-dir DIR] [--ca-out FILE]
  * Prints one JSON line {"ready":true,...} once listening; stops cleanly on SIGTERM/SIGINT.
  */

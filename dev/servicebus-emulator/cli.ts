@@ -1,6 +1,6 @@
 /**
  * Runs the Service Bus emulator as a process:
- *   node dist/dev/servicebus-emulator/cli.js --config dev/local-stack/servicebus-config.json [--port 5672] [--key-name K] [--key V]
+ *   node dist-dev/servicebus-emulator/cli.js --config dev/local-stack/servicebus-config.json [--port 5672] [--key-name K] [--key V]
  * Prints one JSON line {"ready":true,"port":N,"connectionString":"..."} on stdout once listening;
  * stops cleanly on SIGTERM/SIGINT. The key is a local development value (random when not given).
  */

@@ -1,11 +1,10 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { settings } from '../../shared/platform/settings';
-import { createLogger } from '../../shared/platform/logger';
 import { MailboxWorkItem } from '../../shared/archive/model';
 import { archiveServices } from '../../shared/archive/adapters/capture-services';
 import { scheduleMailboxRuns } from '../../shared/archive/capture/schedule';
 import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
 import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
+import { onQueue, onTimer } from '../triggers';
 
 /**
  * Email archive capture: a timer enqueues one work item per mailbox, a queue-triggered worker
@@ -14,28 +13,23 @@ import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
  */
 const s = settings();
 
-function logger(context: InvocationContext) {
-  return createLogger((level, line) => context[level === 'debug' ? 'debug' : level](line), { invocationId: context.invocationId });
-}
-
-app.timer('archiveSchedule', {
+onTimer('archiveSchedule', {
+  event: 'archive.schedule',
   schedule: '%ARCHIVE_SCHEDULE%',
   // Locally the first run starts with the host (npm start sets ARCHIVE_RUN_ON_STARTUP); never in Azure.
   runOnStartup: s.archive.runOnStartup && s.localMode && !s.deployed,
-  handler: async (timer: Timer, context: InvocationContext) => {
-    const log = logger(context);
+  async handle(log, timer) {
     const occurrence = new Date(timer.scheduleStatus?.last ?? Date.now());
     const result = await scheduleMailboxRuns(archiveServices(), occurrence);
     log.info('archive.schedule', { enqueued: result.enqueued, inScope: result.inScope });
   },
 });
 
-app.serviceBusQueue('archiveMailbox', {
-  connection: 'ServiceBusConnection',
+onQueue('archiveMailbox', {
+  event: 'archive.run',
   queueName: '%ARCHIVE_QUEUE_NAME%',
-  handler: async (message: unknown, context: InvocationContext) => {
-    const log = logger(context);
-    const item = MailboxWorkItem.parse(typeof message === 'string' ? JSON.parse(message) : message);
+  schema: MailboxWorkItem,
+  async handle(item, log) {
     const services = archiveServices();
     log.info('archive.run.start', { mailboxId: item.mailboxId, reason: item.reason, runId: item.runId });
     const outcome = await handleMailboxWork(item, { ...services, log: (event, fields) => log.info(event, { mailboxId: item.mailboxId, ...fields }) }, {
@@ -46,11 +40,11 @@ app.serviceBusQueue('archiveMailbox', {
   },
 });
 
-app.timer('archiveSweep', {
+onTimer('archiveSweep', {
+  event: 'archive.sweep',
   schedule: '%ARCHIVE_SWEEP_SCHEDULE%',
-  handler: async (_timer: Timer, context: InvocationContext) => {
-    const services = archiveServices();
-    const swept = await sweepOrphans(services, { graceMs: s.archive.orphanGraceSeconds * 1000 });
-    logger(context).info('archive.sweep', { ...swept });
+  async handle(log) {
+    const swept = await sweepOrphans(archiveServices(), { graceMs: s.archive.orphanGraceSeconds * 1000 });
+    log.info('archive.sweep', { ...swept });
   },
 });

@@ -1,30 +1,25 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { createLogger } from '../../shared/platform/logger';
+import type { Logger } from '../../shared/platform/logger';
 import { settings } from '../../shared/platform/settings';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 import { assignMissingRetention } from '../../shared/archive/records/retention-assigner';
 import { verifyArchive } from '../../shared/archive/records/integrity';
 import { SYSTEM_ACTOR } from '../../shared/archive/records/audit';
+import { onTimer, timerHandler } from '../triggers';
 
 /**
  * The archive's daily records timers: disposition (after giving unassigned entries their rule and
  * tagging entries new holds cover; then the files of exports past their retention) and integrity (seal yesterday's manifest, then verify within a time budget, in turn).
  */
-function logger(context: InvocationContext) {
-  return createLogger((level, line) => context[level === 'debug' ? 'debug' : level](line), { invocationId: context.invocationId });
-}
-
-export async function runDisposition(_timer: Timer, context: InvocationContext): Promise<void> {
+async function disposition(log: Logger): Promise<void> {
   const services = recordsServices();
   const assigned = await assignMissingRetention(services.store, services.calendar, services.lock);
   const result = await services.disposition.run();
   const expiredExports = await services.exports.expire(services.settings.archive.records.exportRetentionDays);
   for (const exportId of expiredExports) await services.audit.record(SYSTEM_ACTOR, 'export-expire', { exportId });
-  logger(context).info('archive.disposition', { assigned, ...result, expiredExports: expiredExports.length });
+  log.info('archive.disposition', { assigned, ...result, expiredExports: expiredExports.length });
 }
 
-export async function runIntegrity(_timer: Timer, context: InvocationContext): Promise<void> {
-  const log = logger(context);
+async function integrity(log: Logger): Promise<void> {
   const services = recordsServices();
   const sealed = await services.manifests.seal();
   // Within a budget: the whole archive is too large to re-read every day; each pass continues
@@ -43,5 +38,7 @@ export async function runIntegrity(_timer: Timer, context: InvocationContext): P
 
 // Schedules from the parsed settings (with their defaults), so an app without the setting still runs them.
 const s = settings();
-app.timer('archiveDispositionTimer', { schedule: s.archive.records.dispositionSchedule, handler: runDisposition });
-app.timer('archiveIntegrityTimer', { schedule: s.archive.records.integritySchedule, handler: runIntegrity });
+export const runDisposition = timerHandler({ event: 'archive.disposition', handle: disposition });
+export const runIntegrity = timerHandler({ event: 'archive.integrity', handle: integrity });
+onTimer('archiveDispositionTimer', { event: 'archive.disposition', schedule: s.archive.records.dispositionSchedule, handle: disposition });
+onTimer('archiveIntegrityTimer', { event: 'archive.integrity', schedule: s.archive.records.integritySchedule, handle: integrity });

@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { GraphBudget } from '../../shared/platform/graph/graph-budget';
 import { LeasedSlotPool } from '../../shared/platform/adapters/graph-slots';
+import { CONTAINERS } from '../../shared/archive/model';
 
 /**
  * Two "instances" (two budgets with their own leased slot pools) on one storage account: together
@@ -10,7 +11,7 @@ import { LeasedSlotPool } from '../../shared/platform/adapters/graph-slots';
 describe('Graph concurrency slots leased across instances', () => {
   it('never lets two instances exceed 4 requests in flight together', async () => {
     const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
-    const pools = [new LeasedSlotPool(service, 4), new LeasedSlotPool(service, 4)];
+    const pools = [new LeasedSlotPool(service, 4, CONTAINERS.locks), new LeasedSlotPool(service, 4, CONTAINERS.locks)];
     const budgets = pools.map((slots) => new GraphBudget({ concurrency: 4, windowRequests: 10_000, windowMs: 600_000, slots }));
     let inFlight = 0;
     let peak = 0;
@@ -39,7 +40,7 @@ describe('Graph concurrency slots leased across instances', () => {
 
   it('hands a released slot to a waiting request at once, without polling', async () => {
     const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
-    const pool = new LeasedSlotPool(service, 2);
+    const pool = new LeasedSlotPool(service, 2, CONTAINERS.locks);
     expect(await pool.acquire(1)).toBe(1);
     expect(await pool.acquire(1)).toBe(1);
     expect(pool.held).toBe(2);

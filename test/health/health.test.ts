@@ -86,15 +86,15 @@ describe('health report caching', () => {
     const { currentHealth } = await import('../../shared/platform/health/dependency-probes');
     const { settings } = await import('../../shared/platform/settings');
     await useAppEnvironment(issuer, { ServiceBusConnection: bus.connectionString });
-    const healthy = await currentHealth(settings(), 10_000, 50);
+    const healthy = await currentHealth(settings(), {}, 10_000, 50);
     expect(healthy.status).toBe('healthy');
     await new Promise((r) => setTimeout(r, 120));
-    expect(await currentHealth(settings(), 10_000, 50)).toBe(healthy);
+    expect(await currentHealth(settings(), {}, 10_000, 50)).toBe(healthy);
 
     await useAppEnvironment(issuer, { ServiceBusConnection: 'Endpoint=sb://localhost:1;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;UseDevelopmentEmulator=true' });
-    const unhealthy = await currentHealth(settings(), 10_000, 50);
+    const unhealthy = await currentHealth(settings(), {}, 10_000, 50);
     expect(unhealthy.status).toBe('unhealthy');
     await new Promise((r) => setTimeout(r, 120));
-    expect(await currentHealth(settings(), 10_000, 50)).not.toBe(unhealthy);
+    expect(await currentHealth(settings(), {}, 10_000, 50)).not.toBe(unhealthy);
   });
 });

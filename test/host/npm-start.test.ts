@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './host-process';
 
 const ROOT = path.resolve(__dirname, '../..');
-const START = path.join(ROOT, 'dist/dev/local-stack/start.js');
+const START = path.join(ROOT, 'dist-dev/local-stack/start.js');
 
 interface Stack { pid: number; functions: { baseUrl: string; health: string }; demoUser: { oid: string; bearerToken: string }; settings: Record<string, string> }
 
 /** What `npm start` runs after its build: the stack and the real app, on free ports here. */
-describe('npm start (dist/dev/local-stack/start.js)', () => {
+describe('npm start (dist-dev/local-stack/start.js)', () => {
   const localDir = mkdtempSync(path.join(os.tmpdir(), 'stack-test-'));
   const env = {
     ...process.env,

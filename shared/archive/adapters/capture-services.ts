@@ -10,6 +10,7 @@ import { BlobMailboxLock } from './mailbox-lock';
 import { CosmosMailboxState } from './mailbox-state';
 import { CosmosMessageIndex } from './message-index';
 import type { RetentionAssigner } from '../ports';
+import { CONTAINERS } from '../model';
 import { ServiceBusWorkQueue } from './work-queue';
 import { BlobSweepWatermark } from './sweep-watermark';
 import { recordsServices } from './records-services';
@@ -39,7 +40,7 @@ export function buildArchiveServices(s: Settings, retention?: RetentionAssigner)
     concurrency: a.graph.concurrency,
     windowRequests: a.graph.windowRequests,
     windowMs: a.graph.windowMs,
-    slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency) : new LocalSlotPool(a.graph.concurrency),
+    slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency, CONTAINERS.locks) : new LocalSlotPool(a.graph.concurrency),
   });
   const mail = new GraphMailSource(graph(s), graphDownload(s), budget, { pageSize: a.pageSize });
   const content = new BlobContentStore(blob, { immutability: a.immutability });

@@ -1,6 +1,6 @@
 import type { Container, Database } from '@azure/cosmos';
 import { CONTAINERS, PARTITION_KEY_PATHS, type MailboxCheckpoint, type MailboxRecord, type MailboxRun } from '../model';
-import { ensureContainer } from './message-index';
+import { ensureContainer } from '../../platform/adapters/cosmos';
 import type { MailboxStateStore } from '../ports';
 
 /** Cosmos DB adapter of MailboxStateStore (container `archive-mailboxes`, one partition per mailbox). */

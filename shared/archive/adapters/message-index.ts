@@ -1,4 +1,5 @@
 import type { Container, Database, IndexingPolicy } from '@azure/cosmos';
+import { ensureContainer } from '../../platform/adapters/cosmos';
 import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry, type MessageLocator } from '../model';
 import type { MessageIndex } from '../ports';
 
@@ -114,9 +115,3 @@ export class CosmosMessageIndex implements MessageIndex {
 
 /** Locators are only point-read: without an index each write costs the fewest request units. */
 const UNINDEXED: IndexingPolicy = { indexingMode: 'none', automatic: false };
-
-export async function ensureContainer(database: Database, id: string, partitionKeyPath: string, indexingPolicy?: IndexingPolicy): Promise<Container> {
-  await database.client.databases.createIfNotExists({ id: database.id });
-  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] }, ...(indexingPolicy ? { indexingPolicy } : {}) });
-  return container;
-}

@@ -1,6 +1,6 @@
 import type { Container, Database } from '@azure/cosmos';
 import { CONTAINERS, PARTITION_KEY_PATHS } from '../model';
-import { ensureContainer } from './message-index';
+import { ensureContainer } from '../../platform/adapters/cosmos';
 
 /**
  * The Cosmos containers the records side works in: `archive-records` (legal holds, exports,

@@ -1,23 +1,15 @@
 /**
  * `npm run archive:verify`: seals any day not yet sealed, then verifies every manifest, re-hashing
  * each stored blob, and prints the verdict. Exit code 0 when intact, 2 on a mismatch (the problems
- * are listed by entry id and hash), 1 when it could not run. Against a running `npm start` stack it
- * reads the stack's settings from .local/stack.json unless the environment already names Cosmos DB.
+ * are listed by entry id and hash), 1 when it could not run. It reads the app's settings from the
+ * environment only (on the local stack, dev/archive-verify.ts fills them from the running stack).
  * `--no-seal` verifies what is sealed without sealing new days.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../../platform/package-root';
 import { settings } from '../../platform/settings';
 import { recordsServices } from './records-services';
 import { verifyArchive } from '../records/integrity';
 
 async function main(): Promise<number> {
-  const stackFile = path.join(packageRoot(), process.env.LOCAL_STACK_DIR ?? '.local', 'stack.json');
-  if (!process.env.CosmosDb && !process.env.CosmosDb__accountEndpoint && existsSync(stackFile)) {
-    const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as { settings: Record<string, string> };
-    for (const [k, v] of Object.entries(stack.settings)) process.env[k] ??= v;
-  }
   settings();
   const services = recordsServices();
   const sealed = process.argv.includes('--no-seal') ? [] : await services.manifests.seal();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container, Database } from '@azure/cosmos';
 import { z } from 'zod';
 import { CONTAINERS, PARTITION_KEY_PATHS } from '../model';
-import { ensureContainer } from '../adapters/message-index';
+import { ensureContainer } from '../../platform/adapters/cosmos';
 
 /**
  * The access log of the archive: every search, view, download, export, hold and disposition, who

@@ -1,3 +1,4 @@
+import { HealthViolation } from '../../platform/health/health-report';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ContentStore } from '../ports';
@@ -76,7 +77,8 @@ const MAX_LISTED = 200;
 /** Content blobs re-hashed at once: downloads wait on the network, not the CPU. */
 const REHASH_CONCURRENCY = 4;
 
-export class IntegrityViolation extends Error {
+/** A health violation: health fails while the last verdict is a mismatch. */
+export class IntegrityViolation extends HealthViolation {
   constructor(readonly problemCount: number) {
     super(`Archive integrity check found ${problemCount} problem(s)`);
     this.name = 'IntegrityViolation';

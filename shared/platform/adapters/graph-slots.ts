@@ -1,6 +1,5 @@
 import type { BlobLeaseClient, BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { SlotPool } from '../graph/graph-budget';
-import { CONTAINERS } from '../../archive/model';
 
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
@@ -27,8 +26,8 @@ export class LeasedSlotPool implements SlotPool {
   private idleTimer: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
 
-  constructor(service: BlobServiceClient, private readonly slots: number) {
-    this.container = service.getContainerClient(CONTAINERS.locks);
+  constructor(service: BlobServiceClient, private readonly slots: number, containerName: string) {
+    this.container = service.getContainerClient(containerName);
   }
 
   get held(): number {

@@ -55,10 +55,16 @@ export async function runHealthChecks(
 
 class ProbeTimeout extends Error {}
 
+/**
+ * A capability's probe throws this when what it checks is broken in a way that is not a failing
+ * dependency (the archive's last integrity verdict is a mismatch): health reports `violation`.
+ */
+export class HealthViolation extends Error {}
+
 /** Maps SDK and network errors to a reason code without keeping their text. */
 export function classifyDependencyFailure(error: unknown): FailureReason {
   const e = error as { name?: string; code?: string; statusCode?: number; status?: number; message?: string } | undefined;
-  if (e?.name === 'ResidencyViolation') return 'violation';
+  if (error instanceof HealthViolation || e?.name === 'ResidencyViolation') return 'violation';
   const status = e?.statusCode ?? e?.status;
   if (status === 401 || status === 403) return 'unauthorized';
   // Some SDKs wrap the socket error (Service Bus: code GeneralError, message "ECONNREFUSED: ...").
