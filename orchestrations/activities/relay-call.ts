@@ -1,7 +1,9 @@
 import * as df from 'durable-functions';
 import { z } from 'zod';
+import { APP_ROLES } from '../../shared/platform/roles';
 import { OPERATION_NAMES, type OperationName } from '../../shared/relay/contract';
-import { callRelayForActivity } from '../../shared/relay/relay-service';
+import { callRelayForActivity, RelayUnavailable } from '../../shared/relay/relay-calls';
+import { relayServices } from '../../shared/relay/adapters/relay-services';
 
 /**
  * Durable activity `onPremRelay`: lets an orchestration ask the on-premises agent exactly as the
@@ -15,13 +17,15 @@ export const RelayActivityInput = z.object({
   operation: z.enum(OPERATION_NAMES as [OperationName, ...OperationName[]]),
   params: z.unknown(),
   /** The user on whose behalf the orchestration acts (their roles are checked by the agent). */
-  user: z.object({ oid: z.uuid(), roles: z.array(z.enum(['Staff', 'Manager', 'RecordsManager', 'ITAdmin'])) }),
+  user: z.object({ oid: z.uuid(), roles: z.array(z.enum(APP_ROLES)) }),
 });
 export type RelayActivityInput = z.infer<typeof RelayActivityInput>;
 
 export async function relayActivity(input: unknown): Promise<{ requestId: string; outcome: string; code?: string; result?: unknown }> {
   const { operation, params, user } = RelayActivityInput.parse(input);
-  const reply = await callRelayForActivity(operation, params, user);
+  const services = relayServices();
+  if (!services.configured) throw new RelayUnavailable('relay_not_configured');
+  const reply = await callRelayForActivity(services.ports, operation, params, user);
   return { requestId: reply.requestId, outcome: reply.outcome, ...(reply.code ? { code: reply.code } : {}), ...(reply.outcome === 'ok' ? { result: reply.result } : {}) };
 }
 

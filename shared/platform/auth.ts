@@ -5,8 +5,8 @@ import type { JWTPayload } from 'jose';
  * tokens with its own key and serves its own JWKS, so this same code runs everywhere.
  */
 
-export const APP_ROLES = ['Staff', 'Manager', 'RecordsManager', 'ITAdmin'] as const;
-export type AppRole = (typeof APP_ROLES)[number];
+export { APP_ROLES, type AppRole } from './roles';
+import { APP_ROLES, type AppRole } from './roles';
 
 /** The delegated scope the Teams tab asks for (exposed by the API's app registration). */
 export const API_SCOPE = 'access_as_user';

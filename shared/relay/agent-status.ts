@@ -1,4 +1,5 @@
 import { AgentHeartbeat } from './contract';
+import type { HeartbeatSource } from './ports';
 
 /**
  * Whether an on-premises agent is online, from the heartbeat blobs the agents rewrite every few
@@ -6,11 +7,6 @@ import { AgentHeartbeat } from './contract';
  * instance, so a burst of staff requests costs one listing.
  */
 export type AgentState = { online: true; heartbeat?: AgentHeartbeat } | { online: false; reason: 'no_heartbeat' | 'stale' | 'disconnected'; heartbeat?: AgentHeartbeat };
-
-export interface HeartbeatSource {
-  /** Every agent's raw heartbeat JSON (empty when there is none). */
-  read(): Promise<unknown[]>;
-}
 
 export class AgentStatus {
   private cached: { at: number; state: AgentState } | undefined;

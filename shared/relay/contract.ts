@@ -10,11 +10,12 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { APP_ROLES } from '../platform/roles';
 
 export const PROTOCOL_VERSION = 1;
 
 /** Roles the function app grants (Entra app roles); the agent re-checks them per request. */
-export const RELAY_ROLES = ['Staff', 'Manager', 'RecordsManager', 'ITAdmin'] as const;
+export const RELAY_ROLES = APP_ROLES;
 export type RelayRole = (typeof RELAY_ROLES)[number];
 
 // ---- Value shapes shared by inputs and outputs -------------------------------------------------

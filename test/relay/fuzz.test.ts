@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
 import { relayCall } from '../../functions/relay/relay';
-import { resetRelayForTests } from '../../shared/relay/relay-service';
+import { resetRelayForTests } from '../../shared/relay/adapters/relay-services';
 import { OPERATION_NAMES, type RelayReply } from '../../shared/relay/contract';
 import { httpRequest, invocation, useAppEnvironment } from '../support/app-env';
 import { badInputs } from './fuzz-inputs';

@@ -3,7 +3,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
 import { relayCall, relayRequestStatus } from '../../functions/relay/relay';
 import { relayActivity } from '../../orchestrations/activities/relay-call';
-import { resetRelayForTests } from '../../shared/relay/relay-service';
+import { resetRelayForTests } from '../../shared/relay/adapters/relay-services';
 import { httpRequest, invocation, useAppEnvironment } from '../support/app-env';
 import { auditLines, startRelayStack, type RelayStack } from './support';
 import type { AgentRuntime } from '../../onprem-agent/src/runtime';

@@ -1,6 +1,7 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { PROTOCOL_VERSION, RelayReply, signRequest, type OperationName, type RelayRequest, type RelayUser } from '../contract';
+import type { RelayCallResult, RelayTransport, SentRequest } from '../ports';
 
 /**
  * The function app's side of the relay. Each process (function app instance) owns one reply
@@ -25,20 +26,14 @@ export interface RelayClientOptions {
   now?: () => number;
 }
 
-export interface SentRequest {
-  requestId: string;
-  sessionId: string;
-  expiresAt: string;
-}
-
-export type RelayCallResult = { kind: 'replied'; reply: RelayReply; request: SentRequest } | { kind: 'pending'; request: SentRequest };
+export type { RelayCallResult, SentRequest } from '../ports';
 
 interface Waiter {
   resolve(reply: RelayReply | undefined): void;
   timer: NodeJS.Timeout;
 }
 
-export class RelayClient {
+export class RelayClient implements RelayTransport {
   /** This instance's reply session. */
   readonly instanceSessionId = randomUUID();
   private sender: ServiceBusSender | undefined;
