@@ -5,7 +5,7 @@ export const TENANT_DOMAIN = 'syndicat-exemple.onmicrosoft.com';
 export const TENANT_ID = '0f3c2a9e-5b7d-4e61-9a8c-2d4f6b8e1a30';
 
 /**
- * Job categories ("corps d'emplois", see shared/notes/domain.md). The code is exposed on each user
+ * Job categories ("corps d'emplois"). The code is exposed on each user
  * as `onPremisesExtensionAttributes.extensionAttribute1`, which is where a union's directory sync
  * would put it; the app reads it from there.
  */
