@@ -9,6 +9,12 @@
  * (teams/en.json; French, fr-CA, is the manifest's own language) and writes
  * dist/teams/<package name>-<version>.zip. The app version is package.json's: Teams only takes
  * an update whose version is higher than the installed one.
+ *
+ * Teams SSO (getAuthToken in web/app.js) asks Entra ID for webApplicationInfo.resource,
+ * api://<host>/<client id>. So the API's app registration must list that Application ID URI, expose
+ * the access_as_user scope and pre-authorize the Teams clients. It must also issue v2 tokens
+ * (accessTokenAcceptedVersion 2), whose audience is the client id that shared/auth accepts; a v1
+ * token would carry the URI as its audience and be refused.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
