@@ -13,8 +13,8 @@
  * Teams SSO (getAuthToken in web/app.js) asks Entra ID for webApplicationInfo.resource,
  * api://<host>/<client id>. So the API's app registration must list that Application ID URI, expose
  * the access_as_user scope and pre-authorize the Teams clients. It must also issue v2 tokens
- * (accessTokenAcceptedVersion 2), whose audience is the client id that shared/auth accepts; a v1
- * token would carry the URI as its audience and be refused.
+ * (accessTokenAcceptedVersion 2): shared/auth accepts the v2 issuer and the client id as audience,
+ * and a v1 token (issuer sts.windows.net, the URI as audience) would be refused.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
