@@ -2,22 +2,22 @@ import { blobServiceClient, cosmosDatabase, graph, graphDownload, serviceBusClie
 import { settings, type Settings } from '../../platform/settings';
 import { BlobContentStore } from './content-store';
 import { GraphDirectory } from './graph-directory';
-import { GraphBudget, LocalSlotPool } from '../../platform/graph/graph-budget';
+import type { GraphBudget } from '../../platform/graph/graph-budget';
+import { appGraphBudget, newGraphBudget } from '../../platform/adapters/graph-budget';
 import { GraphMailSource } from './graph-mail';
-import { LeasedSlotPool } from '../../platform/adapters/graph-slots';
 import { MailboxArchiver } from '../capture/mailbox-archiver';
 import { BlobMailboxLock } from './mailbox-lock';
 import { CosmosMailboxState } from './mailbox-state';
 import { CosmosMessageIndex } from './message-index';
 import type { RetentionAssigner } from '../ports';
-import { CONTAINERS } from '../model';
 import { ServiceBusWorkQueue } from './work-queue';
 import { BlobSweepWatermark } from './sweep-watermark';
 import { recordsServices } from './records-services';
 
 /**
  * Composition root of capture: the adapters over the app's SDK clients, made on first use and kept
- * for the process (one Graph budget per process; across processes the slots are leased).
+ * for the process. The Graph budget is the app's (shared/platform/adapters/graph-budget.ts): one per
+ * process, and across processes the slots are leased.
  */
 export type ArchiveServices = ReturnType<typeof buildArchiveServices>;
 
@@ -25,7 +25,8 @@ let cached: ArchiveServices | undefined;
 
 export function archiveServices(): ArchiveServices {
   // Each new entry gets its retention rule and any active legal hold as it is captured.
-  cached ??= buildArchiveServices(settings(), recordsServices().assigner);
+  const s = settings();
+  cached ??= buildArchiveServices(s, recordsServices().assigner, appGraphBudget(s));
   return cached;
 }
 
@@ -33,15 +34,10 @@ export function resetArchiveServicesForTests(): void {
   cached = undefined;
 }
 
-export function buildArchiveServices(s: Settings, retention?: RetentionAssigner) {
+/** `budget`: the app's one Graph budget in production; a fresh one by default (tests, benchmarks). */
+export function buildArchiveServices(s: Settings, retention?: RetentionAssigner, budget: GraphBudget = newGraphBudget(s)) {
   const a = s.archive;
   const blob = blobServiceClient(s);
-  const budget = new GraphBudget({
-    concurrency: a.graph.concurrency,
-    windowRequests: a.graph.windowRequests,
-    windowMs: a.graph.windowMs,
-    slots: a.graph.slots === 'leased' ? new LeasedSlotPool(blob, a.graph.concurrency, CONTAINERS.locks) : new LocalSlotPool(a.graph.concurrency),
-  });
   const mail = new GraphMailSource(graph(s), graphDownload(s), budget, { pageSize: a.pageSize });
   const content = new BlobContentStore(blob, { immutability: a.immutability });
   const index = new CosmosMessageIndex(cosmosDatabase(s));
