@@ -162,6 +162,11 @@ export class FakeMailSource implements MailSource {
     this.throttles.push({ ...rule });
   }
 
+  /** Graph stops throttling. */
+  clearThrottles(): void {
+    this.throttles = [];
+  }
+
   messagesIn(mailboxId: string, folderId: string): FakeMessage[] {
     return [...this.folderState(mailboxId, folderId).messages.values()];
   }
@@ -224,22 +229,36 @@ export class FakeMailSource implements MailSource {
 
   // -- internals --
 
-  /** One HTTP request: throttled while a throttle rule lasts, through the budget when there is one. */
+  /**
+   * One HTTP request: throttled while a throttle rule lasts, through the budget when there is one.
+   * An answer that is an error (404 for a gone mailbox) is a verdict, not a network failure: as in
+   * GraphMailSource, it is thrown after the budget, never retried by it.
+   */
   private async send<T>(mailboxId: string, kind: 'listFolders' | 'delta' | 'mime', parts: number, answer: () => T): Promise<T> {
-    const attempt = async (): Promise<AttemptVerdict<T>> => {
+    type Answer = { ok: true; value: T } | { ok: false; error: unknown };
+    const attempt = async (): Promise<AttemptVerdict<Answer>> => {
       const rule = this.throttles[0];
       this.requests.push({ at: Date.now(), kind, mailboxId, throttled: Boolean(rule), parts });
       if (rule) {
         if (--rule.count <= 0) this.throttles.shift();
         return { kind: 'pushback', status: 429, retryAfterMs: rule.retryAfterMs, scope: 'mailbox' };
       }
-      return { kind: 'done', value: answer() };
+      try {
+        return { kind: 'done', value: { ok: true, value: answer() } };
+      } catch (error) {
+        return { kind: 'done', value: { ok: false, error } };
+      }
     };
-    if (this.options.budget) return this.options.budget.run(mailboxId, attempt, parts, Math.min(4, parts));
-    const verdict = await attempt();
-    // Without a budget nothing would honour the 429: fail loudly rather than pretend it was retried.
-    if (verdict.kind !== 'done') throw new Error(`Graph answered ${verdict.kind === 'pushback' ? verdict.status : 'a network error'} and no budget was given`);
-    return verdict.value;
+    let result: Answer;
+    if (this.options.budget) result = await this.options.budget.run(mailboxId, attempt, parts, Math.min(4, parts));
+    else {
+      const verdict = await attempt();
+      // Without a budget nothing would honour the 429: fail loudly rather than pretend it was retried.
+      if (verdict.kind !== 'done') throw new Error(`Graph answered ${verdict.kind === 'pushback' ? verdict.status : 'a network error'} and no budget was given`);
+      result = verdict.value;
+    }
+    if (!result.ok) throw result.error;
+    return result.value;
   }
 
   private page(mailboxId: string, request: FolderPageRequest): FolderPageResult {
