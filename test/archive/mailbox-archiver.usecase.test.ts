@@ -152,6 +152,23 @@ describe('later runs', () => {
     expect(w.index.entries(mbx).find((e) => e.messageId === 'sent-1')).toEqual({ ...moved, folderId: FOLDERS.deleted, folderPath: 'Éléments supprimés', removedAt: null });
   });
 
+  it('a message moved into a new folder (on its first pass) is recorded as a move, not stored again', async () => {
+    const w = await archivedWorld();
+    const before = w.index.entries(mbx).find((e) => e.messageId === 'inbox-7')!;
+    w.mail.addFolder(mbx, { id: 'f-griefs', displayName: 'Griefs', parentFolderId: FOLDERS.inbox });
+    w.mail.moveMessage(mbx, 'inbox-7', 'f-griefs');
+    w.mail.mimeDownloads.length = 0;
+
+    const run = await w.archiver.archive(mbx, far());
+    expect(run).toMatchObject({ outcome: 'caughtUp', stored: 0, relocated: 1 });
+    // On a folder's first pass the archiver stores without reading the index: the content is
+    // downloaded again, found already there, and the entry's create conflicts into a move.
+    expect(w.mail.mimeDownloads).toEqual(['inbox-7']);
+    expect(w.content.blobs.size).toBe(ARCHIVABLE);
+    expect(w.index.entries(mbx)).toHaveLength(ARCHIVABLE);
+    expect(w.index.entries(mbx).find((e) => e.messageId === 'inbox-7')).toEqual({ ...before, folderId: 'f-griefs', folderPath: 'Boîte de réception/Griefs', removedAt: null });
+  });
+
   it('a removal that loses a race with a concurrent change reads the entry again before deciding', async () => {
     const w = await archivedWorld();
     w.mail.deleteMessage(mbx, 'inbox-4');

@@ -98,17 +98,18 @@ export class FakeMailSource implements MailSource {
   // -- set up and change mailboxes (what users do in Outlook) --
 
   addMailbox(mailboxId: string, folders: Array<{ id: string; displayName: string; parentFolderId?: string | null; wellKnownName?: string }>): void {
-    const state: MailboxState = { folders: new Map(), gone: false };
-    for (const f of folders) {
-      state.folders.set(f.id, {
-        folder: { id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId ?? null, childFolderCount: 0 },
-        wellKnownName: f.wellKnownName ?? null,
-        messages: new Map(),
-        log: [],
-        generation: 0,
-      });
-    }
-    this.mailboxes.set(mailboxId, state);
+    this.mailboxes.set(mailboxId, { folders: new Map(), gone: false });
+    for (const f of folders) this.addFolder(mailboxId, f);
+  }
+
+  addFolder(mailboxId: string, f: { id: string; displayName: string; parentFolderId?: string | null; wellKnownName?: string }): void {
+    this.mailbox(mailboxId).folders.set(f.id, {
+      folder: { id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId ?? null, childFolderCount: 0 },
+      wellKnownName: f.wellKnownName ?? null,
+      messages: new Map(),
+      log: [],
+      generation: 0,
+    });
   }
 
   addMessage(mailboxId: string, folderId: string, message: Partial<MessageSummary> & { messageId: string }, mime?: Buffer): FakeMessage {
