@@ -1,5 +1,5 @@
 import { LocalSlotPool } from '../../platform/graph/graph-budget';
-import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MessageEntry } from '../model';
+import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MailboxRecord, type MessageEntry } from '../model';
 import {
   MessageGoneError,
   type ContentProtection, type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
@@ -27,7 +27,8 @@ export interface RunLimits {
   deadline: number;
   /** Throws when the run must stop now (its mailbox lock was lost). */
   checkAlive?: () => void;
-  mailbox?: ScopedMailbox;
+  /** The mailbox as scheduled or as last recorded: its service (department) decides the retention rule. */
+  mailbox?: ScopedMailbox | MailboxRecord;
 }
 
 export interface ArchiveRunResult {

@@ -56,7 +56,9 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
   let outcome: WorkOutcome;
   let continueWith: MailboxWorkItem | undefined;
   try {
-    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive });
+    // The mailbox's record carries its service (department), which decides the retention rule of
+    // every message captured: without it each entry would get the default rule, for good.
+    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, ...(record ? { mailbox: record } : {}) });
     const ended = new Date().toISOString();
     Object.assign(run, { lastRunEndedAt: ended, messagesStoredLastRun: result.stored, updatedAt: ended });
     if (result.outcome === 'caughtUp') {

@@ -1,5 +1,5 @@
 import type { MailboxArchiver } from './mailbox-archiver';
-import type { MailboxLock, MessageIndex } from '../ports';
+import type { MailboxLock, MailboxStateStore, MessageIndex } from '../ports';
 
 export interface OffboardingReport {
   mailboxId: string;
@@ -17,7 +17,7 @@ export interface OffboardingReport {
  */
 export async function archiveMailboxCompletely(
   mailboxId: string,
-  deps: { archiver: MailboxArchiver; lock: MailboxLock; index: MessageIndex & { countPresentInFolder?(mailboxId: string, folderId: string): Promise<number> } },
+  deps: { archiver: MailboxArchiver; lock: MailboxLock; state: Pick<MailboxStateStore, 'mailbox'>; index: MessageIndex & { countPresentInFolder?(mailboxId: string, folderId: string): Promise<number> } },
   options: { timeoutMs: number; pollMs?: number },
 ): Promise<OffboardingReport> {
   const deadline = Date.now() + options.timeoutMs;
@@ -27,10 +27,18 @@ export async function archiveMailboxCompletely(
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
     lease = await deps.lock.tryAcquire(mailboxId);
   }
-  const renew = setInterval(() => void lease.renew().catch(() => undefined), 5_000);
+  // A renewal that fails means another run may have the mailbox now: stop at the next message
+  // rather than archive beside it.
+  let lost: unknown;
+  const renew = setInterval(() => void lease.renew().catch((error: unknown) => (lost ??= error)), 5_000);
+  const checkAlive = () => {
+    if (lost) throw lost;
+  };
   try {
+    // The mailbox's service decides its messages' retention rule (as on the queue path).
+    const mailbox = await deps.state.mailbox(mailboxId);
     for (;;) {
-      const result = await deps.archiver.archive(mailboxId, { deadline });
+      const result = await deps.archiver.archive(mailboxId, { deadline, checkAlive, ...(mailbox ? { mailbox } : {}) });
       if (result.outcome === 'continue') throw new Error('Timed out before the mailbox was fully archived');
       const folders = [];
       for (const f of result.folders) {
