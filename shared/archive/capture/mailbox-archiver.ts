@@ -96,6 +96,18 @@ export class MailboxArchiver {
     // messages in progress in all: with one limit per folder, a mailbox of 8 folders had 32, whose
     // downloaded bodies then waited in memory and crowded storage with uploads.
     const inProgress = new LocalSlotPool(this.options.messageConcurrency);
+    // When one folder fails, the others stop at their next message and the run reports the
+    // failure only once none is still storing: the caller then releases the mailbox's lock, and a
+    // folder still at work could otherwise overlap the next run or save an older checkpoint over
+    // a newer one.
+    let failure: { error: unknown } | undefined;
+    const folderLimits: RunLimits = {
+      ...limits,
+      checkAlive: () => {
+        limits.checkAlive?.();
+        if (failure) throw new RunStopped();
+      },
+    };
     while (pending.length) {
       limits.checkAlive?.();
       if (Date.now() >= limits.deadline) {
@@ -112,7 +124,14 @@ export class MailboxArchiver {
       });
       prefetched = following.length && Date.now() < limits.deadline ? this.deps.mail.deltaPages(mailboxId, following) : undefined;
       prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
-      await Promise.all(pending.map(({ folderId }) => this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, limits, inProgress)));
+      await Promise.allSettled(
+        pending.map(({ folderId }) =>
+          this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, folderLimits, inProgress).catch((error: unknown) => {
+            if (!(error instanceof RunStopped)) failure ??= { error };
+          }),
+        ),
+      );
+      if (failure) throw failure.error;
       pending = following;
     }
     return result;
@@ -298,6 +317,9 @@ function followingLink(page: FolderPageResult): string | null | undefined {
 }
 
 /** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */
+/** Thrown inside a run's other folders once one has failed: they stop without saving. */
+class RunStopped extends Error {}
+
 export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
