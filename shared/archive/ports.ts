@@ -353,7 +353,12 @@ export interface ExportRecords {
 
 /** Where export files are written (`archive-exports`), deleted, and reached through short-lived links. */
 export interface ExportFiles {
-  /** Streams the archive file to `name` (never held whole). */
+  /**
+   * Makes the place ready (creates the container). Called before the archive stream exists: once
+   * it exists, writeArchive must take it at once, or an early error in it would go unheard.
+   */
+  prepare(): Promise<void>;
+  /** Streams the archive file to `name` (never held whole); takes `content` before anything else. */
   writeArchive(name: string, content: Readable, file: { contentType: string; fileName: string }): Promise<void>;
   writeManifest(name: string, bytes: Buffer): Promise<void>;
   /** Deletes every file of the export (every attempt's); missing files are ignored. */

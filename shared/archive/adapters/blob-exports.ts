@@ -16,8 +16,11 @@ export class BlobExportFiles implements ExportFiles {
     this.container = blob.getContainerClient(CONTAINERS.exports);
   }
 
-  async writeArchive(name: string, content: Readable, file: { contentType: string; fileName: string }): Promise<void> {
+  async prepare(): Promise<void> {
     await this.container.createIfNotExists();
+  }
+
+  async writeArchive(name: string, content: Readable, file: { contentType: string; fileName: string }): Promise<void> {
     await this.container.getBlockBlobClient(name).uploadStream(content, 4 * 1024 * 1024, 2, {
       blobHTTPHeaders: { blobContentType: file.contentType, blobContentDisposition: `attachment; filename="${file.fileName}"` },
     });

@@ -123,6 +123,7 @@ export class Exports {
 
   /** Streams the file and its manifest into the attempt's blobs, beating the heartbeat meanwhile. */
   private async build(record: ExportRecord, guarded: GuardedRecord, progress: (count: number) => ExportRecord): Promise<{ count: number; size: number; sha256: string }> {
+    await this.ports.files.prepare();
     const items: ExportManifest['items'] = [];
     const entries = this.selected(record.filter as SearchFilter, items);
     const open = (hash: string) => this.ports.content.open(hash);
