@@ -59,21 +59,26 @@ class Versions {
   }
 }
 
-/** Pages of a result list with tokens this fake issued (any other token is refused). */
+/**
+ * Pages of a result list with tokens this fake issued (any other token is refused). A token
+ * remembers the last item handed out, so the next page starts after it even when items were
+ * added meanwhile (as a Cosmos continuation resumes after what it returned).
+ */
 class Pager {
-  private readonly issued = new Map<string, number>();
+  private readonly issued = new Map<string, { key: string; offset: number }>();
   private next = 0;
-  page<T>(all: T[], size: number, continuation: string | undefined): { items: T[]; continuation: string | null } {
+  page<T>(all: T[], size: number, continuation: string | undefined, keyOf: (item: T) => string = (item) => JSON.stringify(item)): { items: T[]; continuation: string | null } {
     let start = 0;
     if (continuation !== undefined) {
-      const at = this.issued.get(continuation);
-      if (at === undefined) throw new BadContinuation();
-      start = at;
+      const after = this.issued.get(continuation);
+      if (after === undefined) throw new BadContinuation();
+      const at = all.findIndex((item) => keyOf(item) === after.key);
+      start = at === -1 ? after.offset : at + 1;
     }
     const items = all.slice(start, start + size);
     if (start + size >= all.length) return { items, continuation: null };
     const token = `page-${++this.next}`;
-    this.issued.set(token, start + size);
+    this.issued.set(token, { key: keyOf(items[items.length - 1]!), offset: start + size });
     return { items, continuation: token };
   }
 }
@@ -122,7 +127,7 @@ export class InMemoryRecordsIndex implements RecordsIndex {
   }
 
   async search(filter: SearchFilter, page: { size: number; continuation?: string }): Promise<MessagePage> {
-    const { items, continuation } = this.pager.page(this.matching(filter), page.size, page.continuation);
+    const { items, continuation } = this.pager.page(this.matching(filter), page.size, page.continuation, (e) => e.id);
     return { entries: items, continuation };
   }
 
@@ -329,7 +334,7 @@ export class InMemoryAuditTrail implements AuditTrail {
       .filter((r) => !q.actor || r.actor === q.actor.toLowerCase())
       .filter((r) => !q.action || r.action === q.action)
       .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    const { items, continuation } = this.pager.page(matching, q.pageSize, q.continuation);
+    const { items, continuation } = this.pager.page(matching, q.pageSize, q.continuation, (r) => r.id);
     return { items: items.map(copy), continuation };
   }
 }
@@ -383,7 +388,7 @@ export class InMemoryDisposalRecords implements DisposalRecords {
 
   async page(size: number, continuation?: string): Promise<{ items: DisposalEvidence[]; continuation: string | null }> {
     const all = [...this.evidence.values()].sort((a, b) => (a.decidedAt < b.decidedAt ? 1 : a.decidedAt > b.decidedAt ? -1 : 0));
-    return this.pager.page(all.map(copy), size, continuation);
+    return this.pager.page(all.map(copy), size, continuation, (e) => e.id);
   }
 }
 
