@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Requester } from '../../shared/archive/records/access';
-import { messageRef } from '../../shared/archive/records/search-filter';
-import { SearchQuery } from '../../shared/archive/records/search-filter';
+import { messageRef, SearchQuery } from '../../shared/archive/records/search-filter';
 import { archived, recordsOverFakes } from '../fakes/archive-records';
 
 /**

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { MessageEntry } from '../model';
 import { BadContinuation, type ContentStore } from '../ports';
-import type { ArchiveAccess, Forbidden, NotFound, Requester } from './access';
-import { actorOf } from './access';
+import { actorOf, type ArchiveAccess, type Forbidden, type NotFound, type Requester } from './access';
 import type { AuditLog } from './audit';
 import { openAttachment, readMessage, type AttachmentDownload, type MessageView } from './read';
 import type { ArchiveSearch } from './search';
