@@ -127,7 +127,7 @@ export interface ContentStore {
   /** Extends existing content's protection (never shortens it); no-op when immutability is off. */
   protect(contentHash: string, protection: ContentProtection): Promise<void>;
   exists(contentHash: string): Promise<boolean>;
-  /** The raw MIME (decompressed). */
+  /** The raw MIME (decompressed); throws ContentMissing when there is no such content. */
   open(contentHash: string): Promise<Readable>;
   /** Content blobs, with when each was last written. */
   list(): AsyncIterable<{ contentHash: string; lastModified: Date }>;
@@ -138,6 +138,14 @@ export interface ContentStore {
   /** Staging blobs older than `olderThan`. */
   listStaging(olderThan: Date): AsyncIterable<string>;
   deleteStaging(name: string): Promise<void>;
+}
+
+/** The content asked for is not stored (deleted, or never written): retrying cannot bring it back. */
+export class ContentMissing extends Error {
+  constructor(readonly contentHash: string) {
+    super('The content is not in the archive');
+    this.name = 'ContentMissing';
+  }
 }
 
 export interface MessageIndex {

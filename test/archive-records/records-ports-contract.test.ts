@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { blobServiceClient } from '../../shared/platform/adapters/clients';
 import { MODEL_VERSION, messageEntryId, messagePartitionKey, type MessageEntry } from '../../shared/archive/model';
-import { BadContinuation, ConcurrentChange, type ExportRecords, type ManifestStore, type RecordsIndex } from '../../shared/archive/ports';
+import { BadContinuation, ConcurrentChange, ContentMissing, type ContentStore, type ExportRecords, type ManifestStore, type RecordsIndex } from '../../shared/archive/ports';
 import { BlobManifestStore } from '../../shared/archive/adapters/blob-manifests';
 import { RetentionLock } from '../../shared/archive/adapters/retention-lock';
 import { exportBlobNames, type ExportRecord } from '../../shared/archive/records/export-request';
-import { InMemoryExportRecords, InMemoryManifestStore, InMemoryRecordsIndex } from '../fakes/archive-records';
+import { InMemoryContentStore, InMemoryExportRecords, InMemoryManifestStore, InMemoryRecordsIndex } from '../fakes/archive-records';
 import { startRecordsStack, type RecordsStack } from './records-stack';
 
 /**
@@ -28,6 +29,7 @@ interface Subject {
   seed(entry: MessageEntry): Promise<void>;
   exports: ExportRecords;
   manifests: ManifestStore;
+  content: ContentStore;
 }
 
 const subjects: Array<[string, () => Subject]> = [
@@ -35,7 +37,7 @@ const subjects: Array<[string, () => Subject]> = [
     'in-memory fakes',
     () => {
       const index = new InMemoryRecordsIndex();
-      return { index, seed: async (e) => index.put(e), exports: new InMemoryExportRecords(), manifests: new InMemoryManifestStore() };
+      return { index, seed: async (e) => index.put(e), exports: new InMemoryExportRecords(), manifests: new InMemoryManifestStore(), content: new InMemoryContentStore() };
     },
   ],
   [
@@ -47,6 +49,7 @@ const subjects: Array<[string, () => Subject]> = [
       },
       exports: stack.services.exportRecords,
       manifests: new BlobManifestStore(blobServiceClient(), new RetentionLock(blobServiceClient(), 'off'), `contract-${randomUUID()}`),
+      content: stack.content,
     }),
   ],
 ];
@@ -124,5 +127,16 @@ describe.each(subjects)('records ports contract: %s', (_name, make) => {
     expect(await manifests.create('2026-01-10', Buffer.from('{"a":2}'), until)).toMatchObject({ created: false });
     expect((await manifests.read('2026-01-10')).bytes.toString()).toBe('{"a":1}');
     expect(await manifests.days()).toEqual(['2026-01-10']);
+  });
+
+  it('opens stored content byte for byte, and reports content that is not there as ContentMissing', async () => {
+    const { content } = make();
+    const mime = Buffer.from(`Subject: contrat ${randomUUID()}\r\n\r\nCorps.\r\n`);
+    const stored = await content.store(Readable.from([mime]));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await content.open(stored.contentHash)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(mime)).toBe(true);
+    const missing = createHash('sha256').update(randomUUID()).digest('hex');
+    await expect(content.open(missing)).rejects.toBeInstanceOf(ContentMissing);
   });
 });

@@ -4,6 +4,7 @@ import { contentBlobName, MODEL_VERSION, messageEntryId, messagePartitionKey, ty
 import {
   BadContinuation,
   ConcurrentChange,
+  ContentMissing,
   type AuditTrail,
   type ContentProtection,
   type ContentRetention,
@@ -245,7 +246,7 @@ export class InMemoryMailboxState implements MailboxStateReader {
   }
 }
 
-/** Content blobs by hash; open() fails with 404 as Blob Storage does for a missing blob. */
+/** Content blobs by hash; open() fails with ContentMissing, as the Blob Storage adapter does for a missing blob. */
 export class InMemoryContentStore implements ContentStore {
   readonly blobs = new Map<string, Buffer>();
 
@@ -273,7 +274,7 @@ export class InMemoryContentStore implements ContentStore {
 
   async open(contentHash: string): Promise<Readable> {
     const mime = this.blobs.get(contentHash);
-    if (!mime) throw Object.assign(new Error('The specified blob does not exist.'), { statusCode: 404, code: 'BlobNotFound' });
+    if (!mime) throw new ContentMissing(contentHash);
     return Readable.from([mime]);
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { ConcurrentChange, type ContentStore, type ExportFiles, type ExportQueue, type ExportRecords } from '../ports';
+import { ConcurrentChange, ContentMissing, type ContentStore, type ExportFiles, type ExportQueue, type ExportRecords } from '../ports';
 import { emlName, mboxArchive, zipArchive, type ArchiveMember } from './export-archive';
 import {
   EXPORT_TIMING,
@@ -110,7 +110,7 @@ export class Exports {
       return { outcome: 'completed', count: result.count, size: result.size };
     } catch (error) {
       if (error instanceof SupersededError) return { outcome: 'superseded' };
-      const failure: ExportFailure = isNotFound(error) ? 'content-missing' : 'error';
+      const failure: ExportFailure = error instanceof ContentMissing ? 'content-missing' : 'error';
       // A missing content blob will not come back by retrying (the integrity check reports it).
       const retry = failure !== 'content-missing' && attempt < this.timing.maxAttempts;
       record = { ...record, status: retry ? 'queued' : 'failed', failure, heartbeatAt: null, completedAt: retry ? null : this.now().toISOString() };
@@ -241,10 +241,4 @@ class GuardedRecord {
 
 function ignoreSuperseded(error: unknown): void {
   if (!(error instanceof SupersededError)) throw error;
-}
-
-/** A content blob that is not there (as the content store reports it: shared/archive/adapters/content-store.ts). */
-function isNotFound(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: string };
-  return e.statusCode === 404 || e.code === 'BlobNotFound';
 }

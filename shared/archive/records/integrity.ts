@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ContentStore, DisposalRecords, IntegrityRecords } from '../ports';
+import { ContentMissing, type ContentStore, type DisposalRecords, type IntegrityRecords } from '../ports';
 import { IntegrityViolation, type DayVerdict, type IntegrityProblem, type IntegrityStatus } from './integrity-status';
 import { merkleRoot, type StoredManifest } from './manifest';
 import type { Manifests } from './manifests';
@@ -178,7 +178,7 @@ async function rehash(content: ContentStore, contentHash: string): Promise<BlobV
   try {
     stream = await content.open(contentHash);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return 'content-missing';
+    if (error instanceof ContentMissing) return 'content-missing';
     throw error;
   }
   const hash = createHash('sha256');
