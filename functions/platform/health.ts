@@ -12,7 +12,7 @@ export const health = publicEndpoint({
   async handle() {
     const report = await currentHealth(settings(), {
       // Not a round trip to a dependency: the last archive verification's verdict (a mismatch fails health).
-      archiveIntegrity: () => assertArchiveIntegrity(recordsServices().store),
+      archiveIntegrity: () => assertArchiveIntegrity(recordsServices().verdicts),
     });
     return { status: report.status === 'healthy' ? 200 : 503, body: report };
   },

@@ -1,8 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { Address, MailboxCheckpoint, MailboxKind, MailboxRecord, MailboxRun, MailboxWorkItem, MessageEntry } from './model';
+import type { AuditPage, AuditQuery, AuditRecord } from './records/audit-record';
+import type { DisposalEvidence } from './records/disposal-evidence';
+import type { ExportJob, ExportRecord } from './records/export-request';
+import type { DayVerdict, IntegrityStatus } from './records/integrity-status';
+import type { LegalHold } from './records/legal-hold';
+import type { SearchFilter } from './records/search-filter';
 
 /**
- * The ports capture works through. Adapters: Microsoft Graph (graph-mail.ts), Blob Storage
+ * The ports capture works through (records' ports follow, in their own section). Adapters: Microsoft Graph (graph-mail.ts), Blob Storage
  * (content-store.ts, mailbox-lock.ts), Cosmos DB (message-index.ts, mailbox-state.ts), Service Bus
  * (work-queue.ts). Domain modules receive these and never see an SDK.
  */
@@ -121,7 +127,7 @@ export interface ContentStore {
   /** Extends existing content's protection (never shortens it); no-op when immutability is off. */
   protect(contentHash: string, protection: ContentProtection): Promise<void>;
   exists(contentHash: string): Promise<boolean>;
-  /** The raw MIME (decompressed). */
+  /** The raw MIME (decompressed); throws ContentMissing when there is no such content. */
   open(contentHash: string): Promise<Readable>;
   /** Content blobs, with when each was last written. */
   list(): AsyncIterable<{ contentHash: string; lastModified: Date }>;
@@ -132,6 +138,14 @@ export interface ContentStore {
   /** Staging blobs older than `olderThan`. */
   listStaging(olderThan: Date): AsyncIterable<string>;
   deleteStaging(name: string): Promise<void>;
+}
+
+/** The content asked for is not stored (deleted, or never written): retrying cannot bring it back. */
+export class ContentMissing extends Error {
+  constructor(readonly contentHash: string) {
+    super('The content is not in the archive');
+    this.name = 'ContentMissing';
+  }
 }
 
 export interface MessageIndex {
@@ -194,4 +208,197 @@ export type RetentionFacts = Pick<MessageEntry, 'mailboxId' | 'receivedAt' | 'fr
  */
 export interface RetentionAssigner {
   assign(message: RetentionFacts, mailbox: ScopedMailbox | MailboxRecord | undefined): Promise<{ retentionRuleId: string; retainUntil: string | null; holds?: string[] } | null>;
+}
+
+/*
+ * ---------------------------------------------------------------------------------------------
+ * Records ports: what retention, legal hold, disposition, manifests, integrity, completeness,
+ * search, read, export and audit (shared/archive/records/) work through. Adapters: Cosmos DB
+ * (cosmos-message-records.ts, cosmos-records.ts, cosmos-audit-log.ts), Blob Storage
+ * (blob-manifests.ts, blob-exports.ts, retention-lock.ts), Service Bus (export-queue.ts).
+ * ---------------------------------------------------------------------------------------------
+ */
+
+/**
+ * A document as read, with the version it was read at. A write made with it (If-Match) fails
+ * with ConcurrentChange, or reports 'changed', when someone changed the document meanwhile.
+ */
+export type Versioned<T> = T & { readonly etag: string };
+
+/** The document changed since it was read (an If-Match failed): read it again and decide again. */
+export class ConcurrentChange extends Error {
+  constructor() {
+    super('The document changed since it was read');
+    this.name = 'ConcurrentChange';
+  }
+}
+
+/** A continuation token the index did not issue (tampered with, or from elsewhere). */
+export class BadContinuation extends Error {
+  constructor() {
+    super('continuation');
+    this.name = 'BadContinuation';
+  }
+}
+
+export interface MessagePage {
+  entries: MessageEntry[];
+  /** Opaque; null on the last page. */
+  continuation: string | null;
+}
+
+/** Reading the index for people: one entry, a page of a search, or everything a filter selects. */
+export interface SearchableIndex {
+  /** The entry at its partition key and id, or undefined. */
+  get(pk: string, id: string): Promise<MessageEntry | undefined>;
+  /** One page, newest first; throws BadContinuation for a token it did not issue. */
+  search(filter: SearchFilter, page: { size: number; continuation?: string }): Promise<MessagePage>;
+  /** Every entry the filter selects, newest first (exports). */
+  searchAll(filter: SearchFilter): AsyncIterable<MessageEntry>;
+}
+
+/** The retention fields of entries (retention owns retentionRuleId and retainUntil). */
+export interface RetentionIndex {
+  /** Entries captured without a rule. */
+  withoutRetention(): AsyncIterable<MessageEntry>;
+  /** Sets the rule and date; false when the entry is gone. */
+  setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean>;
+}
+
+/** The hold field of entries (legal hold owns `holds`). */
+export interface HoldIndex {
+  /** Entries in the hold's mailboxes and date range not yet tagged with it (participants are the caller's to check). */
+  untaggedInScope(hold: Pick<LegalHold, 'id' | 'mailboxes' | 'from' | 'to'>): AsyncIterable<Versioned<MessageEntry>>;
+  /** Entries tagged with the hold. */
+  taggedWith(holdId: string): AsyncIterable<Versioned<MessageEntry>>;
+  /** The entry as it is now, or undefined when gone. */
+  reread(entry: Pick<MessageEntry, 'id' | 'pk'>): Promise<Versioned<MessageEntry> | undefined>;
+  /** Sets `holds` unless the entry changed since it was read. */
+  setHolds(entry: Versioned<MessageEntry>, holds: string[]): Promise<'written' | 'changed' | 'gone'>;
+  /** Entries referring to this content that carry some hold. */
+  countHeldReferences(contentHash: string): Promise<number>;
+}
+
+/** What disposition reads and deletes. */
+export interface DisposalIndex {
+  /** At most `max` entries whose retainUntil is on or before `now`. */
+  dueForDisposition(now: Date, max: number): Promise<Versioned<MessageEntry>[]>;
+  /** A sampled entry is kept for good: its retainUntil is cleared. */
+  keepForGood(entry: Pick<MessageEntry, 'id' | 'pk'>): Promise<void>;
+  /** Deletes the entry unless it changed since it was read; 'gone' when it was already deleted. */
+  deleteUnchanged(entry: Versioned<MessageEntry>): Promise<'deleted' | 'changed' | 'gone'>;
+  /** Entries referring to this content. */
+  countReferences(contentHash: string): Promise<number>;
+  exists(entryId: string, mailboxId: string): Promise<boolean>;
+}
+
+/** What the daily manifests list: the entries captured in a period. */
+export interface ManifestIndex {
+  /** Entries with start <= capturedAt < end (ISO times), in any order. */
+  capturedBetween(start: string, end: string): Promise<Array<Pick<MessageEntry, 'id' | 'pk' | 'contentHash'>>>;
+  /** capturedAt of the earliest entry, or undefined when the archive is empty. */
+  firstCapturedAt(): Promise<string | undefined>;
+}
+
+/** Completeness: entries of a folder still present in the mailbox. */
+export interface FolderIndex {
+  countPresentInFolder(mailboxId: string, folderId: string): Promise<number>;
+}
+
+/** The whole index as the records side sees it (one adapter serves every part). */
+export type RecordsIndex = SearchableIndex & RetentionIndex & HoldIndex & DisposalIndex & ManifestIndex & FolderIndex;
+
+/** What capture recorded of mailboxes (`archive-mailboxes`), read by completeness and retention. */
+export interface MailboxStateReader {
+  /** Every record, run and checkpoint (of one mailbox when named); none before capture ran. */
+  documents(onlyMailbox?: string): Promise<Array<MailboxRecord | MailboxRun | MailboxCheckpoint>>;
+  mailbox(mailboxId: string): Promise<MailboxRecord | undefined>;
+}
+
+/** Storage-side retention of content (WORM policy, blob legal hold, destruction); no-ops where immutability is off. */
+export interface ContentRetention {
+  /** Extends (never shortens) the content's retention policy. */
+  protectContentUntil(contentHash: string, until: Date): Promise<void>;
+  setContentLegalHold(contentHash: string, held: boolean): Promise<void>;
+  /** Deletes every version of the content; fails while a policy or legal hold covers one. */
+  destroyContent(contentHash: string): Promise<void>;
+}
+
+export interface AuditTrail {
+  append(record: AuditRecord): Promise<void>;
+  /** Newest first; `continuation` is the opaque token of the previous page. */
+  query(q: AuditQuery): Promise<AuditPage>;
+}
+
+export interface LegalHoldRecords {
+  create(hold: LegalHold): Promise<void>;
+  /** Newest first. */
+  list(): Promise<LegalHold[]>;
+  get(id: string): Promise<LegalHold | undefined>;
+  setAppliedCount(id: string, appliedCount: number): Promise<void>;
+  markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void>;
+}
+
+export interface DisposalRecords {
+  /** Writes (or overwrites) the evidence of one entry. */
+  save(evidence: DisposalEvidence): Promise<void>;
+  get(entryId: string): Promise<DisposalEvidence | undefined>;
+  pending(): Promise<DisposalEvidence[]>;
+  /** Newest decision first; `continuation` is opaque. */
+  page(size: number, continuation?: string): Promise<{ items: DisposalEvidence[]; continuation: string | null }>;
+}
+
+export interface ExportRecords {
+  create(record: ExportRecord): Promise<void>;
+  read(id: string): Promise<Versioned<ExportRecord> | undefined>;
+  /** Replaces the record; with `ifMatch`, only when unchanged since (ConcurrentChange otherwise). Returns the new version. */
+  replace(record: ExportRecord, ifMatch?: string): Promise<string>;
+  /** Completed or failed exports whose completedAt is before `cutoff`. */
+  finishedBefore(cutoff: string): Promise<Versioned<ExportRecord>[]>;
+  /** Newest first. */
+  list(): Promise<ExportRecord[]>;
+}
+
+/** Where export files are written (`archive-exports`), deleted, and reached through short-lived links. */
+export interface ExportFiles {
+  /**
+   * Makes the place ready (creates the container). Called before the archive stream exists: once
+   * it exists, writeArchive must take it at once, or an early error in it would go unheard.
+   */
+  prepare(): Promise<void>;
+  /** Streams the archive file to `name` (never held whole); takes `content` before anything else. */
+  writeArchive(name: string, content: Readable, file: { contentType: string; fileName: string }): Promise<void>;
+  writeManifest(name: string, bytes: Buffer): Promise<void>;
+  /** Deletes every file of the export (every attempt's); missing files are ignored. */
+  deleteAll(exportId: string): Promise<void>;
+  /** A read-only link to `name`, valid from `startsOn` to `expiresOn`. */
+  readLink(name: string, startsOn: Date, expiresOn: Date): Promise<string>;
+}
+
+/** Where export jobs wait for a worker (Service Bus in the app, export-queue.ts). */
+export interface ExportQueue {
+  /** messageId lets the broker drop a repeat of the same job. */
+  enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
+}
+
+/** Daily manifests (`archive-manifests`), written once. */
+export interface ManifestStore {
+  /** Days that have a manifest, oldest first. */
+  days(): Promise<string[]>;
+  /** The stored bytes of a day's manifest and where they are; throws when there is none. */
+  read(day: string): Promise<{ bytes: Buffer; name: string }>;
+  /**
+   * Writes the day's manifest unless one exists (then `created` is false: another instance sealed
+   * it first); a new one is protected until `protectUntil` (through the retention lock, Azure only).
+   */
+  create(day: string, bytes: Buffer, protectUntil: Date): Promise<{ created: boolean; name: string }>;
+}
+
+/** Verdicts of the integrity verification (`archive-records`, partition `integrity`). */
+export interface IntegrityRecords {
+  verdicts(): Promise<DayVerdict[]>;
+  saveVerdict(verdict: DayVerdict): Promise<void>;
+  saveStatus(status: IntegrityStatus): Promise<void>;
+  /** The last status, or undefined before the first verification. */
+  status(): Promise<IntegrityStatus | undefined>;
 }

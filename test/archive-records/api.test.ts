@@ -6,7 +6,7 @@ import { DEMO_USERS, type LocalUser } from '../../dev/token-issuer';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { CONTAINERS } from '../../shared/archive/model';
 import { ensureContainer } from '../../shared/platform/adapters/cosmos';
-import type { MessageSummary } from '../../shared/archive/records/search';
+import type { MessageSummary } from '../../shared/archive/records/search-filter';
 import type { AuditRecord } from '../../shared/archive/records/audit';
 import type { EndpointHandler } from '../../functions/http/endpoint';
 import * as api from '../../functions/archive/records';

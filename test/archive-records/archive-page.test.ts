@@ -98,7 +98,7 @@ describe('archive page', () => {
     // Three days on, the day of this capture (and the empty days after it) are sealed.
     stack.clock.now = new Date(Date.now() + 3 * 86_400_000);
     expect((await stack.services.manifests.seal()).length).toBeGreaterThanOrEqual(1);
-    await verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now });
+    await verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: stack.content, now: () => stack.clock.now });
     const again = await signIn(records);
     await expect.poll(() => again.locator('#integrity-status').textContent(), { timeout: 25_000 }).toMatch(/^Intègre : (\d+) jours de capture vérifiés sur \1 ; dernière vérification \S+\. Chaque jour a été revérifié depuis le \S+\.$/);
     await again.context().close();

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEMO_USERS } from '../../dev/token-issuer';
 import * as api from '../../functions/archive/records';
-import { messageRef } from '../../shared/archive/records/search';
+import { messageRef } from '../../shared/archive/records/search-filter';
 import { httpRequest, invocation } from '../support/app-env';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 

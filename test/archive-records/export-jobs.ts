@@ -1,6 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus';
 import type { ServiceBusEmulator } from '../../dev/servicebus-emulator';
-import { ExportJob } from '../../shared/archive/records/export';
+import { ExportJob } from '../../shared/archive/records/export-request';
 
 /**
  * Takes the next job for `exportId` from the emulator's export queue, as the worker's trigger

@@ -5,7 +5,8 @@ import { ServiceBusClient } from '@azure/service-bus';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { blobServiceClient } from '../../shared/platform/adapters/clients';
 import { BlobContentStore } from '../../shared/archive/adapters/content-store';
-import { Exports, type ExportRecord, type ExportTiming } from '../../shared/archive/records/export';
+import { Exports } from '../../shared/archive/records/export';
+import type { ExportRecord, ExportTiming } from '../../shared/archive/records/export-request';
 import { ServiceBusExportQueue } from '../../shared/archive/adapters/export-queue';
 import { CONTAINERS } from '../../shared/archive/model';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
@@ -49,7 +50,7 @@ class ContentWithHook extends BlobContentStore {
 
 function exportsWith(content: BlobContentStore = stack.content, queueName = 'archive-exports', now: () => Date = () => new Date()): Exports {
   const s = stack.services;
-  return new Exports(s.blob, s.store, s.search, content, new ServiceBusExportQueue(client, queueName), now, TIMING);
+  return new Exports({ records: s.exportRecords, files: s.exportFiles, search: s.search, content, queue: new ServiceBusExportQueue(client, queueName) }, now, TIMING);
 }
 
 async function record(id: string): Promise<ExportRecord & { _etag: string }> {

@@ -27,7 +27,7 @@ afterAll(async () => {
 /** A pass with no time to spare: it verifies exactly one day. Each pass is an hour after the last. */
 async function pass() {
   stack.clock.now = new Date(stack.clock.now.getTime() + 3600_000);
-  return verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now }, { budgetMs: 0 });
+  return verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: stack.content, now: () => stack.clock.now }, { budgetMs: 0 });
 }
 
 const blob = (hash: string) => blobServiceClient().getContainerClient(CONTAINERS.content).getBlockBlobClient(contentBlobName(hash));
@@ -64,7 +64,7 @@ describe('rolling verification', () => {
     expect((await verdicts())['2026-03-04']).toBe('2026-03-06T02:00:00.000Z');
 
     // With time to spare, one pass verifies every day.
-    const full = await verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now }, { budgetMs: 60_000 });
+    const full = await verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: stack.content, now: () => stack.clock.now }, { budgetMs: 60_000 });
     expect(full).toMatchObject({ status: 'ok', manifestsChecked: 4, entriesChecked: 4, daysVerified: 4 });
   });
 
@@ -90,7 +90,7 @@ describe('rolling verification', () => {
 
     // The other days are verified in the next passes: the mismatch stays, on the health endpoint too.
     for (let i = 0; i < 3; i++) expect(await pass()).toMatchObject({ status: 'mismatch', problemCount: 1, manifestsChecked: 1 });
-    expect(await integrityStatus(stack.services.store)).toMatchObject({ status: 'mismatch', problemCount: 1 });
+    expect(await integrityStatus(stack.services.verdicts)).toMatchObject({ status: 'mismatch', problemCount: 1 });
 
     // Repaired (restored from a backup, say): the day's next verification clears it.
     await blob(target.contentHash).upload(original, original.length);
@@ -98,7 +98,7 @@ describe('rolling verification', () => {
   });
 
   it('a storage fault mid-pass fails the pass but keeps the verdicts already made; the next pass goes on', async () => {
-    const before = (await integrityStatus(stack.services.store))!;
+    const before = (await integrityStatus(stack.services.verdicts))!;
     // The content store answers, then fails for good on the second blob (a 500 from storage, say).
     let opened = 0;
     const faulty: ContentStore = Object.assign(Object.create(stack.content) as ContentStore, {
@@ -106,13 +106,13 @@ describe('rolling verification', () => {
     });
     stack.clock.now = new Date(stack.clock.now.getTime() + 3600_000);
     const faultAt = stack.clock.now.toISOString();
-    await expect(verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: faulty, now: () => stack.clock.now }, { budgetMs: 60_000 })).rejects.toThrow('storage unavailable');
+    await expect(verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: faulty, now: () => stack.clock.now }, { budgetMs: 60_000 })).rejects.toThrow('storage unavailable');
     // The first day of the pass kept its verdict; the status was not rewritten from a half pass.
     const { resources } = await (await stack.services.store.recordsContainer()).items
       .query<string>({ query: 'SELECT VALUE c.day FROM c WHERE c.type = "integrity-day" AND c.checkedAt = @at', parameters: [{ name: '@at', value: faultAt }] })
       .fetchAll();
     expect(resources).toHaveLength(1);
-    expect((await integrityStatus(stack.services.store))!.checkedAt).toBe(before.checkedAt);
+    expect((await integrityStatus(stack.services.verdicts))!.checkedAt).toBe(before.checkedAt);
     // The next pass starts with the days the failed one did not reach.
     const next = await pass();
     expect(next).toMatchObject({ status: 'ok', manifestsChecked: 1 });
@@ -130,7 +130,7 @@ describe('rolling verification', () => {
     await runIntegrity({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
     // The timer's services run on the real clock: every day up to the day before yesterday is sealed
     // (empty ones too), and its 20-minute budget verifies them all.
-    const status = (await integrityStatus(stack.services.store))!;
+    const status = (await integrityStatus(stack.services.verdicts))!;
     expect(status).toMatchObject({ status: 'ok', daysVerified: status.daysSealed });
     expect(status.daysSealed).toBeGreaterThan(6);
     expect(lines.join('\n')).toMatch(new RegExp(`archive\\.integrity\\.ok.*"daysVerified":${status.daysSealed}`));

@@ -23,7 +23,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const verify = () => verifyArchive({ manifests: stack.services.manifests, store: stack.services.store, content: stack.content, now: () => stack.clock.now });
+const verify = () => verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: stack.content, now: () => stack.clock.now });
 const blob = (hash: string) => blobServiceClient().getContainerClient(CONTAINERS.content).getBlockBlobClient(contentBlobName(hash));
 
 describe('daily manifests and verification', () => {
@@ -51,7 +51,7 @@ describe('daily manifests and verification', () => {
   it('finds an intact archive intact, and accepts an entry destroyed by disposition with evidence', async () => {
     const ok = await verify();
     expect(ok).toMatchObject({ status: 'ok', manifestsChecked: 3, entriesChecked: 3, blobsRehashed: 3, problems: [] });
-    await expect(assertArchiveIntegrity(stack.services.store)).resolves.toBeUndefined();
+    await expect(assertArchiveIntegrity(stack.services.verdicts)).resolves.toBeUndefined();
 
     const doomed = await archiveEntry(stack, { mailboxId: mailbox, receivedAt: '2015-01-01T00:00:00Z', capturedAt: '2026-01-12T10:00:00.000Z', retentionRuleId: 'COUR-GEN', retainUntil: '2022-01-01T00:00:00.000Z' });
     // The 12th was sealed empty: an entry dated that day afterwards is reported as added after the fact.
@@ -72,8 +72,8 @@ describe('daily manifests and verification', () => {
     const report = await verify();
     expect(report.status).toBe('mismatch');
     expect(report.problems).toEqual([{ kind: 'content-mismatch', day: '2026-01-11', entryId: target.id, contentHash: target.contentHash }]);
-    expect(await integrityStatus(stack.services.store)).toMatchObject({ status: 'mismatch', problemCount: 1 });
-    await expect(assertArchiveIntegrity(stack.services.store)).rejects.toThrow(/1 problem/);
+    expect(await integrityStatus(stack.services.verdicts)).toMatchObject({ status: 'mismatch', problemCount: 1 });
+    await expect(assertArchiveIntegrity(stack.services.verdicts)).rejects.toThrow(/1 problem/);
     const response = await health(httpRequest({ url: 'http://localhost:7071/api/health' }), invocation('health').context);
     expect(response.status).toBe(503);
     expect((response.jsonBody as HealthReport).checks.archiveIntegrity).toMatchObject({ status: 'failed', reason: 'violation' });

@@ -52,7 +52,7 @@ describe('retention rules (calendrier de conservation)', () => {
   it('gives entries captured without a rule their rule and date in the daily pass', async () => {
     const { entry } = await archiveEntry(stack, { mailboxId: mailbox(), receivedAt: '2025-03-10T08:00:00Z' });
     expect(entry.retentionRuleId).toBeNull();
-    expect(await assignMissingRetention(stack.services.store, stack.services.calendar, stack.services.lock)).toBeGreaterThanOrEqual(1);
+    expect(await assignMissingRetention(stack.services.index, stack.services.mailboxes, stack.services.calendar, stack.services.lock)).toBeGreaterThanOrEqual(1);
     const after = await readEntry(stack, entry);
     expect(after).toMatchObject({ retentionRuleId: 'COUR-GEN', retainUntil: '2032-03-10T08:00:00.000Z' });
   });

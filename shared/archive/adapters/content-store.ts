@@ -6,7 +6,7 @@ import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as 
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AttachmentNameScanner } from '../capture/attachment-names';
 import { CONTAINERS, contentBlobName, hashOfContentBlob } from '../model';
-import type { ContentProtection, ContentStore, StoredContent } from '../ports';
+import { ContentMissing, type ContentProtection, type ContentStore, type StoredContent } from '../ports';
 import { deleteEveryVersion, extendRetention, isProtectedFromDeletion, protectionOnCreate, type ImmutabilityMode } from './retention-lock';
 
 export interface BlobContentStoreOptions {
@@ -188,7 +188,13 @@ export class BlobContentStore implements ContentStore {
   }
 
   async open(contentHash: string): Promise<Readable> {
-    const download = await this.content.getBlobClient(contentBlobName(contentHash)).download();
+    const download = await this.content
+      .getBlobClient(contentBlobName(contentHash))
+      .download()
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode === 404) throw new ContentMissing(contentHash);
+        throw error;
+      });
     const body = download.readableStreamBody as Readable;
     const rawSize = Number(download.metadata?.rawsize);
     // Typical mail is decompressed in one call on the calling thread, for the reason given in

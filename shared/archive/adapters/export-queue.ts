@@ -1,5 +1,6 @@
 import type { ServiceBusClient } from '@azure/service-bus';
-import type { ExportJob, ExportQueue } from '../records/export';
+import type { ExportQueue } from '../ports';
+import type { ExportJob } from '../records/export-request';
 
 /** Service Bus adapter of ExportQueue: one message per export attempt on the export queue. */
 export class ServiceBusExportQueue implements ExportQueue {

@@ -1,21 +1,34 @@
 import { blobServiceClient, cosmosDatabase, serviceBusClient } from '../../platform/adapters/clients';
 import { settings, type Settings } from '../../platform/settings';
+import type { ExportQueue } from '../ports';
+import { ArchiveAccess } from '../records/access';
 import { AuditLog } from '../records/audit';
-import { BlobContentStore } from './content-store';
+import { DailyRecordsPasses } from '../records/daily-passes';
 import { Disposition } from '../records/disposition';
-import { LegalHolds } from '../records/legal-hold';
-import { Manifests } from '../records/manifest';
-import { ArchiveSearch } from '../records/search';
-import { Exports, type ExportQueue } from '../records/export';
-import { ServiceBusExportQueue } from './export-queue';
-import { RecordsStore } from './records-store';
+import { Exports } from '../records/export';
+import { ExportRequests } from '../records/export-requests';
+import { HoldRequests } from '../records/hold-requests';
+import { LegalHolds } from '../records/legal-holds';
+import { Manifests } from '../records/manifests';
+import { RecordsOversight } from '../records/oversight';
+import { ArchiveReading } from '../records/reading';
 import { loadRetentionCalendar } from '../records/retention';
 import { RecordsAssigner } from '../records/retention-assigner';
+import { ArchiveSearch } from '../records/search';
+import { BlobExportFiles } from './blob-exports';
+import { BlobManifestStore } from './blob-manifests';
+import { BlobContentStore } from './content-store';
+import { CosmosAuditTrail } from './cosmos-audit-log';
+import { CosmosMailboxStateReader, CosmosMessageRecords } from './cosmos-message-records';
+import { CosmosDisposalRecords, CosmosExportRecords, CosmosIntegrityRecords, CosmosLegalHoldRecords } from './cosmos-records';
+import { ServiceBusExportQueue } from './export-queue';
+import { RecordsStore } from './records-store';
 import { RetentionLock } from './retention-lock';
 
 /**
  * Composition root of the records side of the archive (retention, legal hold, disposition, audit,
- * integrity, search, read, export) over the app's SDK clients; made on first use, kept per process.
+ * integrity, search, read, export): the adapters over the app's SDK clients and the use cases over
+ * them; made on first use, kept per process.
  */
 export type RecordsServices = ReturnType<typeof buildRecordsServices>;
 
@@ -31,29 +44,61 @@ export function resetRecordsServicesForTests(): void {
 }
 
 export function buildRecordsServices(s: Settings, now: () => Date = () => new Date(), exportQueue: ExportQueue = new ServiceBusExportQueue(serviceBusClient(s), s.queues.exports)) {
+  const r = s.archive.records;
   const blob = blobServiceClient(s);
-  const store = new RecordsStore(cosmosDatabase(s));
-  const calendar = loadRetentionCalendar(s.archive.records.retentionRulesFile);
+  const database = cosmosDatabase(s);
+  // Adapters.
+  const store = new RecordsStore(database);
+  const index = new CosmosMessageRecords(store);
+  const mailboxes = new CosmosMailboxStateReader(database);
   const lock = new RetentionLock(blob, s.archive.immutability);
-  const audit = new AuditLog(store.database, now);
-  const holds = new LegalHolds(store, lock, now);
+  /** Reads content only; immutability is applied through `lock`. */
   const content = new BlobContentStore(blob, { immutability: 'off' });
-  const search = new ArchiveSearch(store);
+  const disposals = new CosmosDisposalRecords(store);
+  const verdicts = new CosmosIntegrityRecords(store);
+  const exportRecords = new CosmosExportRecords(store);
+  const exportFiles = new BlobExportFiles(blob, s.storage);
+  // Use cases.
+  const calendar = loadRetentionCalendar(r.retentionRulesFile);
+  const audit = new AuditLog(new CosmosAuditTrail(database), now);
+  const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
+  const search = new ArchiveSearch(index);
+  const exports = new Exports({ records: exportRecords, files: exportFiles, search, content, queue: exportQueue }, now);
+  const disposition = new Disposition(index, disposals, calendar, holds, lock, audit, now);
+  // Manifests of one archive (one Cosmos database) live under its name.
+  const manifests = new Manifests(new BlobManifestStore(blob, lock, database.id), index, now);
+  const access = new ArchiveAccess(audit, index);
   return {
     settings: s,
-    blob,
+    /** The Cosmos containers, for the adapters (and tests that look at stored documents). */
     store,
-    calendar,
+    index,
+    mailboxes,
     lock,
+    content,
+    disposals,
+    verdicts,
+    exportRecords,
+    exportFiles,
+    calendar,
     audit,
     holds,
-    /** Reads content only; immutability is applied through `lock`. */
-    content,
     search,
-    exports: new Exports(blob, store, search, content, exportQueue, now),
+    exports,
     assigner: new RecordsAssigner(calendar, holds),
-    disposition: new Disposition(store, calendar, holds, lock, audit, now),
-    manifests: new Manifests(blob, store, lock, now),
+    disposition,
+    manifests,
+    access,
+    reading: new ArchiveReading(access, search, content, audit),
+    holdRequests: new HoldRequests(holds, audit),
+    exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
+    oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
+    passes: new DailyRecordsPasses(
+      { index, mailboxes, lock, content, verdicts, disposals },
+      { calendar, disposition, exports, manifests, audit },
+      { exportRetentionDays: r.exportRetentionDays, integrityBudgetMs: r.integrityBudgetMinutes * 60_000 },
+      now,
+    ),
     now,
   };
 }

@@ -3,7 +3,7 @@ import { CONTAINERS, PARTITION_KEY_PATHS } from '../model';
 import { ensureContainer } from '../../platform/adapters/cosmos';
 
 /**
- * The Cosmos containers the records side works in: `archive-records` (legal holds, exports,
+ * The Cosmos containers the records adapters work in: `archive-records` (legal holds, exports,
  * disposal evidence, integrity status, partition key /pk) and `archive-messages` (capture's index).
  * Made once per process, created on first use.
  */
@@ -32,4 +32,14 @@ export class RecordsStore {
 
 export function isCosmosStatus(error: unknown, status: number): boolean {
   return (error as { code?: number }).code === status;
+}
+
+/** Cosmos adds _rid, _etag, _ts...: drop them before a strict parse. */
+export function stripSystem<T extends object>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([k]) => !k.startsWith('_'))) as T;
+}
+
+/** The document with its version (ETag) as the ports carry it (shared/archive/ports.ts Versioned). */
+export function versioned<T extends object>(doc: T & { _etag?: string }): T & { etag: string } {
+  return Object.assign(doc, { etag: doc._etag ?? '' });
 }

@@ -1,5 +1,5 @@
 import type { BlobClient, BlobServiceClient, BlockBlobUploadOptions, ContainerClient } from '@azure/storage-blob';
-import type { ContentProtection } from '../ports';
+import type { ContentProtection, ContentRetention } from '../ports';
 import { CONTAINERS, contentBlobName } from '../model';
 
 export type ImmutabilityMode = 'off' | 'unlocked' | 'locked';
@@ -12,7 +12,7 @@ export type ImmutabilityMode = 'off' | 'unlocked' | 'locked';
  * blob; with unlocked/locked (Azure) the real calls are made. How that path is verified in Azure:
  * docs/decisions/0006-archive-records.md.
  */
-export class RetentionLock {
+export class RetentionLock implements ContentRetention {
   private readonly content: ContainerClient;
 
   constructor(private readonly service: BlobServiceClient, readonly mode: ImmutabilityMode) {

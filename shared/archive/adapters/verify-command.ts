@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   settings();
   const services = recordsServices();
   const sealed = process.argv.includes('--no-seal') ? [] : await services.manifests.seal();
-  const status = await verifyArchive({ manifests: services.manifests, store: services.store, content: services.content });
+  const status = await verifyArchive({ manifests: services.manifests, verdicts: services.verdicts, disposals: services.disposals, content: services.content });
   process.stdout.write(JSON.stringify({ sealed, ...status, id: undefined, pk: undefined, type: undefined }, null, 2) + '\n');
   if (status.status === 'mismatch') {
     process.stderr.write(`ARCHIVE INTEGRITY MISMATCH: ${status.problemCount} problem(s); first: ${status.problems.slice(0, 10).map((p) => `${p.kind} ${p.day} ${p.entryId ?? ''} ${p.contentHash ?? ''}`.trim()).join('; ')}\n`);

@@ -1,5 +1,5 @@
-import { CONTAINERS, type MailboxCheckpoint, type MailboxRecord, type MailboxRun, type RunError } from '../model';
-import type { RecordsStore } from '../adapters/records-store';
+import type { MailboxRecord, MailboxRun, MailboxCheckpoint, RunError } from '../model';
+import type { FolderIndex, MailboxStateReader } from '../ports';
 
 /**
  * Proof of completeness: per mailbox and folder, the entries archived and still present in the
@@ -35,19 +35,8 @@ export interface MailboxCompleteness {
   complete: boolean;
 }
 
-export async function completenessReport(store: RecordsStore, now: Date, onlyMailbox?: string): Promise<MailboxCompleteness[]> {
-  const state = store.database.container(CONTAINERS.mailboxes);
-  const messages = await store.messagesContainer();
-  let docs: (MailboxRecord | MailboxRun | MailboxCheckpoint)[];
-  try {
-    const query = onlyMailbox
-      ? { query: 'SELECT * FROM c WHERE c.mailboxId = @m', parameters: [{ name: '@m', value: onlyMailbox }] }
-      : { query: 'SELECT * FROM c' };
-    docs = (await state.items.query<MailboxRecord | MailboxRun | MailboxCheckpoint>(query).fetchAll()).resources;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return [];
-    throw error;
-  }
+export async function completenessReport(sources: { mailboxes: MailboxStateReader; index: FolderIndex }, now: Date, onlyMailbox?: string): Promise<MailboxCompleteness[]> {
+  const docs = await sources.mailboxes.documents(onlyMailbox);
   const byMailbox = new Map<string, { record?: MailboxRecord; run?: MailboxRun; checkpoints: MailboxCheckpoint[] }>();
   for (const doc of docs) {
     const slot = byMailbox.get(doc.mailboxId) ?? { checkpoints: [] };
@@ -60,10 +49,7 @@ export async function completenessReport(store: RecordsStore, now: Date, onlyMai
   for (const [mailboxId, { record, run, checkpoints }] of byMailbox) {
     const folders: FolderCompleteness[] = [];
     for (const c of checkpoints.filter((c) => !c.folderGone)) {
-      const { resources } = await messages.items
-        .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.mailboxId = @m AND c.folderId = @f AND IS_NULL(c.removedAt)', parameters: [{ name: '@m', value: mailboxId }, { name: '@f', value: c.folderId }] })
-        .fetchAll();
-      const archived = resources[0] ?? 0;
+      const archived = await sources.index.countPresentInFolder(mailboxId, c.folderId);
       folders.push({ folderId: c.folderId, folderPath: c.folderPath, totalItemCount: c.totalItemCount, archived, missing: Math.max(0, c.totalItemCount - archived), lastRoundCompletedAt: c.lastRoundCompletedAt });
     }
     folders.sort((a, b) => a.folderPath.localeCompare(b.folderPath));

@@ -1,11 +1,12 @@
-import { z } from 'zod';
-import type { MessageEntry } from '../model';
+import type { ContentRetention, DisposalIndex, DisposalRecords } from '../ports';
 import type { AuditLog } from './audit';
-import { SYSTEM_ACTOR, stripSystem } from './audit';
-import { holdCovers, type LegalHolds } from './legal-hold';
-import { isCosmosStatus, type RecordsStore } from '../adapters/records-store';
+import { SYSTEM_ACTOR } from './audit-record';
+import { disposalId, type DisposalEvidence, type DispositionResult } from './disposal-evidence';
+import { holdCovers } from './legal-hold';
+import type { LegalHolds } from './legal-holds';
 import { isSampled, type RetentionCalendar } from './retention';
-import type { RetentionLock } from '../adapters/retention-lock';
+
+export { DisposalEvidence, disposalId, type DispositionResult } from './disposal-evidence';
 
 /**
  * Disposition: once an entry's retention date has passed and no legal hold covers it, the entry is
@@ -19,44 +20,13 @@ import type { RetentionLock } from '../adapters/retention-lock';
  * blob whose last entry went but which a crash left behind is an orphan; capture's orphan sweep
  * deletes those.
  */
-export const DisposalEvidence = z.object({
-  id: z.string(),
-  pk: z.literal('disposal'),
-  type: z.literal('disposal'),
-  entryId: z.string(),
-  mailboxId: z.string(),
-  contentHash: z.string(),
-  ruleId: z.string(),
-  rulesVersion: z.string(),
-  classificationCode: z.string(),
-  retainUntil: z.string(),
-  status: z.enum(['pending', 'destroyed', 'kept-as-sample', 'cancelled']),
-  /** True when the content blob went with this entry (it was the last reference). */
-  contentDestroyed: z.boolean(),
-  decidedAt: z.string(),
-  completedAt: z.string().nullable(),
-});
-export type DisposalEvidence = z.infer<typeof DisposalEvidence>;
-
-export interface DispositionResult {
-  examined: number;
-  destroyed: number;
-  keptAsSample: number;
-  skippedHeld: number;
-  skippedUnknownRule: number;
-  contentDestroyed: number;
-}
-
-export function disposalId(entryId: string): string {
-  return `disposal-${entryId}`;
-}
-
 export class Disposition {
   constructor(
-    private readonly store: RecordsStore,
+    private readonly index: DisposalIndex,
+    private readonly evidenceRecords: DisposalRecords,
     private readonly calendar: RetentionCalendar,
     private readonly holds: LegalHolds,
-    private readonly lock: RetentionLock,
+    private readonly lock: ContentRetention,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -67,13 +37,7 @@ export class Disposition {
     // Entries captured without their hold tag get it first; then the holds themselves are checked too.
     await this.holds.applyActive();
     const active = await this.holds.active();
-    const messages = await this.store.messagesContainer();
-    const { resources: due } = await messages.items
-      .query<MessageEntry & { _etag: string }>({
-        query: `SELECT TOP ${Math.max(1, Math.floor(maxEntries))} * FROM c WHERE c.type = "message" AND IS_STRING(c.retainUntil) AND c.retainUntil <= @now`,
-        parameters: [{ name: '@now', value: this.now().toISOString() }],
-      })
-      .fetchAll();
+    const due = await this.index.dueForDisposition(this.now(), Math.max(1, Math.floor(maxEntries)));
     const activeIds = new Set(active.map((h) => h.id));
     const staleHolds = new Set<string>();
     for (const entry of due) {
@@ -111,25 +75,21 @@ export class Disposition {
         completedAt: null,
       };
       if (rule.disposition === 'sample' && isSampled(entry.id, rule.sampleRate ?? 0)) {
-        await messages.item(entry.id, entry.pk).patch([{ op: 'set', path: '/retainUntil', value: null }]);
-        await this.writeEvidence({ ...evidence, status: 'kept-as-sample', completedAt: evidence.decidedAt });
+        await this.index.keepForGood(entry);
+        await this.evidenceRecords.save({ ...evidence, status: 'kept-as-sample', completedAt: evidence.decidedAt });
         await this.audit.record(SYSTEM_ACTOR, 'disposition', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash, ruleId: rule.id });
         result.keptAsSample++;
         continue;
       }
-      await this.writeEvidence(evidence);
-      try {
-        await messages.item(entry.id, entry.pk).delete({ accessCondition: { type: 'IfMatch', condition: entry._etag } });
-      } catch (error) {
-        if (isCosmosStatus(error, 412)) {
-          // Changed since read (a hold or a move): decide again next run.
-          await this.writeEvidence({ ...evidence, status: 'cancelled', completedAt: this.now().toISOString() });
-          continue;
-        }
-        if (!isCosmosStatus(error, 404)) throw error;
+      await this.evidenceRecords.save(evidence);
+      // If-Match: an entry changed since read (a hold or a move) is decided again next run; one
+      // already gone (a crash after its delete) is completed below.
+      if ((await this.index.deleteUnchanged(entry)) === 'changed') {
+        await this.evidenceRecords.save({ ...evidence, status: 'cancelled', completedAt: this.now().toISOString() });
+        continue;
       }
       const contentDestroyed = await this.destroyContentIfUnreferenced(entry.contentHash);
-      await this.writeEvidence({ ...evidence, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
+      await this.evidenceRecords.save({ ...evidence, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
       await this.audit.record(SYSTEM_ACTOR, 'disposition', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash, ruleId: rule.id });
       result.destroyed++;
       if (contentDestroyed) result.contentDestroyed++;
@@ -139,51 +99,29 @@ export class Disposition {
   }
 
   /** The evidence of one entry's disposition, if any. */
-  async evidence(entryId: string): Promise<DisposalEvidence | undefined> {
-    const records = await this.store.recordsContainer();
-    const { resource } = await records.item(disposalId(entryId), 'disposal').read<DisposalEvidence>();
-    return resource ? DisposalEvidence.parse(stripSystem(resource)) : undefined;
+  evidence(entryId: string): Promise<DisposalEvidence | undefined> {
+    return this.evidenceRecords.get(entryId);
   }
 
-  async list(pageSize: number, continuation?: string): Promise<{ items: DisposalEvidence[]; continuation: string | null }> {
-    const records = await this.store.recordsContainer();
-    const page = await records.items
-      .query<DisposalEvidence>({ query: 'SELECT * FROM c WHERE c.pk = "disposal" ORDER BY c.decidedAt DESC' }, { partitionKey: 'disposal', maxItemCount: pageSize, continuationToken: continuation })
-      .fetchNext();
-    return { items: page.resources.map((r) => DisposalEvidence.parse(stripSystem(r))), continuation: page.continuationToken ?? null };
-  }
-
-  private async writeEvidence(evidence: DisposalEvidence): Promise<void> {
-    await (await this.store.recordsContainer()).items.upsert(evidence);
+  list(pageSize: number, continuation?: string): Promise<{ items: DisposalEvidence[]; continuation: string | null }> {
+    return this.evidenceRecords.page(pageSize, continuation);
   }
 
   private async destroyContentIfUnreferenced(contentHash: string): Promise<boolean> {
-    const messages = await this.store.messagesContainer();
-    const { resources } = await messages.items
-      .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @h', parameters: [{ name: '@h', value: contentHash }] })
-      .fetchAll();
-    if ((resources[0] ?? 0) > 0) return false;
+    if ((await this.index.countReferences(contentHash)) > 0) return false;
     await this.lock.destroyContent(contentHash);
     return true;
   }
 
   /** Completes or cancels dispositions a crash interrupted. */
   private async finishPending(): Promise<void> {
-    const records = await this.store.recordsContainer();
-    const messages = await this.store.messagesContainer();
-    const { resources } = await records.items
-      .query<DisposalEvidence>({ query: 'SELECT * FROM c WHERE c.pk = "disposal" AND c.status = "pending"' }, { partitionKey: 'disposal' })
-      .fetchAll();
-    for (const pending of resources.map((r) => DisposalEvidence.parse(stripSystem(r)))) {
-      const { resources: still } = await messages.items
-        .query<number>({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.id = @id AND c.mailboxId = @m', parameters: [{ name: '@id', value: pending.entryId }, { name: '@m', value: pending.mailboxId }] })
-        .fetchAll();
-      if ((still[0] ?? 0) > 0) {
-        await this.writeEvidence({ ...pending, status: 'cancelled', completedAt: this.now().toISOString() });
+    for (const pending of await this.evidenceRecords.pending()) {
+      if (await this.index.exists(pending.entryId, pending.mailboxId)) {
+        await this.evidenceRecords.save({ ...pending, status: 'cancelled', completedAt: this.now().toISOString() });
         continue;
       }
       const contentDestroyed = await this.destroyContentIfUnreferenced(pending.contentHash);
-      await this.writeEvidence({ ...pending, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
+      await this.evidenceRecords.save({ ...pending, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
     }
   }
 }

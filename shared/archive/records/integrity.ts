@@ -1,11 +1,10 @@
-import { HealthViolation } from '../../platform/health/health-report';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { ContentStore } from '../ports';
-import { stripSystem } from './audit';
-import { disposalId, type DisposalEvidence } from './disposition';
-import { merkleRoot, type Manifests, type StoredManifest } from './manifest';
-import { isCosmosStatus, type RecordsStore } from '../adapters/records-store';
+import { ContentMissing, type ContentStore, type DisposalRecords, type IntegrityRecords } from '../ports';
+import { IntegrityViolation, type DayVerdict, type IntegrityProblem, type IntegrityStatus } from './integrity-status';
+import { merkleRoot, type StoredManifest } from './manifest';
+import type { Manifests } from './manifests';
+
+export { DayVerdict, IntegrityProblem, IntegrityProblemKind, IntegrityStatus, IntegrityViolation } from './integrity-status';
 
 /**
  * Verification of the tamper evidence: each daily manifest is re-read, its link to the previous
@@ -20,74 +19,16 @@ import { isCosmosStatus, type RecordsStore } from '../adapters/records-store';
  * then the days verified longest ago. Every day is thus re-verified in turn, and a problem found on
  * a day stays reported until that day verifies clean again. The command verifies every day.
  */
-export const IntegrityProblemKind = z.enum([
-  'manifest-unreadable',
-  'chain-broken',
-  'root-mismatch',
-  'entry-missing',
-  'entry-changed',
-  'entry-unlisted',
-  'content-missing',
-  'content-unreadable',
-  'content-mismatch',
-]);
-
-export const IntegrityProblem = z.object({
-  kind: IntegrityProblemKind,
-  day: z.string(),
-  entryId: z.string().optional(),
-  contentHash: z.string().optional(),
-});
-export type IntegrityProblem = z.infer<typeof IntegrityProblem>;
-
-export const IntegrityStatus = z.object({
-  id: z.literal('integrity'),
-  pk: z.literal('integrity'),
-  type: z.literal('integrity'),
-  status: z.enum(['ok', 'mismatch']),
-  checkedAt: z.string(),
-  /** What this pass verified. */
-  manifestsChecked: z.number().int(),
-  entriesChecked: z.number().int(),
-  blobsRehashed: z.number().int(),
-  /** Over every sealed day: how many there are, how many have a verdict, and the oldest verdict. */
-  daysSealed: z.number().int().default(0),
-  daysVerified: z.number().int().default(0),
-  oldestVerdictAt: z.string().nullable().default(null),
-  /** Over the latest verdict of every day. */
-  problemCount: z.number().int(),
-  /** The first problems (up to MAX_LISTED), by day; problemCount says how many in all. */
-  problems: z.array(IntegrityProblem),
-});
-export type IntegrityStatus = z.infer<typeof IntegrityStatus>;
-
-/** One day's latest verification. */
-const DayVerdict = z.object({
-  id: z.string(),
-  pk: z.literal('integrity'),
-  type: z.literal('integrity-day'),
-  day: z.string(),
-  checkedAt: z.string(),
-  problemCount: z.number().int(),
-  problems: z.array(IntegrityProblem),
-});
-type DayVerdict = z.infer<typeof DayVerdict>;
-
 const MAX_LISTED = 200;
 /** Content blobs re-hashed at once: downloads wait on the network, not the CPU. */
 const REHASH_CONCURRENCY = 4;
 
-/** A health violation: health fails while the last verdict is a mismatch. */
-export class IntegrityViolation extends HealthViolation {
-  constructor(readonly problemCount: number) {
-    super(`Archive integrity check found ${problemCount} problem(s)`);
-    this.name = 'IntegrityViolation';
-  }
-}
-
 export interface VerifyDeps {
   manifests: Manifests;
-  store: RecordsStore;
+  /** Where verdicts and the status are kept. */
+  verdicts: IntegrityRecords;
+  /** Disposal evidence: an entry gone from the index is fine only with it. */
+  disposals: DisposalRecords;
   content: ContentStore;
   now?: () => Date;
 }
@@ -103,9 +44,8 @@ export interface VerifyOptions {
 export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {}): Promise<IntegrityStatus> {
   const now = deps.now ?? (() => new Date());
   const started = performance.now();
-  const records = await deps.store.recordsContainer();
   const days = await deps.manifests.days();
-  const verdicts = await dayVerdicts(deps.store);
+  const verdicts = new Map((await deps.verdicts.verdicts()).map((v) => [v.day, v]));
   const order = options.budgetMs === undefined ? days.map((day, index) => ({ day, index })) : verificationOrder(days, verdicts);
   const reads = new Map<string, Promise<StoredManifest | undefined>>();
   const read = (day: string) => {
@@ -135,7 +75,7 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
       problemCount: result.problems.length,
       problems: result.problems.slice(0, MAX_LISTED),
     };
-    await records.items.upsert(verdict);
+    await deps.verdicts.saveVerdict(verdict);
     verdicts.set(day, verdict);
     // Keep only this day's manifest: the next day in order may link to it.
     for (const key of reads.keys()) if (key !== day) reads.delete(key);
@@ -159,7 +99,7 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
     problemCount: current.reduce((sum, v) => sum + v.problemCount, 0),
     problems: problems.slice(0, MAX_LISTED),
   };
-  await records.items.upsert(status);
+  await deps.verdicts.saveStatus(status);
   return status;
 }
 
@@ -169,14 +109,6 @@ function verificationOrder(days: string[], verdicts: Map<string, DayVerdict>): A
   const never = indexed.filter((d) => d.checkedAt === undefined).reverse();
   const verified = indexed.filter((d) => d.checkedAt !== undefined).sort((a, b) => (a.checkedAt! < b.checkedAt! ? -1 : a.checkedAt! > b.checkedAt! ? 1 : a.index - b.index));
   return [...never, ...verified];
-}
-
-async function dayVerdicts(store: RecordsStore): Promise<Map<string, DayVerdict>> {
-  const records = await store.recordsContainer();
-  const { resources } = await records.items
-    .query<DayVerdict>({ query: 'SELECT * FROM c WHERE c.pk = "integrity" AND c.type = "integrity-day"' }, { partitionKey: 'integrity' })
-    .fetchAll();
-  return new Map(resources.map((r) => DayVerdict.parse(stripSystem(r))).map((v) => [v.day, v]));
 }
 
 async function verifyDay(
@@ -213,7 +145,7 @@ async function verifyDay(
     const now = current.get(item.entryId);
     current.delete(item.entryId);
     if (!now) {
-      if (!(await disposed(deps.store, item.entryId))) problems.push({ kind: 'entry-missing', day, entryId: item.entryId, contentHash: item.contentHash });
+      if ((await deps.disposals.get(item.entryId))?.status !== 'destroyed') problems.push({ kind: 'entry-missing', day, entryId: item.entryId, contentHash: item.contentHash });
       continue;
     }
     if (now.contentHash !== item.contentHash || now.pk !== item.pk) {
@@ -231,25 +163,14 @@ async function verifyDay(
 type BlobVerdict = IntegrityProblem['kind'] | 'ok';
 
 /** The last verification's outcome, or undefined before the first. */
-export async function integrityStatus(store: RecordsStore): Promise<IntegrityStatus | undefined> {
-  try {
-    const { resource } = await (await store.recordsContainer()).item('integrity', 'integrity').read<IntegrityStatus>();
-    return resource ? IntegrityStatus.parse(stripSystem(resource)) : undefined;
-  } catch (error) {
-    if (isCosmosStatus(error, 404)) return undefined;
-    throw error;
-  }
+export function integrityStatus(verdicts: IntegrityRecords): Promise<IntegrityStatus | undefined> {
+  return verdicts.status();
 }
 
 /** For the health endpoint: throws when the last verification found a mismatch. */
-export async function assertArchiveIntegrity(store: RecordsStore): Promise<void> {
-  const status = await integrityStatus(store);
+export async function assertArchiveIntegrity(verdicts: IntegrityRecords): Promise<void> {
+  const status = await verdicts.status();
   if (status?.status === 'mismatch') throw new IntegrityViolation(status.problemCount);
-}
-
-async function disposed(store: RecordsStore, entryId: string): Promise<boolean> {
-  const { resource } = await (await store.recordsContainer()).item(disposalId(entryId), 'disposal').read<DisposalEvidence>();
-  return resource?.status === 'destroyed';
 }
 
 async function rehash(content: ContentStore, contentHash: string): Promise<BlobVerdict> {
@@ -257,7 +178,7 @@ async function rehash(content: ContentStore, contentHash: string): Promise<BlobV
   try {
     stream = await content.open(contentHash);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return 'content-missing';
+    if (error instanceof ContentMissing) return 'content-missing';
     throw error;
   }
   const hash = createHash('sha256');

@@ -2,9 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AttachmentStream, MessageText } from 'mailparser';
 import type { MessageEntry } from '../model';
-import type { ContentStore } from '../ports';
-import { isCosmosStatus, type RecordsStore } from '../adapters/records-store';
-import { parseMessageRef } from './search';
+import type { ContentStore, SearchableIndex } from '../ports';
+import { parseMessageRef } from './search-filter';
 
 /**
  * Reading an archived message from its stored MIME (decompressed as it streams): headers, text and
@@ -19,16 +18,9 @@ export interface MessageView {
   attachments: { index: number; filename: string; contentType: string; size: number }[];
 }
 
-export async function loadEntry(store: RecordsStore, ref: string): Promise<MessageEntry | undefined> {
+export async function loadEntry(index: SearchableIndex, ref: string): Promise<MessageEntry | undefined> {
   const parsed = parseMessageRef(ref);
-  if (!parsed) return undefined;
-  try {
-    const { resource } = await (await store.messagesContainer()).item(parsed.id, parsed.pk).read<MessageEntry>();
-    return resource ?? undefined;
-  } catch (error) {
-    if (isCosmosStatus(error, 404)) return undefined;
-    throw error;
-  }
+  return parsed ? index.get(parsed.pk, parsed.id) : undefined;
 }
 
 /** The mailbox a ref belongs to (for the access decision before any read). */

@@ -1,10 +1,7 @@
-import { CONTAINERS, type MailboxRecord, type MessageEntry } from '../model';
-import type { RetentionFacts } from '../ports';
+import type { ContentRetention, MailboxStateReader, RetentionFacts, RetentionIndex } from '../ports';
 import type { MailboxFacts, RetentionCalendar } from './retention';
-import { holdCovers, type LegalHolds } from './legal-hold';
-import type { RecordsStore } from '../adapters/records-store';
-import { isCosmosStatus } from '../adapters/records-store';
-import type { RetentionLock } from '../adapters/retention-lock';
+import { holdCovers } from './legal-hold';
+import type { LegalHolds } from './legal-holds';
 
 /**
  * Gives entries their retention rule, date and holds: as capture stores a message (the
@@ -34,41 +31,20 @@ export class RecordsAssigner {
 }
 
 /** Assigns a rule to every entry that has none; returns how many were assigned. */
-export async function assignMissingRetention(store: RecordsStore, calendar: RetentionCalendar, lock: RetentionLock): Promise<number> {
-  const messages = await store.messagesContainer();
+export async function assignMissingRetention(index: RetentionIndex, state: MailboxStateReader, calendar: RetentionCalendar, lock: ContentRetention): Promise<number> {
   const mailboxes = new Map<string, MailboxFacts>();
   let assigned = 0;
-  const iterator = messages.items.query<MessageEntry>({ query: 'SELECT * FROM c WHERE c.type = "message" AND IS_NULL(c.retentionRuleId)' }, { maxItemCount: 200 });
-  for await (const page of iterator.getAsyncIterator()) {
-    for (const entry of page.resources) {
-      let facts = mailboxes.get(entry.mailboxId);
-      if (!facts) {
-        facts = await mailboxFacts(store, entry.mailboxId);
-        mailboxes.set(entry.mailboxId, facts);
-      }
-      const { retentionRuleId, retainUntil } = calendar.assign(facts, entry.receivedAt);
-      try {
-        await messages.item(entry.id, entry.pk).patch([
-          { op: 'set', path: '/retentionRuleId', value: retentionRuleId },
-          { op: 'set', path: '/retainUntil', value: retainUntil },
-        ]);
-      } catch (error) {
-        if (isCosmosStatus(error, 404)) continue;
-        throw error;
-      }
-      if (retainUntil) await lock.protectContentUntil(entry.contentHash, new Date(retainUntil));
-      assigned++;
+  for await (const entry of index.withoutRetention()) {
+    let facts = mailboxes.get(entry.mailboxId);
+    if (!facts) {
+      const record = await state.mailbox(entry.mailboxId);
+      facts = record ? { mailboxId: entry.mailboxId, address: record.address, department: record.department ?? null } : { mailboxId: entry.mailboxId };
+      mailboxes.set(entry.mailboxId, facts);
     }
+    const { retentionRuleId, retainUntil } = calendar.assign(facts, entry.receivedAt);
+    if (!(await index.setRetention(entry, retentionRuleId, retainUntil))) continue;
+    if (retainUntil) await lock.protectContentUntil(entry.contentHash, new Date(retainUntil));
+    assigned++;
   }
   return assigned;
-}
-
-async function mailboxFacts(store: RecordsStore, mailboxId: string): Promise<MailboxFacts> {
-  try {
-    const { resource } = await store.database.container(CONTAINERS.mailboxes).item('mailbox', mailboxId).read<MailboxRecord>();
-    return { mailboxId, address: resource?.address, department: resource?.department ?? null };
-  } catch (error) {
-    if (isCosmosStatus(error, 404)) return { mailboxId };
-    throw error;
-  }
 }

@@ -1,174 +1,23 @@
-import { z } from 'zod';
 import type { MessageEntry } from '../model';
-import type { RecordsStore } from '../adapters/records-store';
+import type { SearchableIndex } from '../ports';
+import { summarise, type SearchFilter, type SearchPage, type SearchQuery } from './search-filter';
 
 /**
- * Search of the archive index: by mailbox, participant, received date range, subject words, folder
- * and attachments, newest first, paged with Cosmos continuation tokens (the local emulator has no
- * OFFSET/LIMIT; tokens are also what scales). Who may search what is decided by searchScope: staff
- * their own mailbox only (Graph user id = Entra object id), a RecordsManager any mailbox or all.
+ * Search of the archive index, newest first, paged with the index's continuation tokens (the local
+ * emulator has no OFFSET/LIMIT; tokens are also what scales). Who may search what is decided before
+ * (access.ts): staff their own mailbox only, a RecordsManager any mailbox or all.
  */
-const day = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
-
-/** The filter fields, shared by search and export. */
-export const SearchFields = z.object({
-    mailboxId: z.string().trim().min(1).max(128).optional(),
-    participant: z.email().max(320).optional(),
-    from: day.optional(),
-    to: day.optional(),
-    subject: z.string().trim().min(2).max(200).optional(),
-    folder: z.string().trim().min(1).max(400).optional(),
-    hasAttachments: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
-});
-
-const rangeInOrder = (q: { from?: string; to?: string }) => !q.from || !q.to || startOf(q.from) <= endOf(q.to);
-
-export const SearchFilterSchema = SearchFields.refine(rangeInOrder, { message: 'from must be on or before to', path: ['to'] });
-
-export const SearchQuery = SearchFields.extend({
-  pageSize: z.coerce.number().int().min(1).max(100).default(25),
-  continuation: z.string().max(8000).optional(),
-}).refine(rangeInOrder, { message: 'from must be on or before to', path: ['to'] });
-export type SearchQuery = z.infer<typeof SearchQuery>;
-
-/** The filter part of a query (what an export or a hold also takes). */
-export type SearchFilter = Omit<SearchQuery, 'pageSize' | 'continuation'>;
-
-export interface MessageSummary {
-  /** Opaque reference for read, download and export (partition key and entry id). */
-  ref: string;
-  mailboxId: string;
-  folderPath: string;
-  subject: string;
-  from: MessageEntry['from'];
-  to: MessageEntry['to'];
-  cc: MessageEntry['cc'];
-  sentAt: string | null;
-  receivedAt: string;
-  rawSize: number;
-  attachmentNames: string[];
-  hasAttachments: boolean;
-  contentHash: string;
-  removedAt: string | null;
-  retentionRuleId: string | null;
-  retainUntil: string | null;
-  held: boolean;
-}
-
-export interface SearchPage {
-  items: MessageSummary[];
-  continuation: string | null;
-}
-
-export function startOf(d: string): number {
-  return Date.parse(d.length === 10 ? `${d}T00:00:00.000Z` : d);
-}
-
-export function endOf(d: string): number {
-  return d.length === 10 ? Date.parse(`${d}T00:00:00.000Z`) + 86_400_000 - 1 : Date.parse(d);
-}
-
-export function messageRef(entry: Pick<MessageEntry, 'pk' | 'id'>): string {
-  return `${Buffer.from(entry.pk, 'utf8').toString('base64url')}.${entry.id}`;
-}
-
-/** The partition key and id a ref names, and the mailbox it belongs to; undefined when malformed. */
-export function parseMessageRef(ref: string): { pk: string; id: string; mailboxId: string } | undefined {
-  const m = /^([A-Za-z0-9_-]{1,600})\.([0-9a-f]{64})$/.exec(ref);
-  if (!m) return undefined;
-  const pk = Buffer.from(m[1]!, 'base64url').toString('utf8');
-  const bar = pk.lastIndexOf('|');
-  if (bar <= 0 || !/^\d{4}-\d{2}$/.test(pk.slice(bar + 1))) return undefined;
-  return { pk, id: m[2]!, mailboxId: pk.slice(0, bar) };
-}
-
-export function summarise(entry: MessageEntry): MessageSummary {
-  return {
-    ref: messageRef(entry),
-    mailboxId: entry.mailboxId,
-    folderPath: entry.folderPath,
-    subject: entry.subject,
-    from: entry.from,
-    to: entry.to,
-    cc: entry.cc,
-    sentAt: entry.sentAt,
-    receivedAt: entry.receivedAt,
-    rawSize: entry.rawSize,
-    attachmentNames: entry.attachmentNames,
-    hasAttachments: entry.attachmentNames.length > 0,
-    contentHash: entry.contentHash,
-    removedAt: entry.removedAt,
-    retentionRuleId: entry.retentionRuleId,
-    retainUntil: entry.retainUntil,
-    held: entry.holds.length > 0,
-  };
-}
-
-/** Names of the filters a query uses, for the audit log (never their values). */
-export function filtersUsed(filter: SearchFilter): string[] {
-  return (['mailboxId', 'participant', 'from', 'to', 'subject', 'folder', 'hasAttachments'] as const).filter((k) => filter[k] !== undefined);
-}
-
-/** The SQL for a filter; mailboxId undefined means every mailbox (RecordsManager only). */
-export function searchSql(filter: SearchFilter): { query: string; parameters: { name: string; value: string | boolean }[] } {
-  const where = ['c.type = "message"'];
-  const parameters: { name: string; value: string | boolean }[] = [];
-  const param = (name: string, value: string | boolean) => {
-    parameters.push({ name, value });
-    return name;
-  };
-  if (filter.mailboxId) where.push(`c.mailboxId = ${param('@mailbox', filter.mailboxId)}`);
-  if (filter.from) where.push(`c.receivedAt >= ${param('@from', new Date(startOf(filter.from)).toISOString())}`);
-  if (filter.to) where.push(`c.receivedAt <= ${param('@to', new Date(endOf(filter.to)).toISOString())}`);
-  if (filter.participant) {
-    const p = param('@participant', filter.participant.toLowerCase());
-    where.push(
-      `(LOWER(c["from"].address) = ${p} OR ` +
-        ['to', 'cc', 'bcc'].map((f) => `EXISTS(SELECT VALUE a FROM a IN c["${f}"] WHERE LOWER(a.address) = ${p})`).join(' OR ') +
-        ')',
-    );
-  }
-  if (filter.subject) {
-    const words = filter.subject.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 10);
-    words.forEach((w, i) => where.push(`CONTAINS(LOWER(c.subject), ${param(`@w${i}`, w)})`));
-  }
-  if (filter.folder) {
-    const f = filter.folder.replace(/^\/+|\/+$/g, '');
-    where.push(`(LOWER(c.folderPath) = ${param('@folder', f.toLowerCase())} OR STARTSWITH(LOWER(c.folderPath), ${param('@folderPrefix', `${f.toLowerCase()}/`)}))`);
-  }
-  if (filter.hasAttachments !== undefined) where.push(filter.hasAttachments ? 'ARRAY_LENGTH(c.attachmentNames) > 0' : 'ARRAY_LENGTH(c.attachmentNames) = 0');
-  return { query: `SELECT * FROM c WHERE ${where.join(' AND ')} ORDER BY c.receivedAt DESC`, parameters };
-}
-
 export class ArchiveSearch {
-  constructor(private readonly store: RecordsStore) {}
+  constructor(private readonly index: SearchableIndex) {}
 
+  /** One page; throws BadContinuation (ports.ts) for a token the index did not issue. */
   async page(query: SearchQuery): Promise<SearchPage> {
-    const messages = await this.store.messagesContainer();
-    const continuationToken = query.continuation ? decodeContinuation(query.continuation) : undefined;
-    const page = await messages.items.query<MessageEntry>(searchSql(query), { maxItemCount: query.pageSize, continuationToken }).fetchNext();
-    return { items: page.resources.map(summarise), continuation: page.continuationToken ? Buffer.from(page.continuationToken, 'utf8').toString('base64url') : null };
+    const page = await this.index.search(query, { size: query.pageSize, continuation: query.continuation });
+    return { items: page.entries.map(summarise), continuation: page.continuation };
   }
 
   /** Every matching entry, page by page (for exports). */
-  async *all(filter: SearchFilter): AsyncIterable<MessageEntry> {
-    const messages = await this.store.messagesContainer();
-    const iterator = messages.items.query<MessageEntry>(searchSql(filter), { maxItemCount: 200 });
-    for await (const page of iterator.getAsyncIterator()) yield* page.resources;
+  all(filter: SearchFilter): AsyncIterable<MessageEntry> {
+    return this.index.searchAll(filter);
   }
-}
-
-export class BadContinuation extends Error {}
-
-function decodeContinuation(token: string): string {
-  const decoded = Buffer.from(token, 'base64url').toString('utf8');
-  // Cosmos query continuations are JSON (cross-partition) or "+RID:..." strings (one partition).
-  if (decoded.startsWith('+RID:')) return decoded;
-  try {
-    JSON.parse(decoded);
-  } catch {
-    throw new BadContinuation('continuation');
-  }
-  if (!decoded.startsWith('{') && !decoded.startsWith('[')) throw new BadContinuation('continuation');
-  return decoded;
 }

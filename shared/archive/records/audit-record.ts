@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The access log of the archive: every search, view, download, export, hold and disposition, who
+ * (Entra object id) and when. It is evidence that access rules are honoured, so it must never hold
+ * message content: no subject, no address, no body, no search terms. The schema is strict, so a
+ * field that could carry content cannot slip in; search records only which filters were used.
+ */
+export const AuditAction = z.enum([
+  'search',
+  'view',
+  'download-eml',
+  'download-attachment',
+  'export-create',
+  'export-complete',
+  'export-expire',
+  'export-link',
+  'hold-create',
+  'hold-release',
+  'disposition',
+  'audit-query',
+  'completeness-view',
+  'integrity-view',
+]);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+export const AuditTarget = z
+  .object({
+    mailboxId: z.string().optional(),
+    entryId: z.string().optional(),
+    contentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    holdId: z.string().optional(),
+    exportId: z.string().optional(),
+    attachmentIndex: z.number().int().nonnegative().optional(),
+    /** For searches and exports: names of the filters used (never their values) and the result count. */
+    filters: z.array(z.string()).optional(),
+    dateFrom: z.string().optional(),
+    dateTo: z.string().optional(),
+    resultCount: z.number().int().nonnegative().optional(),
+    ruleId: z.string().optional(),
+  })
+  .strict();
+export type AuditTarget = z.infer<typeof AuditTarget>;
+
+export const AuditRecord = z
+  .object({
+    id: z.string(),
+    /** yyyy-mm of `at`: a month of audit is one partition, queries are targeted by month. */
+    pk: z.string(),
+    type: z.literal('audit'),
+    at: z.string(),
+    /** Entra object id of the person, or "system" for timers. */
+    actor: z.string(),
+    actorKind: z.enum(['user', 'app', 'system']),
+    action: AuditAction,
+    outcome: z.enum(['allowed', 'denied']),
+    target: AuditTarget,
+  })
+  .strict();
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+export interface Actor {
+  oid: string;
+  kind: 'user' | 'app' | 'system';
+}
+
+export const SYSTEM_ACTOR: Actor = { oid: 'system', kind: 'system' };
+
+export interface AuditQuery {
+  from: Date;
+  to: Date;
+  actor?: string;
+  action?: AuditAction;
+  pageSize: number;
+  continuation?: string;
+}
+
+export interface AuditPage {
+  items: AuditRecord[];
+  /** Opaque: hand it back for the next page. */
+  continuation: string | null;
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageEntry } from '../model';
+import type { ContentRetention, HoldIndex, LegalHoldRecords, Versioned } from '../ports';
+import { holdCovers, type LegalHold, type LegalHoldInput } from './legal-hold';
+
+/**
+ * How long capture reuses the list of active holds. Capture asks for every new message; a hold made
+ * meanwhile on another instance is missed for at most this long, and nothing is lost by it: the
+ * hold's creation tags what exists, disposition tags what came after before it deletes anything
+ * (applyActive), and in Azure the retention policy keeps the blob until its date regardless.
+ */
+const CAPTURE_HOLDS_TTL_MS = 10_000;
+
+/**
+ * Legal holds (the hold itself in legal-hold.ts): a hold is stored first, then every covered entry
+ * gets its id in `holds` (If-Match, re-read on a concurrent change) and its content the blob legal
+ * hold. Release removes the id, and the blob legal hold once no entry sharing the content is held.
+ */
+export class LegalHolds {
+  private forCapture: { at: number; holds: Promise<LegalHold[]> } | undefined;
+
+  constructor(
+    private readonly records: LegalHoldRecords,
+    private readonly index: HoldIndex,
+    private readonly lock: ContentRetention,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The active holds as capture sees them: read at most every CAPTURE_HOLDS_TTL_MS (see above). */
+  activeForCapture(): Promise<LegalHold[]> {
+    const at = Date.now();
+    if (!this.forCapture || at - this.forCapture.at >= CAPTURE_HOLDS_TTL_MS) {
+      const holds = this.active();
+      this.forCapture = { at, holds };
+      holds.catch(() => {
+        if (this.forCapture?.holds === holds) this.forCapture = undefined;
+      });
+    }
+    return this.forCapture.holds;
+  }
+
+  async create(input: LegalHoldInput, createdBy: string): Promise<LegalHold> {
+    const hold: LegalHold = {
+      id: `hold-${randomUUID()}`,
+      pk: 'hold',
+      type: 'hold',
+      matter: input.matter,
+      mailboxes: [...new Set(input.mailboxes.map((m) => m.toLowerCase()))],
+      from: input.from,
+      to: input.to,
+      participants: [...new Set(input.participants.map((p) => p.toLowerCase()))],
+      status: 'active',
+      createdBy,
+      createdAt: this.now().toISOString(),
+      releasedBy: null,
+      releasedAt: null,
+      appliedCount: 0,
+    };
+    await this.records.create(hold);
+    this.forCapture = undefined;
+    // The hold exists (and disposition honours it) before any entry is tagged; tagging adds the blob hold.
+    hold.appliedCount = await this.apply(hold);
+    await this.records.setAppliedCount(hold.id, hold.appliedCount);
+    return hold;
+  }
+
+  list(): Promise<LegalHold[]> {
+    return this.records.list();
+  }
+
+  async active(): Promise<LegalHold[]> {
+    return (await this.list()).filter((h) => h.status === 'active');
+  }
+
+  get(id: string): Promise<LegalHold | undefined> {
+    return this.records.get(id);
+  }
+
+  /** Tags every covered entry not yet tagged (idempotent); run at creation and before each disposition. */
+  async apply(hold: LegalHold): Promise<number> {
+    let tagged = 0;
+    for await (const entry of this.index.untaggedInScope(hold)) {
+      if (!holdCovers(hold, entry)) continue;
+      if (await this.updateHolds(entry, (holds) => (holds.includes(hold.id) ? holds : [...holds, hold.id]))) tagged++;
+      await this.lock.setContentLegalHold(entry.contentHash, true);
+    }
+    return tagged;
+  }
+
+  async applyActive(): Promise<number> {
+    let tagged = 0;
+    for (const hold of await this.active()) tagged += await this.apply(hold);
+    return tagged;
+  }
+
+  /** Releases the hold: entries lose its id; content loses the blob legal hold once no hold covers it. */
+  async release(id: string, releasedBy: string): Promise<LegalHold | undefined> {
+    const hold = await this.get(id);
+    if (!hold) return undefined;
+    if (hold.status === 'active') {
+      Object.assign(hold, { status: 'released', releasedBy, releasedAt: this.now().toISOString() });
+      this.forCapture = undefined;
+      await this.records.markReleased(id, releasedBy, hold.releasedAt!);
+    }
+    // Done even when already released: finishes a release that crashed half-way.
+    const hashes = new Set<string>();
+    for await (const entry of this.index.taggedWith(id)) {
+      await this.updateHolds(entry, (holds) => holds.filter((h) => h !== id));
+      hashes.add(entry.contentHash);
+    }
+    for (const hash of hashes) {
+      if ((await this.index.countHeldReferences(hash)) === 0) await this.lock.setContentLegalHold(hash, false);
+    }
+    return hold;
+  }
+
+  /** Sets `holds` with If-Match, re-reading on a concurrent change (capture changes other fields). */
+  private async updateHolds(entry: Versioned<MessageEntry>, change: (holds: string[]) => string[]): Promise<boolean> {
+    let current = entry;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const next = change(current.holds);
+      if (next.length === current.holds.length && next.every((h, i) => h === current.holds[i])) return false;
+      const written = await this.index.setHolds(current, next);
+      if (written === 'written') return true;
+      if (written === 'gone') return false;
+      const again = await this.index.reread(current);
+      if (!again) return false;
+      current = again;
+    }
+    throw new Error('legal hold: entry kept changing, try again');
+  }
+}

@@ -1,0 +1,81 @@
+import type { Readable } from 'node:stream';
+import type { MessageEntry } from '../model';
+import { BadContinuation, type ContentStore } from '../ports';
+import { actorOf, type ArchiveAccess, type Forbidden, type NotFound, type Requester } from './access';
+import type { AuditLog } from './audit';
+import { openAttachment, readMessage, type AttachmentDownload, type MessageView } from './read';
+import type { ArchiveSearch } from './search';
+import { filtersUsed, type SearchPage, type SearchQuery } from './search-filter';
+
+/** A message as the reader shows it: where it is, its hash and size, and its parsed view. */
+export type MessageReading = { ref: string; mailboxId: string; folderPath: string; receivedAt: string; contentHash: string; rawSize: number } & MessageView;
+
+/**
+ * Search, read and download for staff and RecordsManagers, each access decided by ArchiveAccess
+ * first and audited after (ids only, never content). Large content is streamed, never held.
+ */
+export class ArchiveReading {
+  constructor(
+    private readonly access: ArchiveAccess,
+    private readonly search: ArchiveSearch,
+    private readonly content: ContentStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async searchPage(requester: Requester, query: SearchQuery): Promise<{ kind: 'ok'; page: SearchPage } | Forbidden | { kind: 'bad-continuation' }> {
+    const scope = await this.access.mailboxScope(requester, query.mailboxId, 'search');
+    if (scope.kind !== 'ok') return scope;
+    const { mailboxId } = scope;
+    let page: SearchPage;
+    try {
+      page = await this.search.page({ ...query, mailboxId });
+    } catch (error) {
+      if (error instanceof BadContinuation) return { kind: 'bad-continuation' };
+      throw error;
+    }
+    await this.audit.record(actorOf(requester), 'search', {
+      ...(mailboxId ? { mailboxId } : {}),
+      filters: filtersUsed({ ...query, mailboxId }),
+      ...(query.from ? { dateFrom: query.from } : {}),
+      ...(query.to ? { dateTo: query.to } : {}),
+      resultCount: page.items.length,
+    });
+    return { kind: 'ok', page };
+  }
+
+  async view(requester: Requester, ref: string): Promise<{ kind: 'ok'; message: MessageReading } | Forbidden | NotFound> {
+    const found = await this.access.entryFor(requester, ref, 'view');
+    if (found.kind !== 'ok') return found;
+    const { entry } = found;
+    const view = await readMessage(this.content, entry);
+    await this.audit.record(actorOf(requester), 'view', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash });
+    return { kind: 'ok', message: { ref, mailboxId: entry.mailboxId, folderPath: entry.folderPath, receivedAt: entry.receivedAt, contentHash: entry.contentHash, rawSize: entry.rawSize, ...view } };
+  }
+
+  /** The stored MIME, byte for byte, streamed (decompressed on the way): a 100 MB message is never held in memory. */
+  async eml(requester: Requester, ref: string): Promise<{ kind: 'ok'; entry: MessageEntry; mime: Readable } | Forbidden | NotFound> {
+    const found = await this.access.entryFor(requester, ref, 'download-eml');
+    if (found.kind !== 'ok') return found;
+    const { entry } = found;
+    const mime = await this.content.open(entry.contentHash);
+    await this.audit.record(actorOf(requester), 'download-eml', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash });
+    return { kind: 'ok', entry, mime };
+  }
+
+  /** One attachment, streamed as the stored message is parsed. */
+  async attachment(requester: Requester, ref: string, index: number): Promise<{ kind: 'ok'; attachment: AttachmentDownload } | Forbidden | NotFound | { kind: 'no-such-attachment' }> {
+    const found = await this.access.entryFor(requester, ref, 'download-attachment');
+    if (found.kind !== 'ok') return found;
+    const { entry } = found;
+    const attachment = await openAttachment(this.content, entry, index);
+    if (!attachment) return { kind: 'no-such-attachment' };
+    try {
+      await this.audit.record(actorOf(requester), 'download-attachment', { mailboxId: entry.mailboxId, entryId: entry.id, attachmentIndex: index });
+    } catch (error) {
+      // Unaudited, it must not be served: stop the parse and the blob download.
+      attachment.content.destroy();
+      throw error;
+    }
+    return { kind: 'ok', attachment };
+  }
+}
