@@ -38,6 +38,13 @@ module.exports = {
       to: { path: SDKS, pathNot: 'node_modules/@azure/functions/' },
     },
     {
+      name: 'use-cases-through-ports',
+      severity: 'error',
+      comment: 'Use cases receive adapters through ports; only adapters and functions/ compose them.',
+      from: { path: '^shared/', pathNot: '^shared/[a-z-]+/adapters/' },
+      to: { path: '^shared/[a-z-]+/adapters/' },
+    },
+    {
       name: 'functions-sdk-only-in-functions',
       severity: 'error',
       comment: 'Only functions/ registers triggers; shared code never sees @azure/functions types.',

@@ -5,7 +5,7 @@
  */
 import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
-import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/platform/residency/startup-check';
+import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/platform/adapters/residency-check';
 import './archive/capture';
 import './archive/records';
 import './archive/records-timers';

@@ -7,7 +7,7 @@ import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Princi
 import { ApiError, fieldProblems } from '../../shared/platform/api-error';
 import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
 import { createLogger, type Logger } from '../../shared/platform/logger';
-import { ensureResidency } from '../../shared/platform/residency/startup-check';
+import { ensureResidency } from '../../shared/platform/adapters/residency-check';
 import { ResidencyViolation } from '../../shared/platform/residency/residency-guard';
 
 /**

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { publicEndpoint } from '../http/endpoint';
 import { settings } from '../../shared/platform/settings';
-import { currentHealth } from '../../shared/platform/health/dependency-probes';
+import { currentHealth } from '../../shared/platform/adapters/dependency-probes';
 import { assertArchiveIntegrity } from '../../shared/archive/records/integrity';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 

@@ -402,3 +402,14 @@ export interface IntegrityRecords {
   /** The last status, or undefined before the first verification. */
   status(): Promise<IntegrityStatus | undefined>;
 }
+
+/**
+ * How far the orphan sweep has looked (content blobs stored before this time have been checked),
+ * and the orphans it could not delete yet because Azure still protects them.
+ */
+export interface SweepWatermark {
+  get(): Promise<Date | undefined>;
+  /** Orphans a pass found under a retention policy or legal hold: each later pass tries them again. */
+  kept(): Promise<string[]>;
+  set(until: Date, kept?: string[]): Promise<void>;
+}

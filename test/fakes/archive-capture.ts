@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import type { AttemptVerdict, GraphBudget } from '../../shared/platform/graph/graph-budget';
 import { AttachmentNameScanner } from '../../shared/archive/capture/attachment-names';
-import type { SweepWatermark } from '../../shared/archive/adapters/sweep-watermark';
+import type { SweepWatermark } from '../../shared/archive/ports';
 import {
   MailboxCheckpoint, MailboxRecord, MailboxRun, MailboxWorkItem, MessageEntry, contentBlobName, messageEntryId, messagePartitionKey,
   type Address, type MailboxKind,

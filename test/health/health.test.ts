@@ -83,7 +83,7 @@ describe('health checks', () => {
 
 describe('health report caching', () => {
   it('keeps a healthy report for a while, but probes again soon after an unhealthy one', async () => {
-    const { currentHealth } = await import('../../shared/platform/health/dependency-probes');
+    const { currentHealth } = await import('../../shared/platform/adapters/dependency-probes');
     const { settings } = await import('../../shared/platform/settings');
     await useAppEnvironment(issuer, { ServiceBusConnection: bus.connectionString });
     const healthy = await currentHealth(settings(), {}, 10_000, 50);

@@ -34,6 +34,7 @@ describe('import rules', () => {
       'platform-knows-no-capability shared/platform/knows-archive.ts',
       'production-never-imports-dev shared/archive/reads-local-stack.ts',
       'sdk-only-in-adapters shared/archive/records/queries-cosmos.ts',
+      'use-cases-through-ports shared/archive/records/uses-adapter.ts',
     ]);
   });
 });

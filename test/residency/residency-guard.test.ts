@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { parseSettings } from '../../shared/platform/settings';
 import { checkStaticResidency, configuredEndpoints, ResidencyViolation } from '../../shared/platform/residency/residency-guard';
-import { verifyResidency, readCosmosAccountLocations } from '../../shared/platform/residency/startup-check';
+import { verifyResidency, readCosmosAccountLocations } from '../../shared/platform/adapters/residency-check';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from '../../dev/local-stack/cosmos';
 import { startTokenIssuer, DEMO_USERS, type TokenIssuer } from '../../dev/token-issuer';
 import { me } from '../../functions/platform/me';

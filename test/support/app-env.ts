@@ -2,8 +2,8 @@ import { inject } from 'vitest';
 import { HttpRequest, InvocationContext, type HttpRequestInit } from '@azure/functions';
 import { resetSettingsForTests } from '../../shared/platform/settings';
 import { resetClientsForTests } from '../../shared/platform/adapters/clients';
-import { resetResidencyForTests } from '../../shared/platform/residency/startup-check';
-import { resetHealthForTests } from '../../shared/platform/health/dependency-probes';
+import { resetResidencyForTests } from '../../shared/platform/adapters/residency-check';
+import { resetHealthForTests } from '../../shared/platform/adapters/dependency-probes';
 import type { TokenIssuer } from '../../dev/token-issuer';
 
 /**

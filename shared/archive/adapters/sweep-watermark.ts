@@ -1,16 +1,6 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { CONTAINERS } from '../model';
-
-/**
- * How far the orphan sweep has looked (content blobs stored before this time have been checked),
- * and the orphans it could not delete yet because Azure still protects them.
- */
-export interface SweepWatermark {
-  get(): Promise<Date | undefined>;
-  /** Orphans a pass found under a retention policy or legal hold: each later pass tries them again. */
-  kept(): Promise<string[]>;
-  set(until: Date, kept?: string[]): Promise<void>;
-}
+import type { SweepWatermark } from '../ports';
 
 /**
  * The watermark as the metadata of one small blob (`archive-locks/orphan-sweep`), and the kept

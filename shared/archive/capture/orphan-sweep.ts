@@ -1,5 +1,4 @@
-import type { ContentStore, MessageIndex } from '../ports';
-import type { SweepWatermark } from '../adapters/sweep-watermark';
+import type { ContentStore, MessageIndex, SweepWatermark } from '../ports';
 
 /** Hashes checked against the index per query. */
 const BATCH = 100;

@@ -1,7 +1,7 @@
 import type { Settings } from '../settings';
-import { blobServiceClient, serviceBusClient, graphAccessToken } from '../adapters/clients';
-import { ensureResidency, readCosmosAccountLocations } from '../residency/startup-check';
-import { classifyDependencyFailure, runHealthChecks, type HealthReport, type Probe } from './health-report';
+import { blobServiceClient, serviceBusClient, graphAccessToken } from './clients';
+import { ensureResidency, readCosmosAccountLocations } from './residency-check';
+import { classifyDependencyFailure, runHealthChecks, type HealthReport, type Probe } from '../health/health-report';
 
 /**
  * Probes for every dependency, each the cheapest real round trip the app's identity can make, plus

@@ -1,6 +1,6 @@
 import { settings, type Settings } from '../settings';
-import { cosmos } from '../adapters/clients';
-import { checkCosmosLocations, checkStaticResidency, configuredEndpoints, ResidencyViolation, type CosmosAccountLocations } from './residency-guard';
+import { cosmos } from './clients';
+import { checkCosmosLocations, checkStaticResidency, configuredEndpoints, ResidencyViolation, type CosmosAccountLocations } from '../residency/residency-guard';
 
 /**
  * Start-up checks, run once per process: the region settings and endpoint hosts (no network),
