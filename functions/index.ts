@@ -10,6 +10,7 @@ import './archive-capture';
 import './archive-records';
 import './archive-records-timers';
 import './archive-exports';
+import './archive-mailboxes';
 import '../orchestrations/archive-offboarding';
 import './health';
 import './me';
