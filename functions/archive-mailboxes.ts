@@ -116,5 +116,5 @@ const http = (name: string, methods: ('GET' | 'POST')[], route: string, handler:
 http('archiveMailboxes', ['GET'], 'archive/mailboxes', archiveMailboxes);
 http('archiveMessageCount', ['GET'], 'archive/message-count', archiveMessageCount);
 http('archiveRetentionRuleNames', ['GET'], 'archive/retention-rule-names', archiveRetentionRuleNames);
-http('archiveIntegrityVerify', ['POST'], 'archive/integrity/verify', archiveIntegrityVerify, [df.input.durableClient()]);
+http('archiveIntegrityVerifyNow', ['POST'], 'archive/integrity/verify', archiveIntegrityVerify, [df.input.durableClient()]);
 

@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { publicEndpoint } from './http/endpoint';
+import { publicEndpoint, type EndpointResult } from './http/endpoint';
 import { settings } from '../shared/config/settings';
 import { ApiError } from '../shared/http/api-error';
 import { readWebAsset, webContentSecurityPolicy } from '../shared/web/web-assets';
@@ -10,7 +10,7 @@ import { readWebAsset, webContentSecurityPolicy } from '../shared/web/web-assets
  */
 export const webAsset = publicEndpoint({
   skipResidencyGate: true,
-  async handle({ request }) {
+  async handle({ request }): Promise<EndpointResult> {
     const requested = request.params.path ?? '';
     // /api/web (no slash): the page's relative asset paths need the folder form.
     if (requested === '' && !new URL(request.url).pathname.endsWith('/')) return { status: 302, headers: { location: '/api/web/' } };

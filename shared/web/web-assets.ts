@@ -54,14 +54,19 @@ export async function readWebAsset(requested: string): Promise<WebAsset | undefi
   }
 }
 
+/** sha256 of "" (base64): matches only a <style> element with no text. */
+export const EMPTY_STYLE_HASH = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+
 /** Pages may be framed by Teams only, load scripts from this app only, and call this app and the sign-in authority. */
 export function webContentSecurityPolicy(authority: string): string {
   const teams = 'https://teams.microsoft.com https://*.teams.microsoft.com https://*.office.com https://*.cloud.microsoft https://*.teams.cloud.microsoft';
   return [
     "default-src 'self'",
     "script-src 'self'",
-    // Fluent UI (Griffel) adds its rules through CSSOM insertRule, which 'self' allows: no inline style.
-    "style-src 'self'",
+    // Fluent UI (Griffel) adds its rules with CSSOM insertRule into <style> elements it creates
+    // empty; Chrome checks each such element against style-src, so the hash of the empty string is
+    // allowed: an empty <style> only, never any inline CSS text and never a style attribute.
+    `style-src 'self' '${EMPTY_STYLE_HASH}'`,
     "img-src 'self' data: blob:",
     `connect-src 'self' ${new URL(authority).origin}`,
     `form-action 'self' ${new URL(authority).origin}`,

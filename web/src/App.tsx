@@ -39,7 +39,7 @@ const useStyles = makeStyles({
   actions: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalS },
   who: { display: 'flex', flexDirection: 'column', textAlign: 'right', color: tokens.colorNeutralForeground2 },
   nav: { padding: `0 ${tokens.spacingHorizontalL}`, backgroundColor: tokens.colorNeutralBackground1, borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}` },
-  main: { maxWidth: '72rem', margin: '0 auto', padding: tokens.spacingHorizontalXL, ':focus': { outlineStyle: 'none' } },
+  main: { maxWidth: '90rem', margin: '0 auto', padding: tokens.spacingHorizontalXL, ':focus': { outlineStyle: 'none' } },
   panel: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, padding: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, alignItems: 'flex-start' },
   themeSelect: { minWidth: '10rem' },
 });

@@ -148,7 +148,8 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
     const rule = props.rules.find((r) => r.id === id);
     return rule ? rule.title[i18n.language] : id;
   };
-  const address = (a: MessageSummary['from']) => (a ? (a.name ? `${a.name} <${a.address}>` : a.address) : t('dash'));
+  // The name people know; the address on hover and for assistive technology.
+  const address = (a: MessageSummary['from']) => (a ? <span title={a.address}>{a.name || a.address}</span> : t('dash'));
 
   const columns: Column<MessageSummary>[] = [
     { id: 'date', header: t('colDate'), render: (m) => i18n.dateTime(m.receivedAt), sortValue: (m) => m.receivedAt },
