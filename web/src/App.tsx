@@ -1,4 +1,4 @@
-import { Button, FluentProvider, Select, Spinner, Tab, TabList, Text, makeStaticStyles, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, FluentProvider, Select, Spinner, Text, makeStaticStyles, makeStyles, tokens } from '@fluentui/react-components';
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiClient, ApiError } from './api';
 import { connectTeams, forgetLocalToken, localToken, startLocalSignIn, type TeamsHost, type WebConfig } from './auth';
@@ -39,6 +39,17 @@ const useStyles = makeStyles({
   actions: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalS },
   who: { display: 'flex', flexDirection: 'column', textAlign: 'right', color: tokens.colorNeutralForeground2 },
   nav: { padding: `0 ${tokens.spacingHorizontalL}`, backgroundColor: tokens.colorNeutralBackground1, borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}` },
+  navList: { listStyleType: 'none', display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS, margin: 0, padding: 0 },
+  navLink: {
+    display: 'inline-block',
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
+    color: tokens.colorNeutralForeground2,
+    textDecorationLine: 'none',
+    borderBottom: `${tokens.strokeWidthThicker} solid transparent`,
+    ':hover': { color: tokens.colorNeutralForeground1, borderBottomColor: tokens.colorNeutralStroke1 },
+    ':focus-visible': { outline: `${tokens.strokeWidthThick} solid ${tokens.colorStrokeFocus2}`, outlineOffset: '-2px' },
+  },
+  navCurrent: { color: tokens.colorNeutralForeground1, fontWeight: tokens.fontWeightSemibold, borderBottomColor: tokens.colorCompoundBrandStroke },
   main: { maxWidth: '90rem', margin: '0 auto', padding: tokens.spacingHorizontalXL, ':focus': { outlineStyle: 'none' } },
   panel: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, padding: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, alignItems: 'flex-start' },
   themeSelect: { minWidth: '10rem' },
@@ -198,14 +209,25 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
       </header>
       {me ? (
         <nav className={s.nav} aria-label={t('navLabel')}>
-          <TabList selectedValue={page} onTabSelect={(_, d) => navigate(d.value as PageId)}>
-            <Tab value="home">{t('navHome')}</Tab>
-            {offered.map((c) => (
-              <Tab key={c.id} value={c.id}>
-                {t(c.id === 'archive' ? 'navArchive' : 'navRelay')}
-              </Tab>
+          <ul className={s.navList}>
+            {(['home', ...offered.map((c) => c.id)] as PageId[]).map((id) => (
+              <li key={id}>
+                <a
+                  className={id === page ? `${s.navLink} ${s.navCurrent}` : s.navLink}
+                  href={id === 'home' ? 'index.html' : `${id}.html`}
+                  aria-current={id === page ? 'page' : undefined}
+                  onClick={(e) => {
+                    // A plain link (deep links, new tabs) that changes page without reloading the shell.
+                    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+                    e.preventDefault();
+                    navigate(id);
+                  }}
+                >
+                  {t(id === 'home' ? 'navHome' : id === 'archive' ? 'navArchive' : 'navRelay')}
+                </a>
+              </li>
             ))}
-          </TabList>
+          </ul>
         </nav>
       ) : null}
       <main id="main" ref={mainRef} tabIndex={-1} className={s.main}>
