@@ -24,10 +24,12 @@ export async function openTab(browser: Browser, url: string, options: { locale?:
   const context = await browser.newContext({
     locale: options.locale ?? 'fr-CA',
     colorScheme: theme === 'dark' ? 'dark' : 'light',
-    forcedColors: theme === 'contrast' ? 'active' : 'none',
+    forcedColors: 'none',
     viewport: { width: 1280, height: 900 },
     acceptDownloads: options.acceptDownloads ?? false,
   });
+  // High contrast as Teams shows it (its own theme, not the OS's forced colours): chosen in the shell.
+  if (theme === 'contrast') await context.addInitScript(() => localStorage.setItem('spgq.theme', 'contrast'));
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
