@@ -7,7 +7,6 @@ import type { Principal } from '../shared/auth/access-token';
 import { recordsServices } from '../shared/archive/records-services';
 import { findMailboxes, MAILBOX_PAGE_MAX } from '../shared/archive/mailbox-directory';
 import { filtersUsed, SearchFilterSchema, searchSql } from '../shared/archive/search';
-import { runIntegrity } from './archive-records-timers';
 
 /**
  * What the Teams archive page needs beyond the records endpoints (functions/archive-records.ts):
@@ -104,6 +103,8 @@ df.app.orchestration(INTEGRITY_VERIFY_ORCHESTRATION, function* (context: Orchest
 
 df.app.activity(INTEGRITY_VERIFY_ACTIVITY, {
   handler: async (_input: unknown, context) => {
+    // Required here, not at load: that module reads the settings to register its timers.
+    const { runIntegrity } = require('./archive-records-timers') as typeof import('./archive-records-timers');
     const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
     await runIntegrity(timer, context);
     return { done: true };
