@@ -29,7 +29,7 @@ export async function openTab(browser: Browser, url: string, options: { locale?:
     acceptDownloads: options.acceptDownloads ?? false,
   });
   // High contrast as Teams shows it (its own theme, not the OS's forced colours): chosen in the shell.
-  if (theme === 'contrast') await context.addInitScript(() => localStorage.setItem('spgq.theme', 'contrast'));
+  if (theme === 'contrast') await context.addInitScript("localStorage.setItem('spgq.theme', 'contrast')");
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {

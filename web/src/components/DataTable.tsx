@@ -14,6 +14,8 @@ export interface Column<T> {
 const useStyles = makeStyles({
   wrap: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '36rem' },
+  // No hover fill: in high contrast it is the highlight colour, on which links fall below AA.
+  row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
   cell: { paddingTop: tokens.spacingVerticalXS, paddingBottom: tokens.spacingVerticalXS, verticalAlign: 'top', overflowWrap: 'anywhere' },
   pager: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, marginTop: tokens.spacingVerticalS },
 });
@@ -83,7 +85,7 @@ export function DataTable<T>(props: {
           </TableHeader>
           <TableBody>
             {shown.map((item) => (
-              <TableRow key={props.rowKey(item)}>
+              <TableRow key={props.rowKey(item)} className={s.row}>
                 {props.columns.map((c) => (
                   <TableCell key={c.id} className={s.cell}>
                     {c.render(item)}

@@ -32,6 +32,7 @@ export function MailboxPicker(props: { id: string; label: string; hint?: string;
   const [query, setQuery] = useState(props.value?.displayName ?? '');
   const [options, setOptions] = useState<MailboxChoice[]>([]);
   const [loading, setLoading] = useState(false);
+  const [open, setOpen] = useState(false);
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
@@ -63,14 +64,19 @@ export function MailboxPicker(props: { id: string; label: string; hint?: string;
         placeholder={t('fMailboxPlaceholder')}
         value={query}
         selectedOptions={props.value ? [props.value.mailboxId] : []}
-        onInput={(e) => {
-          const text = (e.target as HTMLInputElement).value;
+        open={open}
+        onOpenChange={(_, d) => setOpen(d.open)}
+        onChange={(e) => {
+          const text = e.target.value;
           setQuery(text);
+          // The list opens as soon as something is typed (or pasted), not on arrow keys only.
+          setOpen(true);
           if (!text) props.onChange(null);
         }}
         onOptionSelect={(_, d) => {
           const chosen = options.find((o) => o.mailboxId === d.optionValue) ?? null;
           props.onChange(chosen);
+          setOpen(false);
           setQuery(props.clearOnSelect ? '' : chosen?.displayName ?? '');
         }}
       >
