@@ -13,6 +13,8 @@ export interface Bar {
 
 const useStyles = makeStyles({
   figure: { margin: 0 },
+  // Drawn at its own size (text at the page's size), narrower on small screens.
+  svg: { maxWidth: '100%', height: 'auto', display: 'block' },
   caption: { fontWeight: tokens.fontWeightSemibold, marginBottom: tokens.spacingVerticalS },
   track: { fill: tokens.colorNeutralBackground5, stroke: tokens.colorNeutralStroke1, strokeWidth: '1px' },
   bar: { fill: tokens.colorBrandBackground },
@@ -36,7 +38,7 @@ export function BarChart({ title, bars }: { title: string; bars: Bar[] }) {
   return (
     <figure className={s.figure}>
       <figcaption className={s.caption}>{title}</figcaption>
-      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={title} preserveAspectRatio="xMinYMin meet">
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} className={s.svg} role="img" aria-label={title} preserveAspectRatio="xMinYMin meet">
         {bars.map((b, i) => {
           const y = i * rowHeight + 2;
           const ratio = b.max > 0 ? Math.min(1, b.value / b.max) : 0;
