@@ -155,7 +155,7 @@ export default function RelayPage() {
   const [to, setTo] = useState('');
   const [classification, setClassification] = useState('');
   const [docsStatus, setDocsStatus] = useState<Status>(null);
-  const [docs, setDocs] = useState<{ documents: DocumentMetadata[]; total: number } | null>(null);
+  const [docs, setDocs] = useState<{ documents: DocumentMetadata[]; total: number; params: Record<string, string> } | null>(null);
   const docsSchema = useMemo(
     () =>
       z
@@ -174,11 +174,14 @@ export default function RelayPage() {
     e.preventDefault();
     const valid = docsForm.validate({ words: words.trim(), from, to, classification: classification.trim().toUpperCase() });
     if (!valid) return;
-    const params = Object.fromEntries(Object.entries(valid).filter(([, v]) => v));
+    await runDocs(Object.fromEntries(Object.entries(valid).filter(([, v]) => v)), 20);
+  };
+  // The agent answers the first `limit` matches and the total; the next page asks for up to its maximum (50).
+  const runDocs = async (params: Record<string, string>, limit: number) => {
     setDocsStatus({ text: t('working') });
     try {
-      const r = await relay<{ documents: DocumentMetadata[]; total: number }>('searchDocuments', params, working(setDocsStatus));
-      setDocs(r);
+      const r = await relay<{ documents: DocumentMetadata[]; total: number }>('searchDocuments', { ...params, limit }, working(setDocsStatus));
+      setDocs({ ...r, params });
       setDocsStatus(null);
     } catch (err) {
       setDocsStatus({ text: errorText(err), error: true });
@@ -212,8 +215,8 @@ export default function RelayPage() {
   };
   const docTitle = (d: DocumentMetadata) => (d.restricted ? `${d.title} (${t('restricted')})` : d.title);
   const docColumns: Column<DocumentMetadata>[] = [
-    { id: 'title', header: t('colTitle'), render: docTitle, sortValue: (d) => d.title },
-    { id: 'date', header: t('colDate'), render: (d) => i18n.date(d.date), sortValue: (d) => d.date },
+    { id: 'title', header: t('colDocTitle'), render: docTitle, sortValue: (d) => d.title },
+    { id: 'date', header: t('colDocDate'), render: (d) => i18n.date(d.date), sortValue: (d) => d.date },
     { id: 'class', header: t('colClass'), render: (d) => d.classification, sortValue: (d) => d.classification },
     { id: 'type', header: t('colType'), render: (d) => (d.mediaType === 'application/pdf' ? t('docPdf') : t('docText')) },
     { id: 'size', header: t('colSize'), render: (d) => i18n.size(d.sizeBytes), sortValue: (d) => d.sizeBytes },
@@ -324,7 +327,20 @@ export default function RelayPage() {
           </fieldset>
         </form>
         {statusLine('docs-status', docsStatus ?? (docs ? { text: t('docsFound', { shown: docs.documents.length, total: docs.total }) } : null))}
-        <div id="docs-results">{docs ? <DataTable label={t('docsTitle')} columns={docColumns} items={docs.documents} rowKey={(d) => d.documentId} empty={t('noDocs')} pageSize={20} /> : null}</div>
+        <div id="docs-results">{docs ? (
+            <>
+              <DataTable
+                label={t('docsTitle')}
+                columns={docColumns}
+                items={docs.documents}
+                rowKey={(d) => d.documentId}
+                empty={t('noDocs')}
+                pageSize={20}
+                onMore={docs.documents.length < docs.total && docs.documents.length < 50 ? () => void runDocs(docs.params, 50) : undefined}
+              />
+              {docs.documents.length >= 50 && docs.total > 50 ? <Text>{t('docsNarrow', { max: 50 })}</Text> : null}
+            </>
+          ) : null}</div>
       </section>
     </div>
   );
