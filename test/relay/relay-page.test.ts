@@ -63,7 +63,7 @@ describe('relay page', () => {
     const open = stack.relay.mission.cases.filter((c) => c.memberNumber === member.memberNumber && c.status !== 'closed');
     // The cases' heading takes focus; kinds and statuses in words.
     await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.textContent'), { timeout: 15_000 }).toBe(`Dossiers ouverts de ${member.firstName} ${member.lastName}`);
-    const kinds = { grievance: 'Grief', accommodation: 'Accommodement', complaint: 'Plainte' } as const;
+    const kinds: Record<string, string> = { grievance: 'Grief', accommodation: 'Accommodement', complaint: 'Plainte' };
     expect(await page.locator('#cases-results').textContent()).toContain(kinds[open[0]!.kind]);
     const first = page.getByRole('button', { name: open[0]!.caseNumber });
     await first.focus();
@@ -77,7 +77,7 @@ describe('relay page', () => {
     // Switching language relabels what is shown without asking the agent again.
     await page.locator('#language-switch').click();
     await expect.poll(() => page.locator('#case-detail h4').textContent()).toBe(`Case ${open[0]!.caseNumber}`);
-    expect(await page.locator('#cases-results').textContent()).toContain({ grievance: 'Grievance', accommodation: 'Accommodation', complaint: 'Complaint' }[open[0]!.kind]);
+    expect(await page.locator('#cases-results').textContent()).toContain(({ grievance: 'Grievance', accommodation: 'Accommodation', complaint: 'Complaint' } as Record<string, string>)[open[0]!.kind]);
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
