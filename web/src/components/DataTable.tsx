@@ -15,7 +15,10 @@ const useStyles = makeStyles({
   wrap: { overflowX: 'auto', maxWidth: '100%' },
   table: { minWidth: '36rem' },
   // No hover fill: in high contrast it is the highlight colour, on which links fall below AA.
-  row: { ':hover': { backgroundColor: 'transparent' }, ':active': { backgroundColor: 'transparent' } },
+  row: {
+    ':hover': { backgroundColor: 'transparent', color: tokens.colorNeutralForeground1 },
+    ':active': { backgroundColor: 'transparent', color: tokens.colorNeutralForeground1 },
+  },
   cell: { paddingTop: tokens.spacingVerticalXS, paddingBottom: tokens.spacingVerticalXS, verticalAlign: 'top', overflowWrap: 'anywhere' },
   pager: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, marginTop: tokens.spacingVerticalS },
 });

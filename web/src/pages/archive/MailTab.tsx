@@ -11,7 +11,7 @@ import { hasRole, useSession } from '../../session';
 import type { MessageSummary, MessageView, RuleName, SearchFilter, SearchPage } from './types';
 
 const useStyles = makeStyles({
-  form: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(14rem, 1fr))', gap: tokens.spacingHorizontalM, alignItems: 'end' },
+  form: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(14rem, 1fr))', gap: tokens.spacingHorizontalM, alignItems: 'start' },
   fieldset: { border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`, borderRadius: tokens.borderRadiusMedium, padding: tokens.spacingHorizontalM, margin: 0 },
   legend: { fontWeight: tokens.fontWeightSemibold, padding: `0 ${tokens.spacingHorizontalXS}` },
   buttons: { display: 'flex', gap: tokens.spacingHorizontalS },
