@@ -1,5 +1,5 @@
 import { Badge, Button, Field, Input, Link, Select, Tag, TagGroup, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import * as z from 'zod';
 import { BarChart } from '../../components/BarChart';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -7,7 +7,7 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { useZodForm } from '../../components/Form';
 import { MailboxPicker, mailboxName, rememberMailboxes, type MailboxChoice } from '../../components/MailboxPicker';
 import { ErrorState, LoadingState, Notice, useErrorText } from '../../components/States';
-import { usePolling } from '../../components/usePolling';
+import { pollUntil, usePolling } from '../../components/usePolling';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { AUDIT_ACTIONS, type AuditRecord, type ExportRecord, type Hold, type IntegrityStatus, type MailboxCompleteness, type SearchFilter } from './types';
@@ -282,16 +282,17 @@ function Exports({ filter }: { filter: SearchFilter }) {
   const schema = useMemo(() => z.object({ matter: z.string().trim().min(3).max(200), format: z.enum(['zip', 'mbox']) }), []);
   const form = useZodForm(schema);
   const put = useCallback((x: ExportRecord) => setItems((prev) => [x, ...(prev ?? []).filter((p) => p.id !== x.id)].sort((a, b) => b.createdAt.localeCompare(a.createdAt))), []);
+  const alive = useRef(true);
+  useEffect(() => () => void (alive.current = false), []);
+  // An export is built in the background: followed until it is ready (then its links come) or failed.
   const follow = useCallback(
-    async (id: string) => {
-      // An export is built in the background: GET until it is ready (then its links come) or failed.
-      for (let i = 0; i < 300; i++) {
-        const x = await api.get<ExportRecord>(`archive/exports/${id}`);
-        put(x);
-        if (x.status !== 'queued' && x.status !== 'running') return;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    },
+    (id: string) =>
+      pollUntil(() => api.get<ExportRecord>(`archive/exports/${id}`), (x) => x.status !== 'queued' && x.status !== 'running', {
+        intervalMs: 2000,
+        timeoutMs: 10 * 60_000,
+        onUpdate: put,
+        cancelled: () => !alive.current,
+      }),
     [api, put],
   );
   useEffect(() => {
