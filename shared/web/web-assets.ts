@@ -54,6 +54,9 @@ export async function readWebAsset(requested: string): Promise<WebAsset | undefi
   }
 }
 
+/** Where @microsoft/teams-js reads its list of valid Teams origins (validOriginsCdnEndpoint). */
+export const TEAMS_JS_CDN = 'https://res.cdn.office.net';
+
 /** sha256 of "" (base64): matches only a <style> element with no text. */
 export const EMPTY_STYLE_HASH = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 
@@ -68,7 +71,9 @@ export function webContentSecurityPolicy(authority: string): string {
     // allowed: an empty <style> only, never any inline CSS text and never a style attribute.
     `style-src 'self' '${EMPTY_STYLE_HASH}'`,
     "img-src 'self' data: blob:",
-    `connect-src 'self' ${new URL(authority).origin}`,
+    // Inside Teams, teams-js fetches Microsoft's current list of Teams origins from its CDN to check
+    // who frames the tab (it is loaded only when framed, so outside Teams nothing goes there).
+    `connect-src 'self' ${new URL(authority).origin} ${TEAMS_JS_CDN}`,
     `form-action 'self' ${new URL(authority).origin}`,
     `frame-ancestors 'self' ${teams}`,
     "base-uri 'none'",

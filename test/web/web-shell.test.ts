@@ -112,6 +112,50 @@ describe('web shell', () => {
     await tab.close();
   });
 
+  it('inside Teams, signs in with Teams SSO and follows Teams’ theme as it changes', async () => {
+    // A stand-in for the Teams web client: a page at Teams' origin that frames the tab (served at an
+    // https address that proxies to the local host) and answers teams-js' messages as Teams does.
+    const token = await issuer.mintUserToken(records);
+    const context = await browser.newContext({ locale: 'en-CA' });
+    const hostJs = `
+      const frame = document.getElementById('tab');
+      window.setTheme = (t) => frame.contentWindow.postMessage({ func: 'themeChange', args: [t] }, '*');
+      window.addEventListener('message', (e) => {
+        const m = e.data;
+        const reply = (args) => frame.contentWindow.postMessage({ id: m.id, uuid: m.uuid, args }, '*');
+        if (m.func === 'initialize') reply(['content', 'web', JSON.stringify({ apiVersion: 4, supports: { pages: { config: {} }, teamsCore: {}, authentication: {} } }), '2.0.0']);
+        else if (m.func === 'getContext') reply([{ locale: 'en-us', theme: 'dark', entityId: 'archive', frameContext: 'content', hostClientType: 'web' }]);
+        else if (m.func === 'authentication.getAuthToken') reply([true, ${JSON.stringify(token)}]);
+      });`;
+    await context.route('https://teams.microsoft.com/**', (route) =>
+      route.request().url().endsWith('/host.js')
+        ? route.fulfill({ contentType: 'text/javascript', body: hostJs })
+        : route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Teams</title><iframe id="tab" src="https://tab.spgq.example/api/web/index.html" width="1200" height="800"></iframe><script src="/host.js"></script>' }),
+    );
+    await context.route('https://tab.spgq.example/**', async (route) => {
+      const url = new URL(route.request().url());
+      await route.fulfill({ response: await route.fetch({ url: `${baseUrl}${url.pathname}${url.search}` }) });
+    });
+    await context.route('https://res.cdn.office.net/**', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ validOrigins: ['teams.microsoft.com', '*.teams.microsoft.com'] }) }));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto('https://teams.microsoft.com/host.html');
+    const tab = page.frameLocator('#tab');
+    // No sign-in button: Teams gave the token. French still, whatever Teams' language.
+    await expect.poll(() => tab.locator('#welcome').textContent(), { timeout: 20_000 }).toBe(`Bonjour, ${records.name}`);
+    expect(await tab.locator('#sign-in').count()).toBe(0);
+    expect(await tab.locator('#theme-choice').count()).toBe(0);
+    expect(await tab.locator('[data-theme]').getAttribute('data-theme')).toBe('dark');
+    await page.evaluate('window.setTheme("contrast")');
+    await expect.poll(() => tab.locator('[data-theme]').getAttribute('data-theme')).toBe('contrast');
+    await page.evaluate('window.setTheme("default")');
+    await expect.poll(() => tab.locator('[data-theme]').getAttribute('data-theme')).toBe('light');
+    await screenshot(page, 'shell-in-teams-light');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it.each<ThemeName>(['light', 'dark', 'contrast'])('has no serious accessibility violations, signed out and signed in (%s theme)', async (theme) => {
     const tab = await openTab(browser, shell(), { theme });
     const { page } = tab;
@@ -134,6 +178,8 @@ describe('web shell', () => {
     expect(csp).toMatch(/frame-ancestors 'self' https:\/\/teams\.microsoft\.com/);
     expect(csp).toMatch(/script-src 'self';/);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    // Styles: the app's own, plus only an empty <style> (Fluent fills it through CSSOM).
+    expect(csp).toContain("style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
     expect(response.headers.get('cache-control')).toBe('no-cache');
     const html = await response.text();
     const entry = /<script type="module" src="(assets\/main-[A-Z0-9]+\.js)"><\/script>/.exec(html)?.[1];

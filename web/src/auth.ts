@@ -3,9 +3,10 @@
  * stack only (web/config.json localSignIn): the local token issuer's authorize page, which lists
  * the demo staff to pick from, and returns a token in the address's fragment (implicit flow).
  *
- * teams-js is loaded only when the page is framed: on import it fetches its list of valid
- * origins from Microsoft's CDN, which the page's CSP (connect-src 'self') refuses, and that
- * refusal was the console error on every load outside Teams.
+ * teams-js is loaded only when the page is framed: on import it fetches its list of valid Teams
+ * origins from Microsoft's CDN (res.cdn.office.net), which the page's CSP refused: that was the
+ * console error on every load. Outside Teams it is now never loaded; inside Teams the CSP allows
+ * that one origin for fetch (shared/web/web-assets.ts).
  */
 export interface WebConfig {
   tenantId: string;
