@@ -146,11 +146,13 @@ describe('web shell', () => {
     await expect.poll(() => tab.locator('#welcome').textContent(), { timeout: 20_000 }).toBe(`Bonjour, ${records.name}`);
     expect(await tab.locator('#sign-in').count()).toBe(0);
     expect(await tab.locator('#theme-choice').count()).toBe(0);
+    expect(await tab.locator('#sign-out').count()).toBe(0);
     expect(await tab.locator('[data-theme]').getAttribute('data-theme')).toBe('dark');
     await page.evaluate('window.setTheme("contrast")');
     await expect.poll(() => tab.locator('[data-theme]').getAttribute('data-theme')).toBe('contrast');
     await page.evaluate('window.setTheme("default")');
     await expect.poll(() => tab.locator('[data-theme]').getAttribute('data-theme')).toBe('light');
+    await page.waitForTimeout(500); // Fluent's colour transitions
     await screenshot(page, 'shell-in-teams-light');
     expect(errors).toEqual([]);
     await context.close();

@@ -201,7 +201,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
               </Text>
             </div>
           ) : null}
-          {me && phase.kind === 'signedIn' && phase.config.localSignIn ? (
+          {me && !teams && phase.kind === 'signedIn' && phase.config.localSignIn ? (
             <Button id="sign-out" appearance="subtle" onClick={signOut}>
               {t('signOut')}
             </Button>
