@@ -58,6 +58,8 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
   const [notice, setNotice] = useState<string | null>(null);
   const readerTitle = useRef<HTMLHeadingElement>(null);
   const firstList = useRef(true);
+  // The reader takes focus once the opened message is on the page.
+  useEffect(() => readerTitle.current?.focus(), [open]);
 
   const schema = useMemo(
     () =>
@@ -128,7 +130,6 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
     try {
       const view = await api.get<MessageView>(`archive/messages/${encodeURIComponent(ref)}`);
       setOpen({ ...view, ref });
-      requestAnimationFrame(() => readerTitle.current?.focus());
     } catch (e) {
       setNotice(errorText(e));
     }

@@ -1,5 +1,5 @@
 import { Button, Field, Input, Link, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import * as z from 'zod';
 import { ApiError } from '../../api';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -73,6 +73,9 @@ export default function RelayPage() {
     [t],
   );
   const memberForm = useZodForm(memberSchema);
+  // Focus follows what was just opened, once it is on the page (keyboard and screen reader users).
+  useEffect(() => casesHeading.current?.focus(), [cases]);
+  useEffect(() => detailHeading.current?.focus(), [detail]);
   const working = (set: (s: Status) => void) => () => set({ text: t('stillWorking') });
 
   const findMember = async (e: FormEvent) => {
@@ -100,7 +103,6 @@ export default function RelayPage() {
       const r = await relay<{ cases: CaseSummary[] }>('listOpenCases', { memberNumber: m.memberNumber }, working(setMembersStatus));
       setCases({ member: `${m.firstName} ${m.lastName}`, items: r.cases });
       setMembersStatus(null);
-      requestAnimationFrame(() => casesHeading.current?.focus());
     } catch (err) {
       setMembersStatus({ text: errorText(err), error: true });
     }
@@ -111,7 +113,6 @@ export default function RelayPage() {
       const r = await relay<{ case: CaseSummary; history: CaseEvent[] }>('getCase', { caseNumber }, working(setMembersStatus));
       setDetail(r);
       setMembersStatus(null);
-      requestAnimationFrame(() => detailHeading.current?.focus());
     } catch (err) {
       setMembersStatus({ text: errorText(err), error: true });
     }
