@@ -15,7 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['web/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+    // The Teams tab front end (bundled by web/build.mjs): browser code, not Node.
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

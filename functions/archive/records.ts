@@ -2,9 +2,8 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { endpoint } from '../http/endpoint';
 import { ApiError } from '../../shared/platform/api-error';
-import type { Principal } from '../../shared/platform/auth';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
-import type { Requester } from '../../shared/archive/records/access';
+import { forbidden, requester } from './requester';
 import { AuditAction } from '../../shared/archive/records/audit-record';
 import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { ExportRequest } from '../../shared/archive/records/export-request';
@@ -19,9 +18,6 @@ import { SearchQuery } from '../../shared/archive/records/search-filter';
 const READERS = ['Staff', 'RecordsManager'] as const;
 const RECORDS = ['RecordsManager'] as const;
 
-const requester = (p: Principal): Requester => ({ oid: p.oid, kind: p.kind, recordsManager: p.roles.includes('RecordsManager') });
-
-const forbidden = () => new ApiError(403, 'forbidden', 'archive.notYourMailbox');
 const messageNotFound = () => new ApiError(404, 'not_found', 'archive.messageNotFound');
 
 /** A denied or missing message, as HTTP. */

@@ -1,24 +1,28 @@
 import { app } from '@azure/functions';
-import { publicEndpoint } from '../http/endpoint';
+import { publicEndpoint, type EndpointResult } from '../http/endpoint';
 import { settings } from '../../shared/platform/settings';
 import { ApiError } from '../../shared/platform/api-error';
 import { readWebAsset, webContentSecurityPolicy } from '../../shared/platform/web-assets';
 
 /**
- * The Teams tab shell: static pages under web/, served anonymously (they hold no data; every
- * data call they make carries the user's token), plus the public sign-in configuration.
+ * The Teams tab: the front end built into dist/web (web/build.mjs), served anonymously (it holds
+ * no data; every data call it makes carries the user's token), plus the public sign-in configuration.
  */
 export const webAsset = publicEndpoint({
   skipResidencyGate: true,
-  async handle({ request }) {
-    const asset = await readWebAsset(request.params.path ?? 'index.html');
+  async handle({ request }): Promise<EndpointResult> {
+    const requested = request.params.path ?? '';
+    // /api/web (no slash): the page's relative asset paths need the folder form.
+    if (requested === '' && !new URL(request.url).pathname.endsWith('/')) return { status: 302, headers: { location: '/api/web/' } };
+    const asset = await readWebAsset(requested);
     if (!asset) throw new ApiError(404, 'not_found', 'request.notFound');
     const s = settings();
     return {
       body: asset.content,
       headers: {
         'content-type': asset.contentType,
-        'cache-control': asset.immutable ? 'public, max-age=86400' : 'no-cache',
+        // Hashed assets never change under their name; the page is revalidated on every load.
+        'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
         'content-security-policy': webContentSecurityPolicy(s.auth.authority),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',

@@ -255,6 +255,8 @@ export interface SearchableIndex {
   search(filter: SearchFilter, page: { size: number; continuation?: string }): Promise<MessagePage>;
   /** Every entry the filter selects, newest first (exports). */
   searchAll(filter: SearchFilter): AsyncIterable<MessageEntry>;
+  /** How many entries the filter selects, counted by the store (an export's size, asked before it is made). */
+  count(filter: SearchFilter): Promise<number>;
 }
 
 /** The retention fields of entries (retention owns retentionRuleId and retainUntil). */
@@ -313,6 +315,26 @@ export interface MailboxStateReader {
   /** Every record, run and checkpoint (of one mailbox when named); none before capture ran. */
   documents(onlyMailbox?: string): Promise<Array<MailboxRecord | MailboxRun | MailboxCheckpoint>>;
   mailbox(mailboxId: string): Promise<MailboxRecord | undefined>;
+  /** Archived mailboxes by name, for pickers: people choose "Geneviève Tremblay", never a GUID. */
+  findMailboxes(lookup: MailboxLookup): Promise<MailboxChoice[]>;
+}
+
+export interface MailboxChoice {
+  mailboxId: string;
+  displayName: string;
+  address: string;
+  kind: MailboxKind;
+}
+
+export const MAILBOX_CHOICES_MAX = 50;
+
+export interface MailboxLookup {
+  /** Words matched, case-insensitively, anywhere in the display name or the address. */
+  search?: string;
+  /** At most MAILBOX_CHOICES_MAX, sorted by name as French speakers sort (É beside E). */
+  pageSize: number;
+  /** Only this mailbox (staff: their own). */
+  onlyMailboxId?: string;
 }
 
 /** Storage-side retention of content (WORM policy, blob legal hold, destruction); no-ops where immutability is off. */

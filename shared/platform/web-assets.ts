@@ -6,59 +6,59 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
 };
 
-/** Files served from outside web/ under a stable name. */
-const VENDOR: Record<string, string> = {
-  'vendor/teams-js.js': 'node_modules/@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js',
-};
-
 /**
- * The Teams tab pages. Each is the shell (index.html) with its own stylesheet and script: the
- * page's HTML is rendered from the shell, so the header, sign-in and language switch exist once.
+ * The Teams tab: one page (dist/web/index.html, built by web/build.mjs from web/src) that shows
+ * the page its address names, so deep links to archive.html and relay.html keep working.
  */
-const PAGES: Record<string, { title: string; stylesheet: string; script: string }> = {
-  'archive.html': { title: 'Mes courriels archivés', stylesheet: 'archive.css', script: 'archive.js' },
-  'relay.html': { title: 'Systèmes sur site', stylesheet: 'relay.css', script: 'relay.js' },
+const PAGES: Record<string, string> = {
+  'index.html': 'Transformation numérique',
+  'archive.html': 'Mes courriels archivés',
+  'relay.html': 'Systèmes sur site',
 };
 
 export interface WebAsset {
   content: Buffer;
   contentType: string;
+  /** Content-hashed: its name changes whenever its bytes do, so it may be cached for good. */
   immutable: boolean;
 }
 
-/** Reads a file of the web shell; a path that leaves web/ or an unknown type gives undefined. */
+/** Reads a file of the built front end; a path that leaves dist/web or an unknown type gives undefined. */
 export async function readWebAsset(requested: string): Promise<WebAsset | undefined> {
-  const root = packageRoot();
+  const webDir = path.join(packageRoot(), 'dist', 'web');
   const relative = requested === '' ? 'index.html' : requested;
-  const page = PAGES[relative];
-  if (page) return renderPage(root, relative, page);
-  const vendor = VENDOR[relative];
-  const webDir = path.join(root, 'web');
-  const file = vendor ? path.join(root, vendor) : path.resolve(webDir, relative);
-  if (!vendor && !file.startsWith(webDir + path.sep)) return undefined;
+  const title = PAGES[relative];
+  if (title) {
+    try {
+      const shell = await readFile(path.join(webDir, 'index.html'), 'utf8');
+      return { content: Buffer.from(shell.replace(/<title>[^<]*<\/title>/, `<title>${title}</title>`), 'utf8'), contentType: CONTENT_TYPES['.html']!, immutable: false };
+    } catch {
+      return undefined;
+    }
+  }
+  // Only the built assets: never the build's own files (index.html under another name, assets.json).
+  if (!relative.startsWith('assets/')) return undefined;
+  const file = path.resolve(webDir, relative);
+  if (!file.startsWith(path.join(webDir, 'assets') + path.sep)) return undefined;
   const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()];
   if (!contentType) return undefined;
   try {
-    return { content: await readFile(file), contentType, immutable: Boolean(vendor) };
+    return { content: await readFile(file), contentType, immutable: true };
   } catch {
     return undefined;
   }
 }
 
-async function renderPage(root: string, name: string, page: (typeof PAGES)[string]): Promise<WebAsset> {
-  const shell = await readFile(path.join(root, 'web', 'index.html'), 'utf8');
-  const html = shell
-    .replace(/<title>[^<]*<\/title>/, `<title>${page.title}</title>`)
-    .replace('<!--page-assets-->', `<link rel="stylesheet" href="${page.stylesheet}">\n  <script src="${page.script}" defer></script>`)
-    .replace('data-page=""', `data-page="${name.replace(/\.html$/, '')}"`);
-  return { content: Buffer.from(html, 'utf8'), contentType: CONTENT_TYPES['.html']!, immutable: false };
-}
+/** Where @microsoft/teams-js reads its list of valid Teams origins (validOriginsCdnEndpoint). */
+export const TEAMS_JS_CDN = 'https://res.cdn.office.net';
+
+/** sha256 of "" (base64): matches only a <style> element with no text. */
+export const EMPTY_STYLE_HASH = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 
 /** Pages may be framed by Teams only, load scripts from this app only, and call this app and the sign-in authority. */
 export function webContentSecurityPolicy(authority: string): string {
@@ -66,9 +66,14 @@ export function webContentSecurityPolicy(authority: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${new URL(authority).origin}`,
+    // Fluent UI (Griffel) adds its rules with CSSOM insertRule into <style> elements it creates
+    // empty; Chrome checks each such element against style-src, so the hash of the empty string is
+    // allowed: an empty <style> only, never any inline CSS text and never a style attribute.
+    `style-src 'self' '${EMPTY_STYLE_HASH}'`,
+    "img-src 'self' data: blob:",
+    // Inside Teams, teams-js fetches Microsoft's current list of Teams origins from its CDN to check
+    // who frames the tab (it is loaded only when framed, so outside Teams nothing goes there).
+    `connect-src 'self' ${new URL(authority).origin} ${TEAMS_JS_CDN}`,
     `form-action 'self' ${new URL(authority).origin}`,
     `frame-ancestors 'self' ${teams}`,
     "base-uri 'none'",

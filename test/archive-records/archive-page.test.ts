@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
+import { openTab, screenshot, seriousViolations, signIn, type ThemeName } from '../support/web-browser';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
-import { verifyArchive } from '../../shared/archive/records/integrity';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
+import { recordMailbox } from './mailboxes';
 
 /**
  * The "Mes courriels archivés" page in headless Chromium, served by the real app in the local host,
- * over mail written to this run's emulators: search, read, download, language, records view.
+ * over mail written to this run's emulators: search, read, download, language, the records tools
+ * (mailbox picker, holds, exports with their confirmation, verify now), in three themes.
  */
 const [alice, , records] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 
@@ -23,8 +25,11 @@ let mime: Buffer;
 beforeAll(async () => {
   stack = await startRecordsStack();
   mime = buildMime({ subject: 'Convocation au comité de griefs', html: '<p>Bonjour <b>Geneviève</b></p><script>document.title="pwned"</script><img src="https://tracker.example/p.gif">', attachments: [{ filename: 'ordre-du-jour.txt', contentType: 'text/plain', content: Buffer.from('Point 1') }] });
-  await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-02-03T10:00:00Z', subject: 'Convocation au comité de griefs', mime });
-  await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-01-03T10:00:00Z', subject: 'Vacances d’été' });
+  await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-02-03T10:00:00Z', subject: 'Convocation au comité de griefs', mime, retentionRuleId: 'COUR-GRIEF', retainUntil: '2036-02-03T10:00:00Z' });
+  await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-01-03T10:00:00Z', subject: 'Vacances d’été', retentionRuleId: 'COUR-GEN', retainUntil: '2033-01-03T10:00:00Z' });
+  await archiveEntry(stack, { mailboxId: records.oid, receivedAt: '2026-01-10T10:00:00Z', subject: 'Calendrier de conservation' });
+  await recordMailbox(stack, { mailboxId: alice.oid, displayName: alice.name, address: 'gtremblay@spgq.local' });
+  await recordMailbox(stack, { mailboxId: records.oid, displayName: records.name, address: 'scote@spgq.local' });
   // The export worker runs in the host, fed by the export queue of this Service Bus emulator.
   bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
   host = await startAppHost(stack.issuer, { COSMOS_DATABASE: process.env.COSMOS_DATABASE!, ARCHIVE_RUN_ON_STARTUP: 'false', ServiceBusConnection: bus.connectionString });
@@ -39,68 +44,145 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(user: (typeof DEMO_USERS)[number], locale = 'fr-CA'): Promise<Page> {
-  const context = await browser.newContext({ locale, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/api/web/archive.html`);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
-  await page.getByRole('button', { name: new RegExp(user.name) }).click();
-  return page;
-}
+const archivePage = () => `${baseUrl}/api/web/archive.html`;
+const rows = '#archive-results tbody tr';
 
 describe('archive page', () => {
   it('lists, reads (sanitised) and downloads the signed-in person’s mail, in French', async () => {
-    const page = await signIn(alice);
+    const tab = await openTab(browser, archivePage(), { acceptDownloads: true });
+    const { page } = tab;
+    await signIn(page, alice.name);
     await expect.poll(() => page.locator('#archive-title').textContent(), { timeout: 15_000 }).toBe('Mes courriels archivés');
     await expect.poll(() => page.locator('#archive-status').textContent(), { timeout: 25_000 }).toBe('2 courriel(s) affiché(s).');
-    expect(await page.locator('#archive-results tbody tr').count()).toBe(2);
-    expect(await page.locator('#records').count()).toBe(0);
+    expect(await page.locator(rows).count()).toBe(2);
+    // Staff: no records tools, no mailbox picker.
+    expect(await page.locator('#tab-records').count()).toBe(0);
+    expect(await page.locator('#q-mailbox').count()).toBe(0);
+    // Retention by rule name and keep-until date, in words.
+    const first = page.locator(rows).first();
+    expect(await first.textContent()).toContain('Dossiers de griefs et d’arbitrage');
+    expect(await first.textContent()).toContain('3 février 2036');
     await page.getByLabel('Mots du sujet').fill('griefs');
     await page.getByRole('button', { name: 'Rechercher' }).click();
-    await expect.poll(() => page.locator('#archive-results tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator(rows).count()).toBe(1);
     await page.getByRole('button', { name: 'Convocation au comité de griefs' }).click();
     await expect.poll(() => page.locator('#reader-content').innerHTML()).toContain('<b>Geneviève</b>');
     expect(await page.locator('#reader-content').innerHTML()).not.toMatch(/script|tracker/);
     expect(await page.title()).not.toBe('pwned');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Télécharger le .eml' }).click()]);
-    const saved = await download.path();
-    expect(Buffer.compare(readFileSync(saved), mime)).toBe(0);
+    expect(Buffer.compare(readFileSync(await download.path()), mime)).toBe(0);
     const [attachment] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /ordre-du-jour\.txt/ }).click()]);
     expect(attachment.suggestedFilename()).toBe('ordre-du-jour.txt');
     expect(readFileSync(await attachment.path()).toString()).toBe('Point 1');
-    await page.context().close();
+    await screenshot(page, 'archive-staff-reader-light-fr');
+    // Zod-driven validation, in the person's language, switching with it.
+    await page.getByLabel('Participant (adresse courriel)').fill('pas-une-adresse');
+    await page.getByRole('button', { name: 'Rechercher' }).click();
+    await expect.poll(() => page.locator('#archive-search').textContent()).toMatch(/courriel invalide|adresse/i);
+    await page.locator('#language-switch').click();
+    await expect.poll(() => page.locator('#archive-search').textContent()).toMatch(/Invalid email/i);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
   });
 
-  it('switches to English, and shows RecordsManagers the records view', async () => {
-    const page = await signIn(records);
-    await expect.poll(() => page.locator('#records-title').textContent(), { timeout: 15_000 }).toBe('Gestion documentaire');
-    await expect.poll(() => page.locator('#integrity-status').textContent(), { timeout: 25_000 }).toBe('Aucune vérification encore.');
+  it('switches to English without losing the results shown, and gives RecordsManagers a picker and the records tools', async () => {
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    const searches: string[] = [];
+    page.on('request', (r) => r.url().includes('/api/archive/messages?') && searches.push(r.url()));
+    await signIn(page, records.name);
+    await expect.poll(() => page.locator('#archive-status').textContent(), { timeout: 25_000 }).toBe('3 courriel(s) affiché(s).');
+    expect(await page.locator(rows).first().textContent()).toContain('3 févr. 2026');
     await page.locator('#language-switch').click();
     await expect.poll(() => page.locator('#archive-title').textContent()).toBe('My archived mail');
-    expect(await page.locator('#records-title').textContent()).toBe('Records management');
+    // Same rows, relabelled and re-formatted in place: no new search.
+    expect(await page.locator(rows).first().textContent()).toContain('Feb 3, 2026');
+    expect(await page.locator(rows).first().textContent()).toContain('Grievance and arbitration files');
+    expect(await page.locator('#archive-status').textContent()).toBe('3 message(s) shown.');
+    expect(searches).toHaveLength(1);
+    // The mailbox is chosen by name.
+    await page.locator('#q-mailbox').fill('Genev');
+    await page.getByRole('option', { name: new RegExp(`${alice.name} \\(gtremblay@spgq\\.local\\)`) }).click();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => page.locator('#archive-status').textContent()).toBe('2 message(s) shown.');
+    await screenshot(page, 'archive-records-mail-light-en');
+
+    await page.getByRole('tab', { name: 'Records management' }).click();
+    await expect.poll(() => page.locator('#integrity-status').textContent(), { timeout: 25_000 }).toBe('Not verified yet.');
+    expect(await page.locator('#integrity-state').textContent()).toBe('Never verified');
+    // A hold on a mailbox picked by name; the list names it, not its id.
     await page.getByLabel('Matter (name)').fill('Grief 2026-01');
-    await page.getByLabel('Mailboxes (ids, comma-separated)').fill(alice.oid);
+    await page.locator('#h-mailbox').fill('Trem');
+    await page.getByRole('option', { name: new RegExp(alice.name) }).click();
     await page.getByRole('button', { name: 'Create hold' }).click();
     await expect.poll(() => page.locator('#holds-list').textContent()).toContain('Grief 2026-01');
+    const hold = page.locator('#holds-list tbody tr', { hasText: 'Grief 2026-01' });
+    expect(await hold.textContent()).toContain(alice.name);
+    expect(await hold.textContent()).not.toContain(alice.oid);
+    // Exporting the current search (this mailbox): queued, then built in the background.
     await page.getByLabel('Request (name)').fill('Demande 2026-07');
+    expect(await page.locator('#export-scope').textContent()).toBe('Criteria of the current search: mailbox');
     await page.getByRole('button', { name: 'Export the current search' }).click();
-    // Queued, then built by the worker in the background: the page follows it until its link shows.
-    await expect.poll(() => page.locator('#exports-list li').first().textContent()).toContain('Demande 2026-07');
-    await expect.poll(() => page.locator('#exports-list li').first().textContent(), { timeout: 30_000 }).toMatch(/ready \(2 messages\)/);
-    // The item was updated in place, not repeated.
-    expect(await page.locator('#exports-list li', { hasText: 'Demande 2026-07' }).count()).toBe(1);
-    const link = page.locator('#exports-list li').first().getByRole('link', { name: 'Download link (expires soon)' });
-    const zip = Buffer.from(await (await fetch((await link.getAttribute('href'))!)).arrayBuffer());
+    const exportRow = page.locator('#exports-list tbody tr', { hasText: 'Demande 2026-07' });
+    await expect.poll(() => exportRow.textContent(), { timeout: 30_000 }).toMatch(/ready \(2 messages\)/);
+    expect(await exportRow.count()).toBe(1);
+    const zip = Buffer.from(await (await fetch((await exportRow.getByRole('link', { name: 'Download' }).getAttribute('href'))!)).arrayBuffer());
     expect(zip.subarray(0, 2).toString()).toBe('PK');
-    await page.context().close();
+    await screenshot(page, 'archive-records-tools-light-en');
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 90_000);
 
-    // Once verified: how many days of capture have a verdict, and since when every day was re-checked.
-    // Three days on, the day of this capture (and the empty days after it) are sealed.
+  it('asks before exporting everything, saying how many messages; verifies now on request', async () => {
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    await signIn(page, records.name);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    await page.getByLabel('Demande (nom)').fill('Tout le courrier');
+    expect(await page.locator('#export-scope').textContent()).toBe('Critères de la recherche courante : aucun (tous les courriels)');
+    await page.getByRole('button', { name: 'Exporter la recherche courante' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain('l’exportation contiendra 3 courriel(s) de toutes les boîtes');
+    await screenshot(page, 'archive-export-confirm-light-fr');
+    await dialog.getByRole('button', { name: 'Annuler' }).click();
+    expect(await page.locator('#exports-list tbody tr', { hasText: 'Tout le courrier' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Exporter la recherche courante' }).click();
+    await dialog.getByRole('button', { name: 'Exporter 3 courriel(s)' }).click();
+    await expect.poll(() => page.locator('#exports-list tbody tr', { hasText: 'Tout le courrier' }).textContent(), { timeout: 30_000 }).toMatch(/prête \(3 courriels\)/);
+
+    // Three days on, the day of this capture is sealed (as the daily timer would have done).
     stack.clock.now = new Date(Date.now() + 3 * 86_400_000);
     expect((await stack.services.manifests.seal()).length).toBeGreaterThanOrEqual(1);
-    await verifyArchive({ manifests: stack.services.manifests, verdicts: stack.services.verdicts, disposals: stack.services.disposals, content: stack.content, now: () => stack.clock.now });
-    const again = await signIn(records);
-    await expect.poll(() => again.locator('#integrity-status').textContent(), { timeout: 25_000 }).toMatch(/^Intègre : (\d+) jours de capture vérifiés sur \1 ; dernière vérification \S+\. Chaque jour a été revérifié depuis le \S+\.$/);
-    await again.context().close();
+    // Verify now: a background pass (durable orchestration) seals and verifies; the page follows it.
+    await page.getByRole('button', { name: 'Vérifier maintenant' }).click();
+    await expect.poll(() => page.locator('#integrity-state').textContent(), { timeout: 60_000 }).toBe('Intègre');
+    expect(await page.locator('#integrity-status').textContent()).toMatch(/^Intègre : (\d+) jours de capture vérifiés sur \1 ; dernière vérification le .+\. Chaque jour a été revérifié depuis le .+\.$/);
+    await expect.poll(() => page.getByText('Vérification terminée.').count()).toBe(1);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it.each<ThemeName>(['dark', 'contrast'])('clicks through mail and records in the %s theme, in both languages, with no serious accessibility violation', async (theme) => {
+    const tab = await openTab(browser, archivePage(), { theme });
+    const { page } = tab;
+    await signIn(page, records.name);
+    await expect.poll(() => page.locator('#archive-status').textContent(), { timeout: 25_000 }).toBe('3 courriel(s) affiché(s).');
+    await page.getByRole('button', { name: 'Vacances d’été' }).click();
+    await page.locator('#reader-content').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, `archive-mail-${theme}-fr`);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    await page.locator('#completeness').waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await page.locator('#holds-list, #records [role=status]').first().waitFor({ timeout: 15_000 });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, `archive-records-${theme}-fr`);
+    await page.locator('#language-switch').click();
+    await expect.poll(() => page.locator('#records-title').textContent()).toBe('Records management');
+    await page.getByRole('button', { name: 'Read the log' }).click();
+    await expect.poll(() => page.locator('#audit-list').textContent(), { timeout: 15_000 }).toContain('Search');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, `archive-records-${theme}-en`);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
   });
 });

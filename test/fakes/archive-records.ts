@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { contentBlobName, MODEL_VERSION, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MailboxRecord, type MailboxRun, type MessageEntry } from '../../shared/archive/model';
+import { sortChoices } from '../../shared/archive/records/mailbox-choices';
 import {
   BadContinuation,
   ConcurrentChange,
@@ -15,6 +16,9 @@ import {
   type ExportRecords,
   type IntegrityRecords,
   type LegalHoldRecords,
+  MAILBOX_CHOICES_MAX,
+  type MailboxChoice,
+  type MailboxLookup,
   type MailboxStateReader,
   type ManifestStore,
   type MessagePage,
@@ -136,6 +140,10 @@ export class InMemoryRecordsIndex implements RecordsIndex {
     yield* this.matching(filter);
   }
 
+  async count(filter: SearchFilter): Promise<number> {
+    return this.matching(filter).length;
+  }
+
   /** The filter as the Cosmos query means it (cosmos-message-records.ts searchSql), newest first. */
   private matching(filter: SearchFilter): MessageEntry[] {
     const participant = filter.participant?.toLowerCase();
@@ -243,6 +251,17 @@ export class InMemoryMailboxState implements MailboxStateReader {
 
   async mailbox(mailboxId: string): Promise<MailboxRecord | undefined> {
     return copy(this.docs.find((d): d is MailboxRecord => d.type === 'mailbox' && d.mailboxId === mailboxId));
+  }
+
+  /** As the Cosmos adapter: contains-match on name or address, any case; sorted by name as French speakers sort. */
+  async findMailboxes(lookup: MailboxLookup): Promise<MailboxChoice[]> {
+    const search = lookup.search?.trim().toLowerCase();
+    const found = this.docs
+      .filter((d): d is MailboxRecord => d.type === 'mailbox')
+      .filter((r) => !lookup.onlyMailboxId || r.mailboxId.toLowerCase() === lookup.onlyMailboxId.toLowerCase())
+      .filter((r) => !search || r.displayName.toLowerCase().includes(search) || r.address.toLowerCase().includes(search))
+      .map((r) => ({ mailboxId: r.mailboxId, displayName: r.displayName, address: r.address, kind: r.kind }));
+    return sortChoices(found).slice(0, Math.min(Math.max(lookup.pageSize, 1), MAILBOX_CHOICES_MAX));
   }
 }
 

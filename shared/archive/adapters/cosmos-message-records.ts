@@ -1,7 +1,8 @@
 import type { Container, Database, FeedOptions, SqlQuerySpec } from '@azure/cosmos';
 import { CONTAINERS, type MailboxCheckpoint, type MailboxRecord, type MailboxRun, type MessageEntry } from '../model';
-import { BadContinuation, type MailboxStateReader, type MessagePage, type RecordsIndex, type Versioned } from '../ports';
+import { BadContinuation, MAILBOX_CHOICES_MAX, type MailboxChoice, type MailboxLookup, type MailboxStateReader, type MessagePage, type RecordsIndex, type Versioned } from '../ports';
 import type { LegalHold } from '../records/legal-hold';
+import { sortChoices } from '../records/mailbox-choices';
 import { endOf, startOf, type SearchFilter } from '../records/search-filter';
 import { isCosmosStatus, versioned, type RecordsStore } from './records-store';
 
@@ -45,6 +46,12 @@ export class CosmosMessageRecords implements RecordsIndex {
 
   async *searchAll(filter: SearchFilter): AsyncIterable<MessageEntry> {
     yield* this.each<MessageEntry>(searchSql(filter), { maxItemCount: 200 });
+  }
+
+  async count(filter: SearchFilter): Promise<number> {
+    // The search's own WHERE clause counted by the database: exact, one round trip whatever the size.
+    const sql = searchSql(filter);
+    return this.countOf({ query: sql.query.replace(/^SELECT \* FROM c/, 'SELECT VALUE COUNT(1) FROM c').replace(/ ORDER BY .*$/, ''), parameters: sql.parameters });
   }
 
   withoutRetention(): AsyncIterable<MessageEntry> {
@@ -100,7 +107,7 @@ export class CosmosMessageRecords implements RecordsIndex {
   }
 
   countHeldReferences(contentHash: string): Promise<number> {
-    return this.count({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @h AND ARRAY_LENGTH(c.holds) > 0', parameters: [{ name: '@h', value: contentHash }] });
+    return this.countOf({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @h AND ARRAY_LENGTH(c.holds) > 0', parameters: [{ name: '@h', value: contentHash }] });
   }
 
   async dueForDisposition(now: Date, max: number): Promise<Versioned<MessageEntry>[]> {
@@ -129,11 +136,11 @@ export class CosmosMessageRecords implements RecordsIndex {
   }
 
   countReferences(contentHash: string): Promise<number> {
-    return this.count({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @h', parameters: [{ name: '@h', value: contentHash }] });
+    return this.countOf({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.contentHash = @h', parameters: [{ name: '@h', value: contentHash }] });
   }
 
   async exists(entryId: string, mailboxId: string): Promise<boolean> {
-    return (await this.count({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.id = @id AND c.mailboxId = @m', parameters: [{ name: '@id', value: entryId }, { name: '@m', value: mailboxId }] })) > 0;
+    return (await this.countOf({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.id = @id AND c.mailboxId = @m', parameters: [{ name: '@id', value: entryId }, { name: '@m', value: mailboxId }] })) > 0;
   }
 
   async capturedBetween(start: string, end: string): Promise<Array<Pick<MessageEntry, 'id' | 'pk' | 'contentHash'>>> {
@@ -149,10 +156,10 @@ export class CosmosMessageRecords implements RecordsIndex {
   }
 
   countPresentInFolder(mailboxId: string, folderId: string): Promise<number> {
-    return this.count({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.mailboxId = @m AND c.folderId = @f AND IS_NULL(c.removedAt)', parameters: [{ name: '@m', value: mailboxId }, { name: '@f', value: folderId }] });
+    return this.countOf({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.mailboxId = @m AND c.folderId = @f AND IS_NULL(c.removedAt)', parameters: [{ name: '@m', value: mailboxId }, { name: '@f', value: folderId }] });
   }
 
-  private async count(query: SqlQuerySpec): Promise<number> {
+  private async countOf(query: SqlQuerySpec): Promise<number> {
     const { resources } = await (await this.messages()).items.query<number>(query).fetchAll();
     return resources[0] ?? 0;
   }
@@ -190,7 +197,40 @@ export class CosmosMailboxStateReader implements MailboxStateReader {
       throw error;
     }
   }
+
+  async findMailboxes(lookup: MailboxLookup): Promise<MailboxChoice[]> {
+    const where = ['c.type = "mailbox"'];
+    const parameters: { name: string; value: string }[] = [];
+    if (lookup.onlyMailboxId) {
+      where.push('LOWER(c.mailboxId) = @only');
+      parameters.push({ name: '@only', value: lookup.onlyMailboxId.toLowerCase() });
+    }
+    const search = lookup.search?.trim().toLowerCase();
+    if (search) {
+      where.push('(CONTAINS(LOWER(c.displayName), @s) OR CONTAINS(LOWER(c.address), @s))');
+      parameters.push({ name: '@s', value: search });
+    }
+    const found: MailboxChoice[] = [];
+    try {
+      // Cross-partition (pk /mailboxId): one document per mailbox, a few hundred mailboxes. Sorted
+      // here, not by ORDER BY, which sorts by code point (É after z).
+      const iterator = this.database.container(CONTAINERS.mailboxes).items.query<MailboxRecord>(
+        { query: `SELECT c.mailboxId, c.displayName, c.address, c.kind FROM c WHERE ${where.join(' AND ')}`, parameters },
+        { maxItemCount: 500 },
+      );
+      for await (const page of iterator.getAsyncIterator()) {
+        for (const r of page.resources) found.push({ mailboxId: r.mailboxId, displayName: r.displayName, address: r.address, kind: r.kind });
+        // A bound on the work per call: a directory of many thousands is refined by typing, not paged.
+        if (found.length >= 5000) break;
+      }
+    } catch (error) {
+      if (isCosmosStatus(error, 404)) return [];
+      throw error;
+    }
+    return sortChoices(found).slice(0, Math.min(Math.max(lookup.pageSize, 1), MAILBOX_CHOICES_MAX));
+  }
 }
+
 
 /** The SQL for a filter; mailboxId undefined means every mailbox (RecordsManager only). */
 function searchSql(filter: SearchFilter): { query: string; parameters: { name: string; value: string | boolean }[] } {

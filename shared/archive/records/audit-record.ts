@@ -21,6 +21,7 @@ export const AuditAction = z.enum([
   'audit-query',
   'completeness-view',
   'integrity-view',
+  'integrity-verify',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

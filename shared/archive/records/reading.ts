@@ -5,7 +5,7 @@ import { actorOf, type ArchiveAccess, type Forbidden, type NotFound, type Reques
 import type { AuditLog } from './audit';
 import { openAttachment, readMessage, type AttachmentDownload, type MessageView } from './read';
 import type { ArchiveSearch } from './search';
-import { filtersUsed, type SearchPage, type SearchQuery } from './search-filter';
+import { filtersUsed, type SearchFilter, type SearchPage, type SearchQuery } from './search-filter';
 
 /** A message as the reader shows it: where it is, its hash and size, and its parsed view. */
 export type MessageReading = { ref: string; mailboxId: string; folderPath: string; receivedAt: string; contentHash: string; rawSize: number } & MessageView;
@@ -41,6 +41,16 @@ export class ArchiveReading {
       resultCount: page.items.length,
     });
     return { kind: 'ok', page };
+  }
+
+  /** How many messages a search selects (what an export of it would hold); audited as a search. */
+  async count(requester: Requester, filter: SearchFilter): Promise<{ kind: 'ok'; count: number } | Forbidden> {
+    const scope = await this.access.mailboxScope(requester, filter.mailboxId, 'search');
+    if (scope.kind !== 'ok') return scope;
+    const scoped = { ...filter, mailboxId: scope.mailboxId };
+    const count = await this.search.count(scoped);
+    await this.audit.record(actorOf(requester), 'search', { ...(scope.mailboxId ? { mailboxId: scope.mailboxId } : {}), filters: filtersUsed(scoped), resultCount: count });
+    return { kind: 'ok', count };
   }
 
   async view(requester: Requester, ref: string): Promise<{ kind: 'ok'; message: MessageReading } | Forbidden | NotFound> {

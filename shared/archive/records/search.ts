@@ -16,6 +16,10 @@ export class ArchiveSearch {
     return { items: page.entries.map(summarise), continuation: page.continuation };
   }
 
+  count(filter: SearchFilter): Promise<number> {
+    return this.index.count(filter);
+  }
+
   /** Every matching entry, page by page (for exports). */
   all(filter: SearchFilter): AsyncIterable<MessageEntry> {
     return this.index.searchAll(filter);

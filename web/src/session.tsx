@@ -1,0 +1,39 @@
+import { createContext, useContext } from 'react';
+import type { ApiClient } from './api';
+
+export interface Me {
+  oid: string;
+  name: string | null;
+  roles: string[];
+}
+
+export type PageId = 'home' | 'archive' | 'relay';
+
+export interface Session {
+  me: Me;
+  api: ApiClient;
+  navigate(page: PageId): void;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside a signed-in shell');
+  return s;
+}
+
+export const hasRole = (me: Me, ...roles: string[]) => roles.some((r) => me.roles.includes(r));
+
+/** Capabilities the shell offers, with the roles that may use each (the API checks again). */
+export const CAPABILITIES: { id: Exclude<PageId, 'home'>; roles: string[]; path: string }[] = [
+  { id: 'archive', roles: ['Staff', 'RecordsManager'], path: 'archive.html' },
+  { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
+];
+
+export function pageFromLocation(): PageId {
+  const file = location.pathname.split('/').pop() ?? '';
+  if (file === 'archive.html' || location.hash === '#archive') return 'archive';
+  if (file === 'relay.html' || location.hash === '#relay') return 'relay';
+  return 'home';
+}
