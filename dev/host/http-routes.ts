@@ -19,12 +19,36 @@ const CONSTRAINTS: Record<string, RegExp> = {
   float: /^-?\d+(\.\d+)?$/,
 };
 
+interface Constraint {
+  test(value: string): boolean;
+}
+
+/** ASP.NET's length and range constraints: `maxlength(0)` is how an app answers the site root. */
+function sizeConstraint(name: string, [a = 0, b = a]: number[]): Constraint {
+  const length = (v: string) => v.length;
+  const number = (v: string) => (/^-?\d+$/.test(v) ? Number(v) : NaN);
+  switch (name) {
+    case 'maxlength':
+      return { test: (v) => length(v) <= a };
+    case 'minlength':
+      return { test: (v) => length(v) >= a };
+    case 'length':
+      return { test: (v) => length(v) >= a && length(v) <= b };
+    case 'min':
+      return { test: (v) => number(v) >= a };
+    case 'max':
+      return { test: (v) => number(v) <= a };
+    default:
+      return { test: (v) => number(v) >= a && number(v) <= b };
+  }
+}
+
 interface Segment {
   literal?: string;
   param?: string;
   optional?: boolean;
   catchAll?: boolean;
-  constraints: RegExp[];
+  constraints: Constraint[];
 }
 
 function parseSegment(raw: string): Segment {
@@ -33,9 +57,11 @@ function parseSegment(raw: string): Segment {
   const constraints = (m[3] ?? '')
     .split(':')
     .filter(Boolean)
-    .map((c) => {
+    .map((c): Constraint => {
       const regex = /^regex\((.*)\)$/.exec(c);
       if (regex) return new RegExp(`^(?:${regex[1]})$`);
+      const sized = /^(maxlength|minlength|length|min|max|range)\(([^)]*)\)$/i.exec(c);
+      if (sized) return sizeConstraint(sized[1]!.toLowerCase(), sized[2]!.split(',').map((n) => Number(n.trim())));
       return CONSTRAINTS[c.replace(/\(.*\)$/, '').toLowerCase()] ?? /.*/;
     });
   return { param: m[2], optional: Boolean(m[4]) || Boolean(m[1]), catchAll: Boolean(m[1]), constraints };

@@ -218,6 +218,7 @@ async function main() {
     [
       '',
       `Local stack ready in ${seconds} s (Ctrl-C stops everything):`,
+      `  Open                ${functionsUrl}/   (the Teams tab's home page; "Se connecter" lists the sandbox staff)`,
       `  Functions host      ${functionsUrl}/api/...   (health: ${functionsUrl}/api/health)`,
       `  Azurite             blob :${azurite.blobPort}  queue :${azurite.queuePort}  table :${azurite.tablePort}  (data in ${path.relative(root, localDir)}/azurite)`,
       `  Cosmos DB emulator  ${cosmos.endpoint}  (data in ${path.relative(root, localDir)}/cosmos.json)`,

@@ -61,7 +61,7 @@ export const archiveIntegrityVerify = endpoint({
 const http = (name: string, methods: ('GET' | 'POST')[], route: string, handler: ReturnType<typeof endpoint>, extraInputs: (typeof durableClientInput)[] = []) =>
   app.http(name, { methods, authLevel: 'anonymous', route, handler, extraInputs });
 
-http('archiveMailboxes', ['GET'], 'archive/mailboxes', archiveMailboxes);
-http('archiveMessageCount', ['GET'], 'archive/message-count', archiveMessageCount);
-http('archiveRetentionRuleNames', ['GET'], 'archive/retention-rule-names', archiveRetentionRuleNames);
-http('archiveIntegrityVerifyNow', ['POST'], 'archive/integrity/verify', archiveIntegrityVerify, [durableClientInput]);
+http('archiveMailboxes', ['GET'], 'api/archive/mailboxes', archiveMailboxes);
+http('archiveMessageCount', ['GET'], 'api/archive/message-count', archiveMessageCount);
+http('archiveRetentionRuleNames', ['GET'], 'api/archive/retention-rule-names', archiveRetentionRuleNames);
+http('archiveIntegrityVerifyNow', ['POST'], 'api/archive/integrity/verify', archiveIntegrityVerify, [durableClientInput]);

@@ -185,17 +185,17 @@ export const archiveRetentionRules = endpoint({
 const http = (name: string, methods: ('GET' | 'POST')[], route: string, handler: ReturnType<typeof endpoint>) =>
   app.http(name, { methods, authLevel: 'anonymous', route, handler });
 
-http('archiveSearch', ['GET'], 'archive/messages', archiveSearch);
-http('archiveMessage', ['GET'], 'archive/messages/{ref}', archiveMessage);
-http('archiveEml', ['GET'], 'archive/messages/{ref}/eml', archiveEml);
-http('archiveAttachment', ['GET'], 'archive/messages/{ref}/attachments/{index}', archiveAttachment);
-http('archiveHoldsList', ['GET'], 'archive/holds', archiveHoldsList);
-http('archiveHoldCreate', ['POST'], 'archive/holds', archiveHoldCreate);
-http('archiveHoldRelease', ['POST'], 'archive/holds/{id}/release', archiveHoldRelease);
-http('archiveExportsList', ['GET'], 'archive/exports', archiveExportsList);
-http('archiveExportCreate', ['POST'], 'archive/exports', archiveExportCreate);
-http('archiveExportGet', ['GET'], 'archive/exports/{id}', archiveExportGet);
-http('archiveCompleteness', ['GET'], 'archive/completeness', archiveCompleteness);
-http('archiveIntegrity', ['GET'], 'archive/integrity', archiveIntegrity);
-http('archiveAudit', ['GET'], 'archive/audit', archiveAudit);
-http('archiveRetentionRules', ['GET'], 'archive/retention-rules', archiveRetentionRules);
+http('archiveSearch', ['GET'], 'api/archive/messages', archiveSearch);
+http('archiveMessage', ['GET'], 'api/archive/messages/{ref}', archiveMessage);
+http('archiveEml', ['GET'], 'api/archive/messages/{ref}/eml', archiveEml);
+http('archiveAttachment', ['GET'], 'api/archive/messages/{ref}/attachments/{index}', archiveAttachment);
+http('archiveHoldsList', ['GET'], 'api/archive/holds', archiveHoldsList);
+http('archiveHoldCreate', ['POST'], 'api/archive/holds', archiveHoldCreate);
+http('archiveHoldRelease', ['POST'], 'api/archive/holds/{id}/release', archiveHoldRelease);
+http('archiveExportsList', ['GET'], 'api/archive/exports', archiveExportsList);
+http('archiveExportCreate', ['POST'], 'api/archive/exports', archiveExportCreate);
+http('archiveExportGet', ['GET'], 'api/archive/exports/{id}', archiveExportGet);
+http('archiveCompleteness', ['GET'], 'api/archive/completeness', archiveCompleteness);
+http('archiveIntegrity', ['GET'], 'api/archive/integrity', archiveIntegrity);
+http('archiveAudit', ['GET'], 'api/archive/audit', archiveAudit);
+http('archiveRetentionRules', ['GET'], 'api/archive/retention-rules', archiveRetentionRules);

@@ -18,4 +18,4 @@ export const health = publicEndpoint({
   },
 });
 
-app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'health', handler: health });
+app.http('health', { methods: ['GET'], authLevel: 'anonymous', route: 'api/health', handler: health });

@@ -9,4 +9,4 @@ export const me = endpoint({
   },
 });
 
-app.http('me', { methods: ['GET'], authLevel: 'anonymous', route: 'me', handler: me });
+app.http('me', { methods: ['GET'], authLevel: 'anonymous', route: 'api/me', handler: me });

@@ -31,6 +31,18 @@ export const webAsset = publicEndpoint({
   },
 });
 
+/**
+ * The site root leads to the Teams tab's home page (by role, once signed in). host.json's empty
+ * route prefix, with every other route under `api/`, is what lets a function answer `/` in Azure:
+ * the optional segment of length 0 matches the root and nothing else.
+ */
+export const siteRoot = publicEndpoint({
+  skipResidencyGate: true,
+  async handle(): Promise<EndpointResult> {
+    return { status: 302, headers: { location: '/api/web/', 'cache-control': 'no-cache' } };
+  },
+});
+
 export const webConfig = publicEndpoint({
   skipResidencyGate: true,
   async handle() {
@@ -48,5 +60,6 @@ export const webConfig = publicEndpoint({
   },
 });
 
-app.http('webConfig', { methods: ['GET'], authLevel: 'anonymous', route: 'web/config.json', handler: webConfig });
-app.http('webAsset', { methods: ['GET'], authLevel: 'anonymous', route: 'web/{*path}', handler: webAsset });
+app.http('webConfig', { methods: ['GET'], authLevel: 'anonymous', route: 'api/web/config.json', handler: webConfig });
+app.http('webAsset', { methods: ['GET'], authLevel: 'anonymous', route: 'api/web/{*path}', handler: webAsset });
+app.http('siteRoot', { methods: ['GET'], authLevel: 'anonymous', route: '{root:maxlength(0)?}', handler: siteRoot });

@@ -79,5 +79,5 @@ export const relayRequestStatus = endpoint<undefined, Record<string, string>, { 
   },
 });
 
-app.http('relayRequestStatus', { methods: ['GET'], authLevel: 'anonymous', route: 'relay/requests/{id}', handler: relayRequestStatus });
-app.http('relayCall', { methods: ['POST'], authLevel: 'anonymous', route: 'relay/{operation}', handler: relayCall });
+app.http('relayRequestStatus', { methods: ['GET'], authLevel: 'anonymous', route: 'api/relay/requests/{id}', handler: relayRequestStatus });
+app.http('relayCall', { methods: ['POST'], authLevel: 'anonymous', route: 'api/relay/{operation}', handler: relayCall });

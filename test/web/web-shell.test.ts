@@ -207,6 +207,11 @@ describe('web shell', () => {
     expect(bare.status).toBe(302);
     expect(bare.headers.get('location')).toBe('/api/web/');
     expect((await fetch(`${baseUrl}/api/web/`)).status).toBe(200);
+    // The site root leads to the tab's home page; any other unknown path is still a 404.
+    const root = await fetch(`${baseUrl}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/api/web/');
+    expect((await fetch(`${baseUrl}/nowhere`, { redirect: 'manual' })).status).toBe(404);
     const config = (await (await fetch(`${baseUrl}/api/web/config.json`)).json()) as Record<string, unknown>;
     expect(config).toEqual({
       tenantId: issuer.tenantId,
