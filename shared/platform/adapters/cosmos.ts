@@ -1,11 +1,21 @@
 import type { Container, Database, IndexingPolicy } from '@azure/cosmos';
 
 /**
- * The container, created with its database on first use (idempotent: every instance may race to
- * create it). Callers keep the promise, so each process creates a container at most once.
+ * The container, created with its database on first use. Callers keep the promise, so a process
+ * creates a container at most once; but several requests (or instances) may still race on a new
+ * database or container. createIfNotExists is a read then a create, so the loser's create is
+ * refused with 409 Conflict: that means "it exists now", and the loser goes on with it.
  */
 export async function ensureContainer(database: Database, id: string, partitionKeyPath: string, indexingPolicy?: IndexingPolicy): Promise<Container> {
-  await database.client.databases.createIfNotExists({ id: database.id });
-  const { container } = await database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] }, ...(indexingPolicy ? { indexingPolicy } : {}) });
-  return container;
+  await existsNow(() => database.client.databases.createIfNotExists({ id: database.id }));
+  await existsNow(() => database.containers.createIfNotExists({ id, partitionKey: { paths: [partitionKeyPath] }, ...(indexingPolicy ? { indexingPolicy } : {}) }));
+  return database.container(id);
+}
+
+async function existsNow(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if ((error as { code?: number | string }).code !== 409) throw error;
+  }
 }
