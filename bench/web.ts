@@ -86,7 +86,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
     await seed(cosmos, user);
-    host = spawn(process.execPath, [path.join(ROOT, 'dist/dev/host/cli.js'), '--app', ROOT, '--port', '0'], {
+    host = spawn(process.execPath, [path.join(ROOT, 'dist-dev/host/cli.js'), '--app', ROOT, '--port', '0'], {
       cwd: ROOT,
       env: {
         ...process.env,
