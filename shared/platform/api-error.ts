@@ -3,10 +3,11 @@ import { translate, type Language, type MessageKey } from './i18n';
 
 /**
  * The one error shape every endpoint answers with:
- * `{ "error": { "code", "message", "details" } }`, message in the caller's language.
+ * `{ "error": { "code", "message", "messages", "details" } }`: message in the caller's language, and
+ * `messages` in both, so a page that switches language shows an error already on screen in the new one.
  */
 export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; messages: Record<Language, string>; details?: unknown };
 }
 
 export class ApiError extends Error {
@@ -22,7 +23,14 @@ export class ApiError extends Error {
   }
 
   toBody(language: Language): ApiErrorBody {
-    return { error: { code: this.code, message: translate(language, this.messageKey, this.params), ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: translate(language, this.messageKey, this.params),
+        messages: { 'fr-CA': translate('fr-CA', this.messageKey, this.params), en: translate('en', this.messageKey, this.params) },
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 

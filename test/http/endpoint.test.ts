@@ -58,6 +58,13 @@ describe('HTTP conventions', () => {
     expect(body.error?.message).toMatch(/Authentication required/);
   });
 
+  it('gives the message in both languages too, so a page that switches language can show it in the new one', async () => {
+    const { body } = await call(createHold, { method: 'POST', json: goodHold, headers: { 'accept-language': 'en' } });
+    const messages = (body.error as { messages?: Record<string, string> } | undefined)?.messages;
+    expect(messages?.['fr-CA']).toMatch(/Authentification requise/);
+    expect(messages?.en).toBe(body.error?.message);
+  });
+
   it('answers 401 naming the problem for an expired token', async () => {
     const token = await issuer.mintUserToken(recordsManager, { claims: { exp: Math.floor(Date.now() / 1000) - 600 } });
     const { response, body } = await call(createHold, { method: 'POST', json: goodHold, headers: { authorization: `Bearer ${token}` } });

@@ -96,6 +96,23 @@ describe('relay page', () => {
     await tab.close();
   });
 
+  it('shows the server’s refusal in the person’s language, and in the other after a switch', async () => {
+    const tab = await signedIn(0);
+    const { page } = tab;
+    // The page checks a member number before sending it; here the request is changed on its way,
+    // so the real endpoint refuses it (400) as it would refuse a client that did not check.
+    await page.route('**/api/relay/lookupMember', (route) => route.continue({ postData: JSON.stringify({ memberNumber: 'pas-un-numéro' }) }));
+    await page.getByLabel('Numéro de membre (ex. M00042)').fill('M00042');
+    await page.getByRole('button', { name: 'Chercher', exact: true }).click();
+    const refusal = page.getByText(/^(La requête|The request)/);
+    await expect.poll(() => refusal.textContent(), { timeout: 15_000 }).toMatch(/^La requête/);
+    const french = await refusal.textContent();
+    await page.locator('#language-switch').click();
+    await expect.poll(() => refusal.textContent()).toMatch(/^The request/);
+    expect(await refusal.textContent()).not.toBe(french);
+    await tab.close();
+  });
+
   it('searches the legacy archive in English and opens a document in a new tab', async () => {
     const tab = await signedIn(2, { language: 'en' });
     const { page } = tab;

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly problems: { path?: string; message: string }[] = [],
+    /** The same message in each language, so an error already shown follows a language switch. */
+    readonly messages: Partial<Record<Language, string>> = {},
   ) {
     super(message);
   }
@@ -33,8 +35,8 @@ export function apiClient(token: () => string | null, language: () => Language):
     return u.toString();
   };
   const failure = async (response: Response) => {
-    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; problems?: { path?: string; message: string }[] } };
-    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? response.statusText, body.error?.problems ?? []);
+    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; messages?: Partial<Record<Language, string>>; problems?: { path?: string; message: string }[] } };
+    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? response.statusText, body.error?.problems ?? [], body.error?.messages ?? {});
   };
   return {
     async get<T>(path: string, params?: Record<string, string | undefined>) {

@@ -1,6 +1,6 @@
 import { Button, MessageBar, MessageBarActions, MessageBarBody, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
-import { useI18n } from '../i18n/i18n';
+import { useI18n, type MessageKey } from '../i18n/i18n';
 import { ApiError } from '../api';
 
 const useStyles = makeStyles({
@@ -22,11 +22,27 @@ export function EmptyState({ title, hint }: { title: string; hint?: string }) {
   );
 }
 
+/**
+ * Something the page tells the person (a status, a notice, an error), kept as what it means and put
+ * into words only when shown: a language switch then re-words what is already on screen.
+ * `{ key, error }` puts the error's own sentence into the message's {message}.
+ */
+export type Said = { key: MessageKey; params?: Record<string, string | number>; error?: unknown } | { error: unknown };
+
+export function useSay(): (said: Said) => string {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  return (said) => {
+    if ('key' in said) return t(said.key, { ...said.params, ...('error' in said && said.error !== undefined ? { message: errorText(said.error) } : {}) });
+    return errorText(said.error);
+  };
+}
+
 /** The message of an error as a person should read it (the API's own sentence, in their language). */
 export function useErrorText(): (error: unknown) => string {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   return (error) => {
-    if (error instanceof ApiError) return error.message;
+    if (error instanceof ApiError) return error.messages[language] ?? error.message;
     if (error instanceof TypeError) return t('errorNetwork');
     return t('errorGeneric', { message: error instanceof Error ? error.message : String(error) });
   };

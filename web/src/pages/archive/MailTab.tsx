@@ -5,7 +5,7 @@ import { saveBlob } from '../../api';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useZodForm } from '../../components/Form';
 import { MailboxPicker, type MailboxChoice } from '../../components/MailboxPicker';
-import { ErrorState, LoadingState, useErrorText } from '../../components/States';
+import { ErrorState, LoadingState, useSay, type Said } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { hasRole, useSession } from '../../session';
 import type { MessageSummary, MessageView, RuleName, SearchFilter, SearchPage } from './types';
@@ -46,7 +46,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
   const i18n = useI18n();
   const { t } = i18n;
   const { api, me } = useSession();
-  const errorText = useErrorText();
+  const say = useSay();
   const isRecords = hasRole(me, 'RecordsManager');
   const [values, setValues] = useState<FormValues>(EMPTY);
   const [mailbox, setMailbox] = useState<MailboxChoice | null>(null);
@@ -55,7 +55,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [open, setOpen] = useState<MessageView | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Said | null>(null);
   const readerTitle = useRef<HTMLHeadingElement>(null);
   const firstList = useRef(true);
   // The reader takes focus once the opened message is on the page.
@@ -131,7 +131,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
       const view = await api.get<MessageView>(`archive/messages/${encodeURIComponent(ref)}`);
       setOpen({ ...view, ref });
     } catch (e) {
-      setNotice(errorText(e));
+      setNotice({ error: e });
     }
   };
 
@@ -140,7 +140,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
       const { blob, filename } = await api.download(path);
       saveBlob(blob, filename ?? fallback);
     } catch (e) {
-      setNotice(t('downloadFailed', { message: errorText(e) }));
+      setNotice({ key: 'downloadFailed', error: e });
     }
   };
 
@@ -219,7 +219,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
       <p id="archive-status" role="status" aria-live="polite">
         {busy ? t('searching') : items ? (count ? t(continuation ? 'foundMore' : 'found', { count }) : t('noResults')) : ''}
       </p>
-      {notice ? <ErrorState error={new Error(notice)} /> : null}
+      {notice ? <ErrorState error={new Error(say(notice))} /> : null}
       <h3>{t('results')}</h3>
       {error ? (
         <ErrorState error={error} onRetry={() => void run(props.filter, null)} />

@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useZodForm } from '../../components/Form';
 import { MailboxPicker, mailboxName, rememberMailboxes, type MailboxChoice } from '../../components/MailboxPicker';
-import { ErrorState, LoadingState, Notice, useErrorText } from '../../components/States';
+import { ErrorState, LoadingState, Notice, useSay, type Said } from '../../components/States';
 import { pollUntil, usePolling } from '../../components/usePolling';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
@@ -144,10 +144,10 @@ function Holds() {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
-  const errorText = useErrorText();
+  const say = useSay();
   const [holds, setHolds] = useState<Hold[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Said | null>(null);
   const [matter, setMatter] = useState('');
   const [mailboxes, setMailboxes] = useState<MailboxChoice[]>([]);
   const [participants, setParticipants] = useState('');
@@ -177,23 +177,23 @@ function Holds() {
     if (!body) return;
     try {
       const r = await api.post<Hold>('archive/holds', body);
-      setNotice(t('holdCreated', { matter: r.body.matter, count: r.body.appliedCount }));
+      setNotice({ key: 'holdCreated', params: { matter: r.body.matter, count: r.body.appliedCount } });
       setMatter('');
       setMailboxes([]);
       setParticipants('');
       load();
     } catch (err) {
-      setNotice(errorText(err));
+      setNotice({ error: err });
     }
   };
   const release = async (hold: Hold) => {
     setReleasing(null);
     try {
       await api.post(`archive/holds/${hold.id}/release`);
-      setNotice(t('holdReleased'));
+      setNotice({ key: 'holdReleased' });
       load();
     } catch (err) {
-      setNotice(errorText(err));
+      setNotice({ error: err });
     }
   };
   const columns: Column<Hold>[] = [
@@ -252,7 +252,7 @@ function Holds() {
           </Button>
         </div>
       </form>
-      {notice ? <Notice intent="info">{notice}</Notice> : null}
+      {notice ? <Notice intent="info">{say(notice)}</Notice> : null}
       <ConfirmDialog
         open={releasing !== null}
         title={t('holdReleaseTitle', { matter: releasing?.matter ?? '' })}
@@ -271,10 +271,10 @@ function Exports({ filter }: { filter: SearchFilter }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
-  const errorText = useErrorText();
+  const say = useSay();
   const [items, setItems] = useState<ExportRecord[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Said | null>(null);
   const [matter, setMatter] = useState('');
   const [format, setFormat] = useState<'zip' | 'mbox'>('zip');
   const [confirming, setConfirming] = useState<number | null>(null);
@@ -310,9 +310,9 @@ function Exports({ filter }: { filter: SearchFilter }) {
       const r = await api.post<ExportRecord>('archive/exports', { ...body, filter });
       put(r.body);
       setMatter('');
-      void follow(r.body.id).catch((e) => setNotice(errorText(e)));
+      void follow(r.body.id).catch((e) => setNotice({ error: e }));
     } catch (e) {
-      setNotice(errorText(e));
+      setNotice({ error: e });
     }
   };
   const submit = async (e: FormEvent) => {
@@ -326,7 +326,7 @@ function Exports({ filter }: { filter: SearchFilter }) {
       const r = await api.get<{ count: number }>('archive/message-count');
       setConfirming(r.count);
     } catch (err) {
-      setNotice(errorText(err));
+      setNotice({ error: err });
     } finally {
       setCounting(false);
     }
@@ -366,7 +366,7 @@ function Exports({ filter }: { filter: SearchFilter }) {
           </span>
         ) : x.status === 'completed' ? (
           // Links are short-lived and each one is audited: made on request only.
-          <Button size="small" onClick={() => void api.get<ExportRecord>(`archive/exports/${x.id}`).then(put, (e) => setNotice(errorText(e)))}>
+          <Button size="small" onClick={() => void api.get<ExportRecord>(`archive/exports/${x.id}`).then(put, (e) => setNotice({ error: e }))}>
             {t('exportGetLink')}
           </Button>
         ) : (
@@ -394,7 +394,7 @@ function Exports({ filter }: { filter: SearchFilter }) {
           {counting ? <LoadingState label={t('exportCounting')} /> : null}
         </div>
       </form>
-      {notice ? <Notice intent="warning">{notice}</Notice> : null}
+      {notice ? <Notice intent="warning">{say(notice)}</Notice> : null}
       <Text size={200}>{t('exportLinkNote')}</Text>
       {error ? <ErrorState error={error} /> : items === null ? <LoadingState /> : <DataTable id="exports-list" label={t('exportsTitle')} columns={columns} items={items} rowKey={(x) => x.id} empty={t('noExports')} pageSize={10} />}
       <ConfirmDialog

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { ApiError } from '../../api';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useZodForm } from '../../components/Form';
-import { useErrorText } from '../../components/States';
+import { useSay, type Said } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { base64Bytes, decodeText } from './decode';
@@ -26,7 +26,7 @@ const useStyles = makeStyles({
   details: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalL}`, '& dt': { fontWeight: tokens.fontWeightSemibold }, '& dd': { margin: 0 } },
 });
 
-type Status = { text: string; error?: boolean } | null;
+type Status = Said | null;
 
 /**
  * "Systèmes sur site": members and their cases in the mission system, documents of the legacy
@@ -38,7 +38,7 @@ export default function RelayPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
-  const errorText = useErrorText();
+  const say = useSay();
 
   async function relay<T>(operation: string, params: unknown, onWaiting: () => void): Promise<T> {
     const first = await api.post<{ status?: string; requestId: string; result: T }>(`relay/${operation}`, params);
@@ -76,13 +76,13 @@ export default function RelayPage() {
   // Focus follows what was just opened, once it is on the page (keyboard and screen reader users).
   useEffect(() => casesHeading.current?.focus(), [cases]);
   useEffect(() => detailHeading.current?.focus(), [detail]);
-  const working = (set: (s: Status) => void) => () => set({ text: t('stillWorking') });
+  const working = (set: (s: Status) => void) => () => set({ key: 'stillWorking' });
 
   const findMember = async (e: FormEvent) => {
     e.preventDefault();
     const valid = memberForm.validate({ memberNumber: number.trim().toUpperCase(), name: name.trim() });
     if (!valid) return;
-    setMembersStatus({ text: t('working') });
+    setMembersStatus({ key: 'working' });
     setCases(null);
     setDetail(null);
     try {
@@ -93,28 +93,28 @@ export default function RelayPage() {
       if (err instanceof ApiError && err.status === 404) {
         setMembers([]);
         setMembersStatus(null);
-      } else setMembersStatus({ text: errorText(err), error: true });
+      } else setMembersStatus({ error: err });
     }
   };
   const loadCases = async (m: Member) => {
-    setMembersStatus({ text: t('working') });
+    setMembersStatus({ key: 'working' });
     setDetail(null);
     try {
       const r = await relay<{ cases: CaseSummary[] }>('listOpenCases', { memberNumber: m.memberNumber }, working(setMembersStatus));
       setCases({ member: `${m.firstName} ${m.lastName}`, items: r.cases });
       setMembersStatus(null);
     } catch (err) {
-      setMembersStatus({ text: errorText(err), error: true });
+      setMembersStatus({ error: err });
     }
   };
   const loadCase = async (caseNumber: string) => {
-    setMembersStatus({ text: t('working') });
+    setMembersStatus({ key: 'working' });
     try {
       const r = await relay<{ case: CaseSummary; history: CaseEvent[] }>('getCase', { caseNumber }, working(setMembersStatus));
       setDetail(r);
       setMembersStatus(null);
     } catch (err) {
-      setMembersStatus({ text: errorText(err), error: true });
+      setMembersStatus({ error: err });
     }
   };
   const memberColumns: Column<Member>[] = [
@@ -179,19 +179,19 @@ export default function RelayPage() {
   };
   // The agent answers the first `limit` matches and the total; the next page asks for up to its maximum (50).
   const runDocs = async (params: Record<string, string>, limit: number) => {
-    setDocsStatus({ text: t('working') });
+    setDocsStatus({ key: 'working' });
     try {
       const r = await relay<{ documents: DocumentMetadata[]; total: number }>('searchDocuments', { ...params, limit }, working(setDocsStatus));
       setDocs({ ...r, params });
       setDocsStatus(null);
     } catch (err) {
-      setDocsStatus({ text: errorText(err), error: true });
+      setDocsStatus({ error: err });
     }
   };
   const openDocument = async (d: DocumentMetadata) => {
     // Opened before the call so the browser does not treat it as an unrequested pop-up.
     const tab = window.open('', '_blank');
-    setDocsStatus({ text: t('working') });
+    setDocsStatus({ key: 'working' });
     try {
       const r = await relay<{ document: DocumentMetadata; content: DocumentContent }>('fetchDocument', { documentId: d.documentId }, working(setDocsStatus));
       let url: string;
@@ -208,10 +208,10 @@ export default function RelayPage() {
         tab.opener = null;
         tab.location.href = url;
       } else location.assign(url);
-      setDocsStatus({ text: t('opened') });
+      setDocsStatus({ key: 'opened' });
     } catch (err) {
       tab?.close();
-      setDocsStatus({ text: errorText(err), error: true });
+      setDocsStatus({ error: err });
     }
   };
   const docTitle = (d: DocumentMetadata) => (d.restricted ? `${d.title} (${t('restricted')})` : d.title);
@@ -233,8 +233,8 @@ export default function RelayPage() {
   ];
 
   const statusLine = (id: string, st: Status) => (
-    <p id={id} role="status" aria-live="polite" className={st?.error ? s.error : undefined}>
-      {st?.text ?? ''}
+    <p id={id} role="status" aria-live="polite" className={st && !('key' in st) ? s.error : undefined}>
+      {st ? say(st) : ''}
     </p>
   );
 
@@ -327,7 +327,7 @@ export default function RelayPage() {
             </div>
           </fieldset>
         </form>
-        {statusLine('docs-status', docsStatus ?? (docs ? { text: t('docsFound', { shown: docs.documents.length, total: docs.total }) } : null))}
+        {statusLine('docs-status', docsStatus ?? (docs ? { key: 'docsFound', params: { shown: docs.documents.length, total: docs.total } } : null))}
         <div id="docs-results">{docs ? (
             <>
               <DataTable
