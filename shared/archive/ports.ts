@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Address, MailboxCheckpoint, MailboxKind, MailboxRecord, MailboxRun, MailboxWorkItem, MessageEntry } from './model';
-import type { AuditPage, AuditQuery, AuditRecord } from './records/audit-record';
+import type { AuditTrail as PlatformAuditTrail } from '../platform/audit';
+import type { AuditRecord } from './records/audit-record';
 import type { DisposalEvidence } from './records/disposal-evidence';
 import type { ExportJob, ExportRecord } from './records/export-request';
 import type { DayVerdict, IntegrityStatus } from './records/integrity-status';
@@ -346,11 +347,8 @@ export interface ContentRetention {
   destroyContent(contentHash: string): Promise<void>;
 }
 
-export interface AuditTrail {
-  append(record: AuditRecord): Promise<void>;
-  /** Newest first; `continuation` is the opaque token of the previous page. */
-  query(q: AuditQuery): Promise<AuditPage>;
-}
+/** The archive's part of the app's audit trail (shared/platform/audit.ts). */
+export type AuditTrail = PlatformAuditTrail<AuditRecord>;
 
 export interface LegalHoldRecords {
   create(hold: LegalHold): Promise<void>;

@@ -18,7 +18,9 @@ import { ArchiveSearch } from '../records/search';
 import { BlobExportFiles } from './blob-exports';
 import { BlobManifestStore } from './blob-manifests';
 import { BlobContentStore } from './content-store';
-import { CosmosAuditTrail } from './cosmos-audit-log';
+import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
+import { AuditRecord } from '../records/audit-record';
+import { CONTAINERS } from '../model';
 import { CosmosMailboxStateReader, CosmosMessageRecords } from './cosmos-message-records';
 import { CosmosDisposalRecords, CosmosExportRecords, CosmosIntegrityRecords, CosmosLegalHoldRecords } from './cosmos-records';
 import { ServiceBusExportQueue } from './export-queue';
@@ -60,7 +62,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
   const exportFiles = new BlobExportFiles(blob, s.storage);
   // Use cases.
   const calendar = loadRetentionCalendar(r.retentionRulesFile);
-  const audit = new AuditLog(new CosmosAuditTrail(database), now);
+  const audit = new AuditLog(new CosmosAuditTrail(database, { container: CONTAINERS.audit, schema: AuditRecord }), now);
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
   const search = new ArchiveSearch(index);
   const exports = new Exports({ records: exportRecords, files: exportFiles, search, content, queue: exportQueue }, now);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditRecordSchema, SYSTEM_ACTOR, type Actor, type AuditPage as PlatformAuditPage, type AuditQuery as PlatformAuditQuery } from '../../platform/audit';
 
 /**
  * The access log of the archive: every search, view, download, export, hold and disposition, who
@@ -43,41 +44,10 @@ export const AuditTarget = z
   .strict();
 export type AuditTarget = z.infer<typeof AuditTarget>;
 
-export const AuditRecord = z
-  .object({
-    id: z.string(),
-    /** yyyy-mm of `at`: a month of audit is one partition, queries are targeted by month. */
-    pk: z.string(),
-    type: z.literal('audit'),
-    at: z.string(),
-    /** Entra object id of the person, or "system" for timers. */
-    actor: z.string(),
-    actorKind: z.enum(['user', 'app', 'system']),
-    action: AuditAction,
-    outcome: z.enum(['allowed', 'denied']),
-    target: AuditTarget,
-  })
-  .strict();
+/** The archive's records in the app's audit trail (shared/platform/audit.ts): its actions and targets. */
+export const AuditRecord = auditRecordSchema(AuditAction, AuditTarget);
 export type AuditRecord = z.infer<typeof AuditRecord>;
 
-export interface Actor {
-  oid: string;
-  kind: 'user' | 'app' | 'system';
-}
-
-export const SYSTEM_ACTOR: Actor = { oid: 'system', kind: 'system' };
-
-export interface AuditQuery {
-  from: Date;
-  to: Date;
-  actor?: string;
-  action?: AuditAction;
-  pageSize: number;
-  continuation?: string;
-}
-
-export interface AuditPage {
-  items: AuditRecord[];
-  /** Opaque: hand it back for the next page. */
-  continuation: string | null;
-}
+export type AuditQuery = PlatformAuditQuery<AuditAction>;
+export type AuditPage = PlatformAuditPage<AuditRecord>;
+export { SYSTEM_ACTOR, type Actor };
