@@ -200,11 +200,14 @@ export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promis
     const hidden = ['client_id', 'redirect_uri', 'state', 'ui_locales']
       .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(params.get(k) ?? '')}">`)
       .join('');
+    // Roles in words, as the app shows them (what a demo user may do is why one picks them).
+    const roleNames: Record<string, [string, string]> = { Staff: ['Personnel', 'Staff'], Manager: ['Gestionnaire', 'Manager'], RecordsManager: ['Responsable de la gestion documentaire', 'Records manager'], ITAdmin: ['Administration TI', 'IT administration'] };
+    const roles = (list: readonly string[]) => list.map((r) => roleNames[r]?.[lang === 'en' ? 1 : 0] ?? r).join(', ');
     const buttons = users
-      .map((u) => `<li><button type="submit" name="oid" value="${escapeHtml(u.oid)}">${t.submit} ${escapeHtml(u.name)} <small>(${escapeHtml(u.roles.join(', '))})</small></button></li>`)
+      .map((u) => `<li><button type="submit" name="oid" value="${escapeHtml(u.oid)}">${t.submit} ${escapeHtml(u.name)} <small>(${escapeHtml(roles(u.roles))})</small></button></li>`)
       .join('');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`<!doctype html><html lang="${lang === 'en' ? 'en' : 'fr-CA'}"><head><meta charset="utf-8"><title>${t.title}</title>
+    res.end(`<!doctype html><html lang="${lang === 'en' ? 'en' : 'fr-CA'}"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${t.title}</title>
 <style>body{font-family:"Segoe UI",system-ui,sans-serif;max-width:32rem;margin:3rem auto;color:#242424}button{font:inherit;padding:.5rem 1rem;margin:.25rem 0;border:1px solid #5b5fc7;border-radius:4px;background:#fff;color:#242424;cursor:pointer;width:100%;text-align:left}button:focus-visible{outline:3px solid #5b5fc7;outline-offset:2px}ul{list-style:none;padding:0}</style></head>
 <body><main><h1>${t.title}</h1><form method="post"><fieldset><legend>${t.choose}</legend>${hidden}<ul>${buttons}</ul></fieldset></form></main></body></html>`);
   }
