@@ -196,7 +196,7 @@ describe('npm run package:teams', () => {
     expect(manifest.name).toMatchObject({ short: 'Transformation numérique' });
   });
 
-  it("carries package.json's version and the given ids, host and SSO resource", () => {
+  it("carries package.json's version and the given ids, host and SSO resource", async () => {
     expect(manifest.version).toBe(pkg.version);
     expect(manifest.id).toBe(SAMPLE.TEAMS_APP_ID);
     const clientId = SAMPLE.AUTH_CLIENT_ID.toLowerCase();
@@ -208,6 +208,12 @@ describe('npm run package:teams', () => {
       privacyUrl: `https://${SAMPLE.APP_HOSTNAME}/api/web/privacy.html`,
       termsOfUseUrl: `https://${SAMPLE.APP_HOSTNAME}/api/web/terms.html`,
     });
+    // The default privacy and terms addresses are pages the web shell serves (no sign-in needed).
+    const developer = manifest.developer as { privacyUrl: string; termsOfUseUrl: string };
+    for (const url of [developer.privacyUrl, developer.termsOfUseUrl]) {
+      const page = new URL(url).pathname.replace(/^\/api\/web\//, '');
+      expect((await readWebAsset(page))?.contentType, url).toMatch(/^text\/html/);
+    }
   });
 
   it('has one personal tab per capability the app serves, on pages the web shell has', async () => {

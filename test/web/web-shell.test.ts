@@ -158,6 +158,25 @@ describe('web shell', () => {
     await context.close();
   });
 
+  it('shows the privacy notice and the terms of use to anyone, signed in or not, in both languages', async () => {
+    const tab = await openTab(browser, `${baseUrl}/api/web/privacy.html`);
+    const { page } = tab;
+    await expect.poll(() => page.locator('#info-title').textContent(), { timeout: 10_000 }).toBe('Confidentialité');
+    expect(await page.title()).toBe('Confidentialité');
+    expect(await page.locator('article').textContent()).toContain('toutes les données infonuagiques demeurent au Canada');
+    expect(await page.getByRole('button', { name: 'Se connecter' }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('#language-switch').click();
+    await expect.poll(() => page.locator('#info-title').textContent()).toBe('Privacy');
+    expect(await page.locator('article').textContent()).toContain('all cloud data stays in Canada');
+    await screenshot(page, 'shell-privacy-en');
+    await page.getByRole('link', { name: 'Terms of use' }).click();
+    await expect.poll(() => page.locator('#info-title').textContent()).toBe('Terms of use');
+    expect(await page.locator('article').textContent()).toContain('Views, downloads and exports of the archive are logged.');
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
   it.each<ThemeName>(['light', 'dark', 'contrast'])('has no serious accessibility violations, signed out and signed in (%s theme)', async (theme) => {
     const tab = await openTab(browser, shell(), { theme });
     const { page } = tab;

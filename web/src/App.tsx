@@ -7,6 +7,7 @@ import { CAPABILITIES, SessionContext, pageFromLocation, type Me, type PageId, t
 import { fluentTheme, fromTeams, rememberThemeChoice, storedThemeChoice, systemTheme, type ThemeChoice } from './theme';
 import { ErrorState } from './components/States';
 import { HomePage } from './pages/HomePage';
+import { InfoPage } from './pages/InfoPage';
 
 // Each page is its own chunk: the shell loads only the one it shows.
 const ArchivePage = lazy(() => import('./pages/archive/ArchivePage'));
@@ -52,6 +53,8 @@ const useStyles = makeStyles({
   },
   navCurrent: { color: tokens.colorNeutralForeground1, fontWeight: tokens.fontWeightSemibold, borderBottomColor: tokens.colorCompoundBrandStroke, '@media (forced-colors: active)': { borderBottomColor: 'Highlight' } },
   main: { maxWidth: '90rem', margin: '0 auto', padding: tokens.spacingHorizontalXL, ':focus': { outlineStyle: 'none' } },
+  footer: { maxWidth: '90rem', margin: '0 auto', padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXL}`, display: 'flex', gap: tokens.spacingHorizontalL },
+  footerLink: { color: tokens.colorBrandForegroundLink, ':hover': { color: tokens.colorBrandForegroundLinkHover } },
   panel: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, padding: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, alignItems: 'flex-start' },
   themeSelect: { minWidth: '10rem' },
 });
@@ -114,7 +117,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : t('appTitle');
+    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
   }, [page, t]);
 
   useEffect(() => {
@@ -232,7 +235,9 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
         </nav>
       ) : null}
       <main id="main" ref={mainRef} tabIndex={-1} className={s.main}>
-        {phase.kind === 'loading' || teams === undefined ? (
+        {page === 'privacy' || page === 'terms' ? (
+          <InfoPage page={page} />
+        ) : phase.kind === 'loading' || teams === undefined ? (
           <Spinner label={t('loading')} />
         ) : phase.kind === 'error' ? (
           <ErrorState error={phase.error} onRetry={() => void start()} />
@@ -254,6 +259,13 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
           </SessionContext.Provider>
         ) : null}
       </main>
+      <footer className={s.footer}>
+        {(['privacy', 'terms'] as const).map((id) => (
+          <a key={id} className={s.footerLink} href={`${id}.html`} aria-current={id === page ? 'page' : undefined}>
+            {t(id === 'privacy' ? 'footerPrivacy' : 'footerTerms')}
+          </a>
+        ))}
+      </footer>
     </div>
   );
 }

@@ -7,7 +7,9 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay';
+export type PageId = 'home' | 'archive' | 'relay' | InfoPageId;
+/** Pages anyone may read, signed in or not (the Teams app package links to them). */
+export type InfoPageId = 'privacy' | 'terms';
 
 export interface Session {
   me: Me;
@@ -26,7 +28,7 @@ export function useSession(): Session {
 export const hasRole = (me: Me, ...roles: string[]) => roles.some((r) => me.roles.includes(r));
 
 /** Capabilities the shell offers, with the roles that may use each (the API checks again). */
-export const CAPABILITIES: { id: Exclude<PageId, 'home'>; roles: string[]; path: string }[] = [
+export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: string[]; path: string }[] = [
   { id: 'archive', roles: ['Staff', 'RecordsManager'], path: 'archive.html' },
   { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
 ];
@@ -35,5 +37,7 @@ export function pageFromLocation(): PageId {
   const file = location.pathname.split('/').pop() ?? '';
   if (file === 'archive.html' || location.hash === '#archive') return 'archive';
   if (file === 'relay.html' || location.hash === '#relay') return 'relay';
+  if (file === 'privacy.html') return 'privacy';
+  if (file === 'terms.html') return 'terms';
   return 'home';
 }

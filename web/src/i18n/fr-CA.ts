@@ -290,6 +290,19 @@ export const frCA = {
   status_retired: 'retraité',
   status_suspended: 'suspendu',
   unknownValue: 'inconnu ({value})',
+  // Public pages (no sign-in): the Teams app package links to them.
+  footerPrivacy: 'Confidentialité',
+  footerTerms: 'Conditions d’utilisation',
+  privacyTitle: 'Confidentialité',
+  privacyIntro: 'Cette application sert au personnel du syndicat pour ses outils de travail dans Microsoft Teams. Elle ne traite des renseignements personnels que dans la mesure nécessaire à ces fins, conformément à la Loi sur la protection des renseignements personnels dans le secteur privé.',
+  privacyWhat: 'Ce qui est traité : votre identité professionnelle (nom, adresse courriel, rôles), fournie par Microsoft Entra ID pour vous connecter ; les courriels professionnels archivés selon le calendrier de conservation ; le journal des accès aux archives (qui a consulté quoi et quand, jamais le contenu).',
+  privacyWhere: 'Où : toutes les données infonuagiques demeurent au Canada. Le système de mission et les archives anciennes restent dans les locaux du syndicat ; l’application n’en affiche que ce que vous demandez, selon vos rôles.',
+  privacyHowLong: 'Combien de temps : chaque courriel archivé est conservé pendant la durée que prévoit le calendrier de conservation pour sa catégorie, puis détruit, sauf s’il fait l’objet d’une conservation pour litige.',
+  privacyRights: 'Vos droits : vous pouvez demander à accéder aux renseignements qui vous concernent, ou à les faire rectifier, auprès de la personne responsable de la protection des renseignements personnels du syndicat.',
+  termsTitle: 'Conditions d’utilisation',
+  termsUse: 'Cette application est réservée au personnel du syndicat, pour son travail. Chaque accès se fait sous votre identité et selon vos rôles.',
+  termsRecords: 'Les consultations, téléchargements et exportations des archives sont journalisés. Un courriel archivé ne peut être ni modifié ni supprimé avant la fin de sa durée de conservation.',
+  termsConfidential: 'Les renseignements obtenus par l’application (membres, dossiers, courriels) sont confidentiels : ne les communiquez qu’aux personnes qui en ont besoin pour leur travail.',
 } as const;
 
 export type MessageKey = keyof typeof frCA;
