@@ -2,7 +2,7 @@
  * Benchmarks run each emulator in its own process, as the real services run on their own machines:
  * the app's process then does the app's work only, and each process's CPU time can be read apart.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,25 @@ export async function startChildService<T>(script: string, options: unknown): Pr
       child.kill('SIGTERM');
     }),
   };
+}
+
+/** The first match of `pattern` in a child's output (its ready line); rejects when it exits first or takes longer than `timeoutMs`. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${out}`)));
+  });
 }
 
 /** CPU time (user + system, ms) a process has used so far, all its threads; Linux /proc only. */

@@ -18,6 +18,7 @@ import { startTokenIssuer, DEMO_USERS } from '../dev/token-issuer';
 import { prepareLocalRelay, type LocalRelay } from '../dev/relay/local-relay';
 import { SAMPLE_QUERIES } from '../dev/relay/sample-data';
 import type { OperationName } from '../shared/relay/contract';
+import { waitForLine } from './child-service';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOTAL = Number(process.env.BENCH_RELAY_REQUESTS ?? 1000);
@@ -70,24 +71,6 @@ async function runAll(calls: Call[], concurrency: number, run: (call: Call) => P
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${out}`)));
-  });
 }
 
 async function main() {

@@ -20,37 +20,20 @@ import { startCosmosEmulator } from '../dev/local-stack/cosmos';
 import { startServiceBusEmulator } from '../dev/servicebus-emulator';
 import { startTokenIssuer, DEMO_USERS } from '../dev/token-issuer';
 import { CONTAINERS, MODEL_VERSION, PARTITION_KEY_PATHS, contentBlobName, messageEntryId, messagePartitionKey, type MailboxRecord, type MessageEntry } from '../shared/archive/model';
+import { waitForLine } from './child-service';
+import { ensureContainer } from '../shared/platform/adapters/cosmos';
 
 const ROOT = path.resolve(__dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RUNS = 5;
 const DATABASE = 'spgq';
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${out}`)), 90_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${out}`)));
-  });
-}
-
 /** One staff mailbox with 60 messages, as capture would have indexed them (the list shows 25). */
 async function seed(emulator: { endpoint: string; key: string }, user: { oid: string; name: string }): Promise<void> {
-  // As the app talks to the emulator (shared/azure/clients.ts): one region over HTTP, no discovery.
+  // As the app talks to the emulator (shared/platform/adapters/clients.ts): one region over HTTP, no discovery.
   const database = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, connectionPolicy: { enableEndpointDiscovery: false } }).database(DATABASE);
-  await database.client.databases.createIfNotExists({ id: DATABASE });
-  const { container: mailboxes } = await database.containers.createIfNotExists({ id: CONTAINERS.mailboxes, partitionKey: { paths: [PARTITION_KEY_PATHS.mailboxes] } });
-  const { container: messages } = await database.containers.createIfNotExists({ id: CONTAINERS.messages, partitionKey: { paths: [PARTITION_KEY_PATHS.messages] } });
+  const mailboxes = await ensureContainer(database, CONTAINERS.mailboxes, PARTITION_KEY_PATHS.mailboxes);
+  const messages = await ensureContainer(database, CONTAINERS.messages, PARTITION_KEY_PATHS.messages);
   const now = new Date().toISOString();
   const record: MailboxRecord = { id: 'mailbox', type: 'mailbox', mailboxId: user.oid, address: 'gtremblay@spgq.local', displayName: user.name, kind: 'staff', department: null, accountEnabled: true, firstSeenAt: now, lastSeenInScopeAt: now, goneAt: null, version: MODEL_VERSION };
   await mailboxes.items.upsert(record);
@@ -104,7 +87,7 @@ async function main() {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const ready = await waitForLine(host, /\{"ready":true,"port":(\d+)\}/, 'Functions host');
+    const ready = await waitForLine(host, /\{"ready":true,"port":(\d+)\}/, 'Functions host', 90_000);
     const baseUrl = `http://127.0.0.1:${(JSON.parse(ready) as { port: number }).port}`;
     const token = await issuer.mintUserToken(user, { expiresInSeconds: 3600 });
 

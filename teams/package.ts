@@ -10,7 +10,7 @@
  * dist/teams/<package name>-<version>.zip. The app version is package.json's: Teams only takes
  * an update whose version is higher than the installed one.
  *
- * Teams SSO (getAuthToken in web/app.js) asks Entra ID for webApplicationInfo.resource,
+ * Teams SSO (getAuthToken in web/src/auth.ts) asks Entra ID for webApplicationInfo.resource,
  * api://<host>/<client id>. So the API's app registration must list that Application ID URI, expose
  * the access_as_user scope and pre-authorize the Teams clients. It must also issue v2 tokens
  * (accessTokenAcceptedVersion 2): shared/platform/auth.ts accepts the v2 issuer and the client id as audience,

@@ -6,7 +6,7 @@
  * teams-js is loaded only when the page is framed: on import it fetches its list of valid Teams
  * origins from Microsoft's CDN (res.cdn.office.net), which the page's CSP refused: that was the
  * console error on every load. Outside Teams it is now never loaded; inside Teams the CSP allows
- * that one origin for fetch (shared/web/web-assets.ts).
+ * that one origin for fetch (shared/platform/web-assets.ts).
  */
 export interface WebConfig {
   tenantId: string;

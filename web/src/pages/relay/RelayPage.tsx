@@ -9,7 +9,7 @@ import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { base64Bytes, decodeText } from './decode';
 
-/** Shapes of the relay operations' results (shared/relay/protocol.ts). */
+/** Shapes of the relay operations' results (shared/relay/contract.ts). */
 interface Member { memberNumber: string; firstName: string; lastName: string; employer: string; section: string; status: string }
 interface CaseSummary { caseNumber: string; kind: string; title: string; status: string; openedOn: string; closedOn: string | null }
 interface CaseEvent { on: string; status: string; note: string }

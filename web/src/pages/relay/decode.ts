@@ -1,6 +1,6 @@
 /**
  * Text of a legacy document from its bytes. The relay carries bytes and a media type
- * (shared/relay/protocol.ts DocumentMetadata: "text/plain", no charset field); the agent reads
+ * (shared/relay/contract.ts DocumentMetadata: "text/plain", no charset field); the agent reads
  * the files as they are on disk (onprem-agent/src/connectors/legacy-archive.ts). Old documents
  * are often windows-1252 / ISO-8859-1, newer ones UTF-8. Opening the bytes as a blob without a
  * charset let the browser guess, which garbled accents (mojibake). So: a charset the media type
