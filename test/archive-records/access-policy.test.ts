@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Requester } from '../../shared/archive/records/access';
 import { messageRef, SearchQuery } from '../../shared/archive/records/search-filter';
 import { archived, recordsOverFakes } from '../fakes/archive-records';
+import { MODEL_VERSION, type MailboxRecord } from '../../shared/archive/model';
+import { mailboxChoices } from '../../shared/archive/records/mailbox-choices';
 
 /**
  * The access rules as use cases (shared/archive/records/access.ts, reading.ts) over in-memory
@@ -95,5 +97,34 @@ describe('access policy', () => {
     expect(first.page.items.map((i) => i.subject)).toEqual(['Grief confidentiel']);
     const second = await fakes.reading.searchPage(alice, query({ pageSize: '1', continuation: first.page.continuation! }));
     expect(second).toMatchObject({ kind: 'ok', page: { items: [expect.objectContaining({ subject: 'Vacances' })], continuation: null } });
+  });
+});
+
+describe('mailbox picker and message count', () => {
+  const record = (mailboxId: string, displayName: string, address: string): MailboxRecord => ({
+    id: 'mailbox', type: 'mailbox', mailboxId, address, displayName, kind: 'staff', department: null, accountEnabled: true,
+    firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenInScopeAt: '2026-01-01T00:00:00.000Z', goneAt: null, version: MODEL_VERSION,
+  });
+
+  it('offers staff only their own mailbox and a RecordsManager any, by name as French speakers sort', async () => {
+    const { fakes } = setUp();
+    fakes.mailboxes.docs.push(record(marc.oid, 'Marc Tremblay', 'mtremblay@spgq.local'), record(alice.oid, 'Élise Roy', 'eroy@spgq.local'), record('zoe-0001', 'Zoé Gagnon', 'zgagnon@spgq.local'));
+    expect((await mailboxChoices(fakes.mailboxes, alice, { pageSize: 20 })).map((c) => c.mailboxId)).toEqual([alice.oid]);
+    expect((await mailboxChoices(fakes.mailboxes, alice, { search: 'marc', pageSize: 20 }))).toEqual([]);
+    expect((await mailboxChoices(fakes.mailboxes, records, { pageSize: 20 })).map((c) => c.displayName)).toEqual(['Élise Roy', 'Marc Tremblay', 'Zoé Gagnon']);
+    expect((await mailboxChoices(fakes.mailboxes, records, { search: 'GAGNON', pageSize: 20 })).map((c) => c.displayName)).toEqual(['Zoé Gagnon']);
+    expect(await mailboxChoices(fakes.mailboxes, records, { pageSize: 2 })).toHaveLength(2);
+  });
+
+  it('counts what a search selects within the requester’s scope, audited; another’s mailbox is refused and audited', async () => {
+    const { fakes } = setUp();
+    expect(await fakes.reading.count(records, query())).toEqual({ kind: 'ok', count: 2 });
+    expect(await fakes.reading.count(alice, query())).toEqual({ kind: 'ok', count: 1 });
+    expect(await fakes.reading.count(marc, query({ mailboxId: alice.oid }))).toEqual({ kind: 'forbidden' });
+    expect(fakes.trail.records.map((r) => `${r.actor}:${r.action}:${r.outcome}:${r.target.resultCount ?? '-'}`)).toEqual([
+      `${records.oid}:search:allowed:2`,
+      `${alice.oid}:search:allowed:1`,
+      `${marc.oid}:search:denied:-`,
+    ]);
   });
 });
