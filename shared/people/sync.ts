@@ -1,5 +1,5 @@
 import type { PeopleCatalogue } from './catalogue';
-import { EMPTY_FACTS, derivePerson, isStaff, lifecycleEvents, type DirectoryFacts, type DirectoryUserChange, type Memberships, type PeopleEvent } from './model';
+import { EMPTY_FACTS, derivePerson, isStaff, lifecycleEvents, type DirectoryFacts, type Memberships, type PeopleEvent } from './model';
 import {
   DeltaExpired, EMPTY_SYNC_STATE,
   type PeopleDirectory, type PeopleEventPublisher, type PeopleHistory, type PeopleStore, type PersonRecord, type SyncRunSummary, type SyncState, type SyncStateStore,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePeopleCatalogue, type PeopleCatalogue } from '../../shared/people/catalogue';
+import type { z } from 'zod';
+import { parsePeopleCatalogue, type PeopleCatalogue, type PeopleCatalogueFile } from '../../shared/people/catalogue';
 import type { DirectoryFacts, DirectoryUserChange, PeopleEvent } from '../../shared/people/model';
 import {
   DeltaExpired, EMPTY_SYNC_STATE,
@@ -10,8 +11,8 @@ import type { SyncDeps } from '../../shared/people/sync';
 
 /** In-memory fakes of the people ports, for use-case tests. */
 
-export function testCatalogue(edit?: (file: Record<string, any>) => void): PeopleCatalogue {
-  const file = JSON.parse(readFileSync(path.join(__dirname, '../../config/people-catalogue.json'), 'utf8')) as Record<string, any>;
+export function testCatalogue(edit?: (file: z.input<typeof PeopleCatalogueFile>) => void): PeopleCatalogue {
+  const file = JSON.parse(readFileSync(path.join(__dirname, '../../config/people-catalogue.json'), 'utf8')) as z.input<typeof PeopleCatalogueFile>;
   edit?.(file);
   return parsePeopleCatalogue(JSON.stringify(file, null, 2), 'test catalogue');
 }

@@ -191,7 +191,7 @@ describe('people sync (use case)', () => {
     world.publisher.sent.length = 0;
     world.deps.catalogue = testCatalogue((f) => {
       f.version = '2026.2';
-      f.services[0].directoryValues.push('Service inconnu');
+      f.services[0]!.directoryValues.push('Service inconnu');
     });
     await syncPeople(world.deps);
     expect(world.publisher.sent).toHaveLength(1);
