@@ -11,6 +11,8 @@ import './archive/records';
 import './archive/records-timers';
 import './archive/exports';
 import './archive/mailboxes';
+import './archive/people-scope';
+import './people/people';
 import '../orchestrations/activities/archive-offboarding';
 import '../orchestrations/activities/archive-integrity';
 import './platform/health';

@@ -76,6 +76,24 @@ export function onQueue<T extends z.ZodType>(name: string, trigger: QueueTrigger
   app.serviceBusQueue(name, { connection: trigger.connection ?? 'ServiceBusConnection', queueName: trigger.queueName, handler: queueHandler(trigger) });
 }
 
+export interface TopicTrigger<T extends z.ZodType> extends Omit<QueueTrigger<T>, 'queueName'> {
+  /** Topic and subscription names or `%APP_SETTING%` references. */
+  topicName: string;
+  subscriptionName: string;
+  /** Session-enabled subscription: one session (one person, say) is handled by one receiver at a time, in order. */
+  sessions?: boolean;
+}
+
+export function onTopic<T extends z.ZodType>(name: string, trigger: TopicTrigger<T>): void {
+  app.serviceBusTopic(name, {
+    connection: trigger.connection ?? 'ServiceBusConnection',
+    topicName: trigger.topicName,
+    subscriptionName: trigger.subscriptionName,
+    ...(trigger.sessions ? { isSessionsEnabled: true } : {}),
+    handler: queueHandler(trigger),
+  });
+}
+
 export interface TimerTrigger {
   event: string;
   /** Six-field NCRONTAB or an `%APP_SETTING%` reference. */

@@ -5,7 +5,7 @@ import type { LocalUser } from '../token-issuer';
  * The people the local sign-in offers: staff of the sandbox tenant, so a signed-in user's object
  * id is their mailbox's Graph id (what the archive and training pages look up). App roles follow
  * what such a union would assign: everyone is Staff; management are Managers; IT staff are
- * ITAdmins; one administrative technician holds records management (RecordsManager).
+ * ITAdmins; the head of administration is HR; one administrative technician holds records management (RecordsManager).
  */
 export function demoUsersFromSandbox(tenant: SandboxTenant, archiveMemberIds?: Set<string>): LocalUser[] {
   const staff = tenant.users.filter((u) => u.userType === 'Member' && !u.isSharedMailbox && u.accountEnabled);
@@ -15,6 +15,8 @@ export function demoUsersFromSandbox(tenant: SandboxTenant, archiveMemberIds?: S
     const roles = ['Staff'];
     if (u.jobCategory === 'DIRECTION') roles.push('Manager');
     if (u.jobCategory === 'TI') roles.push('ITAdmin');
+    // Human resources sit in Administration et finances: its head holds the HR role.
+    if (u.jobCategory === 'DIRECTION' && u.department === 'Administration et finances') roles.push('HR');
     if (!recordsManagerChosen && u.jobCategory === 'TECHADM' && inArchive(u.id)) {
       roles.push('RecordsManager');
       recordsManagerChosen = true;

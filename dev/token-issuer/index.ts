@@ -14,7 +14,7 @@ import type { JWK, JWTPayload, KeyLike } from 'jose';
 export interface LocalUser {
   oid: string;
   name: string;
-  /** App roles of this API: Staff, Manager, RecordsManager, ITAdmin. */
+  /** App roles of this API: Staff, Manager, RecordsManager, HR, ITAdmin. */
   roles: string[];
   preferredUsername?: string;
 }
@@ -201,7 +201,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promis
       .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(params.get(k) ?? '')}">`)
       .join('');
     // Roles in words, as the app shows them (what a demo user may do is why one picks them).
-    const roleNames: Record<string, [string, string]> = { Staff: ['Personnel', 'Staff'], Manager: ['Gestionnaire', 'Manager'], RecordsManager: ['Responsable de la gestion documentaire', 'Records manager'], ITAdmin: ['Administration TI', 'IT administration'] };
+    const roleNames: Record<string, [string, string]> = { Staff: ['Personnel', 'Staff'], Manager: ['Gestionnaire', 'Manager'], RecordsManager: ['Responsable de la gestion documentaire', 'Records manager'], HR: ['Ressources humaines', 'Human resources'], ITAdmin: ['Administration TI', 'IT administration'] };
     const roles = (list: readonly string[]) => list.map((r) => roleNames[r]?.[lang === 'en' ? 1 : 0] ?? r).join(', ');
     const buttons = users
       .map((u) => `<li><button type="submit" name="oid" value="${escapeHtml(u.oid)}">${t.submit} ${escapeHtml(u.name)} <small>(${escapeHtml(roles(u.roles))})</small></button></li>`)

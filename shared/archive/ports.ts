@@ -97,6 +97,8 @@ export interface ScopedMailbox {
 export interface Directory {
   /** Members of the archive group (staff) and the listed shared mailboxes; guests excluded. */
   mailboxesInScope(): Promise<ScopedMailbox[]>;
+  /** One staff member's mailbox (someone who just joined), or null: gone, a guest, or no mailbox. */
+  mailbox(userId: string): Promise<ScopedMailbox | null>;
 }
 
 export interface StoredContent {

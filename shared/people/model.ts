@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PeopleCatalogue } from './catalogue';
+import type { ChangeField, FieldChange, Language, LeftReason, PeopleEvent, PeopleEventKind, PersonStatus } from './events';
+
+export type { ChangeField, FieldChange, Language, LeftReason, PeopleEvent, PeopleEventKind, PersonStatus } from './events';
 
 /**
  * One model of the union's people (docs/decisions/0009-people.md). Entra ID is the source of truth;
@@ -35,8 +38,6 @@ export interface DirectoryUserChange {
   facts: Partial<DirectoryFacts>;
 }
 
-export type PersonStatus = 'active' | 'on-leave' | 'left';
-export type Language = 'fr-CA' | 'en';
 
 /** The state capabilities act on, derived from the facts, group memberships and the catalogue. */
 export interface PersonState {
@@ -52,44 +53,10 @@ export interface PersonState {
   leaveDate: string | null;
 }
 
-export type LeftReason = 'disabled' | 'deleted' | 'leave-date' | 'out-of-scope';
-
 export interface Memberships {
   /** null when no staff group is configured (everyone but guests and excluded types is staff). */
   inScope: boolean | null;
   inLeaveGroup: boolean;
-}
-
-export const EVENT_KINDS = ['joined', 'moved', 'leave-started', 'leave-ended', 'left', 'updated'] as const;
-export type PeopleEventKind = (typeof EVENT_KINDS)[number];
-
-export const CHANGE_FIELDS = ['status', 'service', 'jobCategory', 'manager', 'language', 'employeeType', 'hireDate', 'leaveDate', 'displayName'] as const;
-export type ChangeField = (typeof CHANGE_FIELDS)[number];
-
-/**
- * One change of a field. Values are codes, ids, dates or languages; a name is never carried (a
- * display name change says only that the name changed), so events, their dead-letter queues and
- * the history hold no more personal information than ids.
- */
-export interface FieldChange {
-  field: ChangeField;
-  before: string | null;
-  after: string | null;
-}
-
-export interface PeopleEvent {
-  /** Deterministic: person, change version and kind, so a replayed sync publishes nothing new. */
-  id: string;
-  kind: PeopleEventKind;
-  personId: string;
-  /** The person's change version this event belongs to (1 for the first sighting). */
-  version: number;
-  /** When the sync saw the change (Entra ID does not say when it happened). */
-  observedAt: string;
-  changes: FieldChange[];
-  leftReason?: LeftReason;
-  /** The person's state after the change, so a consumer needs no read to act. */
-  state: Pick<PersonState, 'status' | 'serviceCode' | 'jobCategoryCode' | 'managerId' | 'language'>;
 }
 
 /** Whether a directory entry can be staff at all: guests, shared mailboxes and resources are not. */

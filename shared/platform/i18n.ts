@@ -34,6 +34,8 @@ const fr = {
   'archive.holdNotFound': 'Conservation pour litige introuvable.',
   'archive.exportNotFound': 'Exportation introuvable.',
   'archive.badContinuation': 'Le jeton de pagination est invalide : relancez la recherche.',
+  'people.notInDirectory': 'Vous n’êtes pas (encore) dans l’annuaire du personnel : il est mis à jour toutes les 15 minutes.',
+  'people.readersOnly': 'L’annuaire du personnel est réservé aux ressources humaines et à l’administration TI.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -68,6 +70,8 @@ const en: Record<MessageKey, string> = {
   'archive.holdNotFound': 'Legal hold not found.',
   'archive.exportNotFound': 'Export not found.',
   'archive.badContinuation': 'The paging token is invalid: run the search again.',
+  'people.notInDirectory': 'You are not (yet) in the staff directory: it is updated every 15 minutes.',
+  'people.readersOnly': 'The staff directory is for human resources and IT administration only.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -95,6 +95,14 @@ const rawSchema = z.object({
   RELAY_HEARTBEAT_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-agent'),
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: positiveInt.default(60),
 
+  /** People: staff directory and lifecycle events (docs/decisions/0009-people.md). */
+  PEOPLE_CATALOGUE_FILE: z.string().min(1).default('config/people-catalogue.json'),
+  PEOPLE_SYNC_SCHEDULE: z.string().min(1).default('0 */15 * * * *'),
+  PEOPLE_SYNC_ON_STARTUP: boolean.default(false),
+  PEOPLE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a topic name').default('people-events'),
+  /** Directory reads in flight at once (Entra ID throttles per app and tenant, apart from Outlook). */
+  PEOPLE_GRAPH_CONCURRENCY: z.coerce.number().int().min(1, 'between 1 and 8').max(8, 'between 1 and 8').default(2),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -128,6 +136,9 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_RUN_SECONDS: '240 (well below the function timeout, 30 min, and the Service Bus lock renewal limit, 30 min)',
   ARCHIVE_GRAPH_SLOTS: 'leased (shared across instances) or local',
   ARCHIVE_IMMUTABILITY: 'off (Azurite), unlocked or locked (Azure)',
+  PEOPLE_CATALOGUE_FILE: 'config/people-catalogue.json (relative to the app root, or absolute)',
+  PEOPLE_SYNC_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
+  PEOPLE_EVENTS_TOPIC: 'people-events',
   ARCHIVE_LOCK_SECONDS: '60',
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
@@ -178,6 +189,15 @@ export interface Settings {
   queues: { archive: string; exports: string };
   archive: ArchiveSettings;
   relay: RelaySettings;
+  people: PeopleSettings;
+}
+
+export interface PeopleSettings {
+  catalogueFile: string;
+  syncSchedule: string;
+  syncOnStartup: boolean;
+  eventsTopic: string;
+  graphConcurrency: number;
 }
 
 export interface RelaySettings {
@@ -290,6 +310,13 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       requestTtlSeconds: raw.RELAY_REQUEST_TTL_SECONDS,
       heartbeatContainer: raw.RELAY_HEARTBEAT_CONTAINER,
       heartbeatMaxAgeSeconds: raw.RELAY_HEARTBEAT_MAX_AGE_SECONDS,
+    },
+    people: {
+      catalogueFile: raw.PEOPLE_CATALOGUE_FILE,
+      syncSchedule: raw.PEOPLE_SYNC_SCHEDULE,
+      syncOnStartup: raw.PEOPLE_SYNC_ON_STARTUP,
+      eventsTopic: raw.PEOPLE_EVENTS_TOPIC,
+      graphConcurrency: raw.PEOPLE_GRAPH_CONCURRENCY,
     },
   };
 }

@@ -699,6 +699,12 @@ export interface FakeUser {
 export class FakeDirectory implements Directory {
   constructor(readonly users: FakeUser[]) {}
 
+  async mailbox(userId: string): Promise<ScopedMailbox | null> {
+    const u = this.users.find((x) => x.mailboxId === userId);
+    if (!u || u.userType === 'Guest' || u.address.includes('#EXT#')) return null;
+    return { mailboxId: u.mailboxId, address: u.address, displayName: u.displayName ?? u.address, kind: 'staff', accountEnabled: u.accountEnabled !== false, department: u.department ?? null };
+  }
+
   async mailboxesInScope(): Promise<ScopedMailbox[]> {
     const found = new Map<string, ScopedMailbox>();
     const isGuest = (u: FakeUser) => u.userType === 'Guest' || u.address.includes('#EXT#');

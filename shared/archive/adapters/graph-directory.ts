@@ -53,6 +53,17 @@ export class GraphDirectory implements Directory {
     return [...found.values()];
   }
 
+  async mailbox(userId: string): Promise<ScopedMailbox | null> {
+    try {
+      const u = (await this.client.api(`/users/${encodeURIComponent(userId)}`).select(USER_FIELDS).get()) as GraphUser;
+      // No address: no Exchange mailbox to archive.
+      return isGuest(u) || !u.mail ? null : toMailbox(u, 'staff');
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return null;
+      throw e;
+    }
+  }
+
   private async groupIdByName(name: string): Promise<string> {
     const escaped = name.replace(/'/g, "''");
     const page = (await this.client.api('/groups').filter(`displayName eq '${escaped}'`).select('id').get()) as { value: Array<{ id: string }> };

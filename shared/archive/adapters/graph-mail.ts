@@ -3,6 +3,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphDownload } from '../../platform/adapters/clients';
 import type { Address } from '../model';
 import type { AttemptVerdict, GraphBudget } from '../../platform/graph/graph-budget';
+import { relativeLink, retryAfterMs } from '../../platform/graph/graph-links';
 import {
   MailboxGoneError, MessageGoneError,
   type DeltaItem, type FolderListing, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MessageSummary,
@@ -210,20 +211,6 @@ function headerOf(headers: Record<string, string> | undefined, name: string): st
   if (!headers) return undefined;
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
   return undefined;
-}
-
-/** Retry-After in seconds or as an HTTP date. */
-export function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Graph's links are absolute; a $batch part wants the path after the version segment. */
-export function relativeLink(link: string): string {
-  const url = new URL(link);
-  return url.pathname.replace(/^\/(v1\.0|beta)/, '') + url.search;
 }
 
 function address(value: unknown): Address | null {

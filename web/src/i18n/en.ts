@@ -58,6 +58,7 @@ export const en: Catalog = {
   role_Staff: 'Staff',
   role_Manager: 'Manager',
   role_RecordsManager: 'Records manager',
+  role_HR: 'Human resources',
   role_ITAdmin: 'IT administration',
   archiveTitle: 'My archived mail',
   tabMail: 'Mail',

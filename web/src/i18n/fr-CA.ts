@@ -62,6 +62,7 @@ export const frCA = {
   role_Staff: 'Personnel',
   role_Manager: 'Gestionnaire',
   role_RecordsManager: 'Responsable de la gestion documentaire',
+  role_HR: 'Ressources humaines',
   role_ITAdmin: 'Administration TI',
   // Archive: mail
   archiveTitle: 'Mes courriels archivés',

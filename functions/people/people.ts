@@ -1,0 +1,104 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { peopleServices } from '../../shared/people/adapters/people-services';
+import { PeopleDirectoryReader, type Viewer } from '../../shared/people/directory';
+import { PERSON_STATUSES } from '../../shared/people/events';
+import { syncPeople } from '../../shared/people/sync';
+import type { Principal } from '../../shared/platform/auth';
+import { ApiError } from '../../shared/platform/api-error';
+import { settings } from '../../shared/platform/settings';
+import { APP_ROLES } from '../../shared/platform/roles';
+import { endpoint } from '../http/endpoint';
+import { onTimer } from '../triggers';
+
+/**
+ * People (docs/decisions/0009-people.md): the directory sync timer, and what the Teams app reads.
+ *   GET /api/people/me                       the caller's own record (any signed-in user)
+ *   GET /api/people?service=&jobCategory=&status=&search=&page=&pageSize=   HR, ITAdmin
+ *   GET /api/people/events?limit=&personId=  recent lifecycle events (HR, ITAdmin)
+ *   GET /api/people/unmapped                 directory values the catalogue does not map, last sync (HR, ITAdmin)
+ */
+const s = settings();
+
+onTimer('peopleSync', {
+  event: 'people.sync',
+  schedule: '%PEOPLE_SYNC_SCHEDULE%',
+  runOnStartup: s.people.syncOnStartup && s.localMode && !s.deployed,
+  async handle(log) {
+    const summary = await syncPeople(peopleServices().syncDeps);
+    // Counts and raw directory values only (service and job category names are not personal data).
+    log.info('people.sync', { mode: summary.mode, events: summary.events, requests: summary.requests, unmappedServices: summary.unmapped.services, unmappedJobCategories: summary.unmapped.jobCategories });
+    if (summary.unmapped.services.length || summary.unmapped.jobCategories.length) log.warn('people.sync.unmapped', { services: summary.unmapped.services.length, jobCategories: summary.unmapped.jobCategories.length });
+  },
+});
+
+const READERS = ['HR', 'ITAdmin'] as const;
+
+function reader(): PeopleDirectoryReader {
+  const { people, catalogue, syncDeps } = peopleServices();
+  return new PeopleDirectoryReader({ store: people, history: people, state: syncDeps.state, catalogue });
+}
+
+const viewer = (principal: Principal): Viewer => ({ oid: principal.oid, roles: principal.roles });
+
+function forbidden(): ApiError {
+  return new ApiError(403, 'forbidden', 'people.readersOnly');
+}
+
+export const peopleMe = endpoint({
+  roles: APP_ROLES,
+  async handle({ principal }) {
+    const outcome = await reader().me(viewer(principal));
+    if (outcome.kind !== 'ok') {
+      throw new ApiError(404, 'not-in-directory', 'people.notInDirectory');
+    }
+    return { body: outcome.value };
+  },
+});
+
+const optionalCode = z.string().trim().max(32).regex(/^[A-Z0-9_-]*$/, 'expected a code (upper-case letters, digits, _ or -), or empty for "not mapped"').optional();
+
+export const peopleList = endpoint({
+  roles: READERS,
+  query: z.object({
+    service: optionalCode,
+    jobCategory: optionalCode,
+    status: z.enum(PERSON_STATUSES).optional(),
+    search: z.string().trim().max(100).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  }),
+  async handle({ principal, query }) {
+    const outcome = await reader().list(viewer(principal), query);
+    if (outcome.kind !== 'ok') throw forbidden();
+    return { body: outcome.value };
+  },
+});
+
+export const peopleEvents = endpoint({
+  roles: READERS,
+  query: z.object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    personId: z.string().uuid().optional(),
+  }),
+  async handle({ principal, query }) {
+    const outcome = await reader().events(viewer(principal), query);
+    if (outcome.kind !== 'ok') throw forbidden();
+    return { body: { events: outcome.value } };
+  },
+});
+
+export const peopleUnmapped = endpoint({
+  roles: READERS,
+  async handle({ principal }) {
+    const outcome = await reader().unmapped(viewer(principal));
+    if (outcome.kind !== 'ok') throw forbidden();
+    return { body: outcome.value };
+  },
+});
+
+const http = (name: string, route: string, handler: ReturnType<typeof endpoint>) => app.http(name, { methods: ['GET'], authLevel: 'anonymous', route, handler });
+http('peopleMe', 'api/people/me', peopleMe);
+http('peopleList', 'api/people', peopleList);
+http('peopleEvents', 'api/people/events', peopleEvents);
+http('peopleUnmapped', 'api/people/unmapped', peopleUnmapped);
