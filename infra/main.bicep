@@ -237,6 +237,9 @@ var cosmosContainers = [
   { name: 'archive-locators', partitionKey: '/mailboxId', indexed: false }
   { name: 'archive-records', partitionKey: '/pk', indexed: true }
   { name: 'archive-audit', partitionKey: '/pk', indexed: true }
+  // People (shared/people/adapters/cosmos-people.ts): one document per person, and the change history.
+  { name: 'people', partitionKey: '/id', indexed: true }
+  { name: 'people-history', partitionKey: '/personId', indexed: true }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
@@ -305,6 +308,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_INTEGRITY_SCHEDULE', value: '0 0 2 * * *' }
         { name: 'ARCHIVE_INTEGRITY_BUDGET_MINUTES', value: '20' }
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
+        { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
+        { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }

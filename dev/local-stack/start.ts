@@ -153,6 +153,8 @@ async function main() {
     ARCHIVE_RUN_ON_STARTUP: 'true',
     ARCHIVE_SCOPE_GROUP: 'Archivage-Courriels',
     ARCHIVE_SHARED_MAILBOXES: m365.tenant.sharedMailboxIds.join(','),
+    // People (shared/people): the first directory sync starts with the host; its events show in the log.
+    PEOPLE_SYNC_ON_STARTUP: 'true',
   };
   // On-premises relay (dev/relay): sample mission database and legacy archive, signing key pair.
   relayAgent = localRelayAgent({ root, localDir, serviceBusConnectionString: serviceBus.connectionString, storageConnectionString: azurite.connectionString });

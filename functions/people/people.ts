@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { peopleServices } from '../../shared/people/adapters/people-services';
 import { PeopleDirectoryReader, type Viewer } from '../../shared/people/directory';
-import { PERSON_STATUSES } from '../../shared/people/events';
+import { PERSON_STATUSES, type PeopleEvent } from '../../shared/people/events';
 import { syncPeople } from '../../shared/people/sync';
 import type { Principal } from '../../shared/platform/auth';
 import { ApiError } from '../../shared/platform/api-error';
@@ -25,7 +25,9 @@ onTimer('peopleSync', {
   schedule: '%PEOPLE_SYNC_SCHEDULE%',
   runOnStartup: s.people.syncOnStartup && s.localMode && !s.deployed,
   async handle(log) {
-    const summary = await syncPeople(peopleServices().syncDeps);
+    // Each event by id and kind only: who it is about is an id, never a name.
+    const published = (e: PeopleEvent) => log.info('people.event', { eventId: e.id, kind: e.kind, personId: e.personId, version: e.version });
+    const summary = await syncPeople({ ...peopleServices().syncDeps, published });
     // Counts and raw directory values only (service and job category names are not personal data).
     log.info('people.sync', { mode: summary.mode, events: summary.events, requests: summary.requests, unmappedServices: summary.unmapped.services, unmappedJobCategories: summary.unmapped.jobCategories });
     if (summary.unmapped.services.length || summary.unmapped.jobCategories.length) log.warn('people.sync.unmapped', { services: summary.unmapped.services.length, jobCategories: summary.unmapped.jobCategories.length });

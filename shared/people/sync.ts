@@ -13,6 +13,8 @@ export interface SyncDeps {
   state: SyncStateStore;
   catalogue: PeopleCatalogue;
   now: () => Date;
+  /** Told of each event once it is published (the timer logs ids and kinds). */
+  published?: (event: PeopleEvent) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ class SyncRun {
     await this.deps.publisher.publish(events);
     await this.deps.store.clearOutbox(personId, events.map((e) => e.id));
     this.events += events.length;
+    for (const e of events) this.deps.published?.(e);
   }
 
   /** A new catalogue version can map a value differently: everyone's state is derived again. */
