@@ -122,13 +122,14 @@ function links(call: GraphCall, resource: 'users' | 'groups') {
   };
 }
 
-type Item = { key: string; json: Record<string, unknown> };
+/** A page entry; initial listings build the JSON only for the entries a page serves. */
+type Item = { key: string; json: Record<string, unknown> | (() => Record<string, unknown>) };
 
 /** Serves one page: keyset-paged over items sorted by key, so changes made while a client pages shift nothing. */
 function servePage(call: GraphCall, resource: 'users' | 'groups', page: DeltaPage, items: Item[], pageSize: number): GraphResult {
   const rest = items.filter((item) => item.key > page.after).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const served = rest.slice(0, pageSize);
-  const body: Record<string, unknown> = { '@odata.context': `${call.graphBaseUrl}/$metadata#${resource}`, value: served.map((i) => i.json) };
+  const body: Record<string, unknown> = { '@odata.context': `${call.graphBaseUrl}/$metadata#${resource}`, value: served.map((i) => (typeof i.json === 'function' ? i.json() : i.json)) };
   const link = links(call, resource);
   if (rest.length > pageSize) body['@odata.nextLink'] = link.next({ ...page, after: served[served.length - 1]!.key });
   else body['@odata.deltaLink'] = link.delta({ r: page.r, g: page.g, sel: page.sel, ids: page.ids, s: page.to });
@@ -187,7 +188,7 @@ function usersDelta(call: GraphCall, state: SandboxState): GraphResult {
   const items: Item[] = [];
   if (page.p === 'i') {
     for (const user of state.tenant.users) {
-      if (inScope(user.id)) items.push({ key: user.id, json: userDeltaJson(user, page.sel, undefined, false)! });
+      if (inScope(user.id)) items.push({ key: user.id, json: () => userDeltaJson(user, page.sel, undefined, false)! });
     }
   } else {
     const byId = new Map(state.tenant.users.map((u) => [u.id, u]));
