@@ -73,6 +73,8 @@ export class SandboxControl {
   deletePerson(userId: string, options: { permanent?: boolean } = {}) {
     return this.request('DELETE', `/people/${encodeURIComponent(userId)}${options.permanent ? '?permanent=true' : ''}`);
   }
+  /** Deletes a group (Microsoft 365 groups: soft, security groups: permanent, as in Entra). */
+  deleteGroup(groupId: string) { return this.request('DELETE', `/groups/${encodeURIComponent(groupId)}`); }
   renameDepartment(from: string, to: string) { return this.request<{ renamed: number }>('POST', '/departments/rename', { from, to }); }
   addMessage(userId: string, message: { folder?: string; subject?: string; bodyText?: string; receivedDateTime?: string; from?: { name: string; address: string }; lang?: 'fr' | 'en' }) {
     return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages`, message);

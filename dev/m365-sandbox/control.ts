@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findUser, type SandboxState } from './context';
+import { findGroup, findUser, type SandboxState } from './context';
 import { GraphError } from './graph-http';
 import type { FaultInjector, FaultOptions } from './limits';
 import { immutableMessageId, restMessageId } from './mail-store';
 import type { MessageSpec } from './mailbox-seed';
-import { InputError, hire, remove, renameDepartment, setOnLeave, update } from './people';
+import { InputError, hire, remove, removeGroup, renameDepartment, setOnLeave, update } from './people';
 import { ALL_STAFF_GROUP, ON_LEAVE_GROUP, type SandboxUser } from './tenant-seed';
 
 export interface ControlContext {
@@ -37,8 +37,9 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
 /** Ids of what a test needs to address: users by role, groups, sites, the large message. */
 export function tenantSummary(state: SandboxState) {
   const { users, groups, sites } = state.tenant;
-  const archive = groups.find((g) => g.displayName === 'Archivage-Courriels')!;
-  const large = [...users].find((u) => u.hasMailbox && !u.isSharedMailbox && archive.memberIds.includes(u.id));
+  // The control API can delete the archiving group; the summary then says so with an empty id.
+  const archive = groups.find((g) => g.displayName === 'Archivage-Courriels');
+  const large = archive && users.find((u) => u.hasMailbox && !u.isSharedMailbox && archive.memberIds.includes(u.id));
   const largeMailbox = large ? state.mail.mailbox(large) : undefined;
   const largeMessage = largeMailbox ? [...largeMailbox.messages.values()].find((m) => m.spec.attachments.some((a) => a.size > 50 * 1024 * 1024)) : undefined;
   return {
@@ -49,7 +50,7 @@ export function tenantSummary(state: SandboxState) {
     guestIds: users.filter((u) => u.userType === 'Guest').map((u) => u.id),
     sharedMailboxIds: users.filter((u) => u.isSharedMailbox).map((u) => u.id),
     groups: groups.map((g) => ({ id: g.id, displayName: g.displayName })),
-    archiveGroupId: archive.id,
+    archiveGroupId: archive?.id ?? '',
     allStaffGroupId: groups.find((g) => g.displayName === ALL_STAFF_GROUP)!.id,
     onLeaveGroupId: groups.find((g) => g.displayName === ON_LEAVE_GROUP)!.id,
     sites: sites.map((s) => ({ id: s.id, name: s.name, displayName: s.displayName, driveId: s.driveId, department: s.department })),
@@ -132,6 +133,10 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       return reply(res, 204);
     }
     if (method === 'POST' && path === '/departments/rename') return reply(res, 200, renameDepartment(state, body));
+    if ((m = /^\/groups\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      removeGroup(state, findGroup(state, m[1]!));
+      return reply(res, 204);
+    }
     if ((m = /^\/mailboxes\/([^/]+)\/messages$/.exec(path)) && method === 'POST') {
       const owner = findUser(state, m[1]!);
       const mailbox = state.mail.mailbox(owner);

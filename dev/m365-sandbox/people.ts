@@ -218,3 +218,14 @@ export function renameDepartment(state: SandboxState, body: Record<string, unkno
   }
   return { renamed: people.length };
 }
+
+/**
+ * Deletes a group. Entra keeps deleted Microsoft 365 groups restorable for 30 days (groups/delta:
+ * `@removed: {reason: "changed"}`) but deletes security groups for good (`"deleted"`). The groups the
+ * lifecycle calls rely on cannot be deleted.
+ */
+export function removeGroup(state: SandboxState, group: SandboxGroup): void {
+  if (group.displayName === ALL_STAFF_GROUP || group.displayName === ON_LEAVE_GROUP) throw new InputError('id', `${group.displayName} is needed by the lifecycle calls`);
+  state.tenant.groups = state.tenant.groups.filter((g) => g.id !== group.id);
+  state.directory.groupRemoved(group.id, group.groupTypes.includes('Unified') ? 'changed' : 'deleted');
+}

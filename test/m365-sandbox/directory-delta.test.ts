@@ -187,6 +187,18 @@ describe('M365 sandbox users/delta and groups/delta', () => {
     expect(removedFrom.sort()).toEqual([allStaffGroupId, other.id].sort());
   });
 
+  it('reports deleted groups: Microsoft 365 groups soft, security groups for good', async () => {
+    const start = await round<DeltaGroup>(graph, '/groups/delta?$select=displayName');
+    const archive = sandbox.tenant.archiveGroupId;
+    const unified = sandbox.tenant.groups.find((g) => g.displayName === 'Direction générale')!.id;
+    await control.deleteGroup(archive);
+    await control.deleteGroup(unified);
+    const changes = await round<DeltaGroup>(graph, start.deltaLink);
+    expect(changes.items).toEqual(expect.arrayContaining([{ id: archive, '@removed': { reason: 'deleted' } }, { id: unified, '@removed': { reason: 'changed' } }]));
+    expect(changes.items).toHaveLength(2);
+    await expect(control.deleteGroup(sandbox.tenant.onLeaveGroupId)).rejects.toThrow(/400/);
+  });
+
   it('answers sync from now with $deltatoken=latest', async () => {
     const latest = (await graph.api(`/users/delta?$deltatoken=latest&$select=${USER_SELECT}`).get()) as Page<DeltaUser>;
     expect(latest.value).toEqual([]);
