@@ -54,6 +54,27 @@ async function main(): Promise<void> {
     await scaled.stop();
   }
 
+  // Directory sync at the size the staff-directory benchmark uses: 2,000 staff, users/delta full round.
+  let t = process.hrtime.bigint();
+  const staffed = await startM365Sandbox({ scale: { staff: 2000 }, throttling: false });
+  const staffStart = ms(t);
+  try {
+    const graph = createSandboxGraphClient(staffed);
+    let users = 0;
+    let requests = 0;
+    let next: string | undefined = '/users/delta?$select=displayName,department,accountEnabled,employeeType,employeeHireDate,employeeLeaveDateTime,preferredLanguage,userType,onPremisesExtensionAttributes,manager';
+    t = process.hrtime.bigint();
+    while (next) {
+      const page: { value: unknown[]; '@odata.nextLink'?: string } = await graph.api(next).get();
+      users += page.value.length;
+      requests++;
+      next = page['@odata.nextLink'];
+    }
+    console.log(`users/delta full round at 2,000 staff (start-up ${staffStart.toFixed(0)} ms): ${users} users in ${requests} requests, ${ms(t).toFixed(0)} ms`);
+  } finally {
+    await staffed.stop();
+  }
+
   const dir = mkdtempSync(path.join(os.tmpdir(), 'm365-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dev/m365-sandbox/cli.ts'), '--ca-out', path.join(dir, 'ca.pem')], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {

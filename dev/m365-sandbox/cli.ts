@@ -6,7 +6,7 @@ import { DEFAULT_SEED, startM365Sandbox } from './index';
 
 /**
  * Runs the Microsoft 365 sandbox as a process:
- *   node dist-dev/m365-sandbox/cli.js [--port 0] [--seed N] [--scale-mailboxes N] [--scale-messages N]
+ *   node dist-dev/m365-sandbox/cli.js [--port 0] [--seed N] [--scale-mailboxes N] [--scale-staff N] [--scale-messages N]
  *     [--time-scale N] [--team-lag-ms N] [--no-throttling] [--data-dir DIR] [--ca-out FILE]
  * Prints one JSON line {"ready":true,...} once listening; stops cleanly on SIGTERM/SIGINT.
  */
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       'scale-mailboxes': { type: 'string' },
+      'scale-staff': { type: 'string' },
       'scale-messages': { type: 'string' },
       'time-scale': { type: 'string', default: '1' },
       'team-lag-ms': { type: 'string' },
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const sandbox = await startM365Sandbox({
     port: number('port', values.port),
     seed: number('seed', values.seed),
-    scale: { mailboxes: number('scale-mailboxes', values['scale-mailboxes']), messagesPerMailbox: number('scale-messages', values['scale-messages']) },
+    scale: { mailboxes: number('scale-mailboxes', values['scale-mailboxes']), staff: number('scale-staff', values['scale-staff']), messagesPerMailbox: number('scale-messages', values['scale-messages']) },
     timeScale: number('time-scale', values['time-scale']),
     teamReplicationLagMs: number('team-lag-ms', values['team-lag-ms']),
     throttling: !values['no-throttling'],

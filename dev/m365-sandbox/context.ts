@@ -1,4 +1,5 @@
 import { GraphError, resourceNotFound, type GraphCall, type GraphResult } from './graph-http';
+import type { DirectoryLog } from './directory-log';
 import type { MailStore } from './mail-store';
 import type { FileStore } from './file-store';
 import type { TeamStore } from './team-store';
@@ -8,6 +9,8 @@ import type { WriteLog } from './writes';
 /** The tenant's live state, shared by the Graph routes and the control API. */
 export interface SandboxState {
   tenant: TenantSeed;
+  /** Directory change log behind users/delta and groups/delta. */
+  directory: DirectoryLog;
   mail: MailStore;
   files: FileStore;
   teams: TeamStore;

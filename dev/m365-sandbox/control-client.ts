@@ -2,6 +2,24 @@ import https from 'node:https';
 import type { FaultOptions } from './limits';
 import type { RecordedWrite } from './writes';
 
+export interface PersonPatch {
+  department?: string;
+  jobCategory?: string;
+  managerId?: string | null;
+  displayName?: string;
+  preferredLanguage?: string | null;
+  employeeType?: string | null;
+  employeeLeaveDateTime?: string | null;
+  accountEnabled?: boolean;
+}
+
+export interface PersonSummary extends Required<Omit<PersonPatch, 'jobCategory' | 'department'>> {
+  id: string;
+  userPrincipalName: string;
+  department: string | null;
+  jobCategory: string | null;
+}
+
 /** Typed access to the sandbox's control API (/_sandbox/...), over HTTPS trusting its certificate. */
 export class SandboxControl {
   private readonly agent: https.Agent;
@@ -40,6 +58,24 @@ export class SandboxControl {
     return this.request('PATCH', `/users/${encodeURIComponent(userId)}`, patch);
   }
   disableUser(userId: string) { return this.request('POST', `/users/${encodeURIComponent(userId)}/disable`); }
+  /** Hires someone into a service (member of "Tout le personnel" and the service's group). */
+  hire(person: { givenName: string; surname: string; department: string; jobCategory: string; managerId?: string | null; preferredLanguage?: string | null; employeeHireDate?: string }) {
+    return this.request<{ id: string; userPrincipalName: string }>('POST', '/people', person);
+  }
+  /** Moves or updates a person (a new department also moves the service group membership). */
+  updatePerson(userId: string, patch: PersonPatch) {
+    return this.request<PersonSummary>('PATCH', `/people/${encodeURIComponent(userId)}`, patch);
+  }
+  startLeave(userId: string) { return this.request('POST', `/people/${encodeURIComponent(userId)}/leave`); }
+  endLeave(userId: string) { return this.request('POST', `/people/${encodeURIComponent(userId)}/return`); }
+  disablePerson(userId: string) { return this.request('POST', `/people/${encodeURIComponent(userId)}/disable`); }
+  /** Deletes the account: soft (restorable, as Entra's default) unless `permanent`. */
+  deletePerson(userId: string, options: { permanent?: boolean } = {}) {
+    return this.request('DELETE', `/people/${encodeURIComponent(userId)}${options.permanent ? '?permanent=true' : ''}`);
+  }
+  /** Deletes a group (Microsoft 365 groups: soft, security groups: permanent, as in Entra). */
+  deleteGroup(groupId: string) { return this.request('DELETE', `/groups/${encodeURIComponent(groupId)}`); }
+  renameDepartment(from: string, to: string) { return this.request<{ renamed: number }>('POST', '/departments/rename', { from, to }); }
   addMessage(userId: string, message: { folder?: string; subject?: string; bodyText?: string; receivedDateTime?: string; from?: { name: string; address: string }; lang?: 'fr' | 'en' }) {
     return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages`, message);
   }

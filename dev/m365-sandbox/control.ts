@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { findUser, type SandboxState } from './context';
+import { findGroup, findUser, type SandboxState } from './context';
 import { GraphError } from './graph-http';
 import type { FaultInjector, FaultOptions } from './limits';
 import { immutableMessageId, restMessageId } from './mail-store';
 import type { MessageSpec } from './mailbox-seed';
-import { JOB_CATEGORIES, type JobCategory } from './tenant-seed';
+import { InputError, hire, remove, removeGroup, renameDepartment, setOnLeave, update } from './people';
+import { ALL_STAFF_GROUP, ON_LEAVE_GROUP, type SandboxUser } from './tenant-seed';
 
 export interface ControlContext {
   state: () => SandboxState;
@@ -36,8 +37,9 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
 /** Ids of what a test needs to address: users by role, groups, sites, the large message. */
 export function tenantSummary(state: SandboxState) {
   const { users, groups, sites } = state.tenant;
-  const archive = groups.find((g) => g.displayName === 'Archivage-Courriels')!;
-  const large = [...users].find((u) => u.hasMailbox && !u.isSharedMailbox && archive.memberIds.includes(u.id));
+  // The control API can delete the archiving group; the summary then says so with an empty id.
+  const archive = groups.find((g) => g.displayName === 'Archivage-Courriels');
+  const large = archive && users.find((u) => u.hasMailbox && !u.isSharedMailbox && archive.memberIds.includes(u.id));
   const largeMailbox = large ? state.mail.mailbox(large) : undefined;
   const largeMessage = largeMailbox ? [...largeMailbox.messages.values()].find((m) => m.spec.attachments.some((a) => a.size > 50 * 1024 * 1024)) : undefined;
   return {
@@ -48,10 +50,19 @@ export function tenantSummary(state: SandboxState) {
     guestIds: users.filter((u) => u.userType === 'Guest').map((u) => u.id),
     sharedMailboxIds: users.filter((u) => u.isSharedMailbox).map((u) => u.id),
     groups: groups.map((g) => ({ id: g.id, displayName: g.displayName })),
-    archiveGroupId: archive.id,
+    archiveGroupId: archive?.id ?? '',
+    allStaffGroupId: groups.find((g) => g.displayName === ALL_STAFF_GROUP)!.id,
+    onLeaveGroupId: groups.find((g) => g.displayName === ON_LEAVE_GROUP)!.id,
     sites: sites.map((s) => ({ id: s.id, name: s.name, displayName: s.displayName, driveId: s.driveId, department: s.department })),
     teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId })),
     largeMessage: large && largeMessage ? { userId: large.id, messageId: immutableMessageId(large.id, largeMessage.spec.key), attachmentBytes: largeMessage.spec.attachments[0]!.size } : null,
+  };
+}
+
+function personSummary(user: SandboxUser) {
+  return {
+    id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName, department: user.department, jobCategory: user.jobCategory,
+    managerId: user.managerId, preferredLanguage: user.preferredLanguage, employeeType: user.employeeType, employeeLeaveDateTime: user.employeeLeaveDateTime, accountEnabled: user.accountEnabled,
   };
 }
 
@@ -96,22 +107,34 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     }
     if (method === 'POST' && path === '/delta/expire') {
       state.mail.expireDeltaTokens();
+      state.directory.expireDeltaTokens();
       return reply(res, 204);
     }
     if ((m = /^\/users\/([^/]+)$/.exec(path)) && method === 'PATCH') {
-      const user = findUser(state, m[1]!);
-      if (typeof body.department === 'string' || body.department === null) user.department = body.department as string | null;
-      if (body.jobCategory !== undefined) {
-        if (body.jobCategory !== null && !(String(body.jobCategory) in JOB_CATEGORIES)) return reply(res, 400, { error: `unknown job category ${String(body.jobCategory)}` });
-        user.jobCategory = body.jobCategory as JobCategory | null;
-        user.jobTitle = user.jobCategory ? JOB_CATEGORIES[user.jobCategory].fr : null;
-      }
-      if (typeof body.accountEnabled === 'boolean') user.accountEnabled = body.accountEnabled;
-      if (typeof body.managerId === 'string' || body.managerId === null) user.managerId = body.managerId as string | null;
+      // The older directory call: any department text, and no group move (see /people for the lifecycle).
+      const user = update(state, findUser(state, m[1]!), body, { anyDepartment: true });
       return reply(res, 200, { id: user.id, department: user.department, jobCategory: user.jobCategory, accountEnabled: user.accountEnabled, managerId: user.managerId });
     }
-    if ((m = /^\/users\/([^/]+)\/disable$/.exec(path)) && method === 'POST') {
-      findUser(state, m[1]!).accountEnabled = false;
+    if ((m = /^\/(?:users|people)\/([^/]+)\/disable$/.exec(path)) && method === 'POST') {
+      update(state, findUser(state, m[1]!), { accountEnabled: false });
+      return reply(res, 204);
+    }
+    if (method === 'POST' && path === '/people') {
+      const user = hire(state, body);
+      return reply(res, 201, { id: user.id, userPrincipalName: user.userPrincipalName });
+    }
+    if ((m = /^\/people\/([^/]+)$/.exec(path)) && method === 'PATCH') return reply(res, 200, personSummary(update(state, findUser(state, m[1]!), body)));
+    if ((m = /^\/people\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      remove(state, findUser(state, m[1]!), url.searchParams.get('permanent') === 'true');
+      return reply(res, 204);
+    }
+    if ((m = /^\/people\/([^/]+)\/(leave|return)$/.exec(path)) && method === 'POST') {
+      setOnLeave(state, findUser(state, m[1]!), m[2] === 'leave');
+      return reply(res, 204);
+    }
+    if (method === 'POST' && path === '/departments/rename') return reply(res, 200, renameDepartment(state, body));
+    if ((m = /^\/groups\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      removeGroup(state, findGroup(state, m[1]!));
       return reply(res, 204);
     }
     if ((m = /^\/mailboxes\/([^/]+)\/messages$/.exec(path)) && method === 'POST') {
@@ -162,6 +185,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     }
     reply(res, 404, { error: `no control endpoint ${method} ${path}` });
   } catch (error) {
+    if (error instanceof InputError) return reply(res, 400, { error: error.message, field: error.field });
     if (error instanceof GraphError) return reply(res, error.status, { error: error.message, code: error.code });
     throw error;
   }

@@ -26,7 +26,9 @@ export function fullUserJson(user: SandboxUser): Record<string, unknown> {
     usageLocation: user.usageLocation,
     createdDateTime: user.createdDateTime,
     companyName: user.userType === 'Member' ? 'Syndicat (exemple)' : null,
-    employeeType: user.isSharedMailbox ? 'SharedMailbox' : user.userType === 'Member' ? 'Employee' : null,
+    employeeType: user.employeeType,
+    employeeHireDate: user.employeeHireDate,
+    employeeLeaveDateTime: user.employeeLeaveDateTime,
     assignedLicenses: user.assignedLicenses,
     onPremisesExtensionAttributes: { extensionAttribute1: user.jobCategory, ...Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`extensionAttribute${i + 2}`, null])) },
   };
@@ -119,7 +121,7 @@ export const directoryRoutes: Route[] = [
   }),
 ];
 
-function groupJson(group: { id: string; displayName: string; description: string; mailNickname: string; mail: string | null; mailEnabled: boolean; securityEnabled: boolean; groupTypes: string[]; createdDateTime: string }) {
+export function groupJson(group: { id: string; displayName: string; description: string; mailNickname: string; mail: string | null; mailEnabled: boolean; securityEnabled: boolean; groupTypes: string[]; createdDateTime: string }) {
   return {
     '@odata.type': '#microsoft.graph.group',
     id: group.id, displayName: group.displayName, description: group.description, mailNickname: group.mailNickname, mail: group.mail,

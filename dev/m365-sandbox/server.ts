@@ -6,6 +6,7 @@ import { findUser } from './context';
 import { GraphError, graphErrorBody, type GraphCall, type GraphResult } from './graph-http';
 import { sharePointUnits, type FaultInjector, type OutlookThrottle, type SharePointThrottle } from './limits';
 import { directoryRoutes } from './routes-directory';
+import { directoryDeltaRoutes } from './routes-directory-delta';
 import { fileRoutes, rewriteSiteDrivePath, uploadChunk } from './routes-files';
 import { mailRoutes } from './routes-mail';
 import { teamRoutes, type TeamTiming } from './routes-teams';
@@ -87,7 +88,7 @@ export class GraphServer {
   private readonly routes: Route[];
 
   constructor(private readonly deps: GraphServerDeps) {
-    this.routes = [...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing)];
+    this.routes = [...directoryDeltaRoutes, ...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing)];
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

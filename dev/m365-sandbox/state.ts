@@ -1,4 +1,5 @@
 import type { SandboxState } from './context';
+import { DirectoryLog } from './directory-log';
 import { FileStore } from './file-store';
 import { MailStore } from './mail-store';
 import { TeamStore, channelId } from './team-store';
@@ -9,6 +10,8 @@ export interface SeedOptions {
   seed: number;
   /** Mailboxes filled with seeded messages (the rest start empty); more than exist adds extra staff. */
   mailboxes?: number;
+  /** Staff in the directory (about 40 by default); more adds extra staff, whose mailboxes start empty. */
+  staff?: number;
   messagesPerMailbox: number;
   dataDir?: string;
 }
@@ -17,12 +20,16 @@ export interface SeedOptions {
 export function createState(options: SeedOptions): SandboxState {
   const base = seedTenant(options.seed);
   const baseMailboxes = base.users.filter((u) => u.hasMailbox).length;
-  const tenant = options.mailboxes !== undefined && options.mailboxes > baseMailboxes ? seedTenant(options.seed, options.mailboxes - baseMailboxes) : base;
+  const baseStaff = base.users.filter((u) => u.userType === 'Member' && !u.isSharedMailbox).length;
+  const extraStaff = Math.max(0, (options.mailboxes ?? 0) - baseMailboxes, (options.staff ?? 0) - baseStaff);
+  const tenant = extraStaff > 0 ? seedTenant(options.seed, extraStaff) : base;
   const archiveGroup = tenant.groups.find((g) => g.displayName === 'Archivage-Courriels')!;
   // Mailboxes in the archiving group come first so a small `mailboxes` scale fills the ones the app reads.
-  const withMailbox = tenant.users.filter((u) => u.hasMailbox).sort((a, b) => Number(archiveGroup.memberIds.includes(b.id)) - Number(archiveGroup.memberIds.includes(a.id)));
+  // A set, not memberIds.includes: at 2,000 staff the sort's lookups dominated start-up.
+  const archived = new Set(archiveGroup.memberIds);
+  const withMailbox = tenant.users.filter((u) => u.hasMailbox).sort((a, b) => Number(archived.has(b.id)) - Number(archived.has(a.id)));
   const populated = new Set(withMailbox.slice(0, options.mailboxes ?? withMailbox.length).map((u) => u.id));
-  const largeOwner = withMailbox.find((u) => !u.isSharedMailbox && archiveGroup.memberIds.includes(u.id)) ?? null;
+  const largeOwner = withMailbox.find((u) => !u.isSharedMailbox && archived.has(u.id)) ?? null;
   const mail = new MailStore({
     seed: options.seed,
     messagesPerMailbox: options.messagesPerMailbox,
@@ -45,5 +52,5 @@ export function createState(options: SeedOptions): SandboxState {
       members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
     });
   }
-  return { tenant, mail, files, teams, writes: new WriteLog(options.dataDir) };
+  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir) };
 }

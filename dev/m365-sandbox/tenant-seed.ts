@@ -48,6 +48,12 @@ export interface SandboxUser {
   preferredLanguage: string | null;
   usageLocation: string | null;
   managerId: string | null;
+  /** Entra's employeeType: Employee for staff, SharedMailbox for the shared mailboxes, null for guests. */
+  employeeType: string | null;
+  /** Entra's employeeHireDate (ISO datetime); null for guests and shared mailboxes. */
+  employeeHireDate: string | null;
+  /** Entra's employeeLeaveDateTime: set when a departure is planned, null otherwise. */
+  employeeLeaveDateTime: string | null;
   /** Has an Exchange Online mailbox (staff and shared mailboxes; guests do not). */
   hasMailbox: boolean;
   isSharedMailbox: boolean;
@@ -80,6 +86,11 @@ export interface SandboxSite {
 
 export interface TenantSeed {
   users: SandboxUser[];
+  /**
+   * Soft-deleted users (Entra's deleted items): gone from /users and from their groups, reported by
+   * users/delta as removed with reason "changed".
+   */
+  deletedUsers: SandboxUser[];
   groups: SandboxGroup[];
   sites: SandboxSite[];
   skus: Array<{ skuId: string; skuPartNumber: string; prepaidUnits: number }>;
@@ -95,9 +106,17 @@ function slug(text: string): string {
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z-]/g, '').toLowerCase();
 }
 
+/** Names of the groups the lifecycle control calls and the directory sync rely on. */
+export const ALL_STAFF_GROUP = 'Tout le personnel';
+export const ON_LEAVE_GROUP = 'En congé';
+
 /** Builds the directory: ~40 staff in 6 services with managers, 2 shared mailboxes, a few guests, groups and sites. */
 export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
   const prng = new Prng(mixSeed(seed, 'tenant'));
+  // Hire dates and the on-leave group come from their own stream, so adding them left every id,
+  // name and mailbox of the existing seed unchanged.
+  const lifecycle = new Prng(mixSeed(seed, 'lifecycle'));
+  const hired = () => new Date(Date.UTC(2004, 0, 5) + lifecycle.int(0, 7300) * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const users: SandboxUser[] = [];
   const usedUpns = new Set<string>();
   const created = (dayOffset: number) => new Date(Date.UTC(2019, 0, 7) + dayOffset * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -133,6 +152,9 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
         preferredLanguage: english ? 'en-CA' : 'fr-CA',
         usageLocation: 'CA',
         managerId: null,
+        employeeType: 'Employee',
+        employeeHireDate: hired(),
+        employeeLeaveDateTime: null,
         hasMailbox: true,
         isSharedMailbox: false,
         createdDateTime: created(prng.int(0, 2000)),
@@ -159,6 +181,7 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
       department: shared.department, jobTitle: null, jobCategory: null,
       // Shared mailboxes have a disabled account: nobody signs in to them.
       accountEnabled: false, userType: 'Member', preferredLanguage: 'fr-CA', usageLocation: 'CA', managerId: null,
+      employeeType: 'SharedMailbox', employeeHireDate: null, employeeLeaveDateTime: null,
       hasMailbox: true, isSharedMailbox: true, createdDateTime: created(prng.int(0, 2000)), assignedLicenses: [],
     });
   }
@@ -173,7 +196,8 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
       id: prng.guid(), displayName: guest.name, givenName: null, surname: null,
       userPrincipalName: `${nickname}#EXT#@${TENANT_DOMAIN}`, mail: guest.email, mailNickname: nickname,
       department: null, jobTitle: null, jobCategory: null, accountEnabled: true, userType: 'Guest',
-      preferredLanguage: null, usageLocation: null, managerId: null, hasMailbox: false, isSharedMailbox: false,
+      preferredLanguage: null, usageLocation: null, managerId: null, employeeType: null, employeeHireDate: null, employeeLeaveDateTime: null,
+      hasMailbox: false, isSharedMailbox: false,
       createdDateTime: created(prng.int(1500, 2200)), assignedLicenses: [],
     });
   }
@@ -190,7 +214,7 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
   // Staff mailboxes to archive, plus both shared mailboxes; a few staff are left out on purpose.
   const archived = users.filter((u) => u.hasMailbox && (u.isSharedMailbox || prng.chance(0.85)));
   group('Archivage-Courriels', 'archivage-courriels', 'Boîtes aux lettres à archiver', archived.map((u) => u.id), false);
-  group('Tout le personnel', 'tout-le-personnel', 'Tous les employés du syndicat', staff.map((u) => u.id), true);
+  group(ALL_STAFF_GROUP, 'tout-le-personnel', 'Tous les employés du syndicat', staff.map((u) => u.id), true);
   for (const service of SERVICES) {
     group(service.name, service.mailNickname, `Équipe ${service.name}`, staff.filter((u) => u.department === service.name).map((u) => u.id), true);
   }
@@ -204,5 +228,13 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
     site.id = `syndicat-exemple.sharepoint.com,${prng.guid()},${prng.guid()}`;
     site.driveId = `b!${Buffer.from(site.id).toString('base64url').slice(0, 40)}`;
   }
-  return { users, groups, sites, skus: SKUS };
+  // People on leave: a security group the app reads to pause reminders; one or two staff (never a
+  // service head) are in it at seed time. Added last so the ids above stay as they were.
+  const onLeaveCandidates = staff.filter((u) => u.jobCategory !== 'DIRECTION');
+  const onLeave = [lifecycle.pick(onLeaveCandidates), lifecycle.pick(onLeaveCandidates)].filter((u, i, all) => all.indexOf(u) === i);
+  groups.push({
+    id: lifecycle.guid(), displayName: ON_LEAVE_GROUP, description: 'Personnel en congé (maladie, parental, sans solde)', mailNickname: 'en-conge',
+    mail: null, mailEnabled: false, securityEnabled: true, groupTypes: [], memberIds: onLeave.map((u) => u.id), createdDateTime: created(lifecycle.int(0, 1000)),
+  });
+  return { users, deletedUsers: [], groups, sites, skus: SKUS };
 }
