@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
+import { SandboxControl, createSandboxGraphClient, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
+import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
+import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
+import { peopleServices, resetPeopleForTests } from '../../shared/people/adapters/people-services';
+import { PeopleEventSchema, type PeopleEvent } from '../../shared/people/events';
+import { useAppEnvironment } from '../support/app-env';
+
+export const TOPIC = 'people-events';
+
+export interface PeopleStack {
+  sandbox: M365Sandbox;
+  control: SandboxControl;
+  bus: ServiceBusEmulator;
+  issuer: TokenIssuer;
+  client: ServiceBusClient;
+  env: Record<string, string>;
+  /** Ids of the staff group's and the leave group's members, read from the sandbox's Graph. */
+  members(groupId: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The app's real people services against a fresh Microsoft 365 sandbox, this run's Cosmos DB
+ * emulator (a database of its own) and a Service Bus emulator with the local stack's entities.
+ */
+export async function startPeopleStack(options: { sandbox?: M365SandboxOptions } = {}): Promise<PeopleStack> {
+  const sandbox = await startM365Sandbox(options.sandbox ?? {});
+  const bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
+  const issuer = await startTokenIssuer({});
+  const dir = mkdtempSync(path.join(tmpdir(), 'people-test-'));
+  const caFile = path.join(dir, 'ca.pem');
+  writeFileSync(caFile, sandbox.caCertPem);
+  const env: Record<string, string> = {
+    GRAPH_BASE_URL: sandbox.graphBaseUrl,
+    GRAPH_CA_FILE: caFile,
+    COSMOS_DATABASE: `people-${Math.random().toString(36).slice(2, 10)}`,
+    ServiceBusConnection: bus.connectionString,
+    ARCHIVE_GRAPH_SLOTS: 'local',
+  };
+  await useAppEnvironment(issuer, env);
+  resetPeopleForTests();
+  const client = new ServiceBusClient(bus.connectionString);
+  const graph = createSandboxGraphClient(sandbox);
+  return {
+    sandbox,
+    control: new SandboxControl(sandbox),
+    bus,
+    issuer,
+    client,
+    env,
+    async members(groupId) {
+      const ids: string[] = [];
+      let url: string | undefined = `/groups/${groupId}/members?$select=id&$top=999`;
+      while (url) {
+        const page = (await graph.api(url).get()) as { value: Array<{ id: string }>; '@odata.nextLink'?: string };
+        ids.push(...page.value.map((u) => u.id));
+        url = page['@odata.nextLink'];
+      }
+      return ids;
+    },
+    async stop() {
+      await client.close();
+      await bus.stop();
+      await sandbox.stop();
+      await issuer.stop();
+    },
+  };
+}
+
+export const syncDeps = () => peopleServices().syncDeps;
+
+/**
+ * Everything waiting on one subscription, session by session (each session is one person's
+ * events, in order), completed as read. Ends when no session is left.
+ */
+export async function drainSubscription(client: ServiceBusClient, subscription: string): Promise<PeopleEvent[]> {
+  const events: PeopleEvent[] = [];
+  for (;;) {
+    let receiver;
+    try {
+      receiver = await client.acceptNextSession(TOPIC, subscription, { maxAutoLockRenewalDurationInMs: 0 });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SessionCannotBeLocked' || (e as { code?: string }).code === 'ServiceTimeout') return events;
+      throw e;
+    }
+    try {
+      for (;;) {
+        const messages: ServiceBusReceivedMessage[] = await receiver.receiveMessages(50, { maxWaitTimeInMs: 500 });
+        if (messages.length === 0) break;
+        for (const m of messages) {
+          events.push(PeopleEventSchema.parse(m.body));
+          await receiver.completeMessage(m);
+        }
+      }
+    } finally {
+      await receiver.close();
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncPeople } from '../../shared/people/sync';
+import { peopleServices } from '../../shared/people/adapters/people-services';
+import type { PeopleEvent } from '../../shared/people/events';
+import { drainSubscription, startPeopleStack, syncDeps, type PeopleStack } from './people-stack';
+
+/**
+ * The people sync end to end: the app's Graph adapter on the Microsoft 365 sandbox's users/delta
+ * and groups/delta, its Cosmos adapter on the emulator, its publisher on the Service Bus
+ * emulator's people-events topic, read back through a subscription with the official SDK.
+ */
+let stack: PeopleStack;
+let staffIds: string[];
+let onLeaveIds: string[];
+let disabledIds: Set<string>;
+
+beforeAll(async () => {
+  stack = await startPeopleStack();
+  staffIds = await stack.members(stack.sandbox.tenant.allStaffGroupId);
+  onLeaveIds = await stack.members(stack.sandbox.tenant.onLeaveGroupId);
+  disabledIds = new Set(stack.sandbox.tenant.users.filter((u) => !u.accountEnabled).map((u) => u.id));
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const byKind = (events: PeopleEvent[]) => events.map((e) => `${e.kind}:${e.personId}`).sort();
+
+describe('people sync on the emulators', () => {
+  it('a first run is a full sync: every enabled member of the staff group joins once; those on leave also start their leave', async () => {
+    const summary = await syncPeople(syncDeps());
+    expect(summary.mode).toBe('full');
+    const events = await drainSubscription(stack.client, 'training');
+    const enabled = staffIds.filter((id) => !disabledIds.has(id));
+    expect(enabled.length).toBeGreaterThan(30);
+    const expected = [...enabled.map((id) => `joined:${id}`), ...onLeaveIds.filter((id) => !disabledIds.has(id)).map((id) => `leave-started:${id}`)].sort();
+    expect(byKind(events)).toEqual(expected);
+    // Every subscription got its own copy.
+    expect(await drainSubscription(stack.client, 'rollout')).toHaveLength(events.length);
+    // Guests and shared mailboxes are not people of the union.
+    const guests = stack.sandbox.tenant.guestIds;
+    expect(events.some((e) => guests.includes(e.personId) || stack.sandbox.tenant.sharedMailboxIds.includes(e.personId))).toBe(false);
+    const joined = events.find((e) => e.kind === 'joined')!;
+    expect(joined.state.serviceCode).toMatch(/^(DG|RT|JUR|ADM|RI|COM)$/);
+    expect(summary.unmapped).toEqual({ services: [], jobCategories: [] });
+  });
+
+  it('each kind of change produces exactly one event with its before and after; an unchanged run publishes nothing', async () => {
+    const { control } = stack;
+    const enabled = staffIds.filter((id) => !disabledIds.has(id) && !onLeaveIds.includes(id));
+    const [mover, categoryChanger, leaver, disabled, deleted, updater] = enabled;
+    const manager = enabled.at(-1)!;
+    const hired = await control.hire({ givenName: 'Noémie', surname: 'Nouvelle', department: 'Services juridiques', jobCategory: 'JURISTE', managerId: manager });
+    await control.updatePerson(mover!, { department: 'Communications et mobilisation' });
+    await control.updatePerson(categoryChanger!, { jobCategory: 'TI', managerId: manager });
+    await control.startLeave(leaver!);
+    await control.disablePerson(disabled!);
+    await control.deletePerson(deleted!);
+    await control.updatePerson(updater!, { preferredLanguage: 'en-CA' });
+    const summary = await syncPeople(syncDeps());
+    expect(summary.mode).toBe('incremental');
+    const events = await drainSubscription(stack.client, 'training');
+    expect(byKind(events)).toEqual(
+      [`joined:${hired.id}`, `moved:${mover}`, `moved:${categoryChanger}`, `leave-started:${leaver}`, `left:${disabled}`, `left:${deleted}`, `updated:${updater}`].sort(),
+    );
+    const of = (id: string | undefined) => events.find((e) => e.personId === id)!;
+    expect(of(mover).changes).toEqual([{ field: 'service', before: expect.any(String), after: 'COM' }]);
+    expect(of(categoryChanger).changes.map((c) => [c.field, c.after])).toEqual([['jobCategory', 'TI'], ['manager', manager]]);
+    expect(of(disabled).leftReason).toBe('disabled');
+    expect(of(deleted).leftReason).toBe('deleted');
+    expect(of(updater).changes).toEqual([{ field: 'language', before: 'fr-CA', after: 'en' }]);
+    expect(of(hired.id).state).toMatchObject({ serviceCode: 'JUR', jobCategoryCode: 'JURISTE', managerId: manager, status: 'active' });
+
+    await control.endLeave(leaver!);
+    await syncPeople(syncDeps());
+    expect(byKind(await drainSubscription(stack.client, 'training'))).toEqual([`leave-ended:${leaver}`]);
+    await syncPeople(syncDeps());
+    expect(await drainSubscription(stack.client, 'training')).toEqual([]);
+  });
+
+  it('a replayed delta page publishes nothing new', async () => {
+    const { syncDeps: deps } = peopleServices();
+    const before = await deps.state.load();
+    const someone = staffIds.filter((id) => !disabledIds.has(id))[10]!;
+    await stack.control.updatePerson(someone, { jobCategory: 'SECRETARIAT' });
+    await syncPeople(deps);
+    expect((await drainSubscription(stack.client, 'training')).map((e) => e.kind)).toEqual(['moved']);
+    // As after a crash before the new link was saved: the same changes again.
+    await deps.state.save(before);
+    await syncPeople(deps);
+    expect(await drainSubscription(stack.client, 'training')).toEqual([]);
+  });
+
+  it('expired delta tokens restart with a full read that publishes only the real differences', async () => {
+    const someone = staffIds.filter((id) => !disabledIds.has(id))[12]!;
+    await stack.control.updatePerson(someone, { department: 'Ressources informationnelles' });
+    await stack.control.expireDeltaTokens();
+    const summary = await syncPeople(syncDeps());
+    expect(summary.mode).toBe('full');
+    expect(byKind(await drainSubscription(stack.client, 'training'))).toEqual([`moved:${someone}`]);
+    await syncPeople(syncDeps());
+    expect(await drainSubscription(stack.client, 'training')).toEqual([]);
+  });
+
+  it('an unmapped department is kept and reported, and mapping it is a move', async () => {
+    const someone = staffIds.filter((id) => !disabledIds.has(id))[14]!;
+    await stack.control.updatePerson(someone, { department: 'Bureau de projets' });
+    const summary = await syncPeople(syncDeps());
+    expect(summary.unmapped.services).toEqual(['Bureau de projets']);
+    const [event] = await drainSubscription(stack.client, 'training');
+    expect(event).toMatchObject({ kind: 'moved', personId: someone, changes: [{ field: 'service', after: null }] });
+  });
+});
