@@ -182,6 +182,16 @@ export class Queue {
     return message.sequenceNumber;
   }
 
+  /**
+   * Stores a message straight into the dead-letter queue: what Azure does with a topic's copy that a
+   * session-enabled subscription receives without a SessionId.
+   */
+  deadLetterOnArrival(input: IncomingMessage, reason: string, description: string, now = Date.now()): void {
+    const message: StoredMessage = { ...input, sequenceNumber: this.nextSequenceNumber++, enqueuedAt: now, expiresAt: Infinity, deliveries: 0, state: 'active' };
+    this.messages.set(message.sequenceNumber, message);
+    this.deadLetter(message, reason, description);
+  }
+
   private expiryOf(message: StoredMessage): number {
     const ttl = Math.min(message.header.ttl ?? Infinity, this.settings.defaultTtlMs);
     return message.enqueuedAt + ttl;

@@ -112,12 +112,11 @@ export class Topic {
     const view = messageView(message);
     for (const subscription of this.subscriptions.values()) {
       for (const copy of subscription.copiesOf(message, view)) {
-        try {
+        if (subscription.queue.usesSessions && copy.sessionId === undefined) {
+          // The send succeeds; a session-enabled subscription dead-letters its copy, as on Azure.
+          subscription.queue.deadLetterOnArrival(copy, 'Session id is null.', "Session enabled entity doesn't allow a message whose session identifier is null.");
+        } else {
           subscription.queue.enqueue(copy);
-        } catch (e) {
-          // A session-enabled subscription cannot store a message without a SessionId: that
-          // subscription does not get it; the others do.
-          if (!(e instanceof BrokerError)) throw e;
         }
       }
     }

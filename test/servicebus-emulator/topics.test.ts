@@ -320,6 +320,20 @@ describe('Service Bus emulator: topics and subscriptions', () => {
     await stateful.close();
   });
 
+  it('dead-letters the copy a session-enabled subscription gets without a SessionId; other subscriptions take it', async () => {
+    await client().createSender('ordered').sendMessages({ body: 'no session', messageId: 'nosession-1' });
+    const dlq = client().createReceiver('ordered', 'sessions', { subQueueType: 'deadLetter' });
+    const [dead] = await receiveAll(dlq, 1);
+    expect(dead).toMatchObject({ messageId: 'nosession-1', deadLetterReason: 'Session id is null.' });
+    await dlq.completeMessage(dead!);
+    await dlq.close();
+    const audit = client().createReceiver('ordered', 'audit');
+    const got = await receiveAll(audit, 1000, 3000);
+    expect(got.filter((m) => m.messageId === 'nosession-1')).toHaveLength(1);
+    for (const m of got) await audit.completeMessage(m);
+    await audit.close();
+  });
+
   it('drops a resend with the same MessageId within the window, for every subscription', async () => {
     const sender = client().createSender('deduplicated');
     await sender.sendMessages({ body: 'first', messageId: 'dup-1' });
