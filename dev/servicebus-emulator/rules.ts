@@ -67,8 +67,11 @@ const SYSTEM_FIELDS: Record<string, number> = {
   ReplyToSessionId: PropertyField.replyToGroupId,
 };
 
-/** System and application properties of a message, as filters see them. */
-export function messageView(message: IncomingMessage): MessageView {
+/**
+ * System and application properties of a message, as filters see them; `sequenceNumber` is the
+ * one the topic gave it (filters may test sys.SequenceNumber).
+ */
+export function messageView(message: IncomingMessage, sequenceNumber?: number): MessageView {
   const d = decodeHeadSections(message.sections) as Record<string, unknown> & { application_properties?: Record<string, unknown> };
   const text = (v: unknown) => (v === undefined || v === null ? undefined : messageIdKey(v));
   return {
@@ -85,6 +88,7 @@ export function messageView(message: IncomingMessage): MessageView {
       UserId: text(d.user_id),
       TimeToLive: message.header.ttl,
       ScheduledEnqueueTimeUtc: message.scheduledEnqueueTime,
+      SequenceNumber: sequenceNumber,
     },
     user: d.application_properties ?? {},
   };

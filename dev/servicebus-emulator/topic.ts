@@ -88,12 +88,12 @@ export class Topic {
       // Held by the topic and fanned out when due, so rules in force at that time apply.
       const timer = setTimeout(() => {
         this.scheduled.delete(sequenceNumber);
-        this.fanOut({ ...input, scheduledEnqueueTime: undefined });
+        this.fanOut({ ...input, scheduledEnqueueTime: undefined }, sequenceNumber);
       }, input.scheduledEnqueueTime - now);
       timer.unref();
       this.scheduled.set(sequenceNumber, { message: input, timer });
     } else {
-      this.fanOut(input);
+      this.fanOut(input, sequenceNumber);
     }
     return sequenceNumber;
   }
@@ -107,9 +107,9 @@ export class Topic {
     }
   }
 
-  private fanOut(message: IncomingMessage): void {
+  private fanOut(message: IncomingMessage, sequenceNumber: number): void {
     // The topic's own default time to live is part of each subscription's (config.ts).
-    const view = messageView(message);
+    const view = messageView(message, sequenceNumber);
     for (const subscription of this.subscriptions.values()) {
       for (const copy of subscription.copiesOf(message, view)) {
         if (subscription.queue.usesSessions && copy.sessionId === undefined) {

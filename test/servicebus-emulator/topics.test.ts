@@ -17,6 +17,7 @@ const SQL_TABLE: Array<[expression: string, matches: boolean]> = [
   ["sys.Label = 'invoice'", true],
   ["sys.CorrelationId = 'corr-1' AND sys.ContentType = 'application/json'", true],
   ["sys.MessageId LIKE 'm-%'", true],
+  ['sys.SequenceNumber >= 1', true],
   ["name LIKE 'Mont_éal%'", true],
   ["name LIKE 'Montreal%'", false],
   ["name LIKE 'Montréal!_1' ESCAPE '!'", true],
