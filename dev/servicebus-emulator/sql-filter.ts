@@ -118,8 +118,7 @@ function tokenize(source: string): Token[] {
 const RESERVED = new Set(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'LIKE', 'ESCAPE', 'EXISTS', 'TRUE', 'FALSE', 'SET', 'REMOVE']);
 
 class Parser {
-  /** Index of the next token; parseSqlAction moves it from statement to statement. */
-  position = 0;
+  private position = 0;
   constructor(private readonly tokens: Token[]) {}
 
   private peek(): Token {
@@ -265,6 +264,28 @@ class Parser {
     return this.property();
   }
 
+  /** Action statements: `SET prop = expr` or `REMOVE prop`, separated by `;`. */
+  actions(): ActionStep[] {
+    const steps: ActionStep[] = [];
+    for (;;) {
+      while (this.acceptOp(';'));
+      if (this.atEnd()) return steps;
+      const word = this.acceptKeyword('SET') ? 'SET' : this.acceptKeyword('REMOVE') ? 'REMOVE' : undefined;
+      if (!word) throw new SqlSyntaxError(`expected SET or REMOVE but found ${describe(this.peek())}`);
+      const { scope, name } = this.property();
+      if (scope === 'sys' && (word === 'REMOVE' || !WRITABLE_SYSTEM_PROPERTIES.has(name))) {
+        throw new SqlSyntaxError(`${word} cannot change the system property sys.${name}`);
+      }
+      if (word === 'SET') {
+        this.expectOp('=');
+        steps.push({ kind: 'set', target: { scope, name }, value: this.expression() });
+      } else {
+        steps.push({ kind: 'remove', target: { scope, name } });
+      }
+      if (!this.atEnd() && !this.isOp(';')) throw new SqlSyntaxError(`expected ';' but found ${describe(this.peek())}`);
+    }
+  }
+
   property(): Expr & { kind: 'property' } {
     const t = this.next();
     if (t.type !== 'word' || RESERVED.has(t.upper)) throw new SqlSyntaxError(`expected a property name but found ${describe(t)}`);
@@ -302,34 +323,7 @@ export function parseSqlFilter(source: string): Expr {
 
 /** Parses `SET a = expr; REMOVE b; ...`; throws SqlSyntaxError. */
 export function parseSqlAction(source: string): ActionStep[] {
-  const tokens = tokenize(source);
-  const parser = new Parser(tokens);
-  const steps: ActionStep[] = [];
-  const keyword = (t: Token) => (t.type === 'word' ? t.upper : '');
-  let position = 0;
-  // Walk statement by statement; each starts with SET or REMOVE.
-  for (;;) {
-    while (tokens[position]?.type === 'op' && (tokens[position] as { text: string }).text === ';') position++;
-    const first = tokens[position]!;
-    if (first.type === 'end') break;
-    const word = keyword(first);
-    if (word !== 'SET' && word !== 'REMOVE') throw new SqlSyntaxError(`expected SET or REMOVE but found ${describe(first)}`);
-    parser.position = position + 1;
-    const property = parser.property();
-    const target = { scope: property.scope, name: property.name };
-    if (target.scope === 'sys' && (word === 'REMOVE' || !WRITABLE_SYSTEM_PROPERTIES.has(target.name))) {
-      throw new SqlSyntaxError(`${word} cannot change the system property sys.${target.name}`);
-    }
-    if (word === 'SET') {
-      parser.expectOp('=');
-      steps.push({ kind: 'set', target, value: parser.expression() });
-    } else {
-      steps.push({ kind: 'remove', target });
-    }
-    position = parser.position;
-    const after = tokens[position]!;
-    if (after.type !== 'end' && !(after.type === 'op' && after.text === ';')) throw new SqlSyntaxError(`expected ';' but found ${describe(after)}`);
-  }
+  const steps = new Parser(tokenize(source)).actions();
   if (steps.length === 0) throw new SqlSyntaxError('empty action');
   return steps;
 }
