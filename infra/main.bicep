@@ -168,6 +168,39 @@ resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-pre
   }
 }]
 
+// Events about people (arrivals, departures, role changes): each consumer reads its own
+// subscription, in order per person (sessions); a resend within 10 minutes is dropped.
+// Mirrors dev/local-stack/servicebus-config.json.
+resource peopleEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = {
+  parent: serviceBus
+  name: 'people-events'
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+  }
+}
+
+var peopleEventsSubscriptions = [
+  'archive-scope'
+  'training'
+  'collaboration'
+  'rollout'
+]
+
+// No rules declared: each subscription keeps its $Default rule (every message).
+resource peopleEventsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for name in peopleEventsSubscriptions: {
+  parent: peopleEventsTopic
+  name: name
+  properties: {
+    requiresSession: true
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    deadLetteringOnMessageExpiration: false
+    defaultMessageTimeToLive: 'P14D'
+  }
+}]
+
 // Least privilege for a SAS-only agent: listen on requests, send on replies, nothing else.
 resource agentListenRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2022-10-01-preview' = if (serviceBusLocalAuth) {
   parent: serviceBusQueues[1]

@@ -1,5 +1,6 @@
 import {
-  ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSessionReceiver,
+  ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusReceiverOptions,
+  type ServiceBusSessionReceiver, type ServiceBusSessionReceiverOptions,
 } from '@azure/service-bus';
 import os from 'node:os';
 import type { LoadedApp } from './app-loader';
@@ -21,10 +22,40 @@ function timeSpanMs(value: string | undefined, fallbackMs: number): number {
 }
 
 /**
- * Service Bus queue triggers with the host's message handling: peek-lock, complete after a
+ * Where a trigger listens: a queue, or a topic's subscription (the SDK takes the two names apart).
+ */
+interface TriggerSource {
+  /** For logs: "queue 'q'" or "topic 't' subscription 's'". */
+  label: string;
+  createReceiver(client: ServiceBusClient, options: ServiceBusReceiverOptions): ServiceBusReceiver;
+  acceptNextSession(client: ServiceBusClient, options: ServiceBusSessionReceiverOptions): Promise<ServiceBusSessionReceiver>;
+}
+
+function triggerSource(trigger: Record<string, unknown>, env: NodeJS.ProcessEnv): TriggerSource {
+  if (trigger.topicName !== undefined) {
+    const topic = resolveSetting(String(trigger.topicName), env);
+    const subscription = resolveSetting(String(trigger.subscriptionName ?? ''), env);
+    if (!topic || !subscription) throw new Error('a Service Bus topic trigger needs both topicName and subscriptionName');
+    return {
+      label: `topic '${topic}' subscription '${subscription}'`,
+      createReceiver: (client, options) => client.createReceiver(topic, subscription, options),
+      acceptNextSession: (client, options) => client.acceptNextSession(topic, subscription, options),
+    };
+  }
+  const queue = resolveSetting(String(trigger.queueName ?? ''), env);
+  return {
+    label: `queue '${queue}'`,
+    createReceiver: (client, options) => client.createReceiver(queue, options),
+    acceptNextSession: (client, options) => client.acceptNextSession(queue, options),
+  };
+}
+
+/**
+ * Service Bus queue and topic (subscription) triggers with the host's message handling: peek-lock, complete after a
  * successful run, abandon when the function throws (the broker then dead-letters the message once
  * its max delivery count is reached), automatic lock renewal, `maxConcurrentCalls` per queue and
- * `maxConcurrentSessions` for session-enabled queues, all from host.json `extensions.serviceBus`.
+ * `maxConcurrentSessions` for session-enabled queues and subscriptions, all from host.json
+ * `extensions.serviceBus`.
  */
 export async function startServiceBusTriggers(options: { app: LoadedApp; log: HostLog; env?: NodeJS.ProcessEnv }): Promise<ServiceBusTriggers> {
   const { app, log } = options;
@@ -63,18 +94,14 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
   });
 
   for (const fn of app.registry.byTrigger('serviceBusTrigger')) {
-    if (fn.trigger.topicName) {
-      log.warn(`Function '${fn.name}': Service Bus topic triggers are not supported by this host.`);
-      continue;
-    }
     if (String(fn.trigger.cardinality ?? 'one').toLowerCase() === 'many') {
       log.error(`The '${fn.name}' function is in error: Service Bus batches (cardinality 'many') are not supported by this host.`);
       continue;
     }
-    let queue: string;
+    let source: TriggerSource;
     let client: ServiceBusClient;
     try {
-      queue = resolveSetting(String(fn.trigger.queueName ?? ''), env);
+      source = triggerSource(fn.trigger, env);
       client = clientFor(fn.trigger.connection);
     } catch (e) {
       log.error(`The '${fn.name}' function is in error: ${(e as Error).message}`);
@@ -84,7 +111,7 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
       const outcome = await invoke(app.registry, fn, {
         triggerData: bodyData(message),
         triggerMetadata: metadataOf(message),
-        reason: `New ServiceBus message detected on '${queue}'.`,
+        reason: `New ServiceBus message detected on ${source.label}.`,
       }, log);
       if (outcome.succeeded) {
         if (autoComplete) await receiver.completeMessage(message);
@@ -96,16 +123,16 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
 
     if (fn.trigger.isSessionsEnabled) {
       for (let i = 0; i < maxConcurrentSessions; i++) {
-        const loop = sessionLoop(client, queue, fn, handle);
+        const loop = sessionLoop(client, source, fn, handle);
         closers.push(loop);
       }
     } else {
-      const receiver = client.createReceiver(queue, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs });
+      const receiver = source.createReceiver(client, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs });
       const subscription = receiver.subscribe(
         {
           processMessage: (message) => handle(message, receiver),
           processError: async (args) => {
-            if (!stopped) log.warn(`Service Bus listener for '${fn.name}' on '${queue}': ${args.error.message}`);
+            if (!stopped) log.warn(`Service Bus listener for '${fn.name}' on ${source.label}: ${args.error.message}`);
           },
         },
         { maxConcurrentCalls, autoCompleteMessages: false },
@@ -115,13 +142,13 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
         await receiver.close();
       });
     }
-    log.info(`Listening on Service Bus queue '${queue}' for function '${fn.name}'${fn.trigger.isSessionsEnabled ? ' (sessions)' : ''}.`);
+    log.info(`Listening on Service Bus ${source.label} for function '${fn.name}'${fn.trigger.isSessionsEnabled ? ' (sessions)' : ''}.`);
   }
 
   /** One of maxConcurrentSessions workers: accept the next available session, drain it until idle, repeat. */
   function sessionLoop(
     client: ServiceBusClient,
-    queue: string,
+    source: TriggerSource,
     fn: RegisteredFunction,
     handle: (m: ServiceBusReceivedMessage, r: ServiceBusSessionReceiver) => Promise<void>,
   ): () => Promise<void> {
@@ -130,7 +157,7 @@ export async function startServiceBusTriggers(options: { app: LoadedApp; log: Ho
     const done = (async () => {
       while (!stopped) {
         try {
-          current = await client.acceptNextSession(queue, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs, abortSignal: abort.signal });
+          current = await source.acceptNextSession(client, { receiveMode: 'peekLock', maxAutoLockRenewalDurationInMs, abortSignal: abort.signal });
         } catch (e) {
           if (stopped) break;
           // No session available within the SDK's wait: try again.

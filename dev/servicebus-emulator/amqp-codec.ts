@@ -175,8 +175,15 @@ export function withMessageId(properties: Buffer | undefined, messageId: string)
  * Application properties with some entries replaced (dead-letter reason, properties to modify on
  * abandon/defer). Other entries keep their exact AMQP types.
  */
-export function withApplicationProperties(section: Buffer | undefined, changes: Record<string, unknown>): Buffer {
-  const entries: Typed[] = section ? [...((new types.Reader(section).read().value as Typed[]))] : [];
+export function withApplicationProperties(section: Buffer | undefined, changes: Record<string, unknown>, remove: string[] = []): Buffer {
+  let entries: Typed[] = section ? [...((new types.Reader(section).read().value as Typed[]))] : [];
+  if (remove.length > 0) {
+    const kept: Typed[] = [];
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      if (!remove.includes(String(entries[i]?.value))) kept.push(entries[i]!, entries[i + 1]!);
+    }
+    entries = kept;
+  }
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) continue;
     const wrapped = types.wrap(value);
@@ -192,6 +199,29 @@ export function withApplicationProperties(section: Buffer | undefined, changes: 
   const writer = new types.Writer();
   writer.write(types.described_nc(types.wrap_ulong(SECTION_APPLICATION_PROPERTIES), types.Map32(entries)));
   return writer.toBuffer();
+}
+
+// Fields of the AMQP properties list, by position.
+export const PropertyField = {
+  messageId: 0, to: 2, subject: 3, replyTo: 4, correlationId: 5, contentType: 6, groupId: 10, replyToGroupId: 12,
+} as const;
+
+/** The properties section with some fields replaced (a rule action's SET sys.Label = ...). */
+export function withPropertyFields(properties: Buffer | undefined, changes: Map<number, string | null>): Buffer {
+  const fields: Typed[] = properties ? [...(new types.Reader(properties).read().value as Typed[])] : [];
+  for (const [index, value] of changes) {
+    while (fields.length <= index) fields.push(types.wrap(null));
+    fields[index] = value === null ? types.wrap(null) : types.wrap_string(value);
+  }
+  const writer = new types.Writer();
+  writer.write(types.described_nc(types.wrap_ulong(SECTION_PROPERTIES), types.wrap(fields)));
+  return writer.toBuffer();
+}
+
+/** Decodes only the properties and application-properties sections (for filters and actions). */
+export function decodeHeadSections(sections: RawSections): DecodedMessage {
+  const parts = [sections.properties, sections.applicationProperties].filter((b): b is Buffer => b !== undefined);
+  return parts.length === 0 ? {} : decodeMessage(Buffer.concat(parts));
 }
 
 export interface DeliveryHeader {

@@ -10,10 +10,11 @@ import {
   captureRawMessages, decodeMessage, encodeMessage, messageIdKey, rawOf, splitSections, toDotNetGuidBytes,
   toDotNetTicks, outcomes, types, uuidToBytes, withApplicationProperties, withMessageId, type DecodedMessage,
 } from './amqp-codec';
-import type { QueueSettings } from './config';
+import type { QueueSettings, TopicSettings } from './config';
 import { handleManagementRequest } from './management';
 import { BrokerError, Conditions, Queue, type Consumer, type IncomingMessage, type StoredMessage } from './queue';
 import { checkSasToken } from './sas';
+import { Topic, type Subscription } from './topic';
 
 /** Standard tier limit; the SDK reads it from the attach and refuses larger messages and batches. */
 export const MAX_MESSAGE_SIZE = 256 * 1024;
@@ -26,13 +27,17 @@ const BROKER_ANNOTATIONS = new Set([
 
 export interface BrokerOptions {
   queues: QueueSettings[];
+  topics?: TopicSettings[];
   sasKeyName: string;
   sasKey: string;
 }
 
-interface LinkRoute {
-  queue: Queue;
+/** Where a link goes: a queue (or a subscription, or a dead-letter queue), or a topic. */
+export interface LinkRoute {
+  entity: Queue | Topic;
   kind: 'entity' | 'management';
+  /** Set for a subscription's own address and management node (not its dead-letter queue). */
+  subscription?: Subscription;
 }
 
 // rhea internals used to answer drain requests (rhea is pinned; see docs/decisions/0002).
@@ -55,7 +60,9 @@ interface DeliveryInfo {
 }
 
 export class Broker {
+  /** Queues and subscriptions ("topic/Subscriptions/sub"), by lower-cased path. */
   private readonly queues = new Map<string, Queue>();
+  private readonly topics = new Map<string, Topic>();
   private readonly container = rhea.create_container({ id: 'servicebus-emulator', autoaccept: false, treat_modified_as_released: false, autosettle: false } as never);
   private readonly consumers = new Map<Sender, Consumer & { queue: Queue }>();
   private readonly deliveries = new WeakMap<Delivery, DeliveryInfo>();
@@ -70,12 +77,19 @@ export class Broker {
 
   constructor(private readonly options: BrokerOptions) {
     for (const settings of options.queues) this.queues.set(settings.name.toLowerCase(), new Queue(settings));
+    for (const settings of options.topics ?? []) {
+      const topic = new Topic(settings);
+      this.topics.set(settings.name.toLowerCase(), topic);
+      for (const subscription of topic.subscriptions.values()) this.queues.set(subscription.queue.name.toLowerCase(), subscription.queue);
+    }
+    this.wireForwarding();
     Queue.applyProperties = (message, changes) => {
       message.sections.applicationProperties = withApplicationProperties(message.sections.applicationProperties, changes);
     };
     captureRawMessages(this.container);
     this.wireEvents();
     this.sweeper = setInterval(() => {
+      // Subscriptions are in `queues` too, so this sweeps them.
       for (const queue of this.queues.values()) queue.sweepExpired();
     }, 250);
     this.sweeper.unref();
@@ -83,6 +97,24 @@ export class Broker {
 
   queue(name: string): Queue | undefined {
     return this.queues.get(name.toLowerCase());
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.topics.get(name.toLowerCase());
+  }
+
+  /** ForwardTo / ForwardDeadLetteredMessagesTo: the target (a queue or topic) takes the message as if sent to it. */
+  private wireForwarding(): void {
+    const sendTo = (name: string) => (message: IncomingMessage) => {
+      const target = this.topic(name) ?? this.queue(name);
+      if (!target) throw this.notFound(name);
+      target.validate(message);
+      target.enqueue(message);
+    };
+    for (const queue of this.queues.values()) {
+      if (queue.settings.forwardTo) queue.forward = sendTo(queue.settings.forwardTo);
+      if (queue.settings.forwardDeadLetteredMessagesTo) queue.forwardDeadLettered = sendTo(queue.settings.forwardDeadLetteredMessagesTo);
+    }
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -106,7 +138,8 @@ export class Broker {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const queue of this.queues.values()) queue.stop();
+    for (const queue of this.options.queues) this.queue(queue.name)?.stop();
+    for (const topic of this.topics.values()) topic.stop();
     const server = this.server;
     if (!server) return;
     for (const socket of this.sockets) socket.destroy();
@@ -116,22 +149,40 @@ export class Broker {
 
   // ------------------------------------------------------------------ routing
 
-  /** "q1", "q1/$DeadLetterQueue", "q1/$management", with or without "sb://host:port/". */
+  /**
+   * "q1", "q1/$DeadLetterQueue", "q1/$management", "t1", "t1/$management", "t1/Subscriptions/s1"
+   * (then "/$DeadLetterQueue", "/$management" likewise), with or without "sb://host:port/".
+   */
   private route(address: unknown): LinkRoute | undefined {
     if (typeof address !== 'string') return undefined;
     const path = address.replace(/^[a-z]+:\/\/[^/]+\//i, '');
     const parts = path.split('/');
-    const queue = this.queue(parts[0] ?? '');
+    let queue: Queue | undefined;
+    let subscription: Subscription | undefined;
+    let rest: string[];
+    const topic = this.topic(parts[0] ?? '');
+    if (topic) {
+      rest = parts.slice(1).map((p) => p.toLowerCase());
+      if (rest.length === 0) return { entity: topic, kind: 'entity' };
+      if (rest.length === 1 && rest[0] === '$management') return { entity: topic, kind: 'management' };
+      if (rest[0] !== 'subscriptions') return undefined;
+      subscription = topic.subscription(parts[2] ?? '');
+      queue = subscription?.queue;
+      rest = rest.slice(2);
+    } else {
+      queue = this.queue(parts[0] ?? '');
+      rest = parts.slice(1).map((p) => p.toLowerCase());
+    }
     if (!queue) return undefined;
-    let rest = parts.slice(1).map((p) => p.toLowerCase());
     let target: Queue | undefined = queue;
     if (rest[0] === '$deadletterqueue') {
       target = queue.deadLetterQueue;
+      subscription = undefined;
       rest = rest.slice(1);
     }
     if (!target) return undefined;
-    if (rest.length === 0) return { queue: target, kind: 'entity' };
-    if (rest.length === 1 && rest[0] === '$management') return { queue: target, kind: 'management' };
+    if (rest.length === 0) return { entity: target, kind: 'entity', subscription };
+    if (rest.length === 1 && rest[0] === '$management') return { entity: target, kind: 'management', subscription };
     return undefined;
   }
 
@@ -181,6 +232,10 @@ export class Broker {
     }
     const route = this.route(address);
     if (!route) return this.refuse(receiver, this.notFound(address));
+    if (route.kind === 'entity' && route.subscription) {
+      // As on Azure, messages reach a subscription only through its topic.
+      return this.refuse(receiver, new BrokerError(Conditions.notAllowed, `Cannot send to '${String(address)}': send to the queue or topic instead.`));
+    }
     this.echoTerminus(receiver);
     (receiver as unknown as DrainableSender).local.attach.max_message_size = MAX_MESSAGE_SIZE;
   }
@@ -198,7 +253,7 @@ export class Broker {
       const route = this.route(address);
       if (!route) throw this.notFound(address);
       if (route.kind === 'management') {
-        this.onManagementRequest(ctx.connection, route.queue, ctx.message as DecodedMessage);
+        this.onManagementRequest(ctx.connection, route, ctx.message as DecodedMessage);
         delivery.accept();
         return;
       }
@@ -207,8 +262,8 @@ export class Broker {
         ? this.unbatch(ctx.message as unknown as Buffer)
         : [this.toIncoming(ctx.message as DecodedMessage, rawOf(ctx.message as object))];
       // A batch is all or nothing: validate every message before storing any.
-      for (const message of messages) route.queue.validate(message);
-      for (const message of messages) route.queue.enqueue(message);
+      for (const message of messages) route.entity.validate(message);
+      for (const message of messages) route.entity.enqueue(message);
       delivery.accept();
     } catch (e) {
       if (!(e instanceof BrokerError)) console.error('[servicebus-emulator] could not process a message:', e);
@@ -300,8 +355,8 @@ export class Broker {
     });
   }
 
-  private onManagementRequest(connection: Connection, queue: Queue, request: DecodedMessage): void {
-    const response = handleManagementRequest(this, queue, request);
+  private onManagementRequest(connection: Connection, route: LinkRoute, request: DecodedMessage): void {
+    const response = handleManagementRequest(this, route, request);
     this.reply(connection, (request as { reply_to?: string }).reply_to, {
       correlation_id: (request as { message_id?: unknown }).message_id,
       application_properties: response.properties,
@@ -324,13 +379,16 @@ export class Broker {
     }
     const route = this.route(source.address);
     if (!route) return this.refuse(sender, this.notFound(source.address));
+    if (!(route.entity instanceof Queue)) {
+      return this.refuse(sender, new BrokerError(Conditions.notAllowed, `Cannot receive from the topic '${route.entity.name}': receive from one of its subscriptions (${route.entity.name}/Subscriptions/<name>).`));
+    }
     // Mirror the requested settle modes: snd-settle-mode 1 (settled) is receive-and-delete.
     sender.local.attach.snd_settle_mode = remote.snd_settle_mode;
     sender.local.attach.rcv_settle_mode = remote.rcv_settle_mode;
     sender.local.attach.max_message_size = MAX_MESSAGE_SIZE;
     this.installDrainReply(sender);
-    const consumer = this.createConsumer(sender, route.queue, remote.snd_settle_mode !== 1);
-    const queue = route.queue;
+    const queue = route.entity;
+    const consumer = this.createConsumer(sender, queue, remote.snd_settle_mode !== 1);
     const wantsSession = source.filter !== undefined && 'com.microsoft:session-filter' in source.filter;
     if (!queue.usesSessions) {
       if (wantsSession) {

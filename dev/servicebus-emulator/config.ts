@@ -1,20 +1,95 @@
 import { readFileSync } from 'node:fs';
 
+import { parseSqlAction, parseSqlFilter } from './sql-filter';
+
 /**
  * Entities come from a file in the shape of Microsoft's Service Bus emulator `Config.json`
- * (UserConfig.Namespaces[].Queues[]), so one file drives both this emulator and Microsoft's
- * Docker image. Topics in the file are ignored: only queues are emulated.
+ * (UserConfig.Namespaces[].Queues[] and .Topics[] with their Subscriptions and Rules), so one file
+ * drives both this emulator and Microsoft's Docker image.
  */
 export interface EmulatorConfig {
   UserConfig: {
     Namespaces: Array<{
       Name?: string;
       Queues?: Array<{ Name: string; Properties?: Partial<QueueConfigProperties> }>;
-      Topics?: unknown[];
+      Topics?: TopicConfig[];
     }>;
     Logging?: unknown;
   };
 }
+
+export interface TopicConfig {
+  Name: string;
+  Properties?: Partial<{ DefaultMessageTimeToLive: string; DuplicateDetectionHistoryTimeWindow: string; RequiresDuplicateDetection: boolean }>;
+  Subscriptions?: SubscriptionConfig[];
+}
+
+export interface SubscriptionConfig {
+  Name: string;
+  Properties?: Partial<{
+    DeadLetteringOnMessageExpiration: boolean;
+    DefaultMessageTimeToLive: string;
+    LockDuration: string;
+    MaxDeliveryCount: number;
+    ForwardDeadLetteredMessagesTo: string;
+    ForwardTo: string;
+    RequiresSession: boolean;
+  }>;
+  Rules?: RuleConfig[];
+}
+
+export interface RuleConfig {
+  Name: string;
+  Properties?: {
+    FilterType?: 'Correlation' | 'Sql';
+    CorrelationFilter?: Partial<{
+      ContentType: string; CorrelationId: string; Label: string; MessageId: string; ReplyTo: string;
+      ReplyToSessionId: string; SessionId: string; To: string; Properties: Record<string, unknown>;
+    }>;
+    SqlFilter?: { SqlExpression?: string };
+    Action?: { SqlExpression?: string };
+  };
+}
+
+/** A correlation filter: every condition set must equal the message's value (conditions are ANDed). */
+export interface CorrelationFilterSettings {
+  correlationId?: string;
+  messageId?: string;
+  to?: string;
+  replyTo?: string;
+  label?: string;
+  sessionId?: string;
+  replyToSessionId?: string;
+  contentType?: string;
+  properties?: Record<string, unknown>;
+}
+
+export type RuleFilterSettings = { type: 'sql'; expression: string } | { type: 'correlation'; correlation: CorrelationFilterSettings };
+
+export interface RuleSettings {
+  name: string;
+  filter: RuleFilterSettings;
+  /** SqlRuleAction expression, when the rule has one. */
+  action?: string;
+}
+
+/** A subscription is a queue (its settings) fed by a topic through its rules. */
+export interface SubscriptionSettings extends QueueSettings {
+  topic: string;
+  subscription: string;
+  rules: RuleSettings[];
+}
+
+export interface TopicSettings {
+  name: string;
+  requiresDuplicateDetection: boolean;
+  duplicateWindowMs: number;
+  defaultTtlMs: number;
+  subscriptions: SubscriptionSettings[];
+}
+
+/** The rule every subscription gets when it declares none, as on Azure. */
+export const DEFAULT_RULE: RuleSettings = { name: '$Default', filter: { type: 'sql', expression: '1=1' } };
 
 export interface QueueConfigProperties {
   RequiresSession: boolean;
@@ -39,6 +114,10 @@ export interface QueueSettings {
   deadLetteringOnExpiration: boolean;
   requiresDuplicateDetection: boolean;
   duplicateWindowMs: number;
+  /** Auto-forwarding: every message stored here moves on to this queue or topic. */
+  forwardTo?: string;
+  /** Dead-lettered messages go to this queue or topic instead of the dead-letter sub-queue. */
+  forwardDeadLetteredMessagesTo?: string;
 }
 
 // Service defaults (Azure portal / ARM): 10 deliveries, 1 minute lock, TTL "forever", 10 minute window.
@@ -73,6 +152,11 @@ export function loadConfig(config: EmulatorConfig | string): EmulatorConfig {
 
 /** All queues of all namespaces (the emulator serves one namespace; names must be unique). */
 export function queueSettings(config: EmulatorConfig): QueueSettings[] {
+  return entitySettings(config).queues;
+}
+
+/** Queues and topics of all namespaces, validated; errors name the entity. */
+export function entitySettings(config: EmulatorConfig): { queues: QueueSettings[]; topics: TopicSettings[] } {
   const namespaces = config?.UserConfig?.Namespaces;
   if (!Array.isArray(namespaces)) throw new Error('Config.json: UserConfig.Namespaces must be an array');
   const result: QueueSettings[] = [];
@@ -95,8 +179,142 @@ export function queueSettings(config: EmulatorConfig): QueueSettings[] {
         duplicateWindowMs: p.DuplicateDetectionHistoryTimeWindow
           ? parseIsoDuration(p.DuplicateDetectionHistoryTimeWindow)
           : DEFAULTS.duplicateWindowMs,
+        forwardTo: p.ForwardTo || undefined,
+        forwardDeadLetteredMessagesTo: p.ForwardDeadLetteredMessagesTo || undefined,
       });
     }
   }
-  return result;
+  const topics: TopicSettings[] = [];
+  for (const ns of namespaces) {
+    if (ns.Topics !== undefined && !Array.isArray(ns.Topics)) throw new Error('Config.json: Topics must be an array');
+    for (const t of ns.Topics ?? []) {
+      if (!t || !t.Name || typeof t.Name !== 'string') throw new Error('Config.json: every topic needs a Name');
+      const key = t.Name.toLowerCase();
+      // Queues and topics share one namespace of names.
+      if (seen.has(key)) throw new Error(`Config.json: topic ${t.Name} is declared twice (or as a queue too)`);
+      seen.add(key);
+      topics.push(topicSettings(t));
+    }
+  }
+  checkForwarding([...result, ...topics.flatMap((t) => t.subscriptions)], seen);
+  return { queues: result, topics };
+}
+
+function duration(value: string | undefined, fallback: number, where: string, field: string): number {
+  if (!value) return fallback;
+  try {
+    return parseIsoDuration(value);
+  } catch (e) {
+    throw new Error(`Config.json: ${where}: ${field}: ${(e as Error).message}`);
+  }
+}
+
+function topicSettings(t: TopicConfig): TopicSettings {
+  const p = t.Properties ?? {};
+  const where = `topic ${t.Name}`;
+  const topic: TopicSettings = {
+    name: t.Name,
+    requiresDuplicateDetection: p.RequiresDuplicateDetection ?? DEFAULTS.requiresDuplicateDetection,
+    duplicateWindowMs: duration(p.DuplicateDetectionHistoryTimeWindow, DEFAULTS.duplicateWindowMs, where, 'DuplicateDetectionHistoryTimeWindow'),
+    defaultTtlMs: duration(p.DefaultMessageTimeToLive, DEFAULTS.defaultTtlMs, where, 'DefaultMessageTimeToLive'),
+    subscriptions: [],
+  };
+  if (t.Subscriptions !== undefined && !Array.isArray(t.Subscriptions)) throw new Error(`Config.json: ${where}: Subscriptions must be an array`);
+  const names = new Set<string>();
+  for (const s of t.Subscriptions ?? []) {
+    if (!s || !s.Name || typeof s.Name !== 'string') throw new Error(`Config.json: ${where}: every subscription needs a Name`);
+    if (names.has(s.Name.toLowerCase())) throw new Error(`Config.json: ${where}: subscription ${s.Name} is declared twice`);
+    names.add(s.Name.toLowerCase());
+    topic.subscriptions.push(subscriptionSettings(topic, s));
+  }
+  return topic;
+}
+
+function subscriptionSettings(topic: TopicSettings, s: SubscriptionConfig): SubscriptionSettings {
+  const p = s.Properties ?? {};
+  const where = `subscription ${topic.name}/${s.Name}`;
+  const maxDeliveryCount = p.MaxDeliveryCount ?? DEFAULTS.maxDeliveryCount;
+  if (!Number.isInteger(maxDeliveryCount) || maxDeliveryCount < 1) throw new Error(`Config.json: ${where}: MaxDeliveryCount must be a positive integer`);
+  // A subscription's messages live no longer than the topic's default time to live either.
+  const ttl = Math.min(topic.defaultTtlMs, duration(p.DefaultMessageTimeToLive, DEFAULTS.defaultTtlMs, where, 'DefaultMessageTimeToLive'));
+  const rules = (s.Rules ?? []).map((r) => ruleSettings(r, where));
+  const ruleNames = new Set<string>();
+  for (const rule of rules) {
+    if (ruleNames.has(rule.name.toLowerCase())) throw new Error(`Config.json: ${where}: rule ${rule.name} is declared twice`);
+    ruleNames.add(rule.name.toLowerCase());
+  }
+  return {
+    name: `${topic.name}/Subscriptions/${s.Name}`,
+    topic: topic.name,
+    subscription: s.Name,
+    requiresSession: p.RequiresSession ?? DEFAULTS.requiresSession,
+    maxDeliveryCount,
+    lockDurationMs: duration(p.LockDuration, DEFAULTS.lockDurationMs, where, 'LockDuration'),
+    defaultTtlMs: ttl,
+    deadLetteringOnExpiration: p.DeadLetteringOnMessageExpiration ?? DEFAULTS.deadLetteringOnExpiration,
+    // Duplicate detection is the topic's: a subscription never drops a copy as a duplicate.
+    requiresDuplicateDetection: false,
+    duplicateWindowMs: DEFAULTS.duplicateWindowMs,
+    forwardTo: p.ForwardTo || undefined,
+    forwardDeadLetteredMessagesTo: p.ForwardDeadLetteredMessagesTo || undefined,
+    rules: rules.length > 0 ? rules : [DEFAULT_RULE],
+  };
+}
+
+/** Builds and checks one rule; errors name the rule and its subscription. */
+export function ruleSettings(r: RuleConfig, where: string): RuleSettings {
+  if (!r || !r.Name || typeof r.Name !== 'string') throw new Error(`Config.json: ${where}: every rule needs a Name`);
+  const p = r.Properties ?? {};
+  const at = `Config.json: ${where}: rule ${r.Name}`;
+  let filter: RuleFilterSettings;
+  if (p.FilterType === 'Sql') {
+    const expression = p.SqlFilter?.SqlExpression;
+    if (typeof expression !== 'string') throw new Error(`${at}: a Sql rule needs SqlFilter.SqlExpression`);
+    filter = { type: 'sql', expression };
+  } else if (p.FilterType === 'Correlation') {
+    const c = p.CorrelationFilter ?? {};
+    filter = {
+      type: 'correlation',
+      correlation: {
+        contentType: c.ContentType || undefined, correlationId: c.CorrelationId || undefined, label: c.Label || undefined,
+        messageId: c.MessageId || undefined, replyTo: c.ReplyTo || undefined, replyToSessionId: c.ReplyToSessionId || undefined,
+        sessionId: c.SessionId || undefined, to: c.To || undefined,
+        properties: c.Properties && Object.keys(c.Properties).length > 0 ? c.Properties : undefined,
+      },
+    };
+  } else {
+    throw new Error(`${at}: FilterType must be "Correlation" or "Sql" (got ${JSON.stringify(p.FilterType)})`);
+  }
+  const rule: RuleSettings = { name: r.Name, filter, action: p.Action?.SqlExpression || undefined };
+  const problem = ruleProblem(rule);
+  if (problem) throw new Error(`${at}: ${problem}`);
+  return rule;
+}
+
+/** Why a rule cannot be used (a SQL syntax error, an empty correlation filter), or undefined. */
+export function ruleProblem(rule: RuleSettings): string | undefined {
+  try {
+    if (rule.filter.type === 'sql') parseSqlFilter(rule.filter.expression);
+    else if (Object.values(rule.filter.correlation).every((v) => v === undefined)) return 'a correlation filter needs at least one condition';
+  } catch (e) {
+    return `SqlFilter ${JSON.stringify(rule.filter.type === 'sql' ? rule.filter.expression : '')}: ${(e as Error).message}`;
+  }
+  try {
+    if (rule.action !== undefined) parseSqlAction(rule.action);
+  } catch (e) {
+    return `Action ${JSON.stringify(rule.action)}: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
+/** ForwardTo and ForwardDeadLetteredMessagesTo must name another queue or topic of the namespace. */
+function checkForwarding(entities: QueueSettings[], names: Set<string>): void {
+  for (const e of entities) {
+    const kind = 'topic' in e ? 'subscription' : 'queue';
+    for (const [field, target] of [['ForwardTo', e.forwardTo], ['ForwardDeadLetteredMessagesTo', e.forwardDeadLetteredMessagesTo]] as const) {
+      if (target === undefined) continue;
+      if (!names.has(target.toLowerCase())) throw new Error(`Config.json: ${kind} ${e.name}: ${field} names ${target}, which is neither a queue nor a topic of the namespace`);
+      if (target.toLowerCase() === e.name.toLowerCase()) throw new Error(`Config.json: ${kind} ${e.name}: ${field} cannot name the entity itself`);
+    }
+  }
 }

@@ -1,10 +1,10 @@
 /**
- * Local Azure Service Bus emulator (queues and sessions over AMQP 1.0) for the local stack and tests.
+ * Local Azure Service Bus emulator (queues, topics and subscriptions, sessions, over AMQP 1.0) for the local stack and tests.
  * See docs/decisions/0002-servicebus-emulator.md for what it covers.
  */
 import { randomBytes } from 'node:crypto';
 import { Broker } from './broker';
-import { loadConfig, queueSettings, type EmulatorConfig } from './config';
+import { entitySettings, loadConfig, type EmulatorConfig } from './config';
 import type { QueueCounts } from './queue';
 
 export type { EmulatorConfig } from './config';
@@ -24,6 +24,7 @@ export interface ServiceBusEmulatorOptions {
 export interface ServiceBusEmulator {
   port: number;
   connectionString: string;
+  /** Message counts of a queue, or of a subscription as "topic/Subscriptions/name". */
   counts(queue: string): QueueCounts;
   stop(): Promise<void>;
 }
@@ -31,7 +32,8 @@ export interface ServiceBusEmulator {
 export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions): Promise<ServiceBusEmulator> {
   const sasKeyName = options.sasKeyName ?? 'RootManageSharedAccessKey';
   const sasKey = options.sasKey ?? randomBytes(32).toString('base64');
-  const broker = new Broker({ queues: queueSettings(loadConfig(options.config)), sasKeyName, sasKey });
+  const { queues, topics } = entitySettings(loadConfig(options.config));
+  const broker = new Broker({ queues, topics, sasKeyName, sasKey });
   const port = await broker.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return {
     port,

@@ -19,7 +19,11 @@ export const Conditions = {
   sizeExceeded: 'amqp:link:message-size-exceeded',
   unauthorized: 'amqp:unauthorized-access',
   notImplemented: 'amqp:not-implemented',
+  entityAlreadyExists: 'com.microsoft:entity-already-exists',
 } as const;
+
+/** Azure forwards a message through at most 4 entities (ForwardTo chains); past that it is dead-lettered. */
+export const MAX_FORWARD_HOPS = 4;
 
 /** A failure the client sees as an AMQP error condition (translated by the SDK to its error codes). */
 export class BrokerError extends Error {
@@ -36,6 +40,8 @@ export interface IncomingMessage {
   annotations: Record<string, unknown>;
   scheduledEnqueueTime?: number;
   sections: RawSections;
+  /** How many times auto-forwarding moved this message already. */
+  forwardHops?: number;
 }
 
 export interface StoredMessage extends IncomingMessage {
@@ -89,6 +95,18 @@ export interface QueueCounts {
   deferred: number;
 }
 
+/** A stored message as a new message for another entity (it gets a new sequence number there). */
+function forwardable(message: StoredMessage, hops: number): IncomingMessage {
+  return {
+    messageId: message.messageId,
+    sessionId: message.sessionId,
+    header: message.header,
+    annotations: message.annotations,
+    sections: { ...message.sections },
+    forwardHops: hops,
+  };
+}
+
 export class Queue {
   readonly messages = new Map<number, StoredMessage>();
   readonly deadLetterQueue: Queue | undefined;
@@ -102,6 +120,12 @@ export class Queue {
   private readonly scheduledTimers = new Map<number, NodeJS.Timeout>();
   private nextSequenceNumber = 1;
   private pumping = false;
+  /**
+   * Set by the broker for ForwardTo / ForwardDeadLetteredMessagesTo: hands a message to the target
+   * entity (throws the target's error when it refuses it).
+   */
+  forward?: (message: IncomingMessage) => void;
+  forwardDeadLettered?: (message: IncomingMessage) => void;
 
   constructor(
     readonly settings: QueueSettings,
@@ -156,6 +180,16 @@ export class Queue {
     if (scheduled) this.startScheduleTimer(message, now);
     else this.makeAvailable(message);
     return message.sequenceNumber;
+  }
+
+  /**
+   * Stores a message straight into the dead-letter queue: what Azure does with a topic's copy that a
+   * session-enabled subscription receives without a SessionId.
+   */
+  deadLetterOnArrival(input: IncomingMessage, reason: string, description: string, now = Date.now()): void {
+    const message: StoredMessage = { ...input, sequenceNumber: this.nextSequenceNumber++, enqueuedAt: now, expiresAt: Infinity, deliveries: 0, state: 'active' };
+    this.messages.set(message.sequenceNumber, message);
+    this.deadLetter(message, reason, description);
   }
 
   private expiryOf(message: StoredMessage): number {
@@ -215,6 +249,11 @@ export class Queue {
   }
 
   private makeAvailable(message: StoredMessage): void {
+    if (this.forward) {
+      // Auto-forwarding: the message moves on as soon as it is available here.
+      this.forwardOrDeadLetter(message);
+      return;
+    }
     if (this.usesSessions && message.sessionId !== undefined) {
       const session = this.sessionEntry(message.sessionId);
       session.ready.push(message.sequenceNumber);
@@ -332,6 +371,18 @@ export class Queue {
     if (message.state === 'active') this.makeAvailable(message);
   }
 
+  private forwardOrDeadLetter(message: StoredMessage): void {
+    const hops = (message.forwardHops ?? 0) + 1;
+    try {
+      if (hops > MAX_FORWARD_HOPS) throw new BrokerError(Conditions.notAllowed, `The message was forwarded more than ${MAX_FORWARD_HOPS} times.`);
+      this.forward!(forwardable(message, hops));
+      this.remove(message);
+    } catch (e) {
+      const error = e instanceof BrokerError ? e : new BrokerError('amqp:internal-error', String(e));
+      this.deadLetter(message, 'ForwardingFailed', error.message, false);
+    }
+  }
+
   private remove(message: StoredMessage): void {
     this.unlock(message);
     this.messages.delete(message.sequenceNumber);
@@ -393,11 +444,19 @@ export class Queue {
     if (changes && Object.keys(changes).length > 0) Queue.applyProperties(message, changes);
   }
 
-  private deadLetter(message: StoredMessage, reason?: string, description?: string): void {
+  private deadLetter(message: StoredMessage, reason?: string, description?: string, mayForward = true): void {
     const dlq = this.deadLetterQueue;
     this.remove(message);
     if (!dlq) return;
     Queue.applyProperties(message, { DeadLetterReason: reason, DeadLetterErrorDescription: description });
+    if (this.forwardDeadLettered && mayForward) {
+      try {
+        this.forwardDeadLettered(forwardable(message, (message.forwardHops ?? 0) + 1));
+        return;
+      } catch {
+        // The target refused it: keep it in this entity's dead-letter queue instead.
+      }
+    }
     const moved: StoredMessage = {
       ...message,
       lock: undefined,

@@ -20,11 +20,18 @@ describe('Service Bus queue triggers', () => {
               { Name: 'host-e2e', Properties: { MaxDeliveryCount: 3, LockDuration: 'PT5S' } },
               { Name: 'host-e2e-sessions', Properties: { RequiresSession: true, LockDuration: 'PT5S' } },
             ],
+            Topics: [{
+              Name: 'host-e2e-topic',
+              Subscriptions: [
+                { Name: 'all', Properties: { MaxDeliveryCount: 2, LockDuration: 'PT5S' } },
+                { Name: 'by-session', Properties: { RequiresSession: true, LockDuration: 'PT5S' } },
+              ],
+            }],
           }],
         },
       },
     });
-    host = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *', ServiceBusConnection: emulator.connectionString } });
+    host = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *', FIXTURE_TOPIC_NAME: 'host-e2e-topic', ServiceBusConnection: emulator.connectionString } });
     client = new ServiceBusClient(emulator.connectionString);
   });
   afterAll(async () => {
@@ -115,5 +122,38 @@ describe('Service Bus queue triggers', () => {
     const spans = events.filter((e) => e.kind === 'sb-session').map((s) => ({ start: s.start!, end: events.find((e) => e.kind === 'sb-session-end' && e.sessionId === s.sessionId)!.end! }));
     const maxOverlap = Math.max(...spans.map((a) => spans.filter((b) => b.start <= a.start && a.start < b.end).length));
     expect(maxOverlap).toBe(2);
+  });
+
+  it('runs topic triggers on a subscription: completes on success, dead-letters after MaxDeliveryCount', async () => {
+    const sender = client.createSender('host-e2e-topic');
+    await sender.sendMessages([
+      { body: { personne: 'Marie' }, messageId: 'topic-1', applicationProperties: { kind: 'arrival' } },
+      { body: { poison: true }, messageId: 'topic-poison' },
+    ]);
+    await sender.close();
+    await waitFor(() => host.events<SbEvent>().some((e) => e.kind === 'sb-topic' && e.messageId === 'topic-1'), 10_000, 'topic-1');
+    expect(host.events<SbEvent>().find((e) => e.messageId === 'topic-1')).toMatchObject({
+      kind: 'sb-topic', message: { personne: 'Marie' }, deliveryCount: 1, applicationProperties: { kind: 'arrival' },
+    });
+    const dlq = client.createReceiver('host-e2e-topic', 'all', { subQueueType: 'deadLetter' });
+    const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 15_000 });
+    expect(dead).toMatchObject({ messageId: 'topic-poison', deadLetterReason: 'MaxDeliveryCountExceeded' });
+    await dlq.completeMessage(dead!);
+    await dlq.close();
+    expect(host.events<SbEvent>().filter((e) => e.messageId === 'topic-poison').map((e) => e.deliveryCount)).toEqual([1, 2]);
+    await waitFor(() => emulator.counts('host-e2e-topic/Subscriptions/all').active === 0, 5_000, 'completion');
+  });
+
+  it('runs session-enabled topic triggers (topic name from a %SETTING%) in order within each session', async () => {
+    const sender = client.createSender('host-e2e-topic');
+    await sender.sendMessages([
+      { body: 'p1', sessionId: 'P' }, { body: 'q1', sessionId: 'Q' }, { body: 'p2', sessionId: 'P' }, { body: 'q2', sessionId: 'Q' }, { body: 'p3', sessionId: 'P' },
+    ]);
+    await sender.close();
+    await waitFor(() => host.events<SbEvent>().filter((e) => e.kind === 'sb-topic-session').length >= 5, 15_000, 'five topic session messages');
+    const bySession = (id: string) => host.events<SbEvent>().filter((e) => e.kind === 'sb-topic-session' && e.sessionId === id).map((e) => e.message);
+    expect(bySession('P')).toEqual(['p1', 'p2', 'p3']);
+    expect(bySession('Q')).toEqual(['q1', 'q2']);
+    expect(host.output()).toMatch(/Listening on Service Bus topic 'host-e2e-topic' subscription 'by-session' for function 'onPeopleSessionEvent' \(sessions\)/);
   });
 });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseIsoDuration, queueSettings } from '../../dev/servicebus-emulator/config';
+import { entitySettings, loadConfig, parseIsoDuration, queueSettings } from '../../dev/servicebus-emulator/config';
 
 const root = join(__dirname, '..', '..');
 
@@ -35,6 +36,34 @@ describe('Service Bus emulator config (official Config.json shape)', () => {
     expect(byName['relay-replies']).toMatchObject({ requiresSession: true, lockDurationMs: 60_000 });
     expect(byName['host-e2e']).toMatchObject({ maxDeliveryCount: 3, lockDurationMs: 30_000 });
     expect(byName['host-e2e-sessions']).toMatchObject({ requiresSession: true });
-    expect(queueSettings(loadConfig(join(root, 'dev/servicebus-emulator/config.sample.json')))).toHaveLength(2);
+    const sample = entitySettings(loadConfig(join(root, 'dev/servicebus-emulator/config.sample.json')));
+    expect(sample.queues).toHaveLength(2);
+    expect(sample.topics[0]!.subscriptions.map((s) => s.rules.map((r) => r.name))).toEqual([['app-prop-filter-1'], ['sql-filter-1'], ['$Default']]);
+  });
+
+  it('reads the local stack topic people-events: duplicate detection, four session subscriptions with the $Default rule', () => {
+    const { topics } = entitySettings(loadConfig(join(root, 'dev/local-stack/servicebus-config.json')));
+    expect(topics.map((t) => t.name)).toEqual(['people-events']);
+    const [topic] = topics;
+    expect(topic).toMatchObject({ requiresDuplicateDetection: true, duplicateWindowMs: 600_000, defaultTtlMs: 14 * 86_400_000 });
+    expect(topic!.subscriptions.map((s) => s.subscription)).toEqual(['archive-scope', 'training', 'collaboration', 'rollout']);
+    for (const s of topic!.subscriptions) {
+      expect(s).toMatchObject({
+        name: `people-events/Subscriptions/${s.subscription}`, requiresSession: true, lockDurationMs: 60_000, maxDeliveryCount: 10,
+        deadLetteringOnExpiration: false, defaultTtlMs: 14 * 86_400_000, forwardTo: undefined, forwardDeadLetteredMessagesTo: undefined,
+        rules: [{ name: '$Default', filter: { type: 'sql', expression: '1=1' } }],
+      });
+    }
+  });
+
+  it('declares the people-events topic and its subscriptions in Bicep as in the local config', () => {
+    const bicep = readFileSync(join(root, 'infra/main.bicep'), 'utf8');
+    const topic = /resource peopleEventsTopic 'Microsoft\.ServiceBus\/namespaces\/topics@[^']+' = \{[\s\S]*?\n\}/.exec(bicep)?.[0] ?? '';
+    expect(topic).toContain("name: 'people-events'");
+    expect(topic).toMatch(/requiresDuplicateDetection: true\s+duplicateDetectionHistoryTimeWindow: 'PT10M'\s+defaultMessageTimeToLive: 'P14D'/);
+    const names = /var peopleEventsSubscriptions = \[([\s\S]*?)\]/.exec(bicep)?.[1]?.match(/'[^']+'/g)?.map((n) => n.slice(1, -1));
+    expect(names).toEqual(['archive-scope', 'training', 'collaboration', 'rollout']);
+    const subscription = /resource peopleEventsSubscription [\s\S]*?\n\}\]/.exec(bicep)?.[0] ?? '';
+    expect(subscription).toMatch(/requiresSession: true\s+lockDuration: 'PT1M'\s+maxDeliveryCount: 10\s+deadLetteringOnMessageExpiration: false\s+defaultMessageTimeToLive: 'P14D'/);
   });
 });

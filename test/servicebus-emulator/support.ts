@@ -25,11 +25,11 @@ export const testConfig: EmulatorConfig = {
 };
 
 /** Starts an emulator (free port) and one SDK client for the test file. */
-export function useEmulator(): { emulator: () => ServiceBusEmulator; client: () => ServiceBusClient } {
+export function useEmulator(config: EmulatorConfig = testConfig): { emulator: () => ServiceBusEmulator; client: () => ServiceBusClient } {
   let emulator: ServiceBusEmulator | undefined;
   let client: ServiceBusClient | undefined;
   beforeAll(async () => {
-    emulator = await startServiceBusEmulator({ config: testConfig, sasKeyName: 'TestKey', sasKey: 'test-only-development-key' });
+    emulator = await startServiceBusEmulator({ config, sasKeyName: 'TestKey', sasKey: 'test-only-development-key' });
     client = new ServiceBusClient(emulator.connectionString, { retryOptions: { maxRetries: 1, retryDelayInMs: 100, timeoutInMs: 10_000 } });
   });
   afterAll(async () => {
