@@ -74,25 +74,40 @@ export async function startPeopleStack(options: { sandbox?: M365SandboxOptions }
 export const syncDeps = () => peopleServices().syncDeps;
 
 /**
- * Everything waiting on one subscription, session by session (each session is one person's
- * events, in order), completed as read. Ends when no session is left.
+ * Everything waiting on one subscription, read by `receivers` competing session receivers (each
+ * session is one person's events, handed to one receiver at a time, in order), completed as read.
+ * Ends when no session is left. `order` gets each person's events in the order received.
  */
-export async function drainSubscription(client: ServiceBusClient, subscription: string): Promise<PeopleEvent[]> {
+export async function drainSubscription(bus: { connectionString: string }, subscription: string, options: { receivers?: number; order?: Map<string, PeopleEvent[]> } = {}): Promise<PeopleEvent[]> {
+  // Its own client, whose operations give up after a few seconds: "no session left" is a timeout.
+  const client = new ServiceBusClient(bus.connectionString, { retryOptions: { timeoutInMs: 3_000, maxRetries: 0 } });
   const events: PeopleEvent[] = [];
+  try {
+    await Promise.all(Array.from({ length: options.receivers ?? 4 }, () => drain(client, subscription, events, options.order)));
+    return events;
+  } finally {
+    await client.close();
+  }
+}
+
+async function drain(client: ServiceBusClient, subscription: string, events: PeopleEvent[], order?: Map<string, PeopleEvent[]>): Promise<void> {
   for (;;) {
     let receiver;
     try {
       receiver = await client.acceptNextSession(TOPIC, subscription, { maxAutoLockRenewalDurationInMs: 0 });
     } catch (e) {
-      if ((e as { code?: string }).code === 'SessionCannotBeLocked' || (e as { code?: string }).code === 'ServiceTimeout') return events;
+      const code = (e as { code?: string }).code;
+      if (code === 'SessionCannotBeLocked' || code === 'ServiceTimeout') return;
       throw e;
     }
     try {
       for (;;) {
-        const messages: ServiceBusReceivedMessage[] = await receiver.receiveMessages(50, { maxWaitTimeInMs: 500 });
+        const messages: ServiceBusReceivedMessage[] = await receiver.receiveMessages(100, { maxWaitTimeInMs: 200 });
         if (messages.length === 0) break;
         for (const m of messages) {
-          events.push(PeopleEventSchema.parse(m.body));
+          const event = PeopleEventSchema.parse(m.body);
+          events.push(event);
+          order?.set(event.personId, [...(order.get(event.personId) ?? []), event]);
           await receiver.completeMessage(m);
         }
       }

@@ -91,37 +91,42 @@ export class GraphPeopleDirectory implements PeopleDirectory {
   }
 
   private async get<T>(url: string, what: 'users' | 'groups'): Promise<T> {
-    return this.budget.run(DIRECTORY, async (): Promise<AttemptVerdict<T>> => {
-      try {
-        return { kind: 'done', value: (await this.client.api(url).get()) as T };
-      } catch (e) {
-        const err = e as { statusCode?: number; code?: string; headers?: Headers };
-        if (err.statusCode === 410 || err.code === 'syncStateNotFound' || err.code === 'resyncRequired') throw new DeltaExpired(what);
-        return verdictOf(e);
-      }
-    });
+    const outcome = await this.call<T>(url);
+    if (outcome.ok) return outcome.value;
+    const err = outcome.error as { statusCode?: number; code?: string };
+    // Entra ID answers an expired sync state with 400 syncStateNotFound; 410 Gone is the generic delta answer.
+    if (err.statusCode === 410 || err.code === 'syncStateNotFound' || err.code === 'resyncRequired') throw new DeltaExpired(what);
+    throw outcome.error;
   }
 
   private async getOrNull<T>(url: string): Promise<T | null> {
-    return this.budget.run(DIRECTORY, async (): Promise<AttemptVerdict<T | null>> => {
+    const outcome = await this.call<T>(url);
+    if (outcome.ok) return outcome.value;
+    if ((outcome.error as { statusCode?: number }).statusCode === 404) return null;
+    throw outcome.error;
+  }
+
+  /**
+   * One GET within the directory budget. Throttling and network failures are retried by the budget;
+   * any other answer is final and comes back as the outcome (an error thrown inside the budget's
+   * attempt would count as a network failure and be retried).
+   */
+  private call<T>(url: string): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    return this.budget.run(DIRECTORY, async (): Promise<AttemptVerdict<{ ok: true; value: T } | { ok: false; error: unknown }>> => {
       try {
-        return { kind: 'done', value: (await this.client.api(url).get()) as T };
+        return { kind: 'done', value: { ok: true, value: (await this.client.api(url).get()) as T } };
       } catch (e) {
-        if ((e as { statusCode?: number }).statusCode === 404) return { kind: 'done', value: null };
-        return verdictOf(e);
+        const err = e as { statusCode?: number; headers?: Headers };
+        const status = err.statusCode ?? -1;
+        if (status === 429 || status === 503 || status === 504) {
+          return { kind: 'pushback', status, retryAfterMs: retryAfterMs(err.headers?.get?.('retry-after') ?? undefined), scope: status === 503 ? 'app' : 'mailbox' };
+        }
+        // The Graph client reports a failure before any answer (reset, timeout) as -1 or no status.
+        if (status <= 0) return { kind: 'transient', error: e };
+        return { kind: 'done', value: { ok: false, error: e } };
       }
     });
   }
-}
-
-function verdictOf(e: unknown): AttemptVerdict<never> {
-  const err = e as { statusCode?: number; headers?: Headers };
-  const status = err.statusCode ?? 0;
-  if (status === 429 || status === 503 || status === 504) {
-    return { kind: 'pushback', status, retryAfterMs: retryAfterMs(err.headers?.get?.('retry-after') ?? undefined), scope: status === 503 ? 'app' : 'mailbox' };
-  }
-  if (status === 0 || status === -1) return { kind: 'transient', error: e };
-  throw e;
 }
 
 function nextOf(body: DeltaBody<unknown>): DeltaPage<unknown>['next'] {
