@@ -48,13 +48,26 @@ export function EventsTab() {
     };
   }, [api, attempt]);
 
-  const what = (e: EventView) => {
+  /** What happened, in words: a move says what moved (one line each), a departure says why. */
+  const whatLines = (e: EventView): string[] => {
     if (e.kind === 'moved') {
       const moves = e.changes.filter((c) => MOVES.includes(c.field)).map((c) => t(`moved_${c.field}` as MessageKey));
-      return moves.length ? i18n.list(moves) : i18n.label('peopleEvent_', e.kind);
+      if (moves.length) return moves;
     }
-    if (e.kind === 'left' && e.leftReason) return t('eventLeft', { reason: i18n.label('leftReason_', e.leftReason) });
-    return i18n.label('peopleEvent_', e.kind);
+    if (e.kind === 'left' && e.leftReason) return [t('eventLeft', { reason: i18n.label('leftReason_', e.leftReason) })];
+    return [i18n.label('peopleEvent_', e.kind)];
+  };
+  const what = (e: EventView) => {
+    const lines = whatLines(e);
+    return lines.length === 1 ? (
+      lines[0]
+    ) : (
+      <ul className={s.changes}>
+        {lines.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    );
   };
 
   /** A value in words: labels sent by the API for ids and codes; a missing manager name is never replaced by an id. */
@@ -102,7 +115,7 @@ export function EventsTab() {
   const columns: Column<EventView>[] = [
     { id: 'at', header: t('colEventAt'), render: (e) => i18n.dateTime(e.observedAt), sortValue: (e) => e.observedAt },
     { id: 'person', header: t('colPerson'), render: (e) => e.person.displayName ?? t('personUnknown'), sortValue: (e) => e.person.displayName },
-    { id: 'event', header: t('colEvent'), render: what, sortValue: what },
+    { id: 'event', header: t('colEvent'), render: what, sortValue: (e) => whatLines(e).join(', ') },
     { id: 'details', header: t('colDetails'), render: details },
   ];
 
