@@ -133,6 +133,12 @@ async function openAsHr(theme: ThemeName = 'light') {
   return tab;
 }
 
+/** A screenshot once Fluent's transitions (the tab indicator's slide) have settled. */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(400);
+  await screenshot(page, name);
+}
+
 async function noIds(page: Page): Promise<void> {
   const text = (await page.locator('main').textContent()) ?? '';
   for (const id of ALL_IDS) expect(text).not.toContain(id);
@@ -159,13 +165,13 @@ describe('people page', () => {
     expect(byName.get('Luc Bouchard')).toEqual(['Luc Bouchard', 'Relations du travail', 'Conseiller syndical / conseillère syndicale', 'Nathalie Roy', 'Actif', '3 septembre 2019']);
     expect(byName.get('Émilie Lavoie')?.[4]).toBe('En congé');
     expect(byName.get('Nathalie Roy')?.slice(1)).toEqual(['Administration et finances', 'Direction', '—', 'Actif', '13 avril 2015']);
-    expect(byName.get('Chloé Pelletier')?.[1]).toBe('Non associé (« Service des communications »)');
-    expect(byName.get('Marie Tremblay')?.[2]).toBe('Non associé (« STAGIAIRE »)');
+    expect(byName.get('Chloé Pelletier')?.[1]).toBe('Non associé («\u00a0Service des communications\u00a0»)');
+    expect(byName.get('Marie Tremblay')?.[2]).toBe('Non associé («\u00a0STAGIAIRE\u00a0»)');
     expect(await page.locator('#people-status-summary').textContent()).toBe('En tout : 4 actif(s), 1 en congé, 1 parti(s).');
     expect(await page.locator('#people-summary li').allTextContents()).toContain('Relations du travail : 2 personne(s)');
     expect(await page.locator('#people-summary li').allTextContents()).toContain('Non associé : 1 personne(s)');
     await noIds(page);
-    await screenshot(page, 'people-directory-fr');
+    await shot(page, 'people-directory-fr');
 
     // Filters: by service (names from the counts), "not mapped", status, a name without its accent.
     await page.getByLabel('Service', { exact: true }).selectOption({ label: 'Services juridiques (1)' });
@@ -209,14 +215,14 @@ describe('people page', () => {
     ]);
     expect((await rows(page, 'events-table'))[0]![0]).toMatch(/2026/);
     await noIds(page);
-    await screenshot(page, 'people-events-fr');
+    await shot(page, 'people-events-fr');
 
     // Values to map: attribute in words, the raw value, how many people; the catalogue and the last run.
     await page.getByRole('tab', { name: 'Valeurs à associer' }).click();
     await expect.poll(() => page.locator('#unmapped-status').textContent(), { timeout: 10_000 }).toBe('2 valeur(s) à associer.');
     expect(await rows(page, 'unmapped-table')).toEqual([
-      ['Service', '« Service des communications »', '1'],
-      ['Corps d’emplois', '« STAGIAIRE »', '1'],
+      ['Service', '«\u00a0Service des communications\u00a0»', '1'],
+      ['Corps d’emplois', '«\u00a0STAGIAIRE\u00a0»', '1'],
     ]);
     expect(await page.locator('#people-unmapped').textContent()).toContain('config/people-catalogue.json');
     const lastSync = await page.locator('#last-sync').textContent();
@@ -224,7 +230,7 @@ describe('people page', () => {
     expect(lastSync).toContain('Typeincrémentale');
     expect(lastSync).toContain('Résultatréussie');
     expect(lastSync).toContain('Événements produits5');
-    await screenshot(page, 'people-unmapped-fr');
+    await shot(page, 'people-unmapped-fr');
 
     // English: everything already shown switches, server values included.
     await page.locator('#language-switch').click();
@@ -243,7 +249,7 @@ describe('people page', () => {
     expect(eventsEn[2]).toEqual(['Émilie Lavoie', 'Leave started', '—']);
     expect(eventsEn[3]).toEqual(['Luc Bouchard', 'Change of serviceChange of manager', 'Service: Legal Services → Labour RelationsManager: Émilie Lavoie → Nathalie Roy']);
     expect(eventsEn[4]).toEqual(['Marie Tremblay', 'Arrival', 'Service: Labour RelationsManager: Luc Bouchard']);
-    await screenshot(page, 'people-events-en');
+    await shot(page, 'people-events-en');
     await page.getByRole('tab', { name: 'Staff' }).click();
     expect(await page.locator('#people-table thead th').allTextContents()).toEqual(['Name', 'Service', 'Job category', 'Manager', 'Status', 'Hire date']);
     const byNameEn = new Map((await rows(page, 'people-table')).map((r) => [r[0], r]));
@@ -254,7 +260,7 @@ describe('people page', () => {
     await listed(page, 1, 'en');
     expect(await names(page)).toEqual(['Jean Fortin']);
     await noIds(page);
-    await screenshot(page, 'people-directory-en');
+    await shot(page, 'people-directory-en');
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
@@ -264,18 +270,18 @@ describe('people page', () => {
     const { page } = tab;
     expect(await page.locator('[data-theme]').getAttribute('data-theme')).toBe(theme);
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, `people-directory-${theme}`);
+    await shot(page, `people-directory-${theme}`);
     await page.getByRole('tab', { name: 'Événements récents' }).click();
     await page.locator('#events-table').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, `people-events-${theme}`);
+    await shot(page, `people-events-${theme}`);
     // Keyboard: arrow keys move along the tabs, as in Teams.
     await page.getByRole('tab', { name: 'Événements récents' }).focus();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await page.locator('#unmapped-table').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, `people-unmapped-${theme}`);
+    await shot(page, `people-unmapped-${theme}`);
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
@@ -295,7 +301,7 @@ describe('people page', () => {
     await expect.poll(() => page.locator('#people-events [role="alert"]').textContent(), { timeout: 10_000 }).toContain('L’annuaire est momentanément indisponible.');
     await page.locator('#language-switch').click();
     await expect.poll(() => page.locator('#people-events [role="alert"]').textContent()).toContain('The directory is unavailable for now.');
-    await screenshot(page, 'people-events-error-en');
+    await shot(page, 'people-events-error-en');
     await tab.close();
   });
 
@@ -315,7 +321,7 @@ describe('people page', () => {
     expect(await page.locator('#people-title').count()).toBe(0);
     expect(asked).toBe(false);
     expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'people-not-allowed-fr');
+    await shot(page, 'people-not-allowed-fr');
     await page.getByRole('button', { name: 'Retour à l’accueil' }).click();
     await page.locator('#welcome').waitFor();
     expect(tab.errors).toEqual([]);

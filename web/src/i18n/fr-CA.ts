@@ -312,7 +312,7 @@ export const frCA = {
   allJobCategories: 'Tous les corps d’emplois',
   statusCurrent: 'Actifs et en congé',
   notMapped: 'Non associé',
-  notMappedValue: 'Non associé (« {value} »)',
+  notMappedValue: 'Non associé («\u00a0{value}\u00a0»)',
   optionCount: '{name} ({count})',
   peopleSearch: 'Rechercher',
   peopleClear: 'Effacer les filtres',
@@ -379,7 +379,8 @@ export const frCA = {
   unmappedNone: 'Toutes les valeurs de l’annuaire sont associées',
   unmappedNoneHint: 'Chaque service et chaque corps d’emplois inscrit dans l’annuaire correspond au catalogue.',
   unmappedFound: '{count} valeur(s) à associer.',
-  quotedValue: '« {value} »',
+  // No-break spaces inside the guillemets: a value never wraps away from its marks.
+  quotedValue: '«\u00a0{value}\u00a0»',
   colAttribute: 'Attribut',
   colValue: 'Valeur dans l’annuaire',
   colPeople: 'Personnes',

@@ -4,6 +4,8 @@ import { CAPABILITIES, useSession, type PageId } from '../session';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalM },
+  // Full width and wrapping: a single-line bar would run past a narrow Teams pane.
+  bar: { alignSelf: 'stretch' },
 });
 
 /**
@@ -19,7 +21,7 @@ export function NotAllowed({ page }: { page: PageId }) {
   return (
     <section id="not-allowed" className={s.root} aria-labelledby="not-allowed-title">
       <h2 id="not-allowed-title">{t('notAllowedTitle')}</h2>
-      <MessageBar intent="warning">
+      <MessageBar intent="warning" layout="multiline" className={s.bar}>
         <MessageBarBody>
           {t('notAllowedText', { roles: i18n.list(roles.map((r) => i18n.label('role_', r))) })}
         </MessageBarBody>

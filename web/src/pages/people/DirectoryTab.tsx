@@ -14,6 +14,7 @@ const ALL = '*';
 const NONE = '-';
 
 const useStyles = makeStyles({
+  status: { margin: 0 },
   section: { marginTop: tokens.spacingVerticalL, padding: tokens.spacingHorizontalL, backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   fieldset: { border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`, borderRadius: tokens.borderRadiusMedium, padding: tokens.spacingHorizontalM, margin: 0 },
   legend: { fontWeight: tokens.fontWeightSemibold, padding: `0 ${tokens.spacingHorizontalXS}` },
@@ -150,7 +151,7 @@ export function DirectoryTab() {
             </div>
           </fieldset>
         </form>
-        <p id="people-status" role="status" aria-live="polite">
+        <p id="people-status" role="status" aria-live="polite" className={s.status}>
           {status && 'key' in status ? say(status) : ''}
         </p>
         {error ? <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} /> : null}

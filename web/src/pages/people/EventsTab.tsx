@@ -8,7 +8,9 @@ import { calendarDay } from './format';
 import type { EventView } from './types';
 
 const useStyles = makeStyles({
+  status: { margin: 0 },
   section: { marginTop: tokens.spacingVerticalL, padding: tokens.spacingHorizontalL, backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  h3: { margin: 0 },
   changes: { listStyleType: 'none', margin: 0, padding: 0 },
 });
 
@@ -121,9 +123,9 @@ export function EventsTab() {
 
   return (
     <section id="people-events" className={s.section} aria-labelledby="people-events-title">
-      <h3 id="people-events-title">{t('tabPeopleEvents')}</h3>
+      <h3 id="people-events-title" className={s.h3}>{t('tabPeopleEvents')}</h3>
       <Text>{t('eventsIntro')}</Text>
-      <p id="events-status" role="status" aria-live="polite">
+      <p id="events-status" role="status" aria-live="polite" className={s.status}>
         {status ? say(status) : ''}
       </p>
       {error ? <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} /> : null}

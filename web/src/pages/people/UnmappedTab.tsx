@@ -7,6 +7,7 @@ import { useSession } from '../../session';
 import type { UnmappedReport, UnmappedValue } from './types';
 
 const useStyles = makeStyles({
+  status: { margin: 0 },
   section: { marginTop: tokens.spacingVerticalL, padding: tokens.spacingHorizontalL, backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   h3: { margin: 0 },
   details: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXXS} ${tokens.spacingHorizontalL}`, margin: 0, '& dt': { fontWeight: tokens.fontWeightSemibold }, '& dd': { margin: 0 } },
@@ -63,7 +64,7 @@ export function UnmappedTab() {
         </h3>
         <Text>{t('unmappedIntro')}</Text>
         <Text>{t('unmappedHowTo')}</Text>
-        <p id="unmapped-status" role="status" aria-live="polite">
+        <p id="unmapped-status" role="status" aria-live="polite" className={s.status}>
           {status ? say(status) : ''}
         </p>
         {error ? <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
