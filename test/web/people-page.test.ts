@@ -305,6 +305,44 @@ describe('people page', () => {
     await tab.close();
   });
 
+  it('pages through the staff list with the API, keyboard only', async () => {
+    const tab = await openTab(browser, peopleUrl());
+    const { page } = tab;
+    // As if the directory held 60 current people (three pages of 25): the real answer, its total
+    // raised, each further page the seeded people marked with the page the API was asked for.
+    const asked: string[] = [];
+    await page.route((url) => url.pathname === '/api/people', async (route) => {
+      const requested = new URL(route.request().url()).searchParams.get('page') ?? '1';
+      asked.push(requested);
+      const response = await route.fetch({ url: route.request().url().replace(/page=\d+/, 'page=1') });
+      const body = (await response.json()) as { total: number; people: { id: string; displayName: string }[] };
+      const people = requested === '1' ? body.people : body.people.map((p) => ({ ...p, id: `${p.id}-${requested}`, displayName: `${p.displayName} ${requested}` }));
+      await route.fulfill({ response, json: { ...body, total: body.total === 5 ? 60 : body.total, people } });
+    });
+    await signIn(page, HR_USER.name);
+    await expect.poll(() => page.locator('#people-status').textContent(), { timeout: 10_000 }).toBe('60 personne(s) trouvée(s).');
+    const pager = page.locator('#people-directory nav');
+    expect(await pager.textContent()).toContain('Page 1 sur 3');
+    expect(await page.getByRole('button', { name: 'Page précédente' }).isDisabled()).toBe(true);
+    const next = page.getByRole('button', { name: 'Page suivante' });
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => pager.textContent()).toContain('Page 2 sur 3');
+    expect((await names(page))[0]).toBe('Chloé Pelletier 2');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => pager.textContent()).toContain('Page 3 sur 3');
+    expect(await next.isDisabled()).toBe(true);
+    expect(asked.slice(-3)).toEqual(['1', '2', '3']);
+    // A new filter starts again at the first page.
+    await page.getByLabel('Statut').selectOption({ label: 'En congé (1)' });
+    await listed(page, 1);
+    expect(asked.at(-1)).toBe('1');
+    expect(await names(page)).toEqual(['Émilie Lavoie']);
+    expect(await pager.count()).toBe(0);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
   it('offers nothing to Staff, and tells them plainly when they open the page by its address', async () => {
     const tab = await openTab(browser, `${baseUrl}/api/web/index.html`);
     const { page } = tab;
