@@ -3,7 +3,7 @@ import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } fro
 import { apiClient, ApiError } from './api';
 import { connectTeams, forgetLocalToken, localToken, startLocalSignIn, type TeamsHost, type WebConfig } from './auth';
 import { I18nProvider, useI18n, type MessageKey } from './i18n/i18n';
-import { CAPABILITIES, SessionContext, pageFromLocation, type Me, type PageId, type Session } from './session';
+import { CAPABILITIES, SessionContext, pageFromLocation, type InfoPageId, type Me, type PageId, type Session } from './session';
 import { fluentTheme, fromTeams, rememberThemeChoice, storedThemeChoice, systemTheme, type ThemeChoice } from './theme';
 import { ErrorState } from './components/States';
 import { NotAllowed } from './pages/NotAllowed';
@@ -61,7 +61,8 @@ const useStyles = makeStyles({
   themeSelect: { minWidth: '10rem' },
 });
 
-const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople' } as const satisfies Partial<Record<PageId, MessageKey>>;
+// Every page the navigation can list has its label (a new capability without one fails typecheck).
+const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
 
 type Phase = { kind: 'loading' } | { kind: 'signedOut'; config: WebConfig } | { kind: 'signedIn'; config: WebConfig; me: Me } | { kind: 'error'; error: unknown };
 
