@@ -221,6 +221,7 @@ describe('npm run package:teams', () => {
       ['Accueil', `https://${SAMPLE.APP_HOSTNAME}/api/web/`],
       ['Mes courriels archivés', `https://${SAMPLE.APP_HOSTNAME}/api/web/archive.html`],
       ['Systèmes sur site', `https://${SAMPLE.APP_HOSTNAME}/api/web/relay.html`],
+      ['Personnel', `https://${SAMPLE.APP_HOSTNAME}/api/web/people.html`],
     ]);
     for (const tab of manifest.staticTabs) {
       expect(tab.scopes).toEqual(['personal']);

@@ -3,15 +3,17 @@ import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } fro
 import { apiClient, ApiError } from './api';
 import { connectTeams, forgetLocalToken, localToken, startLocalSignIn, type TeamsHost, type WebConfig } from './auth';
 import { I18nProvider, useI18n, type MessageKey } from './i18n/i18n';
-import { CAPABILITIES, SessionContext, pageFromLocation, type Me, type PageId, type Session } from './session';
+import { CAPABILITIES, SessionContext, pageFromLocation, type InfoPageId, type Me, type PageId, type Session } from './session';
 import { fluentTheme, fromTeams, rememberThemeChoice, storedThemeChoice, systemTheme, type ThemeChoice } from './theme';
 import { ErrorState } from './components/States';
+import { NotAllowed } from './pages/NotAllowed';
 import { HomePage } from './pages/HomePage';
 import { InfoPage } from './pages/InfoPage';
 
 // Each page is its own chunk: the shell loads only the one it shows.
 const ArchivePage = lazy(() => import('./pages/archive/ArchivePage'));
 const RelayPage = lazy(() => import('./pages/relay/RelayPage'));
+const PeoplePage = lazy(() => import('./pages/people/PeoplePage'));
 
 const useGlobalStyles = makeStaticStyles({ body: { margin: 0 }, '*': { boxSizing: 'border-box' } });
 
@@ -58,6 +60,9 @@ const useStyles = makeStyles({
   panel: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusLarge, padding: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, alignItems: 'flex-start' },
   themeSelect: { minWidth: '10rem' },
 });
+
+// Every page the navigation can list has its label (a new capability without one fails typecheck).
+const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
 
 type Phase = { kind: 'loading' } | { kind: 'signedOut'; config: WebConfig } | { kind: 'signedIn'; config: WebConfig; me: Me } | { kind: 'error'; error: unknown };
 
@@ -117,7 +122,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
+    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
   }, [page, t]);
 
   useEffect(() => {
@@ -227,7 +232,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
                     navigate(id);
                   }}
                 >
-                  {t(id === 'home' ? 'navHome' : id === 'archive' ? 'navArchive' : 'navRelay')}
+                  {t(NAV_LABELS[id as keyof typeof NAV_LABELS])}
                 </a>
               </li>
             ))}
@@ -254,7 +259,18 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
         ) : session ? (
           <SessionContext.Provider value={session}>
             <Suspense fallback={<Spinner label={t('loading')} />}>
-              {page === 'archive' && offered.some((c) => c.id === 'archive') ? <ArchivePage /> : page === 'relay' && offered.some((c) => c.id === 'relay') ? <RelayPage /> : <HomePage offered={offered.map((c) => c.id)} />}
+              {page === 'home' ? (
+                <HomePage offered={offered.map((c) => c.id)} />
+              ) : !offered.some((c) => c.id === page) ? (
+                // Opened by its address (a bookmark, a Teams tab every user sees) without the role: said plainly.
+                <NotAllowed page={page} />
+              ) : page === 'archive' ? (
+                <ArchivePage />
+              ) : page === 'relay' ? (
+                <RelayPage />
+              ) : (
+                <PeoplePage />
+              )}
             </Suspense>
           </SessionContext.Provider>
         ) : null}

@@ -7,7 +7,7 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay' | InfoPageId;
+export type PageId = 'home' | 'archive' | 'relay' | 'people' | InfoPageId;
 /** Pages anyone may read, signed in or not (the Teams app package links to them). */
 export type InfoPageId = 'privacy' | 'terms';
 
@@ -31,12 +31,15 @@ export const hasRole = (me: Me, ...roles: string[]) => roles.some((r) => me.role
 export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: string[]; path: string }[] = [
   { id: 'archive', roles: ['Staff', 'RecordsManager'], path: 'archive.html' },
   { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
+  // The staff directory holds personal data: human resources and IT administration only.
+  { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },
 ];
 
 export function pageFromLocation(): PageId {
   const file = location.pathname.split('/').pop() ?? '';
   if (file === 'archive.html' || location.hash === '#archive') return 'archive';
   if (file === 'relay.html' || location.hash === '#relay') return 'relay';
+  if (file === 'people.html' || location.hash === '#people') return 'people';
   if (file === 'privacy.html') return 'privacy';
   if (file === 'terms.html') return 'terms';
   return 'home';
