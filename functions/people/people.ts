@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { peopleServices } from '../../shared/people/adapters/people-services';
-import { PeopleDirectoryReader, type Viewer } from '../../shared/people/directory';
+import { peopleReader, peopleSyncDeps } from '../../shared/people/adapters/people-services';
+import type { Viewer } from '../../shared/people/directory';
 import { PERSON_STATUSES, type PeopleEvent } from '../../shared/people/events';
 import { syncPeople } from '../../shared/people/sync';
 import type { Principal } from '../../shared/platform/auth';
@@ -27,7 +27,7 @@ onTimer('peopleSync', {
   async handle(log) {
     // Each event by id and kind only: who it is about is an id, never a name.
     const published = (e: PeopleEvent) => log.info('people.event', { eventId: e.id, kind: e.kind, personId: e.personId, version: e.version });
-    const summary = await syncPeople({ ...peopleServices().syncDeps, published });
+    const summary = await syncPeople({ ...peopleSyncDeps(), published });
     // Counts and raw directory values only (service and job category names are not personal data).
     log.info('people.sync', { mode: summary.mode, events: summary.events, requests: summary.requests, unmappedServices: summary.unmapped.services, unmappedJobCategories: summary.unmapped.jobCategories });
     if (summary.unmapped.services.length || summary.unmapped.jobCategories.length) log.warn('people.sync.unmapped', { services: summary.unmapped.services.length, jobCategories: summary.unmapped.jobCategories.length });
@@ -36,10 +36,7 @@ onTimer('peopleSync', {
 
 const READERS = ['HR', 'ITAdmin'] as const;
 
-function reader(): PeopleDirectoryReader {
-  const { people, catalogue, syncDeps } = peopleServices();
-  return new PeopleDirectoryReader({ store: people, history: people, state: syncDeps.state, catalogue });
-}
+const reader = () => peopleReader();
 
 const viewer = (principal: Principal): Viewer => ({ oid: principal.oid, roles: principal.roles });
 

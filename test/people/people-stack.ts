@@ -5,7 +5,7 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 import { SandboxControl, createSandboxGraphClient, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { peopleServices, resetPeopleForTests } from '../../shared/people/adapters/people-services';
+import { peopleSyncDeps, resetPeopleForTests } from '../../shared/people/adapters/people-services';
 import { PeopleEventSchema, type PeopleEvent } from '../../shared/people/events';
 import { useAppEnvironment } from '../support/app-env';
 
@@ -71,7 +71,7 @@ export async function startPeopleStack(options: { sandbox?: M365SandboxOptions }
   };
 }
 
-export const syncDeps = () => peopleServices().syncDeps;
+export const syncDeps = () => peopleSyncDeps();
 
 /**
  * Everything waiting on one subscription, read by `receivers` competing session receivers (each

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncPeople } from '../../shared/people/sync';
-import { peopleServices } from '../../shared/people/adapters/people-services';
 import type { PeopleEvent } from '../../shared/people/events';
 import { drainSubscription, startPeopleStack, syncDeps, type PeopleStack } from './people-stack';
 
@@ -81,7 +80,7 @@ describe('people sync on the emulators', { timeout: 120_000 }, () => {
   });
 
   it('a replayed delta page publishes nothing new', async () => {
-    const { syncDeps: deps } = peopleServices();
+    const deps = syncDeps();
     const before = await deps.state.load();
     const someone = staffIds.filter((id) => !disabledIds.has(id))[10]!;
     await stack.control.updatePerson(someone, { jobCategory: 'SECRETARIAT' });

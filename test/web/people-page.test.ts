@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTokenIssuer, DEMO_USERS, type LocalUser, type TokenIssuer } from '../../dev/token-issuer';
 import { CosmosPeople, CosmosSyncState } from '../../shared/people/adapters/cosmos-people';
@@ -90,11 +88,6 @@ async function seed(): Promise<void> {
   });
 }
 
-function caBundle(): string {
-  const sandbox = path.resolve(__dirname, '../../.local/m365-sandbox-ca.pem');
-  return existsSync(sandbox) ? sandbox : '/etc/ssl/certs/ca-certificates.crt';
-}
-
 beforeAll(async () => {
   issuer = await startTokenIssuer({ users: [...DEMO_USERS, HR_USER] });
   const database = `people-web-${Math.random().toString(36).slice(2, 10)}`;
@@ -104,7 +97,7 @@ beforeAll(async () => {
   // A schedule that never comes during the test: no sync against a directory that is not there.
   // The people endpoints build the sync's Graph client too, which reads the sandbox's CA file when
   // one is set (the sample's exists only once the sandbox has run): the system's bundle stands in.
-  host = await startAppHost(issuer, { ARCHIVE_RUN_ON_STARTUP: 'false', COSMOS_DATABASE: database, PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *', GRAPH_CA_FILE: caBundle() });
+  host = await startAppHost(issuer, { ARCHIVE_RUN_ON_STARTUP: 'false', COSMOS_DATABASE: database, PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *' });
   baseUrl = host.baseUrl;
   browser = await launchChromium();
 }, 120_000);

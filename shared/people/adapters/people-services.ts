@@ -2,36 +2,60 @@ import { cosmosDatabase, graph, serviceBusClient } from '../../platform/adapters
 import { GraphBudget, LocalSlotPool } from '../../platform/graph/graph-budget';
 import { settings, type Settings } from '../../platform/settings';
 import { loadPeopleCatalogue, type PeopleCatalogue } from '../catalogue';
+import { PeopleDirectoryReader } from '../directory';
 import type { SyncDeps } from '../sync';
 import { CosmosPeople, CosmosSyncState } from './cosmos-people';
 import { GraphPeopleDirectory } from './graph-people-directory';
 import { ServiceBusPeopleEvents } from './servicebus-people-events';
 
 /**
- * The people capability's ports as the function app builds them from its settings. Directory reads
- * have their own Graph budget: Entra ID throttles them apart from Outlook's mailbox limits, and
- * the timer runs on one instance at a time, so a local pool of slots is the whole app's share.
+ * The people capability's ports as the function app builds them from its settings. The pages'
+ * reader needs only Cosmos DB and the catalogue; Graph and Service Bus are built for the sync
+ * alone. Directory reads have their own Graph budget: Entra ID throttles them apart from Outlook's
+ * mailbox limits, and the timer runs on one instance at a time, so a local pool is the app's share.
  */
-let built: { settings: Settings; catalogue: PeopleCatalogue; people: CosmosPeople; deps: SyncDeps } | undefined;
+interface Built {
+  settings: Settings;
+  catalogue: PeopleCatalogue;
+  people: CosmosPeople;
+  state: CosmosSyncState;
+  syncDeps?: SyncDeps;
+}
+let built: Built | undefined;
 
-export function peopleServices(s: Settings = settings()): { catalogue: PeopleCatalogue; people: CosmosPeople; syncDeps: SyncDeps } {
+function base(s: Settings): Built {
   if (!built || built.settings !== s) {
     // A broken catalogue stops here with its problems named by line, before any read or write.
     const catalogue = loadPeopleCatalogue(s.people.catalogueFile);
+    built = { settings: s, catalogue, people: new CosmosPeople(cosmosDatabase(s)), state: new CosmosSyncState(cosmosDatabase(s)) };
+  }
+  return built;
+}
+
+export function peopleCatalogue(s: Settings = settings()): PeopleCatalogue {
+  return base(s).catalogue;
+}
+
+export function peopleReader(s: Settings = settings()): PeopleDirectoryReader {
+  const b = base(s);
+  return new PeopleDirectoryReader({ store: b.people, history: b.people, state: b.state, catalogue: b.catalogue });
+}
+
+export function peopleSyncDeps(s: Settings = settings()): SyncDeps {
+  const b = base(s);
+  if (!b.syncDeps) {
     const budget = new GraphBudget({ concurrency: s.people.graphConcurrency, windowRequests: 2_000, windowMs: 60_000, slots: new LocalSlotPool(s.people.graphConcurrency) });
-    const people = new CosmosPeople(cosmosDatabase(s));
-    const deps: SyncDeps = {
-      directory: new GraphPeopleDirectory(graph(s), budget, catalogue.directory),
-      store: people,
-      history: people,
+    b.syncDeps = {
+      directory: new GraphPeopleDirectory(graph(s), budget, b.catalogue.directory),
+      store: b.people,
+      history: b.people,
       publisher: new ServiceBusPeopleEvents(serviceBusClient(s), s.people.eventsTopic),
-      state: new CosmosSyncState(cosmosDatabase(s)),
-      catalogue,
+      state: b.state,
+      catalogue: b.catalogue,
       now: () => new Date(),
     };
-    built = { settings: s, catalogue, people, deps };
   }
-  return { catalogue: built.catalogue, people: built.people, syncDeps: built.deps };
+  return b.syncDeps;
 }
 
 export function resetPeopleForTests(): void {
