@@ -112,4 +112,29 @@ describe('people sync on the emulators', { timeout: 120_000 }, () => {
     const [event] = await drainSubscription(stack.bus, 'training');
     expect(event).toMatchObject({ kind: 'moved', personId: someone, changes: [{ field: 'service', after: null }] });
   });
+
+  it('four competing receivers on a subscription get each person’s events in order', async () => {
+    const people = staffIds.filter((id) => !disabledIds.has(id) && !onLeaveIds.includes(id)).slice(20, 26);
+    const services = ['Direction générale', 'Relations du travail', 'Administration et finances'];
+    for (const [round, service] of services.entries()) {
+      for (const id of people) {
+        await stack.control.updatePerson(id, { department: service });
+        if (round === 1) await stack.control.startLeave(id);
+        if (round === 2) await stack.control.endLeave(id);
+      }
+      await syncPeople(syncDeps());
+    }
+    // The collaboration subscription has held every event since the first sync: drain it all at once.
+    const order = new Map<string, PeopleEvent[]>();
+    const events = await drainSubscription(stack.bus, 'collaboration', { receivers: 4, order });
+    expect(events.length).toBeGreaterThan(staffIds.length);
+    for (const [personId, received] of order) {
+      // The order the sync made them: by change version, and within one version a move before the leave it came with.
+      const rank = ['joined', 'moved', 'leave-started', 'leave-ended', 'left', 'updated'];
+      const key = (e: PeopleEvent) => e.version * 10 + rank.indexOf(e.kind);
+      expect(received.map(key), personId).toEqual(received.map(key).sort((a, b) => a - b));
+      expect(new Set(received.map((e) => e.id)).size, personId).toBe(received.length);
+    }
+    for (const id of people) expect(order.get(id)!.length).toBeGreaterThanOrEqual(5);
+  });
 });
