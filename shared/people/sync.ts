@@ -1,5 +1,5 @@
 import type { PeopleCatalogue } from './catalogue';
-import { EMPTY_FACTS, derivePerson, isStaff, lifecycleEvents, type DirectoryFacts, type Memberships, type PeopleEvent } from './model';
+import { EMPTY_FACTS, derivePerson, isStaff, lifecycleEvents, type DirectoryFacts, type DirectoryUserChange, type Memberships, type PeopleEvent } from './model';
 import {
   DeltaExpired, EMPTY_SYNC_STATE,
   type PeopleDirectory, type PeopleEventPublisher, type PeopleHistory, type PeopleStore, type PersonRecord, type SyncRunSummary, type SyncState, type SyncStateStore,
@@ -68,15 +68,26 @@ class SyncRun {
 
   /** Events a previous run stored but did not get to publish. */
   private async publishPending(): Promise<void> {
-    const pending = await this.deps.store.withPendingEvents();
-    for (const record of pending) await this.publish(record.id, record.outbox);
+    for (const record of await this.deps.store.withPendingEvents()) this.unpublished.set(record.id, record.outbox);
+    await this.flush();
   }
 
-  private async publish(personId: string, events: PeopleEvent[]): Promise<void> {
+  /** Stored events waiting to be published, by person (the latest outbox of each). */
+  private readonly unpublished = new Map<string, PeopleEvent[]>();
+
+  /**
+   * Publishes what the changes stored so far produced: history first (idempotent by event id),
+   * then the topic in one batch (each person's events in order), then the outboxes are cleared.
+   * Called before each link is saved, so a saved link never skips an unpublished event.
+   */
+  private async flush(): Promise<void> {
+    const batch = [...this.unpublished.entries()].filter(([, events]) => events.length > 0);
+    this.unpublished.clear();
+    const events = batch.flatMap(([, e]) => e);
     if (events.length === 0) return;
     await this.deps.history.record(events);
     await this.deps.publisher.publish(events);
-    await this.deps.store.clearOutbox(personId, events.map((e) => e.id));
+    await inParallel(batch, PARALLEL_WRITES, ([personId, e]) => this.deps.store.clearOutbox(personId, e.map((x) => x.id)));
     this.events += events.length;
     for (const e of events) this.deps.published?.(e);
   }
@@ -85,7 +96,8 @@ class SyncRun {
   private async rederiveIfCatalogueChanged(): Promise<void> {
     if (this.state.catalogueVersion === this.deps.catalogue.version) return;
     if (this.state.catalogueVersion !== null) {
-      for (const record of await this.deps.store.all()) await this.apply(record.id, record, {}, record.memberships);
+      await inParallel(await this.deps.store.all(), PARALLEL_WRITES, (record) => this.apply(record.id, record, {}, record.memberships));
+      await this.flush();
     }
     this.state.catalogueVersion = this.deps.catalogue.version;
     await this.deps.state.save(this.state);
@@ -171,12 +183,17 @@ class SyncRun {
         await this.deps.state.save(this.state);
         continue;
       }
-      const records = await this.deps.store.get(page.items.map((c) => c.id));
-      for (const change of page.items) {
+      const changes = mergeById(page.items);
+      const records = await this.deps.store.get(changes.map((c) => c.id));
+      for (const change of changes) {
         this.readThisRun.add(change.id);
         if (u.full && !change.removed) seen.add(change.id);
-        await this.apply(change.id, records.get(change.id), change.removed ? { deleted: true } : { ...change.facts, deleted: false }, this.memberships(change.id));
       }
+      // One change per person (merged above), so people are independent and written in parallel.
+      await inParallel(changes, PARALLEL_WRITES, (change) =>
+        this.apply(change.id, records.get(change.id), change.removed ? { deleted: true } : { ...change.facts, deleted: false }, this.memberships(change.id)),
+      );
+      await this.flush();
       if (page.next.kind === 'page') {
         Object.assign(u, { link: page.next.link, seen: u.full ? [...seen] : [] });
         await this.deps.state.save(this.state);
@@ -195,6 +212,7 @@ class SyncRun {
       if (seen.has(record.id) || record.facts.deleted) continue;
       await this.apply(record.id, record, { deleted: true }, record.memberships);
     }
+    await this.flush();
   }
 
   /** People whose group memberships changed: judged again; staff group joiners unknown so far are read one by one. */
@@ -211,16 +229,18 @@ class SyncRun {
         if (user && !user.removed) await this.apply(id, undefined, user.facts, this.memberships(id));
       }
     }
+    await this.flush();
     g.pending = [];
     await this.deps.state.save(this.state);
   }
 
   private async leaveDatesPassed(): Promise<void> {
     for (const record of await this.deps.store.dueToLeave(this.deps.now())) await this.apply(record.id, record, {}, record.memberships);
+    await this.flush();
   }
 
   /**
-   * Stores one person's new facts and memberships with the events they cause, then publishes.
+   * Stores one person's new facts and memberships with the events they cause (published by the next flush).
    * Someone never seen as staff who is not staff now is not stored at all (minimisation).
    */
   private async apply(id: string, record: PersonRecord | undefined, facts: Partial<DirectoryFacts>, memberships: Memberships): Promise<void> {
@@ -246,7 +266,7 @@ class SyncRun {
       updatedAt: now.toISOString(),
     };
     await this.deps.store.save(next);
-    await this.publish(id, next.outbox);
+    if (next.outbox.length) this.unpublished.set(id, next.outbox);
   }
 
   private async unmapped(): Promise<{ services: string[]; jobCategories: string[] }> {
@@ -268,6 +288,27 @@ class SyncRun {
     this.requests++;
     return call();
   }
+}
+
+/** Writes to different people at once: the emulator and Cosmos DB serve them in parallel. */
+const PARALLEL_WRITES = 16;
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Graph may return a user more than once: one change per person, later facts over earlier ones. */
+function mergeById(items: DirectoryUserChange[]): DirectoryUserChange[] {
+  const merged = new Map<string, DirectoryUserChange>();
+  for (const item of items) {
+    const earlier = merged.get(item.id);
+    merged.set(item.id, earlier && !item.removed ? { ...item, facts: { ...earlier.facts, ...item.facts } } : item);
+  }
+  return [...merged.values()];
 }
 
 function definedOnly(facts: Partial<DirectoryFacts>): Partial<DirectoryFacts> {

@@ -45,7 +45,7 @@ describe('people sync crash safety', { timeout: 180_000 }, () => {
     }
 
     expect((await runWorker('after-store:2')).outcome).toBe('killed');
-    expect((await runWorker('after-publish:2')).outcome).toBe('killed');
+    expect((await runWorker('after-publish:1')).outcome).toBe('killed');
     const clean = await runWorker();
     expect(clean, clean.out).toMatchObject({ outcome: 'exited', code: 0 });
 

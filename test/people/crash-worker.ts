@@ -2,7 +2,7 @@
  * Child process for the people crash test: one sync run with the app's real services (settings
  * from the environment) that SIGKILLs itself at a chosen point, where a crash hurts most:
  * `after-store:N` right after the N-th change is stored with its events (nothing published yet),
- * `after-publish:N` right after the N-th publish (the outbox not yet cleared). No CRASH_AT: a clean run.
+ * `after-publish:N` right after the N-th publish (one per page of changes) (the outbox not yet cleared). No CRASH_AT: a clean run.
  */
 import { peopleSyncDeps } from '../../shared/people/adapters/people-services';
 import { syncPeople } from '../../shared/people/sync';

@@ -1,4 +1,4 @@
-import type { ServiceBusClient } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import type { PeopleEvent } from '../model';
 import type { PeopleEventPublisher } from '../ports';
 
@@ -9,16 +9,28 @@ import type { PeopleEventPublisher } from '../ports';
  * subscription filters). The body holds ids and codes only, never a name.
  */
 export class ServiceBusPeopleEvents implements PeopleEventPublisher {
+  private sender?: ServiceBusSender;
+
   constructor(private readonly client: ServiceBusClient, private readonly topic: string) {}
 
   async publish(events: PeopleEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const sender = this.client.createSender(this.topic);
-    try {
-      // One batch per call keeps a person's events in the order they were made.
-      await sender.sendMessages(events.map((e) => ({ body: e, messageId: e.id, sessionId: e.personId, subject: e.kind, contentType: 'application/json', applicationProperties: { kind: e.kind } })));
-    } finally {
-      await sender.close();
+    this.sender ??= this.client.createSender(this.topic);
+    const sender = this.sender;
+    // Batches as large as the namespace allows, sent one after the other: each person's events keep their order.
+    let batch = await sender.createMessageBatch();
+    for (const event of events) {
+      const message = toMessage(event);
+      if (batch.tryAddMessage(message)) continue;
+      if (batch.count === 0) throw new Error(`people event ${event.id} does not fit in a Service Bus message`);
+      await sender.sendMessages(batch);
+      batch = await sender.createMessageBatch();
+      if (!batch.tryAddMessage(message)) throw new Error(`people event ${event.id} does not fit in a Service Bus message`);
     }
+    if (batch.count > 0) await sender.sendMessages(batch);
   }
+}
+
+function toMessage(e: PeopleEvent): ServiceBusMessage {
+  return { body: e, messageId: e.id, sessionId: e.personId, subject: e.kind, contentType: 'application/json', applicationProperties: { kind: e.kind } };
 }
