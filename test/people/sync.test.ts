@@ -103,6 +103,20 @@ describe('people sync on the emulators', { timeout: 120_000 }, () => {
     expect(await drainSubscription(stack.bus, 'training')).toEqual([]);
   });
 
+  it('throttled and failing directory reads are retried within the budget: the same events, once', async () => {
+    const someone = staffIds.filter((id) => !disabledIds.has(id) && !onLeaveIds.includes(id))[16]!;
+    await stack.control.updatePerson(someone, { jobCategory: 'TECHADM' });
+    // 429 (with Retry-After), 503 and a connection reset on the next delta requests, in that order.
+    await stack.control.setFaults({ next: ['429', '503', 'reset'], pathPattern: '/delta' });
+    try {
+      await syncPeople(syncDeps());
+      expect((await stack.control.faults()).injected).toMatchObject({ 429: 1, 503: 1, reset: 1 });
+    } finally {
+      await stack.control.setFaults({});
+    }
+    expect(byKind(await drainSubscription(stack.bus, 'training'))).toEqual([`moved:${someone}`]);
+  });
+
   it('an unmapped department is kept and reported, and mapping it is a move', async () => {
     const someone = staffIds.filter((id) => !disabledIds.has(id))[14]!;
     // Straight in the directory, as an administrator typing a new service name would.
