@@ -59,9 +59,14 @@ class SyncRun {
       return summary;
     } catch (e) {
       const summary: SyncRunSummary = { at, mode: this.mode, outcome: 'failed', events: this.events, requests: this.requests, unmapped: { services: [], jobCategories: [] }, error: (e as Error).message };
-      // The links saved so far stay: the next run resumes from them.
-      const saved = await this.deps.state.load();
-      await this.deps.state.save({ ...saved, lastRun: summary });
+      // The links saved so far stay: the next run resumes from them. Recording the failure must
+      // not hide it: when the store is what failed, the original error is what the caller sees.
+      try {
+        const saved = await this.deps.state.load();
+        await this.deps.state.save({ ...saved, lastRun: summary });
+      } catch {
+        // the timer's own failure log carries the original error
+      }
       throw e;
     }
   }

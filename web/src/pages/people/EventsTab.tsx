@@ -1,7 +1,7 @@
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, useSay, type Said } from '../../components/States';
+import { ErrorState, LoadingState, useSay } from '../../components/States';
+import { useLoad } from '../../components/useLoad';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { calendarDay } from './format';
@@ -24,31 +24,9 @@ export function EventsTab() {
   const { t } = i18n;
   const { api } = useSession();
   const say = useSay();
-  const [events, setEvents] = useState<EventView[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<Said | null>({ key: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let gone = false;
-    setError(null);
-    setStatus({ key: 'loading' });
-    api
-      .get<{ events: EventView[] }>('people/events', { limit: '100' })
-      .then((r) => {
-        if (gone) return;
-        setEvents(r.events);
-        setStatus({ key: 'eventsFound', params: { count: r.events.length } });
-      })
-      .catch((e: unknown) => {
-        if (gone) return;
-        setError(e);
-        setStatus(null);
-      });
-    return () => {
-      gone = true;
-    };
-  }, [api, attempt]);
+  const loaded = useLoad(() => api.get<{ events: EventView[] }>('people/events', { limit: '100' }), (r) => ({ key: 'eventsFound', params: { count: r.events.length } }), [api]);
+  const events = loaded.value?.events ?? null;
+  const { error, status } = loaded;
 
   /** What happened, in words: a move says what moved (one line each), a departure says why. */
   const whatLines = (e: EventView): string[] => {
@@ -128,7 +106,7 @@ export function EventsTab() {
       <p id="events-status" role="status" aria-live="polite" className={s.status}>
         {status ? say(status) : ''}
       </p>
-      {error ? <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+      {error ? <ErrorState error={error} onRetry={loaded.retry} /> : null}
       {!events && !error ? <LoadingState /> : null}
       {events ? <DataTable id="events-table" label={t('eventsTable')} columns={columns} items={events} rowKey={(e) => e.id} empty={t('eventsNone')} emptyHint={t('eventsNoneHint')} pageSize={20} /> : null}
     </section>

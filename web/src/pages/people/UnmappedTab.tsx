@@ -1,7 +1,7 @@
 import { Text, makeStyles, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, useSay, type Said } from '../../components/States';
+import { ErrorState, LoadingState, useSay } from '../../components/States';
+import { useLoad } from '../../components/useLoad';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import type { UnmappedReport, UnmappedValue } from './types';
@@ -23,31 +23,7 @@ export function UnmappedTab() {
   const { t } = i18n;
   const { api } = useSession();
   const say = useSay();
-  const [report, setReport] = useState<UnmappedReport | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<Said | null>({ key: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let gone = false;
-    setError(null);
-    setStatus({ key: 'loading' });
-    api
-      .get<UnmappedReport>('people/unmapped')
-      .then((r) => {
-        if (gone) return;
-        setReport(r);
-        setStatus(r.values.length ? { key: 'unmappedFound', params: { count: r.values.length } } : { key: 'unmappedNone' });
-      })
-      .catch((e: unknown) => {
-        if (gone) return;
-        setError(e);
-        setStatus(null);
-      });
-    return () => {
-      gone = true;
-    };
-  }, [api, attempt]);
+  const { value: report, error, status, retry } = useLoad(() => api.get<UnmappedReport>('people/unmapped'), (r) => (r.values.length ? { key: 'unmappedFound', params: { count: r.values.length } } : { key: 'unmappedNone' }), [api]);
 
   const columns: Column<UnmappedValue>[] = [
     { id: 'attribute', header: t('colAttribute'), render: (v) => i18n.label('attribute_', v.attribute), sortValue: (v) => i18n.label('attribute_', v.attribute) },
@@ -67,7 +43,7 @@ export function UnmappedTab() {
         <p id="unmapped-status" role="status" aria-live="polite" className={s.status}>
           {status ? say(status) : ''}
         </p>
-        {error ? <ErrorState error={error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+        {error ? <ErrorState error={error} onRetry={retry} /> : null}
         {!report && !error ? <LoadingState /> : null}
         {report ? <DataTable id="unmapped-table" label={t('unmappedTable')} columns={columns} items={report.values} rowKey={(v) => `${v.attribute}:${v.value}`} empty={t('unmappedNone')} emptyHint={t('unmappedNoneHint')} /> : null}
       </section>
