@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
 import { z } from 'zod';
+import { parseConfigFile } from '../platform/config-file';
 import { packageRoot } from '../platform/package-root';
 
 /**
@@ -129,36 +129,9 @@ export class PeopleCatalogue {
   }
 }
 
-/** Line (1-based) of a JSON path in the file's text, to name where a problem is. */
-function lineOf(text: string, tree: Node | undefined, at: PropertyKey[]): number | null {
-  if (!tree) return null;
-  const segments = at.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
-  // The deepest node that exists: a missing property is reported at its parent object.
-  for (let n = segments.length; n >= 0; n--) {
-    const node = findNodeAtLocation(tree, segments.slice(0, n));
-    if (node) return text.slice(0, node.offset).split('\n').length;
-  }
-  return null;
-}
-
 /** Parses and validates a catalogue's text; problems name the line and the path. */
 export function parsePeopleCatalogue(text: string, name: string): PeopleCatalogue {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`Invalid people catalogue ${name}: not JSON (${(e as Error).message})`);
-  }
-  const parsed = PeopleCatalogueFile.safeParse(json);
-  if (!parsed.success) {
-    const tree = parseTree(text);
-    const problems = parsed.error.issues.map((i) => {
-      const line = lineOf(text, tree, i.path);
-      return `${line === null ? '' : `line ${line}, `}${i.path.join('.') || '(file)'}: ${i.message}`;
-    });
-    throw new Error(`Invalid people catalogue ${name}: ${problems.join('; ')}`);
-  }
-  return new PeopleCatalogue(parsed.data);
+  return new PeopleCatalogue(parseConfigFile(PeopleCatalogueFile, text, `people catalogue ${name}`));
 }
 
 export function loadPeopleCatalogue(file: string): PeopleCatalogue {

@@ -39,6 +39,8 @@ export const PeopleEventSchema = z.object({
     jobCategoryCode: z.string().nullable(),
     managerId: z.string().nullable(),
     language: z.enum(['fr-CA', 'en']),
+    /** Entra ID's employeeHireDate (training due dates count from it); absent in events published before it was added. */
+    hireDate: z.string().nullable().optional(),
   }),
 });
 export type PeopleEvent = z.infer<typeof PeopleEventSchema>;

@@ -126,7 +126,7 @@ export function lifecycleEvents(
     observedAt,
     changes,
     ...(kind === 'left' && s.leftReason ? { leftReason: s.leftReason } : {}),
-    state: { status: s.status, serviceCode: s.serviceCode, jobCategoryCode: s.jobCategoryCode, managerId: s.managerId, language: s.language },
+    state: { status: s.status, serviceCode: s.serviceCode, jobCategoryCode: s.jobCategoryCode, managerId: s.managerId, language: s.language, hireDate: s.hireDate },
   });
   const b = before?.state ?? null;
   const wasStaff = b !== null && b.status !== 'left';

@@ -31,7 +31,7 @@ describe('people sync (use case)', () => {
     expect(summary).toMatchObject({ mode: 'full', outcome: 'ok', events: 3 });
     expect(kinds(world.publisher.sent)).toEqual(['joined:ana', 'joined:ben', 'joined:boss']);
     const ana = world.publisher.sent.find((e) => e.personId === 'ana')!;
-    expect(ana.state).toEqual({ status: 'active', serviceCode: 'RT', jobCategoryCode: 'CONSEIL', managerId: 'boss', language: 'fr-CA' });
+    expect(ana.state).toEqual({ status: 'active', serviceCode: 'RT', jobCategoryCode: 'CONSEIL', managerId: 'boss', language: 'fr-CA', hireDate: '2020-01-06T00:00:00Z' });
     expect(ana.changes).toContainEqual({ field: 'service', before: null, after: 'RT' });
     expect([...world.store.records.keys()].sort()).toEqual(['ana', 'ben', 'boss']);
     expect(world.history.events.size).toBe(3);
