@@ -88,9 +88,9 @@ export function ComplianceTab() {
     setNotice(null);
     try {
       await api.post('training/reminders/resend', { personId: row.personId, moduleId: row.moduleId });
-      setNotice({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName, title: text(i18n, row.title) } } });
+      setNotice({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName ?? t('personUnknown'), title: text(i18n, row.title) } } });
     } catch (e) {
-      setNotice({ intent: 'error', said: { key: 'remindFailed', params: { name: row.displayName }, error: e } });
+      setNotice({ intent: 'error', said: { key: 'remindFailed', params: { name: row.displayName ?? t('personUnknown') }, error: e } });
     }
   };
 
@@ -103,7 +103,7 @@ export function ComplianceTab() {
   ];
   const moduleRows = (data?.byModule ?? []).map((m) => ({ code: m.moduleId, names: m.title, assigned: m.assigned, completed: m.completed, overdue: m.overdue }));
   const overdueColumns: Column<OverdueRow>[] = [
-    { id: 'person', header: t('colPerson'), render: (r) => <Text weight="semibold">{r.displayName}</Text>, sortValue: (r) => r.displayName },
+    { id: 'person', header: t('colPerson'), render: (r) => <Text weight="semibold">{r.displayName ?? t('personUnknown')}</Text>, sortValue: (r) => r.displayName },
     { id: 'service', header: t('colService'), render: (r) => (r.serviceNames ? text(i18n, r.serviceNames) : t('notMapped')), sortValue: (r) => (r.serviceNames ? text(i18n, r.serviceNames) : '') },
     { id: 'module', header: t('colModule'), render: (r) => text(i18n, r.title), sortValue: (r) => text(i18n, r.title) },
     { id: 'due', header: t('colDueDate'), render: (r) => i18n.date(r.dueDate), sortValue: (r) => r.dueDate },
@@ -112,7 +112,7 @@ export function ComplianceTab() {
       id: 'actions',
       header: t('colActions'),
       render: (r) => (
-        <Button size="small" aria-label={t('remindLabel', { name: r.displayName, title: text(i18n, r.title) })} onClick={() => void resend(r)}>
+        <Button size="small" aria-label={t('remindLabel', { name: r.displayName ?? t('personUnknown'), title: text(i18n, r.title) })} onClick={() => void resend(r)}>
           {t('remind')}
         </Button>
       ),

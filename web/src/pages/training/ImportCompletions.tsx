@@ -47,7 +47,7 @@ export function ImportCompletions({ onImported }: { onImported(): void }) {
         setReport(r.body);
         setChecked(csv);
       } else {
-        setDone({ key: 'importDone', params: { count: r.body.accepted } });
+        setDone({ key: 'importDone', params: { count: r.body.completed ?? r.body.accepted } });
         setReport(null);
         setCsv('');
         setChecked('');

@@ -117,6 +117,7 @@ export function QuizActivity({ item, onPassed, onAttempt, onClose }: { item: MyI
                   q.choices.map((c) => (
                     <Checkbox
                       key={c.id}
+                      value={c.id}
                       label={text(i18n, c.text)}
                       checked={answers[q.id]?.includes(c.id) ?? false}
                       onChange={(_, d) => {

@@ -15,7 +15,7 @@ const useStyles = makeStyles({
   cellStack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, alignItems: 'flex-start' },
 });
 
-type Row = TeamItem & { personId: string; displayName: string };
+type Row = TeamItem & { personId: string; displayName: string; onLeave: boolean };
 
 /**
  * A manager's direct reports (GET /api/training/team): each person's modules, who is late and by how
@@ -47,7 +47,7 @@ export function TeamTab() {
     }
   };
 
-  const rows: Row[] = (team?.people ?? []).flatMap((p) => p.items.map((i) => ({ ...i, personId: p.personId, displayName: p.displayName })));
+  const rows: Row[] = (team?.people ?? []).flatMap((p) => p.items.map((i) => ({ ...i, personId: p.personId, displayName: p.displayName ?? t('personUnknown'), onLeave: p.onLeave === true })));
   const shown = onlyOverdue ? rows.filter((r) => r.overdue) : rows;
 
   const columns: Column<Row>[] = [
@@ -62,6 +62,11 @@ export function TeamTab() {
           {r.overdue ? (
             <Badge appearance="tint" color="danger">
               {t('overdueDays', { days: r.overdueBusinessDays })}
+            </Badge>
+          ) : null}
+          {r.paused || (r.onLeave && r.status === 'open') ? (
+            <Badge appearance="tint" color="informative">
+              {t('pausedBadge')}
             </Badge>
           ) : null}
         </div>

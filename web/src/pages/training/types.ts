@@ -65,10 +65,13 @@ export interface TeamItem {
   dueDate: string;
   overdue: boolean;
   overdueBusinessDays: number;
+  /** On leave: the due date is frozen. */
+  paused?: boolean;
 }
 
 export interface Team {
-  people: { personId: string; displayName: string; items: TeamItem[] }[];
+  /** displayName null: the directory no longer knows the person (never replaced by an id). */
+  people: { personId: string; displayName: string | null; onLeave?: boolean; items: TeamItem[] }[];
   overdue: number;
 }
 
@@ -82,7 +85,7 @@ export interface GroupCount {
 
 export interface OverdueRow {
   personId: string;
-  displayName: string;
+  displayName: string | null;
   serviceCode: string | null;
   serviceNames: Texts | null;
   moduleId: string;
@@ -103,4 +106,6 @@ export interface ImportReport {
   accepted: number;
   rejected: { line: number; field: string; problem: Texts }[];
   applied: boolean;
+  /** Once applied: how many open assignments the import completed (the others were already done). */
+  completed?: number;
 }
