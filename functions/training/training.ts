@@ -7,8 +7,8 @@ import type { Actor } from '../../shared/platform/audit';
 import type { Principal } from '../../shared/platform/auth';
 import { APP_ROLES } from '../../shared/platform/roles';
 import { settings } from '../../shared/platform/settings';
-import { trainingDeps } from '../../shared/training/adapters/training-services';
-import { followPeopleEvent, openDueCycles } from '../../shared/training/assignments';
+import { trainingCatalogueState, trainingDeps } from '../../shared/training/adapters/training-services';
+import { followPeopleEvent, openDueCycles, reassignIfCatalogueChanged } from '../../shared/training/assignments';
 import { TrainingOversight, WEEKDAYS, type BusinessCalendar } from '../../shared/training/oversight';
 import { TrainingTaking } from '../../shared/training/taking';
 import { endpoint } from '../http/endpoint';
@@ -47,7 +47,9 @@ onTimer('trainingCycles', {
   event: 'training.cycles',
   schedule: '%TRAINING_CYCLES_SCHEDULE%',
   async handle(log) {
-    log.info('training.cycles', { opened: await openDueCycles(trainingDeps()) });
+    // A new catalogue version first, so a new cycle is opened with the new rules.
+    const reassigned = await reassignIfCatalogueChanged(trainingDeps(), trainingCatalogueState());
+    log.info('training.cycles', { reassigned: reassigned?.reassigned ?? 0, catalogueChanged: reassigned !== null, opened: await openDueCycles(trainingDeps()) });
   },
 });
 

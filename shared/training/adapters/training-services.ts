@@ -4,7 +4,7 @@ import { settings, type Settings } from '../../platform/settings';
 import type { TrainingDeps } from '../assignments';
 import { TrainingAuditLog, TrainingAuditRecord } from '../audit-record';
 import { loadTrainingCatalogue } from '../catalogue';
-import { CosmosAssignments, CosmosTrainees, TRAINING_CONTAINERS } from './cosmos-training';
+import { CosmosAssignments, CosmosCatalogueState, CosmosTrainees, TRAINING_CONTAINERS } from './cosmos-training';
 
 /** The training capability's ports as the function app builds them from its settings. */
 let built: { settings: Settings; deps: TrainingDeps } | undefined;
@@ -26,6 +26,10 @@ export function trainingDeps(s: Settings = settings()): TrainingDeps {
     };
   }
   return built.deps;
+}
+
+export function trainingCatalogueState(s: Settings = settings()): CosmosCatalogueState {
+  return new CosmosCatalogueState(cosmosDatabase(s));
 }
 
 export function resetTrainingForTests(): void {
