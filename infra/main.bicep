@@ -273,6 +273,10 @@ var cosmosContainers = [
   // People (shared/people/adapters/cosmos-people.ts): one document per person, and the change history.
   { name: 'people', partitionKey: '/id', indexed: true }
   { name: 'people-history', partitionKey: '/personId', indexed: true }
+  // Training (shared/training/adapters/cosmos-training.ts): trainees and assignments by person, the audit by month.
+  { name: 'training-trainees', partitionKey: '/personId', indexed: true }
+  { name: 'training-assignments', partitionKey: '/personId', indexed: true }
+  { name: 'training-audit', partitionKey: '/pk', indexed: true }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
@@ -343,6 +347,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
         { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
+        { name: 'TRAINING_CYCLES_SCHEDULE', value: '0 0 6 * * *' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }

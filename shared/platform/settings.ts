@@ -103,6 +103,11 @@ const rawSchema = z.object({
   /** Directory reads in flight at once (Entra ID throttles per app and tenant, apart from Outlook). */
   PEOPLE_GRAPH_CONCURRENCY: z.coerce.number().int().min(1, 'between 1 and 8').max(8, 'between 1 and 8').default(2),
 
+  /** Training tracking (docs/decisions/0010-training.md). */
+  TRAINING_CATALOGUE_FILE: z.string().min(1).default('config/training-catalogue.json'),
+  /** When recurring modules open their next cycle (daily, before the reminders). */
+  TRAINING_CYCLES_SCHEDULE: z.string().min(1).default('0 0 6 * * *'),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -139,6 +144,7 @@ const EXAMPLES: Record<string, string> = {
   PEOPLE_CATALOGUE_FILE: 'config/people-catalogue.json (relative to the app root, or absolute)',
   PEOPLE_SYNC_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
   PEOPLE_EVENTS_TOPIC: 'people-events',
+  TRAINING_CATALOGUE_FILE: 'config/training-catalogue.json (relative to the app root, or absolute)',
   ARCHIVE_LOCK_SECONDS: '60',
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
@@ -190,6 +196,12 @@ export interface Settings {
   archive: ArchiveSettings;
   relay: RelaySettings;
   people: PeopleSettings;
+  training: TrainingSettings;
+}
+
+export interface TrainingSettings {
+  catalogueFile: string;
+  cyclesSchedule: string;
 }
 
 export interface PeopleSettings {
@@ -317,6 +329,10 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       syncOnStartup: raw.PEOPLE_SYNC_ON_STARTUP,
       eventsTopic: raw.PEOPLE_EVENTS_TOPIC,
       graphConcurrency: raw.PEOPLE_GRAPH_CONCURRENCY,
+    },
+    training: {
+      catalogueFile: raw.TRAINING_CATALOGUE_FILE,
+      cyclesSchedule: raw.TRAINING_CYCLES_SCHEDULE,
     },
   };
 }

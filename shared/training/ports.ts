@@ -65,6 +65,12 @@ export interface TrainingAudit {
   record(actor: Actor, action: TrainingAuditAction, target: TrainingAuditTarget, outcome?: 'allowed' | 'denied'): Promise<void>;
 }
 
+/** Which catalogue version everyone's assignments were last computed with. */
+export interface CatalogueState {
+  appliedVersion(): Promise<string | null>;
+  setAppliedVersion(version: string): Promise<void>;
+}
+
 /** Names for pages (never stored by training): the people capability's directory, composed by functions/. */
 export interface PeopleNames {
   namesOf(personIds: string[]): Promise<Map<string, string>>;
