@@ -524,7 +524,7 @@ export const en: Catalog = {
   manualModuleRequired: 'Choose a module.',
   manualDateRequired: 'Enter the completion date.',
   manualDateFuture: 'The date cannot be in the future.',
-  manualReasonRequired: 'Enter the reason (at least 5 characters).',
+  manualReasonRequired: 'Enter the reason (at least 3 characters).',
   manualSubmit: 'Record the completion',
   manualConfirmTitle: 'Record this completion?',
   manualConfirmText: '{name} will count as having completed “{title}” on {date}. Reason: {reason}. The record is kept in the audit log.',

@@ -532,7 +532,7 @@ export const frCA = {
   manualModuleRequired: 'Choisissez une formation.',
   manualDateRequired: 'Indiquez la date d’achèvement.',
   manualDateFuture: 'La date ne peut pas être dans le futur.',
-  manualReasonRequired: 'Indiquez la raison (5 caractères au moins).',
+  manualReasonRequired: 'Indiquez la raison (3 caractères au moins).',
   manualSubmit: 'Inscrire l’achèvement',
   manualConfirmTitle: 'Inscrire cet achèvement?',
   manualConfirmText: '{name} sera considéré(e) comme ayant terminé « {title} » le {date}. Raison : {reason}. L’inscription est conservée au journal d’audit.',

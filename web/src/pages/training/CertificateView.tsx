@@ -53,7 +53,7 @@ export function CertificateView({ moduleId, cycle, onClose }: { moduleId: string
               {t('certificateTitle')}
             </h3>
             <Text>{t('certificateAwardedTo')}</Text>
-            <Text className={s.name}>{c.person.displayName}</Text>
+            <Text className={s.name}>{c.person.displayName ?? t('personUnknown')}</Text>
             <Text>{t('certificateFor2', { title: text(i18n, c.module.title) })}</Text>
             <dl className={s.details}>
               <dt>{t('certificateCompletedAt')}</dt>

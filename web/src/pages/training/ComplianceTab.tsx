@@ -3,11 +3,11 @@ import { useEffect, useState } from 'react';
 import { saveBlob } from '../../api';
 import { BarChart } from '../../components/BarChart';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, Notice, useSay, type Said } from '../../components/States';
+import { ErrorState, LoadingState, Notice, useSay } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { rate, text } from './format';
+import { rate, text, useTell, type Told } from './format';
 import { ImportCompletions } from './ImportCompletions';
 import { ManualCompletion } from './ManualCompletion';
 import type { Compliance, GroupCount, OverdueRow, Texts } from './types';
@@ -67,7 +67,8 @@ export function ComplianceTab() {
     // Only a new answer changes the choices; the filters it was asked with are read with it.
   }, [data]);
   const [exporting, setExporting] = useState(false);
-  const [notice, setNotice] = useState<{ intent: 'success' | 'error'; said: Said } | null>(null);
+  const [notice, setNotice] = useState<{ intent: 'success' | 'error'; said: Told } | null>(null);
+  const tell = useTell();
 
   const groupName = (c: { names: Texts | null }) => (c.names ? text(i18n, c.names) : t('notMapped'));
   const exportCsv = async () => {
@@ -88,7 +89,7 @@ export function ComplianceTab() {
     setNotice(null);
     try {
       await api.post('training/reminders/resend', { personId: row.personId, moduleId: row.moduleId });
-      setNotice({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName ?? t('personUnknown'), title: text(i18n, row.title) } } });
+      setNotice({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName ?? t('personUnknown') }, title: row.title } });
     } catch (e) {
       setNotice({ intent: 'error', said: { key: 'remindFailed', params: { name: row.displayName ?? t('personUnknown') }, error: e } });
     }
@@ -174,7 +175,7 @@ export function ComplianceTab() {
         </p>
         {notice ? (
           <Notice intent={notice.intent} id="compliance-notice">
-            {say(notice.said)}
+            {tell(notice.said)}
           </Notice>
         ) : null}
         {loaded.error ? <ErrorState error={loaded.error} onRetry={loaded.retry} /> : null}

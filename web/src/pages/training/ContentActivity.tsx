@@ -1,9 +1,10 @@
 import { Button, Link, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
-import { ErrorState, type Said } from '../../components/States';
+import { ErrorState, } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { text } from './format';
+import type { Told } from './format';
 import type { MyItem } from './types';
 
 const useStyles = makeStyles({
@@ -12,7 +13,7 @@ const useStyles = makeStyles({
 });
 
 /** A content module (a video, a page elsewhere): open it, then say "J'ai terminé" (POST .../done). */
-export function ContentActivity({ item, onDone, onClose }: { item: MyItem; onDone(said: Said): void; onClose(): void }) {
+export function ContentActivity({ item, onDone, onClose }: { item: MyItem; onDone(said: Told): void; onClose(): void }) {
   const s = useStyles();
   const i18n = useI18n();
   const { t } = i18n;
@@ -24,7 +25,7 @@ export function ContentActivity({ item, onDone, onClose }: { item: MyItem; onDon
     setError(null);
     try {
       const r = await api.post<{ completedAt: string }>(`training/modules/${encodeURIComponent(item.moduleId)}/done`);
-      onDone({ key: 'contentDone', params: { title: text(i18n, item.title), date: i18n.dateTime(r.body.completedAt) } });
+      onDone({ key: 'contentDone', title: item.title, at: r.body.completedAt });
     } catch (e) {
       setError(e);
     } finally {

@@ -1,4 +1,4 @@
-import { Button, Field, Text, Textarea, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Field, Label, Text, Textarea, makeStyles, tokens } from '@fluentui/react-components';
 import { useState, type ChangeEvent } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -14,6 +14,7 @@ const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '48rem' },
   actions: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, alignItems: 'center' },
   csv: { fontFamily: tokens.fontFamilyMonospace },
+  file: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, alignItems: 'flex-start' },
 });
 
 type Rejected = ImportReport['rejected'][number];
@@ -89,9 +90,11 @@ export function ImportCompletions({ onImported }: { onImported(): void }) {
       </h3>
       <Text>{t('importIntro')}</Text>
       <div className={s.form}>
-        <Field label={t('fImportFile')}>
+        {/* A native file input: Fluent has none; its label is tied to it by id. */}
+        <div className={s.file}>
+          <Label htmlFor="import-file">{t('fImportFile')}</Label>
           <input id="import-file" type="file" accept=".csv,text/csv" onChange={(e) => void readFile(e)} />
-        </Field>
+        </div>
         <Field label={t('fImportText')} hint={t('fImportTextHint')} validationMessage={missing && !csv.trim() ? t('importEmpty') : undefined} validationState={missing && !csv.trim() ? 'error' : 'none'}>
           <Textarea id="import-csv" className={s.csv} value={csv} rows={6} resize="vertical" onChange={(_, d) => setCsv(d.value)} />
         </Field>

@@ -3,10 +3,10 @@ import { useMemo, useState, type FormEvent } from 'react';
 import * as z from 'zod';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useZodForm } from '../../components/Form';
-import { ErrorState, Notice, useSay, type Said } from '../../components/States';
+import { ErrorState, Notice } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { text, today } from './format';
+import { text, today, useTell, type Told } from './format';
 import { PersonPicker, type PersonChoice } from './PersonPicker';
 import type { Texts } from './types';
 
@@ -25,7 +25,7 @@ export function ManualCompletion({ modules, onRecorded }: { modules: { moduleId:
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
-  const say = useSay();
+  const tell = useTell();
   const [person, setPerson] = useState<PersonChoice | null>(null);
   const [moduleId, setModuleId] = useState('');
   const [completedAt, setCompletedAt] = useState('');
@@ -33,7 +33,7 @@ export function ManualCompletion({ modules, onRecorded }: { modules: { moduleId:
   const [confirming, setConfirming] = useState<{ personId: string; moduleId: string; completedAt: string; reason: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<Said | null>(null);
+  const [done, setDone] = useState<Told | null>(null);
   const schema = useMemo(
     () =>
       z.object({
@@ -43,7 +43,7 @@ export function ManualCompletion({ modules, onRecorded }: { modules: { moduleId:
           .string()
           .regex(/^\d{4}-\d{2}-\d{2}$/, t('manualDateRequired'))
           .refine((d) => d <= today(), t('manualDateFuture')),
-        reason: z.string().trim().min(5, t('manualReasonRequired')),
+        reason: z.string().trim().min(3, t('manualReasonRequired')),
       }),
     [t],
   );
@@ -64,7 +64,7 @@ export function ManualCompletion({ modules, onRecorded }: { modules: { moduleId:
     try {
       await api.post('training/completions', values);
       const title = modules.find((m) => m.moduleId === values.moduleId);
-      setDone({ key: 'manualRecorded', params: { name: person?.displayName ?? '', title: title ? text(i18n, title.title) : '' } });
+      setDone({ key: 'manualRecorded', params: { name: person?.displayName ?? '' }, title: title?.title ?? { 'fr-CA': '', en: '' } });
       setPerson(null);
       setModuleId('');
       setCompletedAt('');
@@ -105,7 +105,7 @@ export function ManualCompletion({ modules, onRecorded }: { modules: { moduleId:
         {error ? <ErrorState error={error} /> : null}
         {done ? (
           <Notice intent="success" id="manual-notice">
-            {say(done)}
+            {tell(done)}
           </Notice>
         ) : null}
         <div>

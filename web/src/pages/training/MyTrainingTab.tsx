@@ -1,13 +1,13 @@
 import { Badge, Button, ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useRef, useState } from 'react';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, Notice, useSay, type Said } from '../../components/States';
+import { ErrorState, LoadingState, Notice, useSay } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { CertificateView } from './CertificateView';
 import { ContentActivity } from './ContentActivity';
-import { percent, text } from './format';
+import { percent, text, useTell, type Told } from './format';
 import { QuizActivity } from './QuizActivity';
 import { ReadingActivity } from './ReadingActivity';
 import type { MyItem } from './types';
@@ -37,7 +37,8 @@ export function MyTrainingTab() {
   const loaded = useLoad(() => api.get<{ items: MyItem[] }>('training/me'), (r) => (r.items.length ? { key: 'myTrainingFound', params: { count: r.items.length } } : { key: 'myTrainingNone' }), [api]);
   const items = loaded.value?.items ?? null;
   const [active, setActive] = useState<Active | null>(null);
-  const [notice, setNotice] = useState<Said | null>(null);
+  const [notice, setNotice] = useState<Told | null>(null);
+  const tell = useTell();
   const activityRef = useRef<HTMLElement>(null);
 
   const open = (next: Active) => {
@@ -46,7 +47,7 @@ export function MyTrainingTab() {
     // The activity opens below the list: focus goes there, so keyboard and screen reader users follow.
     setTimeout(() => activityRef.current?.focus(), 0);
   };
-  const finished = (said: Said) => {
+  const finished = (said: Told) => {
     setNotice(said);
     loaded.retry();
   };
@@ -148,7 +149,7 @@ export function MyTrainingTab() {
         ) : null}
         {notice ? (
           <Notice intent="success" id="my-training-notice">
-            {say(notice)}
+            {tell(notice)}
           </Notice>
         ) : null}
         {items ? <DataTable id="my-training-table" label={t('myTrainingTitle')} columns={columns} items={items} rowKey={(m) => m.moduleId} empty={t('myTrainingNone')} emptyHint={t('myTrainingNoneHint')} /> : null}

@@ -1,10 +1,11 @@
 import { Button, Checkbox, Radio, RadioGroup, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useRef, useState, type FormEvent } from 'react';
-import { ErrorState, LoadingState, Notice, type Said } from '../../components/States';
+import { ErrorState, LoadingState, Notice, } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { percent, text } from './format';
+import type { Told } from './format';
 import type { MyItem, Quiz, QuizResult } from './types';
 
 const useStyles = makeStyles({
@@ -26,15 +27,16 @@ const useStyles = makeStyles({
  * checkboxes when several are), in the order the server shuffled; after submitting, the score, each
  * question right or wrong with its explanation, and the attempts left.
  */
-export function QuizActivity({ item, onPassed, onAttempt, onClose }: { item: MyItem; onPassed(said: Said): void; onAttempt(): void; onClose(): void }) {
+export function QuizActivity({ item, onPassed, onAttempt, onClose }: { item: MyItem; onPassed(said: Told): void; onAttempt(): void; onClose(): void }) {
   const s = useStyles();
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
   const [round, setRound] = useState(0);
   const path = `training/modules/${encodeURIComponent(item.moduleId)}/quiz`;
-  const loaded = useLoad(() => api.get<Quiz>(path), () => ({ key: 'quizLoaded' }), [api, path, round]);
-  const quiz = loaded.value;
+  const loaded = useLoad(() => api.get<Quiz>(path).then((q) => ({ round, quiz: q })), () => ({ key: 'quizLoaded' }), [api, path, round]);
+  // A new attempt shows its own questions (a new order, the attempts left), never the last ones meanwhile.
+  const quiz = loaded.value?.round === round ? loaded.value.quiz : null;
   const [answers, setAnswers] = useState<Record<string, string[]>>({});
   const [missing, setMissing] = useState<string[]>([]);
   const [result, setResult] = useState<QuizResult | null>(null);
@@ -62,7 +64,7 @@ export function QuizActivity({ item, onPassed, onAttempt, onClose }: { item: MyI
       const r = await api.post<QuizResult>(path, { answers });
       setResult(r.body);
       onAttempt();
-      if (r.body.passed) onPassed({ key: 'quizPassedNotice', params: { title: text(i18n, item.title), score: percent(i18n, r.body.score) } });
+      if (r.body.passed) onPassed({ key: 'quizPassedNotice', title: item.title, share: r.body.score });
       setTimeout(() => resultRef.current?.focus(), 0);
     } catch (err) {
       setError(err);

@@ -1,11 +1,12 @@
 import { Button, Checkbox, Field, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ApiError } from '../../api';
-import { ErrorState, LoadingState, Notice, type Said } from '../../components/States';
+import { ErrorState, LoadingState, Notice, } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import { paragraphs, text } from './format';
+import type { Told } from './format';
 import type { MyItem, Reading } from './types';
 
 const useStyles = makeStyles({
@@ -19,7 +20,7 @@ const useStyles = makeStyles({
  * The version signed is the one shown (its hash goes back to the API); if the catalogue changed it
  * meanwhile the API refuses (409) and the new text is shown to read again.
  */
-export function ReadingActivity({ item, onSigned, onClose }: { item: MyItem; onSigned(said: Said): void; onClose(): void }) {
+export function ReadingActivity({ item, onSigned, onClose }: { item: MyItem; onSigned(said: Told): void; onClose(): void }) {
   const s = useStyles();
   const i18n = useI18n();
   const { t, language } = i18n;
@@ -43,7 +44,7 @@ export function ReadingActivity({ item, onSigned, onClose }: { item: MyItem; onS
     setError(null);
     try {
       const r = await api.post<{ completedAt: string; attestationHash: string }>(`training/modules/${encodeURIComponent(item.moduleId)}/attest`, { versionHash: reading.versionHash, language });
-      onSigned({ key: 'readingSigned', params: { title: text(i18n, item.title), date: i18n.dateTime(r.body.completedAt) } });
+      onSigned({ key: 'readingSigned', title: item.title, at: r.body.completedAt });
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) {
         // The text changed since it was shown: the new one, to read again before signing.

@@ -1,11 +1,11 @@
 import { Badge, Button, Checkbox, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, Notice, useSay, type Said } from '../../components/States';
+import { ErrorState, LoadingState, Notice, useSay } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { text } from './format';
+import { text, useTell, type Told } from './format';
 import type { Team, TeamItem } from './types';
 
 const useStyles = makeStyles({
@@ -31,7 +31,8 @@ export function TeamTab() {
   const team = loaded.value;
   const [onlyOverdue, setOnlyOverdue] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<{ intent: 'success' | 'error'; said: Said } | null>(null);
+  const [outcome, setOutcome] = useState<{ intent: 'success' | 'error'; said: Told } | null>(null);
+  const tell = useTell();
 
   const remind = async (row: Row) => {
     const key = `${row.personId}|${row.moduleId}`;
@@ -39,7 +40,7 @@ export function TeamTab() {
     setOutcome(null);
     try {
       await api.post<{ sentAt: string }>(`training/team/${encodeURIComponent(row.personId)}/remind`, { moduleId: row.moduleId });
-      setOutcome({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName, title: text(i18n, row.title) } } });
+      setOutcome({ intent: 'success', said: { key: 'remindSent', params: { name: row.displayName }, title: row.title } });
     } catch (e) {
       setOutcome({ intent: 'error', said: { key: 'remindFailed', params: { name: row.displayName }, error: e } });
     } finally {
@@ -101,7 +102,7 @@ export function TeamTab() {
       {!team && !loaded.error ? <LoadingState /> : null}
       {outcome ? (
         <Notice intent={outcome.intent} id="team-notice">
-          {say(outcome.said)}
+          {tell(outcome.said)}
         </Notice>
       ) : null}
       {team && rows.length ? <Checkbox id="team-only-overdue" checked={onlyOverdue} onChange={(_, d) => setOnlyOverdue(d.checked === true)} label={t('onlyOverdue', { count: rows.filter((r) => r.overdue).length })} /> : null}

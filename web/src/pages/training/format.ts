@@ -1,4 +1,5 @@
-import type { I18n } from '../../i18n/i18n';
+import { useSay } from '../../components/States';
+import { useI18n, type I18n, type MessageKey } from '../../i18n/i18n';
 import type { Texts } from './types';
 
 /** A catalogue text (title, question, explanation) in the language in use. */
@@ -21,3 +22,30 @@ export function today(): string {
 
 /** Paragraphs of a reading: the catalogue separates them with a blank line. */
 export const paragraphs = (body: string) => body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+
+/**
+ * A notice about a module, kept as what it means and put into words when shown (see Said): the
+ * module's title, the date and the score follow a language switch like the rest of the page.
+ */
+export interface Told {
+  key: MessageKey;
+  params?: Record<string, string | number>;
+  /** Becomes {title}. */
+  title?: Texts;
+  /** An instant, becomes {date}. */
+  at?: string;
+  /** A share (0-1), becomes {score}. */
+  share?: number;
+  error?: unknown;
+}
+
+export function useTell(): (told: Told) => string {
+  const say = useSay();
+  const i18n = useI18n();
+  return (x) =>
+    say({
+      key: x.key,
+      params: { ...x.params, ...(x.title ? { title: text(i18n, x.title) } : {}), ...(x.at ? { date: i18n.dateTime(x.at) } : {}), ...(x.share !== undefined ? { score: percent(i18n, x.share) } : {}) },
+      ...(x.error !== undefined ? { error: x.error } : {}),
+    });
+}

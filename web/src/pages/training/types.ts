@@ -48,7 +48,7 @@ export interface Reading {
 }
 
 export interface Certificate {
-  person: { displayName: string };
+  person: { displayName: string | null };
   module: { id: string; title: Texts };
   cycle: number;
   completedAt: string;
