@@ -462,6 +462,7 @@ export const en: Catalog = {
   quizPassed: 'Passed: {score} (pass mark: {passMark}).',
   quizFailed: 'Not passed yet: {score} (pass mark: {passMark}).',
   quizPassedNotice: '“{title}”: quiz passed ({score}).',
+  yourAnswer: 'Your answer: {answer}',
   answerRight: 'Right answer.',
   answerWrong: 'Wrong answer.',
   rightAnswer: 'Expected answer: {answer}',

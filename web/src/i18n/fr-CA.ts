@@ -470,6 +470,7 @@ export const frCA = {
   quizPassed: 'Réussi : {score} (note de passage : {passMark}).',
   quizFailed: 'Pas encore réussi : {score} (note de passage : {passMark}).',
   quizPassedNotice: '« {title} » : questionnaire réussi ({score}).',
+  yourAnswer: 'Votre réponse : {answer}',
   answerRight: 'Bonne réponse.',
   answerWrong: 'Mauvaise réponse.',
   rightAnswer: 'Réponse attendue : {answer}',

@@ -160,12 +160,14 @@ export function QuizActivity({ item, onPassed, onAttempt, onClose }: { item: MyI
             {result.passed ? '' : result.attemptsLeft === null ? t('attemptsUnlimited', { used: result.attemptsUsed }) : result.attemptsLeft > 0 ? t('attemptsLeftAfter', { left: result.attemptsLeft }) : t('attemptsNoneLeft')}
           </Notice>
           <ol className={s.results} id="quiz-explanations">
-            {result.results.map((r) => {
+            {/* In the order the questions were shown (the API answers in the catalogue's). */}
+            {[...result.results].sort((a, b) => questionNumber(a.questionId) - questionNumber(b.questionId)).map((r) => {
               const q = quiz.questions.find((qq) => qq.id === r.questionId);
               return (
                 <li key={r.questionId} className={`${s.result} ${r.correct ? s.right : s.wrong}`}>
                   <Text weight="semibold">{t('questionLegend', { n: questionNumber(r.questionId), prompt: q ? text(i18n, q.prompt) : '' })}</Text>
-                  <Text>{r.correct ? t('answerRight') : t('answerWrong')}</Text>
+                  <Text>{t('yourAnswer', { answer: i18n.list((answers[r.questionId] ?? []).map((c) => choiceText(r.questionId, c))) })}</Text>
+                  <Text weight="semibold">{r.correct ? t('answerRight') : t('answerWrong')}</Text>
                   <Text>{t('rightAnswer', { answer: i18n.list(r.correctChoices.map((c) => choiceText(r.questionId, c))) })}</Text>
                   <Text>{text(i18n, r.explanation)}</Text>
                 </li>
