@@ -107,6 +107,10 @@ const rawSchema = z.object({
   TRAINING_CATALOGUE_FILE: z.string().min(1).default('config/training-catalogue.json'),
   /** When recurring modules open their next cycle (daily, before the reminders). */
   TRAINING_CYCLES_SCHEDULE: z.string().min(1).default('0 0 6 * * *'),
+  /** Optional connector: completions from Microsoft Defender's Attack Simulation Training (Graph, AttackSimulation.Read.All). */
+  TRAINING_ATTACK_SIMULATION: z.enum(['off', 'on'], { message: 'expected off or on' }).default('off'),
+  /** When the connector reads the simulations (daily, before the cycles open). */
+  TRAINING_ATTACK_SIMULATION_SCHEDULE: z.string().min(1).default('0 30 5 * * *'),
 
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
@@ -145,6 +149,8 @@ const EXAMPLES: Record<string, string> = {
   PEOPLE_SYNC_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
   PEOPLE_EVENTS_TOPIC: 'people-events',
   TRAINING_CATALOGUE_FILE: 'config/training-catalogue.json (relative to the app root, or absolute)',
+  TRAINING_ATTACK_SIMULATION: 'off (default) or on',
+  TRAINING_ATTACK_SIMULATION_SCHEDULE: '0 30 5 * * * (NCRONTAB, daily at 05:30 UTC)',
   ARCHIVE_LOCK_SECONDS: '60',
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
@@ -202,6 +208,8 @@ export interface Settings {
 export interface TrainingSettings {
   catalogueFile: string;
   cyclesSchedule: string;
+  /** Completions read from Attack Simulation Training (off unless TRAINING_ATTACK_SIMULATION=on). */
+  attackSimulation: { enabled: boolean; schedule: string };
 }
 
 export interface PeopleSettings {
@@ -333,6 +341,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     training: {
       catalogueFile: raw.TRAINING_CATALOGUE_FILE,
       cyclesSchedule: raw.TRAINING_CYCLES_SCHEDULE,
+      attackSimulation: { enabled: raw.TRAINING_ATTACK_SIMULATION === 'on', schedule: raw.TRAINING_ATTACK_SIMULATION_SCHEDULE },
     },
   };
 }

@@ -75,3 +75,28 @@ export interface CatalogueState {
 export interface PeopleNames {
   namesOf(personIds: string[]): Promise<Map<string, string>>;
 }
+
+/**
+ * A training completed on another platform, as its connector reads it (Attack Simulation Training
+ * first): who (Entra object id), when (ISO instant) and the record there (e.g. the simulation id).
+ */
+export interface ExternalCompletion {
+  personId: string;
+  completedAt: string;
+  source: string;
+}
+
+/** Completions another platform recorded. */
+export interface ExternalCompletions {
+  /**
+   * Completions recorded since `since` (an ISO instant; null: everything the platform holds). It may
+   * return older ones again: applying a completion twice changes nothing.
+   */
+  since(since: string | null): Promise<ExternalCompletion[]>;
+}
+
+/** Where each connector's last complete run started, so the next run reads only what is newer. */
+export interface ConnectorWatermarks {
+  get(connector: string): Promise<string | null>;
+  set(connector: string, at: string): Promise<void>;
+}

@@ -10,6 +10,8 @@ export const TRAINING_CONTAINERS = {
   assignments: 'training-assignments',
   /** The training audit trail (pk /pk = yyyy-mm). */
   audit: 'training-audit',
+  /** One small document per connector: where its last complete run started (pk /id). */
+  connectors: 'training-connectors',
 } as const;
 
 type TraineeDoc = Trainee & { id: string };
