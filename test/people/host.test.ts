@@ -72,7 +72,8 @@ describe('people in the running app', { timeout: 180_000 }, () => {
     const me = await get('/api/people/me', staffToken);
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ id: staffId, service: { code: 'JUR' } });
-    expect(host.output()).toMatch(/people\.event/);
+    // The records are stored before their events are published: the log line follows shortly.
+    await eventually('events logged', async () => host.output(), (out) => /people\.event/.test(out));
   });
 
   it('refuses staff on the directory (403) and names bad filters (400) in French and English', async () => {

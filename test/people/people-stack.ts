@@ -28,7 +28,10 @@ export interface PeopleStack {
  * emulator (a database of its own) and a Service Bus emulator with the local stack's entities.
  */
 export async function startPeopleStack(options: { sandbox?: M365SandboxOptions } = {}): Promise<PeopleStack> {
-  const sandbox = await startM365Sandbox(options.sandbox ?? {});
+  // A tenant of its own (another seed: no mailbox id shared with the archive's tests, whose run
+  // locks live in the same Azurite) with empty mailboxes: enrolling joiners queues archive runs,
+  // which then have nothing heavy to capture.
+  const sandbox = await startM365Sandbox(options.sandbox ?? { seed: 20261205, scale: { mailboxes: 0 } });
   const bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
   const issuer = await startTokenIssuer({});
   const dir = mkdtempSync(path.join(tmpdir(), 'people-test-'));

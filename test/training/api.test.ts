@@ -128,6 +128,8 @@ describe('training in the running app', { timeout: 180_000 }, () => {
     const bad = await call('POST', '/api/training/completions', 'hr', { personId: 'nope', moduleId: 'x', completedAt: 'hier' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json.error.details)).toMatch(/personId[\s\S]*completedAt[\s\S]*reason/);
+    // The training subscription handles people in parallel sessions: wait for the lawyer's turn.
+    await eventually('lawyer assigned', () => call('GET', '/api/training/me', 'lawyer'), (r) => r.status === 200 && r.json.items.length >= 6);
     const future = await call('POST', '/api/training/completions', 'hr', { personId: lawyerId, moduleId: 'CYBER-BASE', completedAt: '2099-01-01', reason: 'Formation en classe' });
     expect(future.status).toBe(400);
     const manual = await call('POST', '/api/training/completions', 'hr', { personId: lawyerId, moduleId: 'CYBER-BASE', completedAt: '2026-12-01', reason: 'Formation en classe' });
