@@ -69,3 +69,60 @@ export interface TrainingAudit {
 export interface PeopleNames {
   namesOf(personIds: string[]): Promise<Map<string, string>>;
 }
+
+// --- Reminders (shared/training/reminders/, docs/decisions/0010-training.md "Reminders") ---
+
+/**
+ * One idempotency key's life: `claimed` (a pass owns it, nothing sent yet), `sending` (the request
+ * to Graph may be on its way), then `sent`, `failed` (Graph said no: provably not delivered),
+ * `skipped` (nothing to send after all: completed meanwhile, left, on leave) or `unknown` (a pass
+ * died while `sending`: perhaps delivered, so never sent again).
+ */
+export type ReminderKeyState = 'claimed' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown';
+
+export interface ReminderRecord {
+  /** `person|module|step|day`, `digest|manager|person|day`, `resend|person|module`. */
+  key: string;
+  state: ReminderKeyState;
+  /** The pass (or resend) that owns the key. */
+  owner: string;
+  claimedAt: string;
+  updatedAt: string;
+  channel?: 'teams' | 'email';
+  /** A code only (`skipped`: not-open, left...; `failed`: Graph's error code), never a message. */
+  detail?: string;
+}
+
+export interface ReminderLog {
+  /**
+   * Creates the key as `claimed` by `owner` if absent, atomically. When it exists, `takeOver(record)`
+   * decides whether this owner may claim it again (a stale claim of a dead pass, a resend an hour
+   * later); the replacement is a compare-and-swap, so of two racing passes one wins.
+   */
+  claim(key: string, owner: string, at: string, takeOver?: (record: ReminderRecord) => boolean): Promise<{ claimed: true } | { claimed: false; record: ReminderRecord }>;
+  /** Moves an owned key on; refused (false) when another owner took it over meanwhile. */
+  mark(key: string, owner: string, state: Exclude<ReminderKeyState, 'claimed'>, at: string, extra?: { channel?: 'teams' | 'email'; detail?: string }): Promise<boolean>;
+  get(key: string): Promise<ReminderRecord | undefined>;
+}
+
+/** A rendered notification, in the recipient's language; the adapter picks the channel. */
+export interface ReminderNotification {
+  recipientId: string;
+  /** Activity type declared in the Teams app manifest (`trainingReminder`, `trainingDigest`). */
+  activityType: 'trainingReminder' | 'trainingDigest';
+  /** Values of the activity type's template (short texts, no personal data beyond the recipient's own training). */
+  templateParameters: Record<string, string>;
+  subject: string;
+  /** Activity feed preview: Teams shows about 150 characters. */
+  preview: string;
+  /** E-mail body (HTML, escaped), with the link to the tab. */
+  bodyHtml: string;
+  /** The tab the notification opens. */
+  url: string;
+}
+
+export type NotifyOutcome = { ok: true; channel: 'teams' | 'email' } | { ok: false; code: string };
+
+export interface Notifier {
+  send(notification: ReminderNotification): Promise<NotifyOutcome>;
+}
