@@ -343,6 +343,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
         { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
+        { name: 'TRAINING_REMINDER_SCHEDULE', value: '0 0 13-20 * * 1-5' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }

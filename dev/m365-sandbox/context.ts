@@ -15,6 +15,8 @@ export interface SandboxState {
   files: FileStore;
   teams: TeamStore;
   writes: WriteLog;
+  /** Users for whom the app's Teams app is not installed: activity notifications to them fail as in Graph. */
+  teamsAppNotInstalled: Set<string>;
 }
 
 export function findUser(state: SandboxState, idOrUpn: string): SandboxUser {
@@ -46,6 +48,8 @@ export interface Route {
   outlookUserGroup?: number;
   /** SharePoint routes are charged resource units against the app's per-minute budget. */
   sharePoint?: boolean;
+  /** Teams activity feed routes count against the app's notifications per second. */
+  activityFeed?: boolean;
 }
 
 export const route = (method: string, pattern: RegExp, handler: RouteHandler, outlookUserGroup?: number): Route => ({ method, pattern, handler, outlookUserGroup });

@@ -1,0 +1,78 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Notifier, NotifyOutcome, ReminderNotification } from '../ports';
+import type { SlidingWindowPacer } from './pacer';
+
+/**
+ * Delivers reminders through Microsoft Graph: the Teams activity feed first
+ * (`POST /users/{id}/teamwork/sendActivityNotification`, an activity type the app manifest
+ * declares, paced to Microsoft's 5 requests/s per app), e-mail from the service mailbox when Graph
+ * says the app is not installed for that person. Graph answers that case with 403 Forbidden and a
+ * message asking to "ensure that the expected Teams app is installed in the target scope"; any
+ * other 403 (a missing permission) is a failure, not a reason to e-mail.
+ */
+export interface GraphNotifierOptions {
+  client: Client;
+  pacer: SlidingWindowPacer;
+  /** Service mailbox (UPN or id) the e-mail fallback is sent from. */
+  senderMailbox: string;
+}
+
+const NOT_INSTALLED = /installed in the target scope|not installed|not authorized to generate/i;
+
+interface GraphFailure {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  body?: unknown;
+}
+
+function failure(e: unknown): { status: number; code: string; message: string } {
+  const err = e as GraphFailure;
+  let message = err.message ?? '';
+  if (typeof err.body === 'string') {
+    try {
+      message += ` ${(JSON.parse(err.body) as { error?: { message?: string } }).error?.message ?? ''}`;
+    } catch {
+      // Not JSON: the message is enough.
+    }
+  }
+  return { status: err.statusCode ?? -1, code: err.code ?? 'unknown', message };
+}
+
+export class GraphNotifier implements Notifier {
+  constructor(private readonly options: GraphNotifierOptions) {}
+
+  async send(n: ReminderNotification): Promise<NotifyOutcome> {
+    await this.options.pacer.acquire();
+    try {
+      await this.options.client.api(`/users/${encodeURIComponent(n.recipientId)}/teamwork/sendActivityNotification`).post({
+        topic: { source: 'text', value: n.subject.slice(0, 100), webUrl: n.url },
+        activityType: n.activityType,
+        previewText: { content: n.preview },
+        templateParameters: Object.entries(n.templateParameters).map(([name, value]) => ({ name, value })),
+      });
+      return { ok: true, channel: 'teams' };
+    } catch (e) {
+      const f = failure(e);
+      if (f.status === 403 && NOT_INSTALLED.test(f.message)) return this.email(n);
+      return { ok: false, code: `${f.status}:${f.code}` };
+    }
+  }
+
+  /** The recipient's address is read at send time, never stored (only what a purpose needs). */
+  private async email(n: ReminderNotification): Promise<NotifyOutcome> {
+    try {
+      const user = (await this.options.client.api(`/users/${encodeURIComponent(n.recipientId)}`).select('mail').get()) as { mail?: string | null };
+      if (!user.mail) return { ok: false, code: 'no-mail' };
+      await this.options.client.api(`/users/${encodeURIComponent(this.options.senderMailbox)}/sendMail`).post({
+        message: { subject: n.subject, body: { contentType: 'HTML', content: n.bodyHtml }, toRecipients: [{ emailAddress: { address: user.mail } }] },
+        // The service mailbox keeps no copy: the audit trail is the record that it was sent.
+        saveToSentItems: false,
+      });
+      return { ok: true, channel: 'email' };
+    } catch (e) {
+      const f = failure(e);
+      return { ok: false, code: `email:${f.status}:${f.code}` };
+    }
+  }
+}
