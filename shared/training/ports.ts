@@ -124,5 +124,11 @@ export interface ReminderNotification {
 export type NotifyOutcome = { ok: true; channel: 'teams' | 'email' } | { ok: false; code: string };
 
 export interface Notifier {
+  /**
+   * Waits for a slot of the channel's rate (the activity feed's 5 per second). The caller re-reads
+   * the assignment after the wait and sends at once, so a completion recorded while it queued wins.
+   */
+  pace(): Promise<void>;
+  /** Sends now (call `pace` first). */
   send(notification: ReminderNotification): Promise<NotifyOutcome>;
 }

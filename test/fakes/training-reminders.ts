@@ -117,6 +117,10 @@ export class FakeNotifier implements Notifier {
   readonly withoutApp = new Set<string>();
   readonly failing = new Set<string>();
   beforeSend?: (n: ReminderNotification) => void;
+  paced = 0;
+  async pace() {
+    this.paced++;
+  }
   async send(n: ReminderNotification): Promise<NotifyOutcome> {
     this.beforeSend?.(n);
     if (this.failing.has(n.recipientId)) return { ok: false, code: 'ErrorInvalidRecipients' };

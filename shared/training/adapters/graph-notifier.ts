@@ -42,8 +42,11 @@ function failure(e: unknown): { status: number; code: string; message: string } 
 export class GraphNotifier implements Notifier {
   constructor(private readonly options: GraphNotifierOptions) {}
 
+  pace(): Promise<void> {
+    return this.options.pacer.acquire();
+  }
+
   async send(n: ReminderNotification): Promise<NotifyOutcome> {
-    await this.options.pacer.acquire();
     try {
       await this.options.client.api(`/users/${encodeURIComponent(n.recipientId)}/teamwork/sendActivityNotification`).post({
         topic: { source: 'text', value: n.subject.slice(0, 100), webUrl: n.url },

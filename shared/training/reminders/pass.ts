@@ -118,6 +118,8 @@ async function deliverOnce(
     return { kind: 'unknown' };
   }
   await deps.onKey?.('claimed', key);
+  // Wait for the notifier's rate first, then re-read: what is checked is what holds when it goes.
+  await deps.notifier.pace();
   const verdict = await check();
   if ('skip' in verdict) {
     await deps.log.mark(key, owner, 'skipped', now().toISOString(), { detail: verdict.skip });
@@ -280,7 +282,8 @@ export async function resendReminder(deps: ReminderDeps, personId: string, modul
   if (!claim.claimed) {
     return { kind: 'rate-limited', retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(claim.record.claimedAt) + RESEND_INTERVAL_MS - now.getTime()) / 1000)) };
   }
-  // Re-read after the claim, as the pass does: a completion in between wins.
+  // Re-read after the claim and the wait for the rate, as the pass does: a completion in between wins.
+  await deps.notifier.pace();
   const again = await stillRemindable(deps, personId, moduleId, current.assignment.cycle);
   if (!again.ok) {
     await deps.log.mark(key, owner, 'skipped', new Date().toISOString(), { detail: again.reason });
