@@ -129,6 +129,9 @@ export interface Notifier {
    * the assignment after the wait and sends at once, so a completion recorded while it queued wins.
    */
   pace(): Promise<void>;
-  /** Sends now (call `pace` first). */
-  send(notification: ReminderNotification): Promise<NotifyOutcome>;
+  /**
+   * Sends (call `pace` first). `stillWanted` is asked right before the request leaves, after any
+   * last wait for the rate; false cancels (`{ ok: false, code: 'cancelled' }`), nothing is sent.
+   */
+  send(notification: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome>;
 }

@@ -121,8 +121,9 @@ export class FakeNotifier implements Notifier {
   async pace() {
     this.paced++;
   }
-  async send(n: ReminderNotification): Promise<NotifyOutcome> {
+  async send(n: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome> {
     this.beforeSend?.(n);
+    if (stillWanted && !(await stillWanted())) return { ok: false, code: 'cancelled' };
     if (this.failing.has(n.recipientId)) return { ok: false, code: 'ErrorInvalidRecipients' };
     const channel = this.withoutApp.has(n.recipientId) ? 'email' : 'teams';
     this.sent.push({ ...n, channel });

@@ -169,16 +169,31 @@ describe('reminder pass (use case, fakes)', () => {
     const w = world();
     w.trainees.byId.set('mgr', trainee('mgr'));
     w.trainees.byId.set('e1', trainee('e1', { managerId: 'mgr' }));
+    w.trainees.byId.set('e2', trainee('e2', { managerId: 'mgr' }));
     w.assignments.put(assignment('e1', 'CYBER-BASE', '2026-03-02'));
-    w.notifier.beforeSend = (n) => {
-      if (n.recipientId === 'e1') w.assignments.complete('e1|CYBER-BASE');
+    w.assignments.put(assignment('e2', 'CYBER-BASE', '2026-03-02'));
+    // e2 completes as soon as anything reads its assignment again (the digest's re-read).
+    w.assignments.onGet = (id) => {
+      if (id === 'e2|CYBER-BASE' && w.assignments.docs.get(id)!.assignment.status === 'open') w.assignments.complete(id);
     };
-    // e1 has no personal step today (5 overdue days, cadence 3), so force one: cadence 1.
-    w.deps.catalogue.file.reminders.overdueEveryBusinessDays = 1;
-    const summary = await runReminderPass(w.deps);
-    expect(summary.sent).toBe(1);
-    expect(summary.digests.manager).toBe(0);
-    expect(summary.skipped['nothing-overdue']).toBe(1);
+    expect((await runReminderPass(w.deps)).digests.manager).toBe(1);
+    expect(w.notifier.to('mgr')[0]!.bodyHtml).toContain('Nom e1');
+    expect(w.notifier.to('mgr')[0]!.bodyHtml).not.toContain('Nom e2');
+    expect(w.notifier.to('mgr')[0]!.subject).toMatch(/: 1 personne$/);
+    // Next day, e1 completes too: no digest at all.
+    w.assignments.complete('e1|CYBER-BASE');
+    w.setNow('2026-03-10T14:00:00Z');
+    const next = await runReminderPass(w.deps);
+    expect(next.digests.manager).toBe(0);
+  });
+
+  it('a completion recorded while the request waits for the rate cancels it (the last look)', async () => {
+    const w = world();
+    w.trainees.byId.set('late', trainee('late'));
+    w.assignments.put(assignment('late', 'CYBER-BASE', '2026-03-18'));
+    w.notifier.beforeSend = () => w.assignments.complete('late|CYBER-BASE');
+    expect(await runReminderPass(w.deps)).toMatchObject({ sent: 0, skipped: { 'not-open': 1 } });
+    expect(w.notifier.sent).toEqual([]);
   });
 
   it('e-mail when the Teams app is not installed for the person', async () => {

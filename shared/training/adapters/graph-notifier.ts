@@ -1,4 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import type { Notifier, NotifyOutcome, ReminderNotification } from '../ports';
 import type { SlidingWindowPacer } from './pacer';
 
@@ -15,6 +15,15 @@ export interface GraphNotifierOptions {
   pacer: SlidingWindowPacer;
   /** Service mailbox (UPN or id) the e-mail fallback is sent from. */
   senderMailbox: string;
+}
+
+const MAX_ATTEMPTS = 4;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function retryAfterMs(e: unknown): number | undefined {
+  const value = (e as { headers?: Headers }).headers?.get?.('retry-after');
+  const seconds = value ? Number(value) : NaN;
+  return Number.isFinite(seconds) ? Math.min(seconds, 30) * 1000 : undefined;
 }
 
 const NOT_INSTALLED = /installed in the target scope|not installed|not authorized to generate/i;
@@ -46,19 +55,39 @@ export class GraphNotifier implements Notifier {
     return this.options.pacer.acquire();
   }
 
-  async send(n: ReminderNotification): Promise<NotifyOutcome> {
-    try {
-      await this.options.client.api(`/users/${encodeURIComponent(n.recipientId)}/teamwork/sendActivityNotification`).post({
-        topic: { source: 'text', value: n.subject.slice(0, 100), webUrl: n.url },
-        activityType: n.activityType,
-        previewText: { content: n.preview },
-        templateParameters: Object.entries(n.templateParameters).map(([name, value]) => ({ name, value })),
-      });
-      return { ok: true, channel: 'teams' };
-    } catch (e) {
-      const f = failure(e);
-      if (f.status === 403 && NOT_INSTALLED.test(f.message)) return this.email(n);
-      return { ok: false, code: `${f.status}:${f.code}` };
+  async send(n: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const answered = await this.options.pacer.admit();
+      try {
+        // The last look, after the wait for the rate: a completion recorded meanwhile cancels.
+        if (stillWanted && !(await stillWanted())) {
+          // Nothing left: the turn is given back at once (the next request may use the window).
+          answered();
+          return { ok: false, code: 'cancelled' };
+        }
+        await this.options.client
+          .api(`/users/${encodeURIComponent(n.recipientId)}/teamwork/sendActivityNotification`)
+          // Retries go through the pacer (below), not the SDK's handler, which would resend outside the pace.
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .post({
+            topic: { source: 'text', value: n.subject.slice(0, 100), webUrl: n.url },
+            activityType: n.activityType,
+            previewText: { content: n.preview },
+            templateParameters: Object.entries(n.templateParameters).map(([name, value]) => ({ name, value })),
+          });
+        answered();
+        return { ok: true, channel: 'teams' };
+      } catch (e) {
+        answered();
+        const f = failure(e);
+        if (f.status === 403 && NOT_INSTALLED.test(f.message)) return this.email(n);
+        // Throttled or unavailable: nothing was delivered, so waiting and trying again cannot duplicate.
+        if ((f.status === 429 || f.status === 503) && attempt < MAX_ATTEMPTS) {
+          await sleep(retryAfterMs(e) ?? 1000 * attempt);
+          continue;
+        }
+        return { ok: false, code: `${f.status}:${f.code}` };
+      }
     }
   }
 

@@ -4,7 +4,14 @@
  * `perSecond` would send 5 at once and the 6th 200 ms later: 6 in one sliding second, a 429. So
  * each grant waits until the one `perSecond` grants earlier is more than a second (plus a margin
  * for arrival jitter) old. One pacer per process; the timer runs the pass on one instance.
+ *
+ * Two gates: `acquire` hands out turns, so that work before a request (database reads) is done
+ * near its turn; `admit` is passed right before the request leaves and guarantees the limit (see
+ * there). The first gate keeps the second's waits short.
  */
+/** Clock granularity between this process and the service's. */
+const ADMIT_MARGIN_MS = 5;
+
 export class SlidingWindowPacer {
   private readonly grants: number[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -14,7 +21,7 @@ export class SlidingWindowPacer {
 
   constructor(
     readonly perSecond: number,
-    private readonly marginMs = 40,
+    private readonly marginMs = 50,
     private readonly clock: () => number = () => performance.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
@@ -39,6 +46,35 @@ export class SlidingWindowPacer {
     });
     this.queue = turn;
     return turn;
+  }
+
+  /** When each of the last requests got its answer (pending while in flight). */
+  private readonly answered: Array<Promise<number>> = [];
+  private admitQueue: Promise<void> = Promise.resolve();
+
+  /**
+   * Resolves when a request may leave; call the returned function when its answer arrives. The
+   * window is counted from answers, not departures: Graph counts a request when it arrives, which
+   * is somewhere before its answer, so a request sent a second after the answer to the one
+   * `perSecond` places earlier can never make `perSecond + 1` in Graph's sliding second, however
+   * late the earlier one arrived (network, a busy process).
+   */
+  admit(): Promise<() => void> {
+    let answer!: (at: number) => void;
+    const answeredAt = new Promise<number>((resolve) => (answer = resolve));
+    const turn = this.admitQueue.then(async () => {
+      const capacity = Math.max(1, Math.floor(this.perSecond));
+      const windowMs = (1000 * capacity) / this.perSecond;
+      if (this.answered.length >= capacity) {
+        const earlier = await this.answered[this.answered.length - capacity]!;
+        const wait = earlier + windowMs + ADMIT_MARGIN_MS - this.clock();
+        if (wait > 0) await this.sleep(wait);
+      }
+      this.answered.push(answeredAt);
+      if (this.answered.length > capacity) this.answered.splice(0, this.answered.length - capacity);
+    });
+    this.admitQueue = turn;
+    return turn.then(() => () => answer(this.clock()));
   }
 
   /** Achieved rate over the granted span, as a share of `perSecond` (1 = the limit exactly). */

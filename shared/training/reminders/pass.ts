@@ -34,7 +34,7 @@ export interface ReminderDeps {
   now?: () => Date;
   /** A key still `claimed` or `sending` after this long belongs to a pass that died (default 2 min). */
   staleClaimMs?: number;
-  /** Notifications in flight at once; the notifier paces them to Graph's rate (default 8). */
+  /** Keys worked on at once (each is a few database round trips around one request); the notifier paces the requests (default 16). */
   concurrency?: number;
   /** Test seam for the crash test: called after each step of a key's life. */
   onKey?: (event: 'claimed' | 'sending' | 'sent', key: string) => void | Promise<void>;
@@ -118,17 +118,30 @@ async function deliverOnce(
     return { kind: 'unknown' };
   }
   await deps.onKey?.('claimed', key);
-  // Wait for the notifier's rate first, then re-read: what is checked is what holds when it goes.
-  await deps.notifier.pace();
-  const verdict = await check();
+  // A first look spares a turn of the feed's rate for what is already moot; then the wait for the
+  // rate, then the look that counts: what is checked is what holds when the request leaves.
+  let verdict = await check();
+  if ('send' in verdict) {
+    await deps.notifier.pace();
+    verdict = await check();
+  }
   if ('skip' in verdict) {
     await deps.log.mark(key, owner, 'skipped', now().toISOString(), { detail: verdict.skip });
     return { kind: 'skipped', reason: verdict.skip };
   }
   if (!(await deps.log.mark(key, owner, 'sending', now().toISOString()))) return { kind: 'already' };
   await deps.onKey?.('sending', key);
-  const outcome = await deps.notifier.send(verdict.send);
+  let lastSkip = '';
+  const outcome = await deps.notifier.send(verdict.send, async () => {
+    const last = await check();
+    if ('skip' in last) lastSkip = last.skip;
+    return !('skip' in last);
+  });
   await deps.onKey?.('sent', key);
+  if (!outcome.ok && outcome.code === 'cancelled') {
+    await deps.log.mark(key, owner, 'skipped', now().toISOString(), { detail: lastSkip });
+    return { kind: 'skipped', reason: lastSkip };
+  }
   if (!outcome.ok) {
     await deps.log.mark(key, owner, 'failed', now().toISOString(), { detail: outcome.code });
     return { kind: 'failed', code: outcome.code };
@@ -181,7 +194,10 @@ export async function runReminderPass(deps: ReminderDeps): Promise<PassSummary> 
     if (outcome.kind === 'skipped') summary.skipped[outcome.reason] = (summary.skipped[outcome.reason] ?? 0) + 1;
   };
 
-  await eachLimited(due, deps.concurrency ?? 8, async (item) => {
+  // Digests are worked on alongside the reminders: both share the feed's rate, and a digest's list
+  // is re-read when it goes, so starting early costs nothing and keeps the feed busy to the end.
+  const digests = sendDigests(deps, owner, day, escalated, summary, tally);
+  await eachLimited(due, deps.concurrency ?? 16, async (item) => {
     const { personId, moduleId, cycle } = item.assignment;
     const key = reminderKey(personId, moduleId, item.step, item.stepDay);
     const outcome = await deliverOnce(deps, owner, key, async () => {
@@ -203,7 +219,7 @@ export async function runReminderPass(deps: ReminderDeps): Promise<PassSummary> 
     if (outcome.kind === 'failed') summary.failed++;
   });
 
-  await sendDigests(deps, owner, day, escalated, summary, tally);
+  await digests;
   return summary;
 }
 
@@ -227,7 +243,7 @@ async function sendDigests(deps: ReminderDeps, owner: string, day: string, escal
     }
   }
   const people = await deps.trainees.many([...new Set([...recipients.values()].map((r) => r.recipientId))]);
-  await eachLimited([...recipients.values()], deps.concurrency ?? 8, async ({ level, recipientId, items }) => {
+  await eachLimited([...recipients.values()], 2, async ({ level, recipientId, items }) => {
     const recipient = people.get(recipientId);
     const outcome = await deliverOnce(deps, owner, digestKey(level, recipientId, day), async () => {
       if (!recipient) return { skip: 'not-found' };
