@@ -14,6 +14,8 @@ import './archive/mailboxes';
 import './archive/people-scope';
 import './people/people';
 import './training/reminders';
+import './training/training';
+import './training/attack-simulation';
 import '../orchestrations/activities/archive-offboarding';
 import '../orchestrations/activities/archive-integrity';
 import './platform/health';

@@ -273,6 +273,12 @@ var cosmosContainers = [
   // People (shared/people/adapters/cosmos-people.ts): one document per person, and the change history.
   { name: 'people', partitionKey: '/id', indexed: true }
   { name: 'people-history', partitionKey: '/personId', indexed: true }
+  // Training (shared/training/adapters/cosmos-training.ts): trainees and assignments by person, the audit by month.
+  { name: 'training-trainees', partitionKey: '/personId', indexed: true }
+  { name: 'training-assignments', partitionKey: '/personId', indexed: true }
+  { name: 'training-audit', partitionKey: '/pk', indexed: true }
+  // Connectors' watermarks (shared/training/adapters/cosmos-connector-watermarks.ts): point reads only.
+  { name: 'training-connectors', partitionKey: '/id', indexed: false }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
@@ -344,6 +350,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
         { name: 'TRAINING_REMINDER_SCHEDULE', value: '0 0 13-20 * * 1-5' }
+        { name: 'TRAINING_CYCLES_SCHEDULE', value: '0 0 6 * * *' }
+        // Attack Simulation Training connector: off until the app is granted AttackSimulation.Read.All.
+        { name: 'TRAINING_ATTACK_SIMULATION', value: 'off' }
+        { name: 'TRAINING_ATTACK_SIMULATION_SCHEDULE', value: '0 30 5 * * *' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }

@@ -1,4 +1,5 @@
 import { GraphError, resourceNotFound, type GraphCall, type GraphResult } from './graph-http';
+import type { AttackSimulationStore } from './attack-simulation';
 import type { DirectoryLog } from './directory-log';
 import type { MailStore } from './mail-store';
 import type { FileStore } from './file-store';
@@ -17,6 +18,8 @@ export interface SandboxState {
   writes: WriteLog;
   /** Users for whom the app's Teams app is not installed: activity notifications to them fail as in Graph. */
   teamsAppNotInstalled: Set<string>;
+  /** Defender's Attack Simulation Training: campaigns and each person's trainings. */
+  attackSimulation: AttackSimulationStore;
 }
 
 export function findUser(state: SandboxState, idOrUpn: string): SandboxUser {

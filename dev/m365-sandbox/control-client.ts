@@ -2,6 +2,16 @@ import https from 'node:https';
 import type { FaultOptions } from './limits';
 import type { RecordedWrite } from './writes';
 
+/** A campaign as the control API summarises it (ids, statuses and dates only). */
+export interface SimulationSummary {
+  id: string;
+  displayName: string;
+  status: string;
+  launchDateTime: string | null;
+  completionDateTime: string | null;
+  users: Array<{ userId: string; trainings: Array<{ displayName: string; status: 'assigned' | 'inProgress' | 'completed' | 'overdue'; completedDateTime: string | null }> }>;
+}
+
 export interface PersonPatch {
   department?: string;
   jobCategory?: string;
@@ -89,6 +99,22 @@ export class SandboxControl {
   }
   deleteMessage(userId: string, messageId: string) {
     return this.request('DELETE', `/mailboxes/${encodeURIComponent(userId)}/messages/${encodeURIComponent(messageId)}`);
+  }
+  /** Attack Simulation Training campaigns with each person's trainings. */
+  simulations() {
+    return this.request<{ value: SimulationSummary[] }>('GET', '/attack-simulation/simulations').then((r) => r.value);
+  }
+  /** A new campaign over these people, each with one training assigned and not started. */
+  createSimulation(input: { userIds: string[]; displayName?: string; status?: string; launchDateTime?: string; durationInDays?: number }) {
+    return this.request<SimulationSummary>('POST', '/attack-simulation/simulations', input);
+  }
+  /** Marks a person's trainings in a campaign (or the one named) completed at `at` (default now). */
+  completeTraining(simulationId: string, userId: string, options: { at?: string; training?: string } = {}) {
+    return this.request('POST', `/attack-simulation/simulations/${encodeURIComponent(simulationId)}/users/${encodeURIComponent(userId)}/complete`, options);
+  }
+  /** Marks a person's trainings in a campaign (or the one named) in progress. */
+  startTraining(simulationId: string, userId: string, options: { at?: string; training?: string } = {}) {
+    return this.request('POST', `/attack-simulation/simulations/${encodeURIComponent(simulationId)}/users/${encodeURIComponent(userId)}/start`, options);
   }
   folders(userId: string) {
     return this.request<{ value: Array<{ id: string; displayName: string; wellKnownName: string | null; parentFolderId: string; totalItemCount: number }> }>('GET', `/mailboxes/${encodeURIComponent(userId)}/folders`).then((r) => r.value);

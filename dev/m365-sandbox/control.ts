@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxSimulation } from './attack-simulation';
 import { findGroup, findUser, type SandboxState } from './context';
 import { GraphError } from './graph-http';
 import type { FaultInjector, FaultOptions } from './limits';
@@ -188,6 +189,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
         return reply(res, 204);
       }
     }
+    if (path.startsWith('/attack-simulation/')) return attackSimulationControl(res, method, path, body, state);
     if ((m = /^\/mailboxes\/([^/]+)\/folders$/.exec(path)) && method === 'GET') {
       const mailbox = state.mail.mailbox(findUser(state, m[1]!));
       return reply(res, 200, { value: [...mailbox.folders.values()].map((f) => ({ id: f.id, displayName: f.displayName, wellKnownName: f.wellKnownName ?? null, parentFolderId: f.parentFolderId, totalItemCount: f.messageKeys.size })) });
@@ -198,4 +200,43 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     if (error instanceof GraphError) return reply(res, error.status, { error: error.message, code: error.code });
     throw error;
   }
+}
+
+const SIMULATION_STATUSES: ReadonlyArray<SandboxSimulation['status']> = ['draft', 'running', 'scheduled', 'succeeded', 'failed', 'cancelled', 'excluded'];
+
+function simulationSummary(s: SandboxSimulation) {
+  return {
+    id: s.id, displayName: s.displayName, status: s.status, launchDateTime: s.launchDateTime, completionDateTime: s.completionDateTime,
+    users: s.users.map((u) => ({ userId: u.userId, trainings: u.trainings.map((t) => ({ displayName: t.displayName, status: t.status, completedDateTime: t.completedDateTime })) })),
+  };
+}
+
+/** Attack Simulation Training: list, create a campaign, and move a person's training along. */
+function attackSimulationControl(res: ServerResponse, method: string, path: string, body: Record<string, unknown>, state: SandboxState): void {
+  const store = state.attackSimulation;
+  let m: RegExpExecArray | null;
+  if (method === 'GET' && path === '/attack-simulation/simulations') return reply(res, 200, { value: store.simulations.map(simulationSummary) });
+  if (method === 'POST' && path === '/attack-simulation/simulations') {
+    if (!Array.isArray(body.userIds) || body.userIds.some((id) => typeof id !== 'string')) return reply(res, 400, { error: 'userIds (array of user ids) is required', field: 'userIds' });
+    const status = body.status ?? 'running';
+    if (!SIMULATION_STATUSES.includes(status as SandboxSimulation['status'])) return reply(res, 400, { error: `status must be one of ${SIMULATION_STATUSES.join(', ')}`, field: 'status' });
+    const launch = typeof body.launchDateTime === 'string' ? body.launchDateTime : new Date().toISOString();
+    if (Number.isNaN(Date.parse(launch))) return reply(res, 400, { error: 'launchDateTime must be an ISO date and time', field: 'launchDateTime' });
+    const days = body.durationInDays ?? 14;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1) return reply(res, 400, { error: 'durationInDays must be a positive whole number', field: 'durationInDays' });
+    const users = (body.userIds as string[]).map((id) => findUser(state, id));
+    const simulation = store.create({ displayName: typeof body.displayName === 'string' ? body.displayName : 'Simulation de test', status: status as SandboxSimulation['status'], launchDateTime: launch, durationInDays: days, users });
+    return reply(res, 201, simulationSummary(simulation));
+  }
+  if ((m = /^\/attack-simulation\/simulations\/([^/]+)\/users\/([^/]+)\/(complete|start)$/.exec(path)) && method === 'POST') {
+    const simulation = store.find(m[1]!);
+    if (!simulation) return reply(res, 404, { error: `no simulation ${m[1]}` });
+    const at = body.at ?? new Date().toISOString();
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return reply(res, 400, { error: 'at must be an ISO date and time', field: 'at' });
+    if (body.training !== undefined && typeof body.training !== 'string') return reply(res, 400, { error: 'training must be a training display name', field: 'training' });
+    const user = store.setTraining(simulation, m[2]!.toLowerCase(), { status: m[3] === 'complete' ? 'completed' : 'inProgress', at: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), training: body.training as string | undefined });
+    if (!user) return reply(res, 404, { error: `user ${m[2]} is not in simulation ${m[1]}` });
+    return reply(res, 200, simulationSummary(simulation).users.find((u) => u.userId === user.userId));
+  }
+  return reply(res, 404, { error: `no control endpoint ${method} ${path}` });
 }

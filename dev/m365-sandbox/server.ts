@@ -5,6 +5,7 @@ import type { Route, SandboxState } from './context';
 import { findUser } from './context';
 import { GraphError, graphErrorBody, type GraphCall, type GraphResult } from './graph-http';
 import { sharePointUnits, type ActivityFeedThrottle, type FaultInjector, type OutlookThrottle, type SharePointThrottle } from './limits';
+import { attackSimulationRoutes } from './routes-attack-simulation';
 import { directoryRoutes } from './routes-directory';
 import { directoryDeltaRoutes } from './routes-directory-delta';
 import { fileRoutes, rewriteSiteDrivePath, uploadChunk } from './routes-files';
@@ -89,7 +90,7 @@ export class GraphServer {
   private readonly routes: Route[];
 
   constructor(private readonly deps: GraphServerDeps) {
-    this.routes = [...directoryDeltaRoutes, ...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing)];
+    this.routes = [...directoryDeltaRoutes, ...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing), ...attackSimulationRoutes];
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

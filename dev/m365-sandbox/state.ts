@@ -1,3 +1,4 @@
+import { AttackSimulationStore } from './attack-simulation';
 import type { SandboxState } from './context';
 import { DirectoryLog } from './directory-log';
 import { FileStore } from './file-store';
@@ -52,5 +53,5 @@ export function createState(options: SeedOptions): SandboxState {
       members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
     });
   }
-  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), teamsAppNotInstalled: new Set() };
+  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), teamsAppNotInstalled: new Set(), attackSimulation: AttackSimulationStore.seeded(options.seed, tenant.users) };
 }

@@ -58,7 +58,7 @@ export const LOCAL_TENANT_ID = '3f6d1b8e-5a0c-4c8e-9d3b-2a7f1e4c6b90';
 export const LOCAL_CLIENT_ID = '8c2e4f6a-1b3d-4e5f-a7b9-c0d1e2f3a4b5';
 
 /** Roles granted to the app's own identity for Microsoft Graph (what admin consent grants in Azure). */
-const GRAPH_APP_ROLES = ['Mail.Read', 'User.Read.All', 'GroupMember.Read.All', 'Sites.FullControl.All', 'Team.Create', 'TeamworkActivity.Send', 'LicenseAssignment.ReadWrite.All'];
+const GRAPH_APP_ROLES = ['Mail.Read', 'User.Read.All', 'GroupMember.Read.All', 'Sites.FullControl.All', 'Team.Create', 'TeamworkActivity.Send', 'LicenseAssignment.ReadWrite.All', 'AttackSimulation.Read.All'];
 
 export const DEMO_USERS: LocalUser[] = [
   { oid: '0b1c2d3e-0000-4000-8000-000000000001', name: 'Geneviève Tremblay', roles: ['Staff'], preferredUsername: 'gtremblay@spgq.local' },

@@ -1,10 +1,10 @@
-import { CosmosPeople } from '../../shared/people/adapters/cosmos-people';
-import { cosmosDatabase } from '../../shared/platform/adapters/clients';
+import { peopleNames } from '../../shared/people/adapters/people-services';
 import { settings } from '../../shared/platform/settings';
-import type { PeopleNames } from '../../shared/training/ports';
 import { notifierPacer, reminderDeps } from '../../shared/training/adapters/reminder-services';
 import { runReminderPass } from '../../shared/training/reminders/pass';
+import { loadHolidays } from '../../shared/training/reminders/schedule';
 import { onTimer } from '../triggers';
+import { useBusinessCalendar } from './training';
 
 /**
  * Training reminders (docs/decisions/0010-training.md, "Reminders"): the daily pass. The schedule
@@ -13,24 +13,15 @@ import { onTimer } from '../triggers';
  * weekend or a holiday sends nothing.
  */
 
-/** Names for the managers' digests, read from the people capability at send time, never stored. */
-export function peopleNames(): PeopleNames {
-  const people = new CosmosPeople(cosmosDatabase());
-  return {
-    async namesOf(ids) {
-      const records = await people.get(ids);
-      return new Map([...records].map(([id, record]) => [id, record.facts.displayName]));
-    },
-  };
-}
+// The Québec holiday calendar, for the reports' overdue days too; a broken file stops the app here, named.
+useBusinessCalendar(loadHolidays(settings().training.holidaysFile));
 
 onTimer('trainingReminders', {
   event: 'training.reminders',
   schedule: '%TRAINING_REMINDER_SCHEDULE%',
   async handle(log) {
-    settings();
     const summary = await runReminderPass(reminderDeps(peopleNames()));
     // Counts only: who was reminded is in the training audit trail, by id.
-    log.info('training.reminders', { ...summary, skipped: summary.skipped, pacing: notifierPacer()?.utilisation() });
+    log.info('training.reminders', { ...summary, pacing: notifierPacer()?.utilisation() });
   },
 });

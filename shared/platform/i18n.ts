@@ -36,6 +36,21 @@ const fr = {
   'archive.badContinuation': 'Le jeton de pagination est invalide : relancez la recherche.',
   'people.notInDirectory': 'Vous n’êtes pas (encore) dans l’annuaire du personnel : il est mis à jour toutes les 15 minutes.',
   'people.readersOnly': 'L’annuaire du personnel est réservé aux ressources humaines et à l’administration TI.',
+  'training.notAssigned': 'Cette formation ne vous est pas attribuée.',
+  'training.notOpen': 'Cette formation n’est pas à faire en ce moment : elle est déjà terminée ou fermée.',
+  'training.wrongKind': 'Cette action ne s’applique pas à ce type de formation.',
+  'training.noAttemptLeft': 'Vous avez utilisé toutes vos tentatives pour ce questionnaire. Communiquez avec les ressources humaines.',
+  'training.unanswered': 'Répondez à toutes les questions avant de soumettre ({count} sans réponse).',
+  'training.textChanged': 'Le texte a changé depuis que vous l’avez ouvert : relisez-le avant de signer.',
+  'training.certificateNotFound': 'Aucune attestation pour ce cycle de formation.',
+  'training.hrOnly': 'Réservé aux ressources humaines et à l’administration TI.',
+  'training.notYourTeam': 'Cette personne ne fait pas partie de votre équipe.',
+  'training.futureDate': 'La date d’achèvement ne peut pas être dans le futur.',
+  'training.unknownModule': 'Formation inconnue.',
+  'training.personNotAssigned': 'Cette formation n’est pas attribuée à cette personne.',
+  'training.alreadyDone': 'Cette formation est déjà terminée ou fermée pour cette personne.',
+  'training.csvUnreadable': 'Le fichier CSV est illisible : {problem}',
+  'training.csvTooMany': 'Le fichier compte trop de lignes (au plus {max}).',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -72,6 +87,21 @@ const en: Record<MessageKey, string> = {
   'archive.badContinuation': 'The paging token is invalid: run the search again.',
   'people.notInDirectory': 'You are not (yet) in the staff directory: it is updated every 15 minutes.',
   'people.readersOnly': 'The staff directory is for human resources and IT administration only.',
+  'training.notAssigned': 'This training is not assigned to you.',
+  'training.notOpen': 'This training is not due now: it is already completed or closed.',
+  'training.wrongKind': 'This action does not apply to this kind of training.',
+  'training.noAttemptLeft': 'You have used every attempt for this quiz. Contact human resources.',
+  'training.unanswered': 'Answer every question before submitting ({count} unanswered).',
+  'training.textChanged': 'The text changed since you opened it: read it again before signing.',
+  'training.certificateNotFound': 'No certificate for this training cycle.',
+  'training.hrOnly': 'For human resources and IT administration only.',
+  'training.notYourTeam': 'This person is not on your team.',
+  'training.futureDate': 'The completion date cannot be in the future.',
+  'training.unknownModule': 'Unknown training module.',
+  'training.personNotAssigned': 'This module is not assigned to this person.',
+  'training.alreadyDone': 'This training is already completed or closed for this person.',
+  'training.csvUnreadable': 'The CSV file cannot be read: {problem}',
+  'training.csvTooMany': 'The file has too many lines (at most {max}).',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -103,8 +103,15 @@ const rawSchema = z.object({
   /** Directory reads in flight at once (Entra ID throttles per app and tenant, apart from Outlook). */
   PEOPLE_GRAPH_CONCURRENCY: z.coerce.number().int().min(1, 'between 1 and 8').max(8, 'between 1 and 8').default(2),
 
-  /** Training reminders (docs/decisions/0010-training.md, "Reminders"). */
+  /** Training tracking (docs/decisions/0010-training.md). */
   TRAINING_CATALOGUE_FILE: z.string().min(1).default('config/training-catalogue.json'),
+  /** When recurring modules open their next cycle (daily, before the reminders). */
+  TRAINING_CYCLES_SCHEDULE: z.string().min(1).default('0 0 6 * * *'),
+  /** Optional connector: completions from Microsoft Defender's Attack Simulation Training (Graph, AttackSimulation.Read.All). */
+  TRAINING_ATTACK_SIMULATION: z.enum(['off', 'on'], { message: 'expected off or on' }).default('off'),
+  /** When the connector reads the simulations (daily, before the cycles open). */
+  TRAINING_ATTACK_SIMULATION_SCHEDULE: z.string().min(1).default('0 30 5 * * *'),
+  /** Training reminders (docs/decisions/0010-training.md, "Reminders"). */
   TRAINING_HOLIDAYS_FILE: z.string().min(1).default('config/quebec-holidays.json'),
   /** NCRONTAB in UTC (Linux plans ignore time zones): 08:00 or 09:00 in Montréal, then hourly; later runs finish what an earlier one left. */
   TRAINING_REMINDER_SCHEDULE: z.string().min(1).default('0 0 13-20 * * 1-5'),
@@ -151,6 +158,9 @@ const EXAMPLES: Record<string, string> = {
   PEOPLE_CATALOGUE_FILE: 'config/people-catalogue.json (relative to the app root, or absolute)',
   PEOPLE_SYNC_SCHEDULE: '0 */15 * * * * (NCRONTAB, every 15 minutes)',
   PEOPLE_EVENTS_TOPIC: 'people-events',
+  TRAINING_CATALOGUE_FILE: 'config/training-catalogue.json (relative to the app root, or absolute)',
+  TRAINING_ATTACK_SIMULATION: 'off (default) or on',
+  TRAINING_ATTACK_SIMULATION_SCHEDULE: '0 30 5 * * * (NCRONTAB, daily at 05:30 UTC)',
   ARCHIVE_LOCK_SECONDS: '60',
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
@@ -211,6 +221,9 @@ export interface Settings {
 
 export interface TrainingSettings {
   catalogueFile: string;
+  cyclesSchedule: string;
+  /** Completions read from Attack Simulation Training (off unless TRAINING_ATTACK_SIMULATION=on). */
+  attackSimulation: { enabled: boolean; schedule: string };
   holidaysFile: string;
   reminderSchedule: string;
   senderMailbox?: string;
@@ -346,6 +359,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     },
     training: {
       catalogueFile: raw.TRAINING_CATALOGUE_FILE,
+      cyclesSchedule: raw.TRAINING_CYCLES_SCHEDULE,
+      attackSimulation: { enabled: raw.TRAINING_ATTACK_SIMULATION === 'on', schedule: raw.TRAINING_ATTACK_SIMULATION_SCHEDULE },
       holidaysFile: raw.TRAINING_HOLIDAYS_FILE,
       reminderSchedule: raw.TRAINING_REMINDER_SCHEDULE,
       senderMailbox: raw.TRAINING_SENDER_MAILBOX,

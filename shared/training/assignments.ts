@@ -2,7 +2,7 @@ import type { PeopleEvent } from '../people/events';
 import { SYSTEM_ACTOR } from '../platform/audit';
 import type { TrainingCatalogue, TrainingModule } from './catalogue';
 import { addDays, addMonths, assignmentId, calendarDay, daysBetween, type Assignment, type Completion, type Trainee } from './model';
-import { AssignmentConflict, type AssignmentStore, type TraineeStore, type TrainingAudit } from './ports';
+import { AssignmentConflict, type AssignmentStore, type CatalogueState, type TraineeStore, type TrainingAudit } from './ports';
 
 export interface TrainingDeps {
   trainees: TraineeStore;
@@ -209,6 +209,24 @@ async function pauseOrResume(trainee: Trainee, deps: TrainingDeps): Promise<void
       return { ...a, dueDate: addDays(a.dueDate, paused), pausedSince: null, updatedAt: now.toISOString() };
     });
   }
+}
+
+/**
+ * A new catalogue version (a module or rule added, a rule changed) applies to everyone at once, not
+ * only at their next lifecycle event: each person on staff is reconciled with the new rules. Runs
+ * with the daily cycles timer; idempotent (a second run finds nothing to change).
+ */
+export async function reassignIfCatalogueChanged(deps: TrainingDeps, state: CatalogueState): Promise<{ reassigned: number } | null> {
+  if ((await state.appliedVersion()) === deps.catalogue.version) return null;
+  let reassigned = 0;
+  for (const trainee of await deps.trainees.all()) {
+    if (trainee.status === 'left') continue;
+    const { assigned, closed } = await reconcile(trainee, deps);
+    await pauseOrResume(trainee, deps);
+    if (assigned || closed) reassigned++;
+  }
+  await state.setAppliedVersion(deps.catalogue.version);
+  return { reassigned };
 }
 
 /**

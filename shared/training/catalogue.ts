@@ -57,6 +57,11 @@ export const TrainingModule = z
       .optional(),
     recurrence: Recurrence,
     due: Due,
+    /**
+     * Completed too by the trainings Microsoft Defender's Attack Simulation Training assigns (the
+     * optional connector, TRAINING_ATTACK_SIMULATION): at most one module says so.
+     */
+    attackSimulation: z.boolean().default(false),
   })
   .refine((m) => m.kind !== 'content' || m.url !== undefined, 'a content module needs its url')
   .refine((m) => m.kind !== 'reading' || m.reading !== undefined, 'a reading module needs its reading text and attestation')
@@ -107,6 +112,8 @@ export const TrainingCatalogueFile = z
       if (ids.has(m.id)) ctx.addIssue({ code: 'custom', message: `duplicate module id ${m.id}`, path: ['modules', i, 'id'] });
       ids.add(m.id);
     });
+    const simulated = file.modules.flatMap((m, i) => (m.attackSimulation ? [i] : []));
+    for (const i of simulated.slice(1)) ctx.addIssue({ code: 'custom', message: 'only one module may be completed by Attack Simulation Training', path: ['modules', i, 'attackSimulation'] });
     file.rules.forEach((r, i) =>
       r.modules.forEach((id, j) => {
         if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown module ${id}`, path: ['rules', i, 'modules', j] });
@@ -136,6 +143,11 @@ export class TrainingCatalogue {
 
   module(id: string): TrainingModule | undefined {
     return this.byId.get(id);
+  }
+
+  /** The module Attack Simulation Training completes, if the catalogue names one. */
+  attackSimulationModule(): TrainingModule | undefined {
+    return this.file.modules.find((m) => m.attackSimulation);
   }
 
   /** The modules the rules give someone of this service and job category, with the rules that give each. */

@@ -65,6 +65,12 @@ export interface TrainingAudit {
   record(actor: Actor, action: TrainingAuditAction, target: TrainingAuditTarget, outcome?: 'allowed' | 'denied'): Promise<void>;
 }
 
+/** Which catalogue version everyone's assignments were last computed with. */
+export interface CatalogueState {
+  appliedVersion(): Promise<string | null>;
+  setAppliedVersion(version: string): Promise<void>;
+}
+
 /** Names for pages (never stored by training): the people capability's directory, composed by functions/. */
 export interface PeopleNames {
   namesOf(personIds: string[]): Promise<Map<string, string>>;
@@ -134,4 +140,29 @@ export interface Notifier {
    * last wait for the rate; false cancels (`{ ok: false, code: 'cancelled' }`), nothing is sent.
    */
   send(notification: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome>;
+}
+
+/**
+ * A training completed on another platform, as its connector reads it (Attack Simulation Training
+ * first): who (Entra object id), when (ISO instant) and the record there (e.g. the simulation id).
+ */
+export interface ExternalCompletion {
+  personId: string;
+  completedAt: string;
+  source: string;
+}
+
+/** Completions another platform recorded. */
+export interface ExternalCompletions {
+  /**
+   * Completions recorded since `since` (an ISO instant; null: everything the platform holds). It may
+   * return older ones again: applying a completion twice changes nothing.
+   */
+  since(since: string | null): Promise<ExternalCompletion[]>;
+}
+
+/** Where each connector's last complete run started, so the next run reads only what is newer. */
+export interface ConnectorWatermarks {
+  get(connector: string): Promise<string | null>;
+  set(connector: string, at: string): Promise<void>;
 }

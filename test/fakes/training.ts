@@ -101,3 +101,13 @@ export function peopleEvent(personId: string, kind: PeopleEvent['kind'], version
     state: { status: kind === 'left' ? 'left' : kind === 'leave-started' ? 'on-leave' : 'active', serviceCode: 'RT', jobCategoryCode: 'CONSEIL', managerId: 'boss', language: 'fr-CA', hireDate: '2026-12-01T00:00:00Z', ...state },
   };
 }
+
+export class MemoryCatalogueState {
+  version: string | null = null;
+  async appliedVersion() {
+    return this.version;
+  }
+  async setAppliedVersion(v: string) {
+    this.version = v;
+  }
+}

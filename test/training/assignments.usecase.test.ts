@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dueDateFor, followPeopleEvent, nextCycleDate, openDueCycles } from '../../shared/training/assignments';
+import { dueDateFor, followPeopleEvent, nextCycleDate, openDueCycles, reassignIfCatalogueChanged } from '../../shared/training/assignments';
 import { TrainingTaking } from '../../shared/training/taking';
-import { peopleEvent, trainingCatalogue, trainingWorld } from '../fakes/training';
+import { MemoryCatalogueState, peopleEvent, trainingCatalogue, trainingWorld } from '../fakes/training';
 
 /** What lifecycle events do to someone's training, over fakes of the training ports. */
 
@@ -107,5 +107,22 @@ describe('training assignments (use case)', () => {
     expect(w.assignments.assignment('ben', 'CYBER-BASE')).toMatchObject({ status: 'completed', cycle: 1 });
     expect(nextCycleDate(w.deps.catalogue.module('CYBER-PHISH')!, '2026-10-15')).toBe('2027-09-01');
     expect(nextCycleDate(w.deps.catalogue.module('CYBER-PHISH')!, '2026-08-20')).toBe('2026-09-01');
+  });
+
+  it('a new catalogue version applies to everyone on staff at once, and only once', async () => {
+    const w = trainingWorld();
+    const state = new MemoryCatalogueState();
+    await followPeopleEvent(peopleEvent('ti', 'joined', 1, { serviceCode: 'RI', jobCategoryCode: 'TI' }), w.deps);
+    await followPeopleEvent(peopleEvent('gone', 'joined', 1, { serviceCode: 'RI', jobCategoryCode: 'TI' }), w.deps);
+    await followPeopleEvent(peopleEvent('gone', 'left', 2, { serviceCode: 'RI', jobCategoryCode: 'TI' }), w.deps);
+    expect(await reassignIfCatalogueChanged(w.deps, state)).toEqual({ reassigned: 0 });
+    w.deps.catalogue = trainingCatalogue((f) => {
+      f.version = '2026.2';
+      (f.rules as unknown[]).push({ id: 'ti-dossiers', jobCategories: ['TI'], modules: ['DOSSIERS-NUM'] });
+    });
+    expect(await reassignIfCatalogueChanged(w.deps, state)).toEqual({ reassigned: 1 });
+    expect(w.assignments.assignment('ti', 'DOSSIERS-NUM')!.status).toBe('open');
+    expect(w.assignments.assignment('gone', 'DOSSIERS-NUM')).toBeUndefined();
+    expect(await reassignIfCatalogueChanged(w.deps, state)).toBeNull();
   });
 });

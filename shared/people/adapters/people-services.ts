@@ -41,6 +41,12 @@ export function peopleReader(s: Settings = settings()): PeopleDirectoryReader {
   return new PeopleDirectoryReader({ store: b.people, history: b.people, state: b.state, catalogue: b.catalogue });
 }
 
+/** Display names by person id, for other capabilities' pages (composed by functions/). */
+export function peopleNames(s: Settings = settings()): { namesOf(ids: string[]): Promise<Map<string, string>> } {
+  const b = base(s);
+  return { namesOf: async (ids) => new Map([...(await b.people.get(ids))].map(([id, r]) => [id, r.facts.displayName])) };
+}
+
 export function peopleSyncDeps(s: Settings = settings()): SyncDeps {
   const b = base(s);
   if (!b.syncDeps) {

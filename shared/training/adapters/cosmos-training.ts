@@ -1,7 +1,7 @@
 import type { Container, Database } from '@azure/cosmos';
 import { ensureContainer } from '../../platform/adapters/cosmos';
 import type { Assignment, Trainee } from '../model';
-import { AssignmentConflict, type AssignmentStore, type StoredAssignment, type TraineeStore } from '../ports';
+import { AssignmentConflict, type AssignmentStore, type CatalogueState, type StoredAssignment, type TraineeStore } from '../ports';
 
 export const TRAINING_CONTAINERS = {
   /** One document per person (pk /personId). */
@@ -10,6 +10,8 @@ export const TRAINING_CONTAINERS = {
   assignments: 'training-assignments',
   /** The training audit trail (pk /pk = yyyy-mm). */
   audit: 'training-audit',
+  /** One small document per connector: where its last complete run started (pk /id). */
+  connectors: 'training-connectors',
 } as const;
 
 type TraineeDoc = Trainee & { id: string };
@@ -41,7 +43,7 @@ export class CosmosTrainees implements TraineeStore {
     const found = new Map<string, Trainee>();
     const ids = [...new Set(personIds)];
     for (let i = 0; i < ids.length; i += 200) {
-      const { resources } = await c.items.query<TraineeDoc>({ query: 'SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.personId)', parameters: [{ name: '@ids', value: ids.slice(i, i + 200) }] }).fetchAll();
+      const { resources } = await c.items.query<TraineeDoc>({ query: 'SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.personId) AND NOT IS_DEFINED(c.type)', parameters: [{ name: '@ids', value: ids.slice(i, i + 200) }] }).fetchAll();
       for (const doc of resources) found.set(doc.personId, strip(doc));
     }
     return found;
@@ -52,10 +54,30 @@ export class CosmosTrainees implements TraineeStore {
   }
 
   async all(): Promise<Trainee[]> {
-    const { resources } = await (await this.container()).items.query<TraineeDoc>('SELECT * FROM c').fetchAll();
+    const { resources } = await (await this.container()).items.query<TraineeDoc>("SELECT * FROM c WHERE NOT IS_DEFINED(c.type)").fetchAll();
     return resources.map(strip);
   }
 }
+
+/** The catalogue version applied to everyone: one document in the trainees container, apart from them. */
+export class CosmosCatalogueState implements CatalogueState {
+  private readonly container: () => Promise<Container>;
+
+  constructor(database: Database) {
+    this.container = lazy(database, TRAINING_CONTAINERS.trainees, '/personId');
+  }
+
+  async appliedVersion(): Promise<string | null> {
+    const { resource } = await (await this.container()).item(STATE_ID, STATE_ID).read<{ version: string }>();
+    return resource?.version ?? null;
+  }
+
+  async setAppliedVersion(version: string): Promise<void> {
+    await (await this.container()).items.upsert({ id: STATE_ID, personId: STATE_ID, type: 'catalogue-state', version });
+  }
+}
+
+const STATE_ID = 'catalogue-state';
 
 export class CosmosAssignments implements AssignmentStore {
   private readonly container: () => Promise<Container>;
