@@ -131,10 +131,10 @@ export type NotifyOutcome = { ok: true; channel: 'teams' | 'email' } | { ok: fal
 
 export interface Notifier {
   /**
-   * Waits for a slot of the channel's rate (the activity feed's 5 per second). The caller re-reads
-   * the assignment after the wait and sends at once, so a completion recorded while it queued wins.
+   * A place among the few notifications about to leave (a second's worth at the channel's rate):
+   * the caller marks its key, then sends; call the returned function when done, sent or not.
    */
-  pace(): Promise<void>;
+  pace(): Promise<() => void>;
   /**
    * Sends (call `pace` first). `stillWanted` is asked right before the request leaves, after any
    * last wait for the rate; false cancels (`{ ok: false, code: 'cancelled' }`), nothing is sent.

@@ -120,6 +120,7 @@ export class FakeNotifier implements Notifier {
   paced = 0;
   async pace() {
     this.paced++;
+    return () => undefined;
   }
   async send(n: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome> {
     this.beforeSend?.(n);

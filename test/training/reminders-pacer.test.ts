@@ -7,12 +7,13 @@ describe('sliding-window pacer (5 per second, as Graph counts the activity feed)
     const departures: number[] = [];
     const start = performance.now();
     await Promise.all(Array.from({ length: 16 }, async () => {
-      await pacer.acquire();
+      const done = await pacer.ticket();
       const answered = await pacer.admit();
       departures.push(performance.now() - start);
       // A slow answer (40 ms): the window counts from it.
       await new Promise((resolve) => setTimeout(resolve, 40));
       answered();
+      done();
     }));
     departures.sort((a, b) => a - b);
     for (let i = 5; i < departures.length; i++) expect(departures[i]! - departures[i - 5]!).toBeGreaterThanOrEqual(1000);

@@ -51,8 +51,8 @@ function failure(e: unknown): { status: number; code: string; message: string } 
 export class GraphNotifier implements Notifier {
   constructor(private readonly options: GraphNotifierOptions) {}
 
-  pace(): Promise<void> {
-    return this.options.pacer.acquire();
+  pace(): Promise<() => void> {
+    return this.options.pacer.ticket();
   }
 
   async send(n: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome> {

@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, type Actor } from '../../platform/audit';
 import type { TrainingCatalogue } from '../catalogue';
 import type { Assignment, Trainee } from '../model';
 import { assignmentId } from '../model';
-import type { AssignmentStore, Notifier, PeopleNames, ReminderLog, ReminderNotification, ReminderRecord, TraineeStore, TrainingAudit } from '../ports';
+import type { AssignmentStore, Notifier, NotifyOutcome, PeopleNames, ReminderLog, ReminderNotification, ReminderRecord, TraineeStore, TrainingAudit } from '../ports';
 import { renderDigest, renderReminder, type DigestEntry } from './messages';
 import { inQuietHours, passDay, reachable, remindable, stepToSend, type BusinessCalendar, type ReminderStep } from './schedule';
 
@@ -118,25 +118,27 @@ async function deliverOnce(
     return { kind: 'unknown' };
   }
   await deps.onKey?.('claimed', key);
-  // A first look spares a turn of the feed's rate for what is already moot; then the wait for the
-  // rate, then the look that counts: what is checked is what holds when the request leaves.
-  let verdict = await check();
-  if ('send' in verdict) {
-    await deps.notifier.pace();
-    verdict = await check();
-  }
+  // A first look spares the rate's turns for what is already moot; the look that counts is the
+  // last one, made by the notifier right before the request leaves (after any wait for the rate).
+  const verdict = await check();
   if ('skip' in verdict) {
     await deps.log.mark(key, owner, 'skipped', now().toISOString(), { detail: verdict.skip });
     return { kind: 'skipped', reason: verdict.skip };
   }
-  if (!(await deps.log.mark(key, owner, 'sending', now().toISOString()))) return { kind: 'already' };
-  await deps.onKey?.('sending', key);
+  const done = await deps.notifier.pace();
+  let outcome: NotifyOutcome;
   let lastSkip = '';
-  const outcome = await deps.notifier.send(verdict.send, async () => {
-    const last = await check();
-    if ('skip' in last) lastSkip = last.skip;
-    return !('skip' in last);
-  });
+  try {
+    if (!(await deps.log.mark(key, owner, 'sending', now().toISOString()))) return { kind: 'already' };
+    await deps.onKey?.('sending', key);
+    outcome = await deps.notifier.send(verdict.send, async () => {
+      const last = await check();
+      if ('skip' in last) lastSkip = last.skip;
+      return !('skip' in last);
+    });
+  } finally {
+    done();
+  }
   await deps.onKey?.('sent', key);
   if (!outcome.ok && outcome.code === 'cancelled') {
     await deps.log.mark(key, owner, 'skipped', now().toISOString(), { detail: lastSkip });
@@ -298,8 +300,7 @@ export async function resendReminder(deps: ReminderDeps, personId: string, modul
   if (!claim.claimed) {
     return { kind: 'rate-limited', retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(claim.record.claimedAt) + RESEND_INTERVAL_MS - now.getTime()) / 1000)) };
   }
-  // Re-read after the claim and the wait for the rate, as the pass does: a completion in between wins.
-  await deps.notifier.pace();
+  // Re-read after the claim, as the pass does: a completion in between wins.
   const again = await stillRemindable(deps, personId, moduleId, current.assignment.cycle);
   if (!again.ok) {
     await deps.log.mark(key, owner, 'skipped', new Date().toISOString(), { detail: again.reason });
@@ -311,10 +312,21 @@ export async function resendReminder(deps: ReminderDeps, personId: string, modul
   const step: ReminderStep = overdue > 0 ? `overdue-${overdue}` : day === again.assignment.dueDate ? 'due' : `before-${Math.max(1, deps.calendar.businessDaysBetween(day, again.assignment.dueDate))}`;
   const module = deps.catalogue.module(moduleId);
   if (!module) return { kind: 'not-found' };
-  await deps.log.mark(key, owner, 'sending', new Date().toISOString());
-  const outcome = await deps.notifier.send(
-    renderReminder({ recipientId: personId, language: again.trainee.language, moduleTitle: module.title[again.trainee.language], dueDate: again.assignment.dueDate, step, overdueBusinessDays: overdue, url: deps.tabUrl }),
-  );
+  const done = await deps.notifier.pace();
+  let outcome: NotifyOutcome;
+  try {
+    await deps.log.mark(key, owner, 'sending', new Date().toISOString());
+    outcome = await deps.notifier.send(
+      renderReminder({ recipientId: personId, language: again.trainee.language, moduleTitle: module.title[again.trainee.language], dueDate: again.assignment.dueDate, step, overdueBusinessDays: overdue, url: deps.tabUrl }),
+      async () => (await stillRemindable(deps, personId, moduleId, again.assignment.cycle)).ok,
+    );
+  } finally {
+    done();
+  }
+  if (!outcome.ok && outcome.code === 'cancelled') {
+    await deps.log.mark(key, owner, 'skipped', new Date().toISOString(), { detail: 'not-open' });
+    return { kind: 'not-open' };
+  }
   if (!outcome.ok) {
     await deps.log.mark(key, owner, 'failed', new Date().toISOString(), { detail: outcome.code });
     return { kind: 'failed', code: outcome.code };
