@@ -59,7 +59,7 @@ async function main() {
   writeFileSync(caFile, sandbox.caCertPem);
   // Twelve modules: the catalogue's and a copy of each.
   const catalogue = JSON.parse(readFileSync(path.join(ROOT, 'config/training-catalogue.json'), 'utf8')) as { modules: Array<{ id: string; title: Record<string, string> }> };
-  const copies = catalogue.modules.map((m) => ({ ...m, id: `${m.id}-B`.slice(0, 40), title: { 'fr-CA': `${m.title['fr-CA']} (2)`, en: `${m.title.en} (2)` } }));
+  const copies = catalogue.modules.map((m) => ({ ...m, attackSimulation: false, id: `${m.id}-B`.slice(0, 40), title: { 'fr-CA': `${m.title['fr-CA']} (2)`, en: `${m.title.en} (2)` } }));
   catalogue.modules.push(...copies);
   const catalogueFile = path.join(dir, 'training-catalogue.json');
   writeFileSync(catalogueFile, JSON.stringify(catalogue));
