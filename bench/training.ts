@@ -83,6 +83,18 @@ async function main() {
   try {
     const names = { namesOf: async (ids: string[]) => new Map(sandbox.tenant.users.filter((u) => ids.includes(u.id)).map((u) => [u.id, u.displayName])) };
     const deps = { ...reminderDeps(names), now: () => NOW };
+    // Point-read latency of the emulator, next to the pacing (the last look sits inside the paced span).
+    const reads = { n: 0, ms: 0 };
+    const assignmentsGet = deps.assignments.get.bind(deps.assignments);
+    deps.assignments.get = async (id) => {
+      const t = performance.now();
+      try {
+        return await assignmentsGet(id);
+      } finally {
+        reads.n++;
+        reads.ms += performance.now() - t;
+      }
+    };
     const policy = deps.catalogue.reminders;
     const today = passDay(NOW, policy);
     const random = prng(20_261_205);
@@ -173,7 +185,7 @@ async function main() {
     const passMs = performance.now() - started;
     await writer;
     const after = await control.stats();
-    console.log(JSON.stringify({ phase: 'pass', ms: Math.round(passMs), summary }));
+    console.log(JSON.stringify({ phase: 'pass', ms: Math.round(passMs), summary, assignment_read_ms: Math.round(reads.ms / Math.max(1, reads.n)) }));
 
     // What the sandbox received.
     const titleToModule = new Map<string, string>();

@@ -57,14 +57,10 @@ export class GraphNotifier implements Notifier {
 
   async send(n: ReminderNotification, stillWanted?: () => Promise<boolean>): Promise<NotifyOutcome> {
     for (let attempt = 1; ; attempt++) {
-      const answered = await this.options.pacer.admit();
+      // The last look (a completion recorded meanwhile cancels) is made by the pacer just before this request's time.
+      const { go, answered } = await this.options.pacer.admit(stillWanted);
+      if (!go) return { ok: false, code: 'cancelled' };
       try {
-        // The last look, after the wait for the rate: a completion recorded meanwhile cancels.
-        if (stillWanted && !(await stillWanted())) {
-          // Nothing left: the turn is given back at once (the next request may use the window).
-          answered();
-          return { ok: false, code: 'cancelled' };
-        }
         await this.options.client
           .api(`/users/${encodeURIComponent(n.recipientId)}/teamwork/sendActivityNotification`)
           // Retries go through the pacer (below), not the SDK's handler, which would resend outside the pace.

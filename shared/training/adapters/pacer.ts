@@ -48,22 +48,45 @@ export class SlidingWindowPacer {
     };
   }
 
+  /** How long `prepare` took lately (ms): it is started that long before the request's time. */
+  private prepareMs = 20;
+
   /**
-   * Resolves when a request may leave; call the returned function when its answer arrives. The
+   * Resolves when a request may leave; call the returned `answered` when its answer arrives. The
    * window is counted from answers, not departures: Graph counts a request when it arrives, which
    * is somewhere before its answer, so a request sent a second after the answer to the one
    * `perSecond` places earlier can never make `perSecond + 1` in Graph's sliding second, however
    * late the earlier one arrived (network, a busy process).
+   *
+   * `prepare` (the caller's last look: is the request still wanted?) is started just before the
+   * request's time, so it neither lengthens the paced interval nor runs long before the request
+   * leaves; `go` is its answer (a request not wanted gives its place back at once).
    */
-  admit(): Promise<() => void> {
+  async admit(prepare: () => Promise<boolean> = async () => true): Promise<{ go: boolean; answered: () => void }> {
     let answer!: (at: number) => void;
     const answeredAt = new Promise<number>((resolve) => (answer = resolve));
+    let go = false;
+    let failure: { error: unknown } | undefined;
     const turn = this.admitQueue.then(async () => {
       const windowMs = (1000 * this.capacity) / this.perSecond;
-      if (this.answered.length >= this.capacity) {
-        const earlier = await this.answered[this.answered.length - this.capacity]!;
-        const wait = earlier + windowMs + ADMIT_MARGIN_MS - this.clock();
-        if (wait > 0) await this.sleep(wait);
+      let due = this.clock();
+      if (this.answered.length >= this.capacity) due = Math.max(due, (await this.answered[this.answered.length - this.capacity]!) + windowMs + ADMIT_MARGIN_MS);
+      const lead = Math.max(0, due - this.prepareMs * 1.2 - this.clock());
+      if (lead > 0) await this.sleep(lead);
+      const started = this.clock();
+      try {
+        go = await prepare();
+      } catch (e) {
+        // A look that failed is no go; the error is the caller's, the queue goes on.
+        failure = { error: e };
+        go = false;
+      }
+      this.prepareMs = 0.8 * this.prepareMs + 0.2 * (this.clock() - started);
+      const rest = due - this.clock();
+      if (go && rest > 0) await this.sleep(rest);
+      if (!go) {
+        answer(Number.NEGATIVE_INFINITY);
+        return;
       }
       this.answered.push(answeredAt);
       if (this.answered.length > this.capacity) this.answered.splice(0, this.answered.length - this.capacity);
@@ -72,8 +95,10 @@ export class SlidingWindowPacer {
       this.last = now;
       this.count++;
     });
-    this.admitQueue = turn;
-    return turn.then(() => () => answer(this.clock()));
+    this.admitQueue = turn.catch(() => undefined);
+    await turn;
+    if (failure) throw failure.error;
+    return { go, answered: () => answer(this.clock()) };
   }
 
   /** Achieved rate over the admitted span, as a share of `perSecond` (1 = the limit exactly). */
