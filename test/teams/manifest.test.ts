@@ -222,6 +222,7 @@ describe('npm run package:teams', () => {
       ['Mes courriels archivés', `https://${SAMPLE.APP_HOSTNAME}/api/web/archive.html`],
       ['Systèmes sur site', `https://${SAMPLE.APP_HOSTNAME}/api/web/relay.html`],
       ['Personnel', `https://${SAMPLE.APP_HOSTNAME}/api/web/people.html`],
+      ['Mes formations', `https://${SAMPLE.APP_HOSTNAME}/api/web/training.html`],
     ]);
     for (const tab of manifest.staticTabs) {
       expect(tab.scopes).toEqual(['personal']);

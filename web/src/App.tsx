@@ -14,6 +14,7 @@ import { InfoPage } from './pages/InfoPage';
 const ArchivePage = lazy(() => import('./pages/archive/ArchivePage'));
 const RelayPage = lazy(() => import('./pages/relay/RelayPage'));
 const PeoplePage = lazy(() => import('./pages/people/PeoplePage'));
+const TrainingPage = lazy(() => import('./pages/training/TrainingPage'));
 
 const useGlobalStyles = makeStaticStyles({ body: { margin: 0 }, '*': { boxSizing: 'border-box' } });
 
@@ -62,7 +63,7 @@ const useStyles = makeStyles({
 });
 
 // Every page the navigation can list has its label (a new capability without one fails typecheck).
-const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
+const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople', training: 'navTraining' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
 
 type Phase = { kind: 'loading' } | { kind: 'signedOut'; config: WebConfig } | { kind: 'signedIn'; config: WebConfig; me: Me } | { kind: 'error'; error: unknown };
 
@@ -122,7 +123,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
+    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'training' ? t('navTraining') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
   }, [page, t]);
 
   useEffect(() => {
@@ -268,6 +269,8 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
                 <ArchivePage />
               ) : page === 'relay' ? (
                 <RelayPage />
+              ) : page === 'training' ? (
+                <TrainingPage />
               ) : (
                 <PeoplePage />
               )}

@@ -17,6 +17,8 @@ export class ApiError extends Error {
 export interface ApiClient {
   get<T>(path: string, params?: Record<string, string | undefined>): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A POST whose body is text as it is (a CSV file), sent with its own content type. */
+  postText<T>(path: string, text: string, contentType: string): Promise<{ status: number; body: T }>;
   /** A binary download (an .eml, an attachment): bytes and the server's file name. */
   download(path: string): Promise<{ blob: Blob; filename: string | null }>;
 }
@@ -50,6 +52,11 @@ export function apiClient(token: () => string | null, language: () => Language):
         headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+      if (!response.ok) throw await failure(response);
+      return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
+    },
+    async postText<T>(path: string, text: string, contentType: string) {
+      const response = await fetch(url(path), { method: 'POST', headers: headers({ 'content-type': contentType }), body: text });
       if (!response.ok) throw await failure(response);
       return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
     },

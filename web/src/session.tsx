@@ -7,7 +7,7 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay' | 'people' | InfoPageId;
+export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | InfoPageId;
 /** Pages anyone may read, signed in or not (the Teams app package links to them). */
 export type InfoPageId = 'privacy' | 'terms';
 
@@ -31,6 +31,8 @@ export const hasRole = (me: Me, ...roles: string[]) => roles.some((r) => me.role
 export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: string[]; path: string }[] = [
   { id: 'archive', roles: ['Staff', 'RecordsManager'], path: 'archive.html' },
   { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
+  // Everyone has training to take; the team and compliance tabs show by role inside the page.
+  { id: 'training', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'training.html' },
   // The staff directory holds personal data: human resources and IT administration only.
   { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },
 ];
@@ -40,6 +42,7 @@ export function pageFromLocation(): PageId {
   if (file === 'archive.html' || location.hash === '#archive') return 'archive';
   if (file === 'relay.html' || location.hash === '#relay') return 'relay';
   if (file === 'people.html' || location.hash === '#people') return 'people';
+  if (file === 'training.html' || location.hash === '#training') return 'training';
   if (file === 'privacy.html') return 'privacy';
   if (file === 'terms.html') return 'terms';
   return 'home';

@@ -7,7 +7,7 @@ const useStyles = makeStyles({
   card: { height: '100%' },
 });
 
-/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, the staff directory for HR and IT. */
+/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, their training, the staff directory for HR and IT. */
 export function HomePage({ offered }: { offered: PageId[] }) {
   const s = useStyles();
   const { t } = useI18n();
@@ -16,6 +16,7 @@ export function HomePage({ offered }: { offered: PageId[] }) {
   if (offered.includes('archive')) cards.push({ key: 'archive', page: 'archive', title: 'homeArchiveTitle', text: 'homeArchiveText' });
   if (offered.includes('archive') && hasRole(me, 'RecordsManager')) cards.push({ key: 'records', page: 'archive', title: 'homeRecordsTitle', text: 'homeRecordsText' });
   if (offered.includes('relay')) cards.push({ key: 'relay', page: 'relay', title: 'homeRelayTitle', text: 'homeRelayText' });
+  if (offered.includes('training')) cards.push({ key: 'training', page: 'training', title: 'homeTrainingTitle', text: 'homeTrainingText' });
   if (offered.includes('people')) cards.push({ key: 'people', page: 'people', title: 'homePeopleTitle', text: 'homePeopleText' });
   return (
     <section aria-labelledby="welcome">
