@@ -94,8 +94,9 @@ type KeyOutcome =
   | { kind: 'skipped'; reason: string };
 
 /**
- * One key's life. `check` re-reads what decides whether to send (the assignment, the person) right
- * before sending, after the claim: a completion recorded before this point wins.
+ * One key's life. `check` re-reads what decides whether to send (the assignment, the person): once
+ * after the claim, and once more by the notifier right before the request leaves, so a completion
+ * recorded before that last look wins.
  */
 async function deliverOnce(
   deps: ReminderDeps,
