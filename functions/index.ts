@@ -13,6 +13,7 @@ import './archive/exports';
 import './archive/mailboxes';
 import './archive/people-scope';
 import './people/people';
+import './training/reminders';
 import './training/training';
 import './training/attack-simulation';
 import '../orchestrations/activities/archive-offboarding';

@@ -349,6 +349,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_IMMUTABILITY', value: 'locked' }
         { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
+        { name: 'TRAINING_REMINDER_SCHEDULE', value: '0 0 13-20 * * 1-5' }
         { name: 'TRAINING_CYCLES_SCHEDULE', value: '0 0 6 * * *' }
         // Attack Simulation Training connector: off until the app is granted AttackSimulation.Read.All.
         { name: 'TRAINING_ATTACK_SIMULATION', value: 'off' }

@@ -16,6 +16,8 @@ export interface SandboxState {
   files: FileStore;
   teams: TeamStore;
   writes: WriteLog;
+  /** Users for whom the app's Teams app is not installed: activity notifications to them fail as in Graph. */
+  teamsAppNotInstalled: Set<string>;
   /** Defender's Attack Simulation Training: campaigns and each person's trainings. */
   attackSimulation: AttackSimulationStore;
 }
@@ -49,6 +51,8 @@ export interface Route {
   outlookUserGroup?: number;
   /** SharePoint routes are charged resource units against the app's per-minute budget. */
   sharePoint?: boolean;
+  /** Teams activity feed routes count against the app's notifications per second. */
+  activityFeed?: boolean;
 }
 
 export const route = (method: string, pattern: RegExp, handler: RouteHandler, outlookUserGroup?: number): Route => ({ method, pattern, handler, outlookUserGroup });

@@ -61,8 +61,10 @@ export class SandboxControl {
   reset() { return this.request('POST', '/reset'); }
   setFaults(options: FaultOptions) { return this.request('PUT', '/faults', options); }
   faults() { return this.request<FaultOptions & { injected: Record<string, number> }>('GET', '/faults'); }
+  /** Marks users for whom the app's Teams app is not installed (replaces the previous list). */
+  setTeamsAppNotInstalled(userIds: string[]) { return this.request('PUT', '/teams-app/not-installed', { userIds }); }
   expireDeltaTokens() { return this.request('POST', '/delta/expire'); }
-  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
+  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; activityFeedRefused: Record<string, number>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
   resetPeakMemory() { return this.request('POST', '/stats/reset-peak-memory'); }
   updateUser(userId: string, patch: { department?: string | null; jobCategory?: string | null; accountEnabled?: boolean; managerId?: string | null }) {
     return this.request('PATCH', `/users/${encodeURIComponent(userId)}`, patch);

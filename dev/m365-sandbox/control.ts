@@ -106,6 +106,15 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       }
       return reply(res, 204);
     }
+    if (method === 'GET' && path === '/teams-app/not-installed') return reply(res, 200, { userIds: [...state.teamsAppNotInstalled] });
+    if (method === 'PUT' && path === '/teams-app/not-installed') {
+      // Users for whom the app's Teams app is not installed: their activity notifications get Graph's 403.
+      const ids = Array.isArray(body.userIds) ? body.userIds.map((id) => findUser(state, String(id)).id) : null;
+      if (!ids) return reply(res, 400, { error: 'userIds (array) is required' });
+      state.teamsAppNotInstalled.clear();
+      for (const id of ids) state.teamsAppNotInstalled.add(id);
+      return reply(res, 204);
+    }
     if (method === 'POST' && path === '/delta/expire') {
       state.mail.expireDeltaTokens();
       state.directory.expireDeltaTokens();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateSandboxCertificate } from './certificate';
 import type { SandboxState } from './context';
 import { tenantSummary } from './control';
-import { FaultInjector, OutlookThrottle, SharePointThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
+import { ActivityFeedThrottle, FaultInjector, OutlookThrottle, SharePointThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
 import { GraphServer } from './server';
 import { createState } from './state';
 
@@ -74,6 +74,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
   const throttling = options.throttling ?? true;
   const throttle = new OutlookThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
   const sharePoint = new SharePointThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
+  const activityFeed = new ActivityFeedThrottle(throttling !== false, (typeof throttling === 'object' ? throttling.activityFeedPerSecond : undefined) ?? 5);
   const faults = new FaultInjector(options.faults);
   const stats = { requests: 0, byStatus: {} as Record<string, number> };
   let peakRss = process.memoryUsage().rss;
@@ -91,6 +92,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
     state: () => state,
     throttle,
     sharePoint,
+    activityFeed,
     faults,
     timing: { operationMs: options.teamOperationMs ?? 1000, replicationLagMs: options.teamReplicationLagMs ?? 3000 },
     baseUrl: () => baseUrl,
@@ -101,12 +103,13 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
         state = build();
         throttle.reset();
         sharePoint.reset();
+        activityFeed.reset();
         faults.configure({});
         stats.requests = 0;
         stats.byStatus = {};
       },
       faults,
-      stats: () => ({ ...stats, memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
+      stats: () => ({ ...stats, activityFeedRefused: Object.fromEntries(activityFeed.refused), memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
       resetPeakMemory: () => {
         peakRss = process.memoryUsage().rss;
       },

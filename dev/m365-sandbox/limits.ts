@@ -9,6 +9,8 @@ export interface ThrottlingOptions {
   windowMs?: number;
   /** SharePoint: resource units per app per minute (1,200 for tenants under 1,000 licences). */
   sharePointUnitsPerMinute?: number;
+  /** Teams activity feed: notifications per app in any sliding second (5). */
+  activityFeedPerSecond?: number;
 }
 
 /**
@@ -48,6 +50,36 @@ export class SharePointThrottle {
 
   reset(): void {
     this.windows.clear();
+  }
+}
+
+/**
+ * Teams activity feed notifications: at most `perSecond` requests per app in any sliding second
+ * (Microsoft documents 5 per second per app per tenant), counted at arrival; over it, 429 with a
+ * Retry-After saying when the oldest request in the window leaves it.
+ */
+export class ActivityFeedThrottle {
+  private readonly arrivals = new Map<string, number[]>();
+  /** Requests refused with 429, per app. */
+  readonly refused = new Map<string, number>();
+
+  constructor(readonly enabled: boolean, readonly perSecond = 5) {}
+
+  charge(appId: string, now = Date.now()): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    if (!this.enabled) return { allowed: true };
+    const window = (this.arrivals.get(appId) ?? []).filter((t) => now - t < 1000);
+    this.arrivals.set(appId, window);
+    if (window.length >= this.perSecond) {
+      this.refused.set(appId, (this.refused.get(appId) ?? 0) + 1);
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window[0]! + 1000 - now) / 1000)) };
+    }
+    window.push(now);
+    return { allowed: true };
+  }
+
+  reset(): void {
+    this.arrivals.clear();
+    this.refused.clear();
   }
 }
 

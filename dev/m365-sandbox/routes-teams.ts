@@ -125,14 +125,18 @@ export function teamRoutes(timing: TeamTiming): Route[] {
       state.writes.record('memberAdded', call.appId, { teamId: team.id, userId, roles: member.roles });
       return { status: 201, body: memberJson(state, member) };
     }),
-    route('POST', /^\/users\/([^/]+)\/teamwork\/sendActivityNotification$/, (call, [, uid], state) => {
+    { ...route('POST', /^\/users\/([^/]+)\/teamwork\/sendActivityNotification$/, (call, [, uid], state) => {
       const user = findUser(state, uid!);
       const body = (call.body ?? {}) as { topic?: { source?: string; value?: string; webUrl?: string }; activityType?: string; previewText?: { content?: string }; templateParameters?: Array<{ name: string; value: string }> };
       if (!body.topic?.source || !body.activityType || !body.previewText?.content) throw badRequest('topic, activityType and previewText are required.', 'BadRequest');
       if (body.topic.source === 'text' && !body.topic.webUrl) throw badRequest('topic.webUrl is required when topic.source is text.', 'BadRequest');
       if (!user.accountEnabled || user.userType !== 'Member') throw new GraphError(403, 'Forbidden', 'The recipient cannot receive activity notifications.');
+      if (state.teamsAppNotInstalled.has(user.id)) {
+        // Graph's answer when the sending app is not installed in the recipient's personal scope.
+        throw new GraphError(403, 'Forbidden', `Application with AAD App Id '${call.appId}' is not authorized to generate custom text notifications about '/users/${user.id}/teamwork/sendActivityNotification' to the recipient. Ensure that the expected Teams app is installed in the target scope (user, team, or chat).`);
+      }
       state.writes.record('activityNotificationSent', call.appId, { userId: user.id, activityType: body.activityType, topic: body.topic, previewText: body.previewText.content, templateParameters: body.templateParameters ?? [] });
       return { status: 204 };
-    }),
+    }), activityFeed: true },
   ];
 }

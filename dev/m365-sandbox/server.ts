@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Route, SandboxState } from './context';
 import { findUser } from './context';
 import { GraphError, graphErrorBody, type GraphCall, type GraphResult } from './graph-http';
-import { sharePointUnits, type FaultInjector, type OutlookThrottle, type SharePointThrottle } from './limits';
+import { sharePointUnits, type ActivityFeedThrottle, type FaultInjector, type OutlookThrottle, type SharePointThrottle } from './limits';
 import { attackSimulationRoutes } from './routes-attack-simulation';
 import { directoryRoutes } from './routes-directory';
 import { directoryDeltaRoutes } from './routes-directory-delta';
@@ -21,6 +21,7 @@ export interface GraphServerDeps {
   state: () => SandboxState;
   throttle: OutlookThrottle;
   sharePoint: SharePointThrottle;
+  activityFeed?: ActivityFeedThrottle;
   faults: FaultInjector;
   timing: TeamTiming;
   control: ControlContext;
@@ -177,6 +178,12 @@ export class GraphServer {
         const charge = this.deps.sharePoint.charge(call.appId, sharePointUnits(call.method, call.path));
         if (!charge.allowed) {
           throw new GraphError(429, 'activityLimitReached', 'The request has been throttled (SharePoint resource units per minute).', { 'Retry-After': String(charge.retryAfterSeconds) });
+        }
+      }
+      if (candidate.activityFeed && this.deps.activityFeed) {
+        const charge = this.deps.activityFeed.charge(call.appId);
+        if (!charge.allowed) {
+          throw new GraphError(429, 'TooManyRequests', 'Too many requests: the app is over its activity feed notifications per second.', { 'Retry-After': String(charge.retryAfterSeconds) });
         }
       }
       if (candidate.outlookUserGroup !== undefined) {

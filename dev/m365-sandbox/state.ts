@@ -53,5 +53,5 @@ export function createState(options: SeedOptions): SandboxState {
       members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
     });
   }
-  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), attackSimulation: AttackSimulationStore.seeded(options.seed, tenant.users) };
+  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), teamsAppNotInstalled: new Set(), attackSimulation: AttackSimulationStore.seeded(options.seed, tenant.users) };
 }

@@ -111,6 +111,16 @@ const rawSchema = z.object({
   TRAINING_ATTACK_SIMULATION: z.enum(['off', 'on'], { message: 'expected off or on' }).default('off'),
   /** When the connector reads the simulations (daily, before the cycles open). */
   TRAINING_ATTACK_SIMULATION_SCHEDULE: z.string().min(1).default('0 30 5 * * *'),
+  /** Training reminders (docs/decisions/0010-training.md, "Reminders"). */
+  TRAINING_HOLIDAYS_FILE: z.string().min(1).default('config/quebec-holidays.json'),
+  /** NCRONTAB in UTC (Linux plans ignore time zones): 08:00 or 09:00 in Montréal, then hourly; later runs finish what an earlier one left. */
+  TRAINING_REMINDER_SCHEDULE: z.string().min(1).default('0 0 13-20 * * 1-5'),
+  /** Service mailbox the e-mail fallback is sent from (UPN); reminders to people without the Teams app fail without it. */
+  TRAINING_SENDER_MAILBOX: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected a mailbox address').optional(),
+  /** Activity feed notifications per second for the whole app (Microsoft's limit is 5 per app per tenant). */
+  TRAINING_NOTIFY_RATE_PER_SECOND: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').max(5, 'at most 5 (Microsoft\'s limit)').default(5),
+  /** The training tab every notification opens (a Teams deep link in Azure). */
+  TRAINING_TAB_URL: httpUrl.default('http://localhost:7071/api/web/training.html'),
 
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
@@ -166,6 +176,10 @@ const EXAMPLES: Record<string, string> = {
   RELAY_REQUEST_TTL_SECONDS: '120',
   RELAY_HEARTBEAT_CONTAINER: 'relay-agent',
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: '60',
+  TRAINING_REMINDER_SCHEDULE: '0 0 13-20 * * 1-5 (NCRONTAB in UTC: weekdays, 08:00 or 09:00 in Montréal, then hourly)',
+  TRAINING_SENDER_MAILBOX: 'formation@syndicat-exemple.ca',
+  TRAINING_NOTIFY_RATE_PER_SECOND: '5',
+  TRAINING_TAB_URL: 'https://teams.microsoft.com/l/entity/<teams app id>/training',
 };
 
 export type StorageSettings =
@@ -210,6 +224,11 @@ export interface TrainingSettings {
   cyclesSchedule: string;
   /** Completions read from Attack Simulation Training (off unless TRAINING_ATTACK_SIMULATION=on). */
   attackSimulation: { enabled: boolean; schedule: string };
+  holidaysFile: string;
+  reminderSchedule: string;
+  senderMailbox?: string;
+  notifyRatePerSecond: number;
+  tabUrl: string;
 }
 
 export interface PeopleSettings {
@@ -342,6 +361,11 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       catalogueFile: raw.TRAINING_CATALOGUE_FILE,
       cyclesSchedule: raw.TRAINING_CYCLES_SCHEDULE,
       attackSimulation: { enabled: raw.TRAINING_ATTACK_SIMULATION === 'on', schedule: raw.TRAINING_ATTACK_SIMULATION_SCHEDULE },
+      holidaysFile: raw.TRAINING_HOLIDAYS_FILE,
+      reminderSchedule: raw.TRAINING_REMINDER_SCHEDULE,
+      senderMailbox: raw.TRAINING_SENDER_MAILBOX,
+      notifyRatePerSecond: raw.TRAINING_NOTIFY_RATE_PER_SECOND,
+      tabUrl: raw.TRAINING_TAB_URL,
     },
   };
 }
