@@ -70,6 +70,11 @@ function oversight(): TrainingOversight {
   });
 }
 
+/** Whether the signed-in manager manages this person (their "Relancer" is for their own people). */
+export async function managesPerson(p: Principal, personId: string): Promise<boolean> {
+  return oversight().manages({ oid: p.oid, roles: p.roles }, personId);
+}
+
 const actorOf = (p: Principal): Actor => ({ oid: p.oid, kind: p.kind });
 const viewerOf = (p: Principal) => ({ oid: p.oid, roles: p.roles });
 

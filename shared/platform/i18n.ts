@@ -51,6 +51,9 @@ const fr = {
   'training.alreadyDone': 'Cette formation est déjà terminée ou fermée pour cette personne.',
   'training.csvUnreadable': 'Le fichier CSV est illisible : {problem}',
   'training.csvTooMany': 'Le fichier compte trop de lignes (au plus {max}).',
+  'training.remindRateLimited': 'Un rappel a déjà été envoyé pour cette formation il y a moins d’une heure. Réessayez dans {minutes} min.',
+  'training.notRemindable': 'Aucun rappel possible : la formation est terminée ou en pause, ou la personne est en congé ou partie.',
+  'training.remindFailed': 'Le rappel n’a pas pu être envoyé. Réessayez plus tard.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -102,6 +105,9 @@ const en: Record<MessageKey, string> = {
   'training.alreadyDone': 'This training is already completed or closed for this person.',
   'training.csvUnreadable': 'The CSV file cannot be read: {problem}',
   'training.csvTooMany': 'The file has too many lines (at most {max}).',
+  'training.remindRateLimited': 'A reminder was already sent for this training less than an hour ago. Try again in {minutes} min.',
+  'training.notRemindable': 'No reminder possible: the training is completed or paused, or the person is on leave or has left.',
+  'training.remindFailed': 'The reminder could not be sent. Please try again later.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

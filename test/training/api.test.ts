@@ -141,6 +141,14 @@ describe('training in the running app', { timeout: 180_000 }, () => {
     expect(dry.json.rejected.map((r: Json) => [r.line, r.field])).toEqual([[3, 'moduleId'], [4, 'completedAt']]);
     const applied = await call('POST', '/api/training/completions/import?dryRun=false', 'hr', file, { 'content-type': 'text/csv' });
     expect(applied.json).toMatchObject({ accepted: 1, applied: true, completed: 1 });
+    // HR sends a reminder again: once, then the hourly limit in words; never for a completed module.
+    const resent = await call('POST', '/api/training/reminders/resend', 'hr', { personId: staffId, moduleId: 'DOSSIERS-NUM' });
+    expect(resent.status, resent.text).toBe(202);
+    const again = await call('POST', '/api/training/reminders/resend', 'hr', { personId: staffId, moduleId: 'DOSSIERS-NUM' });
+    expect(again.status).toBe(429);
+    expect(again.json.error.messages['fr-CA']).toMatch(/moins d’une heure/);
+    expect((await call('POST', '/api/training/reminders/resend', 'hr', { personId: staffId, moduleId: 'CYBER-BASE' })).status).toBe(409);
+    expect((await call('POST', '/api/training/reminders/resend', 'staff', { personId: staffId, moduleId: 'DOSSIERS-NUM' })).status).toBe(403);
     const lawyer = await call('GET', '/api/training/me', 'lawyer');
     expect(Object.fromEntries(lawyer.json.items.map((i: Json) => [i.moduleId, i.status]))).toMatchObject({ 'CYBER-BASE': 'completed', 'CONFIDENTIALITE-JUR': 'completed', 'DOSSIERS-NUM': 'open' });
   });
