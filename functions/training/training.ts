@@ -28,6 +28,7 @@ import { onTimer, onTopic } from '../triggers';
  *   GET  /api/training/compliance(.csv)                        HR, ITAdmin
  *   POST /api/training/completions                             manual completion (HR, ITAdmin)
  *   POST /api/training/completions/import?dryRun=              CSV import (HR, ITAdmin)
+ *   POST /api/training/assignments                             an explicit assignment (HR, ITAdmin)
  */
 const s = settings();
 
@@ -238,6 +239,25 @@ export const trainingCompleteByHand = endpoint({
   },
 });
 
+export const trainingAssignByHand = endpoint({
+  roles: HR,
+  body: z.object({
+    personId: z.string().regex(/^[0-9a-f-]{36}$/i, 'expected a person id'),
+    moduleId: z.string().regex(/^[A-Z][A-Z0-9-]{1,39}$/),
+    dueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD'),
+    reason: z.string().trim().min(3).max(500),
+    newCycle: z.boolean().optional(),
+  }),
+  async handle({ principal, body }) {
+    const outcome = await oversight().assignByHand(viewerOf(principal), actorOf(principal), body);
+    if (outcome.kind === 'unknown-person') throw new ApiError(404, 'unknown-person', 'training.unknownPerson');
+    if (outcome.kind === 'past-date') throw new ApiError(400, 'past-date', 'training.pastDate', {}, [{ field: 'body.dueDate', code: 'custom', message: 'in the past' }]);
+    if (outcome.kind === 'already-completed') throw new ApiError(409, 'already-completed', 'training.alreadyCompleted');
+    if (outcome.kind !== 'ok') throw refusal(outcome.kind);
+    return { status: 201, body: outcome.value };
+  },
+});
+
 async function csvBody(request: HttpRequest): Promise<string> {
   const limit = s.http.maxBodyBytes;
   const declared = Number(request.headers.get('content-length') ?? 0);
@@ -272,3 +292,4 @@ http('trainingCompliance', ['GET'], 'api/training/compliance', trainingComplianc
 http('trainingComplianceCsv', ['GET'], 'api/training/compliance.csv', trainingComplianceCsv);
 http('trainingCompleteByHand', ['POST'], 'api/training/completions', trainingCompleteByHand);
 http('trainingImport', ['POST'], 'api/training/completions/import', trainingImport);
+http('trainingAssignByHand', ['POST'], 'api/training/assignments', trainingAssignByHand);

@@ -54,6 +54,9 @@ const fr = {
   'training.remindRateLimited': 'Un rappel a déjà été envoyé pour cette formation il y a moins d’une heure. Réessayez dans {minutes} min.',
   'training.notRemindable': 'Aucun rappel possible : la formation est terminée ou en pause, ou la personne est en congé ou partie.',
   'training.remindFailed': 'Le rappel n’a pas pu être envoyé. Réessayez plus tard.',
+  'training.unknownPerson': 'Cette personne ne fait pas partie du personnel en formation.',
+  'training.pastDate': 'L’échéance ne peut pas être dans le passé.',
+  'training.alreadyCompleted': 'Cette personne a déjà terminé cette formation : cochez « nouveau cycle » pour la lui faire reprendre.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -108,6 +111,9 @@ const en: Record<MessageKey, string> = {
   'training.remindRateLimited': 'A reminder was already sent for this training less than an hour ago. Try again in {minutes} min.',
   'training.notRemindable': 'No reminder possible: the training is completed or paused, or the person is on leave or has left.',
   'training.remindFailed': 'The reminder could not be sent. Please try again later.',
+  'training.unknownPerson': 'This person is not among the staff in training.',
+  'training.pastDate': 'The due date cannot be in the past.',
+  'training.alreadyCompleted': 'This person already completed this training: ask for a new cycle to have them take it again.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -168,6 +168,44 @@ export class TrainingOversight {
     return { kind: 'ok' as const };
   }
 
+  /**
+   * An explicit assignment by HR (a module no rule gives this person, or a due date of HR's own):
+   * kept while no rule gives it (a move does not close it), reason required, audited. A module the
+   * person already has open gets HR's due date; a completed one opens a new cycle only when asked.
+   */
+  async assignByHand(viewer: Viewer, actor: Actor, input: { personId: string; moduleId: string; dueDate: string; reason: string; newCycle?: boolean }) {
+    if (!viewer.roles.some((r) => HR_ROLES.includes(r))) return { kind: 'forbidden' } as const;
+    const module = this.deps.catalogue.module(input.moduleId);
+    if (!module) return { kind: 'unknown-module' } as const;
+    const trainee = await this.deps.trainees.get(input.personId);
+    if (!trainee || trainee.status === 'left') return { kind: 'unknown-person' } as const;
+    if (input.dueDate < this.today()) return { kind: 'past-date' } as const;
+    const now = this.deps.now().toISOString();
+    const hr = { by: actor.oid, at: now, reason: input.reason };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.deps.assignments.get(`${input.personId}|${input.moduleId}`);
+      const current = found?.assignment;
+      if (current?.status === 'completed' && !input.newCycle) return { kind: 'already-completed' } as const;
+      const next: Assignment = current
+        ? current.status === 'open'
+          ? { ...current, hr, dueDate: input.dueDate, updatedAt: now }
+          : { ...current, hr, status: 'open', cycle: current.completions.length ? current.cycle + 1 : current.cycle, cycleOpenedAt: now, dueDate: input.dueDate, attempts: 0, nextCycleDate: null, closedAt: null, closedReason: null, pausedSince: trainee.status === 'on-leave' ? now : null, updatedAt: now }
+        : {
+            id: `${input.personId}|${input.moduleId}`, personId: input.personId, moduleId: input.moduleId, rules: [], hr, status: 'open', cycle: 1, cycleOpenedAt: now, dueDate: input.dueDate,
+            attempts: 0, completions: [], nextCycleDate: null, closedAt: null, closedReason: null, pausedSince: trainee.status === 'on-leave' ? now : null, updatedAt: now,
+          };
+      try {
+        await this.deps.assignments.save(next, found?.etag);
+      } catch (e) {
+        if (e instanceof AssignmentConflict) continue;
+        throw e;
+      }
+      await this.deps.audit.record(actor, 'hr-assigned', { personId: input.personId, moduleId: input.moduleId, cycle: next.cycle });
+      return { kind: 'ok' as const, value: { cycle: next.cycle, dueDate: next.dueDate } };
+    }
+    throw new AssignmentConflict(`${input.personId}|${input.moduleId}`);
+  }
+
   private async complete(personId: string, moduleId: string, completion: Parameters<typeof completed>[1]): Promise<'completed' | 'not-assigned' | 'not-open'> {
     const module = this.deps.catalogue.module(moduleId)!;
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -141,6 +141,13 @@ describe('training in the running app', { timeout: 180_000 }, () => {
     expect(dry.json.rejected.map((r: Json) => [r.line, r.field])).toEqual([[3, 'moduleId'], [4, 'completedAt']]);
     const applied = await call('POST', '/api/training/completions/import?dryRun=false', 'hr', file, { 'content-type': 'text/csv' });
     expect(applied.json).toMatchObject({ accepted: 1, applied: true, completed: 1 });
+    // HR assigns a module no rule gives this adviser, with a reason and a due date of its own.
+    const assigned = await call('POST', '/api/training/assignments', 'hr', { personId: staffId, moduleId: 'CONFIDENTIALITE-JUR', dueDate: '2099-01-31', reason: 'Dossier conjoint' });
+    expect(assigned.status, assigned.text).toBe(201);
+    const past = await call('POST', '/api/training/assignments', 'hr', { personId: staffId, moduleId: 'CONFIDENTIALITE-JUR', dueDate: '2001-01-31', reason: 'Dossier conjoint' });
+    expect(past.status).toBe(400);
+    expect(past.json.error.messages.en).toMatch(/due date cannot be in the past/);
+    expect((await call('GET', '/api/training/me', 'staff')).json.items.find((i: Json) => i.moduleId === 'CONFIDENTIALITE-JUR')).toMatchObject({ status: 'open', dueDate: '2099-01-31' });
     // HR sends a reminder again: once, then the hourly limit in words; never for a completed module.
     const resent = await call('POST', '/api/training/reminders/resend', 'hr', { personId: staffId, moduleId: 'DOSSIERS-NUM' });
     expect(resent.status, resent.text).toBe(202);

@@ -100,4 +100,23 @@ describe('training oversight (use case)', () => {
     expect(w.assignments.assignment('ben', 'CYBER-PHISH')).toMatchObject({ status: 'completed', completions: [{ method: 'import', source: 'KnowBe4' }] });
     expect(await w.oversight.importCompletions(hr, actor, 'personId,moduleId\n"unterminated', true)).toMatchObject({ kind: 'unreadable' });
   });
+
+  it('HR assigns a module no rule gives, with a reason; a move keeps it; a completed one reopens only on request', async () => {
+    const w = await world();
+    const actor = { oid: 'hr', kind: 'user' as const };
+    const input = { personId: 'ana', moduleId: 'CONFIDENTIALITE-JUR', dueDate: '2027-01-15', reason: 'Dossier conjoint avec le service juridique' };
+    expect(await w.oversight.assignByHand(boss, actor, input)).toEqual({ kind: 'forbidden' });
+    expect(await w.oversight.assignByHand(hr, actor, { ...input, dueDate: '2026-12-01' })).toEqual({ kind: 'past-date' });
+    expect(await w.oversight.assignByHand(hr, actor, { ...input, personId: 'ghost' })).toEqual({ kind: 'unknown-person' });
+    expect(await w.oversight.assignByHand(hr, actor, input)).toEqual({ kind: 'ok', value: { cycle: 1, dueDate: '2027-01-15' } });
+    expect(w.assignments.assignment('ana', 'CONFIDENTIALITE-JUR')).toMatchObject({ status: 'open', rules: [], hr: { by: 'hr', reason: input.reason } });
+    await followPeopleEvent(peopleEvent('ana', 'moved', 2, { jobCategoryCode: 'TECHADM' }), w.deps);
+    expect(w.assignments.assignment('ana', 'CONFIDENTIALITE-JUR')!.status).toBe('open');
+    expect(await w.oversight.assignByHand(hr, actor, { ...input, moduleId: 'TEAMS-ESPACES' })).toEqual({ kind: 'already-completed' });
+    expect(await w.oversight.assignByHand(hr, actor, { ...input, moduleId: 'TEAMS-ESPACES', newCycle: true })).toEqual({ kind: 'ok', value: { cycle: 2, dueDate: '2027-01-15' } });
+    expect(w.audit.records.filter((r) => r.action === 'hr-assigned').map((r) => r.target)).toEqual([
+      { personId: 'ana', moduleId: 'CONFIDENTIALITE-JUR', cycle: 1 },
+      { personId: 'ana', moduleId: 'TEAMS-ESPACES', cycle: 2 },
+    ]);
+  });
 });
