@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { AttemptVerdict, GraphBudget } from '../../platform/graph/graph-budget';
-import { relativeLink, retryAfterMs } from '../../platform/graph/graph-links';
+import { budgetedGet, type GraphGetOutcome } from '../../platform/adapters/graph-get';
+import type { GraphBudget } from '../../platform/graph/graph-budget';
+import { relativeLink } from '../../platform/graph/graph-links';
 import type { PeopleCatalogueFile } from '../catalogue';
 import type { DirectoryFacts, DirectoryUserChange } from '../model';
 import { DeltaExpired, type DeltaPage, type GroupMemberChange, type PeopleDirectory } from '../ports';
@@ -106,26 +107,8 @@ export class GraphPeopleDirectory implements PeopleDirectory {
     throw outcome.error;
   }
 
-  /**
-   * One GET within the directory budget. Throttling and network failures are retried by the budget;
-   * any other answer is final and comes back as the outcome (an error thrown inside the budget's
-   * attempt would count as a network failure and be retried).
-   */
-  private call<T>(url: string): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-    return this.budget.run(DIRECTORY, async (): Promise<AttemptVerdict<{ ok: true; value: T } | { ok: false; error: unknown }>> => {
-      try {
-        return { kind: 'done', value: { ok: true, value: (await this.client.api(url).get()) as T } };
-      } catch (e) {
-        const err = e as { statusCode?: number; headers?: Headers };
-        const status = err.statusCode ?? -1;
-        if (status === 429 || status === 503 || status === 504) {
-          return { kind: 'pushback', status, retryAfterMs: retryAfterMs(err.headers?.get?.('retry-after') ?? undefined), scope: status === 503 ? 'app' : 'mailbox' };
-        }
-        // The Graph client reports a failure before any answer (reset, timeout) as -1 or no status.
-        if (status <= 0) return { kind: 'transient', error: e };
-        return { kind: 'done', value: { ok: false, error: e } };
-      }
-    });
+  private call<T>(url: string): Promise<GraphGetOutcome<T>> {
+    return budgetedGet<T>(this.client, this.budget, DIRECTORY, url);
   }
 }
 

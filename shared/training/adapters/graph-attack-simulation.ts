@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { AttemptVerdict, GraphBudget } from '../../platform/graph/graph-budget';
-import { relativeLink, retryAfterMs } from '../../platform/graph/graph-links';
+import { budgetedGet, type GraphGetOutcome } from '../../platform/adapters/graph-get';
+import type { GraphBudget } from '../../platform/graph/graph-budget';
+import { relativeLink } from '../../platform/graph/graph-links';
 import type { ExternalCompletion, ExternalCompletions } from '../ports';
 
 /**
@@ -79,21 +80,8 @@ export class GraphAttackSimulationCompletions implements ExternalCompletions {
     return items;
   }
 
-  /** One GET within the budget: throttling and network failures retried there, any other answer final. */
-  private call<T>(url: string): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-    return this.budget.run(BUDGET_KEY, async (): Promise<AttemptVerdict<{ ok: true; value: T } | { ok: false; error: unknown }>> => {
-      try {
-        return { kind: 'done', value: { ok: true, value: (await this.client.api(url).get()) as T } };
-      } catch (e) {
-        const err = e as { statusCode?: number; headers?: Headers };
-        const status = err.statusCode ?? -1;
-        if (status === 429 || status === 503 || status === 504) {
-          return { kind: 'pushback', status, retryAfterMs: retryAfterMs(err.headers?.get?.('retry-after') ?? undefined), scope: 'app' };
-        }
-        if (status <= 0) return { kind: 'transient', error: e };
-        return { kind: 'done', value: { ok: false, error: e } };
-      }
-    });
+  private call<T>(url: string): Promise<GraphGetOutcome<T>> {
+    return budgetedGet<T>(this.client, this.budget, BUDGET_KEY, url, 'app');
   }
 }
 
