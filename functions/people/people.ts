@@ -78,7 +78,7 @@ export const peopleEvents = endpoint({
   roles: READERS,
   query: z.object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    personId: z.string().uuid().optional(),
+    personId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a person id').optional(),
   }),
   async handle({ principal, query }) {
     const outcome = await reader().events(viewer(principal), query);

@@ -225,7 +225,7 @@ export const trainingComplianceCsv = endpoint({
 export const trainingCompleteByHand = endpoint({
   roles: HR,
   body: z.object({
-    personId: z.string().uuid(),
+    personId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a person id'),
     moduleId: z.string().regex(/^[A-Z][A-Z0-9-]{1,39}$/),
     completedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD'),
     reason: z.string().trim().min(3).max(500),
