@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { peopleReader, peopleSyncDeps } from '../../shared/people/adapters/people-services';
 import type { Viewer } from '../../shared/people/directory';
 import { PERSON_STATUSES, type PeopleEvent } from '../../shared/people/events';
+import { replayCurrentStaff } from '../../shared/people/replay';
 import { syncPeople } from '../../shared/people/sync';
 import type { Principal } from '../../shared/platform/auth';
 import { ApiError } from '../../shared/platform/api-error';
@@ -17,6 +18,7 @@ import { onTimer } from '../triggers';
  *   GET /api/people?service=&jobCategory=&status=&search=&page=&pageSize=   HR, ITAdmin
  *   GET /api/people/events?limit=&personId=  recent lifecycle events (HR, ITAdmin)
  *   GET /api/people/unmapped                 directory values the catalogue does not map, last sync (HR, ITAdmin)
+ *   POST /api/people/replay                  every current person's state to the consumers again (ITAdmin)
  */
 const s = settings();
 
@@ -95,6 +97,18 @@ export const peopleUnmapped = endpoint({
     return { body: outcome.value };
   },
 });
+
+/** ITAdmin: tell every consumer who is on staff now (a consumer added after the first sync). */
+export const peopleReplay = endpoint({
+  roles: ['ITAdmin'],
+  async handle({ principal, log }) {
+    const { store, publisher } = peopleSyncDeps();
+    const result = await replayCurrentStaff({ store, publisher, now: () => new Date() });
+    log.info('people.replay', { by: principal.oid, published: result.published });
+    return { status: 202, body: result };
+  },
+});
+app.http('peopleReplay', { methods: ['POST'], authLevel: 'anonymous', route: 'api/people/replay', handler: peopleReplay });
 
 const http = (name: string, route: string, handler: ReturnType<typeof endpoint>) => app.http(name, { methods: ['GET'], authLevel: 'anonymous', route, handler });
 http('peopleMe', 'api/people/me', peopleMe);

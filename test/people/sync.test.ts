@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayCurrentStaff } from '../../shared/people/replay';
 import { syncPeople } from '../../shared/people/sync';
 import type { PeopleEvent } from '../../shared/people/events';
 import { drainSubscription, startPeopleStack, syncDeps, type PeopleStack } from './people-stack';
@@ -152,5 +153,22 @@ describe('people sync on the emulators', { timeout: 120_000 }, () => {
       expect(new Set(received.map((e) => e.id)).size, personId).toBe(received.length);
     }
     for (const id of people) expect(order.get(id)!.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a replay tells the consumers who is on staff now, once: one joined event per current person at their version', async () => {
+    await drainSubscription(stack.bus, 'training');
+    const deps = syncDeps();
+    const current = (await deps.store.all()).filter((r) => r.state.status !== 'left');
+    expect(await replayCurrentStaff(deps)).toEqual({ published: current.length });
+    const events = await drainSubscription(stack.bus, 'training');
+    // Those still at version 1 were told exactly this event (same id) by the first sync minutes ago:
+    // the topic's duplicate detection drops it. Everyone who changed since gets their state now.
+    const changed = current.filter((r) => r.version > 1);
+    expect(changed.length).toBeGreaterThan(5);
+    expect(events.map((e) => `${e.kind}:${e.personId}:${e.version}`).sort()).toEqual(changed.map((r) => `joined:${r.id}:${r.version}`).sort());
+    expect(events.find((e) => e.personId === changed[0]!.id)!.state).toMatchObject({ serviceCode: changed[0]!.state.serviceCode, jobCategoryCode: changed[0]!.state.jobCategoryCode, status: changed[0]!.state.status });
+    // Same ids within the topic's duplicate window: a second replay sends nothing new.
+    await replayCurrentStaff(deps);
+    expect(await drainSubscription(stack.bus, 'training')).toEqual([]);
   });
 });
