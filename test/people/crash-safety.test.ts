@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncPeople } from '../../shared/people/sync';
 import { drainSubscription, startPeopleStack, syncDeps, type PeopleStack } from './people-stack';
+import { runWorker as run } from '../support/child-worker';
 
 /**
  * A sync process SIGKILLed between storing a change and publishing it, and between publishing and
@@ -20,18 +20,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function runWorker(crashAt?: string): Promise<{ outcome: 'killed' | 'exited'; code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-worker.ts')], {
-      env: { ...process.env, ...(crashAt ? { CRASH_AT: crashAt } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ outcome: signal === 'SIGKILL' ? 'killed' : 'exited', code, out }));
-  });
+function runWorker(crashAt?: string) {
+  return run(path.join(__dirname, 'crash-worker.ts'), crashAt ? { CRASH_AT: crashAt } : {});
 }
 
 describe('people sync crash safety', { timeout: 180_000 }, () => {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assignment, Trainee } from '../../shared/training/model';
 import { reminderKey, resendReminder, runReminderPass } from '../../shared/training/reminders/pass';
 import { assignment, trainee } from '../fakes/training-reminders';
 import { startReminderStack, type ReminderStack } from './reminders-stack';
+import { runWorker as run } from '../support/child-worker';
 
 /**
  * The reminder pass end to end: Cosmos DB emulator (trainees, assignments, the reminder log, the
@@ -101,18 +101,8 @@ describe('reminder pass on the emulators and the sandbox', { timeout: 120_000 },
   });
 });
 
-function runWorker(crashAt?: string): Promise<{ outcome: 'killed' | 'exited'; code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'reminders-crash-worker.ts')], {
-      env: { ...process.env, REMINDER_NOW: '2026-03-16T14:00:00Z', ...(crashAt ? { CRASH_AT: crashAt } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ outcome: signal === 'SIGKILL' ? 'killed' : 'exited', code, out }));
-  });
+function runWorker(crashAt?: string) {
+  return run(path.join(__dirname, 'reminders-crash-worker.ts'), { REMINDER_NOW: '2026-03-16T14:00:00Z', ...(crashAt ? { CRASH_AT: crashAt } : {}) });
 }
 
 describe('reminder pass crash safety (SIGKILL mid-pass)', { timeout: 180_000 }, () => {

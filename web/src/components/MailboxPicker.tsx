@@ -1,5 +1,6 @@
 import { Combobox, Field, Option } from '@fluentui/react-components';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchOptions } from './useSearchOptions';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session';
 
@@ -30,27 +31,16 @@ export function MailboxPicker(props: { id: string; label: string; hint?: string;
   const { t } = useI18n();
   const { api } = useSession();
   const [query, setQuery] = useState(props.value?.displayName ?? '');
-  const [options, setOptions] = useState<MailboxChoice[]>([]);
-  const [loading, setLoading] = useState(false);
   const [open, setOpen] = useState(false);
-  const seq = useRef(0);
-  useEffect(() => {
-    const mine = ++seq.current;
-    // A short pause while typing: one request per word, not per key.
-    const timer = setTimeout(() => {
-      setLoading(true);
-      api
-        .get<{ items: MailboxChoice[] }>('archive/mailboxes', { search: query.trim() || undefined, pageSize: '20' })
-        .then((r) => {
-          if (mine !== seq.current) return;
-          rememberMailboxes(r.items);
-          setOptions(r.items);
-        })
-        .catch(() => mine === seq.current && setOptions([]))
-        .finally(() => mine === seq.current && setLoading(false));
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [api, query]);
+  const { options, loading } = useSearchOptions<MailboxChoice>(
+    query,
+    (search) =>
+      api.get<{ items: MailboxChoice[] }>('archive/mailboxes', { search, pageSize: '20' }).then((r) => {
+        rememberMailboxes(r.items);
+        return r.items;
+      }),
+    [api],
+  );
   useEffect(() => {
     if (!props.clearOnSelect) setQuery(props.value?.displayName ?? '');
   }, [props.value, props.clearOnSelect]);

@@ -1,5 +1,6 @@
 import { Combobox, Field, Option } from '@fluentui/react-components';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchOptions } from '../../components/useSearchOptions';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
 import type { DirectoryPage, PersonView } from '../people/types';
@@ -15,23 +16,8 @@ export function PersonPicker(props: { id: string; label: string; value: PersonCh
   const { t } = i18n;
   const { api } = useSession();
   const [query, setQuery] = useState(props.value?.displayName ?? '');
-  const [options, setOptions] = useState<PersonChoice[]>([]);
-  const [loading, setLoading] = useState(false);
   const [open, setOpen] = useState(false);
-  const seq = useRef(0);
-  useEffect(() => {
-    const mine = ++seq.current;
-    // A short pause while typing: one request per word, not per key.
-    const timer = setTimeout(() => {
-      setLoading(true);
-      api
-        .get<DirectoryPage>('people', { search: query.trim() || undefined, pageSize: '20' })
-        .then((r) => mine === seq.current && setOptions(r.people))
-        .catch(() => mine === seq.current && setOptions([]))
-        .finally(() => mine === seq.current && setLoading(false));
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [api, query]);
+  const { options, loading } = useSearchOptions<PersonChoice>(query, (search) => api.get<DirectoryPage>('people', { search, pageSize: '20' }).then((r) => r.people), [api]);
   useEffect(() => setQuery(props.value?.displayName ?? ''), [props.value]);
   return (
     <Field label={props.label} validationMessage={props.error} validationState={props.error ? 'error' : 'none'} required={props.required}>
