@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { cosmosDatabase, graph } from '../../platform/adapters/clients';
+import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
+import { activityFeedPacer } from '../../platform/adapters/graph-activity-feed';
+import { loadHolidays, type BusinessCalendar } from '../../platform/business-calendar';
+import { settings, type Settings } from '../../platform/settings';
+import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
+import type { ServiceInfo } from '../plan';
+import type { RosterStore } from '../ports';
+import type { RequestDeadlines } from '../request-ports';
+import { requestDeadlines, type NotifyDeps, type RequestDeps } from '../requests';
+import { loadCollaborationTemplate } from '../template';
+import { CosmosRequests, REQUEST_CONTAINERS } from './cosmos-requests';
+import { GraphRequestNotifier } from './graph-request-notifier';
+
+/**
+ * Project space requests' ports as the function app builds them from its settings, once per process.
+ * Who is on staff and the services come from the people capability, which functions/ composes and
+ * hands in (a capability never imports another).
+ */
+export interface RequestInputs {
+  roster: Pick<RosterStore, 'all' | 'get'>;
+  services: ServiceInfo[];
+}
+
+const TEMPLATE_FILE = 'config/collaboration-template.json';
+
+interface Built {
+  settings: Settings;
+  store: CosmosRequests;
+  audit: CollaborationAuditLog;
+  rules: RequestDeps['rules'];
+  calendar: BusinessCalendar;
+  notifier?: GraphRequestNotifier;
+}
+let built: Built | undefined;
+
+function base(s: Settings): Built {
+  if (!built || built.settings !== s) {
+    const database = cosmosDatabase(s);
+    const template = loadCollaborationTemplate(TEMPLATE_FILE);
+    built = {
+      settings: s,
+      store: new CosmosRequests(database),
+      audit: new CollaborationAuditLog(new CosmosAuditTrail(database, { container: REQUEST_CONTAINERS.audit, schema: CollaborationAuditRecord })),
+      rules: { managerCategories: template.managers.jobCategories, directionCategories: template.direction.jobCategories },
+      calendar: loadHolidays(),
+    };
+  }
+  return built;
+}
+
+export function requestDeps(inputs: RequestInputs, s: Settings = settings()): RequestDeps {
+  const b = base(s);
+  return { store: b.store, roster: inputs.roster, services: inputs.services, rules: b.rules, audit: b.audit, now: () => new Date(), newId: () => randomUUID() };
+}
+
+/** The deadlines a new request's orchestration waits for (business days, times COLLABORATION_REQUEST_TIME_SCALE). */
+export function requestDeadlinesNow(s: Settings = settings()): (now: Date) => RequestDeadlines {
+  const b = base(s);
+  return (now) => requestDeadlines(now, b.calendar, s.collaborationRequests.timeScale);
+}
+
+export function requestNotifyDeps(roster: Pick<RosterStore, 'get'>, s: Settings = settings()): NotifyDeps {
+  const b = base(s);
+  b.notifier ??= new GraphRequestNotifier({ client: graph(s), pacer: activityFeedPacer(s.training.notifyRatePerSecond), senderMailbox: s.collaborationRequests.senderMailbox });
+  const tab = s.collaborationRequests.tabUrl;
+  return {
+    store: b.store,
+    roster,
+    notifier: b.notifier,
+    requestUrl: (id) => `${tab}${tab.includes('?') ? '&' : '?'}request=${encodeURIComponent(id)}`,
+  };
+}
+
+export function resetRequestsForTests(): void {
+  built = undefined;
+}
