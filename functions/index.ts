@@ -16,6 +16,8 @@ import './people/people';
 import './training/reminders';
 import './training/training';
 import './training/attack-simulation';
+import './collaboration/requests';
+import '../orchestrations/activities/collaboration-request';
 import '../orchestrations/activities/archive-offboarding';
 import '../orchestrations/activities/archive-integrity';
 import './platform/health';

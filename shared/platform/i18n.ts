@@ -57,6 +57,10 @@ const fr = {
   'training.unknownPerson': 'Cette personne ne fait pas partie du personnel en formation.',
   'training.pastDate': 'L’échéance ne peut pas être dans le passé.',
   'training.alreadyCompleted': 'Cette personne a déjà terminé cette formation : cochez « nouveau cycle » pour la lui faire reprendre.',
+  'collaboration.requestInvalid': 'La demande d’espace contient des champs invalides : {fields}.',
+  'collaboration.requestNotFound': 'Demande d’espace introuvable.',
+  'collaboration.notApprover': 'Seuls les gestionnaires du service (ou la direction après 5 jours ouvrables, ou l’administration TI) peuvent décider de cette demande.',
+  'collaboration.alreadyDecided': 'Une décision a déjà été prise pour cette demande (ou elle a expiré).',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -114,6 +118,10 @@ const en: Record<MessageKey, string> = {
   'training.unknownPerson': 'This person is not among the staff in training.',
   'training.pastDate': 'The due date cannot be in the past.',
   'training.alreadyCompleted': 'This person already completed this training: ask for a new cycle to have them take it again.',
+  'collaboration.requestInvalid': 'The space request has invalid fields: {fields}.',
+  'collaboration.requestNotFound': 'Space request not found.',
+  'collaboration.notApprover': 'Only the service’s managers (or the direction after 5 business days, or IT administration) may decide this request.',
+  'collaboration.alreadyDecided': 'This request was already decided (or it expired).',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };
