@@ -61,6 +61,9 @@ const fr = {
   'collaboration.requestNotFound': 'Demande d’espace introuvable.',
   'collaboration.notApprover': 'Seuls les gestionnaires du service (ou la direction après 5 jours ouvrables, ou l’administration TI) peuvent décider de cette demande.',
   'collaboration.alreadyDecided': 'Une décision a déjà été prise pour cette demande (ou elle a expiré).',
+  'collaboration.spaceNotFound': 'Cet espace n’existe pas ou vous n’en faites pas partie.',
+  'collaboration.runInProgress': 'Une application du gabarit est déjà en cours : suivez-la dans la page Espaces avant d’en lancer une autre.',
+  'collaboration.changesOutdated': 'Ces changements ne sont plus à jour : l’espace a été vérifié de nouveau. Rechargez la page et approuvez la liste actuelle.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -122,6 +125,9 @@ const en: Record<MessageKey, string> = {
   'collaboration.requestNotFound': 'Space request not found.',
   'collaboration.notApprover': 'Only the service’s managers (or the direction after 5 business days, or IT administration) may decide this request.',
   'collaboration.alreadyDecided': 'This request was already decided (or it expired).',
+  'collaboration.spaceNotFound': 'This space does not exist or you are not a member of it.',
+  'collaboration.runInProgress': 'A template run is already in progress: follow it on the Spaces page before starting another.',
+  'collaboration.changesOutdated': 'These changes are out of date: the space was verified again. Reload the page and approve the current list.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -23,8 +23,6 @@ export interface RequestInputs {
   services: ServiceInfo[];
 }
 
-const TEMPLATE_FILE = 'config/collaboration-template.json';
-
 interface Built {
   settings: Settings;
   store: CosmosRequests;
@@ -38,7 +36,7 @@ let built: Built | undefined;
 function base(s: Settings): Built {
   if (!built || built.settings !== s) {
     const database = cosmosDatabase(s);
-    const template = loadCollaborationTemplate(TEMPLATE_FILE);
+    const template = loadCollaborationTemplate(s.collaboration.templateFile);
     built = {
       settings: s,
       store: new CosmosRequests(database),
