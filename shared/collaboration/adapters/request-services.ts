@@ -67,8 +67,19 @@ export function requestNotifyDeps(roster: Pick<RosterStore, 'get'>, s: Settings 
     store: b.store,
     roster,
     notifier: b.notifier,
-    requestUrl: (id) => `${tab}${tab.includes('?') ? '&' : '?'}request=${encodeURIComponent(id)}`,
+    requestUrl: (id) => requestLink(tab, id),
   };
+}
+
+/**
+ * The request page for one request: in Teams, the tab's deep link with the request as its
+ * sub-entity (the tab reads it from its context); elsewhere, the page with ?request=<id>.
+ */
+export function requestLink(tabUrl: string, requestId: string): string {
+  if (/^https:\/\/teams\.microsoft\.com\/l\/entity\//.test(tabUrl)) {
+    return `${tabUrl}${tabUrl.includes('?') ? '&' : '?'}context=${encodeURIComponent(JSON.stringify({ subEntityId: `request:${requestId}` }))}`;
+  }
+  return `${tabUrl}${tabUrl.includes('?') ? '&' : '?'}request=${encodeURIComponent(requestId)}`;
 }
 
 export function resetRequestsForTests(): void {

@@ -2,6 +2,7 @@ import { Badge, Button, Field, Input, Link, Select, Text, Textarea, makeStyles, 
 import { useMemo, useState, type FormEvent } from 'react';
 import * as z from 'zod';
 import { ApiError } from '../../api';
+import { teamsSubPage } from '../../auth';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useZodForm } from '../../components/Form';
@@ -20,6 +21,8 @@ const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, alignItems: 'flex-start' },
   actions: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
   purpose: { whiteSpace: 'pre-wrap' },
+  // Words that may wrap in a narrow column: the badge grows with them.
+  badge: { height: 'auto', minHeight: '20px', whiteSpace: 'normal', textAlign: 'start', paddingTop: tokens.spacingVerticalXXS, paddingBottom: tokens.spacingVerticalXXS },
 });
 
 const NAME_FORBIDDEN = /["*:<>?/\\|#%{}~&]/;
@@ -35,7 +38,7 @@ function StatusCell({ request }: { request: RequestView }) {
   const color = request.status === 'refused' || request.status === 'expired' ? 'danger' : request.status === 'pending' ? 'warning' : 'success';
   return (
     <div className={s.stack}>
-      <Badge appearance="tint" color={color}>
+      <Badge appearance="tint" color={color} className={s.badge}>
         {i18n.label('reqStatus_', request.status)}
       </Badge>
       {request.status === 'pending' && request.escalated ? <Text size={200}>{i18n.t('reqEscalated')}</Text> : null}
@@ -74,7 +77,9 @@ export function RequestsTab() {
   );
   const form = useLoad(() => api.get<RequestForm>('collaboration/request-form'), () => ({ key: 'reqFormReady' }), [api]);
   const services = useMemo(() => new Map((form.value?.services ?? []).map((x) => [x.code, x.names])), [form.value]);
-  const linked = new URLSearchParams(location.search).get('request');
+  // A notification's link: ?request=<id> in a browser, the deep link's sub-entity in Teams.
+  const subPage = teamsSubPage();
+  const linked = new URLSearchParams(location.search).get('request') ?? (subPage?.startsWith('request:') ? subPage.slice('request:'.length) : null);
 
   // --- The form ---
   const [name, setName] = useState('');
