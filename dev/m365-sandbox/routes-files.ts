@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findSite, findUser, route, type Route, type SandboxState } from './context';
-import { GraphError, badRequest, ok, pageOf, type GraphCall, type GraphResult } from './graph-http';
+import { GraphError, badRequest, ok, pageOf, resourceNotFound, type GraphCall, type GraphResult } from './graph-http';
+import type { Team } from './team-store';
 import type { ConflictBehavior, DriveItem, Permission } from './file-store';
 import { Readable } from 'node:stream';
 import type { SandboxSite } from './tenant-seed';
@@ -288,6 +289,10 @@ export const fileRoutes: Route[] = sharePointRoutes([
     state.writes.record('sitePermissionGranted', call.appId, { siteId: site.id, permission });
     return { status: 201, body: permission };
   }),
+  // A team's group gives its document library and site; like GET /teams/{id}, 404 during the replication lag.
+  route('GET', /^\/groups\/([^/]+)\/drive$/, (_call, [, id], state) => ok(driveJson(state, teamOfGroup(state, id!).driveId))),
+  route('GET', /^\/groups\/([^/]+)\/drives$/, (call, [, id], state) => pageOf(call, [teamOfGroup(state, id!).driveId], { defaultPageSize: 100, maxPageSize: 100, project: (d) => driveJson(state, d) })),
+  route('GET', /^\/groups\/([^/]+)\/sites\/root$/, (_call, [, id], state) => ok(siteJson(findSite(state, teamOfGroup(state, id!).siteId)))),
   route('GET', /^\/drives\/([^/]+)$/, (_call, [, id], state) => ok(driveJson(state, id!))),
   { method: '*', pattern: ITEM_ADDRESS, handler: (call, [, driveId, base, relativePath, restAfterPath, rest], state) => driveItemRequest(call, driveId!, base!, relativePath, restAfterPath ?? rest, state) },
 ]);
@@ -296,9 +301,23 @@ function sharePointRoutes(routes: Route[]): Route[] {
   return routes.map((r) => ({ ...r, sharePoint: true }));
 }
 
-/** `/sites/{id}/drive/...` is an alias of `/drives/{driveId}/...`. */
+/** The team behind a Microsoft 365 group, once visible (the sandbox's group sites and drives are the teams'). */
+function teamOfGroup(state: SandboxState, groupId: string): Team {
+  const key = groupId.toLowerCase();
+  const team = state.teams.teams.get(key);
+  if (team && Date.now() < team.visibleAt) throw resourceNotFound(groupId);
+  if (!team) {
+    if (!state.tenant.groups.some((g) => g.id === key)) throw resourceNotFound(groupId);
+    throw new GraphError(404, 'itemNotFound', 'The group has no site or document library in the sandbox.');
+  }
+  return team;
+}
+
+/** `/sites/{id}/drive/...` and `/groups/{id}/drive/...` are aliases of `/drives/{driveId}/...`. */
 export function rewriteSiteDrivePath(path: string, state: SandboxState): string {
-  const match = /^\/sites\/([^/]+)\/drive(\/.+)$/.exec(path);
-  if (!match) return path;
-  return `/drives/${findSite(state, match[1]!).driveId}${match[2]}`;
+  const site = /^\/sites\/([^/]+)\/drive(\/.+)$/.exec(path);
+  if (site) return `/drives/${findSite(state, site[1]!).driveId}${site[2]}`;
+  const group = /^\/groups\/([^/]+)\/drive(\/.+)$/.exec(path);
+  if (group) return `/drives/${teamOfGroup(state, group[1]!).driveId}${group[2]}`;
+  return path;
 }
