@@ -60,7 +60,8 @@ export function tenantSummary(state: SandboxState) {
     allStaffGroupId: groups.find((g) => g.displayName === ALL_STAFF_GROUP)!.id,
     onLeaveGroupId: groups.find((g) => g.displayName === ON_LEAVE_GROUP)!.id,
     sites: sites.map((s) => ({ id: s.id, name: s.name, displayName: s.displayName, driveId: s.driveId, department: s.department })),
-    teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId })),
+    teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId, siteId: t.siteId })),
+    sensitivityLabels: state.tenant.sensitivityLabels.map((l) => ({ id: l.id, name: l.name })),
     largeMessage: large && largeMessage ? { userId: large.id, messageId: immutableMessageId(large.id, largeMessage.spec.key), attachmentBytes: largeMessage.spec.attachments[0]!.size } : null,
   };
 }

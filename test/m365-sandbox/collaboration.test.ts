@@ -172,6 +172,7 @@ describe('M365 sandbox collaboration automation surface', () => {
     const seeded = sandbox.tenant.teams.find((t) => t.displayName === 'Services juridiques')!;
     expect((await graph.api(`/groups/${seeded.id}/drive`).get()).id).toBe(seeded.driveId);
     expect((await graph.api(`/groups/${seeded.id}/sites/root`).get()).id).toBe(site().id);
+    expect(seeded.siteId).toBe(site().id);
     await expect(graph.api(`/groups/${sandbox.tenant.allStaffGroupId}/drive`).get()).rejects.toMatchObject({ statusCode: 404 });
     await expect(graph.api('/groups/00000000-0000-0000-0000-000000000000/drive').get()).rejects.toMatchObject({ statusCode: 404 });
   });
@@ -179,6 +180,7 @@ describe('M365 sandbox collaboration automation surface', () => {
   it("sets a sensitivity label from the tenant's catalogue on a team's group, reads it back with $select, and refuses an unknown label", async () => {
     const labels = (await graph.api('/security/informationProtection/sensitivityLabels').get()).value as Array<{ id: string; name: string }>;
     expect(labels.map((l) => l.name)).toEqual(['Général', 'Confidentiel', 'Hautement confidentiel']);
+    expect(sandbox.tenant.sensitivityLabels).toEqual(labels.map((l) => ({ id: l.id, name: l.name })));
     const beta = await graph.api('/security/informationProtection/sensitivityLabels').version('beta').get();
     expect(beta.value).toEqual(labels);
     const confidential = labels.find((l) => l.name === 'Confidentiel')!;
