@@ -6,7 +6,13 @@ import type { z } from 'zod';
  * so a broken file stops the app before anything is read or written, with each problem named by
  * the line and the path a person editing the file looks for.
  */
-export function parseConfigFile<S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> {
+export function parseConfigFile<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  what: string,
+  /** Names what a path points at in words (a template node's key, say), added to the problem. */
+  describe?: (json: unknown, at: Array<string | number>) => string | null,
+): z.infer<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -19,7 +25,8 @@ export function parseConfigFile<S extends z.ZodType>(schema: S, text: string, wh
   const problems = parsed.error.issues.map((issue) => {
     const at = issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
     const line = lineOf(text, tree, at);
-    return `${line === null ? '' : `line ${line}, `}${at.join('.') || '(file)'}: ${issue.message}`;
+    const named = describe?.(json, at);
+    return `${line === null ? '' : `line ${line}, `}${at.join('.') || '(file)'}${named ? ` (${named})` : ''}: ${issue.message}`;
   });
   throw new Error(`Invalid ${what}: ${problems.join('; ')}`);
 }
