@@ -27,7 +27,7 @@ const FR: Labels = {
   lang: 'fr-CA',
   heading: 'Convocation',
   greeting: 'Bonjour,',
-  intro: 'Vous êtes convoqué·e à la rencontre suivante : <strong>{{instance}}</strong>.',
+  intro: 'Nous vous convoquons à la rencontre suivante : <strong>{{instance}}</strong>.',
   when: 'Date et heure',
   where: 'Lieu',
   online: 'En ligne',
@@ -57,7 +57,7 @@ function part(l: Labels): string {
     `<td style="padding:8px 12px;font-family:${FONT};font-size:15px;color:#${C.text};">${value}</td></tr>`;
   return [
     `<div lang="${l.lang}">`,
-    `<h2 style="margin:0 0 16px 0;font-family:${FONT};font-size:22px;line-height:1.3;color:#${C.primary};">${l.heading} — {{instance}}</h2>`,
+    `<h1 style="margin:0 0 16px 0;font-family:${FONT};font-size:22px;line-height:1.3;color:#${C.primary};">${l.heading} — {{instance}}</h1>`,
     p(l.greeting),
     p(l.intro),
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 16px 0;background-color:#${C.light};border-left:4px solid #${C.primary};">`,
@@ -65,7 +65,7 @@ function part(l: Labels): string {
     row(l.where, '{{lieu}}'),
     row(l.online, '{{lien_reunion}}'),
     `</table>`,
-    `<h3 style="margin:0 0 8px 0;font-family:${FONT};font-size:17px;color:#${C.primary};">${l.agenda}</h3>`,
+    `<h2 style="margin:0 0 8px 0;font-family:${FONT};font-size:17px;color:#${C.primary};">${l.agenda}</h2>`,
     `<div style="margin:0 0 16px 0;font-family:${FONT};font-size:16px;line-height:1.5;color:#${C.text};">{{ordre_du_jour}}</div>`,
     p(l.reply),
     p(`${l.closing}<br>{{signataire}}<br>{{fonction}}`),

@@ -29,7 +29,7 @@ export async function presentationTemplate(): Promise<Buffer> {
     objects: [
       { rect: { x: 0, y: H - 0.18, w: W, h: 0.18, fill: { color: C.accent } } },
       { rect: { x: 0.6, y: 3.55, w: 1.2, h: 0.06, fill: { color: C.accent } } },
-      { placeholder: { options: { name: 'titre', type: 'title', x: 0.6, y: 1.4, w: 11.5, h: 2.0, fontSize: 40, color: 'FFFFFF', fontFace: BRAND.fonts.headings, valign: 'bottom', lang: LANG }, text: 'Titre de la présentation' } },
+      { placeholder: { options: { name: 'titre', type: 'title', x: 0.6, y: 1.4, w: 11.5, h: 2.0, align: 'left', fontSize: 40, color: 'FFFFFF', fontFace: BRAND.fonts.headings, valign: 'bottom', lang: LANG }, text: 'Titre de la présentation' } },
       { placeholder: { options: { name: 'sous-titre', type: 'body', x: 0.6, y: 3.8, w: 11.5, h: 1.2, fontSize: 20, color: 'FFFFFF', fontFace: BRAND.fonts.body, valign: 'top', lang: LANG }, text: 'Sous-titre, instance ou événement — date' } },
       footer('FFFFFF'),
     ],
@@ -42,7 +42,7 @@ export async function presentationTemplate(): Promise<Buffer> {
       { rect: { x: 0, y: 0, w: 0.35, h: H, fill: { color: C.primary } } },
       { rect: { x: 0.35, y: 0, w: 0.08, h: H, fill: { color: C.accent } } },
       { placeholder: { options: { name: 'numero', type: 'body', x: 1.1, y: 1.9, w: 11, h: 0.8, fontSize: 20, color: C.secondary, fontFace: BRAND.fonts.body, bold: true, lang: LANG }, text: 'Section 1' } },
-      { placeholder: { options: { name: 'titre', type: 'title', x: 1.1, y: 2.7, w: 11, h: 1.8, fontSize: 36, color: C.primary, fontFace: BRAND.fonts.headings, valign: 'top', lang: LANG }, text: 'Titre de la section' } },
+      { placeholder: { options: { name: 'titre', type: 'title', x: 1.1, y: 2.7, w: 11, h: 1.8, align: 'left', fontSize: 36, color: C.primary, fontFace: BRAND.fonts.headings, valign: 'top', lang: LANG }, text: 'Titre de la section' } },
       footer(C.muted),
     ],
   });
@@ -53,7 +53,7 @@ export async function presentationTemplate(): Promise<Buffer> {
     objects: [
       { rect: { x: 0, y: 0, w: W, h: 0.12, fill: { color: C.primary } } },
       { rect: { x: 0.6, y: 1.3, w: 0.9, h: 0.05, fill: { color: C.accent } } },
-      { placeholder: { options: { name: 'titre', type: 'title', x: 0.6, y: 0.35, w: 12.1, h: 0.9, fontSize: 28, color: C.primary, fontFace: BRAND.fonts.headings, valign: 'bottom', lang: LANG }, text: 'Titre de la diapositive' } },
+      { placeholder: { options: { name: 'titre', type: 'title', x: 0.6, y: 0.35, w: 12.1, h: 0.9, align: 'left', fontSize: 28, color: C.primary, fontFace: BRAND.fonts.headings, valign: 'bottom', lang: LANG }, text: 'Titre de la diapositive' } },
       { placeholder: { options: { name: 'contenu', type: 'body', x: 0.6, y: 1.6, w: 12.1, h: 5.0, fontSize: 20, color: C.text, fontFace: BRAND.fonts.body, valign: 'top', lang: LANG }, text: 'Texte ou liste à puces' } },
       { line: { x: 0.6, y: H - 0.62, w: 12.1, h: 0, line: { color: 'D9D9D9', width: 0.75 } } },
       footer(C.muted),
@@ -62,15 +62,15 @@ export async function presentationTemplate(): Promise<Buffer> {
   });
 
   const title = pptx.addSlide({ masterName: 'Titre' });
-  title.addText('Titre de la présentation', { placeholder: 'titre', lang: LANG });
+  title.addText('Titre de la présentation', { placeholder: 'titre', align: 'left', lang: LANG });
   title.addText('Sous-titre, instance ou événement — date', { placeholder: 'sous-titre', lang: LANG });
 
   const section = pptx.addSlide({ masterName: 'Section' });
   section.addText('Section 1', { placeholder: 'numero', lang: LANG });
-  section.addText('Titre de la section', { placeholder: 'titre', lang: LANG });
+  section.addText('Titre de la section', { placeholder: 'titre', align: 'left', lang: LANG });
 
   const content = pptx.addSlide({ masterName: 'Contenu' });
-  content.addText('Titre de la diapositive', { placeholder: 'titre', lang: LANG });
+  content.addText('Titre de la diapositive', { placeholder: 'titre', align: 'left', lang: LANG });
   content.addText(
     [
       { text: 'Premier point : une idée par ligne, en peu de mots', options: { bullet: true, breakLine: true } },
