@@ -122,6 +122,23 @@ const rawSchema = z.object({
   /** The training tab every notification opens (a Teams deep link in Azure). */
   TRAINING_TAB_URL: httpUrl.default('http://localhost:7071/api/web/training.html'),
 
+  /** Collaboration spaces: each service's Team and SharePoint folder tree (docs/decisions, collaboration). */
+  COLLABORATION_TEMPLATE_FILE: z.string().min(1).default('config/collaboration-template.json'),
+  /** SharePoint resource units per minute for the app (Microsoft: 1,200 for tenants under 1,000 licences). */
+  COLLABORATION_SHAREPOINT_RU_PER_MINUTE: positiveInt.default(1200),
+  /** The length of SharePoint's budget window; only tests and benches shorten it (with the sandbox's timeScale). */
+  COLLABORATION_SHAREPOINT_WINDOW_MS: positiveInt.default(60_000),
+  /** Spaces worked on at once. */
+  COLLABORATION_PARALLELISM: z.coerce.number().int().min(1, 'between 1 and 16').max(16, 'between 1 and 16').default(4),
+  /** Above this share of a space's access being taken away in one pass, the removals wait for approval. */
+  COLLABORATION_MAX_REMOVAL_SHARE: z.coerce.number({ message: 'expected a number' }).min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0.2),
+  /** How long a just-created team may answer 404 before it counts as gone (Teams' creation lag). */
+  COLLABORATION_TEAM_LAG_MINUTES: positiveInt.default(15),
+  /** The daily drift pass: verify every space, repair by policy (NCRONTAB, UTC). */
+  COLLABORATION_DRIFT_SCHEDULE: z.string().min(1).default('0 0 7 * * *'),
+  /** How long one apply step may start operations before handing over to the next (well inside functionTimeout). */
+  COLLABORATION_STEP_BUDGET_SECONDS: positiveInt.default(120),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -180,6 +197,14 @@ const EXAMPLES: Record<string, string> = {
   TRAINING_SENDER_MAILBOX: 'formation@syndicat-exemple.ca',
   TRAINING_NOTIFY_RATE_PER_SECOND: '5',
   TRAINING_TAB_URL: 'https://teams.microsoft.com/l/entity/<teams app id>/training',
+  COLLABORATION_TEMPLATE_FILE: 'config/collaboration-template.json (relative to the app root, or absolute)',
+  COLLABORATION_SHAREPOINT_RU_PER_MINUTE: '1200',
+  COLLABORATION_SHAREPOINT_WINDOW_MS: '60000',
+  COLLABORATION_PARALLELISM: '4',
+  COLLABORATION_MAX_REMOVAL_SHARE: '0.2',
+  COLLABORATION_TEAM_LAG_MINUTES: '15',
+  COLLABORATION_DRIFT_SCHEDULE: '0 0 7 * * * (NCRONTAB in UTC: daily, 02:00 or 03:00 in Montréal)',
+  COLLABORATION_STEP_BUDGET_SECONDS: '120',
 };
 
 export type StorageSettings =
@@ -217,6 +242,18 @@ export interface Settings {
   relay: RelaySettings;
   people: PeopleSettings;
   training: TrainingSettings;
+  collaboration: CollaborationSettings;
+}
+
+export interface CollaborationSettings {
+  templateFile: string;
+  /** SharePoint's resource-unit budget and its window (the pacer spends at most this much per window). */
+  sharePoint: { unitsPerMinute: number; windowMs: number };
+  parallelism: number;
+  maxRemovalShare: number;
+  teamLagMinutes: number;
+  driftSchedule: string;
+  stepBudgetSeconds: number;
 }
 
 export interface TrainingSettings {
@@ -366,6 +403,15 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       senderMailbox: raw.TRAINING_SENDER_MAILBOX,
       notifyRatePerSecond: raw.TRAINING_NOTIFY_RATE_PER_SECOND,
       tabUrl: raw.TRAINING_TAB_URL,
+    },
+    collaboration: {
+      templateFile: raw.COLLABORATION_TEMPLATE_FILE,
+      sharePoint: { unitsPerMinute: raw.COLLABORATION_SHAREPOINT_RU_PER_MINUTE, windowMs: raw.COLLABORATION_SHAREPOINT_WINDOW_MS },
+      parallelism: raw.COLLABORATION_PARALLELISM,
+      maxRemovalShare: raw.COLLABORATION_MAX_REMOVAL_SHARE,
+      teamLagMinutes: raw.COLLABORATION_TEAM_LAG_MINUTES,
+      driftSchedule: raw.COLLABORATION_DRIFT_SCHEDULE,
+      stepBudgetSeconds: raw.COLLABORATION_STEP_BUDGET_SECONDS,
     },
   };
 }
