@@ -259,7 +259,13 @@ export class GraphSpaceWriter implements SpaceWriter {
         const labels = await this.sensitivityLabels();
         const label = labels.find((l) => sameName(l.name, op.label));
         if (!label) throw new NotPossible(`sensitivity label "${op.label}" is not published to the app`);
-        await this.graph.patch(`/groups/${teamId}`, { assignedLabels: [{ labelId: label.id }] });
+        try {
+          await this.graph.patch(`/groups/${teamId}`, { assignedLabels: [{ labelId: label.id }] });
+        } catch (e) {
+          // Graph documents assignedLabels updates as delegated only: an app-only token is refused.
+          if (isStatus(e, 401, 403)) throw new NotPossible(`Graph refused to set the group's sensitivity label with the app's own identity (HTTP ${refusalOf(e)!.statusCode}); set label ${label.id} in the admin centre`);
+          throw e;
+        }
         return;
       }
       case 'add-member':
