@@ -1,4 +1,4 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { app, type FunctionInput, type InvocationContext, type Timer } from '@azure/functions';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../shared/platform/logger';
 
@@ -82,6 +82,8 @@ export interface TopicTrigger<T extends z.ZodType> extends Omit<QueueTrigger<T>,
   subscriptionName: string;
   /** Session-enabled subscription: one session (one person, say) is handled by one receiver at a time, in order. */
   sessions?: boolean;
+  /** Further input bindings (the durable client, to start orchestrations). */
+  extraInputs?: FunctionInput[];
 }
 
 export function onTopic<T extends z.ZodType>(name: string, trigger: TopicTrigger<T>): void {
@@ -90,6 +92,7 @@ export function onTopic<T extends z.ZodType>(name: string, trigger: TopicTrigger
     topicName: trigger.topicName,
     subscriptionName: trigger.subscriptionName,
     ...(trigger.sessions ? { isSessionsEnabled: true } : {}),
+    ...(trigger.extraInputs ? { extraInputs: trigger.extraInputs } : {}),
     handler: queueHandler(trigger),
   });
 }
@@ -99,6 +102,8 @@ export interface TimerTrigger {
   /** Six-field NCRONTAB or an `%APP_SETTING%` reference. */
   schedule: string;
   runOnStartup?: boolean;
+  /** Further input bindings (the durable client, to start orchestrations). */
+  extraInputs?: FunctionInput[];
   handle: (log: Logger, timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
@@ -110,5 +115,10 @@ export function timerHandler(trigger: Pick<TimerTrigger, 'event' | 'handle'>) {
 }
 
 export function onTimer(name: string, trigger: TimerTrigger): void {
-  app.timer(name, { schedule: trigger.schedule, ...(trigger.runOnStartup ? { runOnStartup: true } : {}), handler: timerHandler(trigger) });
+  app.timer(name, {
+    schedule: trigger.schedule,
+    ...(trigger.runOnStartup ? { runOnStartup: true } : {}),
+    ...(trigger.extraInputs ? { extraInputs: trigger.extraInputs } : {}),
+    handler: timerHandler(trigger),
+  });
 }

@@ -90,3 +90,8 @@ export interface DocumentSource {
   hashes(): Promise<Map<string, string>>;
   bytes(key: string): Promise<Buffer>;
 }
+
+/** Approved project spaces (from requests), for the planner. */
+export interface ProjectSource {
+  approvedProjects(): Promise<import('./plan').ProjectSpaceInfo[]>;
+}

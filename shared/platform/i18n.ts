@@ -57,6 +57,9 @@ const fr = {
   'training.unknownPerson': 'Cette personne ne fait pas partie du personnel en formation.',
   'training.pastDate': 'L’échéance ne peut pas être dans le passé.',
   'training.alreadyCompleted': 'Cette personne a déjà terminé cette formation : cochez « nouveau cycle » pour la lui faire reprendre.',
+  'collaboration.spaceNotFound': 'Cet espace n’existe pas ou vous n’en faites pas partie.',
+  'collaboration.runInProgress': 'Une application du gabarit est déjà en cours : suivez-la dans la page Espaces avant d’en lancer une autre.',
+  'collaboration.changesOutdated': 'Ces changements ne sont plus à jour : l’espace a été vérifié de nouveau. Rechargez la page et approuvez la liste actuelle.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -114,6 +117,9 @@ const en: Record<MessageKey, string> = {
   'training.unknownPerson': 'This person is not among the staff in training.',
   'training.pastDate': 'The due date cannot be in the past.',
   'training.alreadyCompleted': 'This person already completed this training: ask for a new cycle to have them take it again.',
+  'collaboration.spaceNotFound': 'This space does not exist or you are not a member of it.',
+  'collaboration.runInProgress': 'A template run is already in progress: follow it on the Spaces page before starting another.',
+  'collaboration.changesOutdated': 'These changes are out of date: the space was verified again. Reload the page and approve the current list.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -134,6 +134,10 @@ const rawSchema = z.object({
   COLLABORATION_MAX_REMOVAL_SHARE: z.coerce.number({ message: 'expected a number' }).min(0, 'between 0 and 1').max(1, 'between 0 and 1').default(0.2),
   /** How long a just-created team may answer 404 before it counts as gone (Teams' creation lag). */
   COLLABORATION_TEAM_LAG_MINUTES: positiveInt.default(15),
+  /** The daily drift pass: verify every space, repair by policy (NCRONTAB, UTC). */
+  COLLABORATION_DRIFT_SCHEDULE: z.string().min(1).default('0 0 7 * * *'),
+  /** How long one apply step may start operations before handing over to the next (well inside functionTimeout). */
+  COLLABORATION_STEP_BUDGET_SECONDS: positiveInt.default(120),
 
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
@@ -199,6 +203,8 @@ const EXAMPLES: Record<string, string> = {
   COLLABORATION_PARALLELISM: '4',
   COLLABORATION_MAX_REMOVAL_SHARE: '0.2',
   COLLABORATION_TEAM_LAG_MINUTES: '15',
+  COLLABORATION_DRIFT_SCHEDULE: '0 0 7 * * * (NCRONTAB in UTC: daily, 02:00 or 03:00 in Montréal)',
+  COLLABORATION_STEP_BUDGET_SECONDS: '120',
 };
 
 export type StorageSettings =
@@ -246,6 +252,8 @@ export interface CollaborationSettings {
   parallelism: number;
   maxRemovalShare: number;
   teamLagMinutes: number;
+  driftSchedule: string;
+  stepBudgetSeconds: number;
 }
 
 export interface TrainingSettings {
@@ -402,6 +410,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       parallelism: raw.COLLABORATION_PARALLELISM,
       maxRemovalShare: raw.COLLABORATION_MAX_REMOVAL_SHARE,
       teamLagMinutes: raw.COLLABORATION_TEAM_LAG_MINUTES,
+      driftSchedule: raw.COLLABORATION_DRIFT_SCHEDULE,
+      stepBudgetSeconds: raw.COLLABORATION_STEP_BUDGET_SECONDS,
     },
   };
 }
