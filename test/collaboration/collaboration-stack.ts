@@ -24,6 +24,8 @@ export interface CollaborationStack {
   template: CollaborationTemplateFile;
   documents: FileDocumentSource;
   store: SpaceStore;
+  /** The app's one SharePoint pacer (its budget is the app's, whatever the caller). */
+  pacer: SharePointPacer;
   /** The desired spaces of the real template over the sandbox's staff. */
   plan(): Promise<DesiredSpace[]>;
   stop(): Promise<void>;
@@ -35,7 +37,8 @@ export interface CollaborationStack {
  * tests place small stand-ins of their own (same keys and names as the template).
  */
 export async function startCollaborationStack(options: M365SandboxOptions = {}): Promise<CollaborationStack> {
-  const sandbox = await startM365Sandbox({ seed: 20261206, scale: { mailboxes: 0 }, teamReplicationLagMs: 300, teamOperationMs: 100, ...options });
+  // SharePoint's minute lasts 6 s here (time scale 10): the app's pacer shortens its window alike.
+  const sandbox = await startM365Sandbox({ seed: 20261206, scale: { mailboxes: 0 }, teamReplicationLagMs: 300, teamOperationMs: 100, timeScale: 10, ...options });
   const issuer = await startTokenIssuer({});
   const dir = mkdtempSync(path.join(tmpdir(), 'collaboration-test-'));
   const caFile = path.join(dir, 'ca.pem');
@@ -55,6 +58,7 @@ export async function startCollaborationStack(options: M365SandboxOptions = {}):
     template,
     documents,
     store: new CosmosSpaceStore(cosmosDatabase()),
+    pacer: new SharePointPacer({ unitsPerMinute: 1200, windowMs: 60_000 / (options.timeScale ?? 10) }),
     async plan() {
       const catalogue = loadPeopleCatalogue('config/people-catalogue.json');
       const tenant = await control.request<{ users: Array<{ id: string; department: string | null; jobCategory: string | null; userType: string; accountEnabled: boolean; isSharedMailbox: boolean }> }>('GET', '/tenant');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxGraphClient, SandboxControl, startM365Sandbox } from '../../dev/m365-sandbox/index';
+import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
 import type { DesiredSpace } from '../../shared/collaboration/model';
@@ -22,7 +23,7 @@ afterAll(async () => {
 
 describe('reading a space', () => {
   it('a service without a team is absent, and its diff starts with the team', async () => {
-    const { reader } = adapters(stack.client, stack.documents);
+    const { reader } = adapters(stack.client, stack.documents, stack.pacer);
     const desired = space('service-ri');
     const actual = await reader.read(desired, newRecord(desired));
     expect(actual.state).toBe('absent');
@@ -35,16 +36,16 @@ describe('reading a space', () => {
     const desired = space('service-ri');
     const missing = '00000000-0000-4000-8000-000000000001';
     const recent = { ...newRecord(desired), teamId: missing, teamRequestedAt: new Date().toISOString() };
-    expect((await adapters(stack.client, stack.documents, undefined, 60_000).reader.read(desired, recent)).state).toBe('provisioning');
+    expect((await adapters(stack.client, stack.documents, stack.pacer, 60_000).reader.read(desired, recent)).state).toBe('provisioning');
     const old = { ...recent, teamRequestedAt: new Date(Date.now() - 16 * 60_000).toISOString() };
-    expect((await adapters(stack.client, stack.documents, undefined, 15 * 60_000).reader.read(desired, old)).state).toBe('absent');
+    expect((await adapters(stack.client, stack.documents, stack.pacer, 15 * 60_000).reader.read(desired, old)).state).toBe('absent');
   });
 });
 
 describe('provisioning a service space from the real template', () => {
   it('applies every operation in order (through the team creation lag) until the diff is empty', async () => {
     const desired = space('service-rt');
-    const { reader, writer, pacer } = adapters(stack.client, stack.documents);
+    const { reader, writer, pacer } = adapters(stack.client, stack.documents, stack.pacer);
     const log = await converge(stack.store, reader, writer, desired);
     const kinds = new Set(log.applied.map((o) => o.kind));
     for (const kind of ['create-channel', 'create-folder', 'grant', 'set-retention-label', 'place-document', 'add-member'] as const) expect(kinds.has(kind)).toBe(true);
@@ -62,7 +63,7 @@ describe('provisioning a service space from the real template', () => {
 
   it('a second pass makes no write at all', async () => {
     const desired = space('service-rt');
-    const { reader, writer } = adapters(stack.client, stack.documents);
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
     await stack.control.clearWrites();
     const log = await converge(stack.store, reader, writer, desired);
     expect(log.applied).toEqual([]);
@@ -71,7 +72,7 @@ describe('provisioning a service space from the real template', () => {
 
   it('a folder created before a crash (the record lost it) is found, not made twice', async () => {
     const desired = space('service-rt');
-    const { reader, writer } = adapters(stack.client, stack.documents);
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
     const stored = (await stack.store.get(desired.key))!;
     const node = desired.nodes.find((n) => !n.channel)!;
     const itemId = stored.record.nodes[node.key]!.itemId;
@@ -93,7 +94,7 @@ describe('provisioning a service space from the real template', () => {
 
   it('drift is repaired: a revoked grant and a removed label come back, an unknown folder is only reported', async () => {
     const desired = space('service-rt');
-    const { reader, writer } = adapters(stack.client, stack.documents);
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
     const { record } = (await stack.store.get(desired.key))!;
     const node = desired.nodes.find((n) => n.grants.length > 0 && n.retentionLabel !== null)!;
     const before = (await reader.read(desired, record)).nodes.get(node.key)!;
@@ -109,6 +110,93 @@ describe('provisioning a service space from the real template', () => {
     await converge(stack.store, reader, writer, desired);
     expect(diffSpace(desired, await reader.read(desired, record)).operations).toEqual([]);
   }, 60_000);
+});
+
+describe('repairs on the provisioned space', () => {
+  it('the team carries its sensitivity label and folders are shared with the everyone group', async () => {
+    const desired = space('service-rt');
+    const { reader } = adapters(stack.client, stack.documents, stack.pacer);
+    const actual = await reader.read(desired, (await stack.store.get(desired.key))!.record);
+    expect(actual.sensitivityLabel).toBe('Confidentiel');
+    const everyone = desired.nodes.flatMap((n) => n.grants).find((g) => g.principal.kind === 'group');
+    expect(everyone).toBeDefined();
+    const shared = [...actual.nodes.values()].flatMap((n) => n.permissions).filter((p) => p.principal.kind === 'group' && p.principal.id === everyone!.principal.id);
+    expect(shared.length).toBeGreaterThan(0);
+  });
+
+  it('membership drift: a member removed, an outsider added and an owner demoted are put back', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const before = await reader.read(desired, record);
+    const member = before.members.find((m) => !m.owner)!;
+    const owner = before.members.find((m) => m.owner)!;
+    const outsider = space('service-jur').members.find((id) => !desired.members.includes(id))!;
+    await stack.control.request('POST', '/teams/remove-member', { teamId: record.teamId, userId: member.userId });
+    await stack.client.api(`/teams/${record.teamId}/members`).post({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${outsider}')` });
+    await stack.client.api(`/teams/${record.teamId}/members/${owner.membershipId}`).patch({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [] });
+
+    const kinds = diffSpace(desired, await reader.read(desired, record)).operations.map((o) => o.kind).sort();
+    expect(kinds).toEqual(['add-member', 'remove-member', 'set-owner']);
+    await converge(stack.store, reader, writer, desired);
+    const after = await reader.read(desired, record);
+    expect(after.members.map((m) => m.userId).sort()).toEqual([...desired.members].sort());
+    expect(after.members.filter((m) => m.owner).map((m) => m.userId).sort()).toEqual([...desired.owners].sort());
+  }, 60_000);
+
+  it('a folder renamed by someone is renamed back in place; a new template name renames it (same item)', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => !n.channel)!;
+    const itemId = record.nodes[node.key]!.itemId;
+    await stack.control.request('POST', '/files/rename', { driveId: record.driveId, itemId, name: 'Mon dossier' });
+    const drifted = diffSpace(desired, await reader.read(desired, record)).operations;
+    expect(drifted).toMatchObject([{ kind: 'rename', nodeKey: node.key, from: 'Mon dossier', to: node.name }]);
+    await converge(stack.store, reader, writer, desired);
+
+    const renamed: DesiredSpace = { ...desired, nodes: desired.nodes.map((n) => (n.key === node.key ? { ...n, name: `${n.code} Nouveau nom` } : n)) };
+    await converge(stack.store, reader, writer, renamed);
+    const item = (await stack.client.api(`/drives/${record.driveId}/items/${itemId}`).get()) as { name: string };
+    expect(item.name).toBe(`${node.code} Nouveau nom`);
+    await converge(stack.store, reader, writer, desired);
+  }, 60_000);
+
+  it('a new version of a document template replaces the copy in place, keeping the previous version', async () => {
+    const desired = space('service-rt');
+    const node = desired.nodes.find((n) => n.documents.length > 0)!;
+    const document = node.documents[0]!;
+    const bytes = Buffer.from(`stand-in for ${document.key} v2`);
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const source = { hashes: async () => new Map([[document.key, sha256]]), bytes: async () => bytes };
+    const pacer = stack.pacer;
+    const reader = new GraphSpaceReader(stack.client, pacer);
+    const writer = new GraphSpaceWriter(stack.client, pacer, source, { teamPollMs: 100 });
+    const next: DesiredSpace = { ...desired, nodes: desired.nodes.map((n) => (n.key === node.key ? { ...n, documents: n.documents.map((d) => (d.key === document.key ? { ...d, version: '2', sha256 } : d)) } : n)) };
+    const before = (await stack.store.get(desired.key))!.record.documents[`${node.key}|${document.key}`]!;
+
+    const log = await converge(stack.store, reader, writer, next);
+    expect(log.applied.map((o) => o.kind)).toEqual(['place-document']);
+    const after = (await stack.store.get(desired.key))!.record.documents[`${node.key}|${document.key}`]!;
+    expect(after.itemId).toBe(before.itemId);
+    expect(after).toMatchObject({ sha256, version: '2' });
+    const { record } = (await stack.store.get(desired.key))!;
+    const versions = (await stack.client.api(`/drives/${record.driveId}/items/${after.itemId}/versions`).get()) as { value: unknown[] };
+    expect(versions.value.length).toBe(2);
+  }, 60_000);
+
+  it('a node the template dropped is reported with its path, never touched', async () => {
+    const desired = space('service-rt');
+    const { reader } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => !n.channel && !desired.nodes.some((c) => c.parentKey === n.key))!;
+    const without: DesiredSpace = { ...desired, nodes: desired.nodes.filter((n) => n.key !== node.key) };
+    const actual = await reader.read(without, record);
+    expect(actual.droppedNodes).toEqual([{ key: node.key, path: expect.stringContaining(`/${node.name}`) as string }]);
+    const diff = diffSpace(without, actual);
+    expect(diff.findings).toContainEqual({ kind: 'dropped-node', spaceKey: desired.key, nodeKey: node.key, path: actual.droppedNodes[0]!.path });
+  });
 });
 
 describe('SharePoint throttling', () => {
