@@ -4,7 +4,7 @@ import { requestDeadlinesNow, requestDeps } from '../../shared/collaboration/ada
 import type { ServiceInfo } from '../../shared/collaboration/plan';
 import type { ProjectRequest } from '../../shared/collaboration/request-ports';
 import { decideRequest, listRequests, mayDecide, readRequest, submitRequest, type RequestProblem } from '../../shared/collaboration/requests';
-import { peopleCatalogue, peopleNames, peopleStaff } from '../../shared/people/adapters/people-services';
+import { peopleCatalogue, peopleNames } from '../../shared/people/adapters/people-services';
 import { ApiError, type ApiErrorBody } from '../../shared/platform/api-error';
 import type { Principal } from '../../shared/platform/auth';
 import { translate, type Language } from '../../shared/platform/i18n';
@@ -27,7 +27,7 @@ import { endpoint } from '../http/endpoint';
 const EVERYONE = APP_ROLES;
 
 const services = (): ServiceInfo[] => peopleCatalogue().services;
-const deps = () => requestDeps({ roster: peopleStaff(), services: services() });
+const deps = () => requestDeps(services());
 const who = (p: Principal) => ({ oid: p.oid, roles: p.roles, kind: p.kind });
 
 /** A 400 naming each field in the caller's language, and in both in `messages` and `details`. */
@@ -139,12 +139,18 @@ export const collaborationRequestDecide = endpoint({
 export const collaborationRequestForm = endpoint({
   roles: EVERYONE,
   async handle() {
-    const staff = (await peopleStaff().all()).filter((p) => p.status === 'active');
+    // Who may be a member: active staff on collaboration's roster, named by the people capability.
+    const active = (await deps().roster.all()).filter((p) => p.status === 'active');
+    const names = active.length ? await peopleNames().namesOf(active.map((p) => p.personId)) : new Map<string, string>();
+    const staff = active.flatMap((p) => {
+      const displayName = names.get(p.personId);
+      return displayName ? [{ id: p.personId, displayName, serviceCode: p.serviceCode }] : [];
+    });
     return {
       body: {
         services: services().map((s) => ({ code: s.code, names: s.names })),
         // Names and services only (what Teams shows anyone in the organisation); no address, no job.
-        staff: staff.map((p) => ({ id: p.personId, displayName: p.displayName, serviceCode: p.serviceCode })).sort((a, b) => a.displayName.localeCompare(b.displayName, 'fr-CA')),
+        staff: staff.sort((a, b) => a.displayName.localeCompare(b.displayName, 'fr-CA')),
       },
     };
   },

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { peopleCatalogue, peopleStaff } from '../../shared/people/adapters/people-services';
+import { peopleCatalogue } from '../../shared/people/adapters/people-services';
 import { requestDeps, requestNotifyDeps } from '../../shared/collaboration/adapters/request-services';
 import { escalateRequest, expireRequest, markProvisioned, notifyRequest, NOTICES, type Notice, type NotifySummary } from '../../shared/collaboration/requests';
 import type { RequestStatus } from '../../shared/collaboration/request-ports';
@@ -18,7 +18,7 @@ export const REQUEST_ACTIVITIES = {
   provisioned: 'collaborationRequestProvisioned',
 } as const;
 
-const inputs = () => ({ roster: peopleStaff(), services: peopleCatalogue().services });
+const deps = () => requestDeps(peopleCatalogue().services);
 
 type Log = ReturnType<typeof createLogger>;
 const logOf = (context: { invocationId: string; info(m: string): void; warn(m: string): void; error(m: string): void; debug(m: string): void }): Log =>
@@ -26,7 +26,7 @@ const logOf = (context: { invocationId: string; info(m: string): void; warn(m: s
 
 export async function notifyActivity(input: { requestId: string; notice: Notice }, log: Log): Promise<NotifySummary> {
   if (!NOTICES.includes(input.notice)) throw new Error(`unknown notice ${String(input.notice)}`);
-  const summary = await notifyRequest(requestNotifyDeps(peopleStaff()), input.requestId, input.notice);
+  const summary = await notifyRequest(requestNotifyDeps(), input.requestId, input.notice);
   if (summary.failed > 0) log.warn('collaboration.request.notify.failed', { requestId: input.requestId, notice: input.notice, ...summary });
   else log.info('collaboration.request.notify', { requestId: input.requestId, notice: input.notice, ...summary });
   return summary;
@@ -36,17 +36,17 @@ df.app.activity(REQUEST_ACTIVITIES.notify, { handler: (input: { requestId: strin
 
 df.app.activity(REQUEST_ACTIVITIES.escalate, {
   handler: async (input: { requestId: string }) => {
-    const result = await escalateRequest(requestDeps(inputs()), input.requestId);
+    const result = await escalateRequest(deps(), input.requestId);
     return { status: result.status, count: result.escalatedTo.length };
   },
 });
 
-df.app.activity(REQUEST_ACTIVITIES.expire, { handler: (input: { requestId: string }) => expireRequest(requestDeps(inputs()), input.requestId) });
+df.app.activity(REQUEST_ACTIVITIES.expire, { handler: (input: { requestId: string }) => expireRequest(deps(), input.requestId) });
 
 df.app.activity(REQUEST_ACTIVITIES.status, {
-  handler: async (input: { requestId: string }): Promise<RequestStatus | 'missing'> => (await requestDeps(inputs()).store.get(input.requestId))?.request.status ?? 'missing',
+  handler: async (input: { requestId: string }): Promise<RequestStatus | 'missing'> => (await deps().store.get(input.requestId))?.request.status ?? 'missing',
 });
 
 df.app.activity(REQUEST_ACTIVITIES.provisioned, {
-  handler: (input: { requestId: string; spaceUrl: string | null }) => markProvisioned(requestDeps(inputs()), input.requestId, input.spaceUrl),
+  handler: (input: { requestId: string; spaceUrl: string | null }) => markProvisioned(deps(), input.requestId, input.spaceUrl),
 });

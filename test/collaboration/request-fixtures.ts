@@ -1,3 +1,6 @@
+import type { Database } from '@azure/cosmos';
+import { CosmosRosterStore } from '../../shared/collaboration/adapters/cosmos-collaboration';
+import { CosmosPeople } from '../../shared/people/adapters/cosmos-people';
 import type { PersonState } from '../../shared/people/model';
 import type { PersonRecord } from '../../shared/people/ports';
 
@@ -21,4 +24,14 @@ export async function terminateInstances(baseUrl: string, instanceIds: string[])
   for (const id of instanceIds) {
     await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/terminate?reason=test-end`, { method: 'POST' }).catch(() => undefined);
   }
+}
+
+/**
+ * Seeds someone where the app looks: the people capability (their name) and collaboration's roster
+ * (service, job category, status, language), as the people stream would have left them.
+ */
+export async function seedPerson(database: Database, id: string, displayName: string, state: Partial<PersonState> & { serviceCode: string; jobCategoryCode: string }): Promise<void> {
+  const record = person(id, displayName, state);
+  await new CosmosPeople(database).save(record);
+  await new CosmosRosterStore(database).put({ personId: id, serviceCode: record.state.serviceCode, jobCategoryCode: record.state.jobCategoryCode, status: record.state.status, language: record.state.language, version: 1 });
 }

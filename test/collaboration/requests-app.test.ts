@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxControl, startM365Sandbox, type M365Sandbox } from '../../dev/m365-sandbox/index';
 import type { RecordedWrite } from '../../dev/m365-sandbox/writes';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { CosmosPeople } from '../../shared/people/adapters/cosmos-people';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { loadHolidays } from '../../shared/platform/business-calendar';
 import { requestDeadlines } from '../../shared/collaboration/requests';
 import { startAppHost, type AppHost } from '../support/app-host';
 import { useAppEnvironment } from '../support/app-env';
-import { person, terminateInstances } from './request-fixtures';
+import { seedPerson, terminateInstances } from './request-fixtures';
 
 /**
  * Project space requests in the running app (local host, durable-functions 3.x for real, Cosmos DB
@@ -84,13 +83,12 @@ beforeAll(async () => {
   writeFileSync(caFile, sandbox.caCertPem);
   const graph = { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile };
   await useAppEnvironment(issuer, { COSMOS_DATABASE: database, ...graph });
-  const people = new CosmosPeople(cosmosDatabase());
-  await people.save(person(ids.requester, 'Geneviève Tremblay', { serviceCode: 'RT', jobCategoryCode: 'CONSEIL' }));
-  await people.save(person(ids.manager, 'Marc-André Gagnon', { serviceCode: 'RT', jobCategoryCode: 'DIRECTION', language: 'en' }));
-  await people.save(person(ids.manager2, 'Julie Roy', { serviceCode: 'RT', jobCategoryCode: 'DIRECTION' }));
-  await people.save(person(ids.director, 'Pierre Lavoie', { serviceCode: 'DG', jobCategoryCode: 'DIRECTION' }));
-  await people.save(person(ids.member, 'Luc Bouchard', { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' }));
-  await people.save(person(ids.stranger, 'Anne Morin', { serviceCode: 'COM', jobCategoryCode: 'CONSEIL' }));
+  await seedPerson(cosmosDatabase(), ids.requester, 'Geneviève Tremblay', { serviceCode: 'RT', jobCategoryCode: 'CONSEIL' });
+  await seedPerson(cosmosDatabase(), ids.manager, 'Marc-André Gagnon', { serviceCode: 'RT', jobCategoryCode: 'DIRECTION', language: 'en' });
+  await seedPerson(cosmosDatabase(), ids.manager2, 'Julie Roy', { serviceCode: 'RT', jobCategoryCode: 'DIRECTION' });
+  await seedPerson(cosmosDatabase(), ids.director, 'Pierre Lavoie', { serviceCode: 'DG', jobCategoryCode: 'DIRECTION' });
+  await seedPerson(cosmosDatabase(), ids.member, 'Luc Bouchard', { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' });
+  await seedPerson(cosmosDatabase(), ids.stranger, 'Anne Morin', { serviceCode: 'COM', jobCategoryCode: 'CONSEIL' });
   host = await startAppHost(issuer, {
     COSMOS_DATABASE: database,
     ...graph,

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startM365Sandbox, type M365Sandbox } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type LocalUser, type TokenIssuer } from '../../dev/token-issuer';
-import { CosmosPeople } from '../../shared/people/adapters/cosmos-people';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { useAppEnvironment } from '../support/app-env';
 import { openTab, screenshot, seriousViolations, signIn, type TabPage, type ThemeName } from '../support/web-browser';
-import { person, terminateInstances } from '../collaboration/request-fixtures';
+import { seedPerson, terminateInstances } from '../collaboration/request-fixtures';
 
 /**
  * The "Espaces" page's requests tab (web/src/pages/collaboration) in headless Chromium, served by the
@@ -39,10 +38,9 @@ beforeAll(async () => {
   writeFileSync(caFile, sandbox.caCertPem);
   const graph = { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile };
   await useAppEnvironment(issuer, { COSMOS_DATABASE: database, ...graph });
-  const people = new CosmosPeople(cosmosDatabase());
-  await people.save(person(users.requester.oid, users.requester.name, { serviceCode: 'RT', jobCategoryCode: 'CONSEIL' }));
-  await people.save(person(users.manager.oid, users.manager.name, { serviceCode: 'RT', jobCategoryCode: 'DIRECTION' }));
-  await people.save(person(users.member.oid, users.member.name, { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' }));
+  await seedPerson(cosmosDatabase(), users.requester.oid, users.requester.name, { serviceCode: 'RT', jobCategoryCode: 'CONSEIL' });
+  await seedPerson(cosmosDatabase(), users.manager.oid, users.manager.name, { serviceCode: 'RT', jobCategoryCode: 'DIRECTION' });
+  await seedPerson(cosmosDatabase(), users.member.oid, users.member.name, { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' });
   host = await startAppHost(issuer, { COSMOS_DATABASE: database, ...graph, ARCHIVE_RUN_ON_STARTUP: 'false', PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *', TRAINING_CYCLES_SCHEDULE: '0 0 0 1 1 *', TRAINING_REMINDER_SCHEDULE: '0 0 0 1 1 *' });
   browser = await launchChromium();
 }, 120_000);

@@ -6,26 +6,24 @@ import { loadHolidays, type BusinessCalendar } from '../../platform/business-cal
 import { settings, type Settings } from '../../platform/settings';
 import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
 import type { ServiceInfo } from '../plan';
-import type { RosterStore } from '../ports';
+import type { ProjectSource, RosterStore } from '../ports';
 import type { RequestDeadlines } from '../request-ports';
-import { requestDeadlines, type NotifyDeps, type RequestDeps } from '../requests';
+import { approvedProjects, requestDeadlines, type NotifyDeps, type RequestDeps } from '../requests';
 import { loadCollaborationTemplate } from '../template';
+import { CosmosRosterStore } from './cosmos-collaboration';
 import { CosmosRequests, REQUEST_CONTAINERS } from './cosmos-requests';
 import { GraphRequestNotifier } from './graph-request-notifier';
 
 /**
  * Project space requests' ports as the function app builds them from its settings, once per process.
- * Who is on staff and the services come from the people capability, which functions/ composes and
- * hands in (a capability never imports another).
+ * Who is on staff is collaboration's roster (fed by the people stream); the services come from the
+ * people catalogue, which functions/ composes and hands in (a capability never imports another).
  */
-export interface RequestInputs {
-  roster: Pick<RosterStore, 'all' | 'get'>;
-  services: ServiceInfo[];
-}
 
 interface Built {
   settings: Settings;
   store: CosmosRequests;
+  roster: RosterStore;
   audit: CollaborationAuditLog;
   rules: RequestDeps['rules'];
   calendar: BusinessCalendar;
@@ -40,6 +38,7 @@ function base(s: Settings): Built {
     built = {
       settings: s,
       store: new CosmosRequests(database),
+      roster: new CosmosRosterStore(database),
       audit: new CollaborationAuditLog(new CosmosAuditTrail(database, { container: REQUEST_CONTAINERS.audit, schema: CollaborationAuditRecord })),
       rules: { managerCategories: template.managers.jobCategories, directionCategories: template.direction.jobCategories },
       calendar: loadHolidays(),
@@ -48,9 +47,9 @@ function base(s: Settings): Built {
   return built;
 }
 
-export function requestDeps(inputs: RequestInputs, s: Settings = settings()): RequestDeps {
+export function requestDeps(services: ServiceInfo[], s: Settings = settings()): RequestDeps {
   const b = base(s);
-  return { store: b.store, roster: inputs.roster, services: inputs.services, rules: b.rules, audit: b.audit, now: () => new Date(), newId: () => randomUUID() };
+  return { store: b.store, roster: b.roster, services, rules: b.rules, audit: b.audit, now: () => new Date(), newId: () => randomUUID() };
 }
 
 /** The deadlines a new request's orchestration waits for (business days, times COLLABORATION_REQUEST_TIME_SCALE). */
@@ -59,13 +58,13 @@ export function requestDeadlinesNow(s: Settings = settings()): (now: Date) => Re
   return (now) => requestDeadlines(now, b.calendar, s.collaborationRequests.timeScale);
 }
 
-export function requestNotifyDeps(roster: Pick<RosterStore, 'get'>, s: Settings = settings()): NotifyDeps {
+export function requestNotifyDeps(s: Settings = settings()): NotifyDeps {
   const b = base(s);
   b.notifier ??= new GraphRequestNotifier({ client: graph(s), pacer: activityFeedPacer(s.training.notifyRatePerSecond), senderMailbox: s.collaborationRequests.senderMailbox });
   const tab = s.collaborationRequests.tabUrl;
   return {
     store: b.store,
-    roster,
+    roster: b.roster,
     notifier: b.notifier,
     requestUrl: (id) => requestLink(tab, id),
   };
@@ -80,6 +79,12 @@ export function requestLink(tabUrl: string, requestId: string): string {
     return `${tabUrl}${tabUrl.includes('?') ? '&' : '?'}context=${encodeURIComponent(JSON.stringify({ subEntityId: `request:${requestId}` }))}`;
   }
   return `${tabUrl}${tabUrl.includes('?') ? '&' : '?'}request=${encodeURIComponent(requestId)}`;
+}
+
+/** Approved requests as the planner's project spaces (the ProjectSource port). */
+export function requestProjects(s: Settings = settings()): ProjectSource {
+  const b = base(s);
+  return { approvedProjects: () => approvedProjects(b.store) };
 }
 
 export function resetRequestsForTests(): void {

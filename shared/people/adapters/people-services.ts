@@ -3,7 +3,6 @@ import { GraphBudget, LocalSlotPool } from '../../platform/graph/graph-budget';
 import { settings, type Settings } from '../../platform/settings';
 import { loadPeopleCatalogue, type PeopleCatalogue } from '../catalogue';
 import { PeopleDirectoryReader } from '../directory';
-import type { PersonRecord } from '../ports';
 import type { SyncDeps } from '../sync';
 import { CosmosPeople, CosmosSyncState } from './cosmos-people';
 import { GraphPeopleDirectory } from './graph-people-directory';
@@ -46,39 +45,6 @@ export function peopleReader(s: Settings = settings()): PeopleDirectoryReader {
 export function peopleNames(s: Settings = settings()): { namesOf(ids: string[]): Promise<Map<string, string>> } {
   const b = base(s);
   return { namesOf: async (ids) => new Map([...(await b.people.get(ids))].map(([id, r]) => [id, r.facts.displayName])) };
-}
-
-/** One person as other capabilities route by: ids, codes, status and language, and the display name for pages. */
-export interface StaffEntry {
-  personId: string;
-  displayName: string;
-  serviceCode: string | null;
-  jobCategoryCode: string | null;
-  status: 'active' | 'on-leave' | 'left';
-  language: 'fr-CA' | 'en';
-  version: number;
-}
-
-const staffEntry = (r: PersonRecord): StaffEntry => ({
-  personId: r.id,
-  displayName: r.facts.displayName,
-  serviceCode: r.state.serviceCode,
-  jobCategoryCode: r.state.jobCategoryCode,
-  status: r.state.status,
-  language: r.state.language,
-  version: r.version,
-});
-
-/** Everyone the people capability knows, as staff entries (composed by functions/ for other capabilities). */
-export function peopleStaff(s: Settings = settings()): { all(): Promise<StaffEntry[]>; get(personId: string): Promise<StaffEntry | undefined> } {
-  const b = base(s);
-  return {
-    all: async () => (await b.people.all()).map(staffEntry),
-    get: async (personId) => {
-      const found = (await b.people.get([personId])).get(personId);
-      return found ? staffEntry(found) : undefined;
-    },
-  };
 }
 
 export function peopleSyncDeps(s: Settings = settings()): SyncDeps {
