@@ -7,6 +7,9 @@ import type { RecordedWrite } from '../../dev/m365-sandbox/writes';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { loadHolidays } from '../../shared/platform/business-calendar';
+import { CosmosAuditTrail } from '../../shared/platform/adapters/cosmos-audit-trail';
+import { CollaborationAuditRecord } from '../../shared/collaboration/audit-record';
+import { REQUEST_CONTAINERS } from '../../shared/collaboration/adapters/cosmos-requests';
 import { requestDeadlines } from '../../shared/collaboration/requests';
 import { startAppHost, type AppHost } from '../support/app-host';
 import { useAppEnvironment } from '../support/app-env';
@@ -34,6 +37,7 @@ let host: AppHost;
 const tokens: Record<string, string> = {};
 const ids: Record<'requester' | 'manager' | 'manager2' | 'director' | 'member' | 'stranger', string> = { requester: '', manager: '', manager2: '', director: '', member: '', stranger: '' };
 const started: string[] = [];
+let sender = '';
 
 async function call(method: string, url: string, who: keyof typeof ids | null, body?: unknown, language = 'fr-CA'): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${host.baseUrl}${url}`, {
@@ -89,9 +93,11 @@ beforeAll(async () => {
   await seedPerson(cosmosDatabase(), ids.director, 'Pierre Lavoie', { serviceCode: 'DG', jobCategoryCode: 'DIRECTION' });
   await seedPerson(cosmosDatabase(), ids.member, 'Luc Bouchard', { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' });
   await seedPerson(cosmosDatabase(), ids.stranger, 'Anne Morin', { serviceCode: 'COM', jobCategoryCode: 'CONSEIL' });
+  sender = (sandbox.tenant.users.find((u) => u.isSharedMailbox) ?? sandbox.tenant.users[0]!).userPrincipalName;
   host = await startAppHost(issuer, {
     COSMOS_DATABASE: database,
     ...graph,
+    COLLABORATION_REQUEST_SENDER_MAILBOX: sender,
     COLLABORATION_REQUEST_TIME_SCALE: String(SCALE),
     ARCHIVE_RUN_ON_STARTUP: 'false',
     PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *',
@@ -191,12 +197,21 @@ describe('project space requests: the orchestration', { timeout: 90_000 }, () =>
     const noReason = await call('POST', `/api/collaboration/requests/${request.id}/decision`, 'manager2', { decision: 'refuse' });
     expect(noReason.status).toBe(400);
     expect(noReason.json.error.details[0]).toMatchObject({ field: 'body.reason', label: { 'fr-CA': 'Motif', en: 'Reason' } });
+    // The requester does not have the Teams app: the refusal goes by e-mail from the service mailbox.
+    await control.setTeamsAppNotInstalled([ids.requester]);
     const refused = await call('POST', `/api/collaboration/requests/${request.id}/decision`, 'manager2', { decision: 'refuse', reason: 'Utilisez le canal Négociation du service' });
     expect(refused.status).toBe(200);
     expect(refused.json).toMatchObject({ status: 'refused', decision: { outcome: 'refuse', by: { id: ids.manager2, displayName: 'Julie Roy' }, reason: 'Utilisez le canal Négociation du service' } });
     expect((await call('POST', `/api/collaboration/requests/${request.id}/decision`, 'manager', { decision: 'approve' })).status).toBe(409);
-    const told = await eventually('requester told', () => notices(request.id), (n) => n.some((x) => x.userId === ids.requester));
-    expect(told.find((n) => n.userId === ids.requester)).toMatchObject({ status: 'refusée', preview: expect.stringContaining('Motif : Utilisez le canal Négociation du service') });
+    const mail = await eventually('requester e-mailed', () => control.writes('mailSent'), (w) => w.some((m) => String(m.details.subject).includes('Projet refusé')));
+    expect(mail.find((m) => String(m.details.subject).includes('Projet refusé'))!.details).toMatchObject({
+      from: sandbox.tenant.users.find((u) => u.userPrincipalName === sender)!.id,
+      subject: 'Demande d’espace de projet refusée : Projet refusé',
+      to: [expect.stringMatching(/@/)],
+      bodyContentType: 'HTML',
+    });
+    expect((await notices(request.id)).filter((n) => n.userId === ids.requester)).toEqual([]);
+    await control.setTeamsAppNotInstalled([]);
     const final = await eventually('completed', () => instance(`collab-request-${request.id}`), (s) => s.runtimeStatus === 'Completed');
     expect(final.customStatus).toEqual({ phase: 'refused', nextDeadline: null });
     // No reminder about a request already decided.
@@ -223,6 +238,12 @@ describe('project space requests: the orchestration', { timeout: 90_000 }, () =>
     // Without a collaborationSpace orchestrator in this app, the child fails and the request says so;
     // with one, the request ends provisioned.
     const settled = await eventually('settled', () => instance(`collab-request-${request.id}`), (s) => s.runtimeStatus === 'Completed', 30_000);
+    // Every decision is in the collaboration audit trail, by id only.
+    const trail = new CosmosAuditTrail(cosmosDatabase(), { container: REQUEST_CONTAINERS.audit, schema: CollaborationAuditRecord });
+    const page = await trail.query({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), pageSize: 100 });
+    const approvals = page.items.filter((r) => r.target.requestId === request.id);
+    expect(approvals.map((r) => [r.action, r.actor, r.outcome])).toEqual(expect.arrayContaining([['request-submitted', ids.requester, 'allowed'], ['request-escalated', 'system', 'allowed'], ['request-approved', ids.director, 'allowed']]));
+    expect(JSON.stringify(page.items)).not.toMatch(/Projet approuvé|Négociation|Utilisez le canal/);
     if (settled.output === 'provisioned') expect((await call('GET', `/api/collaboration/requests/${request.id}`, 'requester')).json.status).toBe('provisioned');
     else expect(settled.customStatus.phase).toBe('provisioning-failed');
   });
