@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { SandboxControl, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { CosmosSpaceStore } from '../../shared/collaboration/adapters/cosmos-collaboration';
+import { collaborationAdapters, resetCollaborationAdaptersForTests } from '../../shared/collaboration/adapters/collaboration-adapters';
 import { FileDocumentSource, GraphCollaborationDirectory, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
@@ -13,7 +13,7 @@ import { planSpaces, type RosterEntry } from '../../shared/collaboration/plan';
 import type { RecordUpdate, SpaceRecord, SpaceStore } from '../../shared/collaboration/ports';
 import { loadCollaborationTemplate, type CollaborationTemplateFile } from '../../shared/collaboration/template';
 import { loadPeopleCatalogue } from '../../shared/people/catalogue';
-import { cosmosDatabase, graph } from '../../shared/platform/adapters/clients';
+import { graph } from '../../shared/platform/adapters/clients';
 import { useAppEnvironment } from '../support/app-env';
 
 export interface CollaborationStack {
@@ -43,7 +43,11 @@ export async function startCollaborationStack(options: M365SandboxOptions = {}):
   const dir = mkdtempSync(path.join(tmpdir(), 'collaboration-test-'));
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, sandbox.caCertPem);
-  await useAppEnvironment(issuer, { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, COSMOS_DATABASE: `collab-${Math.random().toString(36).slice(2, 10)}` });
+  const windowMs = String(60_000 / (options.timeScale ?? 10));
+  await useAppEnvironment(issuer, { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, COSMOS_DATABASE: `collab-${Math.random().toString(36).slice(2, 10)}`, COLLABORATION_SHAREPOINT_WINDOW_MS: windowMs });
+  resetCollaborationAdaptersForTests();
+  // The app's own wiring: its pacer (window from the settings) and its Cosmos store.
+  const app = collaborationAdapters();
   const template = loadCollaborationTemplate('config/collaboration-template.json');
   mkdirSync(path.join(dir, 'config/document-templates'), { recursive: true });
   for (const d of template.documentTemplates) writeFileSync(path.join(dir, d.file), `stand-in for ${d.key} v${d.version}`);
@@ -57,8 +61,8 @@ export async function startCollaborationStack(options: M365SandboxOptions = {}):
     client,
     template,
     documents,
-    store: new CosmosSpaceStore(cosmosDatabase()),
-    pacer: new SharePointPacer({ unitsPerMinute: 1200, windowMs: 60_000 / (options.timeScale ?? 10) }),
+    store: app.spaces,
+    pacer: app.pacer,
     async plan() {
       const catalogue = loadPeopleCatalogue('config/people-catalogue.json');
       const tenant = await control.request<{ users: Array<{ id: string; department: string | null; jobCategory: string | null; userType: string; accountEnabled: boolean; isSharedMailbox: boolean }> }>('GET', '/tenant');

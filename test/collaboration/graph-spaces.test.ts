@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxGraphClient, SandboxControl, startM365Sandbox } from '../../dev/m365-sandbox/index';
+import { collaborationAdapters } from '../../shared/collaboration/adapters/collaboration-adapters';
 import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 describe('reading a space', () => {
   it('a service without a team is absent, and its diff starts with the team', async () => {
-    const { reader } = adapters(stack.client, stack.documents, stack.pacer);
+    const { reader } = collaborationAdapters();
     const desired = space('service-ri');
     const actual = await reader.read(desired, newRecord(desired));
     expect(actual.state).toBe('absent');
