@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxGraphClient, SandboxControl, startM365Sandbox } from '../../dev/m365-sandbox/index';
 import { collaborationAdapters } from '../../shared/collaboration/adapters/collaboration-adapters';
-import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
+import { FileDocumentSource, GraphCollaborationDirectory, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
 import type { DesiredSpace } from '../../shared/collaboration/model';
@@ -20,6 +21,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+});
+
+describe('directory and document templates', () => {
+  it('finds groups by exact display name; a name with a quote is escaped, an unknown one is absent', async () => {
+    const directory = new GraphCollaborationDirectory(stack.client, stack.pacer);
+    const tenant = await stack.control.request<{ allStaffGroupId: string }>('GET', '/tenant');
+    const found = await directory.groupIds(['Tout le personnel', "Comité d'orientation (inexistant)"]);
+    expect([...found]).toEqual([['Tout le personnel', tenant.allStaffGroupId]]);
+  });
+
+  it('hashes each template file (sha256 of its bytes) and leaves out a missing one', async () => {
+    const hashes = await stack.documents.hashes();
+    const first = stack.template.documentTemplates[0]!;
+    expect(hashes.get(first.key)).toBe(createHash('sha256').update(await stack.documents.bytes(first.key)).digest('hex'));
+    const missing = new FileDocumentSource({ documentTemplates: [{ ...first, file: 'config/document-templates/absent.dotx' }] }, '/nonexistent');
+    expect(await missing.hashes()).toEqual(new Map());
+  });
 });
 
 describe('reading a space', () => {
@@ -168,7 +186,6 @@ describe('repairs on the provisioned space', () => {
     const node = desired.nodes.find((n) => n.documents.length > 0)!;
     const document = node.documents[0]!;
     const bytes = Buffer.from(`stand-in for ${document.key} v2`);
-    const { createHash } = await import('node:crypto');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const source = { hashes: async () => new Map([[document.key, sha256]]), bytes: async () => bytes };
     const pacer = stack.pacer;
