@@ -163,6 +163,21 @@ describe('repairs on the provisioned space', () => {
     expect(after.members.filter((m) => m.owner).map((m) => m.userId).sort()).toEqual([...desired.owners].sort());
   }, 60_000);
 
+  it('a read grant widened to write by someone is narrowed back to read in one pass', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => n.grants.some((g) => g.principal.kind === 'group' && g.role === 'read'))!;
+    const group = node.grants.find((g) => g.principal.kind === 'group')!.principal.id;
+    await stack.control.request('POST', '/files/grant', { driveId: record.driveId, itemId: record.nodes[node.key]!.itemId, groupId: group, roles: ['write'] });
+    const drifted = diffSpace(desired, await reader.read(desired, record)).operations.filter((o) => 'nodeKey' in o && o.nodeKey === node.key);
+    expect(drifted.map((o) => o.kind)).toEqual(['grant', 'revoke']);
+    for (const op of drifted) expect((await writer.apply(op, desired, record)).outcome).toBe('done');
+    const after = (await reader.read(desired, record)).nodes.get(node.key)!;
+    expect(after.permissions.filter((p) => p.principal.id === group).map((p) => p.roles)).toEqual([['read']]);
+    expect(diffSpace(desired, await reader.read(desired, record)).operations).toEqual([]);
+  }, 60_000);
+
   it('a folder renamed by someone is renamed back in place; a new template name renames it (same item)', async () => {
     const desired = space('service-rt');
     const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);

@@ -322,6 +322,11 @@ export class GraphSpaceWriter implements SpaceWriter {
         } catch (e) {
           if (!isStatus(e, 404)) throw e;
         }
+        // A principal the node still grants, with other roles (someone widened a read to write): SharePoint
+        // keeps one permission per principal, so the grant planned before this revoke merged into the one
+        // just deleted. Granting again at once keeps the access the template wants, without another pass.
+        const kept = desired.nodes.find((n) => n.key === op.nodeKey)?.grants.find((g) => g.principal.kind === op.principal.kind && g.principal.id === op.principal.id);
+        if (kept) await this.graph.post(`${itemPath(driveId, itemId)}/invite`, { recipients: [{ objectId: kept.principal.id }], roles: [kept.role], requireSignIn: true, sendInvitation: false });
         return;
       }
       case 'set-retention-label': {
