@@ -383,7 +383,9 @@ export class GraphSpaceWriter implements SpaceWriter {
     try {
       channel = await this.graph.post<ChannelJson>(`/teams/${teamId}/channels`, { displayName: name, membershipType: 'standard' });
     } catch (e) {
-      if (!(isStatus(e, 400, 409) && /NameAlreadyExists/i.test(refusalOf(e)!.code))) throw e;
+      // Graph names the clash in the code (NameAlreadyExists) or only in the message ("already existed").
+      const refusal = refusalOf(e);
+      if (!(refusal && (refusal.statusCode === 400 || refusal.statusCode === 409) && /NameAlreadyExists|already exist/i.test(`${refusal.code} ${refusal.message}`))) throw e;
       channel = await this.channelNamed(teamId, name);
       if (!channel) throw e;
     }
