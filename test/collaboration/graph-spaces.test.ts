@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxGraphClient, SandboxControl, startM365Sandbox } from '../../dev/m365-sandbox/index';
 import { collaborationAdapters } from '../../shared/collaboration/adapters/collaboration-adapters';
-import { FileDocumentSource, GraphCollaborationDirectory, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
+import { FileDocumentSource, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
 import type { DesiredSpace } from '../../shared/collaboration/model';
-import { adapters, converge, groupDriveShim, newRecord, startCollaborationStack, withUpdate, type CollaborationStack } from './collaboration-stack';
+import { adapters, converge, newRecord, startCollaborationStack, withUpdate, type CollaborationStack } from './collaboration-stack';
 
 /** The Graph space adapters on the Microsoft 365 sandbox, records in the Cosmos DB emulator. */
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('directory and document templates', () => {
   it('finds groups by exact display name; a name with a quote is escaped, an unknown one is absent', async () => {
-    const directory = new GraphCollaborationDirectory(stack.client, stack.pacer);
+    const directory = stack.directory;
     const tenant = await stack.control.request<{ allStaffGroupId: string }>('GET', '/tenant');
     const found = await directory.groupIds(['Tout le personnel', "Comité d'orientation (inexistant)"]);
     expect([...found]).toEqual([['Tout le personnel', tenant.allStaffGroupId]]);
@@ -120,8 +120,8 @@ describe('provisioning a service space from the real template', () => {
     const permission = before.permissions[0]!;
     const item = `/drives/${record.driveId}/items/${before.itemId}`;
     await stack.client.api(`${item}/permissions/${permission.permissionId}`).delete();
-    await stack.client.api(`${item}/retentionLabel`).delete();
-    await stack.client.api(`${item}/children`).post({ name: 'Notes personnelles', folder: {} });
+    await stack.control.removeLabel(record.driveId!, before.itemId);
+    await stack.control.createItem(record.driveId!, before.itemId, 'Notes personnelles', true);
 
     const drifted = diffSpace(desired, await reader.read(desired, record));
     expect(drifted.operations.map((o) => o.kind).sort()).toEqual(['grant', 'set-retention-label']);
@@ -151,7 +151,7 @@ describe('repairs on the provisioned space', () => {
     const member = before.members.find((m) => !m.owner)!;
     const owner = before.members.find((m) => m.owner)!;
     const outsider = space('service-jur').members.find((id) => !desired.members.includes(id))!;
-    await stack.control.request('POST', '/teams/remove-member', { teamId: record.teamId, userId: member.userId });
+    await stack.control.removeTeamMember(record.teamId!, member.userId);
     await stack.client.api(`/teams/${record.teamId}/members`).post({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${outsider}')` });
     await stack.client.api(`/teams/${record.teamId}/members/${owner.membershipId}`).patch({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [] });
 
@@ -169,7 +169,7 @@ describe('repairs on the provisioned space', () => {
     const { record } = (await stack.store.get(desired.key))!;
     const node = desired.nodes.find((n) => n.grants.some((g) => g.principal.kind === 'group' && g.role === 'read'))!;
     const group = node.grants.find((g) => g.principal.kind === 'group')!.principal.id;
-    await stack.control.request('POST', '/files/grant', { driveId: record.driveId, itemId: record.nodes[node.key]!.itemId, groupId: group, roles: ['write'] });
+    await stack.control.grantItem(record.driveId!, record.nodes[node.key]!.itemId, { groupId: group }, ['write']);
     const drifted = diffSpace(desired, await reader.read(desired, record)).operations.filter((o) => 'nodeKey' in o && o.nodeKey === node.key);
     expect(drifted.map((o) => o.kind)).toEqual(['grant', 'revoke']);
     for (const op of drifted) expect((await writer.apply(op, desired, record)).outcome).toBe('done');
@@ -184,7 +184,7 @@ describe('repairs on the provisioned space', () => {
     const { record } = (await stack.store.get(desired.key))!;
     const node = desired.nodes.find((n) => !n.channel)!;
     const itemId = record.nodes[node.key]!.itemId;
-    await stack.control.request('POST', '/files/rename', { driveId: record.driveId, itemId, name: 'Mon dossier' });
+    await stack.control.renameItem(record.driveId!, itemId, 'Mon dossier');
     const drifted = diffSpace(desired, await reader.read(desired, record)).operations;
     expect(drifted).toMatchObject([{ kind: 'rename', nodeKey: node.key, from: 'Mon dossier', to: node.name }]);
     await converge(stack.store, reader, writer, desired);
@@ -238,7 +238,7 @@ describe('SharePoint throttling', () => {
     const sandbox = await startM365Sandbox({ seed: 20261207, scale: { mailboxes: 0 }, timeScale: 60, throttling: { sharePointUnitsPerMinute: 10 }, teamReplicationLagMs: 100, teamOperationMs: 50 });
     try {
       const control = new SandboxControl(sandbox);
-      const client = process.env.COLLAB_PRE_MERGE ? groupDriveShim(createSandboxGraphClient(sandbox), control) : createSandboxGraphClient(sandbox);
+      const client = createSandboxGraphClient(sandbox);
       // A small space: one channel and one folder, shared with users only.
       const full = space('service-adm');
       const top = full.nodes.find((n) => n.channel)!;
