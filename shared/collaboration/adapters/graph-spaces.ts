@@ -94,7 +94,9 @@ export class GraphSpaceReader implements SpaceReader {
       team = await this.graph.get(`/teams/${teamId}`);
     } catch (e) {
       if (!isStatus(e, 404)) throw e;
-      return { ...actual, state: withinLag(record, this.lagMs, this.now()) ? 'provisioning' : 'absent', teamId: withinLag(record, this.lagMs, this.now()) ? teamId : null };
+      // Within Teams' creation lag a 404 means "not yet"; after it, the team is gone (deleted).
+      const provisioning = withinLag(record, this.lagMs, this.now());
+      return { ...actual, state: provisioning ? 'provisioning' : 'absent', teamId: provisioning ? teamId : null };
     }
     actual.state = 'ready';
     actual.displayName = team.displayName;
