@@ -31,14 +31,14 @@ export function collaborationAdapters(s: Settings = settings()): CollaborationAd
     const template = loadCollaborationTemplate(s.collaboration.templateFile);
     const pacer = new SharePointPacer({ unitsPerMinute: s.collaboration.sharePoint.unitsPerMinute, windowMs: s.collaboration.sharePoint.windowMs });
     const documents = new FileDocumentSource(template);
-    const teamLagMs = s.collaboration.teamLagMinutes * 60_000;
+    const options = { teamLagMs: s.collaboration.teamLagMinutes * 60_000, teamPollMs: s.collaboration.teamPollMs };
     built = {
       settings: s,
       adapters: {
         template,
         pacer,
-        reader: new GraphSpaceReader(graph(s), pacer, { teamLagMs }),
-        writer: new GraphSpaceWriter(graph(s), pacer, documents, { teamLagMs }),
+        reader: new GraphSpaceReader(graph(s), pacer, options),
+        writer: new GraphSpaceWriter(graph(s), pacer, documents, options),
         directory: new GraphCollaborationDirectory(graph(s), pacer),
         documents,
         spaces: new CosmosSpaceStore(cosmosDatabase(s)),
