@@ -18,6 +18,8 @@ import './training/training';
 import './training/attack-simulation';
 import './collaboration/requests';
 import '../orchestrations/activities/collaboration-request';
+import './collaboration/spaces';
+import '../orchestrations/activities/collaboration';
 import '../orchestrations/activities/archive-offboarding';
 import '../orchestrations/activities/archive-integrity';
 import './platform/health';

@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { requestDeadlinesNow, requestDeps } from '../../shared/collaboration/adapters/request-services';
+import { useProjectSource } from '../../shared/collaboration/adapters/collaboration-services';
+import { requestDeadlinesNow, requestDeps, requestProjects } from '../../shared/collaboration/adapters/request-services';
 import type { ServiceInfo } from '../../shared/collaboration/plan';
 import type { ProjectRequest } from '../../shared/collaboration/request-ports';
 import { decideRequest, listRequests, mayDecide, readRequest, submitRequest, type RequestProblem } from '../../shared/collaboration/requests';
@@ -25,6 +26,9 @@ import { endpoint } from '../http/endpoint';
  * Ids only in logs and addresses; names go out in bodies to those allowed to see the request.
  */
 const EVERYONE = APP_ROLES;
+
+// The spaces engine plans a project space for every approved request.
+useProjectSource(requestProjects());
 
 const services = (): ServiceInfo[] => peopleCatalogue().services;
 const deps = () => requestDeps(services());

@@ -44,7 +44,10 @@ df.app.activity(REQUEST_ACTIVITIES.escalate, {
 df.app.activity(REQUEST_ACTIVITIES.expire, { handler: (input: { requestId: string }) => expireRequest(deps(), input.requestId) });
 
 df.app.activity(REQUEST_ACTIVITIES.status, {
-  handler: async (input: { requestId: string }): Promise<RequestStatus | 'missing'> => (await deps().store.get(input.requestId))?.request.status ?? 'missing',
+  handler: async (input: { requestId: string }): Promise<{ status: RequestStatus | 'missing'; decidedBy: string | null }> => {
+    const request = (await deps().store.get(input.requestId))?.request;
+    return { status: request?.status ?? 'missing', decidedBy: request?.decision?.by ?? null };
+  },
 });
 
 df.app.activity(REQUEST_ACTIVITIES.provisioned, {

@@ -1,6 +1,8 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
 import { REQUEST_ACTIVITIES } from '../activities/collaboration-request';
+// The space provisioning orchestrator, called as a sub-orchestration for an approved request.
+import { COLLABORATION_SPACE, type SpaceRunInput, type SpaceRunResult } from '../collaboration-space';
 import type { RequestStatus } from '../../shared/collaboration/request-ports';
 
 /**
@@ -15,8 +17,6 @@ import type { RequestStatus } from '../../shared/collaboration/request-ports';
  * timers; no clock, setting or file is read here.
  */
 export const COLLABORATION_REQUEST = 'collaborationRequest';
-/** The space provisioning orchestrator (orchestrations/collaboration-space), called as a sub-orchestration. */
-export const COLLABORATION_SPACE = 'collaborationSpace';
 export const DECISION_EVENT = 'decision';
 
 export interface RequestOrchestrationInput {
@@ -36,7 +36,10 @@ export interface RequestCustomStatus {
 export const requestInstanceId = (requestId: string) => `collab-request-${requestId}`;
 export const projectSpaceInstanceId = (requestId: string) => `collab-space-project-${requestId}`;
 
-function* settle(context: OrchestrationContext, requestId: string, status: RequestStatus | 'missing'): Generator<df.Task, RequestPhase, unknown> {
+/** Outcomes of a space run (orchestrations/collaboration-space) after which the space exists and is usable. */
+const SPACE_READY = new Set(['in-sync', 'drift', 'awaiting-approval', 'provisioning', 'new']);
+
+function* settle(context: OrchestrationContext, requestId: string, status: RequestStatus | 'missing', decidedBy: string | null): Generator<df.Task, RequestPhase, unknown> {
   const set = (phase: RequestPhase) => context.df.setCustomStatus({ phase, nextDeadline: null } satisfies RequestCustomStatus);
   if (status === 'refused') {
     set('refused');
@@ -51,11 +54,18 @@ function* settle(context: OrchestrationContext, requestId: string, status: Reque
     set('provisioning');
     yield context.df.callActivity(REQUEST_ACTIVITIES.notify, { requestId, notice: 'approved' });
     let spaceUrl: string | null = null;
+    // The space run's input (SpaceRunInput, version 1): the approver is the actor its audit records.
+    const actor = decidedBy ? { oid: decidedBy, kind: 'user' as const } : { oid: 'system', kind: 'system' as const };
     try {
-      const result = (yield context.df.callSubOrchestrator(COLLABORATION_SPACE, { spaceKey: `project-${requestId}`, mode: 'apply', version: 1 }, projectSpaceInstanceId(requestId))) as { webUrl?: unknown } | null;
-      spaceUrl = result && typeof result.webUrl === 'string' ? result.webUrl : null;
+      const input: SpaceRunInput = { version: 1, spaceKey: `project-${requestId}`, mode: 'apply', actor };
+      const result = (yield context.df.callSubOrchestrator(COLLABORATION_SPACE, input, projectSpaceInstanceId(requestId))) as (SpaceRunResult & { webUrl?: unknown }) | null;
+      if (!result || !SPACE_READY.has(String(result.outcome))) {
+        // Blocked or failed: the space's own status says why (the Espaces page); IT runs it again from there.
+        set('provisioning-failed');
+        return 'provisioning-failed';
+      }
+      spaceUrl = typeof result.webUrl === 'string' ? result.webUrl : null;
     } catch {
-      // The space orchestration reports its own failure (the Espaces page shows it); IT retries from there.
       set('provisioning-failed');
       return 'provisioning-failed';
     }
@@ -89,22 +99,29 @@ df.app.orchestration(COLLABORATION_REQUEST, function* (context: OrchestrationCon
     const winner: unknown = yield context.df.Task.any([decision, timer]);
     if (winner === decision) {
       timer.cancel();
+      const by = (decision.result as { by?: unknown } | undefined)?.by;
       // The request document is the truth (the API recorded the decision before raising the event).
-      const current = (yield context.df.callActivity(REQUEST_ACTIVITIES.status, { requestId })) as RequestStatus | 'missing';
-      return yield* settle(context, requestId, current);
+      const current = (yield context.df.callActivity(REQUEST_ACTIVITIES.status, { requestId })) as { status: RequestStatus | 'missing'; decidedBy: string | null };
+      return yield* settle(context, requestId, current.status, current.decidedBy ?? (typeof by === 'string' ? by : null));
     }
     if (step.then === 'reminded') {
       status('reminded', step.next);
       yield context.df.callActivity(REQUEST_ACTIVITIES.notify, { requestId, notice: 'reminder' });
     } else if (step.then === 'escalated') {
       const escalated = (yield context.df.callActivity(REQUEST_ACTIVITIES.escalate, { requestId })) as { status: RequestStatus; count: number };
-      if (escalated.status !== 'pending') return yield* settle(context, requestId, escalated.status);
+      if (escalated.status !== 'pending') {
+        const current = (yield context.df.callActivity(REQUEST_ACTIVITIES.status, { requestId })) as { status: RequestStatus | 'missing'; decidedBy: string | null };
+        return yield* settle(context, requestId, current.status, current.decidedBy);
+      }
       status('escalated', step.next);
       yield context.df.callActivity(REQUEST_ACTIVITIES.notify, { requestId, notice: 'escalated' });
     } else {
       const expiry = (yield context.df.callActivity(REQUEST_ACTIVITIES.expire, { requestId })) as { expired: boolean; status: RequestStatus };
       // Decided just before the deadline (the event still on its way): the decision wins.
-      if (!expiry.expired) return yield* settle(context, requestId, expiry.status);
+      if (!expiry.expired) {
+        const current = (yield context.df.callActivity(REQUEST_ACTIVITIES.status, { requestId })) as { status: RequestStatus | 'missing'; decidedBy: string | null };
+        return yield* settle(context, requestId, current.status, current.decidedBy);
+      }
       status('expired', null);
       yield context.df.callActivity(REQUEST_ACTIVITIES.notify, { requestId, notice: 'expired' });
       return 'expired';
