@@ -13,8 +13,8 @@ import type { RequestStatus } from '../../shared/collaboration/request-ports';
  * space through the `collaborationSpace` sub-orchestration, then the requester is told it is ready.
  *
  * Deterministic: the deadlines come in the input (computed by the starter in business days and
- * scaled by COLLABORATION_REQUEST_TIME_SCALE), time is `currentUtcDateTime`, waits are durable
- * timers; no clock, setting or file is read here.
+ * scaled by COLLABORATION_REQUEST_TIME_SCALE) and are waited for with durable timers, so replays see
+ * the same instants; no clock (Date.now), setting or file is read here (the activities do the I/O).
  */
 export const COLLABORATION_REQUEST = 'collaborationRequest';
 export const DECISION_EVENT = 'decision';
