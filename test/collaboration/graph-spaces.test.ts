@@ -132,11 +132,16 @@ describe('provisioning a service space from the real template', () => {
 });
 
 describe('repairs on the provisioned space', () => {
-  it('the team carries its sensitivity label and folders are shared with the everyone group', async () => {
+  it('reports the sensitivity label for a person to set, reads it once set, and folders are shared with the everyone group', async () => {
     const desired = space('service-rt');
     const { reader } = adapters(stack.client, stack.documents, stack.pacer);
-    const actual = await reader.read(desired, (await stack.store.get(desired.key))!.record);
+    const record = (await stack.store.get(desired.key))!.record;
+    expect(diffSpace(desired, await reader.read(desired, record)).findings).toContainEqual({ kind: 'sensitivity-label', spaceKey: desired.key, expected: 'Confidentiel', actual: null });
+    const confidential = stack.sandbox.tenant.sensitivityLabels.find((l) => l.name === 'Confidentiel')!;
+    await stack.control.setGroupLabels(record.teamId!, [confidential.id]);
+    const actual = await reader.read(desired, record);
     expect(actual.sensitivityLabel).toBe('Confidentiel');
+    expect(diffSpace(desired, actual).findings.filter((f) => f.kind === 'sensitivity-label')).toEqual([]);
     const everyone = desired.nodes.flatMap((n) => n.grants).find((g) => g.principal.kind === 'group');
     expect(everyone).toBeDefined();
     const shared = [...actual.nodes.values()].flatMap((n) => n.permissions).filter((p) => p.principal.kind === 'group' && p.principal.id === everyone!.principal.id);
