@@ -201,6 +201,21 @@ describe('repairs on the provisioned space', () => {
     await converge(stack.store, reader, writer, desired);
   }, 60_000);
 
+  it('a new template name for a top-level node renames its channel and the channel folder, same ids', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => n.channel)!;
+    const { itemId, channelId } = record.nodes[node.key]!;
+    const renamed: DesiredSpace = { ...desired, nodes: desired.nodes.map((n) => (n.key === node.key ? { ...n, name: `${n.code} Section renommée` } : n)) };
+    expect(diffSpace(renamed, await reader.read(renamed, record)).operations).toMatchObject([{ kind: 'rename', nodeKey: node.key, channel: true, to: `${node.code} Section renommée` }]);
+    await converge(stack.store, reader, writer, renamed);
+    expect(await stack.client.api(`/teams/${record.teamId}/channels/${channelId}`).get()).toMatchObject({ displayName: `${node.code} Section renommée` });
+    expect(await stack.client.api(`/drives/${record.driveId}/items/${itemId}`).get()).toMatchObject({ name: `${node.code} Section renommée` });
+    await converge(stack.store, reader, writer, desired);
+    expect(await stack.client.api(`/teams/${record.teamId}/channels/${channelId}`).get()).toMatchObject({ displayName: node.name });
+  }, 60_000);
+
   it('a new version of a document template replaces the copy in place, keeping the previous version', async () => {
     const desired = space('service-rt');
     const node = desired.nodes.find((n) => n.documents.length > 0)!;
