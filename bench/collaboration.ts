@@ -21,8 +21,8 @@ import { applySpaceStep, plannedSpaceKeys, verifySpace, type CollaborationDeps, 
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 40);
-const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 30);
-const PARALLELISM = Number(process.env.BENCH_PARALLELISM ?? 6);
+const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 20);
+const PARALLELISM = Number(process.env.BENCH_PARALLELISM ?? 10);
 const DRIFTS = 24;
 const BUDGET = 1200;
 
