@@ -7,7 +7,7 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | InfoPageId;
+export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | 'collaboration' | InfoPageId;
 /** Pages anyone may read, signed in or not (the Teams app package links to them). */
 export type InfoPageId = 'privacy' | 'terms';
 
@@ -33,6 +33,8 @@ export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: st
   { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
   // Everyone has training to take; the team and compliance tabs show by role inside the page.
   { id: 'training', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'training.html' },
+  // Any staff member may request a project space; deciding is per request (the API checks).
+  { id: 'collaboration', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'collaboration.html' },
   // The staff directory holds personal data: human resources and IT administration only.
   { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },
 ];
@@ -43,6 +45,7 @@ export function pageFromLocation(): PageId {
   if (file === 'relay.html' || location.hash === '#relay') return 'relay';
   if (file === 'people.html' || location.hash === '#people') return 'people';
   if (file === 'training.html' || location.hash === '#training') return 'training';
+  if (file === 'collaboration.html' || location.hash === '#collaboration') return 'collaboration';
   if (file === 'privacy.html') return 'privacy';
   if (file === 'terms.html') return 'terms';
   return 'home';
