@@ -86,6 +86,10 @@ describe('M365 sandbox collaboration automation surface', () => {
     expect(versions.value.map((v: { id: string; size: number }) => [v.id, v.size])).toEqual([['3.0', Buffer.byteLength('la troisième')], ['2.0', 9], ['1.0', 2]]);
     const times = versions.value.map((v: { lastModifiedDateTime: string }) => Date.parse(v.lastModifiedDateTime));
     expect(times).toEqual([...times].sort((x, y) => y - x));
+    // A rename is a new version too, with the same content.
+    await graph.api(`/drives/${drive}/items/${first.id}`).patch({ name: 'lettre-2027.docx' });
+    const renamed = await graph.api(`/drives/${drive}/items/${first.id}/versions`).get();
+    expect(renamed.value.map((v: { id: string; size: number }) => [v.id, v.size])).toEqual([['4.0', Buffer.byteLength('la troisième')], ['3.0', Buffer.byteLength('la troisième')], ['2.0', 9], ['1.0', 2]]);
     const folder = await graph.api(`/drives/${drive}/root:/Versions`).get();
     expect((await graph.api(`/drives/${drive}/items/${folder.id}/versions`).get()).value).toEqual([]);
   });
