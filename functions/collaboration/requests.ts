@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { useProjectSource } from '../../shared/collaboration/adapters/collaboration-services';
-import { requestDeadlinesNow, requestDeps, requestProjects } from '../../shared/collaboration/adapters/request-services';
+import { requestDeadlinesNow, requestDeps } from '../../shared/collaboration/adapters/request-services';
 import type { ServiceInfo } from '../../shared/collaboration/plan';
 import type { ProjectRequest } from '../../shared/collaboration/request-ports';
 import { decideRequest, listRequests, mayDecide, readRequest, submitRequest, type RequestProblem } from '../../shared/collaboration/requests';
@@ -26,9 +25,6 @@ import { endpoint } from '../http/endpoint';
  * Ids only in logs and addresses; names go out in bodies to those allowed to see the request.
  */
 const EVERYONE = APP_ROLES;
-
-// The spaces engine plans a project space for every approved request.
-useProjectSource(requestProjects());
 
 const services = (): ServiceInfo[] => peopleCatalogue().services;
 const deps = () => requestDeps(services());
