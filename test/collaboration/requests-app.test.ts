@@ -11,6 +11,7 @@ import { CosmosAuditTrail } from '../../shared/platform/adapters/cosmos-audit-tr
 import { CollaborationAuditRecord } from '../../shared/collaboration/audit-record';
 import { REQUEST_CONTAINERS } from '../../shared/collaboration/adapters/cosmos-requests';
 import { requestDeadlines } from '../../shared/collaboration/requests';
+import { startAzurite, type AzuriteInstance } from '../../dev/local-stack/azurite';
 import { startAppHost, type AppHost } from '../support/app-host';
 import { useAppEnvironment } from '../support/app-env';
 import { seedPerson, terminateInstances } from './request-fixtures';
@@ -34,6 +35,8 @@ let issuer: TokenIssuer;
 let sandbox: M365Sandbox;
 let control: SandboxControl;
 let host: AppHost;
+/** Its own storage, so its durable task hub is not another test file's host's (they would resume each other's instances). */
+let azurite: AzuriteInstance;
 const tokens: Record<string, string> = {};
 const ids: Record<'requester' | 'manager' | 'manager2' | 'director' | 'member' | 'stranger', string> = { requester: '', manager: '', manager2: '', director: '', member: '', stranger: '' };
 const started: string[] = [];
@@ -94,7 +97,9 @@ beforeAll(async () => {
   await seedPerson(cosmosDatabase(), ids.member, 'Luc Bouchard', { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' });
   await seedPerson(cosmosDatabase(), ids.stranger, 'Anne Morin', { serviceCode: 'COM', jobCategoryCode: 'CONSEIL' });
   sender = (sandbox.tenant.users.find((u) => u.isSharedMailbox) ?? sandbox.tenant.users[0]!).userPrincipalName;
+  azurite = await startAzurite();
   host = await startAppHost(issuer, {
+    AzureWebJobsStorage: azurite.connectionString,
     COSMOS_DATABASE: database,
     ...graph,
     COLLABORATION_REQUEST_SENDER_MAILBOX: sender,
@@ -111,6 +116,7 @@ afterAll(async () => {
   await host?.stop();
   await issuer?.stop();
   await sandbox?.stop();
+  await azurite?.stop();
 });
 
 describe('project space requests: the API', { timeout: 60_000 }, () => {

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startM365Sandbox, type M365Sandbox } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type LocalUser, type TokenIssuer } from '../../dev/token-issuer';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
+import { startAzurite, type AzuriteInstance } from '../../dev/local-stack/azurite';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { useAppEnvironment } from '../support/app-env';
 import { openTab, screenshot, seriousViolations, signIn, type TabPage, type ThemeName } from '../support/web-browser';
@@ -22,6 +23,8 @@ import { seedPerson, terminateInstances } from '../collaboration/request-fixture
 let sandbox: M365Sandbox;
 let issuer: TokenIssuer;
 let host: AppHost;
+/** Its own storage, so its durable task hub is not another test file's host's (they would resume each other's instances). */
+let azurite: AzuriteInstance;
 let browser: Browser;
 const users: Record<'requester' | 'manager' | 'member', LocalUser> = {} as never;
 const requestIds: string[] = [];
@@ -41,7 +44,8 @@ beforeAll(async () => {
   await seedPerson(cosmosDatabase(), users.requester.oid, users.requester.name, { serviceCode: 'RT', jobCategoryCode: 'CONSEIL' });
   await seedPerson(cosmosDatabase(), users.manager.oid, users.manager.name, { serviceCode: 'RT', jobCategoryCode: 'DIRECTION' });
   await seedPerson(cosmosDatabase(), users.member.oid, users.member.name, { serviceCode: 'JUR', jobCategoryCode: 'JURISTE' });
-  host = await startAppHost(issuer, { COSMOS_DATABASE: database, ...graph, ARCHIVE_RUN_ON_STARTUP: 'false', PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *', TRAINING_CYCLES_SCHEDULE: '0 0 0 1 1 *', TRAINING_REMINDER_SCHEDULE: '0 0 0 1 1 *' });
+  azurite = await startAzurite();
+  host = await startAppHost(issuer, { AzureWebJobsStorage: azurite.connectionString, COSMOS_DATABASE: database, ...graph, ARCHIVE_RUN_ON_STARTUP: 'false', PEOPLE_SYNC_SCHEDULE: '0 0 0 1 1 *', TRAINING_CYCLES_SCHEDULE: '0 0 0 1 1 *', TRAINING_REMINDER_SCHEDULE: '0 0 0 1 1 *' });
   browser = await launchChromium();
 }, 120_000);
 
@@ -51,6 +55,7 @@ afterAll(async () => {
   await host?.stop();
   await issuer?.stop();
   await sandbox?.stop();
+  await azurite?.stop();
 });
 
 const pageUrl = () => `${host.baseUrl}/api/web/collaboration.html`;
