@@ -13,7 +13,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * The Teams tab: one page (dist/web/index.html, built by web/build.mjs from web/src) that shows
- * the page its address names, so deep links (archive.html, relay.html, people.html, training.html, privacy.html, terms.html) work.
+ * the page its address names, so deep links (archive.html, relay.html, people.html, training.html, collaboration.html, privacy.html, terms.html) work.
  */
 const PAGES: Record<string, string> = {
   'index.html': 'Transformation numérique',
@@ -21,6 +21,7 @@ const PAGES: Record<string, string> = {
   'relay.html': 'Systèmes sur site',
   'people.html': 'Personnel',
   'training.html': 'Mes formations',
+  'collaboration.html': 'Espaces',
   // Public: the Teams app package's privacy and terms addresses (teams/manifest.template.json).
   'privacy.html': 'Confidentialité',
   'terms.html': 'Conditions d’utilisation',

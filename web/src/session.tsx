@@ -7,7 +7,7 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | InfoPageId;
+export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | 'collaboration' | InfoPageId;
 /** Pages anyone may read, signed in or not (the Teams app package links to them). */
 export type InfoPageId = 'privacy' | 'terms';
 
@@ -35,6 +35,8 @@ export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: st
   { id: 'training', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'training.html' },
   // The staff directory holds personal data: human resources and IT administration only.
   { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },
+  // Everyone works in a space; the administration tab shows inside the page for IT administration.
+  { id: 'collaboration', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'collaboration.html' },
 ];
 
 export function pageFromLocation(): PageId {
@@ -43,6 +45,7 @@ export function pageFromLocation(): PageId {
   if (file === 'relay.html' || location.hash === '#relay') return 'relay';
   if (file === 'people.html' || location.hash === '#people') return 'people';
   if (file === 'training.html' || location.hash === '#training') return 'training';
+  if (file === 'collaboration.html' || location.hash === '#collaboration') return 'collaboration';
   if (file === 'privacy.html') return 'privacy';
   if (file === 'terms.html') return 'terms';
   return 'home';

@@ -7,7 +7,7 @@ const useStyles = makeStyles({
   card: { height: '100%' },
 });
 
-/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, their training, the staff directory for HR and IT. */
+/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, their training, the staff directory for HR and IT, their collaboration spaces. */
 export function HomePage({ offered }: { offered: PageId[] }) {
   const s = useStyles();
   const { t } = useI18n();
@@ -18,6 +18,7 @@ export function HomePage({ offered }: { offered: PageId[] }) {
   if (offered.includes('relay')) cards.push({ key: 'relay', page: 'relay', title: 'homeRelayTitle', text: 'homeRelayText' });
   if (offered.includes('training')) cards.push({ key: 'training', page: 'training', title: 'homeTrainingTitle', text: 'homeTrainingText' });
   if (offered.includes('people')) cards.push({ key: 'people', page: 'people', title: 'homePeopleTitle', text: 'homePeopleText' });
+  if (offered.includes('collaboration')) cards.push({ key: 'collaboration', page: 'collaboration', title: 'collaborationHomeTitle', text: 'collaborationHomeText' });
   return (
     <section aria-labelledby="welcome">
       <h2 id="welcome">{t('welcome', { name: me.name ?? me.oid })}</h2>
