@@ -154,7 +154,7 @@ describe('training page', () => {
     const { page } = tab;
     await signIn(page, staff.name);
     await page.locator('#welcome').waitFor();
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces']);
     await page.getByRole('button', { name: 'Ouvrir : Mes formations' }).click();
     await expect.poll(() => page.url()).toMatch(/\/api\/web\/training\.html$/);
     expect(await page.title()).toBe('Mes formations');

@@ -40,10 +40,10 @@ describe('web shell', () => {
     expect(await page.locator('#signed-in-name').textContent()).toBe(records.name);
     expect(await page.locator('#roles').textContent()).toBe('Personnel, Responsable de la gestion documentaire');
     expect(await page.locator('html').getAttribute('lang')).toBe('fr-CA');
-    // A RecordsManager's home leads to their mail, the records tools, the on-prem systems and their training.
-    expect(await page.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Mes courriels archivés', 'Gestion documentaire', 'Systèmes sur site', 'Mes formations']);
+    // A RecordsManager's home leads to their mail, the records tools, the on-prem systems, their training and their spaces.
+    expect(await page.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Mes courriels archivés', 'Gestion documentaire', 'Systèmes sur site', 'Mes formations', 'Espaces']);
     // Navigation shows only what exists for this person.
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces']);
     expect(await page.getByRole('link', { name: 'Accueil' }).getAttribute('aria-current')).toBe('page');
     await page.getByRole('button', { name: 'Ouvrir : Gestion documentaire' }).click();
     await expect.poll(() => page.url()).toMatch(/\/api\/web\/archive\.html$/);
@@ -57,7 +57,7 @@ describe('web shell', () => {
     const staff = await openTab(browser, shell());
     await signIn(staff.page, alice.name);
     await staff.page.locator('#welcome').waitFor();
-    expect(await staff.page.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Mes courriels archivés', 'Systèmes sur site', 'Mes formations']);
+    expect(await staff.page.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces']);
     expect(staff.errors).toEqual([]);
     await staff.close();
   });
@@ -215,7 +215,7 @@ describe('web shell', () => {
     expect((await fetch(`${baseUrl}/api/web/assets.json`)).status).toBe(404);
     expect((await fetch(`${baseUrl}/api/web/nowhere.html`)).status).toBe(404);
     // Deep links: each page is the same shell, which shows the page its address names.
-    for (const [page, title] of [['archive.html', 'Mes courriels archivés'], ['relay.html', 'Systèmes sur site'], ['people.html', 'Personnel'], ['training.html', 'Mes formations']]) {
+    for (const [page, title] of [['archive.html', 'Mes courriels archivés'], ['relay.html', 'Systèmes sur site'], ['people.html', 'Personnel'], ['training.html', 'Mes formations'], ['collaboration.html', 'Espaces']]) {
       const deep = await fetch(`${baseUrl}/api/web/${page}`);
       expect(deep.status).toBe(200);
       const text = await deep.text();

@@ -1,8 +1,8 @@
-import { Badge, Button, ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Button, MessageBar, MessageBarBody, ProgressBar, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useEffect, useRef, useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable, type Column } from '../../components/DataTable';
-import { ErrorState, LoadingState, Notice, useErrorText, useSay } from '../../components/States';
+import { ErrorState, LoadingState, useErrorText, useSay } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { usePolling } from '../../components/usePolling';
 import { useI18n } from '../../i18n/i18n';
@@ -20,6 +20,8 @@ const useStyles = makeStyles({
   secondary: { color: tokens.colorNeutralForeground2 },
   progress: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, maxWidth: '40rem' },
   problems: { margin: 0, paddingLeft: tokens.spacingHorizontalXL },
+  // A state in words can take two lines in a narrow column: the badge grows with it.
+  badge: { height: 'auto', minHeight: '20px', whiteSpace: 'normal', textAlign: 'start', paddingTop: '1px', paddingBottom: '1px' },
 });
 
 type Outcome = { intent: 'success' | 'error' | 'info'; key: 'collaborationRunStartedNotice' | 'collaborationRunFinished' | 'collaborationRunNotStarted'; mode?: RunMode; run?: RunStatus; error?: unknown };
@@ -52,24 +54,36 @@ export function AdminTab() {
   const [confirming, setConfirming] = useState<'apply' | 'repair' | null>(null);
   const [detail, setDetail] = useState<string | null>(null);
   const lastDone = useRef<number | null>(null);
-  const wasActive = useRef(false);
+  /** A run just asked for: the one read before (its start), so the page follows the new one, not the last one's end. */
+  const awaiting = useRef<{ previous: string | null; since: number } | null>(null);
+  const isNew = (r: RunStatus | null) => {
+    const a = awaiting.current;
+    if (!a) return true;
+    if (r && r.createdTime !== a.previous) return true;
+    // The new run never showed (it ended before the first read, or was refused): stop waiting after a while.
+    return Date.now() - a.since > 30_000;
+  };
 
   const run = usePolling(
     () => api.get<{ run: RunStatus | null }>('collaboration/run').then((r) => r.run),
-    (r) => !runActive(r),
+    (r) => isNew(r) && !runActive(r),
     {
       intervalMs: 2000,
       timeoutMs: 2 * 60 * 60_000,
       onUpdate(r) {
+        if (!isNew(r)) return;
         const active = runActive(r);
         const done = r?.customStatus?.done ?? null;
         if (active && done !== lastDone.current) refresh();
         lastDone.current = done;
-        if (wasActive.current && !active && r) {
+        if (awaiting.current && !active) {
+          awaiting.current = null;
           refresh();
-          setOutcome({ intent: r.runtimeStatus === 'Completed' ? 'success' : 'error', key: 'collaborationRunFinished', run: r });
+          if (r) setOutcome({ intent: r.runtimeStatus === 'Completed' ? 'success' : 'error', key: 'collaborationRunFinished', run: r });
+        } else if (active && !awaiting.current) {
+          // Found running on arrival: its end is announced too.
+          awaiting.current = { previous: null, since: Date.now() };
         }
-        wasActive.current = active;
       },
     },
   );
@@ -77,6 +91,11 @@ export function AdminTab() {
     void run.start();
     // Read once on arrival: follows on only while a run goes on.
   }, []);
+  /** Follows the run just started (by this tab or a space's dialog) until it ends. */
+  const follow = () => {
+    awaiting.current = { previous: run.value?.createdTime ?? null, since: Date.now() };
+    void run.start();
+  };
 
   const current = run.value;
   const active = runActive(current);
@@ -88,8 +107,7 @@ export function AdminTab() {
     try {
       await api.post<{ instanceId: string }>('collaboration/run', { mode });
       setOutcome({ intent: 'success', key: 'collaborationRunStartedNotice', mode });
-      wasActive.current = true;
-      void run.start();
+      follow();
     } catch (e) {
       setOutcome({ intent: 'error', key: 'collaborationRunNotStarted', mode, error: e });
       void run.start();
@@ -121,7 +139,7 @@ export function AdminTab() {
       header: t('collaborationColStatus'),
       render: (sp) => (
         <div className={s.cellStack}>
-          <Badge appearance="tint" color={statusColor(sp.status)}>
+          <Badge appearance="tint" color={statusColor(sp.status)} className={s.badge}>
             {statusText(i18n, sp)}
           </Badge>
           {reasonText(i18n, sp.statusReason) ? <Text size={200}>{reasonText(i18n, sp.statusReason)}</Text> : null}
@@ -177,9 +195,9 @@ export function AdminTab() {
           </Button>
         </div>
         {outcome ? (
-          <Notice intent={outcome.intent} id="collaboration-run-notice">
-            {outcomeText(outcome)}
-          </Notice>
+          <MessageBar intent={outcome.intent} layout="multiline" id="collaboration-run-notice">
+            <MessageBarBody>{outcomeText(outcome)}</MessageBarBody>
+          </MessageBar>
         ) : null}
         <div id="collaboration-run-state" role="status" aria-live="polite" className={s.progress}>
           {run.error ? (
@@ -215,16 +233,18 @@ export function AdminTab() {
         {loaded.error && !data ? <ErrorState error={loaded.error} onRetry={loaded.retry} /> : null}
         {!data && !loaded.error ? <LoadingState /> : null}
         {data && data.problems.length ? (
-          <Notice intent="warning" id="collaboration-problems">
-            <Text weight="semibold" block>
-              {t('collaborationProblemsTitle')}
-            </Text>
-            <ul className={s.problems}>
-              {data.problems.map((p, n) => (
-                <li key={n}>{p.spaceKey ? t('collaborationProblem', { space: spaceNames(i18n, [p.spaceKey], spaces), message: p.message }) : t('collaborationProblemGeneral', { message: p.message })}</li>
-              ))}
-            </ul>
-          </Notice>
+          <MessageBar intent="warning" layout="multiline" id="collaboration-problems">
+            <MessageBarBody>
+              <Text weight="semibold" block>
+                {t('collaborationProblemsTitle')}
+              </Text>
+              <ul className={s.problems}>
+                {data.problems.map((p, n) => (
+                  <li key={n}>{p.spaceKey ? t('collaborationProblem', { space: spaceNames(i18n, [p.spaceKey], spaces), message: p.message }) : t('collaborationProblemGeneral', { message: p.message })}</li>
+                ))}
+              </ul>
+            </MessageBarBody>
+          </MessageBar>
         ) : null}
         {data ? (
           <DataTable
@@ -261,10 +281,7 @@ export function AdminTab() {
           runActive={active}
           onClose={() => setDetail(null)}
           onChanged={refresh}
-          onRunStarted={() => {
-            wasActive.current = true;
-            void run.start();
-          }}
+          onRunStarted={follow}
         />
       ) : null}
     </div>

@@ -1,7 +1,7 @@
-import { Badge, Button, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Button, Checkbox, Dialog, MessageBar, MessageBarBody, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useMemo, useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorState, LoadingState, Notice, useErrorText, useSay } from '../../components/States';
+import { ErrorState, LoadingState, useErrorText, useSay } from '../../components/States';
 import { useLoad } from '../../components/useLoad';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
@@ -10,7 +10,8 @@ import type { OperationView, RepairPolicy, SpaceDetail, SpaceNode } from './spac
 
 const useStyles = makeStyles({
   surface: { maxWidth: 'min(60rem, calc(100vw - 2rem))', width: '100%' },
-  content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  // The dialog's content scrolls: its parts keep their height instead of shrinking into each other.
+  content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, '& > *': { flexShrink: 0 } },
   facts: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', columnGap: tokens.spacingHorizontalL, rowGap: tokens.spacingVerticalXS, margin: 0 },
   group: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, borderRadius: tokens.borderRadiusMedium, padding: tokens.spacingHorizontalM, margin: 0 },
   legend: { fontWeight: tokens.fontWeightSemibold, padding: `0 ${tokens.spacingHorizontalXS}` },
@@ -92,7 +93,7 @@ export function SpaceDetailDialog(props: { spaceKey: string; name: string; runAc
     setMissing(false);
     // More removals than the guard lets through: a separate, explicit confirmation.
     if (guard && chosenRemovals > guard.allowed) setConfirm('removals');
-    else void approve(chosenRemovals > 0 && blocked);
+    else void approve(false);
   };
 
   const applyHere = async () => {
@@ -196,16 +197,16 @@ export function SpaceDetailDialog(props: { spaceKey: string; name: string; runAc
                   {space.templateVersion ? <span>{t('collaborationTemplateVersionOf', { version: space.templateVersion })}</span> : null}
                 </p>
                 {blocked && guard ? (
-                  <Notice intent="warning" id="space-detail-blocked">
-                    {t('collaborationRemovalsBlocked', guard)}
-                  </Notice>
+                  <MessageBar intent="warning" layout="multiline">
+                    <MessageBarBody id="space-detail-blocked">{t('collaborationRemovalsBlocked', guard)}</MessageBarBody>
+                  </MessageBar>
                 ) : space.statusReason ? (
                   <Text id="space-detail-reason">{reasonText(i18n, space.statusReason)}</Text>
                 ) : null}
                 {told ? (
-                  <Notice intent={told.intent} id="space-detail-notice">
-                    {toldText(told)}
-                  </Notice>
+                  <MessageBar intent={told.intent} layout="multiline">
+                    <MessageBarBody id="space-detail-notice">{toldText(told)}</MessageBarBody>
+                  </MessageBar>
                 ) : null}
                 <section aria-labelledby="space-changes-title" className={s.content}>
                   <h3 id="space-changes-title" className={s.h4}>

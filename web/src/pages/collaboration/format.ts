@@ -63,10 +63,9 @@ const nodeText = (i18n: I18n, nodes: ReadonlyMap<string, SpaceNode>, key: string
 
 const personText = (i18n: I18n, name: string | null | undefined) => (name && name.trim() ? name : i18n.t('collaborationPersonUnknown'));
 
-/** Who a folder is shared with: a person or a group by name, never by id. */
-function principalText(i18n: I18n, op: OperationView): string {
-  if (op.principal?.kind === 'group') return op.principalName && op.principalName.trim() ? i18n.t('collaborationGroupNamed', { name: op.principalName }) : i18n.t('collaborationGroupUnknown');
-  return personText(i18n, op.principalName ?? op.userName);
+/** A group a folder is shared with, by name ("« Tout le personnel »"), never by id. */
+function groupText(i18n: I18n, op: OperationView): string {
+  return op.principalName && op.principalName.trim() ? i18n.t('collaborationGroupQuoted', { name: op.principalName }) : i18n.t('collaborationGroupUnknown');
 }
 
 /** A change in words: what will be done, to whom, where. */
@@ -91,10 +90,14 @@ export function operationText(i18n: I18n, op: OperationView, nodes: ReadonlyMap<
       return t('collaborationOp_create_folder', { node });
     case 'rename':
       return t(op.channel ? 'collaborationOp_rename_channel' : 'collaborationOp_rename', { from: op.from ?? '', to: op.to ?? '' });
-    case 'grant':
-      return t('collaborationOp_grant', { who: principalText(i18n, op), role: i18n.label('collaborationRole_', op.role ?? 'read'), node });
+    case 'grant': {
+      const role = i18n.label('collaborationRole_', op.role ?? 'read');
+      if (op.principal?.kind === 'group') return t('collaborationOp_grant_group', { group: groupText(i18n, op), role, node });
+      return t('collaborationOp_grant', { who: personText(i18n, op.principalName ?? op.userName), role, node });
+    }
     case 'revoke':
-      return t('collaborationOp_revoke', { who: principalText(i18n, op), node });
+      if (op.principal?.kind === 'group') return t('collaborationOp_revoke_group', { group: groupText(i18n, op), node });
+      return t('collaborationOp_revoke', { who: personText(i18n, op.principalName ?? op.userName), node });
     case 'set-retention-label':
       return t('collaborationOp_set_retention_label', { label: op.label ?? '', node });
     case 'place-document':
