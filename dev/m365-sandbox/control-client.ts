@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { FaultOptions } from './limits';
+import type { FaultOptions, SharePointAppStats } from './limits';
 import type { RecordedWrite } from './writes';
 
 /** A campaign as the control API summarises it (ids, statuses and dates only). */
@@ -10,6 +10,16 @@ export interface SimulationSummary {
   launchDateTime: string | null;
   completionDateTime: string | null;
   users: Array<{ userId: string; trainings: Array<{ displayName: string; status: 'assigned' | 'inProgress' | 'completed' | 'overdue'; completedDateTime: string | null }> }>;
+}
+
+/** A drive item as the control API summarises it. */
+export interface ItemSummary {
+  id: string;
+  driveId: string;
+  name: string;
+  parentId: string | null;
+  path: string;
+  folder: boolean;
 }
 
 export interface PersonPatch {
@@ -64,7 +74,26 @@ export class SandboxControl {
   /** Marks users for whom the app's Teams app is not installed (replaces the previous list). */
   setTeamsAppNotInstalled(userIds: string[]) { return this.request('PUT', '/teams-app/not-installed', { userIds }); }
   expireDeltaTokens() { return this.request('POST', '/delta/expire'); }
-  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; activityFeedRefused: Record<string, number>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
+  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; activityFeedRefused: Record<string, number>; sharePoint: Record<string, SharePointAppStats>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
+  /** SharePoint resource units, requests and 429s per app (key: the token's appid), with first/last charged request times. */
+  sharePointStats() { return this.stats().then((s) => s.sharePoint); }
+  /** Clears the SharePoint counters only (POST /reset clears them too, with everything else). */
+  resetSharePointStats() { return this.request('POST', '/stats/reset-sharepoint'); }
+  // Drift made by a person (not the app): not in the write log, not charged to any app.
+  /** Renames a drive item in place (409 if a sibling has that name). */
+  renameItem(driveId: string, itemId: string, name: string) { return this.request<ItemSummary>('POST', '/files/rename', { driveId, itemId, name }); }
+  /** Shares an item with a user or a group (roles merged into that principal's permission). */
+  grantItem(driveId: string, itemId: string, grantee: { userId: string } | { groupId: string }, roles: Array<'read' | 'write' | 'owner'>) {
+    return this.request<{ id: string; roles: string[]; grantedTo: { id: string | null; displayName: string; email: string | null; type?: 'user' | 'group' } }>('POST', '/files/grant', { driveId, itemId, ...grantee, roles });
+  }
+  /** Removes the retention label of an item. */
+  removeLabel(driveId: string, itemId: string) { return this.request('POST', '/files/remove-label', { driveId, itemId }); }
+  /** Adds a folder, or a file with content the app did not write, under parentId. */
+  createItem(driveId: string, parentId: string, name: string, folder: boolean) { return this.request<ItemSummary>('POST', '/files/create', { driveId, parentId, name, folder }); }
+  /** Deletes a drive item (and what it holds). */
+  deleteItem(driveId: string, itemId: string) { return this.request('POST', '/files/delete', { driveId, itemId }); }
+  /** Removes someone from a team (and its Microsoft 365 group). */
+  removeTeamMember(teamId: string, userId: string) { return this.request('POST', '/teams/remove-member', { teamId, userId }); }
   resetPeakMemory() { return this.request('POST', '/stats/reset-peak-memory'); }
   updateUser(userId: string, patch: { department?: string | null; jobCategory?: string | null; accountEnabled?: boolean; managerId?: string | null }) {
     return this.request('PATCH', `/users/${encodeURIComponent(userId)}`, patch);

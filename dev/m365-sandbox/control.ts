@@ -7,6 +7,9 @@ import { immutableMessageId, restMessageId } from './mail-store';
 import type { MessageSpec } from './mailbox-seed';
 import { InputError, hire, remove, removeGroup, renameDepartment, setOnLeave, update } from './people';
 import { ALL_STAFF_GROUP, ON_LEAVE_GROUP, type SandboxUser } from './tenant-seed';
+import type { DriveItem } from './file-store';
+import { principalOf } from './routes-files';
+import { removeTeamMember } from './routes-teams';
 
 export interface ControlContext {
   state: () => SandboxState;
@@ -14,6 +17,8 @@ export interface ControlContext {
   faults: FaultInjector;
   stats: () => Record<string, unknown>;
   resetPeakMemory: () => void;
+  /** Clears the per-app SharePoint counters only (the throttling windows stay). */
+  resetSharePointStats: () => void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -55,7 +60,8 @@ export function tenantSummary(state: SandboxState) {
     allStaffGroupId: groups.find((g) => g.displayName === ALL_STAFF_GROUP)!.id,
     onLeaveGroupId: groups.find((g) => g.displayName === ON_LEAVE_GROUP)!.id,
     sites: sites.map((s) => ({ id: s.id, name: s.name, displayName: s.displayName, driveId: s.driveId, department: s.department })),
-    teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId })),
+    teams: [...state.teams.teams.values()].map((t) => ({ id: t.id, displayName: t.displayName, driveId: t.driveId, siteId: t.siteId })),
+    sensitivityLabels: state.tenant.sensitivityLabels.map((l) => ({ id: l.id, name: l.name })),
     largeMessage: large && largeMessage ? { userId: large.id, messageId: immutableMessageId(large.id, largeMessage.spec.key), attachmentBytes: largeMessage.spec.attachments[0]!.size } : null,
   };
 }
@@ -93,6 +99,21 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       return reply(res, 204);
     }
     if (method === 'GET' && path === '/stats') return reply(res, 200, ctx.stats());
+    if (method === 'POST' && path === '/stats/reset-sharepoint') {
+      ctx.resetSharePointStats();
+      return reply(res, 204);
+    }
+    if (method === 'POST' && path.startsWith('/files/')) return filesControl(res, path, body, state);
+    if (method === 'POST' && path === '/teams/remove-member') {
+      // A person removes someone from the team in the Teams client: not the app's write.
+      const team = state.teams.teams.get(String(body.teamId ?? '').toLowerCase());
+      if (!team) return reply(res, 404, { error: `no team ${String(body.teamId)}`, field: 'teamId' });
+      const userId = findUser(state, String(body.userId ?? '')).id;
+      const member = team.members.find((mb) => mb.userId === userId);
+      if (!member) return reply(res, 404, { error: `user ${userId} is not a member of team ${team.id}`, field: 'userId' });
+      removeTeamMember(state, team, member);
+      return reply(res, 204);
+    }
     if (method === 'POST' && path === '/stats/reset-peak-memory') {
       ctx.resetPeakMemory();
       return reply(res, 204);
@@ -200,6 +221,55 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     if (error instanceof GraphError) return reply(res, error.status, { error: error.message, code: error.code });
     throw error;
   }
+}
+
+function itemSummary(state: SandboxState, item: DriveItem) {
+  return { id: item.id, driveId: item.driveId, name: item.name, parentId: item.parentId, path: `${state.files.parentPath(item)}/${item.name}`, folder: item.isFolder };
+}
+
+function stringField(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') throw new InputError(field, 'a non-empty string is required');
+  return value;
+}
+
+/**
+ * Drift a person makes in SharePoint by hand (rename, share, remove a label, add or delete an item).
+ * Not the app's writes: nothing goes to the write log and no resource units are charged.
+ */
+function filesControl(res: ServerResponse, path: string, body: Record<string, unknown>, state: SandboxState): void {
+  const driveId = stringField(body, 'driveId');
+  const action = path.slice('/files/'.length);
+  if (action === 'create') {
+    const parent = state.files.item(driveId, stringField(body, 'parentId'));
+    const name = stringField(body, 'name');
+    const folder = body.folder === true;
+    const item = state.files.create(parent, name, folder ? null : Buffer.from(`Fichier déposé à la main : ${name}\n`, 'utf8'), 'fail');
+    return reply(res, 201, itemSummary(state, item));
+  }
+  const item = state.files.item(driveId, stringField(body, 'itemId'));
+  if (action === 'rename') {
+    state.files.move(item, stringField(body, 'name'));
+    return reply(res, 200, itemSummary(state, item));
+  }
+  if (action === 'delete') {
+    state.files.delete(item);
+    return reply(res, 204);
+  }
+  if (action === 'remove-label') {
+    item.retentionLabel = null;
+    return reply(res, 204);
+  }
+  if (action === 'grant') {
+    const roles = body.roles;
+    if (!Array.isArray(roles) || roles.length === 0 || roles.some((r) => r !== 'read' && r !== 'write' && r !== 'owner')) throw new InputError('roles', 'an array of read, write or owner is required');
+    const objectId = typeof body.groupId === 'string' ? body.groupId : typeof body.userId === 'string' ? body.userId : null;
+    if (!objectId) throw new InputError('userId', 'userId or groupId is required');
+    if (typeof body.groupId === 'string' && !state.tenant.groups.some((g) => g.id === objectId.toLowerCase())) return reply(res, 404, { error: `no group ${objectId}`, field: 'groupId' });
+    const permission = state.files.grant(item, principalOf(state, { objectId }), roles as string[]);
+    return reply(res, 200, { id: permission.id, roles: permission.roles, grantedTo: permission.grantedTo });
+  }
+  return reply(res, 404, { error: `no control endpoint POST ${path}` });
 }
 
 const SIMULATION_STATUSES: ReadonlyArray<SandboxSimulation['status']> = ['draft', 'running', 'scheduled', 'succeeded', 'failed', 'cancelled', 'excluded'];

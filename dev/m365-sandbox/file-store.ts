@@ -4,7 +4,8 @@ import { GraphError } from './graph-http';
 export interface Permission {
   id: string;
   roles: string[];
-  grantedTo: { id: string | null; displayName: string; email: string | null };
+  /** `type` group: an Entra group (Graph's `grantedToV2.group`); otherwise a user, or a site group when id is null. */
+  grantedTo: { id: string | null; displayName: string; email: string | null; type?: 'user' | 'group' };
   invitation?: { email: string; signInRequired: boolean };
 }
 
@@ -18,8 +19,16 @@ export interface DriveItem {
   createdDateTime: string;
   lastModifiedDateTime: string;
   version: number;
+  /** Earlier versions of a file's content (oldest first); the current one is `version`. */
+  history: FileVersion[];
   permissions: Permission[];
   retentionLabel: { name: string; labelAppliedDateTime: string; labelAppliedBy: string } | null;
+}
+
+export interface FileVersion {
+  version: number;
+  lastModifiedDateTime: string;
+  size: number;
 }
 
 export interface Drive {
@@ -28,6 +37,10 @@ export interface Drive {
   webUrl: string;
   rootId: string;
   ownerDisplayName: string;
+}
+
+function checkName(name: string): void {
+  if (!name || /[\\/:*?"<>|]/.test(name) || name.startsWith(' ') || name.endsWith('.')) throw new GraphError(400, 'invalidRequest', 'The provided name contains invalid characters.');
 }
 
 export type ConflictBehavior = 'fail' | 'replace' | 'rename';
@@ -56,7 +69,7 @@ export class FileStore {
     const drive: Drive = { id, name: 'Documents', webUrl: `${webUrl}/Shared%20Documents`, rootId, ownerDisplayName };
     this.drives.set(id, drive);
     this.items.set(rootId, {
-      id: rootId, driveId: id, name: 'root', parentId: null, isFolder: true, content: null, createdDateTime: '2020-01-15T14:00:00Z', lastModifiedDateTime: '2020-01-15T14:00:00Z', version: 1,
+      id: rootId, driveId: id, name: 'root', parentId: null, isFolder: true, content: null, createdDateTime: '2020-01-15T14:00:00Z', lastModifiedDateTime: '2020-01-15T14:00:00Z', version: 1, history: [],
       permissions: [{ id: 'owners', roles: ['owner'], grantedTo: { id: null, displayName: `Propriétaires de ${ownerDisplayName}`, email: null } }],
       retentionLabel: null,
     });
@@ -119,18 +132,14 @@ export class FileStore {
   /** Creates a folder (content null) or file under parent, applying the conflict behaviour. */
   create(parent: DriveItem, name: string, content: Buffer | null, conflict: ConflictBehavior): DriveItem {
     if (!parent.isFolder) throw new GraphError(400, 'invalidRequest', 'The parent item is not a folder.');
-    if (!name || /[\\/:*?"<>|]/.test(name) || name.startsWith(' ') || name.endsWith('.')) throw new GraphError(400, 'invalidRequest', 'The provided name contains invalid characters.');
+    checkName(name);
     let finalName = name;
     const existing = this.childNamed(parent, name);
     if (existing) {
       if (conflict === 'fail') throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
       if (conflict === 'replace') {
         if (existing.isFolder !== (content === null)) throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
-        if (content !== null) {
-          existing.content = content;
-          existing.version++;
-          existing.lastModifiedDateTime = nowIso();
-        }
+        if (content !== null) this.replaceContent(existing, content);
         return existing;
       }
       const dot = content !== null ? name.lastIndexOf('.') : -1;
@@ -140,10 +149,47 @@ export class FileStore {
     }
     const item: DriveItem = {
       id: this.newItemId(), driveId: parent.driveId, name: finalName, parentId: parent.id, isFolder: content === null, content,
-      createdDateTime: nowIso(), lastModifiedDateTime: nowIso(), version: 1, permissions: [], retentionLabel: null,
+      createdDateTime: nowIso(), lastModifiedDateTime: nowIso(), version: 1, history: [], permissions: [], retentionLabel: null,
     };
     this.items.set(item.id, item);
     return item;
+  }
+
+  /** New content for a file: the previous content becomes a version (SharePoint keeps versions by default). */
+  replaceContent(item: DriveItem, content: Buffer): void {
+    if (item.isFolder) throw new GraphError(400, 'invalidRequest', 'Cannot upload content to a folder.');
+    item.history.push({ version: item.version, lastModifiedDateTime: item.lastModifiedDateTime, size: item.content?.length ?? 0 });
+    item.content = content;
+    item.version++;
+    item.lastModifiedDateTime = nowIso();
+  }
+
+  /**
+   * Renames and/or moves an item within its drive. A sibling with the same name (case-insensitive)
+   * answers 409 nameAlreadyExists; renaming an item to another casing of its own name is allowed.
+   */
+  move(item: DriveItem, name: string, parent?: DriveItem): void {
+    if (item.parentId === null) throw new GraphError(400, 'invalidRequest', 'The root of a drive cannot be renamed or moved.');
+    checkName(name);
+    const target = parent ?? this.items.get(item.parentId)!;
+    if (target.driveId !== item.driveId) throw new GraphError(400, 'invalidRequest', 'Moving an item to another drive is not supported; copy it instead.');
+    if (!target.isFolder) throw new GraphError(400, 'invalidRequest', 'The parent item is not a folder.');
+    if (target.id === item.id || this.ancestors(target).some((a) => a.id === item.id)) throw new GraphError(400, 'invalidRequest', 'An item cannot be moved into itself or one of its descendants.');
+    const clash = this.childNamed(target, name);
+    if (clash && clash.id !== item.id) throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
+    item.name = name;
+    item.parentId = target.id;
+    item.version++;
+    item.lastModifiedDateTime = nowIso();
+  }
+
+  /** Adds roles for a principal (one permission per principal: granting again merges the roles). */
+  grant(item: DriveItem, principal: Permission['grantedTo'], roles: string[]): Permission {
+    const existing = item.permissions.find((p) => (principal.id ? p.grantedTo.id === principal.id : !p.grantedTo.id && p.grantedTo.email !== null && p.grantedTo.email.toLowerCase() === principal.email?.toLowerCase()));
+    const permission: Permission = existing ?? { id: randomUUID(), roles: [], grantedTo: principal };
+    permission.roles = [...new Set([...permission.roles, ...roles])];
+    if (!existing) item.permissions.push(permission);
+    return permission;
   }
 
   delete(item: DriveItem): void {

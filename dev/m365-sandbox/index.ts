@@ -109,7 +109,8 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
         stats.byStatus = {};
       },
       faults,
-      stats: () => ({ ...stats, activityFeedRefused: Object.fromEntries(activityFeed.refused), memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
+      stats: () => ({ ...stats, activityFeedRefused: Object.fromEntries(activityFeed.refused), sharePoint: Object.fromEntries(sharePoint.stats), memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
+      resetSharePointStats: () => sharePoint.stats.clear(),
       resetPeakMemory: () => {
         peakRss = process.memoryUsage().rss;
       },

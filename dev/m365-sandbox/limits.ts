@@ -22,9 +22,24 @@ export function sharePointUnits(method: string, path: string): number {
   return method === 'GET' ? 1 : 2;
 }
 
+/** What one app asked of SharePoint since start (or the last reset), for benchmarks. */
+export interface SharePointAppStats {
+  /** Resource units charged (requests let through). */
+  units: number;
+  /** SharePoint requests, throttled ones included. */
+  requests: number;
+  /** Requests answered 429. */
+  throttled: number;
+  /** When the first and last charged requests arrived (ISO), null before any. */
+  firstChargedAt: string | null;
+  lastChargedAt: string | null;
+}
+
 /** SharePoint's per-app budget of resource units per minute (time-scaled like the Outlook window). */
 export class SharePointThrottle {
   private readonly windows = new Map<string, { start: number; used: number }>();
+  /** Per-app counters, kept even when throttling is off. */
+  readonly stats = new Map<string, SharePointAppStats>();
   readonly unitsPerMinute: number;
   readonly windowMs: number;
 
@@ -34,22 +49,35 @@ export class SharePointThrottle {
   }
 
   charge(appId: string, units: number): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
-    if (!this.enabled) return { allowed: true };
     const now = Date.now();
-    let window = this.windows.get(appId);
-    if (!window || now - window.start >= this.windowMs) {
-      window = { start: now, used: 0 };
-      this.windows.set(appId, window);
+    let stats = this.stats.get(appId);
+    if (!stats) {
+      stats = { units: 0, requests: 0, throttled: 0, firstChargedAt: null, lastChargedAt: null };
+      this.stats.set(appId, stats);
     }
-    if (window.used + units > this.unitsPerMinute) {
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)) };
+    stats.requests++;
+    if (this.enabled) {
+      let window = this.windows.get(appId);
+      if (!window || now - window.start >= this.windowMs) {
+        window = { start: now, used: 0 };
+        this.windows.set(appId, window);
+      }
+      if (window.used + units > this.unitsPerMinute) {
+        stats.throttled++;
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)) };
+      }
+      window.used += units;
     }
-    window.used += units;
+    stats.units += units;
+    const at = new Date(now).toISOString();
+    stats.firstChargedAt ??= at;
+    stats.lastChargedAt = at;
     return { allowed: true };
   }
 
   reset(): void {
     this.windows.clear();
+    this.stats.clear();
   }
 }
 

@@ -1,6 +1,6 @@
 import { findGroup, findUser, route, type Route, type SandboxState } from './context';
 import { GraphError, applySelect, badRequest, compileFilter, ok, pageOf, type GraphCall } from './graph-http';
-import type { SandboxUser } from './tenant-seed';
+import type { SandboxGroup, SandboxUser } from './tenant-seed';
 
 /** Properties Graph returns for a user when no `$select` is given; the rest need `$select`. */
 const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
@@ -114,12 +114,48 @@ export const directoryRoutes: Route[] = [
     const groups = filter ? state.tenant.groups.filter((g) => filter(groupJson(g))) : state.tenant.groups;
     return pageOf(call, groups, { defaultPageSize: 100, maxPageSize: 999, project: groupJson, context: 'groups' });
   }),
-  route('GET', /^\/groups\/([^/]+)$/, (_call, [, id], state) => ok(groupJson(findGroup(state, id!)))),
+  route('GET', /^\/groups\/([^/]+)$/, (call, [, id], state) => {
+    const group = findGroup(state, id!);
+    const select = call.query.get('$select');
+    // assignedLabels is one of the properties Graph returns only on $select.
+    if (!select) return ok(groupJson(group));
+    return ok(applySelect({ ...groupJson(group), assignedLabels: assignedLabelsJson(state, group) }, select));
+  }),
+  route('PATCH', /^\/groups\/([^/]+)$/, (call, [, id], state) => {
+    const group = findGroup(state, id!);
+    const body = (call.body ?? {}) as { assignedLabels?: unknown };
+    const unsupported = Object.keys(body).filter((k) => k !== 'assignedLabels');
+    if (unsupported.length > 0) throw badRequest(`The sandbox updates assignedLabels only (not ${unsupported.join(', ')}).`, 'Request_BadRequest');
+    if (!Array.isArray(body.assignedLabels)) throw badRequest('assignedLabels must be an array of { labelId }.', 'Request_BadRequest');
+    if (!group.groupTypes.includes('Unified')) throw badRequest('Sensitivity labels can only be applied to Microsoft 365 groups.', 'Request_BadRequest');
+    const labelIds = (body.assignedLabels as Array<{ labelId?: unknown }>).map((l) => (l && typeof l.labelId === 'string' ? l.labelId.toLowerCase() : ''));
+    for (const labelId of labelIds) {
+      if (!state.tenant.sensitivityLabels.some((l) => l.id === labelId)) throw new GraphError(400, 'Request_BadRequest', `The label '${labelId}' is not a valid sensitivity label for this tenant.`);
+    }
+    if (labelIds.length > 1) throw badRequest('A group can have one sensitivity label only.', 'Request_BadRequest');
+    group.assignedLabels = labelIds;
+    state.writes.record('sensitivityLabelSet', call.appId, { groupId: group.id, labelIds, labels: labelIds.map((l) => state.tenant.sensitivityLabels.find((s) => s.id === l)!.name) });
+    return { status: 204 };
+  }),
+  // Purview's catalogue: Graph documents it in beta only (microsoft.graph.security.sensitivityLabel); the sandbox also answers it under v1.0.
+  route('GET', /^\/security\/informationProtection\/sensitivityLabels$/, (call, _m, state) => pageOf(call, state.tenant.sensitivityLabels, { defaultPageSize: 100, maxPageSize: 100, project: (l) => ({
+    id: l.id, name: l.name, description: l.description, color: l.color, sensitivity: l.sensitivity, tooltip: l.tooltip,
+    isActive: true, isAppliable: true, hasProtection: l.sensitivity > 0, contentFormats: ['file', 'email', 'site', 'unifiedGroup'], parent: null,
+  }) })),
+  route('GET', /^\/security\/informationProtection\/sensitivityLabels\/([^/]+)$/, (_call, [, id], state) => {
+    const label = state.tenant.sensitivityLabels.find((l) => l.id === id!.toLowerCase());
+    if (!label) throw new GraphError(404, 'itemNotFound', `Sensitivity label ${id} not found.`);
+    return ok({ id: label.id, name: label.name, description: label.description, color: label.color, sensitivity: label.sensitivity, tooltip: label.tooltip, isActive: true, isAppliable: true, hasProtection: label.sensitivity > 0, contentFormats: ['file', 'email', 'site', 'unifiedGroup'], parent: null });
+  }),
   route('GET', /^\/groups\/([^/]+)\/(members|transitiveMembers)$/, (call, [, id], state) => {
     const group = findGroup(state, id!);
     return listUsers(call, group.memberIds.map((m) => findUser(state, m)));
   }),
 ];
+
+function assignedLabelsJson(state: SandboxState, group: SandboxGroup) {
+  return (group.assignedLabels ?? []).map((labelId) => ({ labelId, displayName: state.tenant.sensitivityLabels.find((l) => l.id === labelId)?.name ?? null }));
+}
 
 export function groupJson(group: { id: string; displayName: string; description: string; mailNickname: string; mail: string | null; mailEnabled: boolean; securityEnabled: boolean; groupTypes: string[]; createdDateTime: string }) {
   return {

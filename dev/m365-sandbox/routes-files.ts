@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findSite, findUser, route, type Route, type SandboxState } from './context';
-import { GraphError, badRequest, ok, pageOf, type GraphCall, type GraphResult } from './graph-http';
+import { GraphError, badRequest, ok, pageOf, resourceNotFound, type GraphCall, type GraphResult } from './graph-http';
+import type { Team } from './team-store';
 import type { ConflictBehavior, DriveItem, Permission } from './file-store';
 import { Readable } from 'node:stream';
 import type { SandboxSite } from './tenant-seed';
@@ -48,10 +49,33 @@ function permissionJson(permission: Permission, inheritedFrom?: DriveItem) {
   return {
     id: permission.id,
     roles: permission.roles,
-    grantedToV2: permission.grantedTo.id ? { user: { id: permission.grantedTo.id, displayName: permission.grantedTo.displayName, email: permission.grantedTo.email } } : { siteGroup: { displayName: permission.grantedTo.displayName } },
+    grantedToV2: grantedToV2(permission),
     ...(permission.invitation ? { invitation: permission.invitation } : {}),
     ...(inheritedFrom ? { inheritedFrom: { driveId: inheritedFrom.driveId, id: inheritedFrom.id } } : {}),
   };
+}
+
+function grantedToV2(permission: Permission) {
+  const { id, displayName, email, type } = permission.grantedTo;
+  if (!id) return { siteGroup: { displayName } };
+  return type === 'group' ? { group: { id, displayName, email } } : { user: { id, displayName, email } };
+}
+
+/** A permission's principal from a recipient: an Entra group or user by objectId, else a user or outside address by email. */
+export function principalOf(state: SandboxState, recipient: { email?: string; objectId?: string }): Permission['grantedTo'] {
+  if (recipient.objectId) {
+    const group = state.tenant.groups.find((g) => g.id === recipient.objectId!.toLowerCase());
+    if (group) return { id: group.id, displayName: group.displayName, email: group.mail, type: 'group' };
+    const user = findUser(state, recipient.objectId);
+    return { id: user.id, displayName: user.displayName, email: user.mail ?? user.userPrincipalName, type: 'user' };
+  }
+  const email = recipient.email?.toLowerCase();
+  if (!email) throw badRequest('Each recipient needs an email or objectId.', 'invalidRequest');
+  const user = state.tenant.users.find((u) => u.mail?.toLowerCase() === email || u.userPrincipalName.toLowerCase() === email);
+  if (user) return { id: user.id, displayName: user.displayName, email: user.mail ?? user.userPrincipalName, type: 'user' };
+  const group = state.tenant.groups.find((g) => g.mail?.toLowerCase() === email);
+  if (group) return { id: group.id, displayName: group.displayName, email: group.mail, type: 'group' };
+  return { id: null, displayName: recipient.email!, email: recipient.email! };
 }
 
 function conflictBehavior(call: GraphCall, fallback: ConflictBehavior): ConflictBehavior {
@@ -77,10 +101,7 @@ async function driveItemRequest(call: GraphCall, driveId: string, base: string, 
 
   if (method === 'PUT' && action === '/content') {
     if (!relativePath) {
-      if (baseItem.isFolder) throw badRequest('Cannot upload content to a folder.', 'invalidRequest');
-      baseItem.content = call.rawBody;
-      baseItem.version++;
-      baseItem.lastModifiedDateTime = new Date().toISOString();
+      state.files.replaceContent(baseItem, call.rawBody);
       state.writes.record('fileUploaded', call.appId, { driveId, itemId: baseItem.id, name: baseItem.name, size: call.rawBody.length });
       return ok(driveItemJson(state, baseItem));
     }
@@ -109,8 +130,19 @@ async function driveItemRequest(call: GraphCall, driveId: string, base: string, 
 
   if (method === 'GET' && action === '') return ok(driveItemJson(state, item, call.graphBaseUrl));
   if (method === 'DELETE' && action === '') {
+    const path = `${state.files.parentPath(item)}/${item.name}`;
     state.files.delete(item);
+    state.writes.record('driveItemDeleted', call.appId, { driveId, itemId: item.id, name: item.name, path });
     return { status: 204 };
+  }
+  if (method === 'PATCH' && action === '') return updateItem(call, state, item);
+  if (method === 'GET' && action === '/versions') {
+    const current = { version: item.version, lastModifiedDateTime: item.lastModifiedDateTime, size: item.content?.length ?? 0 };
+    const versions = item.isFolder ? [] : [current, ...[...item.history].reverse()];
+    return pageOf(call, versions, { defaultPageSize: 200, maxPageSize: 1000, project: (v) => ({
+      id: `${v.version}.0`, lastModifiedDateTime: v.lastModifiedDateTime, size: v.size,
+      lastModifiedBy: { application: { id: call.appId, displayName: 'app' } },
+    }) });
   }
   if (method === 'GET' && action === '/children') {
     return pageOf(call, state.files.children(item), { defaultPageSize: 200, maxPageSize: 1000, project: (c) => driveItemJson(state, c, call.graphBaseUrl) });
@@ -154,7 +186,9 @@ async function driveItemRequest(call: GraphCall, driveId: string, base: string, 
       return ok(retentionLabelJson(item));
     }
     if (method === 'DELETE') {
+      const label = item.retentionLabel?.name ?? null;
       item.retentionLabel = null;
+      state.writes.record('retentionLabelRemoved', call.appId, { driveId, itemId: item.id, name: item.name, label });
       return { status: 204 };
     }
   }
@@ -179,20 +213,30 @@ function invite(call: GraphCall, state: SandboxState, item: DriveItem): GraphRes
   if (roles.length === 0 || roles.some((r) => r !== 'read' && r !== 'write' && r !== 'owner')) throw badRequest('Roles must be read or write.', 'invalidRequest');
   const granted: Permission[] = [];
   for (const recipientSpec of body.recipients) {
-    const user = recipientSpec.objectId
-      ? findUser(state, recipientSpec.objectId)
-      : state.tenant.users.find((u) => u.mail?.toLowerCase() === recipientSpec.email?.toLowerCase() || u.userPrincipalName.toLowerCase() === recipientSpec.email?.toLowerCase());
-    const email = user?.mail ?? recipientSpec.email ?? null;
-    if (!email) throw badRequest('Each recipient needs an email or objectId.', 'invalidRequest');
-    const existing = item.permissions.find((p) => p.grantedTo.email?.toLowerCase() === email.toLowerCase());
-    const permission: Permission = existing ?? { id: randomUUID(), roles: [], grantedTo: { id: user?.id ?? null, displayName: user?.displayName ?? email, email } };
-    permission.roles = [...new Set([...permission.roles, ...roles])];
-    if (!user) permission.invitation = { email, signInRequired: body.requireSignIn ?? true };
-    if (!existing) item.permissions.push(permission);
+    const principal = principalOf(state, recipientSpec);
+    const permission = state.files.grant(item, principal, roles);
+    if (!principal.id) permission.invitation = { email: principal.email!, signInRequired: body.requireSignIn ?? true };
     granted.push(permission);
-    state.writes.record('permissionGranted', call.appId, { driveId: item.driveId, itemId: item.id, name: item.name, grantee: email, userId: user?.id ?? null, roles, sendInvitation: body.sendInvitation ?? false });
+    state.writes.record('permissionGranted', call.appId, {
+      driveId: item.driveId, itemId: item.id, name: item.name, grantee: principal.email ?? principal.displayName,
+      userId: principal.type === 'user' ? principal.id : null, groupId: principal.type === 'group' ? principal.id : null, roles, sendInvitation: body.sendInvitation ?? false,
+    });
   }
   return ok({ value: granted.map((p) => permissionJson(p)) });
+}
+
+/** `PATCH` a drive item: rename (`name`) and/or move (`parentReference.id`) within the drive. */
+function updateItem(call: GraphCall, state: SandboxState, item: DriveItem): GraphResult {
+  const body = (call.body ?? {}) as { name?: unknown; parentReference?: { id?: unknown; driveId?: unknown } };
+  if (body.name !== undefined && typeof body.name !== 'string') throw badRequest('name must be a string.', 'invalidRequest');
+  const parentId = body.parentReference?.id;
+  if (body.name === undefined && parentId === undefined) throw badRequest('Only name and parentReference can be updated in the sandbox.', 'invalidRequest');
+  if (body.parentReference?.driveId !== undefined && body.parentReference.driveId !== item.driveId) throw badRequest('Moving an item to another drive is not supported; copy it instead.', 'invalidRequest');
+  const parent = typeof parentId === 'string' ? state.files.item(item.driveId, parentId) : undefined;
+  const from = { name: item.name, parentId: item.parentId };
+  state.files.move(item, body.name ?? item.name, parent);
+  state.writes.record('driveItemUpdated', call.appId, { driveId: item.driveId, itemId: item.id, from: from.name, to: item.name, fromParentId: from.parentId, toParentId: item.parentId });
+  return ok(driveItemJson(state, item, call.graphBaseUrl));
 }
 
 /** Handles `PUT {uploadUrl}` with `Content-Range`; pre-authenticated like Graph's upload URLs. */
@@ -245,6 +289,10 @@ export const fileRoutes: Route[] = sharePointRoutes([
     state.writes.record('sitePermissionGranted', call.appId, { siteId: site.id, permission });
     return { status: 201, body: permission };
   }),
+  // A team's group gives its document library and site; like GET /teams/{id}, 404 during the replication lag.
+  route('GET', /^\/groups\/([^/]+)\/drive$/, (_call, [, id], state) => ok(driveJson(state, teamOfGroup(state, id!).driveId))),
+  route('GET', /^\/groups\/([^/]+)\/drives$/, (call, [, id], state) => pageOf(call, [teamOfGroup(state, id!).driveId], { defaultPageSize: 100, maxPageSize: 100, project: (d) => driveJson(state, d) })),
+  route('GET', /^\/groups\/([^/]+)\/sites\/root$/, (_call, [, id], state) => ok(siteJson(findSite(state, teamOfGroup(state, id!).siteId)))),
   route('GET', /^\/drives\/([^/]+)$/, (_call, [, id], state) => ok(driveJson(state, id!))),
   { method: '*', pattern: ITEM_ADDRESS, handler: (call, [, driveId, base, relativePath, restAfterPath, rest], state) => driveItemRequest(call, driveId!, base!, relativePath, restAfterPath ?? rest, state) },
 ]);
@@ -253,9 +301,23 @@ function sharePointRoutes(routes: Route[]): Route[] {
   return routes.map((r) => ({ ...r, sharePoint: true }));
 }
 
-/** `/sites/{id}/drive/...` is an alias of `/drives/{driveId}/...`. */
+/** The team behind a Microsoft 365 group, once visible (the sandbox's group sites and drives are the teams'). */
+function teamOfGroup(state: SandboxState, groupId: string): Team {
+  const key = groupId.toLowerCase();
+  const team = state.teams.teams.get(key);
+  if (team && Date.now() < team.visibleAt) throw resourceNotFound(groupId);
+  if (!team) {
+    if (!state.tenant.groups.some((g) => g.id === key)) throw resourceNotFound(groupId);
+    throw new GraphError(404, 'itemNotFound', 'The group has no site or document library in the sandbox.');
+  }
+  return team;
+}
+
+/** `/sites/{id}/drive/...` and `/groups/{id}/drive/...` are aliases of `/drives/{driveId}/...`. */
 export function rewriteSiteDrivePath(path: string, state: SandboxState): string {
-  const match = /^\/sites\/([^/]+)\/drive(\/.+)$/.exec(path);
-  if (!match) return path;
-  return `/drives/${findSite(state, match[1]!).driveId}${match[2]}`;
+  const site = /^\/sites\/([^/]+)\/drive(\/.+)$/.exec(path);
+  if (site) return `/drives/${findSite(state, site[1]!).driveId}${site[2]}`;
+  const group = /^\/groups\/([^/]+)\/drive(\/.+)$/.exec(path);
+  if (group) return `/drives/${teamOfGroup(state, group[1]!).driveId}${group[2]}`;
+  return path;
 }

@@ -13,7 +13,7 @@ export interface TeamTiming {
 
 const teamNotFound = (id: string) => new GraphError(404, 'NotFound', `No team found with Group Id ${id}`);
 
-function visibleTeam(state: SandboxState, id: string): Team {
+export function visibleTeam(state: SandboxState, id: string): Team {
   const team = state.teams.teams.get(id);
   if (!team || Date.now() < team.visibleAt) throw teamNotFound(id);
   return team;
@@ -46,6 +46,29 @@ function userFromBind(state: SandboxState, bind: unknown): string {
   return findUser(state, decodeURIComponent(id)).id;
 }
 
+function findMember(team: Team, membershipId: string): TeamMember {
+  const member = team.members.find((m) => m.id === membershipId);
+  if (!member) throw new GraphError(404, 'NotFound', `Member ${membershipId} not found in team ${team.id}.`);
+  return member;
+}
+
+/** Removes a member from the team and from its Microsoft 365 group (which groups/delta then reports). */
+export function removeTeamMember(state: SandboxState, team: Team, member: TeamMember): void {
+  team.members.splice(team.members.indexOf(member), 1);
+  const group = state.tenant.groups.find((g) => g.id === team.id);
+  if (group && group.memberIds.includes(member.userId)) {
+    group.memberIds = group.memberIds.filter((id) => id !== member.userId);
+    state.directory.membersChanged(group.id, [], [member.userId]);
+  }
+}
+
+const TEAM_ROLES = new Set(['owner', 'guest']);
+
+function memberRoles(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((r) => typeof r !== 'string' || !TEAM_ROLES.has(r))) throw badRequest("roles must be an array of 'owner' (or 'guest'); [] for a member.", 'BadRequest');
+  return [...new Set(value as string[])];
+}
+
 function createTeam(call: GraphCall, state: SandboxState, timing: TeamTiming): GraphResult {
   const body = (call.body ?? {}) as { displayName?: string; description?: string; 'template@odata.bind'?: string; members?: Array<Record<string, unknown>>; channels?: Array<{ displayName?: string; description?: string }> };
   if (!body['template@odata.bind']) throw badRequest("Bind requests must specify 'template@odata.bind'.", 'BadRequest');
@@ -55,16 +78,21 @@ function createTeam(call: GraphCall, state: SandboxState, timing: TeamTiming): G
   if (!members.some((m) => m.roles.includes('owner'))) throw badRequest('An owner is required when creating a team with application permissions.', 'BadRequest');
   const now = Date.now();
   const id = randomUUID();
-  const nickname = body.displayName.normalize('NFD').replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'team';
+  // Graph allows several teams with the same name; each gets its own group alias and site URL.
+  const stem = body.displayName.normalize('NFD').replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'team';
+  let nickname = stem;
+  for (let n = 2; state.tenant.groups.some((g) => g.mailNickname === nickname) || state.tenant.sites.some((s) => s.name === nickname); n++) nickname = `${stem}${n}`;
   const siteUrl = `https://syndicat-exemple.sharepoint.com/sites/${nickname}`;
   const driveId = `b!${Buffer.from(`team-${id}`).toString('base64url')}`;
   const drive = state.files.addDrive(driveId, siteUrl, body.displayName);
+  const siteId = `syndicat-exemple.sharepoint.com,${randomUUID()},${randomUUID()}`;
+  state.tenant.sites.push({ id: siteId, name: nickname, displayName: body.displayName, webUrl: siteUrl, driveId, department: null });
   const general: Channel = { id: channelId(), displayName: 'General', description: body.description ?? null, membershipType: 'standard', createdDateTime: new Date(now).toISOString(), folderItemId: null };
   const channels = [general, ...(body.channels ?? []).map((c): Channel => ({ id: channelId(), displayName: c.displayName ?? 'Canal', description: c.description ?? null, membershipType: 'standard', createdDateTime: new Date(now).toISOString(), folderItemId: null }))];
   const team = state.teams.add({
     id, displayName: body.displayName, description: body.description ?? null, createdAt: now,
     visibleAt: now + timing.replicationLagMs, operationId: randomUUID(), operationDoneAt: now + timing.operationMs,
-    channels, members, driveId: drive.id,
+    channels, members, driveId: drive.id, siteId,
   });
   state.tenant.groups.push({ id, displayName: team.displayName, description: team.description ?? '', mailNickname: nickname, mail: `${nickname}@syndicat-exemple.onmicrosoft.com`, mailEnabled: true, securityEnabled: false, groupTypes: ['Unified'], memberIds: members.map((m) => m.userId), createdDateTime: new Date(now).toISOString() });
   state.writes.record('teamCreated', call.appId, { teamId: id, displayName: team.displayName, owners: members.filter((m) => m.roles.includes('owner')).map((m) => m.userId), channels: channels.map((c) => c.displayName) });
@@ -121,9 +149,31 @@ export function teamRoutes(timing: TeamTiming): Route[] {
       if (team.members.some((m) => m.userId === userId)) throw new GraphError(409, 'Conflict', 'The user is already a member of the team.');
       const member: TeamMember = { id: randomUUID(), userId, roles: Array.isArray(body.roles) ? (body.roles as string[]) : [] };
       team.members.push(member);
-      state.tenant.groups.find((g) => g.id === team.id)?.memberIds.push(userId);
+      const group = state.tenant.groups.find((g) => g.id === team.id);
+      if (group && !group.memberIds.includes(userId)) {
+        group.memberIds.push(userId);
+        state.directory.membersChanged(group.id, [userId], []);
+      }
       state.writes.record('memberAdded', call.appId, { teamId: team.id, userId, roles: member.roles });
       return { status: 201, body: memberJson(state, member) };
+    }),
+    route('GET', /^\/teams\/([^/]+)\/members\/([^/]+)$/, (_call, [, id, mid], state) => ok(memberJson(state, findMember(visibleTeam(state, id!), mid!)))),
+    route('PATCH', /^\/teams\/([^/]+)\/members\/([^/]+)$/, (call, [, id, mid], state) => {
+      const team = visibleTeam(state, id!);
+      const member = findMember(team, mid!);
+      const body = (call.body ?? {}) as Record<string, unknown>;
+      const roles = memberRoles(body.roles);
+      const previous = member.roles;
+      member.roles = roles;
+      state.writes.record('memberUpdated', call.appId, { teamId: team.id, userId: member.userId, membershipId: member.id, from: previous, roles });
+      return ok(memberJson(state, member));
+    }),
+    route('DELETE', /^\/teams\/([^/]+)\/members\/([^/]+)$/, (call, [, id, mid], state) => {
+      const team = visibleTeam(state, id!);
+      const member = findMember(team, mid!);
+      removeTeamMember(state, team, member);
+      state.writes.record('memberRemoved', call.appId, { teamId: team.id, userId: member.userId, membershipId: member.id });
+      return { status: 204 };
     }),
     { ...route('POST', /^\/users\/([^/]+)\/teamwork\/sendActivityNotification$/, (call, [, uid], state) => {
       const user = findUser(state, uid!);

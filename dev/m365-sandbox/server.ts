@@ -109,7 +109,9 @@ export class GraphServer {
         await this.send(res, uploadChunk(this.deps.state(), url.pathname.slice('/_upload/'.length), header(req, 'content-range'), raw), () => undefined);
         return;
       }
-      if (!url.pathname.startsWith('/v1.0/')) {
+      // v1.0 only, except the sensitivity label catalogue, which Graph documents in beta only.
+      const beta = /^\/beta\/security\/informationProtection\/sensitivityLabels(\/[^/]+)?$/.test(url.pathname);
+      if (!url.pathname.startsWith('/v1.0/') && !beta) {
         throw new GraphError(400, 'BadRequest', `Invalid version: ${url.pathname.split('/')[1] ?? ''}. The sandbox serves v1.0 only.`);
       }
       this.deps.stats.requests++;
@@ -117,7 +119,7 @@ export class GraphServer {
       if (!authorization || !/^Bearer \S+/.test(authorization)) {
         throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
       }
-      const graphPath = normalisePath(url.pathname.slice('/v1.0'.length));
+      const graphPath = normalisePath(url.pathname.slice(beta ? '/beta'.length : '/v1.0'.length));
       const call: GraphCall = {
         method: (req.method ?? 'GET').toUpperCase(),
         path: graphPath,

@@ -48,7 +48,7 @@ export function createState(options: SeedOptions): SandboxState {
     const head = tenant.users.find((u) => u.department === service.name && u.jobCategory === 'DIRECTION');
     teams.add({
       id: group.id, displayName: service.name, description: group.description, createdAt: Date.parse('2021-03-01T12:00:00Z'),
-      visibleAt: 0, operationId: `seed-${group.id}`, operationDoneAt: 0, driveId: site.driveId,
+      visibleAt: 0, operationId: `seed-${group.id}`, operationDoneAt: 0, driveId: site.driveId, siteId: site.id,
       channels: [{ id: channelId(), displayName: 'General', description: null, membershipType: 'standard', createdDateTime: '2021-03-01T12:00:00Z', folderItemId: null }],
       members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
     });

@@ -28,6 +28,8 @@ export interface Team {
   channels: Channel[];
   members: TeamMember[];
   driveId: string;
+  /** The team's SharePoint site (its group's `sites/root`). */
+  siteId: string;
 }
 
 export const channelId = () => `19:${randomUUID().replace(/-/g, '')}@thread.tacv2`;

@@ -72,7 +72,26 @@ export interface SandboxGroup {
   groupTypes: string[];
   memberIds: string[];
   createdDateTime: string;
+  /** Sensitivity (container) labels on a Microsoft 365 group, by label id. */
+  assignedLabels?: string[];
 }
+
+/** A sensitivity label of the tenant's catalogue (Microsoft Purview). */
+export interface SandboxSensitivityLabel {
+  id: string;
+  name: string;
+  description: string;
+  color: string;
+  sensitivity: number;
+  tooltip: string;
+}
+
+/** The tenant's sensitivity labels, fixed ids (the same at every seed). */
+export const SENSITIVITY_LABELS: SandboxSensitivityLabel[] = [
+  { id: '4a1c6b2e-7d3f-4e58-9b0a-1c2d3e4f5a01', name: 'Général', description: 'Information interne courante.', color: '#0078D4', sensitivity: 0, tooltip: 'Information interne du syndicat, partageable avec le personnel.' },
+  { id: '4a1c6b2e-7d3f-4e58-9b0a-1c2d3e4f5a02', name: 'Confidentiel', description: 'Information réservée aux personnes concernées.', color: '#FF8C00', sensitivity: 1, tooltip: 'Dossiers de membres, griefs, négociation : accès restreint.' },
+  { id: '4a1c6b2e-7d3f-4e58-9b0a-1c2d3e4f5a03', name: 'Hautement confidentiel', description: 'Information dont la divulgation causerait un préjudice grave.', color: '#D13438', sensitivity: 2, tooltip: 'Dossiers juridiques et médicaux : accès nominatif seulement.' },
+];
 
 export interface SandboxSite {
   id: string;
@@ -94,6 +113,7 @@ export interface TenantSeed {
   groups: SandboxGroup[];
   sites: SandboxSite[];
   skus: Array<{ skuId: string; skuPartNumber: string; prepaidUnits: number }>;
+  sensitivityLabels: SandboxSensitivityLabel[];
 }
 
 export const SKUS = [
@@ -236,5 +256,5 @@ export function seedTenant(seed: number, extraStaff = 0): TenantSeed {
     id: lifecycle.guid(), displayName: ON_LEAVE_GROUP, description: 'Personnel en congé (maladie, parental, sans solde)', mailNickname: 'en-conge',
     mail: null, mailEnabled: false, securityEnabled: true, groupTypes: [], memberIds: onLeave.map((u) => u.id), createdDateTime: created(lifecycle.int(0, 1000)),
   });
-  return { users, deletedUsers: [], groups, sites, skus: SKUS };
+  return { users, deletedUsers: [], groups, sites, skus: SKUS, sensitivityLabels: SENSITIVITY_LABELS.map((l) => ({ ...l })) };
 }
