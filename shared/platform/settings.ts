@@ -136,6 +136,8 @@ const rawSchema = z.object({
   COLLABORATION_TEAM_LAG_MINUTES: positiveInt.default(15),
   /** The daily drift pass: verify every space, repair by policy (NCRONTAB, UTC). */
   COLLABORATION_DRIFT_SCHEDULE: z.string().min(1).default('0 0 7 * * *'),
+  /** How long to wait before looking again at a team Teams is still creating (Microsoft: not more often than every 30 s). */
+  COLLABORATION_TEAM_POLL_MS: positiveInt.default(30_000),
   /** How long one apply step may start operations before handing over to the next (well inside functionTimeout). */
   COLLABORATION_STEP_BUDGET_SECONDS: positiveInt.default(120),
 
@@ -205,6 +207,7 @@ const EXAMPLES: Record<string, string> = {
   COLLABORATION_TEAM_LAG_MINUTES: '15',
   COLLABORATION_DRIFT_SCHEDULE: '0 0 7 * * * (NCRONTAB in UTC: daily, 02:00 or 03:00 in Montréal)',
   COLLABORATION_STEP_BUDGET_SECONDS: '120',
+  COLLABORATION_TEAM_POLL_MS: '30000',
 };
 
 export type StorageSettings =
@@ -254,6 +257,7 @@ export interface CollaborationSettings {
   teamLagMinutes: number;
   driftSchedule: string;
   stepBudgetSeconds: number;
+  teamPollMs: number;
 }
 
 export interface TrainingSettings {
@@ -412,6 +416,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       teamLagMinutes: raw.COLLABORATION_TEAM_LAG_MINUTES,
       driftSchedule: raw.COLLABORATION_DRIFT_SCHEDULE,
       stepBudgetSeconds: raw.COLLABORATION_STEP_BUDGET_SECONDS,
+      teamPollMs: raw.COLLABORATION_TEAM_POLL_MS,
     },
   };
 }

@@ -1,19 +1,19 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { SandboxControl, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
-import { CosmosSpaceStore } from '../../shared/collaboration/adapters/cosmos-collaboration';
-import { FileDocumentSource, GraphCollaborationDirectory, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
+import { collaborationAdapters, resetCollaborationAdaptersForTests } from '../../shared/collaboration/adapters/collaboration-adapters';
+import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
 import type { DesiredSpace, Operation } from '../../shared/collaboration/model';
 import { planSpaces, type RosterEntry } from '../../shared/collaboration/plan';
-import type { RecordUpdate, SpaceRecord, SpaceStore } from '../../shared/collaboration/ports';
-import { loadCollaborationTemplate, type CollaborationTemplateFile } from '../../shared/collaboration/template';
+import type { CollaborationDirectory, DocumentSource, RecordUpdate, SpaceRecord, SpaceStore } from '../../shared/collaboration/ports';
+import type { CollaborationTemplateFile } from '../../shared/collaboration/template';
 import { loadPeopleCatalogue } from '../../shared/people/catalogue';
-import { cosmosDatabase, graph } from '../../shared/platform/adapters/clients';
+import { graph } from '../../shared/platform/adapters/clients';
 import { useAppEnvironment } from '../support/app-env';
 
 export interface CollaborationStack {
@@ -22,7 +22,8 @@ export interface CollaborationStack {
   issuer: TokenIssuer;
   client: Client;
   template: CollaborationTemplateFile;
-  documents: FileDocumentSource;
+  documents: DocumentSource;
+  directory: CollaborationDirectory;
   store: SpaceStore;
   /** The app's one SharePoint pacer (its budget is the app's, whatever the caller). */
   pacer: SharePointPacer;
@@ -33,8 +34,8 @@ export interface CollaborationStack {
 
 /**
  * The collaboration adapters against a fresh Microsoft 365 sandbox and this run's Cosmos DB
- * emulator (a database of its own). The repository has no document template files yet, so the
- * tests place small stand-ins of their own (same keys and names as the template).
+ * emulator (a database of its own), wired as the app wires them (collaborationAdapters): the real
+ * template and document template files.
  */
 export async function startCollaborationStack(options: M365SandboxOptions = {}): Promise<CollaborationStack> {
   // SharePoint's minute lasts 6 s here (time scale 10): the app's pacer shortens its window alike.
@@ -43,12 +44,14 @@ export async function startCollaborationStack(options: M365SandboxOptions = {}):
   const dir = mkdtempSync(path.join(tmpdir(), 'collaboration-test-'));
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, sandbox.caCertPem);
-  await useAppEnvironment(issuer, { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, COSMOS_DATABASE: `collab-${Math.random().toString(36).slice(2, 10)}` });
-  const template = loadCollaborationTemplate('config/collaboration-template.json');
-  mkdirSync(path.join(dir, 'config/document-templates'), { recursive: true });
-  for (const d of template.documentTemplates) writeFileSync(path.join(dir, d.file), `stand-in for ${d.key} v${d.version}`);
-  const documents = new FileDocumentSource(template, dir);
-  const client = process.env.COLLAB_PRE_MERGE ? groupDriveShim(graph(), new SandboxControl(sandbox)) : graph();
+  const windowMs = String(60_000 / (options.timeScale ?? 10));
+  await useAppEnvironment(issuer, { GRAPH_BASE_URL: sandbox.graphBaseUrl, GRAPH_CA_FILE: caFile, COSMOS_DATABASE: `collab-${Math.random().toString(36).slice(2, 10)}`, COLLABORATION_SHAREPOINT_WINDOW_MS: windowMs });
+  resetCollaborationAdaptersForTests();
+  // The app's own wiring: its pacer (window from the settings) and its Cosmos store.
+  const app = collaborationAdapters();
+  const template = app.template;
+  const documents = app.documents;
+  const client = graph();
   const control = new SandboxControl(sandbox);
   return {
     sandbox,
@@ -57,21 +60,18 @@ export async function startCollaborationStack(options: M365SandboxOptions = {}):
     client,
     template,
     documents,
-    store: new CosmosSpaceStore(cosmosDatabase()),
-    pacer: new SharePointPacer({ unitsPerMinute: 1200, windowMs: 60_000 / (options.timeScale ?? 10) }),
+    directory: app.directory,
+    store: app.spaces,
+    pacer: app.pacer,
     async plan() {
       const catalogue = loadPeopleCatalogue('config/people-catalogue.json');
       const tenant = await control.request<{ users: Array<{ id: string; department: string | null; jobCategory: string | null; userType: string; accountEnabled: boolean; isSharedMailbox: boolean }> }>('GET', '/tenant');
       const roster: RosterEntry[] = tenant.users
         .filter((u) => u.userType === 'Member' && !u.isSharedMailbox && u.accountEnabled)
         .map((u) => ({ personId: u.id, serviceCode: catalogue.serviceFor(u.department)?.code ?? null, jobCategoryCode: catalogue.jobCategoryFor(u.jobCategory)?.code ?? null, status: 'active' }));
-      const directory = new GraphCollaborationDirectory(client, new SharePointPacer({ unitsPerMinute: 1200 }));
-      const groupIds = await directory.groupIds([template.everyoneGroup, ...template.spaces.service.nodes.flatMap(groupsOf)]);
+      const groupIds = await app.directory.groupIds([template.everyoneGroup, ...template.spaces.service.nodes.flatMap(groupsOf)]);
       const plan = planSpaces({ template, services: catalogue.services, roster, projects: [], groupIds, documentHashes: await documents.hashes() });
-      const problems = plan.problems.filter((p) => p.spaceKey !== null);
-      if (problems.length > 0) throw new Error(`plan problems: ${JSON.stringify(problems)}`);
-      // TEMPORARY until the sandbox serves group grants and labels (sandbox-collab).
-      if (process.env.COLLAB_PRE_MERGE) return plan.spaces.map((sp) => ({ ...sp, sensitivityLabel: null, nodes: sp.nodes.map((n) => ({ ...n, grants: n.grants.filter((g) => g.principal.kind === 'user') })) }));
+      if (plan.problems.length > 0) throw new Error(`plan problems: ${JSON.stringify(plan.problems)}`);
       return plan.spaces;
     },
     async stop() {
@@ -153,7 +153,7 @@ export async function converge(store: SpaceStore, reader: GraphSpaceReader, writ
   throw new Error(`space ${desired.key} did not converge`);
 }
 
-export function adapters(client: Client, documents: FileDocumentSource, pacer = new SharePointPacer({ unitsPerMinute: 1200 }), lagMs = 60_000) {
+export function adapters(client: Client, documents: DocumentSource, pacer = new SharePointPacer({ unitsPerMinute: 1200 }), lagMs = 60_000) {
   return {
     pacer,
     reader: new GraphSpaceReader(client, pacer, { teamLagMs: lagMs }),
@@ -161,25 +161,3 @@ export function adapters(client: Client, documents: FileDocumentSource, pacer = 
   };
 }
 
-/** TEMPORARY: answers GET /groups/{id}/drive from the sandbox's team list until the sandbox serves it. */
-export function groupDriveShim(client: Client, control: SandboxControl): Client {
-  return new Proxy(client, {
-    get(target, prop) {
-      if (prop !== 'api') return Reflect.get(target, prop) as unknown;
-      return (p: string) => {
-        const m = /^\/groups\/([^/?]+)\/drive(\?.*)?$/.exec(p);
-        if (!m) return target.api(p);
-        const fake = {
-          middlewareOptions: () => fake,
-          get: async () => {
-            const tenant = await control.request<{ teams: Array<{ id: string; driveId: string }> }>('GET', '/tenant');
-            const team = tenant.teams.find((t) => t.id === m[1]);
-            if (!team) throw Object.assign(new Error('not found'), { statusCode: 404, code: 'itemNotFound' });
-            return { id: team.driveId };
-          },
-        };
-        return fake;
-      };
-    },
-  });
-}

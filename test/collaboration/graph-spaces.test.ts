@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxGraphClient, SandboxControl, startM365Sandbox } from '../../dev/m365-sandbox/index';
-import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
+import { collaborationAdapters } from '../../shared/collaboration/adapters/collaboration-adapters';
+import { FileDocumentSource, GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
 import type { DesiredSpace } from '../../shared/collaboration/model';
-import { adapters, converge, groupDriveShim, newRecord, startCollaborationStack, withUpdate, type CollaborationStack } from './collaboration-stack';
+import { adapters, converge, newRecord, startCollaborationStack, withUpdate, type CollaborationStack } from './collaboration-stack';
 
 /** The Graph space adapters on the Microsoft 365 sandbox, records in the Cosmos DB emulator. */
 
@@ -21,9 +23,26 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+describe('directory and document templates', () => {
+  it('finds groups by exact display name; a name with a quote is escaped, an unknown one is absent', async () => {
+    const directory = stack.directory;
+    const tenant = await stack.control.request<{ allStaffGroupId: string }>('GET', '/tenant');
+    const found = await directory.groupIds(['Tout le personnel', "Comité d'orientation (inexistant)"]);
+    expect([...found]).toEqual([['Tout le personnel', tenant.allStaffGroupId]]);
+  });
+
+  it('hashes each template file (sha256 of its bytes) and leaves out a missing one', async () => {
+    const hashes = await stack.documents.hashes();
+    const first = stack.template.documentTemplates[0]!;
+    expect(hashes.get(first.key)).toBe(createHash('sha256').update(await stack.documents.bytes(first.key)).digest('hex'));
+    const missing = new FileDocumentSource({ documentTemplates: [{ ...first, file: 'config/document-templates/absent.dotx' }] }, '/nonexistent');
+    expect(await missing.hashes()).toEqual(new Map());
+  });
+});
+
 describe('reading a space', () => {
   it('a service without a team is absent, and its diff starts with the team', async () => {
-    const { reader } = adapters(stack.client, stack.documents, stack.pacer);
+    const { reader } = collaborationAdapters();
     const desired = space('service-ri');
     const actual = await reader.read(desired, newRecord(desired));
     expect(actual.state).toBe('absent');
@@ -101,8 +120,8 @@ describe('provisioning a service space from the real template', () => {
     const permission = before.permissions[0]!;
     const item = `/drives/${record.driveId}/items/${before.itemId}`;
     await stack.client.api(`${item}/permissions/${permission.permissionId}`).delete();
-    await stack.client.api(`${item}/retentionLabel`).delete();
-    await stack.client.api(`${item}/children`).post({ name: 'Notes personnelles', folder: {} });
+    await stack.control.removeLabel(record.driveId!, before.itemId);
+    await stack.control.createItem(record.driveId!, before.itemId, 'Notes personnelles', true);
 
     const drifted = diffSpace(desired, await reader.read(desired, record));
     expect(drifted.operations.map((o) => o.kind).sort()).toEqual(['grant', 'set-retention-label']);
@@ -132,7 +151,7 @@ describe('repairs on the provisioned space', () => {
     const member = before.members.find((m) => !m.owner)!;
     const owner = before.members.find((m) => m.owner)!;
     const outsider = space('service-jur').members.find((id) => !desired.members.includes(id))!;
-    await stack.control.request('POST', '/teams/remove-member', { teamId: record.teamId, userId: member.userId });
+    await stack.control.removeTeamMember(record.teamId!, member.userId);
     await stack.client.api(`/teams/${record.teamId}/members`).post({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${outsider}')` });
     await stack.client.api(`/teams/${record.teamId}/members/${owner.membershipId}`).patch({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [] });
 
@@ -144,13 +163,28 @@ describe('repairs on the provisioned space', () => {
     expect(after.members.filter((m) => m.owner).map((m) => m.userId).sort()).toEqual([...desired.owners].sort());
   }, 60_000);
 
+  it('a read grant widened to write by someone is narrowed back to read in one pass', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => n.grants.some((g) => g.principal.kind === 'group' && g.role === 'read'))!;
+    const group = node.grants.find((g) => g.principal.kind === 'group')!.principal.id;
+    await stack.control.grantItem(record.driveId!, record.nodes[node.key]!.itemId, { groupId: group }, ['write']);
+    const drifted = diffSpace(desired, await reader.read(desired, record)).operations.filter((o) => 'nodeKey' in o && o.nodeKey === node.key);
+    expect(drifted.map((o) => o.kind)).toEqual(['grant', 'revoke']);
+    for (const op of drifted) expect((await writer.apply(op, desired, record)).outcome).toBe('done');
+    const after = (await reader.read(desired, record)).nodes.get(node.key)!;
+    expect(after.permissions.filter((p) => p.principal.id === group).map((p) => p.roles)).toEqual([['read']]);
+    expect(diffSpace(desired, await reader.read(desired, record)).operations).toEqual([]);
+  }, 60_000);
+
   it('a folder renamed by someone is renamed back in place; a new template name renames it (same item)', async () => {
     const desired = space('service-rt');
     const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
     const { record } = (await stack.store.get(desired.key))!;
     const node = desired.nodes.find((n) => !n.channel)!;
     const itemId = record.nodes[node.key]!.itemId;
-    await stack.control.request('POST', '/files/rename', { driveId: record.driveId, itemId, name: 'Mon dossier' });
+    await stack.control.renameItem(record.driveId!, itemId, 'Mon dossier');
     const drifted = diffSpace(desired, await reader.read(desired, record)).operations;
     expect(drifted).toMatchObject([{ kind: 'rename', nodeKey: node.key, from: 'Mon dossier', to: node.name }]);
     await converge(stack.store, reader, writer, desired);
@@ -167,7 +201,6 @@ describe('repairs on the provisioned space', () => {
     const node = desired.nodes.find((n) => n.documents.length > 0)!;
     const document = node.documents[0]!;
     const bytes = Buffer.from(`stand-in for ${document.key} v2`);
-    const { createHash } = await import('node:crypto');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const source = { hashes: async () => new Map([[document.key, sha256]]), bytes: async () => bytes };
     const pacer = stack.pacer;
@@ -205,7 +238,7 @@ describe('SharePoint throttling', () => {
     const sandbox = await startM365Sandbox({ seed: 20261207, scale: { mailboxes: 0 }, timeScale: 60, throttling: { sharePointUnitsPerMinute: 10 }, teamReplicationLagMs: 100, teamOperationMs: 50 });
     try {
       const control = new SandboxControl(sandbox);
-      const client = process.env.COLLAB_PRE_MERGE ? groupDriveShim(createSandboxGraphClient(sandbox), control) : createSandboxGraphClient(sandbox);
+      const client = createSandboxGraphClient(sandbox);
       // A small space: one channel and one folder, shared with users only.
       const full = space('service-adm');
       const top = full.nodes.find((n) => n.channel)!;

@@ -94,7 +94,9 @@ export class GraphSpaceReader implements SpaceReader {
       team = await this.graph.get(`/teams/${teamId}`);
     } catch (e) {
       if (!isStatus(e, 404)) throw e;
-      return { ...actual, state: withinLag(record, this.lagMs, this.now()) ? 'provisioning' : 'absent', teamId: withinLag(record, this.lagMs, this.now()) ? teamId : null };
+      // Within Teams' creation lag a 404 means "not yet"; after it, the team is gone (deleted).
+      const provisioning = withinLag(record, this.lagMs, this.now());
+      return { ...actual, state: provisioning ? 'provisioning' : 'absent', teamId: provisioning ? teamId : null };
     }
     actual.state = 'ready';
     actual.displayName = team.displayName;
@@ -322,6 +324,11 @@ export class GraphSpaceWriter implements SpaceWriter {
         } catch (e) {
           if (!isStatus(e, 404)) throw e;
         }
+        // A principal the node still grants, with other roles (someone widened a read to write): SharePoint
+        // keeps one permission per principal, so the grant planned before this revoke merged into the one
+        // just deleted. Granting again at once keeps the access the template wants, without another pass.
+        const kept = desired.nodes.find((n) => n.key === op.nodeKey)?.grants.find((g) => g.principal.kind === op.principal.kind && g.principal.id === op.principal.id);
+        if (kept) await this.graph.post(`${itemPath(driveId, itemId)}/invite`, { recipients: [{ objectId: kept.principal.id }], roles: [kept.role], requireSignIn: true, sendInvitation: false });
         return;
       }
       case 'set-retention-label': {
@@ -378,7 +385,9 @@ export class GraphSpaceWriter implements SpaceWriter {
     try {
       channel = await this.graph.post<ChannelJson>(`/teams/${teamId}/channels`, { displayName: name, membershipType: 'standard' });
     } catch (e) {
-      if (!(isStatus(e, 400, 409) && /NameAlreadyExists/i.test(refusalOf(e)!.code))) throw e;
+      // Graph names the clash in the code (NameAlreadyExists) or only in the message ("already existed").
+      const refusal = refusalOf(e);
+      if (!(refusal && (refusal.statusCode === 400 || refusal.statusCode === 409) && /NameAlreadyExists|already exist/i.test(`${refusal.code} ${refusal.message}`))) throw e;
       channel = await this.channelNamed(teamId, name);
       if (!channel) throw e;
     }

@@ -88,6 +88,7 @@ export class SharePointPacer {
   private pausedUntil = 0;
   private pumping = false;
   private wake: (() => void) | undefined;
+  private timer: { at: number; done: Promise<void> } | undefined;
   private readonly counters: PacerStats = { unitsSpent: 0, requests: 0, throttled: 0, firstRequestAt: null, lastRequestAt: null };
 
   constructor(options: SharePointPacerOptions) {
@@ -203,11 +204,24 @@ export class SharePointPacer {
     }
   }
 
-  /** Sleeps `ms` (or until an answer or a pause changes the picture, whichever comes first). */
+  /**
+   * Sleeps `ms` (or until an answer or a pause changes the picture, whichever comes first). A
+   * timer already set for an earlier instant is reused (waking early only means looking again), so
+   * a busy pacer does not pile up one pending timer per answer.
+   */
   private nap(ms: number | undefined): Promise<void> {
     const woken = new Promise<void>((resolve) => {
       this.wake = resolve;
     });
-    return ms === undefined ? woken : Promise.race([woken, this.clock.sleep(ms)]);
+    if (ms === undefined) return woken;
+    const at = this.clock.now() + ms;
+    if (!this.timer || this.timer.at > at) {
+      const timer = { at, done: this.clock.sleep(ms) };
+      this.timer = timer;
+      void timer.done.then(() => {
+        if (this.timer === timer) this.timer = undefined;
+      });
+    }
+    return Promise.race([woken, this.timer.done]);
   }
 }

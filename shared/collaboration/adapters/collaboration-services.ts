@@ -1,0 +1,65 @@
+import { cosmosDatabase } from '../../platform/adapters/clients';
+import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
+import { settings, type Settings } from '../../platform/settings';
+import { loadPeopleCatalogue } from '../../people/catalogue';
+import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
+import type { CollaborationDeps } from '../engine';
+import type { ProjectSource } from '../ports';
+import { collaborationAdapters, resetCollaborationAdaptersForTests } from './collaboration-adapters';
+import type { SharePointPacer } from './sharepoint-pacer';
+
+/** The collaboration audit trail (pk /pk = yyyy-mm). */
+const AUDIT_CONTAINER = 'collaboration-audit';
+
+/** The engine's dependencies as the function app builds them: the adapters, the people catalogue, the audit trail. */
+let built: { settings: Settings; deps: CollaborationDeps } | undefined;
+
+/** Approved project spaces: the requests store, once project requests exist; none before. */
+let projectSource: ProjectSource = { approvedProjects: async () => [] };
+
+export function useProjectSource(source: ProjectSource): void {
+  projectSource = source;
+  if (built) built.deps.projects = source;
+}
+
+export function collaborationDeps(s: Settings = settings()): CollaborationDeps {
+  if (!built || built.settings !== s) {
+    const adapters = collaborationAdapters(s);
+    const catalogue = loadPeopleCatalogue(s.people.catalogueFile);
+    const database = cosmosDatabase(s);
+    built = {
+      settings: s,
+      deps: {
+        template: adapters.template,
+        services: catalogue.services,
+        roster: adapters.roster,
+        projects: projectSource,
+        directory: adapters.directory,
+        documents: adapters.documents,
+        spaces: adapters.spaces,
+        reader: adapters.reader,
+        writer: adapters.writer,
+        audit: new CollaborationAuditLog(new CosmosAuditTrail(database, { container: AUDIT_CONTAINER, schema: CollaborationAuditRecord })),
+        now: () => new Date(),
+        maxRemovalShare: s.collaboration.maxRemovalShare,
+      },
+    };
+  }
+  return built.deps;
+}
+
+/** What the people-stream subscription needs. */
+export function collaborationFollowerDeps(s: Settings = settings()) {
+  const deps = collaborationDeps(s);
+  return { roster: deps.roster, projects: deps.projects, services: deps.services, directionJobCategories: deps.template.direction.jobCategories };
+}
+
+/** SharePoint budget use in this process (benchmarks, health). */
+export function collaborationPacer(s: Settings = settings()): SharePointPacer {
+  return collaborationAdapters(s).pacer;
+}
+
+export function resetCollaborationForTests(): void {
+  built = undefined;
+  resetCollaborationAdaptersForTests();
+}
