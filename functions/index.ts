@@ -16,6 +16,8 @@ import './people/people';
 import './training/reminders';
 import './training/training';
 import './training/attack-simulation';
+import './collaboration/requests';
+import '../orchestrations/activities/collaboration-request';
 import './collaboration/spaces';
 import '../orchestrations/activities/collaboration';
 import '../orchestrations/activities/archive-offboarding';

@@ -93,6 +93,8 @@ export class SandboxControl {
   /** Deletes a drive item (and what it holds). */
   deleteItem(driveId: string, itemId: string) { return this.request('POST', '/files/delete', { driveId, itemId }); }
   /** Removes someone from a team (and its Microsoft 365 group). */
+  /** A person sets the sensitivity label of a group (Graph refuses it to the app). */
+  setGroupLabels(groupId: string, labelIds: string[]) { return this.request('POST', `/groups/${encodeURIComponent(groupId)}/labels`, { labelIds }); }
   removeTeamMember(teamId: string, userId: string) { return this.request('POST', '/teams/remove-member', { teamId, userId }); }
   resetPeakMemory() { return this.request('POST', '/stats/reset-peak-memory'); }
   updateUser(userId: string, patch: { department?: string | null; jobCategory?: string | null; accountEnabled?: boolean; managerId?: string | null }) {

@@ -104,6 +104,16 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       return reply(res, 204);
     }
     if (method === 'POST' && path.startsWith('/files/')) return filesControl(res, path, body, state);
+    const labelsMatch = /^\/groups\/([^/]+)\/labels$/.exec(path);
+    if (method === 'POST' && labelsMatch) {
+      // A person labels the team's group in Teams or the admin centre (Graph refuses the app's own identity).
+      const group = findGroup(state, labelsMatch[1]!);
+      const labelIds = (Array.isArray(body.labelIds) ? body.labelIds : []).map((l) => String(l).toLowerCase());
+      const unknown = labelIds.filter((l) => !state.tenant.sensitivityLabels.some((s) => s.id === l));
+      if (unknown.length > 0 || labelIds.length > 1) return reply(res, 400, { error: 'labelIds: one label id of the tenant at most', field: 'labelIds' });
+      group.assignedLabels = labelIds;
+      return reply(res, 204);
+    }
     if (method === 'POST' && path === '/teams/remove-member') {
       // A person removes someone from the team in the Teams client: not the app's write.
       const team = state.teams.teams.get(String(body.teamId ?? '').toLowerCase());

@@ -177,6 +177,8 @@ export class FileStore {
     if (target.id === item.id || this.ancestors(target).some((a) => a.id === item.id)) throw new GraphError(400, 'invalidRequest', 'An item cannot be moved into itself or one of its descendants.');
     const clash = this.childNamed(target, name);
     if (clash && clash.id !== item.id) throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
+    // A file's rename or move is a new version in SharePoint's history (same content).
+    if (!item.isFolder) item.history.push({ version: item.version, lastModifiedDateTime: item.lastModifiedDateTime, size: item.content?.length ?? 0 });
     item.name = name;
     item.parentId = target.id;
     item.version++;

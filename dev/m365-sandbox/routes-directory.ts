@@ -124,6 +124,10 @@ export const directoryRoutes: Route[] = [
   route('PATCH', /^\/groups\/([^/]+)$/, (call, [, id], state) => {
     const group = findGroup(state, id!);
     const body = (call.body ?? {}) as { assignedLabels?: unknown };
+    // Graph: "Application permissions are not supported when updating assignedLabels" (the app's
+    // tokens here are all app-only). People label their groups in Teams or the admin centre: the
+    // control API's POST /_sandbox/groups/{id}/labels.
+    if ('assignedLabels' in body) throw new GraphError(401, 'Unauthorized', 'App-only token is not supported.');
     const unsupported = Object.keys(body).filter((k) => k !== 'assignedLabels');
     if (unsupported.length > 0) throw badRequest(`The sandbox updates assignedLabels only (not ${unsupported.join(', ')}).`, 'Request_BadRequest');
     if (!Array.isArray(body.assignedLabels)) throw badRequest('assignedLabels must be an array of { labelId }.', 'Request_BadRequest');

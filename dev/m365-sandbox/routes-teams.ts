@@ -129,6 +129,24 @@ export function teamRoutes(timing: TeamTiming): Route[] {
       if (!channel) throw new GraphError(404, 'NotFound', 'Channel not found.');
       return ok(channelJson(channel));
     }),
+    // Renaming a channel renames its SharePoint folder too (as Teams does for standard channels since 2023).
+    route('PATCH', /^\/teams\/([^/]+)\/channels\/([^/]+)$/, (call, [, id, cid], state) => {
+      const team = visibleTeam(state, id!);
+      const channel = team.channels.find((c) => c.id === cid);
+      if (!channel) throw new GraphError(404, 'NotFound', 'Channel not found.');
+      const body = (call.body ?? {}) as { displayName?: string; description?: string };
+      if (body.displayName !== undefined) {
+        if (!body.displayName.trim()) throw badRequest('displayName cannot be empty.', 'BadRequest');
+        if (channel.displayName === 'General') throw badRequest('The General channel cannot be renamed.', 'BadRequest');
+        if (team.channels.some((c) => c.id !== channel.id && c.displayName.toLowerCase() === body.displayName!.toLowerCase())) throw badRequest('Channel name already existed, please use other name.', 'NameAlreadyExists');
+        const from = channel.displayName;
+        channel.displayName = body.displayName;
+        if (channel.folderItemId) state.files.item(team.driveId, channel.folderItemId).name = body.displayName;
+        state.writes.record('channelUpdated', call.appId, { teamId: team.id, channelId: channel.id, from, to: body.displayName });
+      }
+      if (body.description !== undefined) channel.description = body.description;
+      return { status: 204 };
+    }),
     // Opening the channel's files tab provisions its folder; until then it does not exist in the drive.
     route('GET', /^\/teams\/([^/]+)\/channels\/([^/]+)\/filesFolder$/, (call, [, id, cid], state) => {
       const team = visibleTeam(state, id!);

@@ -17,6 +17,7 @@ export type WriteKind =
   | 'sensitivityLabelSet'
   | 'teamCreated'
   | 'channelCreated'
+  | 'channelUpdated'
   | 'memberAdded'
   | 'memberUpdated'
   | 'memberRemoved'

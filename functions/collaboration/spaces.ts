@@ -28,6 +28,8 @@ import { onTimer, onTopic } from '../triggers';
  * Runs are durable orchestrations: a request only starts one (202) and the page follows its status.
  */
 
+/** A run's own name for its children (the run's instance id is the same every time). */
+const newRunId = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const actorOf = (p: Principal) => ({ oid: p.oid, kind: p.kind });
 const isItAdmin = (p: Principal) => hasAnyRole(p, ['ITAdmin']);
 
@@ -54,7 +56,7 @@ onTimer('collaborationDrift', {
   extraInputs: [collaborationClientInput],
   async handle(log, _timer, context) {
     // The daily pass: verify every space, repair what policy allows, ask for the rest.
-    const run = await startCollaborationApply(context, { version: 1, mode: 'repair', spaceKeys: null, parallelism: settings().collaboration.parallelism, actor: { oid: 'system', kind: 'system' } });
+    const run = await startCollaborationApply(context, { version: 1, mode: 'repair', spaceKeys: null, parallelism: settings().collaboration.parallelism, actor: { oid: 'system', kind: 'system' }, runId: newRunId() });
     log.info('collaboration.drift', { instanceId: run.instanceId, started: run.started });
   },
 });
@@ -166,7 +168,7 @@ export const collaborationStartRun = endpoint({
     const deps = collaborationDeps();
     const run = await startCollaborationApply(context, {
       version: 1, mode: body.mode, spaceKeys: body.spaceKeys ?? null, approveRemovals: body.approveRemovals,
-      parallelism: settings().collaboration.parallelism, actor: actorOf(principal),
+      parallelism: settings().collaboration.parallelism, actor: actorOf(principal), runId: newRunId(),
     });
     if (!run.started) throw new ApiError(409, 'run-in-progress', 'collaboration.runInProgress');
     await deps.audit.record(actorOf(principal), 'apply-started', { templateVersion: deps.template.version, count: body.spaceKeys?.length ?? 0 });

@@ -6,7 +6,7 @@ import type { Principal } from '../../shared/platform/auth';
 import { settings } from '../../shared/platform/settings';
 import { notifierPacer, reminderDeps } from '../../shared/training/adapters/reminder-services';
 import { resendReminder, runReminderPass } from '../../shared/training/reminders/pass';
-import { loadHolidays } from '../../shared/training/reminders/schedule';
+import { loadHolidays } from '../../shared/platform/business-calendar';
 import { endpoint } from '../http/endpoint';
 import { onTimer } from '../triggers';
 import { managesPerson, useBusinessCalendar } from './training';

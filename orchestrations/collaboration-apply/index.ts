@@ -6,12 +6,15 @@ import { COLLABORATION_ACTIVITIES } from '../activities/collaboration';
 import { COLLABORATION_SPACE, type SpaceRunInput, type SpaceRunResult } from '../collaboration-space';
 
 /**
- * Every space (or a chosen few) through the space orchestration, `parallelism` at a time: a new
- * space starts as soon as one finishes (not in batches), so one slow team creation does not hold
- * the others. SharePoint's resource units are shared by the whole app, so more parallelism than
- * a handful only queues in the pacer.
+ * Every space (or a chosen few) through the space orchestration, in `parallelism` lanes: each lane
+ * is a sub-orchestration that takes its spaces one after the other, so a new space starts as soon
+ * as its lane's previous one finishes (no batch waits for its slowest member). Lanes, not a
+ * Task.any window, because a window re-yields tasks it yielded before, which replay schema V1
+ * (the local host's) schedules again. SharePoint's resource units are shared by the whole app, so
+ * more than a handful of lanes only queues in the pacer.
  */
 export const COLLABORATION_APPLY = 'collaborationApply';
+export const COLLABORATION_LANE = 'collaborationLane';
 
 export interface ApplyRunInput {
   version: 1;
@@ -21,44 +24,60 @@ export interface ApplyRunInput {
   approveRemovals?: boolean;
   parallelism: number;
   actor: Actor;
+  /** Names this run's children: the run's instance id is fixed, its children's must not repeat across runs. */
+  runId: string;
 }
 
 export interface ApplyRunStatus {
   total: number;
+  lanes: number;
   done: number;
-  running: string[];
   inSync: number;
   blocked: number;
   failed: number;
 }
 
+interface LaneInput {
+  version: 1;
+  run: ApplyRunInput;
+  spaceKeys: string[];
+}
+
+df.app.orchestration(COLLABORATION_LANE, function* (context: OrchestrationContext): Generator<df.Task, SpaceRunResult[], unknown> {
+  const { run, spaceKeys } = context.df.getInput() as LaneInput;
+  const results: SpaceRunResult[] = [];
+  for (const spaceKey of spaceKeys) {
+    const child: SpaceRunInput = { version: 1, spaceKey, mode: run.mode, approveRemovals: run.approveRemovals, actor: run.actor };
+    try {
+      results.push((yield context.df.callSubOrchestrator(COLLABORATION_SPACE, child, `collab-${run.runId}:${spaceKey}`)) as SpaceRunResult);
+    } catch {
+      // One space failing does not stop the others; its record says why.
+      results.push({ spaceKey, outcome: 'failed', applied: 0, reason: 'orchestration-failed' });
+    }
+    context.df.setCustomStatus({ done: results.length, total: spaceKeys.length });
+  }
+  return results;
+});
+
 df.app.orchestration(COLLABORATION_APPLY, function* (context: OrchestrationContext): Generator<df.Task, SpaceRunResult[], unknown> {
   const input = context.df.getInput() as ApplyRunInput;
   const keys = input.spaceKeys ?? ((yield context.df.callActivity(COLLABORATION_ACTIVITIES.list)) as string[]);
-  const results: SpaceRunResult[] = [];
-  const running = new Map<df.Task, string>();
-  let next = 0;
-  const report = () =>
+  const laneCount = Math.max(1, Math.min(input.parallelism, keys.length));
+  const lanes = Array.from({ length: laneCount }, (_, i) => keys.filter((_k, j) => j % laneCount === i));
+  const status = (results: SpaceRunResult[]) =>
     context.df.setCustomStatus({
-      total: keys.length, done: results.length, running: [...running.values()],
+      total: keys.length, lanes: laneCount, done: results.length,
       inSync: results.filter((r) => r.outcome === 'in-sync').length,
       blocked: results.filter((r) => r.outcome === 'blocked' || r.outcome === 'awaiting-approval').length,
       failed: results.filter((r) => r.outcome === 'failed').length,
     } satisfies ApplyRunStatus);
-  const parallelism = Math.max(1, input.parallelism);
-  while (results.length < keys.length) {
-    while (running.size < parallelism && next < keys.length) {
-      const spaceKey = keys[next++]!;
-      const child: SpaceRunInput = { version: 1, spaceKey, mode: input.mode, approveRemovals: input.approveRemovals, actor: input.actor };
-      running.set(context.df.callSubOrchestrator(COLLABORATION_SPACE, child, `${context.df.instanceId}:${spaceKey}`), spaceKey);
-    }
-    report();
-    const finished = (yield context.df.Task.any([...running.keys()])) as df.Task;
-    const spaceKey = running.get(finished)!;
-    running.delete(finished);
-    results.push(finished.isFaulted ? { spaceKey, outcome: 'failed', applied: 0, reason: 'orchestration-failed' } : (finished.result as SpaceRunResult));
-  }
-  report();
+  status([]);
+  if (keys.length === 0) return [];
+  const perLane = (yield context.df.Task.all(
+    lanes.map((spaceKeys, i) => context.df.callSubOrchestrator(COLLABORATION_LANE, { version: 1, run: input, spaceKeys } satisfies LaneInput, `collab-${input.runId}:lane-${i}`)),
+  )) as SpaceRunResult[][];
+  const results = perLane.flat();
+  status(results);
   return results;
 });
 
@@ -105,20 +124,36 @@ export interface RunView {
   customStatus: unknown;
 }
 
-/** Where the app-wide run stands, or null when none ever ran. */
+/** Where the app-wide run stands, or null when none ever ran; while it runs, `done` is summed over its lanes. */
 export async function collaborationApplyStatus(context: ClientContext): Promise<RunView | null> {
   const client = df.getClient(context);
+  let status;
   try {
-    const status = await client.getStatus(APPLY_INSTANCE_ID, { showInput: true });
-    if (!status) return null;
-    return {
-      instanceId: APPLY_INSTANCE_ID,
-      runtimeStatus: String(status.runtimeStatus),
-      createdTime: status.createdTime ? new Date(status.createdTime).toISOString() : null,
-      lastUpdatedTime: status.lastUpdatedTime ? new Date(status.lastUpdatedTime).toISOString() : null,
-      customStatus: status.customStatus ?? null,
-    };
+    status = await client.getStatus(APPLY_INSTANCE_ID, { showInput: true });
   } catch {
     return null;
   }
+  if (!status) return null;
+  const runtimeStatus = String(status.runtimeStatus);
+  let customStatus = (status.customStatus ?? null) as ApplyRunStatus | null;
+  const input = status.input as ApplyRunInput | undefined;
+  if (customStatus && input?.runId && RUNNING.has(runtimeStatus)) {
+    let done = 0;
+    for (let i = 0; i < customStatus.lanes; i++) {
+      try {
+        const lane = await client.getStatus(`collab-${input.runId}:lane-${i}`);
+        done += (lane?.customStatus as { done?: number } | undefined)?.done ?? 0;
+      } catch {
+        // A lane not started yet has done nothing.
+      }
+    }
+    customStatus = { ...customStatus, done };
+  }
+  return {
+    instanceId: APPLY_INSTANCE_ID,
+    runtimeStatus,
+    createdTime: status.createdTime ? new Date(status.createdTime).toISOString() : null,
+    lastUpdatedTime: status.lastUpdatedTime ? new Date(status.lastUpdatedTime).toISOString() : null,
+    customStatus,
+  };
 }

@@ -17,8 +17,8 @@ export function diffSpace(desired: DesiredSpace, actual: ActualSpace): SpaceDiff
   if (actual.state === 'absent') {
     ops.push({ ...space(), id: operationId(key, 'create-team'), kind: 'create-team', displayName: desired.displayName, description: desired.description, mailNickname: desired.mailNickname, owners: desired.owners });
   }
-  if (desired.sensitivityLabel !== null && actual.sensitivityLabel !== desired.sensitivityLabel) {
-    ops.push({ ...space(), id: operationId(key, 'label', desired.sensitivityLabel), kind: 'set-sensitivity-label', label: desired.sensitivityLabel, from: actual.sensitivityLabel });
+  if (desired.sensitivityLabel !== null && actual.state === 'ready' && actual.sensitivityLabel !== desired.sensitivityLabel) {
+    findings.push({ kind: 'sensitivity-label', spaceKey: key, expected: desired.sensitivityLabel, actual: actual.sensitivityLabel });
   }
 
   // Members: a team created by this diff starts with its owners only.

@@ -116,7 +116,6 @@ export interface ActualSpace {
 /** One change to make. `id` is deterministic: the same change planned twice has the same id. */
 export type Operation = { id: string; spaceKey: string; repair: RepairPolicy } & (
   | { kind: 'create-team'; displayName: string; description: string; mailNickname: string; owners: string[] }
-  | { kind: 'set-sensitivity-label'; label: string; from: string | null }
   | { kind: 'add-member'; userId: string; owner: boolean }
   | { kind: 'remove-member'; userId: string; membershipId: string }
   | { kind: 'set-owner'; userId: string; membershipId: string; owner: boolean }
@@ -134,7 +133,12 @@ export type OperationKind = Operation['kind'];
 export type Finding =
   | { kind: 'unknown-content'; spaceKey: string; path: string }
   | { kind: 'dropped-node'; spaceKey: string; nodeKey: string; path: string }
-  | { kind: 'no-owner'; spaceKey: string };
+  | { kind: 'no-owner'; spaceKey: string }
+  /**
+   * The Team's sensitivity label is not the template's. Graph refuses to set a group's label with
+   * an app's own identity (delegated only), so a person applies it in Teams or the admin centre.
+   */
+  | { kind: 'sensitivity-label'; spaceKey: string; expected: string; actual: string | null };
 
 export interface SpaceDiff {
   spaceKey: string;

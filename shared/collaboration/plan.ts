@@ -7,6 +7,8 @@ export interface RosterEntry {
   serviceCode: string | null;
   jobCategoryCode: string | null;
   status: 'active' | 'on-leave' | 'left';
+  /** Preferred language (people stream), for notifications; absent when not known: French. */
+  language?: 'fr-CA' | 'en' | null;
 }
 
 export interface ServiceInfo {

@@ -20,6 +20,7 @@ export async function followPeopleEvent(
     serviceCode: event.state.serviceCode,
     jobCategoryCode: event.state.jobCategoryCode,
     status: event.state.status,
+    language: event.state.language,
     version: event.version,
   });
   if (!changed) return [];

@@ -134,12 +134,13 @@ export const CollaborationTemplateFile = z
       seenTemplates.add(d.key);
     });
     for (const kind of ['service', 'project'] as const) {
-      const keys = new Set<string>();
+      // A node's identity is its key path (parent/child): keys are unique among siblings.
       const walk = (nodes: TemplateNode[], at: Array<string | number>, siblingsAtTop: boolean) => {
         const names = new Set<string>();
+        const keys = new Set<string>();
         nodes.forEach((node, i) => {
           const here = [...at, i];
-          if (keys.has(node.key)) ctx.addIssue({ code: 'custom', message: `duplicate node key ${node.key}`, path: [...here, 'key'] });
+          if (keys.has(node.key)) ctx.addIssue({ code: 'custom', message: `duplicate node key ${node.key} among its siblings`, path: [...here, 'key'] });
           keys.add(node.key);
           const name = folderName(file.folderName, node).toLocaleLowerCase('fr-CA');
           if (names.has(name)) ctx.addIssue({ code: 'custom', message: `two sibling nodes would both be named "${folderName(file.folderName, node)}"`, path: [...here, 'names'] });

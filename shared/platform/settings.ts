@@ -122,6 +122,13 @@ const rawSchema = z.object({
   /** The training tab every notification opens (a Teams deep link in Azure). */
   TRAINING_TAB_URL: httpUrl.default('http://localhost:7071/api/web/training.html'),
 
+  /** Project space requests (shared/collaboration/requests.ts). */
+  /** Multiplies the business-day deadlines (reminder 2, escalation 5, expiry 10): 1 in production; tests shrink days to seconds. */
+  COLLABORATION_REQUEST_TIME_SCALE: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').max(1, 'at most 1').default(1),
+  /** The request page every request notification opens (a Teams deep link in Azure); `?request=<id>` is added. */
+  COLLABORATION_REQUEST_TAB_URL: httpUrl.default('http://localhost:7071/api/web/collaboration.html'),
+  /** Service mailbox the e-mail fallback is sent from (UPN); notices to people without the Teams app fail without it. */
+  COLLABORATION_REQUEST_SENDER_MAILBOX: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected a mailbox address').optional(),
   /** Collaboration spaces: each service's Team and SharePoint folder tree (docs/decisions, collaboration). */
   COLLABORATION_TEMPLATE_FILE: z.string().min(1).default('config/collaboration-template.json'),
   /** SharePoint resource units per minute for the app (Microsoft: 1,200 for tenants under 1,000 licences). */
@@ -199,6 +206,9 @@ const EXAMPLES: Record<string, string> = {
   TRAINING_SENDER_MAILBOX: 'formation@syndicat-exemple.ca',
   TRAINING_NOTIFY_RATE_PER_SECOND: '5',
   TRAINING_TAB_URL: 'https://teams.microsoft.com/l/entity/<teams app id>/training',
+  COLLABORATION_REQUEST_TIME_SCALE: '1 (tests: 0.00001 makes 10 business days about 12 seconds)',
+  COLLABORATION_REQUEST_TAB_URL: 'https://teams.microsoft.com/l/entity/<teams app id>/collaboration',
+  COLLABORATION_REQUEST_SENDER_MAILBOX: 'espaces@syndicat-exemple.ca',
   COLLABORATION_TEMPLATE_FILE: 'config/collaboration-template.json (relative to the app root, or absolute)',
   COLLABORATION_SHAREPOINT_RU_PER_MINUTE: '1200',
   COLLABORATION_SHAREPOINT_WINDOW_MS: '60000',
@@ -245,7 +255,14 @@ export interface Settings {
   relay: RelaySettings;
   people: PeopleSettings;
   training: TrainingSettings;
+  collaborationRequests: CollaborationRequestSettings;
   collaboration: CollaborationSettings;
+}
+
+export interface CollaborationRequestSettings {
+  timeScale: number;
+  tabUrl: string;
+  senderMailbox?: string;
 }
 
 export interface CollaborationSettings {
@@ -407,6 +424,11 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       senderMailbox: raw.TRAINING_SENDER_MAILBOX,
       notifyRatePerSecond: raw.TRAINING_NOTIFY_RATE_PER_SECOND,
       tabUrl: raw.TRAINING_TAB_URL,
+    },
+    collaborationRequests: {
+      timeScale: raw.COLLABORATION_REQUEST_TIME_SCALE,
+      tabUrl: raw.COLLABORATION_REQUEST_TAB_URL,
+      senderMailbox: raw.COLLABORATION_REQUEST_SENDER_MAILBOX,
     },
     collaboration: {
       templateFile: raw.COLLABORATION_TEMPLATE_FILE,

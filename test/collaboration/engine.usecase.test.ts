@@ -10,6 +10,9 @@ describe('collaboration engine (use cases on in-memory ports)', () => {
     const keys = await plannedSpaceKeys(world.deps);
     expect(keys).toHaveLength(6);
     for (const key of keys) expect(await runSpace(world.deps, key)).toMatchObject({ status: 'done' });
+    // The one thing the engine leaves to a person: the Teams' sensitivity label (reported until set).
+    expect(await verifySpace(world.deps, 'service-rt')).toMatchObject({ operations: 0, findings: 1 });
+    world.tenant.labelTeams('Confidentiel');
     const writes = world.tenant.applied.length;
     expect(writes).toBeGreaterThan(6 * 30);
     for (const key of keys) expect(await verifySpace(world.deps, key)).toMatchObject({ status: 'in-sync', operations: 0, findings: 0 });
@@ -44,6 +47,7 @@ describe('collaboration engine (use cases on in-memory ports)', () => {
   it('repairs drift by node policy: auto fixed, ask waits for approval, ignore reported; unknown content untouched', async () => {
     const world = collaborationWorld();
     await runSpace(world.deps, 'service-rt');
+    world.tenant.labelTeams('Confidentiel');
     const teamId = (await world.spaces.get('service-rt'))!.record.teamId!;
     const t = world.tenant;
     t.folder(teamId, '200 Dossiers des membres', '210 Dossiers actifs').name = 'Dossiers en cours'; // auto
@@ -87,11 +91,12 @@ describe('collaboration engine (use cases on in-memory ports)', () => {
 
   it('records an operation Graph refuses as a failure and still applies the rest', async () => {
     const world = collaborationWorld();
-    world.tenant.refuse.add('set-sensitivity-label');
+    world.tenant.refuse.add('place-document');
     const result = await runSpace(world.deps, 'service-rt');
-    expect(result).toMatchObject({ status: 'failed', reason: 'set-sensitivity-label refused' });
+    expect(result).toMatchObject({ status: 'failed', reason: 'place-document refused; place-document refused; place-document refused; place-document refused; place-document refused' });
     expect(world.tenant.applied.filter((o) => o.kind === 'create-folder')).toHaveLength(6);
-    expect(world.audit.records.filter((r) => r.action === 'operation-failed')).toEqual([{ action: 'operation-failed', target: expect.objectContaining({ operationKind: 'set-sensitivity-label', spaceKey: 'service-rt' }) }]);
+    expect(world.audit.records.filter((r) => r.action === 'operation-failed')).toHaveLength(5);
+    expect(world.audit.records.find((r) => r.action === 'operation-failed')).toEqual({ action: 'operation-failed', target: expect.objectContaining({ operationKind: 'place-document', spaceKey: 'service-rt', nodeKey: 'modeles' }) });
   });
 
   it('follows the people stream: a move touches both services, an old version nothing', async () => {

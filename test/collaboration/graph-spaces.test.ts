@@ -132,11 +132,16 @@ describe('provisioning a service space from the real template', () => {
 });
 
 describe('repairs on the provisioned space', () => {
-  it('the team carries its sensitivity label and folders are shared with the everyone group', async () => {
+  it('reports the sensitivity label for a person to set, reads it once set, and folders are shared with the everyone group', async () => {
     const desired = space('service-rt');
     const { reader } = adapters(stack.client, stack.documents, stack.pacer);
-    const actual = await reader.read(desired, (await stack.store.get(desired.key))!.record);
+    const record = (await stack.store.get(desired.key))!.record;
+    expect(diffSpace(desired, await reader.read(desired, record)).findings).toContainEqual({ kind: 'sensitivity-label', spaceKey: desired.key, expected: 'Confidentiel', actual: null });
+    const confidential = stack.sandbox.tenant.sensitivityLabels.find((l) => l.name === 'Confidentiel')!;
+    await stack.control.setGroupLabels(record.teamId!, [confidential.id]);
+    const actual = await reader.read(desired, record);
     expect(actual.sensitivityLabel).toBe('Confidentiel');
+    expect(diffSpace(desired, actual).findings.filter((f) => f.kind === 'sensitivity-label')).toEqual([]);
     const everyone = desired.nodes.flatMap((n) => n.grants).find((g) => g.principal.kind === 'group');
     expect(everyone).toBeDefined();
     const shared = [...actual.nodes.values()].flatMap((n) => n.permissions).filter((p) => p.principal.kind === 'group' && p.principal.id === everyone!.principal.id);
@@ -194,6 +199,21 @@ describe('repairs on the provisioned space', () => {
     const item = (await stack.client.api(`/drives/${record.driveId}/items/${itemId}`).get()) as { name: string };
     expect(item.name).toBe(`${node.code} Nouveau nom`);
     await converge(stack.store, reader, writer, desired);
+  }, 60_000);
+
+  it('a new template name for a top-level node renames its channel and the channel folder, same ids', async () => {
+    const desired = space('service-rt');
+    const { reader, writer } = adapters(stack.client, stack.documents, stack.pacer);
+    const { record } = (await stack.store.get(desired.key))!;
+    const node = desired.nodes.find((n) => n.channel)!;
+    const { itemId, channelId } = record.nodes[node.key]!;
+    const renamed: DesiredSpace = { ...desired, nodes: desired.nodes.map((n) => (n.key === node.key ? { ...n, name: `${n.code} Section renommée` } : n)) };
+    expect(diffSpace(renamed, await reader.read(renamed, record)).operations).toMatchObject([{ kind: 'rename', nodeKey: node.key, channel: true, to: `${node.code} Section renommée` }]);
+    await converge(stack.store, reader, writer, renamed);
+    expect(await stack.client.api(`/teams/${record.teamId}/channels/${channelId}`).get()).toMatchObject({ displayName: `${node.code} Section renommée` });
+    expect(await stack.client.api(`/drives/${record.driveId}/items/${itemId}`).get()).toMatchObject({ name: `${node.code} Section renommée` });
+    await converge(stack.store, reader, writer, desired);
+    expect(await stack.client.api(`/teams/${record.teamId}/channels/${channelId}`).get()).toMatchObject({ displayName: node.name });
   }, 60_000);
 
   it('a new version of a document template replaces the copy in place, keeping the previous version', async () => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenIssuer, type LocalUser, type TokenIssuer } from '../../dev/token-issuer';
 import type { RecordedWrite } from '../../dev/m365-sandbox/index';
+import { CosmosSpaceStore } from '../../shared/collaboration/adapters/cosmos-collaboration';
+import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { startAppHost, type AppHost } from '../support/app-host';
 import { startHostStack, type HostStack } from './host-stack';
 
@@ -111,5 +113,37 @@ describe('collaboration on the local host', () => {
     const again = await runToCompletion({ mode: 'apply' });
     expect(again.customStatus).toMatchObject({ total: 6, inSync: 6, failed: 0 });
     expect((await appWrites()).length).toBe(writes);
+  }, 300_000);
+
+  it('the repair run puts injected drift back by policy, waits for approval where asked, and leaves unknown content alone', async () => {
+    const { record } = (await new CosmosSpaceStore(cosmosDatabase()).get('service-jur'))!;
+    const drive = record.driveId!;
+    const member = stack.roster.find((p) => p.serviceCode === 'JUR' && p.jobCategoryCode !== 'DIRECTION' && p.status === 'active')!;
+    const outsider = stack.roster.find((p) => p.serviceCode === 'COM' && p.status === 'active')!;
+    // Drift as people make it: a folder renamed, a folder shared with an outsider, a label removed,
+    // a member removed (all "auto"), a share on a folder whose policy is "ask", and a folder of their own.
+    await stack.control.renameItem(drive, record.nodes['dossiers/actifs']!.itemId, 'Dossiers en cours');
+    await stack.control.grantItem(drive, record.nodes['administration/budget']!.itemId, { userId: outsider.personId }, ['write']);
+    await stack.control.removeLabel(drive, record.nodes.communications!.itemId);
+    await stack.control.removeTeamMember(record.teamId!, member.personId);
+    await stack.control.grantItem(drive, record.nodes['administration/personnel']!.itemId, { userId: outsider.personId }, ['read']);
+    await stack.control.createItem(drive, record.nodes.dossiers!.itemId, 'Brouillons perso', true);
+
+    const repaired = await runToCompletion({ mode: 'repair', spaceKeys: ['service-jur'] });
+    expect(repaired.customStatus).toMatchObject({ total: 1, blocked: 1, failed: 0 });
+    const after = await call('GET', 'spaces/service-jur');
+    expect(after.json).toMatchObject({ status: 'awaiting-approval', changes: { total: 1, awaitingApproval: 1 } });
+    expect(after.json.operations).toMatchObject([{ kind: 'revoke', nodeKey: 'administration/personnel', repair: 'ask' }]);
+    expect(after.json.findingsList).toContainEqual({ kind: 'unknown-content', spaceKey: 'service-jur', path: '/200 Dossiers des membres/Brouillons perso' });
+    const kinds = (await appWrites()).slice(-10).map((w) => w.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['driveItemUpdated', 'permissionDeleted', 'retentionLabelSet', 'memberAdded']));
+
+    const approved = await call('POST', 'spaces/service-jur/approve', { operationIds: after.json.operations.map((o: { id: string }) => o.id) });
+    expect(approved.status).toBe(202);
+    for (let i = 0; i < 120 && (await call('GET', 'spaces/service-jur')).json.status !== 'in-sync'; i++) await new Promise((r) => setTimeout(r, 500));
+    const final = await call('GET', 'spaces/service-jur');
+    expect(final.json).toMatchObject({ status: 'in-sync', changes: { total: 0 } });
+    // The folder nobody planned is still there, still reported.
+    expect(final.json.findingsList).toContainEqual({ kind: 'unknown-content', spaceKey: 'service-jur', path: '/200 Dossiers des membres/Brouillons perso' });
   }, 300_000);
 });

@@ -41,7 +41,7 @@ function inSync(desired: DesiredSpace): ActualSpace {
 describe('collaboration template', () => {
   it('names the node, its line and the problem when a nested node is wrong', () => {
     const broken = templateText.replace('"key": "personnel", "code": "120"', '"key": "budget", "code": "120"');
-    expect(() => parseCollaborationTemplate(broken, 'test')).toThrow(/line \d+, spaces\.service\.nodes\.0\.children\.1\.key \(node administration\/budget\): duplicate node key budget/);
+    expect(() => parseCollaborationTemplate(broken, 'test')).toThrow(/line \d+, spaces\.service\.nodes\.0\.children\.1\.key \(node administration\/budget\): duplicate node key budget among its siblings/);
   });
 
   it('refuses a folder name SharePoint would refuse, naming the node', () => {
@@ -110,7 +110,6 @@ describe('diff (pure)', () => {
     const d = desired();
     const ops = diffSpace(d, { key: d.key, state: 'absent', teamId: null, displayName: null, sensitivityLabel: null, members: [], channels: [], nodes: new Map(), droppedNodes: [] }).operations;
     expect(ops[0]!.kind).toBe('create-team');
-    expect(ops[1]).toMatchObject({ kind: 'set-sensitivity-label', label: 'Confidentiel' });
     // The owner comes with the team; the others are added.
     expect(ops.filter((o) => o.kind === 'add-member').map((o) => (o.kind === 'add-member' ? o.userId : ''))).toEqual(['staff-RT-1', 'staff-RT-2']);
     const creates = ops.filter((o) => o.kind === 'create-channel' || o.kind === 'create-folder').map((o) => ('nodeKey' in o ? o.nodeKey : ''));
@@ -118,6 +117,12 @@ describe('diff (pure)', () => {
     expect(ops.filter((o) => o.kind === 'create-channel')).toHaveLength(4);
     expect(ops.filter((o) => o.kind === 'place-document')).toHaveLength(5);
     expect(ops.filter((o) => o.kind === 'set-retention-label')).toHaveLength(9);
+  });
+
+  it('reports a Team without the template\'s sensitivity label for a person to set (Graph refuses it to the app)', () => {
+    const d = desired();
+    const actual = { ...inSync(d), sensitivityLabel: null };
+    expect(diffSpace(d, actual)).toEqual({ spaceKey: d.key, operations: [], findings: [{ kind: 'sensitivity-label', spaceKey: d.key, expected: 'Confidentiel', actual: null }] });
   });
 
   it('finds nothing to do on a space exactly as desired', () => {

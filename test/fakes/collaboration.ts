@@ -128,9 +128,6 @@ export class FakeCollaborationTenant implements SpaceReader, SpaceWriter {
         this.teams.set(id, { id, displayName: op.displayName, label: null, rootId, members: new Map(op.owners.map((u) => [u, { membershipId: this.id('m'), owner: true }])), channels: [], lagReads: this.teamLagReads });
         return { outcome: 'wait', retryAfterMs: 10, update: { teamId: id, teamRequestedAt: new Date().toISOString() } };
       }
-      case 'set-sensitivity-label':
-        team!.label = op.label;
-        return { outcome: 'done' };
       case 'add-member':
         if (!team!.members.has(op.userId)) team!.members.set(op.userId, { membershipId: this.id('m'), owner: op.owner });
         return { outcome: 'done' };
@@ -180,6 +177,11 @@ export class FakeCollaborationTenant implements SpaceReader, SpaceWriter {
         return { outcome: 'done', update: { document: { slot: `${op.nodeKey}|${op.documentKey}`, itemId: file.id, sha256: op.sha256, cTag: String(file.cTag), version: op.version } } };
       }
     }
+  }
+
+  /** A person labels every team (the app may not). */
+  labelTeams(label: string): void {
+    for (const team of this.teams.values()) team.label = label;
   }
 
   /** Finds a folder by its path of names from a team's root. */

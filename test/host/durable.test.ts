@@ -93,6 +93,23 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect(counted.input).toBe(3);
   });
 
+  it('runs a child again when a later parent reuses the id of a finished child, and refuses an id a running instance holds', async () => {
+    await start('namedChild', 'named-1', { n: 1, childId: 'named-child' });
+    expect((await until('named-1', 'Completed')).output).toBe(21);
+    // Same parent id again (a fixed-id run started a second time), same child id: a new child, not the old answer.
+    await start('namedChild', 'named-1', { n: 3, childId: 'named-child' });
+    expect((await until('named-1', 'Completed')).output).toBe(63);
+    await start('waitsForever', 'held-id');
+    await start('namedChild', 'named-2', { n: 2, childId: 'held-id' });
+    expect((await until('named-2', 'Failed')).output).toEqual(expect.stringContaining("An orchestration with instance ID 'held-id' already exists"));
+    expect((await status('held-id')).runtimeStatus).toBe('Running');
+  });
+
+  it('fails, naming the cause, an orchestrator that yields a sub-orchestration task a second time inside Task.any', async () => {
+    await start('reyieldedChildren', 'reyield-1');
+    expect((await until('reyield-1', 'Failed')).output).toEqual(expect.stringContaining("scheduled sub-orchestration 'reyield-1:b' a second time"));
+  });
+
   it('suspends, resumes and terminates instances', async () => {
     await start('approvalFlow', 'susp-1', { timerMs: 200 });
     await waitFor(async () => JSON.stringify((await status('susp-1')).customStatus) === '{"stage":"waiting-approval"}', 10_000, 'the approval stage');

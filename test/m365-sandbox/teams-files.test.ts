@@ -60,6 +60,14 @@ describe('M365 sandbox Teams', () => {
     await graph.api(`/teams/${teamId}/members`).post({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: [], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${member}')` });
     const members = await graph.api(`/teams/${teamId}/members`).get();
     expect(members.value.map((m: { userId: string }) => m.userId)).toEqual([owner.id, member]);
+
+    // Renaming a channel renames its folder; a name another channel has is refused.
+    await graph.api(`/teams/${teamId}/channels`).post({ displayName: 'Archives' });
+    await graph.api(`/teams/${teamId}/channels/${channel.id}`).patch({ displayName: 'Dépôts reçus' });
+    expect(await graph.api(`/teams/${teamId}/channels/${channel.id}`).get()).toMatchObject({ displayName: 'Dépôts reçus' });
+    expect(await graph.api(`/drives/${folder.parentReference.driveId}/items/${folder.id}`).get()).toMatchObject({ name: 'Dépôts reçus' });
+    await expect(graph.api(`/teams/${teamId}/channels/${channel.id}`).patch({ displayName: 'archives' })).rejects.toMatchObject({ statusCode: 400 });
+    expect((await control.writes('channelUpdated')).map((w) => w.details)).toEqual([{ teamId, channelId: channel.id, from: 'Dépôts', to: 'Dépôts reçus' }]);
   });
 
   it('refuses an app-only team without an owner', async () => {

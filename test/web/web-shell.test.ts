@@ -40,7 +40,7 @@ describe('web shell', () => {
     expect(await page.locator('#signed-in-name').textContent()).toBe(records.name);
     expect(await page.locator('#roles').textContent()).toBe('Personnel, Responsable de la gestion documentaire');
     expect(await page.locator('html').getAttribute('lang')).toBe('fr-CA');
-    // A RecordsManager's home leads to their mail, the records tools, the on-prem systems, their training and their spaces.
+    // A RecordsManager's home leads to their mail, the records tools, the on-prem systems, their training and the spaces.
     expect(await page.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Mes courriels archivés', 'Gestion documentaire', 'Systèmes sur site', 'Mes formations', 'Espaces']);
     // Navigation shows only what exists for this person.
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces']);

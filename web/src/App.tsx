@@ -64,7 +64,7 @@ const useStyles = makeStyles({
 });
 
 // Every page the navigation can list has its label (a new capability without one fails typecheck).
-const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople', training: 'navTraining', collaboration: 'collaborationNav' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
+const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople', training: 'navTraining', collaboration: 'navCollaboration' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
 
 type Phase = { kind: 'loading' } | { kind: 'signedOut'; config: WebConfig } | { kind: 'signedIn'; config: WebConfig; me: Me } | { kind: 'error'; error: unknown };
 
@@ -124,7 +124,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'training' ? t('navTraining') : page === 'collaboration' ? t('collaborationNav') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
+    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'training' ? t('navTraining') : page === 'collaboration' ? t('navCollaboration') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
   }, [page, t]);
 
   useEffect(() => {

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly problems: { path?: string; message: string }[] = [],
     /** The same message in each language, so an error already shown follows a language switch. */
     readonly messages: Partial<Record<Language, string>> = {},
+    /** Field by field, when the endpoint names them (`body.name`), each in both languages. */
+    readonly fields: { field: string; messages: Partial<Record<Language, string>> }[] = [],
   ) {
     super(message);
   }
@@ -37,8 +39,10 @@ export function apiClient(token: () => string | null, language: () => Language):
     return u.toString();
   };
   const failure = async (response: Response) => {
-    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; messages?: Partial<Record<Language, string>>; problems?: { path?: string; message: string }[] } };
-    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? response.statusText, body.error?.problems ?? [], body.error?.messages ?? {});
+    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; messages?: Partial<Record<Language, string>>; problems?: { path?: string; message: string }[]; details?: unknown } };
+    const details = Array.isArray(body.error?.details) ? (body.error.details as { field?: unknown; messages?: unknown }[]) : [];
+    const fields = details.filter((d) => typeof d.field === 'string' && d.messages && typeof d.messages === 'object').map((d) => ({ field: d.field as string, messages: d.messages as Partial<Record<Language, string>> }));
+    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? response.statusText, body.error?.problems ?? [], body.error?.messages ?? {}, fields);
   };
   return {
     async get<T>(path: string, params?: Record<string, string | undefined>) {

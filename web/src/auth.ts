@@ -30,6 +30,13 @@ const STATE_KEY = 'spgq.signInState';
 
 const asTheme = (theme: string | undefined): TeamsTheme => (theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default');
 
+let subPageId: string | null = null;
+
+/** What a Teams deep link asked the tab to open (its subEntityId, e.g. "request:<id>"), when Teams framed the page. */
+export function teamsSubPage(): string | null {
+  return subPageId;
+}
+
 /** The Teams host when framed by Teams (initialize answers within 3 s), else null. */
 export async function connectTeams(): Promise<TeamsHost | null> {
   if (window.parent === window) return null;
@@ -38,6 +45,7 @@ export async function connectTeams(): Promise<TeamsHost | null> {
     const ready = await Promise.race([teams.app.initialize().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
     if (!ready) return null;
     const context = await teams.app.getContext();
+    subPageId = context.page?.subPageId || null;
     return {
       token: () => teams.authentication.getAuthToken(),
       theme: asTheme(context.app.theme),

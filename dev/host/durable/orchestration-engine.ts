@@ -112,7 +112,7 @@ export class OrchestrationEngine {
       reply = result.reply;
       failure = result.failure;
       try {
-        this.#scheduleNewActions(state, result.reply, appended, work);
+        this.#scheduleNewActions(state, result.reply, appended, work, history);
       } catch (e) {
         // An action this host cannot run fails the instance rather than retrying forever.
         failure = (e as Error).message;
@@ -213,7 +213,7 @@ export class OrchestrationEngine {
   }
 
   /** Gives ids to actions the orchestrator scheduled for the first time and queues their work. */
-  #scheduleNewActions(state: InstanceState, reply: OrchestratorReply | undefined, appended: HistoryEvent[], work: (() => void)[]) {
+  #scheduleNewActions(state: InstanceState, reply: OrchestratorReply | undefined, appended: HistoryEvent[], work: (() => void)[], history: HistoryEvent[] = []) {
     if (!reply) return;
     const actions = reply.actions.flat();
     const now = new Date().toISOString();
@@ -240,6 +240,13 @@ export class OrchestrationEngine {
         }
         case ActionType.CallSubOrchestrator:
         case ActionType.CallSubOrchestratorWithRetry: {
+          if (action.instanceId && [...knownChildren(history, appended)].includes(action.instanceId)) {
+            // Replay schema V1 (the one this host speaks) flattens Task.any/Task.all into their
+            // tasks, including tasks yielded before: the same child would be scheduled twice.
+            throw new Error(
+              `The orchestrator scheduled sub-orchestration '${action.instanceId}' a second time: a Task.any or Task.all over a task already yielded re-schedules it under replay schema V1, which this host speaks. Yield each task once (for example, one sub-orchestration per lane of work).`,
+            );
+          }
           const event: HistoryEvent = {
             EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, IsPlayed: false, Timestamp: now,
             Name: action.functionName, InstanceId: action.instanceId || `${state.instanceId}:${String(id).padStart(4, '0')}`,
@@ -377,8 +384,20 @@ export class OrchestrationEngine {
   async #ensureChild(parent: InstanceState, created: HistoryEvent) {
     const childId = created.InstanceId!;
     const existing = await this.#store.getInstance(childId);
-    if (existing && existing.parentInstanceId === parent.instanceId && existing.parentTaskId === created.EventId) {
+    // This very call's child (ensured again after a restart): created after the parent scheduled it.
+    const ours = existing && existing.parentInstanceId === parent.instanceId && existing.parentTaskId === created.EventId && Date.parse(existing.createdTime) >= Date.parse(created.Timestamp);
+    if (existing && ours) {
       if (TERMINAL.has(existing.status)) await this.#notifyParent(existing);
+      return;
+    }
+    if (existing && !TERMINAL.has(existing.status)) {
+      // As the extension does: an instance id that is in use by a running instance fails the call;
+      // a finished instance with that id is replaced by the new one.
+      const event: HistoryEvent = {
+        EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: created.EventId, EventType: EventType.SubOrchestrationInstanceFailed,
+        Reason: `An orchestration with instance ID '${childId}' already exists and is ${existing.status.toLowerCase()}.`, Details: '',
+      };
+      await this.post(parent.instanceId, `sub-${created.EventId}`, event);
       return;
     }
     await this.startInstance({ name: created.Name!, instanceId: childId, input: created.Input ?? 'null', parentInstanceId: parent.instanceId, parentTaskId: created.EventId });
@@ -469,4 +488,11 @@ function quietLog(log: HostLog): HostLog {
     warn: log.warn,
     error: (m) => (invocationLine.test(m) ? undefined : log.error(m)),
   };
+}
+
+/** Instance ids of the sub-orchestrations this execution already created. */
+function knownChildren(history: HistoryEvent[], appended: HistoryEvent[]): Set<string> {
+  const ids = new Set<string>();
+  for (const e of [...history, ...appended]) if (e.EventType === EventType.SubOrchestrationInstanceCreated && e.InstanceId) ids.add(e.InstanceId);
+  return ids;
 }

@@ -4,8 +4,8 @@ import { settings, type Settings } from '../../platform/settings';
 import { loadPeopleCatalogue } from '../../people/catalogue';
 import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
 import type { CollaborationDeps } from '../engine';
-import type { ProjectSource } from '../ports';
 import { collaborationAdapters, resetCollaborationAdaptersForTests } from './collaboration-adapters';
+import { requestProjects } from './request-services';
 import type { SharePointPacer } from './sharepoint-pacer';
 
 /** The collaboration audit trail (pk /pk = yyyy-mm). */
@@ -13,14 +13,6 @@ const AUDIT_CONTAINER = 'collaboration-audit';
 
 /** The engine's dependencies as the function app builds them: the adapters, the people catalogue, the audit trail. */
 let built: { settings: Settings; deps: CollaborationDeps } | undefined;
-
-/** Approved project spaces: the requests store, once project requests exist; none before. */
-let projectSource: ProjectSource = { approvedProjects: async () => [] };
-
-export function useProjectSource(source: ProjectSource): void {
-  projectSource = source;
-  if (built) built.deps.projects = source;
-}
 
 export function collaborationDeps(s: Settings = settings()): CollaborationDeps {
   if (!built || built.settings !== s) {
@@ -33,7 +25,8 @@ export function collaborationDeps(s: Settings = settings()): CollaborationDeps {
         template: adapters.template,
         services: catalogue.services,
         roster: adapters.roster,
-        projects: projectSource,
+        // Approved project-space requests become spaces to plan.
+        projects: requestProjects(s),
         directory: adapters.directory,
         documents: adapters.documents,
         spaces: adapters.spaces,

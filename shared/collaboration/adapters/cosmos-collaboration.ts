@@ -84,7 +84,7 @@ export class CosmosRosterStore implements RosterStore {
    */
   async put(entry: RosterEntry & { version: number }): Promise<boolean> {
     const c = await this.container();
-    const doc: RosterDoc = { id: entry.personId, personId: entry.personId, serviceCode: entry.serviceCode, jobCategoryCode: entry.jobCategoryCode, status: entry.status, version: entry.version };
+    const doc: RosterDoc = { id: entry.personId, personId: entry.personId, serviceCode: entry.serviceCode, jobCategoryCode: entry.jobCategoryCode, status: entry.status, ...(entry.language ? { language: entry.language } : {}), version: entry.version };
     for (;;) {
       const { resource, etag } = await c.item(entry.personId, entry.personId).read<RosterDoc>();
       if (resource && resource.version >= entry.version) return false;
@@ -102,5 +102,6 @@ export class CosmosRosterStore implements RosterStore {
 }
 
 function entryOf(doc: RosterDoc): RosterEntry {
-  return { personId: doc.personId, serviceCode: doc.serviceCode, jobCategoryCode: doc.jobCategoryCode, status: doc.status };
+  // language: optional (notifications in the person's language; documents written before it have none).
+  return { personId: doc.personId, serviceCode: doc.serviceCode, jobCategoryCode: doc.jobCategoryCode, status: doc.status, ...(doc.language ? { language: doc.language } : {}) };
 }

@@ -225,7 +225,6 @@ export class GraphSpaceWriter implements SpaceWriter {
   private readonly lagMs: number;
   private readonly pollMs: number;
   private readonly now: () => number;
-  private labels: Promise<Array<{ id: string; name: string }>> | undefined;
 
   constructor(client: Client, pacer: SharePointPacer, private readonly documents: DocumentSource, options: GraphSpaceOptions = {}) {
     this.graph = new SpaceGraph(client, pacer);
@@ -257,19 +256,6 @@ export class GraphSpaceWriter implements SpaceWriter {
     const teamId = record.teamId;
     if (teamId === null) throw new NotYet(this.pollMs, 'the team is not created yet');
     switch (op.kind) {
-      case 'set-sensitivity-label': {
-        const labels = await this.sensitivityLabels();
-        const label = labels.find((l) => sameName(l.name, op.label));
-        if (!label) throw new NotPossible(`sensitivity label "${op.label}" is not published to the app`);
-        try {
-          await this.graph.patch(`/groups/${teamId}`, { assignedLabels: [{ labelId: label.id }] });
-        } catch (e) {
-          // Graph documents assignedLabels updates as delegated only: an app-only token is refused.
-          if (isStatus(e, 401, 403)) throw new NotPossible(`Graph refused to set the group's sensitivity label with the app's own identity (HTTP ${refusalOf(e)!.statusCode}); set label ${label.id} in the admin centre`);
-          throw e;
-        }
-        return;
-      }
       case 'add-member':
         try {
           await this.graph.post(`/teams/${teamId}/members`, { '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: op.owner ? ['owner'] : [], 'user@odata.bind': userBind(op.userId) });
@@ -445,17 +431,6 @@ export class GraphSpaceWriter implements SpaceWriter {
       if (isStatus(e, 404)) return undefined;
       throw e;
     }
-  }
-
-  private sensitivityLabels(): Promise<Array<{ id: string; name: string }>> {
-    this.labels ??= this.graph
-      .all<{ id: string; name?: string; displayName?: string }>('/security/informationProtection/sensitivityLabels')
-      .then((list) => list.map((l) => ({ id: l.id, name: l.name ?? l.displayName ?? l.id })))
-      .catch((e: unknown) => {
-        this.labels = undefined;
-        throw e;
-      });
-    return this.labels;
   }
 }
 

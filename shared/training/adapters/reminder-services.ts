@@ -5,11 +5,12 @@ import { TrainingAuditLog, TrainingAuditRecord } from '../audit-record';
 import { loadTrainingCatalogue } from '../catalogue';
 import type { PeopleNames } from '../ports';
 import type { ReminderDeps } from '../reminders/pass';
-import { loadHolidays } from '../reminders/schedule';
+import { loadHolidays } from '../../platform/business-calendar';
 import { CosmosAssignments, CosmosTrainees, TRAINING_CONTAINERS } from './cosmos-training';
 import { CosmosReminderLog } from './cosmos-reminder-log';
 import { GraphNotifier } from './graph-notifier';
-import { SlidingWindowPacer } from './pacer';
+import { activityFeedPacer, resetActivityFeedPacerForTests } from '../../platform/adapters/graph-activity-feed';
+import type { SlidingWindowPacer } from '../../platform/adapters/pacer';
 
 /**
  * The reminder pass's ports as the function app builds them from its settings, once per process:
@@ -22,7 +23,7 @@ let built: { settings: Settings; deps: Omit<ReminderDeps, 'names'>; pacer: Slidi
 export function reminderDeps(names: PeopleNames, s: Settings = settings()): ReminderDeps {
   if (!built || built.settings !== s) {
     const database = cosmosDatabase(s);
-    const pacer = new SlidingWindowPacer(s.training.notifyRatePerSecond);
+    const pacer = activityFeedPacer(s.training.notifyRatePerSecond);
     built = {
       settings: s,
       pacer,
@@ -47,4 +48,5 @@ export function notifierPacer(): SlidingWindowPacer | undefined {
 
 export function resetRemindersForTests(): void {
   built = undefined;
+  resetActivityFeedPacerForTests();
 }

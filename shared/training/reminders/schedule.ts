@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { parseConfigFile } from '../../platform/config-file';
-import { packageRoot } from '../../platform/package-root';
+import type { BusinessCalendar } from '../../platform/business-calendar';
 import type { ReminderPolicy } from '../catalogue';
-import { addDays, calendarDay, type Assignment, type Trainee } from '../model';
+import { calendarDay, type Assignment, type Trainee } from '../model';
 
 /**
  * When reminders are due (docs/decisions/0010-training.md, "Reminders"). Pure: the pass asks which
@@ -13,86 +9,8 @@ import { addDays, calendarDay, type Assignment, type Trainee } from '../model';
  * long weekend neither fires a burst of reminders nor makes someone "overdue" over a holiday.
  */
 
-const Day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'expected YYYY-MM-DD');
-
-export const HolidayFile = z
-  .object({
-    $comment: z.string().optional(),
-    holidays: z.array(z.object({ date: Day, name: z.object({ 'fr-CA': z.string().min(1), en: z.string().min(1) }) })).min(1),
-  })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.holidays.forEach((h, i) => {
-      if (seen.has(h.date)) ctx.addIssue({ code: 'custom', message: `duplicate holiday ${h.date}`, path: ['holidays', i, 'date'] });
-      seen.add(h.date);
-      if (Number.isNaN(Date.parse(`${h.date}T12:00:00Z`)) || new Date(`${h.date}T12:00:00Z`).toISOString().slice(0, 10) !== h.date) {
-        ctx.addIssue({ code: 'custom', message: `not a calendar day ${h.date}`, path: ['holidays', i, 'date'] });
-      }
-    });
-  });
-export type HolidayFile = z.infer<typeof HolidayFile>;
-
-export class BusinessCalendar {
-  private readonly holidays: Set<string>;
-  /** Years the holiday file lists: a day outside them is still counted, but the pass says so. */
-  readonly years: Set<number>;
-
-  constructor(holidays: Iterable<string>) {
-    this.holidays = new Set(holidays);
-    this.years = new Set([...this.holidays].map((d) => Number(d.slice(0, 4))));
-  }
-
-  isHoliday(day: string): boolean {
-    return this.holidays.has(day);
-  }
-
-  isBusinessDay(day: string): boolean {
-    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
-    return weekday !== 0 && weekday !== 6 && !this.holidays.has(day);
-  }
-
-  /** Whether the holiday file covers this day's year (a missing year would count holidays as work days). */
-  covers(day: string): boolean {
-    return this.years.has(Number(day.slice(0, 4)));
-  }
-
-  /** Business days d with from < d <= to (negative when to is before from). */
-  businessDaysBetween(from: string, to: string): number {
-    if (to < from) return -this.businessDaysBetween(to, from);
-    let count = 0;
-    // A few hundred iterations at most (due dates are within a year or two): simple beats clever.
-    for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (this.isBusinessDay(d)) count++;
-    return count;
-  }
-
-  /** The business day `n` business days after (n > 0) or before (n < 0) `day`; n = 0 is `day` itself. */
-  addBusinessDays(day: string, n: number): string {
-    let d = day;
-    const step = n >= 0 ? 1 : -1;
-    for (let left = Math.abs(n); left > 0; ) {
-      d = addDays(d, step);
-      if (this.isBusinessDay(d)) left--;
-    }
-    return d;
-  }
-
-  /** `day` itself when it is a business day, else the last business day before it. */
-  onOrBefore(day: string): string {
-    let d = day;
-    while (!this.isBusinessDay(d)) d = addDays(d, -1);
-    return d;
-  }
-}
-
-export function parseHolidays(text: string, name: string): BusinessCalendar {
-  const file = parseConfigFile(HolidayFile, text, `holiday calendar ${name}`);
-  return new BusinessCalendar(file.holidays.map((h) => h.date));
-}
-
-export function loadHolidays(file = 'config/quebec-holidays.json'): BusinessCalendar {
-  const full = path.isAbsolute(file) ? file : path.join(packageRoot(), file);
-  return parseHolidays(readFileSync(full, 'utf8'), file);
-}
+// The calendar is the platform's (shared/platform/business-calendar.ts): re-exported for training's callers.
+export { BusinessCalendar, HolidayFile, loadHolidays, parseHolidays } from '../../platform/business-calendar';
 
 /** `before-7`, `before-1`, `due`, `overdue-3` (3 overdue business days), `overdue-6`, ... */
 export type ReminderStep = `before-${number}` | 'due' | `overdue-${number}`;

@@ -17,8 +17,8 @@ export function HomePage({ offered }: { offered: PageId[] }) {
   if (offered.includes('archive') && hasRole(me, 'RecordsManager')) cards.push({ key: 'records', page: 'archive', title: 'homeRecordsTitle', text: 'homeRecordsText' });
   if (offered.includes('relay')) cards.push({ key: 'relay', page: 'relay', title: 'homeRelayTitle', text: 'homeRelayText' });
   if (offered.includes('training')) cards.push({ key: 'training', page: 'training', title: 'homeTrainingTitle', text: 'homeTrainingText' });
+  if (offered.includes('collaboration')) cards.push({ key: 'collaboration', page: 'collaboration', title: 'homeCollaborationTitle', text: 'homeCollaborationText' });
   if (offered.includes('people')) cards.push({ key: 'people', page: 'people', title: 'homePeopleTitle', text: 'homePeopleText' });
-  if (offered.includes('collaboration')) cards.push({ key: 'collaboration', page: 'collaboration', title: 'collaborationHomeTitle', text: 'collaborationHomeText' });
   return (
     <section aria-labelledby="welcome">
       <h2 id="welcome">{t('welcome', { name: me.name ?? me.oid })}</h2>

@@ -3,27 +3,35 @@ import { useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { hasRole, useSession } from '../../session';
 import { AdminTab } from './AdminTab';
+import { RequestsTab } from './RequestsTab';
 import { SpacesTab } from './SpacesTab';
 import { TemplatesTab } from './TemplatesTab';
 
-type TabId = 'spaces' | 'admin' | 'templates';
+/** Tabs of the "Espaces" page: project space requests, one's own spaces, IT's administration, the document templates. */
+type TabId = 'requests' | 'spaces' | 'admin' | 'templates';
 
-const TAB_LABELS: Record<TabId, MessageKey> = { spaces: 'collaborationTabSpaces', admin: 'collaborationTabAdmin', templates: 'collaborationTabTemplates' };
+const TAB_LABELS: Record<TabId, MessageKey> = {
+  requests: 'tabSpaceRequests',
+  spaces: 'collaborationTabSpaces',
+  admin: 'collaborationTabAdmin',
+  templates: 'collaborationTabTemplates',
+};
 
 /**
- * "Espaces" (GET /api/collaboration/...): everyone's own spaces and their folder tree, the
- * organisation's document templates, and for IT administration every space, the runs and approvals.
- * Tabs show by role; the API checks the roles again.
+ * "Espaces" (Teams collaboration spaces): staff ask for a project space and the people who decide
+ * approve or refuse it; everyone sees their spaces with their folder tree and the organisation's
+ * document templates; IT administration sees every space, runs verify, apply and repair, and approves
+ * the changes that wait for it. Tabs show by role (the API checks again) and stay mounted once
+ * visited: a form being filled or a run being followed survives a switch.
  */
 export default function CollaborationPage() {
   const { t } = useI18n();
   const { me } = useSession();
-  const tabs: TabId[] = ['spaces'];
+  const tabs: TabId[] = ['requests', 'spaces'];
   if (hasRole(me, 'ITAdmin')) tabs.push('admin');
   tabs.push('templates');
-  const [tab, setTab] = useState<TabId>('spaces');
-  // Each tab reads its data on first visit, then stays mounted: a run followed or a selection survives a switch.
-  const [visited, setVisited] = useState<Set<TabId>>(() => new Set(['spaces']));
+  const [tab, setTab] = useState<TabId>('requests');
+  const [visited, setVisited] = useState<Set<TabId>>(() => new Set(['requests']));
   const panel = (id: TabId, content: ReactNode) => (
     <div key={id} role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={tab !== id}>
       {visited.has(id) ? content : null}
@@ -47,6 +55,7 @@ export default function CollaborationPage() {
           </Tab>
         ))}
       </TabList>
+      {panel('requests', <RequestsTab />)}
       {panel('spaces', <SpacesTab />)}
       {tabs.includes('admin') ? panel('admin', <AdminTab />) : null}
       {panel('templates', <TemplatesTab />)}
