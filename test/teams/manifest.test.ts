@@ -223,6 +223,7 @@ describe('npm run package:teams', () => {
       ['Systèmes sur site', `https://${SAMPLE.APP_HOSTNAME}/api/web/relay.html`],
       ['Personnel', `https://${SAMPLE.APP_HOSTNAME}/api/web/people.html`],
       ['Mes formations', `https://${SAMPLE.APP_HOSTNAME}/api/web/training.html`],
+      ['Espaces', `https://${SAMPLE.APP_HOSTNAME}/api/web/collaboration.html`],
     ]);
     for (const tab of manifest.staticTabs) {
       expect(tab.scopes).toEqual(['personal']);

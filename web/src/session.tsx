@@ -33,7 +33,7 @@ export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: st
   { id: 'relay', roles: ['Staff', 'Manager', 'RecordsManager'], path: 'relay.html' },
   // Everyone has training to take; the team and compliance tabs show by role inside the page.
   { id: 'training', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'training.html' },
-  // Any staff member may request a project space; deciding is per request (the API checks).
+  // Everyone works in spaces and may request a project space; deciding is per request, the administration tab is IT's (the API checks).
   { id: 'collaboration', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'collaboration.html' },
   // The staff directory holds personal data: human resources and IT administration only.
   { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },

@@ -7,7 +7,7 @@ const useStyles = makeStyles({
   card: { height: '100%' },
 });
 
-/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, their training, the staff directory for HR and IT. */
+/** Where to go, by role: the person's mail for staff, records tools for RecordsManagers, the on-prem systems, their training, the staff directory for HR and IT, their collaboration spaces. */
 export function HomePage({ offered }: { offered: PageId[] }) {
   const s = useStyles();
   const { t } = useI18n();

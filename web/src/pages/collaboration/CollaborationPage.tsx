@@ -1,26 +1,35 @@
 import { Tab, TabList } from '@fluentui/react-components';
 import { useState, type ReactNode } from 'react';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
+import { hasRole, useSession } from '../../session';
+import { AdminTab } from './AdminTab';
 import { RequestsTab } from './RequestsTab';
+import { SpacesTab } from './SpacesTab';
+import { TemplatesTab } from './TemplatesTab';
 
-/*
- * Tabs of the "Espaces" page. The first is the project space requests.
- * >>> A "Mes espaces" tab (the spaces themselves, GET /api/collaboration/spaces) goes here:
- *     add 'spaces' to TabId and TAB_LABELS (key tabMySpaces), push it in `tabs` below, and add its
- *     panel('spaces', <SpacesTab />) next to the requests panel.
- */
-type TabId = 'requests';
+/** Tabs of the "Espaces" page: project space requests, one's own spaces, IT's administration, the document templates. */
+type TabId = 'requests' | 'spaces' | 'admin' | 'templates';
 
-const TAB_LABELS: Record<TabId, MessageKey> = { requests: 'tabSpaceRequests' };
+const TAB_LABELS: Record<TabId, MessageKey> = {
+  requests: 'tabSpaceRequests',
+  spaces: 'collaborationTabSpaces',
+  admin: 'collaborationTabAdmin',
+  templates: 'collaborationTabTemplates',
+};
 
 /**
- * "Espaces" (Teams collaboration spaces): staff ask for a project space, and the people who decide
- * approve or refuse in the same tab. Tabs stay mounted once visited: a form being filled survives a switch.
+ * "Espaces" (Teams collaboration spaces): staff ask for a project space and the people who decide
+ * approve or refuse it; everyone sees their spaces with their folder tree and the organisation's
+ * document templates; IT administration sees every space, runs verify, apply and repair, and approves
+ * the changes that wait for it. Tabs show by role (the API checks again) and stay mounted once
+ * visited: a form being filled or a run being followed survives a switch.
  */
 export default function CollaborationPage() {
   const { t } = useI18n();
-  const tabs: TabId[] = ['requests'];
-  // >>> "Mes espaces": tabs.push('spaces');
+  const { me } = useSession();
+  const tabs: TabId[] = ['requests', 'spaces'];
+  if (hasRole(me, 'ITAdmin')) tabs.push('admin');
+  tabs.push('templates');
   const [tab, setTab] = useState<TabId>('requests');
   const [visited, setVisited] = useState<Set<TabId>>(() => new Set(['requests']));
   const panel = (id: TabId, content: ReactNode) => (
@@ -47,7 +56,9 @@ export default function CollaborationPage() {
         ))}
       </TabList>
       {panel('requests', <RequestsTab />)}
-      {/* >>> "Mes espaces" panel: {tabs.includes('spaces') ? panel('spaces', <SpacesTab />) : null} */}
+      {panel('spaces', <SpacesTab />)}
+      {tabs.includes('admin') ? panel('admin', <AdminTab />) : null}
+      {panel('templates', <TemplatesTab />)}
     </section>
   );
 }

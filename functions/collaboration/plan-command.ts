@@ -3,16 +3,18 @@
  * through Graph and prints the changes the deployed template would make and what it only reports,
  * writing nothing anywhere. The last line is one JSON object with the counts. Exit code 0, or 1
  * when it could not run. Settings come from the environment (dev/collaboration-plan.ts fills them
- * from the running local stack).
+ * from the running local stack). Not a function: a command composed like one (this folder is the
+ * app's composition root; the people catalogue's services are handed to collaboration here). In Azure, the Espaces page's "Vérifier tout (aperçu)" is the dry run.
  */
-import { settings } from '../../platform/settings';
-import { describeOperation, dryRun } from '../dry-run';
-import { collaborationDeps } from './collaboration-services';
+import { collaborationDeps } from '../../shared/collaboration/adapters/collaboration-services';
+import { describeOperation, dryRun } from '../../shared/collaboration/dry-run';
+import { peopleCatalogue } from '../../shared/people/adapters/people-services';
+import { settings } from '../../shared/platform/settings';
 
 async function main(): Promise<number> {
   settings();
   const keys = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const result = await dryRun(collaborationDeps(), keys.length > 0 ? keys : undefined);
+  const result = await dryRun(collaborationDeps(peopleCatalogue().services), keys.length > 0 ? keys : undefined);
   for (const space of result.spaces) {
     process.stdout.write(`\n${space.spaceKey} — ${space.displayName} (${space.state}): ${space.operations.length} change(s), ${space.findings.length} finding(s)\n`);
     for (const op of space.operations) process.stdout.write(`  [${op.repair}] ${describeOperation(op)}\n`);
