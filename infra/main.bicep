@@ -351,6 +351,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PEOPLE_EVENTS_TOPIC', value: 'people-events' }
         { name: 'TRAINING_REMINDER_SCHEDULE', value: '0 0 13-20 * * 1-5' }
         { name: 'COLLABORATION_DRIFT_SCHEDULE', value: '0 0 7 * * *' }
+        // The Durable task hub (host.json reads it as %DURABLE_TASK_HUB_NAME%): one per app; a second
+        // app on the same storage account would need its own.
+        { name: 'DURABLE_TASK_HUB_NAME', value: 'spgqhub' }
         { name: 'TRAINING_CYCLES_SCHEDULE', value: '0 0 6 * * *' }
         // Attack Simulation Training connector: off until the app is granted AttackSimulation.Read.All.
         { name: 'TRAINING_ATTACK_SIMULATION', value: 'off' }

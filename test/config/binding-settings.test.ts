@@ -19,12 +19,14 @@ function bindingSettings(): string[] {
       for (const m of read(path.join(dir, file)).matchAll(/'%([A-Z0-9_]+)%'/g)) names.add(m[1]!);
     }
   }
+  // host.json's own references (the Durable task hub's name).
+  for (const m of read('host.json').matchAll(/"%([A-Z0-9_]+)%"/g)) names.add(m[1]!);
   return [...names].sort();
 }
 
 describe('settings the triggers read', () => {
   it('finds the %NAME% settings of the registrations', () => {
-    expect(bindingSettings()).toEqual(expect.arrayContaining(['ARCHIVE_EXPORT_QUEUE_NAME', 'ARCHIVE_QUEUE_NAME', 'ARCHIVE_SCHEDULE']));
+    expect(bindingSettings()).toEqual(expect.arrayContaining(['ARCHIVE_EXPORT_QUEUE_NAME', 'ARCHIVE_QUEUE_NAME', 'ARCHIVE_SCHEDULE', 'DURABLE_TASK_HUB_NAME']));
   });
 
   it('has each of them in local.settings.sample.json and in the Bicep app settings', () => {

@@ -19,6 +19,13 @@ export interface AppHost {
  * pointed at this run's Azurite and Cosmos emulators and the given token issuer. `env` adds or
  * replaces settings (another Service Bus, a Graph sandbox...).
  */
+/**
+ * This test file's own Durable task hub: test files run app hosts side by side on one Azurite, and a
+ * host resumes every unfinished instance of its hub at start. Hosts restarted within a file (a
+ * SIGKILL test) keep the same hub and resume their own instances.
+ */
+const TASK_HUB = `spgqtest${Math.random().toString(36).slice(2, 10)}`;
+
 export async function startAppHost(issuer: TokenIssuer, env: Record<string, string> = {}): Promise<AppHost> {
   const sample = JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', '0'], {
@@ -31,6 +38,7 @@ export async function startAppHost(issuer: TokenIssuer, env: Record<string, stri
       AUTH_TENANT_ID: issuer.tenantId,
       AUTH_CLIENT_ID: issuer.clientId,
       AUTH_AUTHORITY: issuer.authority,
+      DURABLE_TASK_HUB_NAME: TASK_HUB,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
