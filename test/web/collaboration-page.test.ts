@@ -95,7 +95,7 @@ describe('Espaces: project space requests', () => {
     const { page } = tab;
     expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toContain('Espaces');
     expect(await page.title()).toBe('Espaces');
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Demandes d’espace', 'Mes espaces', 'Modèles de documents']);
+    expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Demandes d’espace', 'Mes espaces', 'Modèles de documents']);
     expect(await page.locator('#requests-status').textContent()).toBe('0 demande(s) de votre part, 0 à décider.');
     expect(await page.locator('#to-decide-title').count()).toBe(0);
     expect(await page.getByText('Aucune demande', { exact: true }).count()).toBe(1);
