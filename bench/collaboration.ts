@@ -17,6 +17,7 @@ import { startCosmosEmulator } from '../dev/local-stack/cosmos';
 import { SandboxControl, startM365Sandbox } from '../dev/m365-sandbox/index';
 import { startTokenIssuer } from '../dev/token-issuer';
 import { collaborationDeps } from '../shared/collaboration/adapters/collaboration-services';
+import { loadPeopleCatalogue } from '../shared/people/catalogue';
 import { applySpaceStep, plannedSpaceKeys, verifySpace, type CollaborationDeps, type RunMode } from '../shared/collaboration/engine';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -102,7 +103,7 @@ async function main() {
     COLLABORATION_TEAM_POLL_MS: '500',
   });
   try {
-    const deps = collaborationDeps();
+    const deps = collaborationDeps(loadPeopleCatalogue(path.join(dir, 'people.json')).services);
     // The roster: the tenant's staff spread over the services, the first of each its head.
     const staff = sandbox.tenant.users.filter((u) => u.userType === 'Member' && !u.isSharedMailbox && u.accountEnabled);
     for (const [i, u] of staff.entries()) {

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import {
   collaborationApplyStatus, collaborationClientInput, startCollaborationApply, startSpaceRun,
 } from '../../orchestrations/collaboration-apply';
-import { collaborationDeps, collaborationFollowerDeps } from '../../shared/collaboration/adapters/collaboration-services';
+import { collaborationDeps as depsFor, collaborationFollowerDeps } from '../../shared/collaboration/adapters/collaboration-services';
 import { currentPlan } from '../../shared/collaboration/engine';
 import type { Operation } from '../../shared/collaboration/model';
 import { followPeopleEvent } from '../../shared/collaboration/roster';
 import { SPACE_STATUSES, type SpaceRecord } from '../../shared/collaboration/ports';
-import { peopleNames } from '../../shared/people/adapters/people-services';
+import { peopleCatalogue, peopleNames } from '../../shared/people/adapters/people-services';
 import { PeopleEventSchema } from '../../shared/people/events';
 import { ApiError } from '../../shared/platform/api-error';
 import { hasAnyRole, type Principal } from '../../shared/platform/auth';
@@ -30,6 +30,8 @@ import { onTimer, onTopic } from '../triggers';
 
 /** A run's own name for its children (the run's instance id is the same every time). */
 const newRunId = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+/** The union's services come from the people catalogue, handed over here (the composition root). */
+const collaborationDeps = () => depsFor(peopleCatalogue().services);
 const actorOf = (p: Principal) => ({ oid: p.oid, kind: p.kind });
 const isItAdmin = (p: Principal) => hasAnyRole(p, ['ITAdmin']);
 
@@ -41,7 +43,7 @@ onTopic('collaborationPeople', {
   schema: PeopleEventSchema,
   extraInputs: [collaborationClientInput],
   async handle(event, log, context) {
-    const spaceKeys = await followPeopleEvent(event, collaborationFollowerDeps());
+    const spaceKeys = await followPeopleEvent(event, collaborationFollowerDeps(peopleCatalogue().services));
     // One people run per space and event: it adds, removes or re-grants only what this change moved.
     for (const spaceKey of spaceKeys) {
       await startSpaceRun(context, { version: 1, spaceKey, mode: 'people', actor: { oid: 'system', kind: 'system' } }, `people-${event.id}`);

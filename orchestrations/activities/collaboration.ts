@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
-import { collaborationDeps } from '../../shared/collaboration/adapters/collaboration-services';
+import { collaborationDeps as depsFor } from '../../shared/collaboration/adapters/collaboration-services';
+import { peopleCatalogue } from '../../shared/people/adapters/people-services';
 import { applySpaceStep, plannedSpaceKeys, verifySpace, type RunMode, type StepResult, type VerifyResult } from '../../shared/collaboration/engine';
 import type { Actor } from '../../shared/platform/audit';
 import { settings } from '../../shared/platform/settings';
@@ -8,6 +9,9 @@ import { settings } from '../../shared/platform/settings';
  * The collaboration engine's activities. Each is safe to run twice (a durable activity may be
  * retried after a crash): a step re-reads the space and every operation is idempotent.
  */
+/** The union's services come from the people catalogue, handed over here (the composition root). */
+const collaborationDeps = () => depsFor(peopleCatalogue().services);
+
 export const COLLABORATION_ACTIVITIES = {
   step: 'collaborationSpaceStep',
   verify: 'collaborationVerifySpace',

@@ -154,6 +154,11 @@ export async function applySpaceStep(deps: CollaborationDeps, spaceKey: string, 
   };
 
   const actual = await deps.reader.read(desired, record);
+  // People changes and repairs act on a space that exists: one never provisioned waits for an apply
+  // (a joiner's event must not create a Team), and one still being created is looked at again later.
+  if (options.mode !== 'apply' && options.mode !== 'approved' && actual.state !== 'ready' && (record.teamId === null || actual.state === 'provisioning')) {
+    return { status: 'done', applied: 0, remaining: 0 };
+  }
   const diff = diffSpace(desired, actual);
   const selected = selectOperations(diff, options);
 

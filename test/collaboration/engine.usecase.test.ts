@@ -99,6 +99,14 @@ describe('collaboration engine (use cases on in-memory ports)', () => {
     expect(world.audit.records.find((r) => r.action === 'operation-failed')).toEqual({ action: 'operation-failed', target: expect.objectContaining({ operationKind: 'place-document', spaceKey: 'service-rt', nodeKey: 'modeles' }) });
   });
 
+  it('a people run or a repair on a space never provisioned does nothing (only an apply creates a Team)', async () => {
+    const world = collaborationWorld();
+    expect(await runSpace(world.deps, 'service-rt', 'people')).toMatchObject({ status: 'done', totalApplied: 0 });
+    expect(await runSpace(world.deps, 'service-rt', 'repair')).toMatchObject({ status: 'done', totalApplied: 0 });
+    expect(world.tenant.applied).toEqual([]);
+    expect(world.tenant.teams.size).toBe(0);
+  });
+
   it('follows the people stream: a move touches both services, an old version nothing', async () => {
     const world = collaborationWorld();
     const event = (version: number, serviceCode: string, jobCategoryCode = 'CONSEIL'): PeopleEvent => ({

@@ -1,9 +1,9 @@
 import { cosmosDatabase } from '../../platform/adapters/clients';
 import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
 import { settings, type Settings } from '../../platform/settings';
-import { loadPeopleCatalogue } from '../../people/catalogue';
 import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
 import type { CollaborationDeps } from '../engine';
+import type { ServiceInfo } from '../plan';
 import { collaborationAdapters, resetCollaborationAdaptersForTests } from './collaboration-adapters';
 import { requestProjects } from './request-services';
 import type { SharePointPacer } from './sharepoint-pacer';
@@ -11,19 +11,22 @@ import type { SharePointPacer } from './sharepoint-pacer';
 /** The collaboration audit trail (pk /pk = yyyy-mm). */
 const AUDIT_CONTAINER = 'collaboration-audit';
 
-/** The engine's dependencies as the function app builds them: the adapters, the people catalogue, the audit trail. */
+/**
+ * The engine's dependencies as the function app builds them: the adapters, the audit trail, and the
+ * union's services, which the composition root hands over from the people catalogue (a capability
+ * reaches another only through its ports or events).
+ */
 let built: { settings: Settings; deps: CollaborationDeps } | undefined;
 
-export function collaborationDeps(s: Settings = settings()): CollaborationDeps {
+export function collaborationDeps(services: ServiceInfo[], s: Settings = settings()): CollaborationDeps {
   if (!built || built.settings !== s) {
     const adapters = collaborationAdapters(s);
-    const catalogue = loadPeopleCatalogue(s.people.catalogueFile);
     const database = cosmosDatabase(s);
     built = {
       settings: s,
       deps: {
         template: adapters.template,
-        services: catalogue.services,
+        services,
         roster: adapters.roster,
         // Approved project-space requests become spaces to plan.
         projects: requestProjects(s),
@@ -42,8 +45,8 @@ export function collaborationDeps(s: Settings = settings()): CollaborationDeps {
 }
 
 /** What the people-stream subscription needs. */
-export function collaborationFollowerDeps(s: Settings = settings()) {
-  const deps = collaborationDeps(s);
+export function collaborationFollowerDeps(services: ServiceInfo[], s: Settings = settings()) {
+  const deps = collaborationDeps(services, s);
   return { roster: deps.roster, projects: deps.projects, services: deps.services, directionJobCategories: deps.template.direction.jobCategories };
 }
 
