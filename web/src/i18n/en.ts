@@ -669,6 +669,8 @@ export const en: Catalog = {
   collaborationFinding_unknown_content: '“{path}”: unknown content (left as is)',
   collaborationFinding_dropped_node: '“{path}”: node dropped from the template (never deleted)',
   collaborationFinding_no_owner: 'No owner: the space has no manager to run it.',
+  collaborationFinding_sensitivity_label: 'The team’s sensitivity label is “{actual}” instead of “{expected}” (to be fixed by a person in Teams or the admin center)',
+  collaborationFinding_sensitivity_label_missing: 'The team does not have the sensitivity label “{expected}” (to be applied by a person in Teams or the admin center)',
   collaborationFinding_other: 'Other finding ({kind})',
   collaborationPersonUnknown: 'unknown person',
   collaborationGroupQuoted: '“{name}”',

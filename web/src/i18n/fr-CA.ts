@@ -677,6 +677,8 @@ export const frCA = {
   collaborationFinding_unknown_content: '« {path} » : contenu inconnu (laissé tel quel)',
   collaborationFinding_dropped_node: '« {path} » : nœud retiré du gabarit (jamais supprimé)',
   collaborationFinding_no_owner: 'Aucun propriétaire : l’espace n’a aucun gestionnaire pour le piloter.',
+  collaborationFinding_sensitivity_label: 'Étiquette de confidentialité de l’équipe : « {actual} » au lieu de « {expected} » (à corriger par une personne dans Teams ou le centre d’administration)',
+  collaborationFinding_sensitivity_label_missing: 'L’équipe n’a pas l’étiquette de confidentialité « {expected} » (à appliquer par une personne dans Teams ou le centre d’administration)',
   collaborationFinding_other: 'Autre constat ({kind})',
   collaborationPersonUnknown: 'personne inconnue',
   collaborationGroupQuoted: '« {name} »',

@@ -174,6 +174,7 @@ export function AdminTab() {
     return t('collaborationRunStartedNotice', { mode: o.mode ? t(MODE_LABELS[o.mode]) : '' });
   };
   const counts = (r: RunStatus) => ({ inSync: r.customStatus?.inSync ?? 0, blocked: r.customStatus?.blocked ?? 0, failed: r.customStatus?.failed ?? 0 });
+  const progress = { done: current?.customStatus?.done ?? 0, total: current?.customStatus?.total ?? 0, running: Array.isArray(current?.customStatus?.running) ? current.customStatus.running : [] };
   const shownDetail = detail ? spaces.find((sp) => sp.key === detail) ?? null : null;
 
   return (
@@ -207,12 +208,12 @@ export function AdminTab() {
           ) : (
             <>
               <Text weight="semibold">{t('collaborationRunLine', { state: runStateText(i18n, current), started: i18n.dateTime(current.createdTime), updated: i18n.dateTime(current.lastUpdatedTime) })}</Text>
-              {current.customStatus && current.customStatus.total > 0 ? (
+              {progress.total > 0 ? (
                 <>
-                  <Text id="collaboration-run-progress">{t('collaborationRunProgress', { done: current.customStatus.done, total: current.customStatus.total })}</Text>
-                  <ProgressBar value={current.customStatus.done} max={current.customStatus.total} thickness="large" aria-label={t('collaborationRunProgress', { done: current.customStatus.done, total: current.customStatus.total })} />
+                  <Text id="collaboration-run-progress">{t('collaborationRunProgress', { done: progress.done, total: progress.total })}</Text>
+                  <ProgressBar value={Math.min(progress.done, progress.total)} max={progress.total} thickness="large" aria-label={t('collaborationRunProgress', { done: progress.done, total: progress.total })} />
                   <Text>{t('collaborationRunCounts', counts(current))}</Text>
-                  {active && current.customStatus.running.length ? <Text>{t('collaborationRunRunning', { list: spaceNames(i18n, current.customStatus.running, spaces) })}</Text> : null}
+                  {active && progress.running.length ? <Text>{t('collaborationRunRunning', { list: spaceNames(i18n, progress.running, spaces) })}</Text> : null}
                 </>
               ) : active ? (
                 <ProgressBar thickness="large" aria-label={t('collaborationRunStarting')} />

@@ -112,7 +112,7 @@ export const isRemoval = (op: Pick<OperationView, 'kind'>) => op.kind === 'revok
 
 /** A finding in words: reported, never touched. */
 export function findingText(i18n: I18n, finding: FindingView, nodes: ReadonlyMap<string, SpaceNode>): string {
-  const where = finding.kind !== 'no-owner' && 'path' in finding && finding.path ? finding.path : 'nodeKey' in finding && finding.nodeKey ? nodeText(i18n, nodes, finding.nodeKey) : i18n.t('collaborationNodeUnknown');
+  const where = 'path' in finding && finding.path ? finding.path : 'nodeKey' in finding && finding.nodeKey ? nodeText(i18n, nodes, finding.nodeKey) : i18n.t('collaborationNodeUnknown');
   switch (finding.kind) {
     case 'unknown-content':
       return i18n.t('collaborationFinding_unknown_content', { path: where });
@@ -120,6 +120,10 @@ export function findingText(i18n: I18n, finding: FindingView, nodes: ReadonlyMap
       return i18n.t('collaborationFinding_dropped_node', { path: where });
     case 'no-owner':
       return i18n.t('collaborationFinding_no_owner');
+    case 'sensitivity-label': {
+      const label = finding as { expected?: string; actual?: string | null };
+      return label.actual ? i18n.t('collaborationFinding_sensitivity_label', { expected: label.expected ?? '', actual: label.actual }) : i18n.t('collaborationFinding_sensitivity_label_missing', { expected: label.expected ?? '' });
+    }
     default:
       return i18n.t('collaborationFinding_other', { kind: finding.kind });
   }

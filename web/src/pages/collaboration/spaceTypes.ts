@@ -84,6 +84,8 @@ export type FindingView =
   | { kind: 'unknown-content'; path?: string }
   | { kind: 'dropped-node'; nodeKey?: string; path?: string }
   | { kind: 'no-owner' }
+  /** The Team's sensitivity label is not the template's: a person applies it (Graph refuses the app). */
+  | { kind: 'sensitivity-label'; expected: string; actual: string | null }
   | { kind: string; path?: string; nodeKey?: string };
 
 export interface SpaceDetail extends SpaceSummary {
@@ -93,12 +95,13 @@ export interface SpaceDetail extends SpaceSummary {
   findingsList?: FindingView[];
 }
 
+/** The app-wide run as GET /api/collaboration/run says it; every progress field may be absent (a run just started, an older shape). */
 export interface RunStatus {
   instanceId: string;
   runtimeStatus: string;
-  createdTime: string;
-  lastUpdatedTime: string;
-  customStatus: { total: number; done: number; running: string[]; inSync: number; blocked: number; failed: number } | null;
+  createdTime: string | null;
+  lastUpdatedTime: string | null;
+  customStatus: { total?: number; done?: number; running?: string[]; lanes?: number; inSync?: number; blocked?: number; failed?: number } | null;
 }
 
 export interface DocumentTemplate {
