@@ -77,7 +77,8 @@ export function newRecord(desired: DesiredSpace, now: Date): SpaceRecord {
   };
 }
 
-function applyUpdate(record: SpaceRecord, update: RecordUpdate | undefined): boolean {
+/** What an applied operation teaches the record (the ids behind node keys); says whether it changed. */
+export function applyRecordUpdate(record: SpaceRecord, update: RecordUpdate | undefined): boolean {
   if (!update) return false;
   if (update.teamId !== undefined) record.teamId = update.teamId;
   if (update.teamRequestedAt !== undefined) record.teamRequestedAt = update.teamRequestedAt;
@@ -197,7 +198,7 @@ export async function applySpaceStep(deps: CollaborationDeps, spaceKey: string, 
       return { status: 'more', applied, remaining: selected.length - index };
     }
     const result = await deps.writer.apply(op, desired, record);
-    if (result.outcome !== 'failed' && applyUpdate(record, result.update)) await save();
+    if (result.outcome !== 'failed' && applyRecordUpdate(record, result.update)) await save();
     if (result.outcome === 'wait') {
       record.progress = { done: index, total: selected.length };
       await save();

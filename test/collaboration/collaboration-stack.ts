@@ -8,6 +8,7 @@ import { collaborationAdapters, resetCollaborationAdaptersForTests } from '../..
 import { GraphSpaceReader, GraphSpaceWriter } from '../../shared/collaboration/adapters/graph-spaces';
 import { SharePointPacer } from '../../shared/collaboration/adapters/sharepoint-pacer';
 import { diffSpace } from '../../shared/collaboration/diff';
+import { applyRecordUpdate, newRecord as engineNewRecord } from '../../shared/collaboration/engine';
 import type { DesiredSpace, Operation } from '../../shared/collaboration/model';
 import { planSpaces, type RosterEntry } from '../../shared/collaboration/plan';
 import type { CollaborationDirectory, DocumentSource, RecordUpdate, SpaceRecord, SpaceStore } from '../../shared/collaboration/ports';
@@ -86,26 +87,13 @@ function groupsOf(node: CollaborationTemplateFile['spaces']['service']['nodes'][
 }
 
 export function newRecord(desired: DesiredSpace): SpaceRecord {
-  return {
-    key: desired.key, kind: desired.kind, serviceCode: desired.serviceCode, displayName: desired.displayName,
-    teamId: null, teamRequestedAt: null, driveId: null, nodes: {}, documents: {}, templateVersion: null,
-    status: 'new', statusReason: null, progress: { done: 0, total: 0 }, lastAppliedAt: null, lastVerifiedAt: null,
-    drift: { operations: [], findings: [] }, updatedAt: new Date().toISOString(),
-  };
+  return engineNewRecord(desired, new Date());
 }
 
-/** What the engine does with an operation's update: the record learns the ids. */
+/** What the engine does with an operation's update (its own function), on a copy. */
 export function withUpdate(record: SpaceRecord, update: RecordUpdate | undefined): SpaceRecord {
-  if (!update) return record;
-  const next: SpaceRecord = { ...record, nodes: { ...record.nodes }, documents: { ...record.documents }, updatedAt: new Date().toISOString() };
-  if (update.teamId !== undefined) next.teamId = update.teamId;
-  if (update.teamRequestedAt !== undefined) next.teamRequestedAt = update.teamRequestedAt;
-  if (update.driveId !== undefined) next.driveId = update.driveId;
-  if (update.node) next.nodes[update.node.key] = { itemId: update.node.itemId, channelId: update.node.channelId };
-  if (update.document) {
-    const { slot, ...rest } = update.document;
-    next.documents[slot] = rest;
-  }
+  const next = structuredClone(record);
+  applyRecordUpdate(next, update);
   return next;
 }
 

@@ -1,5 +1,5 @@
 import type { Container, Database } from '@azure/cosmos';
-import { ensureContainer } from '../../platform/adapters/cosmos';
+import { lazyContainer } from '../../platform/adapters/cosmos';
 import type { RosterEntry } from '../plan';
 import { SpaceRecordConflict, type RosterStore, type SpaceRecord, type SpaceStore } from '../ports';
 
@@ -12,14 +12,6 @@ export const COLLABORATION_CONTAINERS = {
 
 type RosterDoc = RosterEntry & { id: string; version: number };
 
-function lazy(database: Database, id: string, pk: string): () => Promise<Container> {
-  let container: Promise<Container> | undefined;
-  return () =>
-    (container ??= ensureContainer(database, id, pk).catch((e: unknown) => {
-      container = undefined;
-      throw e;
-    }));
-}
 
 /** Cosmos DB's own fields (_etag, _ts...) are not part of the record. */
 function withoutSystemFields<T>(doc: Record<string, unknown>): T {
@@ -32,7 +24,7 @@ export class CosmosSpaceStore implements SpaceStore {
   private readonly container: () => Promise<Container>;
 
   constructor(database: Database) {
-    this.container = lazy(database, COLLABORATION_CONTAINERS.spaces, '/key');
+    this.container = lazyContainer(database, COLLABORATION_CONTAINERS.spaces, '/key');
   }
 
   async get(key: string): Promise<{ record: SpaceRecord; etag: string } | undefined> {
@@ -65,7 +57,7 @@ export class CosmosRosterStore implements RosterStore {
   private readonly container: () => Promise<Container>;
 
   constructor(database: Database) {
-    this.container = lazy(database, COLLABORATION_CONTAINERS.roster, '/personId');
+    this.container = lazyContainer(database, COLLABORATION_CONTAINERS.roster, '/personId');
   }
 
   async all(): Promise<RosterEntry[]> {

@@ -19,3 +19,16 @@ async function existsNow(create: () => Promise<unknown>): Promise<void> {
     if ((error as { code?: number | string }).code !== 409) throw error;
   }
 }
+
+/**
+ * A container created on first use and remembered; a failed creation is tried again on the next
+ * use instead of being remembered (the emulator or the account may come up late).
+ */
+export function lazyContainer(database: Database, id: string, partitionKeyPath: string): () => Promise<Container> {
+  let container: Promise<Container> | undefined;
+  return () =>
+    (container ??= ensureContainer(database, id, partitionKeyPath).catch((e: unknown) => {
+      container = undefined;
+      throw e;
+    }));
+}

@@ -1,5 +1,5 @@
 import type { Container, Database } from '@azure/cosmos';
-import { ensureContainer } from '../../platform/adapters/cosmos';
+import { lazyContainer } from '../../platform/adapters/cosmos';
 import type { Assignment, Trainee } from '../model';
 import { AssignmentConflict, type AssignmentStore, type CatalogueState, type StoredAssignment, type TraineeStore } from '../ports';
 
@@ -17,20 +17,12 @@ export const TRAINING_CONTAINERS = {
 type TraineeDoc = Trainee & { id: string };
 type AssignmentDoc = Assignment & { _etag?: string };
 
-function lazy(database: Database, id: string, pk: string): () => Promise<Container> {
-  let container: Promise<Container> | undefined;
-  return () =>
-    (container ??= ensureContainer(database, id, pk).catch((e: unknown) => {
-      container = undefined;
-      throw e;
-    }));
-}
 
 export class CosmosTrainees implements TraineeStore {
   private readonly container: () => Promise<Container>;
 
   constructor(database: Database) {
-    this.container = lazy(database, TRAINING_CONTAINERS.trainees, '/personId');
+    this.container = lazyContainer(database, TRAINING_CONTAINERS.trainees, '/personId');
   }
 
   async get(personId: string): Promise<Trainee | undefined> {
@@ -64,7 +56,7 @@ export class CosmosCatalogueState implements CatalogueState {
   private readonly container: () => Promise<Container>;
 
   constructor(database: Database) {
-    this.container = lazy(database, TRAINING_CONTAINERS.trainees, '/personId');
+    this.container = lazyContainer(database, TRAINING_CONTAINERS.trainees, '/personId');
   }
 
   async appliedVersion(): Promise<string | null> {
@@ -83,7 +75,7 @@ export class CosmosAssignments implements AssignmentStore {
   private readonly container: () => Promise<Container>;
 
   constructor(database: Database) {
-    this.container = lazy(database, TRAINING_CONTAINERS.assignments, '/personId');
+    this.container = lazyContainer(database, TRAINING_CONTAINERS.assignments, '/personId');
   }
 
   async get(id: string): Promise<StoredAssignment | undefined> {
