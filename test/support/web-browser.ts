@@ -59,6 +59,10 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Serious and critical axe violations on the page as it is, by rule id (with the first target). */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // A dialog or a badge still fading in has blended colours: axe would measure a contrast the page
+  // never keeps (seen on a loaded machine). Wait for running animations to end first.
+  // (Endless ones, a spinner's, are left out: they never finish.)
+  await page.evaluate(`Promise.all(document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map((a) => a.finished.catch(() => undefined)))`);
   // The page's CSP forbids inline scripts: axe is evaluated through the devtools protocol.
   await page.evaluate(axeSource);
   return page.evaluate<string[]>(`(async () => {
