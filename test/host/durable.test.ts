@@ -110,6 +110,20 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect((await until('reyield-1', 'Failed')).output).toEqual(expect.stringContaining("scheduled sub-orchestration 'reyield-1:b' a second time"));
   });
 
+  it('refuses with 400 an event or a start whose body is not JSON, and the waiting instance lives on', async () => {
+    const body = await start('waitsForever', 'json-1');
+    const eventUri = body.sendEventPostUri!.replace('{eventName}', 'approval');
+    const bad = await fetch(eventUri, { method: 'POST', body: 'pas du JSON', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ Message: 'The request content is not valid JSON.' });
+    const good = await fetch(eventUri, { method: 'POST', body: JSON.stringify({ ok: true }), headers: { 'content-type': 'application/json' } });
+    expect(good.status).toBe(202);
+    expect((await status('json-1')).runtimeStatus).toBe('Running');
+    const started = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/waitsForever/json-2`, { method: 'POST', body: '{oops' });
+    expect(started.status).toBe(400);
+    expect((await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/json-2`)).status).toBe(404);
+  });
+
   it('suspends, resumes and terminates instances', async () => {
     await start('approvalFlow', 'susp-1', { timerMs: 200 });
     await waitFor(async () => JSON.stringify((await status('susp-1')).customStatus) === '{"stage":"waiting-approval"}', 10_000, 'the approval stage');

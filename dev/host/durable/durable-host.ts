@@ -76,11 +76,15 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
     const method = req.method ?? 'GET';
     const body = await readBody(req);
     const [kind, a, b, c] = parts;
+    // As the extension does: a start or an event whose body is not JSON is refused before it can
+    // reach an orchestrator (which would fail replaying an input it cannot parse).
+    const notJson = body.length > 0 && !isJson(body);
 
     if (kind === 'orchestrators' && method === 'POST' && a) {
       if (!app.registry.functions.get(a) || app.registry.functions.get(a)!.triggerType !== 'orchestrationtrigger') {
         return send(res, 400, { Message: `The function '${a}' doesn't exist, is disabled, or is not an orchestrator function.` });
       }
+      if (notJson) return send(res, 400, { Message: 'The request content is not valid JSON.' });
       const instanceId = b ?? randomUUID().replace(/-/g, '');
       const existing = await store.getInstance(instanceId);
       if (existing && !TERMINAL.has(existing.status)) {
@@ -139,6 +143,7 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
         if (TERMINAL.has(instance.status)) return send(res, 410, { Message: `Instance '${a}' is ${instance.status}.` });
         const now = new Date().toISOString();
         const reason = url.searchParams.get('reason') ?? '';
+        if (b === 'raiseEvent' && notJson) return send(res, 400, { Message: 'The request content is not valid JSON.' });
         if (b === 'raiseEvent' && c) {
           const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: now, Name: c, Input: body.length ? body : undefined };
           await engine.post(a, `ev-${Date.now()}-${randomUUID()}`, event);
@@ -212,3 +217,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   return true;
 }
 
+function isJson(text: string | Buffer): boolean {
+  try {
+    JSON.parse(text.toString());
+    return true;
+  } catch {
+    return false;
+  }
+}
