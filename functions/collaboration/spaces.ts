@@ -4,7 +4,7 @@ import {
   collaborationApplyStatus, collaborationClientInput, startCollaborationApply, startSpaceRun,
 } from '../../orchestrations/collaboration-apply';
 import { collaborationDeps as depsFor, collaborationFollowerDeps } from '../../shared/collaboration/adapters/collaboration-services';
-import { currentPlan } from '../../shared/collaboration/engine';
+import { currentPlan, templateGroupNames, type CollaborationDeps } from '../../shared/collaboration/engine';
 import type { Operation } from '../../shared/collaboration/model';
 import { followPeopleEvent } from '../../shared/collaboration/roster';
 import { SPACE_STATUSES, type SpaceRecord } from '../../shared/collaboration/ports';
@@ -113,18 +113,22 @@ function emptyRecord(key: string, kind: SpaceRecord['kind'], serviceCode: string
 
 const keyParams = z.object({ key: z.string().regex(/^(service|project)-[a-z0-9-]{1,80}$/, 'expected a space key') });
 
-/** An operation as the page shows it: people by name (ITAdmin only sees this), nodes by key. */
-async function describeOperations(operations: Operation[]) {
+/** An operation as the page shows it: people and groups by name (ITAdmin only sees this), nodes by key. */
+async function describeOperations(deps: CollaborationDeps, operations: Operation[]) {
   const userIds = new Set<string>();
+  let groups = false;
   for (const op of operations) {
     if ('userId' in op) userIds.add(op.userId);
     if ('principal' in op && op.principal.kind === 'user') userIds.add(op.principal.id);
+    if ('principal' in op && op.principal.kind === 'group') groups = true;
   }
   const names = userIds.size > 0 ? await peopleNames().namesOf([...userIds]) : new Map<string, string>();
+  // The groups the template names, by id (a group granted by someone else stays unnamed).
+  const groupNames = groups ? new Map([...(await deps.directory.groupIds(templateGroupNames(deps.template)))].map(([name, id]) => [id, name])) : new Map<string, string>();
   return operations.map((op) => ({
     ...op,
     ...('userId' in op ? { userName: names.get(op.userId) ?? null } : {}),
-    ...('principal' in op && op.principal.kind === 'user' ? { principalName: names.get(op.principal.id) ?? null } : {}),
+    ...('principal' in op ? { principalName: (op.principal.kind === 'user' ? names : groupNames).get(op.principal.id) ?? null } : {}),
   }));
 }
 
@@ -144,7 +148,7 @@ export const collaborationSpace = endpoint({
         ...summary(record, member),
         nodes: desired.nodes.map((n) => ({ key: n.key, names: n.names, code: n.code, channel: n.channel, retentionLabel: n.retentionLabel, repair: n.repair, documents: n.documents.map((d) => d.key) })),
         // The detailed report is IT's: it names people granted or removed.
-        ...(admin ? { operations: await describeOperations(record.drift.operations), findingsList: record.drift.findings } : {}),
+        ...(admin ? { operations: await describeOperations(deps, record.drift.operations), findingsList: record.drift.findings } : {}),
       },
     };
   },

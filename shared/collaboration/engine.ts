@@ -52,19 +52,24 @@ export type StepResult =
 
 const PEOPLE_KINDS = new Set<Operation['kind']>(['add-member', 'remove-member', 'set-owner', 'grant', 'revoke']);
 
-/** The desired state of every space now: template x services x people x approved projects. */
-export async function currentPlan(deps: CollaborationDeps): Promise<Plan> {
-  const template = deps.template;
-  const groupNames = new Set<string>([template.everyoneGroup]);
+/** The Entra groups the template names (the everyone group and the nodes' named groups). */
+export function templateGroupNames(template: CollaborationTemplateFile): string[] {
+  const names = new Set<string>([template.everyoneGroup]);
   const collect = (nodes: CollaborationTemplateFile['spaces']['service']['nodes']) => {
     for (const n of nodes) {
-      n.permissions.groups.forEach((g) => groupNames.add(g.group));
+      n.permissions.groups.forEach((g) => names.add(g.group));
       collect(n.children);
     }
   };
   collect(template.spaces.service.nodes);
   collect(template.spaces.project.nodes);
-  const [roster, projects, groupIds, documentHashes] = await Promise.all([deps.roster.all(), deps.projects.approvedProjects(), deps.directory.groupIds([...groupNames]), deps.documents.hashes()]);
+  return [...names];
+}
+
+/** The desired state of every space now: template x services x people x approved projects. */
+export async function currentPlan(deps: CollaborationDeps): Promise<Plan> {
+  const template = deps.template;
+  const [roster, projects, groupIds, documentHashes] = await Promise.all([deps.roster.all(), deps.projects.approvedProjects(), deps.directory.groupIds(templateGroupNames(template)), deps.documents.hashes()]);
   return planSpaces({ template, services: deps.services, roster, projects, groupIds, documentHashes });
 }
 

@@ -115,7 +115,7 @@ describe('collaboration on the local host', () => {
     expect((await appWrites()).length).toBe(writes);
   }, 300_000);
 
-  it('the repair run puts injected drift back by policy, waits for approval where asked, and leaves unknown content alone', async () => {
+  it('the repair run puts injected drift back by policy, waits for approval where asked, reports what policy ignores, and leaves unknown content alone', async () => {
     const { record } = (await new CosmosSpaceStore(cosmosDatabase()).get('service-jur'))!;
     const drive = record.driveId!;
     const member = stack.roster.find((p) => p.serviceCode === 'JUR' && p.jobCategoryCode !== 'DIRECTION' && p.status === 'active')!;
@@ -128,21 +128,29 @@ describe('collaboration on the local host', () => {
     await stack.control.removeTeamMember(record.teamId!, member.personId);
     await stack.control.grantItem(drive, record.nodes['administration/personnel']!.itemId, { userId: outsider.personId }, ['read']);
     await stack.control.createItem(drive, record.nodes.dossiers!.itemId, 'Brouillons perso', true);
+    // And a share on a folder whose policy is "ignore": reported, with the group's name, never repaired.
+    const { allStaffGroupId } = await stack.control.request<{ allStaffGroupId: string }>('GET', '/tenant');
+    await stack.control.grantItem(drive, record.nodes['dossiers/fermes']!.itemId, { groupId: allStaffGroupId }, ['write']);
 
     const repaired = await runToCompletion({ mode: 'repair', spaceKeys: ['service-jur'] });
     expect(repaired.customStatus).toMatchObject({ total: 1, blocked: 1, failed: 0 });
     const after = await call('GET', 'spaces/service-jur');
-    expect(after.json).toMatchObject({ status: 'awaiting-approval', changes: { total: 1, awaitingApproval: 1 } });
-    expect(after.json.operations).toMatchObject([{ kind: 'revoke', nodeKey: 'administration/personnel', repair: 'ask' }]);
+    expect(after.json).toMatchObject({ status: 'awaiting-approval', changes: { total: 2, awaitingApproval: 1, ignored: 1 } });
+    expect(after.json.operations).toMatchObject([
+      { kind: 'revoke', nodeKey: 'administration/personnel', repair: 'ask' },
+      { kind: 'revoke', nodeKey: 'dossiers/fermes', repair: 'ignore', principal: { kind: 'group', id: allStaffGroupId }, principalName: 'Tout le personnel' },
+    ]);
     expect(after.json.findingsList).toContainEqual({ kind: 'unknown-content', spaceKey: 'service-jur', path: '/200 Dossiers des membres/Brouillons perso' });
     const kinds = (await appWrites()).slice(-10).map((w) => w.kind);
     expect(kinds).toEqual(expect.arrayContaining(['driveItemUpdated', 'permissionDeleted', 'retentionLabelSet', 'memberAdded']));
 
-    const approved = await call('POST', 'spaces/service-jur/approve', { operationIds: after.json.operations.map((o: { id: string }) => o.id) });
+    const asked = after.json.operations.filter((o: { repair: string }) => o.repair === 'ask').map((o: { id: string }) => o.id);
+    const approved = await call('POST', 'spaces/service-jur/approve', { operationIds: asked });
     expect(approved.status).toBe(202);
-    for (let i = 0; i < 120 && (await call('GET', 'spaces/service-jur')).json.status !== 'in-sync'; i++) await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 120 && (await call('GET', 'spaces/service-jur')).json.status !== 'drift'; i++) await new Promise((r) => setTimeout(r, 500));
     const final = await call('GET', 'spaces/service-jur');
-    expect(final.json).toMatchObject({ status: 'in-sync', changes: { total: 0 } });
+    // What IT approved is done; the ignored share is still there, still reported.
+    expect(final.json).toMatchObject({ status: 'drift', changes: { total: 1, ignored: 1 } });
     // The folder nobody planned is still there, still reported.
     expect(final.json.findingsList).toContainEqual({ kind: 'unknown-content', spaceKey: 'service-jur', path: '/200 Dossiers des membres/Brouillons perso' });
   }, 300_000);
