@@ -83,6 +83,10 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
           audience: audiences,
           clockTolerance: options.clockToleranceSeconds ?? 60,
           requiredClaims: ['exp', 'iat', 'tid', 'oid'],
+          // jose checks that `iat` is not in the future only with a maximum age. Entra access tokens
+          // live 60 to 90 minutes, up to about 28 hours with continuous access evaluation: 30 h
+          // refuses nothing Entra issues and every token minted ahead of its time.
+          maxTokenAge: 30 * 3600,
         }));
       } catch (error) {
         throw new TokenRejected(problemOf(error, jose));

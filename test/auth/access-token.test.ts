@@ -57,6 +57,11 @@ describe('Entra ID v2 access token validation', () => {
     expect(await rejection(bearer(token))).toBe('not_yet_valid');
   });
 
+  it('refuses a token issued in the future (iat beyond the clock tolerance), even when nbf says it is valid', async () => {
+    const token = await issuer.mintUserToken(staff, { claims: { iat: now() + 3600, nbf: now() - 60, exp: now() + 7200 } });
+    expect(await rejection(bearer(token))).toBe('not_yet_valid');
+  });
+
   it('refuses a token for another audience', async () => {
     const token = await issuer.mintUserToken(staff, { claims: { aud: 'https://graph.microsoft.com' } });
     expect(await rejection(bearer(token))).toBe('wrong_audience');
