@@ -104,7 +104,7 @@ function currentAccess(actual: ActualSpace): number {
 }
 
 /** The most removals one run may make without approval: a share of current access, never fewer than 2. */
-export function removalAllowance(actual: ActualSpace, share: number): number {
+function removalAllowance(actual: ActualSpace, share: number): number {
   return Math.max(2, Math.floor(currentAccess(actual) * share));
 }
 

@@ -4,9 +4,8 @@ import { settings, type Settings } from '../../platform/settings';
 import { CollaborationAuditLog, CollaborationAuditRecord } from '../audit-record';
 import type { CollaborationDeps } from '../engine';
 import type { ServiceInfo } from '../plan';
-import { collaborationAdapters, resetCollaborationAdaptersForTests } from './collaboration-adapters';
+import { collaborationAdapters } from './collaboration-adapters';
 import { requestProjects } from './request-services';
-import type { SharePointPacer } from './sharepoint-pacer';
 
 /** The collaboration audit trail (pk /pk = yyyy-mm). */
 const AUDIT_CONTAINER = 'collaboration-audit';
@@ -48,14 +47,4 @@ export function collaborationDeps(services: ServiceInfo[], s: Settings = setting
 export function collaborationFollowerDeps(services: ServiceInfo[], s: Settings = settings()) {
   const deps = collaborationDeps(services, s);
   return { roster: deps.roster, projects: deps.projects, services: deps.services, directionJobCategories: deps.template.direction.jobCategories };
-}
-
-/** SharePoint budget use in this process (benchmarks, health). */
-export function collaborationPacer(s: Settings = settings()): SharePointPacer {
-  return collaborationAdapters(s).pacer;
-}
-
-export function resetCollaborationForTests(): void {
-  built = undefined;
-  resetCollaborationAdaptersForTests();
 }
