@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TaskHubStore } from '../../dev/host/durable/task-hub-store';
 import { startHostProcess, waitFor, type HostProcess } from './host-process';
 
 interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; input: unknown; instanceId: string; name: string; history?: unknown }
@@ -82,6 +83,16 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect(done.output).toEqual({ caught: expect.stringContaining("Sub-orchestration 'unhandledFailure'") });
     const children = (await (await fetch(`${host.baseUrl}/api/manage/list?status=Failed`)).json()) as Status[];
     expect(children.filter((c) => c.instanceId.startsWith('parent-r:')).length).toBe(2);
+  });
+
+  it('keeps an input and results larger than a Table property (32K characters), and no retry bookkeeping after a success', async () => {
+    const big = 'x'.repeat(70_000);
+    await start('largePayloads', 'large-1', big);
+    const done = await until('large-1', 'Completed');
+    expect(done.output).toEqual({ length: 70_000, echoed: [70_000, 70_000, 70_000] });
+    expect(done.input).toBe(big);
+    const row = await new TaskHubStore(inject('azurite').connectionString, hub).getInstance('large-1');
+    expect(row?.retries).toEqual({});
   });
 
   it('runs Task.all, Task.any, sub-orchestrations and continueAsNew', async () => {

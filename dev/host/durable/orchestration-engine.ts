@@ -273,6 +273,14 @@ export class OrchestrationEngine {
   #advanceRetries(state: InstanceState, event: HistoryEvent, appended: HistoryEvent[], work: (() => void)[]) {
     const now = new Date();
     for (const [index, retry] of Object.entries(state.retries)) {
+      // An attempt that succeeded ends the task's retry bookkeeping, as in the extension: kept, it
+      // would grow the instance row with every retried call (a lane of 30 journeys: 30 copies of an
+      // activity's input) and be rewritten at every episode.
+      const succeeded = (event.EventType === EventType.TaskCompleted || event.EventType === EventType.SubOrchestrationInstanceCompleted) && event.TaskScheduledId === retry.currentId;
+      if (succeeded) {
+        delete state.retries[index];
+        continue;
+      }
       const failedAttempt = (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) && event.TaskScheduledId === retry.currentId;
       const timerFired = event.EventType === EventType.TimerFired && event.TimerId === retry.waitingTimerId;
       if (!failedAttempt && !timerFired) continue;

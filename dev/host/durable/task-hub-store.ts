@@ -47,6 +47,27 @@ const INSTANCE_ROW = 'instance';
 const historyKey = (i: number) => `h-${String(i).padStart(8, '0')}`;
 
 /**
+ * A Table storage string property holds at most 32K UTF-16 characters (64 KB), an entity 1 MB. An
+ * instance row (its input, e.g. a lane of 30 employee journeys) or a history event (an activity's
+ * input or result) can be larger: the JSON is split over `data`, `data1`, `data2`... as the
+ * Durable extension's Azure Storage provider moves large payloads out of the row, so an episode
+ * never fails on a payload's size (it would otherwise retry every 2 s forever).
+ */
+const CHUNK = 30_000;
+
+export function packData(json: string): Record<string, string> {
+  const fields: Record<string, string> = { data: json.slice(0, CHUNK) };
+  for (let i = 1; i * CHUNK < json.length; i++) fields[`data${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
+  return fields;
+}
+
+export function unpackData(entity: Record<string, unknown>): string {
+  let json = String(entity.data ?? '');
+  for (let i = 1; typeof entity[`data${i}`] === 'string'; i++) json += entity[`data${i}`] as string;
+  return json;
+}
+
+/**
  * Orchestration state in Table storage (Azurite locally): one partition per instance holding the
  * instance row, its history rows and its inbox (events not yet given to the orchestrator). Keeping
  * them in one partition lets each episode commit atomically in an entity group transaction, so a
@@ -71,9 +92,9 @@ export class TaskHubStore {
       queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'` },
     });
     for await (const e of entities) {
-      if (e.rowKey === INSTANCE_ROW) result.instance = JSON.parse(e.data) as InstanceState;
-      else if (e.rowKey.startsWith('h-')) result.history.push(JSON.parse(e.data) as HistoryEvent);
-      else if (e.rowKey.startsWith('i-')) result.inbox.push({ rowKey: e.rowKey, postedAt: Number(e.postedAt ?? 0), event: JSON.parse(e.data) as HistoryEvent });
+      if (e.rowKey === INSTANCE_ROW) result.instance = JSON.parse(unpackData(e)) as InstanceState;
+      else if (e.rowKey.startsWith('h-')) result.history.push(JSON.parse(unpackData(e)) as HistoryEvent);
+      else if (e.rowKey.startsWith('i-')) result.inbox.push({ rowKey: e.rowKey, postedAt: Number(e.postedAt ?? 0), event: JSON.parse(unpackData(e)) as HistoryEvent });
     }
     result.inbox.sort((a, b) => a.postedAt - b.postedAt || a.rowKey.localeCompare(b.rowKey));
     return result;
@@ -82,7 +103,7 @@ export class TaskHubStore {
   async getInstance(instanceId: string): Promise<InstanceState | undefined> {
     try {
       const e = await this.table.getEntity<{ data: string }>(instanceId, INSTANCE_ROW);
-      return JSON.parse(e.data) as InstanceState;
+      return JSON.parse(unpackData(e)) as InstanceState;
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw e;
@@ -95,7 +116,7 @@ export class TaskHubStore {
    */
   async post(instanceId: string, key: string, event: HistoryEvent): Promise<void> {
     await this.table.upsertEntity(
-      { partitionKey: instanceId, rowKey: `i-${key}`, data: JSON.stringify(event), postedAt: Date.now() * 1000 + (this.#seq++ % 1000) },
+      { partitionKey: instanceId, rowKey: `i-${key}`, ...packData(JSON.stringify(event)), postedAt: Date.now() * 1000 + (this.#seq++ % 1000) },
       'Replace',
     );
   }
@@ -104,8 +125,8 @@ export class TaskHubStore {
   async create(instance: InstanceState, started: HistoryEvent): Promise<void> {
     await this.purge(instance.instanceId);
     await this.table.submitTransaction([
-      ['upsert', { partitionKey: instance.instanceId, rowKey: INSTANCE_ROW, data: JSON.stringify(instance), ...indexFields(instance) }, 'Replace'],
-      ['upsert', { partitionKey: instance.instanceId, rowKey: 'i-start', data: JSON.stringify(started), postedAt: 0 }, 'Replace'],
+      ['upsert', { partitionKey: instance.instanceId, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) }, 'Replace'],
+      ['upsert', { partitionKey: instance.instanceId, rowKey: 'i-start', ...packData(JSON.stringify(started)), postedAt: 0 }, 'Replace'],
     ]);
   }
 
@@ -122,11 +143,11 @@ export class TaskHubStore {
     if (restart) {
       // continueAsNew: a fresh history, and the new execution's start waiting in the inbox.
       for (let i = 0; i < restart.oldHistoryLength; i++) actions.push(['delete', { partitionKey: pk, rowKey: historyKey(i) }]);
-      actions.push(['upsert', { partitionKey: pk, rowKey: `i-start-${Date.now()}`, data: JSON.stringify(restart.started), postedAt: 0 }, 'Replace']);
+      actions.push(['upsert', { partitionKey: pk, rowKey: `i-start-${Date.now()}`, ...packData(JSON.stringify(restart.started)), postedAt: 0 }, 'Replace']);
     }
-    events.forEach((event, i) => actions.push(['upsert', { partitionKey: pk, rowKey: historyKey(firstIndex + i), data: JSON.stringify(event) }, 'Replace']));
+    events.forEach((event, i) => actions.push(['upsert', { partitionKey: pk, rowKey: historyKey(firstIndex + i), ...packData(JSON.stringify(event)) }, 'Replace']));
     for (const rowKey of consumed) actions.push(['delete', { partitionKey: pk, rowKey }]);
-    actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, data: JSON.stringify(instance), ...indexFields(instance) }, 'Replace']);
+    actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) }, 'Replace']);
     // An entity group transaction holds at most 100 operations; a larger episode is written in parts,
     // history first, so a crash in between replays the same inbox over complete history rows (the
     // instance row, with its event numbering, is always in the last part).
@@ -142,7 +163,7 @@ export class TaskHubStore {
       .listEntities<TableEntity<{ data: string }>>({ queryOptions: { filter: clauses.join(' and ') } })
       .byPage({ maxPageSize: pageSize, continuationToken });
     for await (const page of pages) {
-      yield { instances: page.map((e) => JSON.parse(e.data) as InstanceState), continuationToken: page.continuationToken };
+      yield { instances: page.map((e) => JSON.parse(unpackData(e)) as InstanceState), continuationToken: page.continuationToken };
     }
   }
 
