@@ -46,6 +46,7 @@ const service = async (code: string): Promise<ServiceRolloutView> => {
 const stepOf = (view: ServiceRolloutView, step: string) => view.steps.find((s) => s.step === step)!;
 // Generous limits: the machine may be loaded; nothing here depends on how fast it is.
 const until = <T>(what: string, check: () => Promise<T | undefined>, limitMs = 600_000) => eventually(what, check, () => stack.host, limitMs);
+const note = (line: string) => process.stderr.write(`[crash ${new Date().toISOString()}] ${line}\n`);
 const licenceWrites = async () => (await stack.appWrites('licenseAssigned')).length;
 
 beforeAll(async () => {
@@ -84,15 +85,18 @@ describe('a rollout of 300 employees through three host crashes', () => {
     await until('training assignments made', async () => ((await trainingDeps().assignments.forPeople(personIds)).length >= expectedTotal ? true : undefined));
 
     expect((await stack.call('POST', 'services/RT/start', {})).status).toBe(202);
+    note('rollout started');
 
     for (const share of [0.2, 0.5, 0.8]) {
       await until(`${share * 100} % of the licences`, async () => ((await licenceWrites()) >= share * PEOPLE ? true : undefined));
       await stack.killHost();
       const atKill = await licenceWrites();
+      note(`host killed at ${atKill} licence writes`);
       expect(atKill, 'the kill came before the people step finished').toBeLessThan(PEOPLE);
       await stack.restartHost();
     }
 
+    note('host restarted three times');
     // The rest as in the host test: training skipped with a reason, the numbers confirmed.
     await until('training waiting', async () => {
       const v = await service('RT');
