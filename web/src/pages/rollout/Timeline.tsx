@@ -66,7 +66,7 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
         name: props.title,
         from: i18n.dateTime(new Date(t0).toISOString()),
         to: i18n.dateTime(new Date(t1).toISOString()),
-        states: i18n.list([...counts.entries()].map(([state, n]) => t('rolloutTimelineCount', { count: n, state: stepStateText(i18n, state) }))),
+        states: i18n.list([...counts.entries()].map(([state, n]) => t('rolloutTimelineCount', { count: n, state: stepStateText(i18n, state).toLocaleLowerCase(i18n.language) }))),
       })
     : t('rolloutTimelineNothing', { name: props.title });
   const label = (text: string) => (text.length > 26 ? `${text.slice(0, 25)}…` : text);
