@@ -191,6 +191,7 @@ async function noIds(page: Page, language: 'fr-CA' | 'en' = 'fr-CA'): Promise<vo
 
 /** Percentages as Intl writes them (« 40 % » with a no-break space in French). */
 const pct = (n: number, language: string) => new Intl.NumberFormat(language, { style: 'percent' }).format(n / 100);
+const minutes = (n: number, language: string) => new Intl.NumberFormat(language, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n);
 const when = (iso: string, language: string) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 
 describe('rollout page', () => {
@@ -240,7 +241,7 @@ describe('rollout page', () => {
     expect(await chart.getAttribute('aria-label')).toMatch(/^Chronologie des étapes de Relations du travail, du .+ au .+ : 1 fait, 1 en cours et 4 à venir\.$/);
     expect(await chart.locator('rect').count()).toBe(2);
     const timeline = await page.locator('#rollout-timeline-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())));
-    expect(timeline[0]).toEqual(['Espace collaboratif', 'Fait', when(ago(180), 'fr-CA'), when(ago(150), 'fr-CA'), '30 minutes']);
+    expect(timeline[0]).toEqual(['Espace collaboratif', 'Fait', when(ago(180), 'fr-CA'), when(ago(150), 'fr-CA'), minutes(30, 'fr-CA')]);
     expect(timeline[1]!.slice(0, 4)).toEqual(['Archivage des courriels', 'En cours', when(ago(150), 'fr-CA'), 'En cours']);
     expect(timeline[2]).toEqual(['Formation', 'À venir', '—', '—', '—']);
 
@@ -536,7 +537,7 @@ describe('rollout page', () => {
     await shot(page, 'rollout-error-en');
     // Retry once the API answers: no services at all is said plainly.
     api.failReads = undefined;
-    await page.locator('#rollout-services [role="alert"]').getByRole('button', { name: 'Retry' }).click();
+    await page.locator('#rollout-services [role="alert"]').getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 10_000 }).toBe('No service to roll out');
     await tab.close();
   }, 60_000);

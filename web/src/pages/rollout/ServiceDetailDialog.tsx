@@ -64,7 +64,8 @@ export function RunDialog(props: {
       <DialogSurface className={s.surface}>
         <DialogBody>
           <DialogTitle>{props.title}</DialogTitle>
-          <DialogContent className={s.content} id="rollout-detail">
+          {/* The content scrolls: focusable, so a keyboard can scroll it even when it holds no button. */}
+          <DialogContent className={s.content} id="rollout-detail" tabIndex={0} role="region" aria-label={props.title}>
             {props.facts}
             {told ? (
               <MessageBar intent={told.intent} layout="multiline">
