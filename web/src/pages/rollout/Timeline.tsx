@@ -19,6 +19,8 @@ const useStyles = makeStyles({
   failed: { fill: tokens.colorPaletteRedBackground3 },
   skipped: { fill: tokens.colorNeutralBackground1, strokeDasharray: '4 3' },
   pending: { fill: tokens.colorNeutralBackground5 },
+  // Texture on top of the fill: in high contrast every fill is the same colour, the stripes still tell states apart.
+  stripe: { stroke: tokens.colorNeutralBackground1, strokeWidth: '2px' },
   legend: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalL, color: tokens.colorNeutralForeground2, fontSize: tokens.fontSizeBase200 },
   legendItem: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   hidden: { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
@@ -38,6 +40,23 @@ export function durationText(i18n: I18n, ms: number): string {
   if (minutes < 90) return unit(Math.max(1, Math.round(minutes)), 'minute');
   if (minutes < 48 * 60) return unit(minutes / 60, 'hour');
   return unit(minutes / (24 * 60), 'day');
+}
+
+/** States drawn with a texture over their colour (stripes for failed, dashes for waiting). */
+const TEXTURED = new Set<StepState>(['failed', 'waiting']);
+
+function Patterns({ id }: { id: string }) {
+  const s = useStyles();
+  return (
+    <defs>
+      <pattern id={`${id}-failed`} width={6} height={6} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+        <line x1={0} y1={0} x2={0} y2={6} className={s.stripe} />
+      </pattern>
+      <pattern id={`${id}-waiting`} width={8} height={8} patternUnits="userSpaceOnUse">
+        <line x1={0} y1={4} x2={4} y2={4} className={s.stripe} />
+      </pattern>
+    </defs>
+  );
 }
 
 const time = (iso: string | null) => (iso ? new Date(iso).getTime() : NaN);
@@ -71,12 +90,16 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
     : t('rolloutTimelineNothing', { name: props.title });
   const label = (text: string) => (text.length > 26 ? `${text.slice(0, 25)}…` : text);
   const ticks = [t0, t0 + (t1 - t0) / 2, t1];
-  const shown = (ms: number) => new Intl.DateTimeFormat(i18n.language, t1 - t0 > 36 * 3_600_000 ? { day: 'numeric', month: 'short' } : { hour: 'numeric', minute: '2-digit' }).format(new Date(ms));
+  // Days for a long run; hours within one day; both when a short run crosses midnight.
+  const sameDay = new Date(t0).toDateString() === new Date(t1).toDateString();
+  const tickFormat: Intl.DateTimeFormatOptions = t1 - t0 > 36 * 3_600_000 ? { day: 'numeric', month: 'short' } : sameDay ? { hour: 'numeric', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
+  const shown = (ms: number) => new Intl.DateTimeFormat(i18n.language, tickFormat).format(new Date(ms));
 
   return (
     <figure className={s.figure} id={props.id}>
       <figcaption className={s.caption}>{t('rolloutTimelineTitle', { name: props.title })}</figcaption>
       <svg viewBox={`0 0 ${WIDTH} ${height}`} width={WIDTH} height={height} className={s.svg} role="img" aria-label={summary} preserveAspectRatio="xMinYMin meet">
+        <Patterns id={props.id} />
         <g aria-hidden="true">
           {ticks.map((ms, n) => (
             <g key={n}>
@@ -97,6 +120,7 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
                   {label(stepText(i18n, st.step))}
                 </text>
                 {drawn ? <rect x={x(begin)} y={y + 6} width={Math.max(4, x(end) - x(begin))} height={18} rx={3} className={mergeClasses(s.bar, s[st.state] ?? s.pending)} /> : null}
+                {drawn && TEXTURED.has(st.state) ? <rect x={x(begin)} y={y + 6} width={Math.max(4, x(end) - x(begin))} height={18} rx={3} fill={`url(#${props.id}-${st.state})`} /> : null}
                 <text x={LABEL_W + CHART_W + 10} y={y + 19} className={drawn ? s.text : s.muted}>
                   {stepStateText(i18n, st.state)}
                 </text>
@@ -109,7 +133,9 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
         {(['done', 'running', 'waiting', 'failed', 'skipped'] as const).map((state) => (
           <li key={state} className={s.legendItem}>
             <svg width={14} height={14} viewBox="0 0 14 14">
+              <Patterns id={`${props.id}-legend-${state}`} />
               <rect x={1} y={1} width={12} height={12} rx={2} className={mergeClasses(s.bar, s[state])} />
+              {TEXTURED.has(state) ? <rect x={1} y={1} width={12} height={12} rx={2} fill={`url(#${props.id}-legend-${state}-${state})`} /> : null}
             </svg>
             {stepStateText(i18n, state)}
           </li>
