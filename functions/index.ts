@@ -19,6 +19,8 @@ import './training/attack-simulation';
 import './collaboration/requests';
 import '../orchestrations/activities/collaboration-request';
 import './collaboration/spaces';
+import './rollout/rollout';
+import '../orchestrations/activities/rollout';
 import '../orchestrations/activities/collaboration';
 import '../orchestrations/activities/archive-offboarding';
 import '../orchestrations/activities/archive-integrity';

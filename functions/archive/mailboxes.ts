@@ -6,7 +6,7 @@ import { MAILBOX_CHOICES_MAX } from '../../shared/archive/ports';
 import { mailboxChoices } from '../../shared/archive/records/mailbox-choices';
 import { SearchFilterSchema } from '../../shared/archive/records/search-filter';
 import { actorOf } from '../../shared/archive/records/access';
-import { durableClientInput, startIntegrityVerification } from '../../orchestrations/archive-integrity-verify';
+import { durableClientInput, startIntegrityVerification } from '../../orchestrations/archive-integrity-verify/client';
 import { forbidden, requester } from './requester';
 
 /**

@@ -9,7 +9,8 @@ import { ApiError, type ApiErrorBody } from '../../shared/platform/api-error';
 import type { Principal } from '../../shared/platform/auth';
 import { translate, type Language } from '../../shared/platform/i18n';
 import { APP_ROLES } from '../../shared/platform/roles';
-import { raiseRequestDecision, requestClientInput, requestInstanceId, startRequestOrchestration } from '../../orchestrations/collaboration-request';
+import { requestInstanceId } from '../../orchestrations/collaboration-request';
+import { raiseRequestDecision, requestClientInput, startRequestOrchestration } from '../../orchestrations/collaboration-request/client';
 import { endpoint } from '../http/endpoint';
 
 /**

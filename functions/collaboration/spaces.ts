@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import {
   collaborationApplyStatus, collaborationClientInput, startCollaborationApply, startSpaceRun,
-} from '../../orchestrations/collaboration-apply';
+} from '../../orchestrations/collaboration-apply/client';
 import { collaborationDeps as depsFor, collaborationFollowerDeps } from '../../shared/collaboration/adapters/collaboration-services';
 import { currentPlan, templateGroupNames, type CollaborationDeps } from '../../shared/collaboration/engine';
 import type { Operation } from '../../shared/collaboration/model';

@@ -64,6 +64,11 @@ const fr = {
   'collaboration.spaceNotFound': 'Cet espace n’existe pas ou vous n’en faites pas partie.',
   'collaboration.runInProgress': 'Une application du gabarit est déjà en cours : suivez-la dans la page Espaces avant d’en lancer une autre.',
   'collaboration.changesOutdated': 'Ces changements ne sont plus à jour : l’espace a été vérifié de nouveau. Rechargez la page et approuvez la liste actuelle.',
+  'rollout.serviceNotFound': 'Ce service n’existe pas dans le catalogue du personnel.',
+  'rollout.runNotFound': 'Ce déploiement n’existe pas (ou n’a pas encore commencé).',
+  'rollout.notSkippable': 'Cette étape ne peut pas être passée : elle protège la preuve d’archivage avant le retrait des licences.',
+  'rollout.notAwaitingDecision': 'Cette étape n’attend pas de décision en ce moment : rechargez la page.',
+  'rollout.notRunning': 'Ce déploiement n’est pas en cours.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
@@ -128,6 +133,11 @@ const en: Record<MessageKey, string> = {
   'collaboration.spaceNotFound': 'This space does not exist or you are not a member of it.',
   'collaboration.runInProgress': 'A template run is already in progress: follow it on the Spaces page before starting another.',
   'collaboration.changesOutdated': 'These changes are out of date: the space was verified again. Reload the page and approve the current list.',
+  'rollout.serviceNotFound': 'This service is not in the staff catalogue.',
+  'rollout.runNotFound': 'This rollout does not exist (or has not started yet).',
+  'rollout.notSkippable': 'This step cannot be skipped: it protects the archive proof before licences are removed.',
+  'rollout.notAwaitingDecision': 'This step is not awaiting a decision right now: reload the page.',
+  'rollout.notRunning': 'This rollout is not running.',
 };
 
 const catalogs: Record<Language, Record<MessageKey, string>> = { 'fr-CA': fr, en };

@@ -148,6 +148,13 @@ const rawSchema = z.object({
   /** How long one apply step may start operations before handing over to the next (well inside functionTimeout). */
   COLLABORATION_STEP_BUDGET_SECONDS: positiveInt.default(120),
 
+  /** Rollout orchestrations (docs/decisions, rollout): licences, thresholds, deadlines and retries per activity kind. */
+  ROLLOUT_CONFIG_FILE: z.string().min(1).default('config/rollout.json'),
+  /** Employees taken through onboarding at once in a service rollout (lanes of sub-orchestrations). */
+  ROLLOUT_PARALLELISM: z.coerce.number().int().min(1, 'between 1 and 32').max(32, 'between 1 and 32').default(10),
+  /** Multiplies the rollout's days (training deadline, reminder rounds, telecom confirmation): 1 in production; tests shrink days to seconds. */
+  ROLLOUT_TIME_SCALE: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').max(1, 'at most 1').default(1),
+
   /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
@@ -218,6 +225,9 @@ const EXAMPLES: Record<string, string> = {
   COLLABORATION_DRIFT_SCHEDULE: '0 0 7 * * * (NCRONTAB in UTC: daily, 02:00 or 03:00 in Montréal)',
   COLLABORATION_STEP_BUDGET_SECONDS: '120',
   COLLABORATION_TEAM_POLL_MS: '30000',
+  ROLLOUT_CONFIG_FILE: 'config/rollout.json (relative to the app root, or absolute)',
+  ROLLOUT_PARALLELISM: '10',
+  ROLLOUT_TIME_SCALE: '1 (tests: 0.00001 makes 30 days about 26 seconds)',
 };
 
 export type StorageSettings =
@@ -257,6 +267,13 @@ export interface Settings {
   training: TrainingSettings;
   collaborationRequests: CollaborationRequestSettings;
   collaboration: CollaborationSettings;
+  rollout: RolloutSettings;
+}
+
+export interface RolloutSettings {
+  configFile: string;
+  parallelism: number;
+  timeScale: number;
 }
 
 export interface CollaborationRequestSettings {
@@ -440,6 +457,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       stepBudgetSeconds: raw.COLLABORATION_STEP_BUDGET_SECONDS,
       teamPollMs: raw.COLLABORATION_TEAM_POLL_MS,
     },
+    rollout: { configFile: raw.ROLLOUT_CONFIG_FILE, parallelism: raw.ROLLOUT_PARALLELISM, timeScale: raw.ROLLOUT_TIME_SCALE },
   };
 }
 

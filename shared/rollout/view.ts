@@ -4,7 +4,8 @@
  */
 export type Text = { 'fr-CA': string; en: string };
 
-export const SERVICE_STEPS = ['space', 'archive', 'training', 'telecom', 'templates', 'report'] as const;
+/** people: each member onboarded (licences, mailbox enrolled and its first capture proven complete). */
+export const SERVICE_STEPS = ['space', 'people', 'training', 'telecom', 'templates', 'report'] as const;
 export type ServiceStep = (typeof SERVICE_STEPS)[number];
 export const JOURNEY_STEPS = ['holds', 'archive', 'licences', 'spaces', 'training', 'report'] as const;
 export type JourneyStep = (typeof JOURNEY_STEPS)[number];
@@ -40,7 +41,7 @@ export interface StepView {
   /** Whether ITAdmin may skip it (a licence removal without a completeness proof never is). */
   skippable: boolean;
   /** Set once skipped or retried by a person: who (name), why, when. */
-  decisions: Array<{ action: 'retry' | 'skip' | 'confirm'; by: string; reason: string; at: string }>;
+  decisions: Array<{ action: 'retry' | 'skip' | 'confirm'; /** Name; null when unknown. */ by: string | null; reason: string; at: string }>;
 }
 
 export type RunState = 'not-started' | 'running' | 'waiting' | 'blocked' | 'completed' | 'failed' | 'terminated';
@@ -63,7 +64,8 @@ export type JourneyKind = 'onboarding' | 'move' | 'offboarding';
 export interface JourneyView {
   runId: string;
   kind: JourneyKind;
-  personName: string;
+  /** Null when the people directory no longer knows the person. */
+  personName: string | null;
   serviceName: Text | null;
   state: RunState;
   percent: number;

@@ -12,7 +12,6 @@ export type PeopleScopeOutcome = 'enrolled' | 'updated' | 'ignored';
  * the first run's message id (from the event id) is dropped by the queue's duplicate detection.
  */
 export async function followPeopleEvent(event: PeopleEvent, deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue }, now: Date): Promise<PeopleScopeOutcome> {
-  const at = now.toISOString();
   const known = await deps.state.mailbox(event.personId);
   if (known?.goneAt) return 'ignored';
   if (event.kind === 'left') {
@@ -21,7 +20,25 @@ export async function followPeopleEvent(event: PeopleEvent, deps: { directory: D
     return 'updated';
   }
   if (event.kind !== 'joined' && event.kind !== 'moved') return 'ignored';
-  const mailbox = await deps.directory.mailbox(event.personId);
+  return enrolMailbox(event.personId, `people|${event.id}`, deps, now, known);
+}
+
+/**
+ * Enrols a person's mailbox in the archive (a record saved, a first run queued when it is new):
+ * the people stream's joiners, and the rollout, which enrols every member of a service before it
+ * proves their first capture complete. `runId` names the first run, so asking twice queues it once.
+ */
+export async function enrolMailbox(
+  personId: string,
+  runId: string,
+  deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue },
+  now: Date,
+  known?: MailboxRecord,
+): Promise<PeopleScopeOutcome> {
+  const at = now.toISOString();
+  known ??= await deps.state.mailbox(personId);
+  if (known?.goneAt) return 'ignored';
+  const mailbox = await deps.directory.mailbox(personId);
   if (!mailbox) return 'ignored';
   const record: MailboxRecord = {
     id: 'mailbox', type: 'mailbox', mailboxId: mailbox.mailboxId, address: mailbox.address, displayName: mailbox.displayName, kind: known?.kind ?? mailbox.kind,
@@ -29,6 +46,6 @@ export async function followPeopleEvent(event: PeopleEvent, deps: { directory: D
   };
   await deps.state.saveMailbox(record);
   if (known) return 'updated';
-  await deps.queue.enqueue([{ item: { mailboxId: mailbox.mailboxId, reason: 'schedule', runId: `people|${event.id}`, enqueuedAt: at }, messageId: `${mailbox.mailboxId}|people|${event.id}` }]);
+  await deps.queue.enqueue([{ item: { mailboxId: mailbox.mailboxId, reason: 'schedule', runId, enqueuedAt: at }, messageId: `${mailbox.mailboxId}|${runId}` }]);
   return 'enrolled';
 }

@@ -67,3 +67,11 @@ export function peopleSyncDeps(s: Settings = settings()): SyncDeps {
 export function resetPeopleForTests(): void {
   built = undefined;
 }
+
+/** The active members of a service, by person id (the rollout's scope; composed by other capabilities' roots). */
+export function peopleOfService(s: Settings = settings()): { activeIn(serviceCode: string): Promise<string[]> } {
+  const b = base(s);
+  return {
+    activeIn: async (serviceCode) => (await b.people.all()).filter((r) => r.state.status === 'active' && r.state.serviceCode === serviceCode).map((r) => r.id).sort(),
+  };
+}
