@@ -48,13 +48,14 @@ afterAll(async () => {
 type Json = Record<string, unknown>;
 const NOW = Date.now();
 const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString();
-const RUN = { rt: 'a1b2c3d4-0000-4000-8000-000000000001', af: 'a1b2c3d4-0000-4000-8000-000000000002', com: 'a1b2c3d4-0000-4000-8000-000000000003', jean: 'a1b2c3d4-0000-4000-8000-000000000004', lea: 'a1b2c3d4-0000-4000-8000-000000000005' };
+/** Run ids as the orchestrations name them (a journey's holds the person's object id): only ever in request addresses. */
+const RUN = { rt: 'rollout-service-RT', af: 'rollout-service-AF', com: 'rollout-service-COM', jean: 'rollout-offboarding-5e0d1a2b-0000-4000-8000-000000000004-v2', lea: 'rollout-service-RT:p:5e0d1a2b-0000-4000-8000-000000000005' };
 const NAMES = {
   RT: { 'fr-CA': 'Relations du travail', en: 'Labour relations' },
   AF: { 'fr-CA': 'Administration et finances', en: 'Administration and finance' },
   COM: { 'fr-CA': 'Communications', en: 'Communications' },
 };
-const SERVICE_STEPS = ['space', 'archive', 'training', 'telecom', 'templates', 'report'];
+const SERVICE_STEPS = ['space', 'people', 'training', 'telecom', 'templates', 'report'];
 
 function step(name: string, state: string, extra: Json = {}): Json {
   const started = state === 'pending' ? null : ago(120);
@@ -70,7 +71,7 @@ const RT_RUNNING = {
   serviceCode: 'RT', serviceName: NAMES.RT, runId: RUN.rt, state: 'running', percent: 40, startedAt: ago(180), updatedAt: ago(2), people: 14,
   steps: [
     step('space', 'done', { startedAt: ago(180), endedAt: ago(150) }),
-    step('archive', 'running', { percent: 40, done: 12, total: 30, startedAt: ago(150) }),
+    step('people', 'running', { percent: 40, done: 12, total: 30, startedAt: ago(150) }),
     ...SERVICE_STEPS.slice(2).map((s) => step(s, 'pending')),
   ],
 };
@@ -79,7 +80,7 @@ const AF_BLOCKED = {
   serviceCode: 'AF', serviceName: NAMES.AF, runId: RUN.af, state: 'blocked', percent: 20, startedAt: ago(300), updatedAt: ago(30), people: 9,
   steps: [
     step('space', 'done', { startedAt: ago(300), endedAt: ago(280) }),
-    step('archive', 'failed', {
+    step('people', 'failed', {
       percent: 55, done: 5, total: 9, startedAt: ago(280), attempts: 2, skippable: true,
       blocker: { code: 'step-failed', mustAct: 'ITAdmin', since: ago(30), message: { 'fr-CA': 'La boîte de Sylvie Bélanger n’a pas pu être archivée : le service de courriel ne répond plus.', en: 'Sylvie Bélanger’s mailbox could not be archived: the mail service stopped answering.' } },
       decisions: [{ action: 'retry', by: 'Isabelle Gauthier', reason: 'Panne du service corrigée', at: ago(90) }],
@@ -92,7 +93,7 @@ const COM_TELECOM = {
   serviceCode: 'COM', serviceName: NAMES.COM, runId: RUN.com, state: 'waiting', percent: 60, startedAt: ago(3000), updatedAt: ago(45), people: 6,
   steps: [
     step('space', 'done', { startedAt: ago(3000), endedAt: ago(2900) }),
-    step('archive', 'done', { done: 6, total: 6, startedAt: ago(2900), endedAt: ago(2000) }),
+    step('people', 'done', { done: 6, total: 6, startedAt: ago(2900), endedAt: ago(2000) }),
     step('training', 'skipped', { startedAt: ago(2000), endedAt: ago(1500), decisions: [{ action: 'skip', by: 'Isabelle Gauthier', reason: 'Formation donnée en classe le 1er décembre', at: ago(1500) }] }),
     step('telecom', 'waiting', { percent: 0, startedAt: ago(1500), blocker: { code: 'numbers-unconfirmed', mustAct: 'ITAdmin', since: ago(1500), message: { 'fr-CA': 'Les numéros de téléphone doivent être attribués dans Teams, puis confirmés ici.', en: 'Telephone numbers must be assigned in Teams, then confirmed here.' } } }),
     step('templates', 'pending'),
@@ -106,6 +107,7 @@ const JEAN_OFFBOARDING = {
     step('holds', 'done', { startedAt: ago(600), endedAt: ago(590), skippable: false }),
     step('archive', 'waiting', {
       percent: 80, done: 4, total: 5, startedAt: ago(590), skippable: false,
+      decisions: [{ action: 'retry', by: null, reason: '', at: ago(100) }],
       blocker: { code: 'archive-incomplete', mustAct: 'RecordsManager', since: ago(20), message: { 'fr-CA': 'L’archive de la boîte n’est pas complète : 1 dossier sur 5 reste à vérifier.', en: 'The mailbox archive is not complete: 1 folder of 5 remains to be checked.' } },
     }),
     step('licences', 'pending', { skippable: false }),
@@ -185,6 +187,7 @@ async function shot(page: Page, name: string): Promise<void> {
 async function noIds(page: Page, language: 'fr-CA' | 'en' = 'fr-CA'): Promise<void> {
   const text = `${(await page.locator('main').textContent()) ?? ''} ${(await page.locator('[role="dialog"], [role="alertdialog"]').allTextContents()).join(' ')}`;
   expect(text).not.toMatch(GUID);
+  expect(text).not.toMatch(/rollout-(service|offboarding|onboarding|move)/);
   const codes = ['not-started', 'step-failed', 'archive-incomplete', 'numbers-unconfirmed', 'offboarding', 'onboarding', 'ITAdmin', 'RecordsManager', 'telecom', ...(language === 'fr-CA' ? ['running', 'waiting', 'blocked', 'failed', 'pending', 'skipped', 'done'] : [])];
   for (const code of codes) expect(text).not.toMatch(new RegExp(`(^|[^\\w-])${code}($|[^\\w-])`));
 }
@@ -229,7 +232,7 @@ describe('rollout page', () => {
     // Running: its state, progress, the step at work; the page says it follows by itself.
     await expect.poll(async () => (await row(page, 'rollout-services-table', 'Relations du travail'))?.[1], { timeout: 15_000 }).toBe('En cours');
     const running = (await row(page, 'rollout-services-table', 'Relations du travail'))!;
-    expect(running.slice(2, 6)).toEqual([pct(40, 'fr-CA'), 'Archivage des courriels', when(RT_RUNNING.startedAt, 'fr-CA'), when(RT_RUNNING.updatedAt, 'fr-CA')]);
+    expect(running.slice(2, 6)).toEqual([pct(40, 'fr-CA'), 'Licences et archivage', when(RT_RUNNING.startedAt, 'fr-CA'), when(RT_RUNNING.updatedAt, 'fr-CA')]);
     expect(await page.locator('#rollout-services-status').textContent()).toBe('1 service(s) commencé(s) sur 2 : 1 en cours, 0 terminé(s).');
     expect(await page.locator('#rollout-services-following').textContent()).toBe('Un déploiement est en cours : cette page se met à jour toute seule.');
     expect(await page.locator('#rollout-services-table [role="progressbar"]').first().getAttribute('aria-label')).toBe(`Avancement de Relations du travail : ${pct(40, 'fr-CA')}`);
@@ -242,16 +245,16 @@ describe('rollout page', () => {
     expect(await chart.locator('rect').count()).toBe(2);
     const timeline = await page.locator('#rollout-timeline-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').trim())));
     expect(timeline[0]).toEqual(['Espace collaboratif', 'Fait', when(ago(180), 'fr-CA'), when(ago(150), 'fr-CA'), minutes(30, 'fr-CA')]);
-    expect(timeline[1]!.slice(0, 4)).toEqual(['Archivage des courriels', 'En cours', when(ago(150), 'fr-CA'), 'En cours']);
+    expect(timeline[1]!.slice(0, 4)).toEqual(['Licences et archivage', 'En cours', when(ago(150), 'fr-CA'), 'En cours']);
     expect(timeline[2]).toEqual(['Formation', 'À venir', '—', '—', '—']);
 
     // Details: the steps, the archiving counted.
     await page.getByRole('button', { name: 'Détails : Relations du travail' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('#rollout-step-archive').waitFor();
+    await dialog.locator('#rollout-step-people').waitFor();
     expect(await dialog.locator('#rollout-detail-state').textContent()).toBe('En cours');
-    expect(await dialog.locator('#rollout-step-archive-count').textContent()).toBe('12 sur 30');
-    expect(await dialog.locator('#rollout-step-archive-state').textContent()).toBe('En cours');
+    expect(await dialog.locator('#rollout-step-people-count').textContent()).toBe('12 sur 30');
+    expect(await dialog.locator('#rollout-step-people-state').textContent()).toBe('En cours');
     expect(await dialog.getByRole('button', { name: 'Arrêter définitivement' }).count()).toBe(1);
     await noIds(page);
     expect(await seriousViolations(page)).toEqual([]);
@@ -264,7 +267,7 @@ describe('rollout page', () => {
     await expect.poll(() => page.locator('#rollout-title').textContent()).toBe('Rollout');
     expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Services', 'People']);
     expect(await page.locator('#rollout-services-table thead th').allTextContents()).toEqual(['Service', 'Status', 'Progress', 'Step holding it', 'Started', 'Updated', 'Actions']);
-    expect((await row(page, 'rollout-services-table', 'Labour relations'))!.slice(0, 5)).toEqual(['Labour relations', 'In progress', pct(40, 'en'), 'E-mail archiving', when(RT_RUNNING.startedAt, 'en')]);
+    expect((await row(page, 'rollout-services-table', 'Labour relations'))!.slice(0, 5)).toEqual(['Labour relations', 'In progress', pct(40, 'en'), 'Licences and archiving', when(RT_RUNNING.startedAt, 'en')]);
     expect(await page.locator('#rollout-services-status').textContent()).toBe('1 of 2 service(s) started: 1 in progress, 0 completed.');
     await noIds(page, 'en');
     await shot(page, 'rollout-running-en');
@@ -278,20 +281,20 @@ describe('rollout page', () => {
     const { page } = tab;
     await expect.poll(async () => (await row(page, 'rollout-services-table', 'Administration et finances'))?.[1], { timeout: 15_000 }).toBe('Bloqué');
     expect((await row(page, 'rollout-services-table', 'Administration et finances'))![3]).toBe(
-      'Archivage des courriels' + 'La boîte de Sylvie Bélanger n’a pas pu être archivée : le service de courriel ne répond plus.' + 'Doit agir : Administration TI',
+      'Licences et archivage' + 'La boîte de Sylvie Bélanger n’a pas pu être archivée : le service de courriel ne répond plus.' + 'Doit agir : Administration TI',
     );
     await page.getByRole('button', { name: 'Détails : Administration et finances' }).click();
     const dialog = page.getByRole('dialog');
-    const archive = dialog.locator('#rollout-step-archive');
-    await archive.waitFor();
-    expect(await archive.locator('#rollout-step-archive-state').textContent()).toBe('En échec');
-    expect(await archive.locator('#rollout-step-archive-percent').textContent()).toBe(pct(55, 'fr-CA'));
-    expect(await archive.locator('#rollout-step-archive-count').textContent()).toBe('5 sur 9');
-    expect(await archive.textContent()).toContain('2 tentatives');
-    expect(await archive.locator('#rollout-step-archive-blocker').textContent()).toBe(
+    const people = dialog.locator('#rollout-step-people');
+    await people.waitFor();
+    expect(await people.locator('#rollout-step-people-state').textContent()).toBe('En échec');
+    expect(await people.locator('#rollout-step-people-percent').textContent()).toBe(pct(55, 'fr-CA'));
+    expect(await people.locator('#rollout-step-people-count').textContent()).toBe('5 sur 9');
+    expect(await people.textContent()).toContain('2 tentatives');
+    expect(await people.locator('#rollout-step-people-blocker').textContent()).toBe(
       `La boîte de Sylvie Bélanger n’a pas pu être archivée : le service de courriel ne répond plus.Doit agir : Administration TI (depuis le ${when(ago(30), 'fr-CA')})`,
     );
-    expect(await archive.locator('#rollout-step-archive-decisions li').allTextContents()).toEqual([`Reprise demandée par Isabelle Gauthier le ${when(ago(90), 'fr-CA')} : Panne du service corrigée`]);
+    expect(await people.locator('#rollout-step-people-decisions li').allTextContents()).toEqual([`Reprise demandée par Isabelle Gauthier le ${when(ago(90), 'fr-CA')} : Panne du service corrigée`]);
     // Only the failed step offers retry and skip; pending and done steps offer nothing.
     expect(await dialog.getByRole('button', { name: /^Reprendre l’étape : / }).count()).toBe(1);
     expect(await dialog.getByRole('button', { name: /^Sauter l’étape : / }).count()).toBe(1);
@@ -301,19 +304,19 @@ describe('rollout page', () => {
     await shot(page, 'rollout-failed-detail-fr');
 
     // Retry: confirmed; the run's id is in the address only.
-    await dialog.getByRole('button', { name: 'Reprendre l’étape : Archivage des courriels' }).click();
+    await dialog.getByRole('button', { name: 'Reprendre l’étape : Licences et archivage' }).click();
     let confirm = page.getByRole('alertdialog');
     await confirm.waitFor();
-    expect(await confirm.locator('h2').textContent()).toBe('Reprendre l’étape « Archivage des courriels » ?');
+    expect(await confirm.locator('h2').textContent()).toBe('Reprendre l’étape « Licences et archivage » ?');
     await confirm.getByRole('button', { name: 'Reprendre l’étape' }).click();
-    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 10_000 }).toBe('Reprise de l’étape « Archivage des courriels » demandée.');
-    expect(api.posts).toEqual([{ path: `runs/${RUN.af}/steps/archive/retry`, body: {} }]);
+    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 10_000 }).toBe('Reprise de l’étape « Licences et archivage » demandée.');
+    expect(api.posts).toEqual([{ path: `runs/${RUN.af}/steps/people/retry`, body: {} }]);
 
     // Skip: an empty (or too short) reason is refused in the dialog, nothing is sent.
-    await dialog.getByRole('button', { name: 'Sauter l’étape : Archivage des courriels' }).click();
+    await dialog.getByRole('button', { name: 'Sauter l’étape : Licences et archivage' }).click();
     confirm = page.getByRole('alertdialog');
     await confirm.waitFor();
-    expect(await confirm.locator('h2').textContent()).toBe('Sauter l’étape « Archivage des courriels » ?');
+    expect(await confirm.locator('h2').textContent()).toBe('Sauter l’étape « Licences et archivage » ?');
     await confirm.getByRole('button', { name: 'Sauter l’étape' }).click();
     await expect.poll(() => confirm.textContent()).toContain('Indiquez un motif de 5 à 500 caractères.');
     await confirm.locator('#rollout-skip-reason').fill('   ok  ');
@@ -324,13 +327,13 @@ describe('rollout page', () => {
     await shot(page, 'rollout-skip-reason-required-fr');
     await confirm.locator('#rollout-skip-reason').fill('  Boîte archivée à la main par la gestion documentaire  ');
     await confirm.getByRole('button', { name: 'Sauter l’étape' }).click();
-    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 10_000 }).toBe('Étape « Archivage des courriels » sautée.');
-    expect(api.posts[1]).toEqual({ path: `runs/${RUN.af}/steps/archive/skip`, body: { reason: 'Boîte archivée à la main par la gestion documentaire' } });
+    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 10_000 }).toBe('Étape « Licences et archivage » sautée.');
+    expect(api.posts[1]).toEqual({ path: `runs/${RUN.af}/steps/people/skip`, body: { reason: 'Boîte archivée à la main par la gestion documentaire' } });
     expect(await page.getByRole('alertdialog').count()).toBe(0);
 
     // The server refuses a skip (409 not-skippable): its own sentence, in the dialog that stays open.
     api.answer = (path) => (path.endsWith('/skip') ? { status: 409, body: { error: { code: 'not-skippable', message: { 'fr-CA': 'La preuve de complétude de l’archive manque.', en: 'The archive completeness proof is missing.' } } } } : undefined);
-    await dialog.getByRole('button', { name: 'Sauter l’étape : Archivage des courriels' }).click();
+    await dialog.getByRole('button', { name: 'Sauter l’étape : Licences et archivage' }).click();
     confirm = page.getByRole('alertdialog');
     await confirm.locator('#rollout-skip-reason').fill('Tentative de contournement');
     await confirm.getByRole('button', { name: 'Sauter l’étape' }).click();
@@ -342,9 +345,9 @@ describe('rollout page', () => {
     await page.locator('#language-switch').click();
     await page.getByRole('button', { name: 'Details: Administration and finance' }).click();
     const en = page.getByRole('dialog');
-    await expect.poll(() => en.locator('#rollout-step-archive-blocker').textContent()).toBe(`Sylvie Bélanger’s mailbox could not be archived: the mail service stopped answering.Must act: IT administration (since ${when(ago(30), 'en')})`);
-    expect(await en.locator('#rollout-step-archive-decisions li').allTextContents()).toEqual([`Retry requested by Isabelle Gauthier on ${when(ago(90), 'en')}: Panne du service corrigée`]);
-    await en.getByRole('button', { name: 'Skip the step: E-mail archiving' }).click();
+    await expect.poll(() => en.locator('#rollout-step-people-blocker').textContent()).toBe(`Sylvie Bélanger’s mailbox could not be archived: the mail service stopped answering.Must act: IT administration (since ${when(ago(30), 'en')})`);
+    expect(await en.locator('#rollout-step-people-decisions li').allTextContents()).toEqual([`Retry requested by Isabelle Gauthier on ${when(ago(90), 'en')}: Panne du service corrigée`]);
+    await en.getByRole('button', { name: 'Skip the step: Licences and archiving' }).click();
     confirm = page.getByRole('alertdialog');
     await confirm.getByRole('button', { name: 'Skip the step' }).click();
     await expect.poll(() => confirm.textContent()).toContain('Give a reason of 5 to 500 characters.');
@@ -458,6 +461,8 @@ describe('rollout page', () => {
     await archive.waitFor();
     expect(await dialog.locator('h2').first().textContent()).toBe('Jean Roy');
     expect(await archive.locator('#rollout-step-archive-blocker').textContent()).toContain('Doit agir : Responsable de la gestion documentaire');
+    // A decision by someone the directory no longer knows: said so, never an id.
+    expect(await archive.locator('#rollout-step-archive-decisions li').allTextContents()).toEqual([`Reprise demandée par personne inconnue le ${when(ago(100), 'fr-CA')} : sans motif`]);
     expect(await archive.locator('#rollout-step-archive-not-skippable').textContent()).toBe('Cette étape ne peut pas être sautée : l’archive des courriels doit être complète avant de continuer.');
     expect(await dialog.getByRole('button', { name: /^Sauter l’étape/ }).count()).toBe(0);
     // Waiting (not failed): nothing to retry either.
@@ -504,7 +509,7 @@ describe('rollout page', () => {
     expect(await row(page, 'rollout-services-table', 'Relations du travail')).toEqual(['Relations du travail', 'Pas commencé', pct(0, 'fr-CA'), '—', '—', '—', 'Détails']);
     await page.getByRole('button', { name: 'Détails : Administration et finances' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('#rollout-step-archive-blocker').waitFor();
+    await dialog.locator('#rollout-step-people-blocker').waitFor();
     expect(await dialog.getByRole('button').allInnerTexts()).toEqual(['Fermer']);
     await dialog.getByRole('button', { name: 'Fermer' }).click();
     await page.getByRole('button', { name: 'Détails : Communications' }).click();
@@ -552,7 +557,7 @@ describe('rollout page', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, `rollout-services-${theme}`);
     await page.getByRole('button', { name: 'Détails : Administration et finances' }).click();
-    await page.getByRole('dialog').locator('#rollout-step-archive-blocker').waitFor();
+    await page.getByRole('dialog').locator('#rollout-step-people-blocker').waitFor();
     await page.waitForTimeout(400);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, `rollout-detail-${theme}`);

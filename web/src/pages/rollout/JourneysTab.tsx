@@ -5,7 +5,7 @@ import { ErrorState, LoadingState } from '../../components/States';
 import { usePolling } from '../../components/usePolling';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { isActive, kindText, percentText, runStateColor, runStateText, said } from './format';
+import { isActive, kindText, percentText, personText, runStateColor, runStateText, said } from './format';
 import { HoldingCell, Progress, useRolloutStyles } from './ServicesTab';
 import { JourneyDetailDialog } from './ServiceDetailDialog';
 import { JOURNEY_KINDS, RUN_STATES, type JourneyView, type JourneysAnswer } from './types';
@@ -37,10 +37,11 @@ export function JourneysTab({ canAct }: { canAct: boolean }) {
     void poll.start();
   };
   const journeys = poll.value?.journeys ?? [];
+  const person = (j: JourneyView) => personText(i18n, j.personName);
   const service = (j: JourneyView) => (j.serviceName ? said(i18n, j.serviceName) : t('dash'));
 
   const columns: Column<JourneyView>[] = [
-    { id: 'person', header: t('rolloutColPerson'), render: (j) => <Text weight="semibold">{j.personName}</Text>, sortValue: (j) => j.personName },
+    { id: 'person', header: t('rolloutColPerson'), render: (j) => <Text weight="semibold">{person(j)}</Text>, sortValue: person },
     { id: 'kind', header: t('rolloutColKind'), render: (j) => kindText(i18n, j.kind), sortValue: (j) => kindText(i18n, j.kind) },
     { id: 'service', header: t('rolloutColService'), render: service, sortValue: service },
     {
@@ -53,14 +54,14 @@ export function JourneysTab({ canAct }: { canAct: boolean }) {
       ),
       sortValue: (j) => runStateText(i18n, j.state),
     },
-    { id: 'progress', header: t('rolloutColProgress'), render: (j) => <Progress percent={j.percent} label={t('rolloutProgressOf', { name: j.personName, percent: percentText(i18n, j.percent) })} />, sortValue: (j) => j.percent },
+    { id: 'progress', header: t('rolloutColProgress'), render: (j) => <Progress percent={j.percent} label={t('rolloutProgressOf', { name: person(j), percent: percentText(i18n, j.percent) })} />, sortValue: (j) => j.percent },
     { id: 'holding', header: t('rolloutColCurrent'), render: (j) => <HoldingCell steps={j.steps} /> },
     { id: 'updated', header: t('rolloutColUpdated'), render: (j) => i18n.dateTime(j.updatedAt), sortValue: (j) => j.updatedAt },
     {
       id: 'actions',
       header: t('colActions'),
       render: (j) => (
-        <Button size="small" aria-label={t('rolloutDetailsOf', { name: j.personName })} onClick={() => setDetail(j.runId)}>
+        <Button size="small" aria-label={t('rolloutDetailsOf', { name: person(j) })} onClick={() => setDetail(j.runId)}>
           {t('rolloutDetails')}
         </Button>
       ),

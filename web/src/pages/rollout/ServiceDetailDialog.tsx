@@ -4,7 +4,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useErrorText } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { REASON_MAX, REASON_MIN, isActive, percentText, reasonValid, runStateColor, runStateText, said } from './format';
+import { REASON_MAX, REASON_MIN, isActive, percentText, personText, reasonValid, runPath, runStateColor, runStateText, said } from './format';
 import { StepList } from './StepList';
 import { Timeline } from './Timeline';
 import type { JourneyView, ServiceRolloutView } from './types';
@@ -50,7 +50,7 @@ export function RunDialog(props: {
     setStopping(false);
     setTold(null);
     try {
-      await api.post(`rollout/runs/${encodeURIComponent(props.run.runId ?? '')}/terminate`, { reason: reason.trim() });
+      await api.post(`rollout/runs/${runPath(props.run.runId)}/terminate`, { reason: reason.trim() });
       setTold({ intent: 'success' });
       props.onChanged();
     } catch (e) {
@@ -150,7 +150,7 @@ export function JourneyDetailDialog(props: { journey: JourneyView; canAct: boole
   const j = props.journey;
   return (
     <RunDialog
-      title={j.personName}
+      title={personText(i18n, j.personName)}
       run={j}
       canAct={props.canAct}
       onClose={props.onClose}

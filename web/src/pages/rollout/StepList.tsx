@@ -5,7 +5,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useErrorText } from '../../components/States';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
 import { useSession } from '../../session';
-import { REASON_MAX, REASON_MIN, actorText, countText, notSkippableText, percentText, reasonValid, said, stepStateColor, stepStateText, stepText, withoutIds } from './format';
+import { REASON_MAX, REASON_MIN, actorText, countText, notSkippableText, percentText, personText, reasonValid, runPath, said, stepStateColor, stepStateText, stepText, withoutIds } from './format';
 import type { StepView } from './types';
 
 const useStyles = makeStyles({
@@ -62,7 +62,7 @@ export function StepList(props: { steps: StepView[]; runId: string | null; servi
     const path =
       kind === 'telecom'
         ? `rollout/services/${encodeURIComponent(props.serviceCode ?? '')}/telecom/confirm`
-        : `rollout/runs/${encodeURIComponent(props.runId ?? '')}/steps/${encodeURIComponent(step.step)}/${kind}`;
+        : `rollout/runs/${runPath(props.runId)}/steps/${encodeURIComponent(step.step)}/${kind}`;
     const body = kind === 'skip' ? { reason: text } : kind === 'retry' ? (text ? { reason: text } : {}) : text ? { note: text } : {};
     setBusy(true);
     setTold(null);
@@ -132,7 +132,7 @@ export function StepList(props: { steps: StepView[]; runId: string | null; servi
                   <h5 className={s.h5}>{t('rolloutDecisionsTitle')}</h5>
                   <ul className={s.decisions} id={`rollout-step-${st.step}-decisions`}>
                     {st.decisions.map((d, n) => (
-                      <li key={n}>{t(`rolloutDecision_${d.action}` as MessageKey, { by: d.by, date: i18n.dateTime(d.at), reason: d.reason ? withoutIds(i18n, d.reason) : t('rolloutNoReason') })}</li>
+                      <li key={n}>{t(`rolloutDecision_${d.action}` as MessageKey, { by: personText(i18n, d.by), date: i18n.dateTime(d.at), reason: d.reason ? withoutIds(i18n, d.reason) : t('rolloutNoReason') })}</li>
                     ))}
                   </ul>
                 </div>

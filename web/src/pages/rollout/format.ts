@@ -84,3 +84,9 @@ export function countText(i18n: I18n, step: Pick<StepView, 'done' | 'total'>): s
   if (step.total === null || step.done === null) return null;
   return i18n.t('rolloutDoneOf', { done: step.done, total: step.total });
 }
+
+/** A person as the API names them; someone the directory no longer knows is "personne inconnue", never an id. */
+export const personText = (i18n: I18n, name: string | null | undefined) => (name && name.trim() ? name : i18n.t('rolloutUnknownPerson'));
+
+/** A run id in a request address: run ids ("rollout-service:RT") keep their colons, everything else is escaped. */
+export const runPath = (runId: string | null) => encodeURIComponent(runId ?? '').replace(/%3A/gi, ':');

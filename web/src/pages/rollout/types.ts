@@ -4,7 +4,8 @@
  */
 export type Text = { 'fr-CA': string; en: string };
 
-export const SERVICE_STEPS = ['space', 'archive', 'training', 'telecom', 'templates', 'report'] as const;
+/** people: each member set up (licences, mailbox enrolled and its first capture proven complete). */
+export const SERVICE_STEPS = ['space', 'people', 'training', 'telecom', 'templates', 'report'] as const;
 export type ServiceStep = (typeof SERVICE_STEPS)[number];
 export const JOURNEY_STEPS = ['holds', 'archive', 'licences', 'spaces', 'training', 'report'] as const;
 export type JourneyStep = (typeof JOURNEY_STEPS)[number];
@@ -27,7 +28,8 @@ export interface Blocker {
 
 export interface Decision {
   action: 'retry' | 'skip' | 'confirm';
-  by: string;
+  /** A name; null when unknown. */
+  by: string | null;
   reason: string;
   at: string;
 }
@@ -71,7 +73,8 @@ export type JourneyKind = (typeof JOURNEY_KINDS)[number];
 export interface JourneyView {
   runId: string;
   kind: JourneyKind;
-  personName: string;
+  /** Null when the people directory no longer knows the person. */
+  personName: string | null;
   serviceName: Text | null;
   state: RunState;
   percent: number;
