@@ -33,6 +33,10 @@ beforeAll(async () => {
     TRAINING_CYCLES_SCHEDULE: '0 0 0 1 1 *',
     TRAINING_REMINDER_SCHEDULE: '0 0 0 1 1 *',
     COLLABORATION_DRIFT_SCHEDULE: '0 0 0 1 1 *',
+    // The rollout endpoints build a Graph client, which reads its CA file: no sandbox here, the system's bundle stands in.
+    GRAPH_CA_FILE: '/etc/ssl/certs/ca-certificates.crt',
+    // Runs started against the real API (the last test) are this file's own.
+    COSMOS_DATABASE: `rollout-web-${Math.random().toString(36).slice(2, 10)}`,
   });
   browser = await launchChromium();
 }, 120_000);
@@ -569,4 +573,48 @@ describe('rollout page', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   }, 60_000);
+});
+
+describe('rollout page against the real API', () => {
+  it('lists the catalogue’s services not started; IT starts one and sees it under way, by name only', async () => {
+    const tab = await openTab(browser, `${host.baseUrl}/api/web/index.html`);
+    const { page } = tab;
+    await signIn(page, IT.name);
+    await page.locator('#welcome').waitFor({ timeout: 15_000 });
+    await page.getByRole('navigation').getByRole('link', { name: 'Déploiement' }).click();
+    await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 30_000 }).toBe('Aucun déploiement commencé');
+    const before = await rows(page, 'rollout-services-table');
+    expect(before.map((r) => r[0])).toEqual(expect.arrayContaining(['Direction générale', 'Relations du travail', 'Administration et finances']));
+    expect(before.every((r) => r[1] === 'Pas commencé')).toBe(true);
+
+    await page.getByRole('button', { name: 'Commencer le déploiement : Direction générale' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.waitFor();
+    expect(await confirm.locator('#rollout-start-summary').textContent()).toMatch(/^Cela commence le déploiement pour \d+ personne\(s\) du service « Direction générale »\.$/);
+    await confirm.getByRole('button', { name: 'Commencer le déploiement' }).click();
+    await expect.poll(() => page.locator('#rollout-services-notice').textContent(), { timeout: 30_000 }).toBe('Déploiement de « Direction générale » commencé.');
+    // Read again until the run shows: begun, with its start date, no longer offered to start.
+    await expect.poll(async () => (await row(page, 'rollout-services-table', 'Direction générale'))?.[1], { timeout: 60_000, interval: 1000 }).toMatch(/^(En cours|En attente|Bloqué|En échec)$/);
+    const started = (await row(page, 'rollout-services-table', 'Direction générale'))!;
+    expect(started[4]).not.toBe('—');
+    expect(await page.getByRole('button', { name: 'Commencer le déploiement : Direction générale' }).count()).toBe(0);
+    expect(await page.locator('#rollout-services-status').textContent()).toMatch(/^1 service\(s\) commencé\(s\) sur \d+ : /);
+    await page.locator('#rollout-timeline').waitFor();
+
+    await page.getByRole('button', { name: 'Détails : Direction générale' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#rollout-step-space').waitFor();
+    expect(await dialog.locator('ol[aria-label="Étapes, dans l’ordre"] h4').allTextContents()).toEqual(['Espace collaboratif', 'Licences et archivage', 'Formation', 'Téléphonie Teams', 'Modèles de documents', 'Rapport']);
+    await noIds(page);
+    await shot(page, 'rollout-real-started-fr');
+    await dialog.getByRole('button', { name: 'Fermer' }).click();
+
+    // Asking again attaches to the run under way (started false) — through the API, as the page would.
+    const token = await issuer.mintUserToken(IT);
+    const again = await fetch(`${host.baseUrl}/api/rollout/services/DG/start`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toMatchObject({ started: false });
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 180_000);
 });
