@@ -21,6 +21,7 @@ const useStyles = makeStyles({
   pending: { fill: tokens.colorNeutralBackground5 },
   // Texture on top of the fill: in high contrast every fill is the same colour, the stripes still tell states apart.
   stripe: { stroke: tokens.colorNeutralBackground1, strokeWidth: '2px' },
+  empty: { margin: 0, color: tokens.colorNeutralForeground2 },
   legend: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalL, color: tokens.colorNeutralForeground2, fontSize: tokens.fontSizeBase200 },
   legendItem: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   hidden: { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
@@ -95,6 +96,16 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
   const tickFormat: Intl.DateTimeFormatOptions = t1 - t0 > 36 * 3_600_000 ? { day: 'numeric', month: 'short' } : sameDay ? { hour: 'numeric', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
   const shown = (ms: number) => new Intl.DateTimeFormat(i18n.language, tickFormat).format(new Date(ms));
 
+  // Begun but no step under way yet: said in words rather than an empty drawing.
+  if (!started.length)
+    return (
+      <figure className={s.figure} id={props.id}>
+        <figcaption className={s.caption}>{t('rolloutTimelineTitle', { name: props.title })}</figcaption>
+        <p className={s.empty} id={`${props.id}-nothing`}>
+          {summary}
+        </p>
+      </figure>
+    );
   return (
     <figure className={s.figure} id={props.id}>
       <figcaption className={s.caption}>{t('rolloutTimelineTitle', { name: props.title })}</figcaption>
