@@ -385,6 +385,9 @@ describe('rollout page', () => {
     // The training skipped earlier says who skipped it, why and when.
     expect(await dialog.locator('#rollout-step-training-decisions li').allTextContents()).toEqual([`Étape sautée par Isabelle Gauthier le ${when(ago(1500), 'fr-CA')} : Formation donnée en classe le 1er décembre`]);
     expect(await dialog.locator('#rollout-step-training-state').textContent()).toBe('Sautée');
+    // A skipped step shows no progress of its own.
+    expect(await dialog.locator('#rollout-step-training [role="progressbar"]').count()).toBe(0);
+    expect(await dialog.locator('#rollout-step-training-percent').count()).toBe(0);
     // Only the telephony step has the button.
     expect(await dialog.getByRole('button', { name: 'Confirmer les numéros de téléphone' }).count()).toBe(1);
     expect(await telecom.getByRole('button', { name: 'Confirmer les numéros de téléphone' }).count()).toBe(1);

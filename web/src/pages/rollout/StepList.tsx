@@ -107,11 +107,14 @@ export function StepList(props: { steps: StepView[]; runId: string | null; servi
                   {stepStateText(i18n, st.state)}
                 </Badge>
               </div>
-              <div className={s.progress}>
-                <ProgressBar value={st.percent / 100} thickness="large" color={st.state === 'failed' ? 'error' : st.state === 'done' ? 'success' : 'brand'} aria-label={t('rolloutStepProgressLabel', { step: name, percent: percentText(i18n, st.percent) })} />
-              </div>
+              {st.state === 'skipped' ? null : (
+                <div className={s.progress}>
+                  <ProgressBar value={st.percent / 100} thickness="large" color={st.state === 'failed' ? 'error' : st.state === 'done' ? 'success' : 'brand'} aria-label={t('rolloutStepProgressLabel', { step: name, percent: percentText(i18n, st.percent) })} />
+                </div>
+              )}
               <p className={s.facts}>
-                <span id={`rollout-step-${st.step}-percent`}>{percentText(i18n, st.percent)}</span>
+                {/* A skipped step did not progress: its badge says so, no percentage. */}
+                {st.state === 'skipped' ? null : <span id={`rollout-step-${st.step}-percent`}>{percentText(i18n, st.percent)}</span>}
                 {count ? <span id={`rollout-step-${st.step}-count`}>{count}</span> : null}
                 {st.startedAt ? <span>{t('rolloutStartedOn', { date: i18n.dateTime(st.startedAt) })}</span> : null}
                 {st.endedAt ? <span>{t('rolloutEndedOn', { date: i18n.dateTime(st.endedAt) })}</span> : null}
