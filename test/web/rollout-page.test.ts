@@ -211,7 +211,7 @@ describe('rollout page', () => {
     const { page } = tab;
     expect(await page.title()).toBe('Déploiement');
     expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Services', 'Personnes']);
-    await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 15_000 }).toBe('Aucun déploiement commencé');
+    await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 15_000 }).toBe('2 service(s) à déployer ; aucun n’est commencé.');
     expect(await page.locator('#rollout-services [role="status"]').allTextContents()).toContain('Aucun déploiement commencéChoisissez un service et commencez son déploiement : son avancement apparaîtra ici.');
     expect(await page.locator('#rollout-services-table thead th').allTextContents()).toEqual(['Service', 'État', 'Avancement', 'Étape qui retient', 'Début', 'Mise à jour', 'Actions']);
     expect(await row(page, 'rollout-services-table', 'Relations du travail')).toEqual(['Relations du travail', 'Pas commencé', pct(0, 'fr-CA'), '—', '—', '—', 'DétailsCommencer']);
@@ -585,7 +585,8 @@ describe('rollout page against the real API', () => {
     await signIn(page, IT.name);
     await page.locator('#welcome').waitFor({ timeout: 15_000 });
     await page.getByRole('navigation').getByRole('link', { name: 'Déploiement' }).click();
-    await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 30_000 }).toBe('Aucun déploiement commencé');
+    await expect.poll(() => page.locator('#rollout-services-status').textContent(), { timeout: 30_000 }).toMatch(/^\d+ service\(s\) à déployer ; aucun n’est commencé\.$/);
+    expect(await page.locator('#rollout-services [role="status"]').allTextContents()).toContain('Aucun déploiement commencéChoisissez un service et commencez son déploiement : son avancement apparaîtra ici.');
     const before = await rows(page, 'rollout-services-table');
     expect(before.map((r) => r[0])).toEqual(expect.arrayContaining(['Direction générale', 'Relations du travail', 'Administration et finances']));
     expect(before.every((r) => r[1] === 'Pas commencé')).toBe(true);

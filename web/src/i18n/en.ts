@@ -806,6 +806,7 @@ export const en: Catalog = {
   rolloutServicesIntroIT: 'For each service: how far the rollout went, the step that is blocking and who must act. Start a service, then follow its steps in its details.',
   rolloutServicesTable: 'Rollout by service',
   rolloutServicesSummary: '{begun} of {total} service(s) started: {running} in progress, {completed} completed.',
+  rolloutServicesNoneBegun: '{total} service(s) to roll out; none started yet.',
   rolloutNoServices: 'No service to roll out',
   rolloutNoServicesHint: 'Staff services will show here as soon as they are known.',
   rolloutNoneStarted: 'No rollout started',

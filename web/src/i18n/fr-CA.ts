@@ -815,6 +815,7 @@ export const frCA = {
   rolloutServicesIntroIT: 'Pour chaque service : où en est le déploiement, l’étape qui bloque et qui doit agir. Commencez un service, puis suivez ses étapes dans ses détails.',
   rolloutServicesTable: 'Déploiement par service',
   rolloutServicesSummary: '{begun} service(s) commencé(s) sur {total} : {running} en cours, {completed} terminé(s).',
+  rolloutServicesNoneBegun: '{total} service(s) à déployer ; aucun n’est commencé.',
   rolloutNoServices: 'Aucun service à déployer',
   rolloutNoServicesHint: 'Les services du personnel apparaîtront ici dès qu’ils seront connus.',
   rolloutNoneStarted: 'Aucun déploiement commencé',

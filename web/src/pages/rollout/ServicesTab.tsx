@@ -210,6 +210,6 @@ export function ServicesTab({ canAct }: { canAct: boolean }) {
 
 function summaryText(i18n: I18n, total: number, begun: number, running: number, completed: number): string {
   if (!total) return i18n.t('rolloutNoServices');
-  if (!begun) return i18n.t('rolloutNoneStarted');
+  if (!begun) return i18n.t('rolloutServicesNoneBegun', { total });
   return i18n.t('rolloutServicesSummary', { total, begun, running, completed });
 }
