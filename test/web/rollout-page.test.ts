@@ -221,6 +221,20 @@ describe('rollout page', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'rollout-empty-fr');
 
+    // A service not begun, in its dialog: its steps to come, no time line, start offered, nothing to stop.
+    await page.getByRole('button', { name: 'Détails : Administration et finances' }).click();
+    const waiting = page.getByRole('dialog');
+    await waiting.locator('#rollout-step-space').waitFor();
+    expect(await waiting.locator('#rollout-detail-state').textContent()).toBe('Pas commencé');
+    expect(await waiting.textContent()).toContain('Pas encore commencé');
+    expect(await waiting.locator('#rollout-detail-timeline').count()).toBe(0);
+    expect(await waiting.getByRole('button').allInnerTexts()).toEqual(['Commencer', 'Fermer']);
+    await waiting.getByRole('button', { name: 'Commencer' }).click();
+    await expect.poll(() => page.getByRole('alertdialog').locator('#rollout-start-summary').textContent()).toBe('Cela commence le déploiement pour 9 personne(s) du service « Administration et finances ».');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Annuler' }).click();
+    await waiting.getByRole('button', { name: 'Fermer' }).click();
+    expect(api.posts).toEqual([]);
+
     await page.getByRole('button', { name: 'Commencer le déploiement : Relations du travail' }).click();
     const confirm = page.getByRole('alertdialog');
     await confirm.waitFor();

@@ -29,7 +29,8 @@ export function RunDialog(props: {
   canAct: boolean;
   onClose(): void;
   onChanged(): void;
-  onStart?: () => void;
+  /** Offered: starting this run (a service not begun), confirmed here with how many people it reaches. */
+  start?: { people: number; onConfirm(): void };
 }) {
   const s = useDialogStyles();
   const i18n = useI18n();
@@ -37,6 +38,7 @@ export function RunDialog(props: {
   const { api } = useSession();
   const errorText = useErrorText();
   const [stopping, setStopping] = useState(false);
+  const [starting, setStarting] = useState(false);
   const [reason, setReason] = useState('');
   const [checked, setChecked] = useState(false);
   const [told, setTold] = useState<{ intent: 'success' | 'error'; error?: unknown } | null>(null);
@@ -81,8 +83,8 @@ export function RunDialog(props: {
             </section>
           </DialogContent>
           <DialogActions fluid>
-            {props.onStart ? (
-              <Button appearance="primary" onClick={props.onStart}>
+            {props.start ? (
+              <Button appearance="primary" onClick={() => setStarting(true)}>
                 {t('rolloutStart')}
               </Button>
             ) : null}
@@ -100,6 +102,20 @@ export function RunDialog(props: {
             <Button onClick={props.onClose}>{t('close')}</Button>
           </DialogActions>
         </DialogBody>
+        {/* Nested in this dialog: answering it leaves the details open. */}
+        <ConfirmDialog
+          open={starting}
+          title={t('rolloutStartTitle', { name: props.title })}
+          confirmLabel={t('rolloutStartConfirm')}
+          onConfirm={() => {
+            setStarting(false);
+            props.start?.onConfirm();
+          }}
+          onCancel={() => setStarting(false)}
+        >
+          <p id="rollout-start-summary">{t('rolloutStartText', { count: props.start?.people ?? 0, name: props.title })}</p>
+          <p>{t('rolloutStartSteps')}</p>
+        </ConfirmDialog>
         <ConfirmDialog open={stopping} title={t('rolloutTerminateTitle', { name: props.title })} confirmLabel={t('rolloutTerminateConfirm')} onConfirm={() => void terminate()} onCancel={() => setStopping(false)}>
           <p id="rollout-terminate-text">{t('rolloutTerminateText')}</p>
           <Field label={t('rolloutReason')} required hint={t('rolloutReasonHint', { min: REASON_MIN, max: REASON_MAX })} validationMessage={reasonError} validationState={reasonError ? 'error' : 'none'}>
@@ -126,7 +142,7 @@ export function ServiceDetailDialog(props: { service: ServiceRolloutView; canAct
       canAct={props.canAct}
       onClose={props.onClose}
       onChanged={props.onChanged}
-      onStart={props.canAct && (sv.state === 'not-started' || sv.state === 'terminated') ? props.onStart : undefined}
+      start={props.canAct && (sv.state === 'not-started' || sv.state === 'terminated') ? { people: sv.people, onConfirm: props.onStart } : undefined}
       facts={
         <p className={s.facts}>
           <Badge appearance="tint" color={runStateColor(sv.state)} id="rollout-detail-state">

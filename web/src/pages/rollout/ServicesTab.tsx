@@ -203,7 +203,7 @@ export function ServicesTab({ canAct }: { canAct: boolean }) {
         <p id="rollout-start-summary">{t('rolloutStartText', { count: starting?.people ?? 0, name: starting ? name(starting) : '' })}</p>
         <p>{t('rolloutStartSteps')}</p>
       </ConfirmDialog>
-      {shown ? <ServiceDetailDialog service={shown} canAct={canAct} onClose={() => setDetail(null)} onChanged={follow} onStart={() => setStarting(shown)} /> : null}
+      {shown ? <ServiceDetailDialog service={shown} canAct={canAct} onClose={() => setDetail(null)} onChanged={follow} onStart={() => void start(shown)} /> : null}
     </div>
   );
 }
