@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import {
-  journeyFor, journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startJourney, startServiceRollout, terminateRun, type RunSettings,
+  journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startJourney, startServiceRollout, terminateRun, type RunSettings,
 } from '../../orchestrations/rollout-service/client';
 import { peopleCatalogue, peopleNames, peopleOfService } from '../../shared/people/adapters/people-services';
 import { PeopleEventSchema } from '../../shared/people/events';
@@ -10,6 +10,7 @@ import type { Principal } from '../../shared/platform/auth';
 import { settings } from '../../shared/platform/settings';
 import { rolloutServices } from '../../shared/rollout/adapters/rollout-services';
 import { journeyViews, serviceViews, type DashboardDeps } from '../../shared/rollout/dashboard';
+import { journeyForEvent } from '../../shared/rollout/journeys';
 import { recordDecision, recordTermination } from '../../shared/rollout/ledger';
 import { JOURNEY_STEPS, SERVICE_STEPS, type StepName } from '../../shared/rollout/view';
 import { endpoint } from '../http/endpoint';
@@ -42,13 +43,12 @@ onTopic('rolloutPeople', {
   schema: PeopleEventSchema,
   extraInputs: [rolloutClientInput],
   async handle(event, log, context) {
-    const kind = journeyFor(event);
-    // A move that changes neither service nor job category (a new manager) needs no journey.
-    const moves = event.changes.some((c) => c.field === 'service' || c.field === 'jobCategory');
-    if (!kind || (kind === 'move' && !moves)) {
-      log.info('rollout.people', { eventId: event.id, kind: event.kind, journey: null });
+    const decision = journeyForEvent(event, rolloutServices().config);
+    if (decision.kind === null) {
+      log.info('rollout.people', { eventId: event.id, kind: event.kind, journey: null, reason: decision.reason });
       return;
     }
+    const kind = decision.kind;
     const run = await startJourney(context, journeyInput(event, kind, runSettings()));
     log.info('rollout.people', { eventId: event.id, kind: event.kind, journey: kind, runId: run.runId, started: run.started });
   },

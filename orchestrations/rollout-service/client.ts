@@ -45,14 +45,6 @@ const JOURNEY_STEPS: Record<JourneyKind, JourneyStep[]> = {
   offboarding: ['holds', 'archive', 'licences', 'spaces', 'training', 'report'],
 };
 
-/** The journey a lifecycle event starts, or null (leave and updates start none). */
-export function journeyFor(event: PeopleEvent): JourneyKind | null {
-  if (event.kind === 'joined') return 'onboarding';
-  if (event.kind === 'left') return 'offboarding';
-  if (event.kind === 'moved') return 'move';
-  return null;
-}
-
 export function journeyInput(event: PeopleEvent, kind: JourneyKind, s: RunSettings): JourneyInput {
   return {
     version: 1, runId: journeyRunId(kind, event.personId, event.version), kind, personId: event.personId, serviceCode: event.state.serviceCode, event,

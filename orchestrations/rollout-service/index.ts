@@ -168,14 +168,30 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
       }
     }
     case 'telecom': {
-      const deadline = context.df.currentUtcDateTime.getTime() + run.telecom.confirmMs;
-      yield* stepProgress(scope, { state: 'waiting', done: 0, total: work.people, blocker: { code: 'numbers-unconfirmed', mustAct: 'ITAdmin', since: nowIso(context), detail: { people: work.people } } });
+      // Numbers are assigned by a person in the Teams admin center: wait for IT's confirmation,
+      // reminding on the way; past the deadline the step shows as failed, and still takes the
+      // confirmation (a late one is the usual case), a skip, or a retry that waits again.
+      let deadline = context.df.currentUtcDateTime.getTime() + run.telecom.confirmMs;
+      const blocker = () => ({ code: 'numbers-unconfirmed' as const, mustAct: 'ITAdmin' as const, since: nowIso(context), detail: { people: work.people } });
+      yield* stepProgress(scope, { state: 'waiting', done: 0, total: work.people, blocker: blocker() });
+      let late = false;
       for (;;) {
-        if (context.df.currentUtcDateTime.getTime() >= deadline) return { kind: 'blocked', code: 'numbers-unconfirmed', mustAct: 'ITAdmin', detail: { people: work.people } };
-        const decision = yield* waitOrDecide(scope, new Date(Math.min(deadline, at(run.telecom.reminderMs).getTime())));
+        const now = context.df.currentUtcDateTime.getTime();
+        if (!late && now >= deadline) {
+          late = true;
+          yield* stepProgress(scope, { state: 'failed', blocker: blocker() });
+        }
+        const next = late ? now + run.telecom.reminderMs : Math.min(deadline, now + run.telecom.reminderMs);
+        const decision = yield* waitOrDecide(scope, new Date(next));
         if (decision?.action === 'confirm') return { kind: 'done', value: { confirmed: true }, done: work.people, total: work.people };
         if (decision?.action === 'skip') return { kind: 'skipped' };
-        if (!decision) yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(run.retries, 'store'), { runId: run.runId, step: 'telecom', code: 'numbers-unconfirmed' });
+        if (decision?.action === 'retry') {
+          late = false;
+          deadline = context.df.currentUtcDateTime.getTime() + run.telecom.confirmMs;
+          yield* stepProgress(scope, { state: 'waiting', blocker: blocker() });
+        } else if (!decision) {
+          yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(run.retries, 'store'), { runId: run.runId, step: 'telecom', code: 'numbers-unconfirmed' });
+        }
       }
     }
     case 'templates': {

@@ -27,6 +27,8 @@ export const RolloutConfigFile = z.object({
     reminderEveryDays: z.number().int().positive().max(60),
   }).strict(),
   telecom: z.object({ confirmWithinDays: z.number().int().positive().max(90), reminderEveryDays: z.number().int().positive().max(30) }).strict(),
+  /** A `joined` person is onboarded when hired this recently (Entra's employeeHireDate); the rest arrive with their service's rollout. */
+  onboarding: z.object({ recentHireDays: z.number().int().positive().max(365) }).strict(),
   offboarding: z.object({ completenessRecheckHours: z.number().positive().max(168) }).strict(),
   retries: z.object({ graph: Retry, archive: Retry, store: Retry, collaboration: Retry }).strict(),
 }).strict();

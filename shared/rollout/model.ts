@@ -154,8 +154,8 @@ export function checkDecision(run: RunRecord | undefined, step: StepName, action
   if (!run) return { ok: false, code: 'not-found' };
   if (run.state !== 'running') return { ok: false, code: 'not-running' };
   const record = run.steps[step];
-  if (!record) return { ok: false, code: 'not-found' };
-  if (action === 'confirm') return step === 'telecom' && record.state === 'waiting' ? { ok: true } : { ok: false, code: 'not-awaiting-decision' };
+  if (!record) return { ok: false, code: run.stepOrder.includes(step) ? 'not-awaiting-decision' : 'not-found' };
+  if (action === 'confirm') return step === 'telecom' && (record.state === 'waiting' || record.state === 'failed') ? { ok: true } : { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && !record.skippable) return { ok: false, code: 'not-skippable' };
   if (action === 'retry' && record.state !== 'failed' && !(record.state === 'waiting' && record.blocker)) return { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && record.state !== 'failed' && record.state !== 'waiting') return { ok: false, code: 'not-awaiting-decision' };

@@ -1,0 +1,126 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosRunStore } from '../../shared/rollout/adapters/cosmos-rollout';
+import { cosmosDatabase } from '../../shared/platform/adapters/clients';
+import type { ServiceRolloutView } from '../../shared/rollout/view';
+import { eventually, HR, STAFF, startRolloutStack, type RolloutStack } from './rollout-stack';
+
+/**
+ * A service's rollout on the local host, end to end: the function app with its durable
+ * orchestrations, Service Bus, Cosmos DB, Azurite and the Microsoft 365 sandbox. The people of the
+ * tenant arrive through a real synchronisation; IT starts Relations du travail's rollout, a Graph
+ * outage fails the onboarding of its members until IT retries, training misses its (shrunk)
+ * deadline and is skipped with a reason, IT confirms the phone numbers, and the run completes with
+ * each licence assigned exactly once and a report.
+ */
+
+const MCOEV = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd';
+let stack: RolloutStack;
+
+/** The app's rollout configuration with retries short enough for a test (the shape is the product's). */
+function testConfig(): string {
+  const config = JSON.parse(readFileSync('config/rollout.json', 'utf8')) as Record<string, unknown>;
+  const quick = { firstRetrySeconds: 1, backoff: 1, maxAttempts: 2 };
+  config.retries = { graph: quick, archive: quick, store: { firstRetrySeconds: 1, backoff: 1, maxAttempts: 5 }, collaboration: quick };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollout-config-')), 'rollout.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+const service = async (code: string): Promise<ServiceRolloutView> => {
+  const { status, json } = await stack.call('GET', 'services');
+  expect(status, JSON.stringify(json)).toBe(200);
+  return (json.services as ServiceRolloutView[]).find((s) => s.serviceCode === code)!;
+};
+const stepOf = (view: ServiceRolloutView, step: string) => view.steps.find((s) => s.step === step)!;
+const until = <T>(what: string, check: () => Promise<T | undefined>) => eventually(what, check, () => stack.host);
+
+beforeAll(async () => {
+  stack = await startRolloutStack({ env: { ROLLOUT_CONFIG_FILE: testConfig(), ROLLOUT_PARALLELISM: '3' } });
+  await stack.sync();
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a service rollout on the local host', () => {
+  it('lists every service, none started, to IT and HR; staff without a role are refused', async () => {
+    const view = await service('RT');
+    expect(view).toMatchObject({ state: 'not-started', runId: null, percent: 0, serviceName: { 'fr-CA': 'Relations du travail', en: 'Labour Relations' } });
+    expect(view.people).toBeGreaterThan(5);
+    expect((await stack.call('GET', 'services', undefined, HR)).status).toBe(200);
+    expect((await stack.call('GET', 'services', undefined, STAFF)).status).toBe(403);
+    expect((await stack.call('POST', 'services/RT/start', {}, HR)).status).toBe(403);
+    const unknown = await stack.call('POST', 'services/NOPE/start', {});
+    expect(unknown.status).toBe(404);
+  });
+
+  it('runs to completion through a failed step retried, a deadline skipped with a reason and numbers confirmed, each licence assigned once', async () => {
+    const people = (await service('RT')).people;
+    // Graph refuses licence changes until IT "fixes" it: every member's onboarding fails.
+    await stack.control.request('PUT', '/faults', { rates: { '503': 1 }, pathPattern: '/assignLicense$' });
+
+    const first = await stack.call('POST', 'services/RT/start', {});
+    expect(first).toMatchObject({ status: 202, json: { runId: 'rollout-service-RT', started: true } });
+    const again = await stack.call('POST', 'services/RT/start', {});
+    expect(again).toMatchObject({ status: 202, json: { runId: 'rollout-service-RT', started: false } });
+
+    const blocked = await until('the people step blocked', async () => {
+      const v = await service('RT');
+      return stepOf(v, 'people').state === 'failed' ? v : undefined;
+    });
+    expect(blocked.state).toBe('blocked');
+    expect(stepOf(blocked, 'space').state).toBe('done');
+    expect(stepOf(blocked, 'people').blocker).toMatchObject({ code: 'people-failed', mustAct: 'ITAdmin' });
+    expect(stepOf(blocked, 'people').blocker!.message['fr-CA']).toContain(`${people} employé(s)`);
+    expect((await stack.appWrites('licenseAssigned')).length).toBe(0);
+    // Skipping needs a reason; a step that is not waiting refuses a decision.
+    const noReason = await stack.call('POST', 'runs/rollout-service-RT/steps/people/skip', { reason: '' });
+    expect(noReason.status).toBe(400);
+    expect(JSON.stringify(noReason.json)).toContain('reason');
+    expect((await stack.call('POST', 'runs/rollout-service-RT/steps/telecom/retry', {})).status).toBe(409);
+
+    await stack.control.request('PUT', '/faults', {});
+    expect((await stack.call('POST', 'runs/rollout-service-RT/steps/people/retry', { reason: 'Graph rétabli' })).status).toBe(202);
+
+    const training = await until('training past its deadline', async () => {
+      const v = await service('RT');
+      return stepOf(v, 'training').state === 'failed' ? v : undefined;
+    });
+    expect(stepOf(training, 'people')).toMatchObject({ state: 'done', done: people, total: people, attempts: 2 });
+    expect(stepOf(training, 'people').decisions).toMatchObject([{ action: 'retry', by: stack.it.name, reason: 'Graph rétabli' }]);
+    expect(stepOf(training, 'training').blocker).toMatchObject({ code: 'training-below-threshold', mustAct: 'managers' });
+    // Its (shrunk) ten days passed too: late, it still waits for IT's confirmation.
+    expect(stepOf(training, 'telecom')).toMatchObject({ state: 'failed', blocker: { code: 'numbers-unconfirmed', mustAct: 'ITAdmin' } });
+
+    expect((await stack.call('POST', 'runs/rollout-service-RT/steps/training/skip', { reason: 'Formations reportées à janvier' })).status).toBe(202);
+    expect((await stack.call('POST', 'services/RT/telecom/confirm', { note: 'Numéros attribués' })).status).toBe(202);
+
+    const done = await until('the rollout completed', async () => {
+      const v = await service('RT');
+      return v.state === 'completed' ? v : undefined;
+    });
+    expect(done.percent).toBe(100);
+    expect(done.steps.map((s) => [s.step, s.state])).toEqual([['space', 'done'], ['people', 'done'], ['training', 'skipped'], ['telecom', 'done'], ['templates', 'done'], ['report', 'done']]);
+    expect(stepOf(done, 'training').decisions).toMatchObject([{ action: 'skip', reason: 'Formations reportées à janvier' }]);
+
+    // Exactly once: each member got Teams Phone once (the standard licence they already had).
+    const assigned = (await stack.appWrites('licenseAssigned')).map((w) => w.details as { userId: string; addLicenses: Array<{ skuId: string }> });
+    expect(assigned).toHaveLength(people);
+    expect(new Set(assigned.map((a) => a.userId)).size).toBe(people);
+    expect(assigned.every((a) => a.addLicenses.map((l) => l.skuId).join() === MCOEV)).toBe(true);
+
+    const record = (await new CosmosRunStore(cosmosDatabase()).get('rollout-service-RT'))!.record;
+    expect(record.report).toMatchObject({ kind: 'service', serviceCode: 'RT', people, steps: { space: 'done', people: 'done', training: 'skipped', telecom: 'done', templates: 'done' } });
+
+    // Each member's onboarding is listed for HR with their name, their mailbox proven complete.
+    const journeys = await stack.call('GET', 'journeys?kind=onboarding', undefined, HR);
+    expect(journeys.status).toBe(200);
+    const mine = journeys.json.journeys.filter((j: { runId: string }) => j.runId.startsWith('rollout-service-RT:p:') && j.runId.endsWith(':a2'));
+    expect(mine).toHaveLength(people);
+    expect(mine.every((j: { state: string; personName: string | null }) => j.state === 'completed' && j.personName)).toBe(true);
+  }, 600_000);
+});
