@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Request, Route } from 'playwright-core';
 import { startTokenIssuer, type LocalUser, type TokenIssuer } from '../../dev/token-issuer';
+import { startRolloutStack, type RolloutStack } from '../rollout/rollout-stack';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { openTab, screenshot, seriousViolations, signIn, type TabPage, type ThemeName } from '../support/web-browser';
 
@@ -635,4 +639,110 @@ describe('rollout page against the real API', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   }, 180_000);
+});
+
+
+/** config/rollout.json with retries short enough for a test (one retry, a second apart); the rest as shipped. */
+function quickRolloutConfig(): string {
+  const config = JSON.parse(readFileSync(path.resolve(__dirname, '../../config/rollout.json'), 'utf8')) as { retries: Record<string, unknown> };
+  for (const kind of Object.keys(config.retries)) config.retries[kind] = { firstRetrySeconds: 1, backoff: 1, maxAttempts: kind === 'store' ? 5 : 2 };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollout-web-')), 'rollout.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+describe('rollout page end to end (local host, Service Bus, Microsoft 365 sandbox)', () => {
+  let stack: RolloutStack;
+
+  beforeAll(async () => {
+    stack = await startRolloutStack({ env: { ROLLOUT_CONFIG_FILE: quickRolloutConfig(), ROLLOUT_PARALLELISM: '3' } });
+    await stack.sync();
+  }, 240_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('IT starts Relations du travail from the page, retries the failed onboarding, skips the late training with a reason, confirms the numbers and sees it completed', async () => {
+    const listed = await stack.call('GET', 'services');
+    expect(listed.status, JSON.stringify(listed.json) + stack.host.output().slice(-3000)).toBe(200);
+    const people = (listed.json as { services: Array<{ serviceCode: string; people: number }> }).services.find((x) => x.serviceCode === 'RT')!.people;
+    expect(people).toBeGreaterThan(0);
+    // Graph refuses licence changes until IT "fixes" it: the members' onboarding fails.
+    await stack.control.request('PUT', '/faults', { rates: { '503': 1 }, pathPattern: '/assignLicense$' });
+
+    const tab = await openTab(browser, `${stack.host.baseUrl}/api/web/index.html`);
+    const { page } = tab;
+    await signIn(page, stack.it.name);
+    await page.locator('#welcome').waitFor({ timeout: 15_000 });
+    await page.getByRole('navigation').getByRole('link', { name: 'Déploiement' }).click();
+    await expect.poll(async () => (await row(page, 'rollout-services-table', 'Relations du travail'))?.[1], { timeout: 30_000 }).toBe('Pas commencé');
+
+    await page.getByRole('button', { name: 'Commencer le déploiement : Relations du travail' }).click();
+    const confirm = page.getByRole('alertdialog');
+    expect(await confirm.locator('#rollout-start-summary').textContent()).toBe(`Cela commence le déploiement pour ${people} personne(s) du service « Relations du travail ».`);
+    await confirm.getByRole('button', { name: 'Commencer le déploiement' }).click();
+    await expect.poll(() => page.locator('#rollout-services-notice').textContent(), { timeout: 30_000 }).toBe('Déploiement de « Relations du travail » commencé.');
+
+    // Blocked on the people step: who must act, in words, on the page as it reads again by itself.
+    await expect.poll(async () => (await row(page, 'rollout-services-table', 'Relations du travail'))?.[1], { timeout: 240_000, interval: 1000 }).toBe('Bloqué');
+    expect((await row(page, 'rollout-services-table', 'Relations du travail'))![3]).toMatch(/^Licences et archivage.+Doit agir : Administration TI$/);
+    await page.getByRole('button', { name: 'Détails : Relations du travail' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.locator('#rollout-step-people-state').textContent(), { timeout: 15_000 }).toBe('En échec');
+    expect(await dialog.locator('#rollout-step-space-state').textContent()).toBe('Fait');
+    expect(await dialog.locator('#rollout-step-people-blocker').textContent()).toContain(`${people} employé(s)`);
+    await noIds(page);
+    await shot(page, 'rollout-e2e-blocked-fr');
+
+    // Graph back: IT retries from the page, with a reason.
+    await stack.control.request('PUT', '/faults', {});
+    await dialog.getByRole('button', { name: 'Reprendre l’étape : Licences et archivage' }).click();
+    await page.getByRole('alertdialog').locator('#rollout-retry-reason').fill('Graph rétabli');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Reprendre l’étape' }).click();
+    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 15_000 }).toBe('Reprise de l’étape « Licences et archivage » demandée.');
+
+    // The people step done; training misses its (shrunk) deadline and the numbers are late: both wait on a decision.
+    await expect.poll(() => dialog.locator('#rollout-step-training-state').textContent(), { timeout: 240_000, interval: 1000 }).toBe('En échec');
+    expect(await dialog.locator('#rollout-step-people-state').textContent()).toBe('Fait');
+    expect(await dialog.locator('#rollout-step-people-count').textContent()).toBe(`${people} sur ${people}`);
+    expect(await dialog.locator('#rollout-step-people-decisions li').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^Reprise demandée par ${stack.it.name} le .+ : Graph rétabli$`))]);
+    expect(await dialog.locator('#rollout-step-training-blocker').textContent()).toContain('Doit agir : Les gestionnaires');
+    await expect.poll(() => dialog.locator('#rollout-step-telecom-state').textContent(), { timeout: 60_000, interval: 1000 }).toMatch(/^(En attente|En échec)$/);
+    await noIds(page);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'rollout-e2e-decisions-fr');
+
+    await dialog.getByRole('button', { name: 'Sauter l’étape : Formation' }).click();
+    await page.getByRole('alertdialog').locator('#rollout-skip-reason').fill('Formations reportées à janvier');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Sauter l’étape' }).click();
+    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 15_000 }).toBe('Étape « Formation » sautée.');
+    await expect.poll(() => dialog.locator('#rollout-step-training-state').textContent(), { timeout: 60_000, interval: 1000 }).toBe('Sautée');
+
+    await dialog.locator('#rollout-step-telecom').getByRole('button', { name: 'Confirmer les numéros de téléphone' }).click();
+    await page.getByRole('alertdialog').locator('#rollout-telecom-note').fill('Numéros attribués');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Confirmer les numéros de téléphone' }).click();
+    await expect.poll(() => dialog.locator('#rollout-step-notice').textContent(), { timeout: 15_000 }).toBe('Numéros de téléphone confirmés : l’étape « Téléphonie Teams » se termine.');
+
+    await expect.poll(() => dialog.locator('#rollout-detail-state').textContent(), { timeout: 240_000, interval: 1000 }).toBe('Terminé');
+    expect(await dialog.locator('#rollout-detail-percent').textContent()).toBe(`${pct(100, 'fr-CA')} fait`);
+    expect(await dialog.locator('ol[aria-label="Étapes, dans l’ordre"] [id$="-state"]').allTextContents()).toEqual(['Fait', 'Fait', 'Sautée', 'Fait', 'Fait', 'Fait']);
+    expect(await dialog.locator('#rollout-step-training-decisions li').allTextContents()).toEqual([expect.stringMatching(new RegExp(`^Étape sautée par ${stack.it.name} le .+ : Formations reportées à janvier$`))]);
+    expect(await dialog.locator('#rollout-detail-timeline svg[role="img"] rect').count()).toBeGreaterThanOrEqual(5);
+    await noIds(page);
+    await shot(page, 'rollout-e2e-completed-fr');
+    await dialog.getByRole('button', { name: 'Fermer' }).click();
+    expect((await row(page, 'rollout-services-table', 'Relations du travail'))!.slice(1, 3)).toEqual(['Terminé', pct(100, 'fr-CA')]);
+
+    // The members' onboardings, by name, for the people tab.
+    await page.getByRole('tab', { name: 'Personnes' }).click();
+    await page.locator('#rollout-filter-kind').selectOption('onboarding');
+    await expect.poll(async () => (await rows(page, 'rollout-journeys-table')).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(people);
+    const journeys = await rows(page, 'rollout-journeys-table');
+    expect(journeys.every((r) => r[1] === 'Arrivée' && r[2] === 'Relations du travail' && r[0] !== 'personne inconnue')).toBe(true);
+    await noIds(page);
+    await shot(page, 'rollout-e2e-people-fr');
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 900_000);
 });

@@ -85,6 +85,8 @@ export function StepList(props: { steps: StepView[]; runId: string | null; servi
 
   const reasonError = pending?.kind === 'skip' && reasonChecked && !reasonValid(reason) ? t('rolloutReasonRequired', { min: REASON_MIN, max: REASON_MAX }) : undefined;
   const stuck = (st: StepView) => st.state === 'failed' || st.state === 'waiting';
+  /** The numbers wait for IT's confirmation: while the step waits, and still once its deadline passed (failed, numbers unconfirmed). */
+  const awaitsNumbers = (st: StepView) => !!props.serviceCode && st.step === 'telecom' && (st.state === 'waiting' || (st.state === 'failed' && st.blocker?.code === 'numbers-unconfirmed'));
 
   return (
     <div>
@@ -145,9 +147,9 @@ export function StepList(props: { steps: StepView[]; runId: string | null; servi
                   {notSkippableText(i18n, st.step)}
                 </Text>
               ) : null}
-              {props.canAct && (st.state === 'failed' || (stuck(st) && st.skippable) || (st.step === 'telecom' && st.state === 'waiting' && props.serviceCode)) ? (
+              {props.canAct && (st.state === 'failed' || (stuck(st) && st.skippable) || awaitsNumbers(st)) ? (
                 <div className={s.actions}>
-                  {st.step === 'telecom' && st.state === 'waiting' && props.serviceCode ? (
+                  {awaitsNumbers(st) ? (
                     <Button appearance="primary" disabled={busy} onClick={() => ask('telecom', st)}>
                       {t('rolloutTelecomConfirm')}
                     </Button>
