@@ -93,7 +93,10 @@ export function Timeline(props: { id: string; title: string; steps: StepView[]; 
   const ticks = [t0, t0 + (t1 - t0) / 2, t1];
   // Days for a long run; hours within one day; both when a short run crosses midnight.
   const sameDay = new Date(t0).toDateString() === new Date(t1).toDateString();
-  const tickFormat: Intl.DateTimeFormatOptions = t1 - t0 > 36 * 3_600_000 ? { day: 'numeric', month: 'short' } : sameDay ? { hour: 'numeric', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
+  // A run of a few minutes (a test, a small service) shows seconds, or its ticks would all read the same minute.
+  const short = t1 - t0 < 10 * 60_000;
+  const tickFormat: Intl.DateTimeFormatOptions =
+    t1 - t0 > 36 * 3_600_000 ? { day: 'numeric', month: 'short' } : sameDay ? { hour: 'numeric', minute: '2-digit', ...(short ? { second: '2-digit' } : {}) } : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
   const shown = (ms: number) => new Intl.DateTimeFormat(i18n.language, tickFormat).format(new Date(ms));
 
   // Begun but no step under way yet: said in words rather than an empty drawing.
