@@ -10,12 +10,14 @@ import { openTab, screenshot, seriousViolations, signIn, type TabPage, type Them
 
 /**
  * The "Déploiement" page (web/src/pages/rollout) in headless Chromium, served by the real function
- * app: the shell, sign-in and navigation are the app's; the rollout API's answers are given by the
- * test (page.route) so each state can be shown on demand: nothing started, a rollout running, a
- * failed step retried and skipped (a reason required, sent in the body), a step that may never be
- * skipped, the telephone numbers confirmed, a departure blocked on archive completeness, a stop for
- * good, a manager's read-only view. French first, then English; axe in light, dark and high
- * contrast; no id on screen (run ids only in request addresses).
+ * app. Most states are shown over answers the test gives (page.route on /api/rollout/*): nothing
+ * started, a rollout running, a failed step retried and skipped (a reason required, sent in the
+ * body), a step that may never be skipped, the telephone numbers confirmed, a departure blocked on
+ * archive completeness, a stop for good, HR's and a manager's read-only views. Then against the real
+ * rollout API: IT starts a service and sees it under way; and end to end (Service Bus, the Microsoft
+ * 365 sandbox, durable orchestrations) IT takes a service's rollout from start to completion through
+ * the page. French first, then English; axe in light, dark and high contrast; no id on screen (run
+ * ids only in request addresses).
  */
 
 const IT: LocalUser = { oid: '0b1c2d3e-0000-4000-8000-0000000000d1', name: 'Isabelle Gauthier', roles: ['Staff', 'ITAdmin'], preferredUsername: 'igauthier@spgq.local' };
