@@ -126,13 +126,19 @@ function stepWork(context: OrchestrationContext, input: JourneyInput, scope: Ste
       return function* () {
         let alerted = false;
         for (;;) {
-          const proof = (yield call(ROLLOUT_ACTIVITIES.archiveProof, 'archive', { runId: input.runId, personId: input.personId, timeoutSeconds: input.archiveTimeoutSeconds })) as { enrolled: boolean; complete: boolean; folders: number; missing: number; archivedAt: string | null };
-          if (proof.complete) return { kind: 'done', value: proof, done: proof.folders, total: proof.folders };
-          if (input.kind !== 'offboarding' || !input.waitOnFailure) {
-            return { kind: 'blocked', code: 'archive-incomplete', mustAct: 'ITAdmin', detail: { missing: proof.missing, folders: proof.folders } };
+          let proof: { enrolled: boolean; complete: boolean; folders: number; missing: number; archivedAt: string | null } | null;
+          try {
+            proof = (yield call(ROLLOUT_ACTIVITIES.archiveProof, 'archive', { runId: input.runId, personId: input.personId, timeoutSeconds: input.archiveTimeoutSeconds })) as NonNullable<typeof proof>;
+          } catch (e) {
+            // Out of retries (Graph keeps refusing a message, say): offboarding waits as for a gap; others fail the step.
+            if (input.kind !== 'offboarding' || !input.waitOnFailure) throw e;
+            proof = null;
           }
+          if (proof?.complete) return { kind: 'done', value: proof, done: proof.folders, total: proof.folders };
+          const detail: Record<string, number> = proof ? { missing: proof.missing, folders: proof.folders } : { unverifiable: 1 };
+          if (input.kind !== 'offboarding' || !input.waitOnFailure) return { kind: 'blocked', code: 'archive-incomplete', mustAct: 'ITAdmin', detail };
           // Offboarding: no licence is removed without the proof. Wait, alert once, check again.
-          yield* stepProgress(scope, { state: 'waiting', blocker: { code: 'archive-incomplete', mustAct: 'ITAdmin', since: nowIso(context), detail: { missing: proof.missing, folders: proof.folders } } });
+          yield* stepProgress(scope, { state: 'waiting', blocker: { code: 'archive-incomplete', mustAct: 'ITAdmin', since: nowIso(context), detail } });
           if (!alerted) {
             yield call(ROLLOUT_ACTIVITIES.alert, 'store', { runId: input.runId, step: 'archive', code: 'archive-incomplete' });
             alerted = true;

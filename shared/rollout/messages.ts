@@ -13,9 +13,15 @@ export function blockerMessage(blocker: StepBlocker): Text {
     case 'people-failed':
       return { 'fr-CA': `${n('failed')} employé(s) n’ont pas pu être intégrés (licences ou archivage). Voyez l’onglet Personnes, puis relancez.`, en: `${n('failed')} employee(s) could not be onboarded (licences or archiving). See the People tab, then retry.` };
     case 'archive-incomplete':
+      if (n('unverifiable') > 0) {
+        return {
+          'fr-CA': 'L’archivage de la boîte aux lettres n’a pas pu être vérifié (Microsoft 365 refuse une partie des lectures). Les licences ne seront pas retirées avant la preuve; une nouvelle vérification est prévue.',
+          en: 'The mailbox’s archive could not be verified (Microsoft 365 refuses some reads). Licences will not be removed before the proof; another check is scheduled.',
+        };
+      }
       return {
         'fr-CA': `L’archivage de la boîte aux lettres n’est pas prouvé complet (${n('missing')} message(s) manquant(s)). Les licences ne seront pas retirées avant la preuve; une nouvelle vérification est prévue.`,
-        en: `The mailbox's archive is not proven complete (${n('missing')} message(s) missing). Licences will not be removed before the proof; another check is scheduled.`,
+        en: `The mailbox’s archive is not proven complete (${n('missing')} message(s) missing). Licences will not be removed before the proof; another check is scheduled.`,
       };
     case 'training-below-threshold':
       return {

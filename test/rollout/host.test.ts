@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosRunStore } from '../../shared/rollout/adapters/cosmos-rollout';
 import { cosmosDatabase } from '../../shared/platform/adapters/clients';
@@ -19,16 +16,6 @@ import { eventually, HR, STAFF, startRolloutStack, type RolloutStack } from './r
 const MCOEV = 'e43b5b99-8dfb-405f-9987-dc307f34bcbd';
 let stack: RolloutStack;
 
-/** The app's rollout configuration with retries short enough for a test (the shape is the product's). */
-function testConfig(): string {
-  const config = JSON.parse(readFileSync('config/rollout.json', 'utf8')) as Record<string, unknown>;
-  const quick = { firstRetrySeconds: 1, backoff: 1, maxAttempts: 2 };
-  config.retries = { graph: quick, archive: quick, store: { firstRetrySeconds: 1, backoff: 1, maxAttempts: 5 }, collaboration: quick };
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollout-config-')), 'rollout.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
-
 const service = async (code: string): Promise<ServiceRolloutView> => {
   const { status, json } = await stack.call('GET', 'services');
   expect(status, JSON.stringify(json)).toBe(200);
@@ -38,7 +25,7 @@ const stepOf = (view: ServiceRolloutView, step: string) => view.steps.find((s) =
 const until = <T>(what: string, check: () => Promise<T | undefined>) => eventually(what, check, () => stack.host);
 
 beforeAll(async () => {
-  stack = await startRolloutStack({ env: { ROLLOUT_CONFIG_FILE: testConfig(), ROLLOUT_PARALLELISM: '3' } });
+  stack = await startRolloutStack({ env: { ROLLOUT_PARALLELISM: '3' } });
   await stack.sync();
 }, 180_000);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SandboxControl, startM365Sandbox, type M365Sandbox, type M365SandboxOptions, type RecordedWrite } from '../../dev/m365-sandbox/index';
@@ -38,6 +38,16 @@ export interface RolloutStack {
   stop(): Promise<void>;
 }
 
+/** The app's rollout configuration with retries short enough for a test (the shape is the product's). */
+export function quickRetriesConfig(): string {
+  const config = JSON.parse(readFileSync('config/rollout.json', 'utf8')) as Record<string, unknown>;
+  const quick = { firstRetrySeconds: 1, backoff: 1, maxAttempts: 2 };
+  config.retries = { graph: quick, archive: quick, store: { firstRetrySeconds: 1, backoff: 1, maxAttempts: 5 }, collaboration: quick };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollout-config-')), 'rollout.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
 export async function startRolloutStack(options: { sandbox?: M365SandboxOptions; env?: Record<string, string> } = {}): Promise<RolloutStack> {
   const sandbox = await startM365Sandbox({ seed: 20261206, scale: { mailboxes: 3, messagesPerMailbox: 6 }, timeScale: 30, teamOperationMs: 300, teamReplicationLagMs: 1_200, ...options.sandbox });
   const bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
@@ -64,6 +74,7 @@ export async function startRolloutStack(options: { sandbox?: M365SandboxOptions;
     COLLABORATION_STEP_BUDGET_SECONDS: '5',
     // 30 days of training deadline in about 5 seconds; reminder rounds and waits shrink alike.
     ROLLOUT_TIME_SCALE: '0.000002',
+    ROLLOUT_CONFIG_FILE: quickRetriesConfig(),
     ...options.env,
   };
   await useAppEnvironment(issuer, env);

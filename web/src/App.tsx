@@ -16,6 +16,7 @@ const RelayPage = lazy(() => import('./pages/relay/RelayPage'));
 const PeoplePage = lazy(() => import('./pages/people/PeoplePage'));
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage'));
 const CollaborationPage = lazy(() => import('./pages/collaboration/CollaborationPage'));
+const RolloutPage = lazy(() => import('./pages/rollout/RolloutPage'));
 
 const useGlobalStyles = makeStaticStyles({ body: { margin: 0 }, '*': { boxSizing: 'border-box' } });
 
@@ -64,7 +65,7 @@ const useStyles = makeStyles({
 });
 
 // Every page the navigation can list has its label (a new capability without one fails typecheck).
-const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople', training: 'navTraining', collaboration: 'navCollaboration' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
+const NAV_LABELS = { home: 'navHome', archive: 'navArchive', relay: 'navRelay', people: 'navPeople', training: 'navTraining', collaboration: 'navCollaboration', rollout: 'navRollout' } as const satisfies Record<Exclude<PageId, InfoPageId>, MessageKey>;
 
 type Phase = { kind: 'loading' } | { kind: 'signedOut'; config: WebConfig } | { kind: 'signedIn'; config: WebConfig; me: Me } | { kind: 'error'; error: unknown };
 
@@ -124,7 +125,7 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'training' ? t('navTraining') : page === 'collaboration' ? t('navCollaboration') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
+    document.title = page === 'archive' ? t('navArchive') : page === 'relay' ? t('navRelay') : page === 'people' ? t('navPeople') : page === 'training' ? t('navTraining') : page === 'collaboration' ? t('navCollaboration') : page === 'rollout' ? t('navRollout') : page === 'privacy' ? t('privacyTitle') : page === 'terms' ? t('termsTitle') : t('appTitle');
   }, [page, t]);
 
   useEffect(() => {
@@ -274,6 +275,8 @@ function Shell({ teams, themeChoice, onThemeChoice }: { teams: TeamsHost | null 
                 <TrainingPage />
               ) : page === 'collaboration' ? (
                 <CollaborationPage />
+              ) : page === 'rollout' ? (
+                <RolloutPage />
               ) : (
                 <PeoplePage />
               )}

@@ -7,7 +7,7 @@ export interface Me {
   roles: string[];
 }
 
-export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | 'collaboration' | InfoPageId;
+export type PageId = 'home' | 'archive' | 'relay' | 'people' | 'training' | 'collaboration' | 'rollout' | InfoPageId;
 /** Pages anyone may read, signed in or not (the Teams app package links to them). */
 export type InfoPageId = 'privacy' | 'terms';
 
@@ -37,6 +37,8 @@ export const CAPABILITIES: { id: Exclude<PageId, 'home' | InfoPageId>; roles: st
   { id: 'collaboration', roles: ['Staff', 'Manager', 'HR', 'ITAdmin'], path: 'collaboration.html' },
   // The staff directory holds personal data: human resources and IT administration only.
   { id: 'people', roles: ['HR', 'ITAdmin'], path: 'people.html' },
+  // The rollout dashboard: IT acts, human resources follow people's journeys, managers read their services' progress.
+  { id: 'rollout', roles: ['ITAdmin', 'HR', 'Manager'], path: 'rollout.html' },
 ];
 
 export function pageFromLocation(): PageId {
@@ -46,6 +48,7 @@ export function pageFromLocation(): PageId {
   if (file === 'people.html' || location.hash === '#people') return 'people';
   if (file === 'training.html' || location.hash === '#training') return 'training';
   if (file === 'collaboration.html' || location.hash === '#collaboration') return 'collaboration';
+  if (file === 'rollout.html' || location.hash === '#rollout') return 'rollout';
   if (file === 'privacy.html') return 'privacy';
   if (file === 'terms.html') return 'terms';
   return 'home';

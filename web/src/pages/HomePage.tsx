@@ -19,6 +19,7 @@ export function HomePage({ offered }: { offered: PageId[] }) {
   if (offered.includes('training')) cards.push({ key: 'training', page: 'training', title: 'homeTrainingTitle', text: 'homeTrainingText' });
   if (offered.includes('collaboration')) cards.push({ key: 'collaboration', page: 'collaboration', title: 'homeCollaborationTitle', text: 'homeCollaborationText' });
   if (offered.includes('people')) cards.push({ key: 'people', page: 'people', title: 'homePeopleTitle', text: 'homePeopleText' });
+  if (offered.includes('rollout')) cards.push({ key: 'rollout', page: 'rollout', title: 'homeRolloutTitle', text: 'homeRolloutText' });
   return (
     <section aria-labelledby="welcome">
       <h2 id="welcome">{t('welcome', { name: me.name ?? me.oid })}</h2>
