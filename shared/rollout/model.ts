@@ -157,7 +157,10 @@ export function checkDecision(run: RunRecord | undefined, step: StepName, action
   if (!record) return { ok: false, code: run.stepOrder.includes(step) ? 'not-awaiting-decision' : 'not-found' };
   if (action === 'confirm') return step === 'telecom' && (record.state === 'waiting' || record.state === 'failed') ? { ok: true } : { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && !record.skippable) return { ok: false, code: 'not-skippable' };
-  if (action === 'retry' && record.state !== 'failed' && !(record.state === 'waiting' && record.blocker)) return { ok: false, code: 'not-awaiting-decision' };
+  // A blocked step that is checking again on its own (running, its blocker still shown) takes a
+  // retry too: it is heard at the step's next wait, which then checks again at once.
+  const blocked = record.blocker !== null && (record.state === 'waiting' || record.state === 'running');
+  if (action === 'retry' && record.state !== 'failed' && !blocked) return { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && record.state !== 'failed' && record.state !== 'waiting') return { ok: false, code: 'not-awaiting-decision' };
   return { ok: true };
 }
