@@ -45,7 +45,9 @@ const audit = () => {
 };
 
 const T0 = '2026-12-06T10:00:00.000Z';
-const create = (id = 'rollout-service-RT', kind: RunRecord['kind'] = 'service'): ProgressUpdate => ({
+type RunWrite = Extract<ProgressUpdate, { target: 'run' }>;
+type Created = NonNullable<RunWrite['create']>;
+const create = (id = 'rollout-service-RT', kind: RunRecord['kind'] = 'service'): RunWrite & { create: Created } => ({
   runId: id, target: 'run', seq: 1, at: T0, state: 'running',
   create: { id, kind, subject: kind === 'service' ? 'RT' : 'p1', serviceCode: 'RT', state: 'running', startedAt: T0, startedBy: { oid: 'it', kind: 'user' }, configVersion: '2026.1', stepOrder: kind === 'service' ? ['space', 'people', 'training', 'telecom', 'templates', 'report'] : ['holds', 'archive', 'licences', 'report'] },
 });
@@ -86,7 +88,7 @@ describe('the run ledger', () => {
     let run = applyProgress(undefined, create())!;
     run = applyProgress(run, { runId: run.id, target: 'report', at: T0, report: { people: 3 } })!;
     expect(applyProgress(run, { runId: run.id, target: 'report', at: T0, report: { people: 4 } })).toBeNull();
-    const again = applyProgress(run, { ...create(), create: { ...(create() as { create: RunRecord }).create, startedAt: '2026-12-07T00:00:00.000Z' } })!;
+    const again = applyProgress(run, { ...create(), create: { ...create().create, startedAt: '2026-12-07T00:00:00.000Z' } })!;
     expect(again).toMatchObject({ report: null, steps: {}, startedAt: '2026-12-07T00:00:00.000Z' });
   });
 
@@ -259,7 +261,7 @@ describe('the dashboard', () => {
   it('lists each person once, at their latest attempt, with names (null when unknown)', async () => {
     const store = new MemoryRuns();
     for (const id of ['rollout-service-RT:p:p1', 'rollout-service-RT:p:p1:a2', 'rollout-service-RT:p:gone']) {
-      await recordProgress(store, { ...create(id, 'onboarding'), create: { ...(create(id, 'onboarding') as { create: RunRecord }).create, subject: id.includes('gone') ? 'gone' : 'p1' } });
+      await recordProgress(store, { ...create(id, 'onboarding'), create: { ...create(id, 'onboarding').create, subject: id.includes('gone') ? 'gone' : 'p1' } });
     }
     const journeys = await journeyViews({ store, services, names }, {});
     expect(journeys.map((j) => [j.runId, j.personName]).sort()).toEqual([['rollout-service-RT:p:gone', null], ['rollout-service-RT:p:p1:a2', 'Nom p1']]);
