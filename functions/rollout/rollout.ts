@@ -151,12 +151,16 @@ export const rolloutTerminate = endpoint({
     const services = rolloutServices();
     const run = await recordTermination(services, params.runId, body.reason, actorOf(principal));
     if (!run) throw new ApiError(409, 'not-running', 'rollout.notRunning');
-    // Its steps, lanes and journeys: terminating a parent leaves its sub-orchestrations running.
-    const steps = Object.values(run.steps).map((s) => s?.instanceId).filter((id): id is string => !!id && id !== run.id);
-    const journeys = run.kind === 'service' ? (await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id) : [];
-    const attempts = run.steps.people?.attempts ?? 0;
-    const lanes = Array.from({ length: attempts }, (_, a) => Array.from({ length: 32 }, (_l, i) => `${run.id}:people:${a + 1}:lane-${i}`)).flat();
-    await terminateRun(context, run.id, 'terminated by IT', [...steps, ...lanes, ...journeys]);
+    // Its steps, lanes, journeys and space runs: terminating a parent leaves its sub-orchestrations running.
+    const children: string[] = [];
+    if (run.kind === 'service') {
+      children.push(...SERVICE_STEPS.map((step) => `${run.id}:${step}`));
+      const attempts = (step: 'space' | 'people') => Math.max(1, run.steps[step]?.attempts ?? 1);
+      for (let a = 1; a <= attempts('space'); a++) children.push(`${run.id}:space-apply:${a}`);
+      for (let a = 1; a <= attempts('people'); a++) for (let i = 0; i < settings().rollout.parallelism; i++) children.push(`${run.id}:people:${a}:lane-${i}`);
+      children.push(...(await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id));
+    }
+    await terminateRun(context, run.id, 'terminated by IT', children);
     return { status: 202, body: { runId: run.id, state: run.state } };
   },
 });

@@ -110,4 +110,22 @@ describe('a service rollout on the local host', () => {
     expect(mine).toHaveLength(people);
     expect(mine.every((j: { state: string; personName: string | null }) => j.state === 'completed' && j.personName)).toBe(true);
   }, 600_000);
+
+  it('ends a rollout for good with a reason, stops its steps, and refuses a second end or an empty reason', async () => {
+    expect((await stack.call('POST', 'services/JUR/start', {})).status).toBe(202);
+    await until('the JUR rollout under way', async () => ((await service('JUR')).state === 'running' ? true : undefined));
+    const empty = await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: '  ' });
+    expect(empty.status).toBe(400);
+    const ended = await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: 'Service fusionné avec RT' });
+    expect(ended).toMatchObject({ status: 202, json: { runId: 'rollout-service-JUR', state: 'terminated' } });
+    expect((await service('JUR')).state).toBe('terminated');
+    expect((await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: 'Encore une fois' })).status).toBe(409);
+    // Its steps stop too: the space step's instance is terminated, not left running.
+    const space = await until('the space step terminated', async () => {
+      const res = await fetch(`${stack.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent('rollout-service-JUR:space')}`);
+      const body = (await res.json()) as { runtimeStatus?: string };
+      return body.runtimeStatus === 'Terminated' ? body : undefined;
+    });
+    expect(space.runtimeStatus).toBe('Terminated');
+  }, 300_000);
 });
