@@ -71,22 +71,30 @@ df.app.orchestration(ROLLOUT_SERVICE, function* (context: OrchestrationContext):
   });
   const scope = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.serviceScope, retryOptions(run.retries, 'store'), { serviceCode: run.serviceCode })) as { personIds: string[]; spaceKey: string | null };
   const states: Partial<Record<ServiceStep, string>> = {};
+  // The service's custom status names its steps' states; each step's own instance shows its progress and blocker.
+  const show = (current: ServiceStep[]) => context.df.setCustomStatus({ current, steps: { ...states } });
   const step = (name: ServiceStep, work: Work) => context.df.callSubOrchestrator(ROLLOUT_STEP, { version: 1, run, step: name, work } satisfies StepInput, stepInstanceId(run.runId, name));
 
+  show(['space']);
   states.space = (yield step('space', { kind: 'space', spaceKey: scope.spaceKey })) as string;
+  show(['people']);
   states.people = (yield step('people', { kind: 'people', personIds: scope.personIds })) as string;
   // People train while IT assigns numbers: the two waits run side by side.
+  show(['training', 'telecom']);
   const [training, telecom] = (yield context.df.Task.all([
     step('training', { kind: 'training', personIds: scope.personIds }),
     step('telecom', { kind: 'telecom', people: scope.personIds.length }),
   ])) as string[];
   states.training = training;
   states.telecom = telecom;
+  show(['templates']);
   states.templates = (yield step('templates', { kind: 'templates', spaceKey: scope.spaceKey })) as string;
+  show(['report']);
   states.report = (yield step('report', { kind: 'report', steps: { ...states }, people: scope.personIds.length })) as string;
 
   seq.n += 1;
   yield* writeProgress(base, { runId: run.runId, target: 'run', seq: seq.n, at: nowIso(context), state: 'completed' });
+  show([]);
   return states;
 });
 

@@ -64,6 +64,10 @@ describe('a service rollout on the local host', () => {
     expect(stepOf(blocked, 'people').blocker).toMatchObject({ code: 'people-failed', mustAct: 'ITAdmin' });
     expect(stepOf(blocked, 'people').blocker!.message['fr-CA']).toContain(`${people} employé(s)`);
     expect((await stack.appWrites('licenseAssigned')).length).toBe(0);
+    // The same progress and blocker in the orchestrations' custom status (management API).
+    const status = async (id: string) => (await (await fetch(`${stack.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}`)).json()) as { customStatus: unknown };
+    expect((await status('rollout-service-RT:people')).customStatus).toMatchObject({ step: 'people', state: 'failed', blocker: 'people-failed', mustAct: 'ITAdmin', total: people, attempts: 1 });
+    expect((await status('rollout-service-RT')).customStatus).toEqual({ current: ['people'], steps: { space: 'done' } });
     // Skipping needs a reason; a step that is not waiting refuses a decision.
     const noReason = await stack.call('POST', 'runs/rollout-service-RT/steps/people/skip', { reason: '' });
     expect(noReason.status).toBe(400);
