@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import {
-  journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startJourney, startServiceRollout, terminateRun, type RunSettings,
+  journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startCompensation, startJourney, startServiceRollout, terminateRun, type RunSettings,
 } from '../../orchestrations/rollout-service/client';
 import { peopleCatalogue, peopleNames, peopleOfService } from '../../shared/people/adapters/people-services';
 import { PeopleEventSchema } from '../../shared/people/events';
@@ -161,7 +161,13 @@ export const rolloutTerminate = endpoint({
       children.push(...(await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id));
     }
     await terminateRun(context, run.id, 'terminated by IT', children);
-    return { status: 202, body: { runId: run.id, state: run.state } };
+    // Ended before IT confirmed the numbers: the Teams Phone licences this run gave are taken back.
+    let compensation = false;
+    if (run.kind === 'service' && run.steps.telecom?.state !== 'done') {
+      await startCompensation(context, { version: 1, runId: run.id, partNumbers: services.config.licences.telecom, retries: services.config.retries });
+      compensation = true;
+    }
+    return { status: 202, body: { runId: run.id, state: run.state, compensation } };
   },
 });
 

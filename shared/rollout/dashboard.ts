@@ -45,11 +45,12 @@ export async function serviceViews(deps: DashboardDeps): Promise<ServiceRolloutV
       return {
         serviceCode: service.code, serviceName: service.names, runId: null, state: 'not-started' as RunState, percent: 0, startedAt: null, updatedAt: null, people: service.people,
         steps: SERVICE_STEPS.map((step) => ({ step, state: 'pending' as const, percent: 0, done: null, total: null, startedAt: null, endedAt: null, attempts: 0, blocker: null, skippable: false, decisions: [] })),
+        compensation: null,
       };
     }
     return {
       serviceCode: service.code, serviceName: service.names, runId: run.id, state: visibleState(run), percent: runPercent(run),
-      startedAt: run.startedAt, updatedAt: run.updatedAt, people: service.people, steps: stepViews(run, names),
+      startedAt: run.startedAt, updatedAt: run.updatedAt, people: service.people, steps: stepViews(run, names), compensation: run.compensation ?? null,
     };
   });
 }

@@ -7,7 +7,7 @@ import { parseRolloutConfig } from '../../shared/rollout/config';
 import { journeyViews, serviceViews } from '../../shared/rollout/dashboard';
 import { journeyForEvent } from '../../shared/rollout/journeys';
 import { recordDecision, recordProgress, recordTermination } from '../../shared/rollout/ledger';
-import { ensureLicences, LicencesUnavailable, removeLicences } from '../../shared/rollout/licences';
+import { ensureLicences, LicencesUnavailable, releaseLicences, removeLicences } from '../../shared/rollout/licences';
 import { applyProgress, checkDecision, runPercent, visibleState, type ProgressUpdate, type RunRecord } from '../../shared/rollout/model';
 
 /** The rollout's use cases over in-memory fakes of its own ports. */
@@ -82,6 +82,19 @@ describe('the run ledger', () => {
     run = applyProgress(run, step(5, { total: 10, done: 8, laneBase: 8 }))!;
     run = applyProgress(run, lane(0, 1))!;
     expect(run.steps.people).toMatchObject({ done: 9, lanes: { '0': 1 } });
+  });
+
+  it('keeps what a run set out to assign (once each) and a compensation that only moves forward', () => {
+    let run = applyProgress(undefined, create('j1', 'onboarding'))!;
+    run = applyProgress(run, { runId: 'j1', target: 'licences', at: T0, added: ['MCOEV'] })!;
+    expect(applyProgress(run, { runId: 'j1', target: 'licences', at: T0, added: ['MCOEV'] })).toBeNull();
+    run = applyProgress(run, { runId: 'j1', target: 'licences', at: T0, added: ['SPE_E3'] })!;
+    expect(run.licencesAdded).toEqual(['MCOEV', 'SPE_E3']);
+    run = applyProgress(run, { runId: 'j1', target: 'compensation', at: T0, state: 'running', released: 2 })!;
+    expect(applyProgress(run, { runId: 'j1', target: 'compensation', at: T0, state: 'running', released: 0 })).toBeNull();
+    run = applyProgress(run, { runId: 'j1', target: 'compensation', at: T0, state: 'done', released: 3 })!;
+    expect(applyProgress(run, { runId: 'j1', target: 'compensation', at: T0, state: 'running', released: 3 })).toBeNull();
+    expect(run.compensation).toEqual({ state: 'done', released: 3 });
   });
 
   it('keeps one report, and starts a new record when the same run id starts again later', () => {
@@ -187,6 +200,22 @@ describe('licences', () => {
     await expect(ensureLicences(dir, 'u1', ['SPE_E3', 'SPE_E5'])).rejects.toThrow(LicencesUnavailable);
     await expect(ensureLicences(dir, 'u1', ['SPE_E5'])).rejects.toThrow('SPE_E5');
     expect(dir.changes).toEqual([]);
+  });
+
+  it('says what it is about to assign before assigning it, and never for what the person holds', async () => {
+    const dir = new MemoryLicences(new Map([['u1', ['e3']]]));
+    const told: Array<{ parts: string[]; changesSoFar: number }> = [];
+    await ensureLicences(dir, 'u1', ['SPE_E3', 'MCOEV'], async (parts) => void told.push({ parts, changesSoFar: dir.changes.length }));
+    await ensureLicences(dir, 'u1', ['SPE_E3', 'MCOEV'], async (parts) => void told.push({ parts, changesSoFar: dir.changes.length }));
+    expect(told).toEqual([{ parts: ['MCOEV'], changesSoFar: 0 }]);
+  });
+
+  it('takes back only the licences named that the person still holds', async () => {
+    const dir = new MemoryLicences(new Map([['u1', ['e3', 'phone']], ['u2', ['e3']]]));
+    expect(await releaseLicences(dir, 'u1', ['MCOEV'])).toEqual({ released: ['MCOEV'] });
+    expect(await releaseLicences(dir, 'u2', ['MCOEV'])).toEqual({ released: [] });
+    expect(dir.changes).toEqual([{ userId: 'u1', add: [], remove: ['phone'] }]);
+    expect(dir.held.get('u1')).toEqual(['e3']);
   });
 
   it('removes every licence once, and nothing when none is left', async () => {
