@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import {
-  journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startJourney, startServiceRollout, terminateRun, type RunSettings,
+  journeyInput, raiseDecision, rolloutClientInput, serviceRolloutInput, startCompensation, startJourney, startServiceRollout, terminateRun, type RunSettings,
 } from '../../orchestrations/rollout-service/client';
 import { peopleCatalogue, peopleNames, peopleOfService } from '../../shared/people/adapters/people-services';
 import { PeopleEventSchema } from '../../shared/people/events';
@@ -31,6 +31,7 @@ import { onTopic } from '../triggers';
 
 const runSettings = (): RunSettings => {
   const s = settings();
+  // 20 minutes for a mailbox's catch-up and proof: inside the 30-minute functionTimeout (host.json).
   return { config: rolloutServices().config, parallelism: s.rollout.parallelism, timeScale: s.rollout.timeScale, archiveTimeoutSeconds: 1200 };
 };
 const actorOf = (p: Principal) => ({ oid: p.oid, kind: p.kind });
@@ -55,8 +56,9 @@ onTopic('rolloutPeople', {
 });
 
 async function dashboardDeps(): Promise<DashboardDeps> {
-  const people = peopleOfService();
-  const services = await Promise.all(peopleCatalogue().services.map(async (s) => ({ code: s.code, names: s.names, people: (await people.activeIn(s.code)).length })));
+  // One read of the staff for every service's count (the page polls this while a run is under way).
+  const counts = await peopleOfService().activeCounts();
+  const services = peopleCatalogue().services.map((s) => ({ code: s.code, names: s.names, people: counts.get(s.code) ?? 0 }));
   return { store: rolloutServices().store, services, names: peopleNames() };
 }
 
@@ -151,13 +153,23 @@ export const rolloutTerminate = endpoint({
     const services = rolloutServices();
     const run = await recordTermination(services, params.runId, body.reason, actorOf(principal));
     if (!run) throw new ApiError(409, 'not-running', 'rollout.notRunning');
-    // Its steps, lanes and journeys: terminating a parent leaves its sub-orchestrations running.
-    const steps = Object.values(run.steps).map((s) => s?.instanceId).filter((id): id is string => !!id && id !== run.id);
-    const journeys = run.kind === 'service' ? (await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id) : [];
-    const attempts = run.steps.people?.attempts ?? 0;
-    const lanes = Array.from({ length: attempts }, (_, a) => Array.from({ length: 32 }, (_l, i) => `${run.id}:people:${a + 1}:lane-${i}`)).flat();
-    await terminateRun(context, run.id, 'terminated by IT', [...steps, ...lanes, ...journeys]);
-    return { status: 202, body: { runId: run.id, state: run.state } };
+    // Its steps, lanes, journeys and space runs: terminating a parent leaves its sub-orchestrations running.
+    const children: string[] = [];
+    if (run.kind === 'service') {
+      children.push(...SERVICE_STEPS.map((step) => `${run.id}:${step}`));
+      const attempts = (step: 'space' | 'people') => Math.max(1, run.steps[step]?.attempts ?? 1);
+      for (let a = 1; a <= attempts('space'); a++) children.push(`${run.id}:space-apply:${a}`);
+      for (let a = 1; a <= attempts('people'); a++) for (let i = 0; i < settings().rollout.parallelism; i++) children.push(`${run.id}:people:${a}:lane-${i}`);
+      children.push(...(await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id));
+    }
+    await terminateRun(context, run.id, 'terminated by IT', children);
+    // Ended before IT confirmed the numbers: the Teams Phone licences this run gave are taken back.
+    let compensation = false;
+    if (run.kind === 'service' && run.steps.telecom?.state !== 'done') {
+      await startCompensation(context, { version: 1, runId: run.id, partNumbers: services.config.licences.telecom, retries: services.config.retries });
+      compensation = true;
+    }
+    return { status: 202, body: { runId: run.id, state: run.state, compensation } };
   },
 });
 

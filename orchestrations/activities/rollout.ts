@@ -14,7 +14,7 @@ import { SYSTEM_ACTOR } from '../../shared/platform/audit';
 import { createLogger } from '../../shared/platform/logger';
 import { rolloutServices } from '../../shared/rollout/adapters/rollout-services';
 import { recordProgress } from '../../shared/rollout/ledger';
-import { ensureLicences, LicencesUnavailable, removeLicences } from '../../shared/rollout/licences';
+import { ensureLicences, LicencesUnavailable, releaseLicences, removeLicences } from '../../shared/rollout/licences';
 import type { ProgressUpdate } from '../../shared/rollout/model';
 import { reminderDeps } from '../../shared/training/adapters/reminder-services';
 import { trainingDeps } from '../../shared/training/adapters/training-services';
@@ -40,6 +40,7 @@ export const ROLLOUT_ACTIVITIES = {
   trainingRound: 'rolloutTrainingRound',
   templates: 'rolloutTemplates',
   report: 'rolloutReport',
+  compensationScope: 'rolloutCompensationScope',
 } as const;
 
 /** The invocation's own log (what the Functions runtime hands an activity), typed here without its SDK. */
@@ -71,20 +72,28 @@ df.app.activity(ROLLOUT_ACTIVITIES.serviceScope, {
   },
 });
 
-const LicencesInput = z.object({ runId: z.string(), personId: z.string().min(1), mode: z.enum(['ensure', 'remove']), partNumbers: z.array(z.string()).default([]) });
+const LicencesInput = z.object({ runId: z.string(), personId: z.string().min(1), mode: z.enum(['ensure', 'remove', 'release']), partNumbers: z.array(z.string()).default([]) });
 
 /** `unavailable`: the tenant has no subscription for a SKU the config names (IT must buy or fix the config). */
 df.app.activity(ROLLOUT_ACTIVITIES.licences, {
   handler: async (raw: unknown): Promise<{ added: number; removed: number; unavailable: string[] }> => {
     const input = LicencesInput.parse(raw);
     const { licences, audit } = rolloutServices();
+    if (input.mode === 'release') {
+      const { released } = await releaseLicences(licences, input.personId, input.partNumbers);
+      if (released.length > 0) await audit.record(SYSTEM_ACTOR, 'licences-removed', { runId: input.runId, personId: input.personId, skus: released, count: released.length });
+      return { added: 0, removed: released.length, unavailable: [] };
+    }
     if (input.mode === 'remove') {
       const { removed } = await removeLicences(licences, input.personId);
       if (removed > 0) await audit.record(SYSTEM_ACTOR, 'licences-removed', { runId: input.runId, personId: input.personId, count: removed });
       return { added: 0, removed, unavailable: [] };
     }
     try {
-      const { added } = await ensureLicences(licences, input.personId, input.partNumbers);
+      const { store } = rolloutServices();
+      // Written before the call: an undo then knows what this run set out to assign, even after a crash.
+      const intent = (added: string[]) => recordProgress(store, { runId: input.runId, target: 'licences', at: new Date().toISOString(), added });
+      const { added } = await ensureLicences(licences, input.personId, input.partNumbers, intent);
       if (added.length > 0) await audit.record(SYSTEM_ACTOR, 'licences-assigned', { runId: input.runId, personId: input.personId, skus: added });
       return { added: added.length, removed: 0, unavailable: [] };
     } catch (e) {
@@ -186,5 +195,21 @@ df.app.activity(ROLLOUT_ACTIVITIES.report, {
     const { store, audit } = rolloutServices();
     await recordProgress(store, { runId: input.runId, target: 'report', at: input.at, report: input.report });
     await audit.record(SYSTEM_ACTOR, 'report-kept', { runId: input.runId });
+  },
+});
+
+/** Who a service run's journeys set out to give which of these licences (all attempts of each person). */
+df.app.activity(ROLLOUT_ACTIVITIES.compensationScope, {
+  handler: async (input: { runId: string; partNumbers: string[] }): Promise<Array<{ personId: string; partNumbers: string[] }>> => {
+    const journeys = (await rolloutServices().store.list('journeys')).filter((j) => j.id.startsWith(`${input.runId}:p:`));
+    const byPerson = new Map<string, Set<string>>();
+    for (const j of journeys) {
+      const wanted = (j.licencesAdded ?? []).filter((p) => input.partNumbers.includes(p));
+      if (wanted.length === 0) continue;
+      const set = byPerson.get(j.subject) ?? new Set<string>();
+      for (const p of wanted) set.add(p);
+      byPerson.set(j.subject, set);
+    }
+    return [...byPerson].sort(([a], [b]) => a.localeCompare(b)).map(([personId, set]) => ({ personId, partNumbers: [...set].sort() }));
   },
 });

@@ -5,7 +5,7 @@ import type { RolloutConfig } from '../../shared/rollout/config';
 import type { JourneyKind, JourneyStep, StepName } from '../../shared/rollout/view';
 import { ROLLOUT_EMPLOYEE, type JourneyInput } from '../rollout-employee';
 import { decisionEvent, type DecisionPayload } from '../rollout-step';
-import { ROLLOUT_SERVICE, type ServiceRolloutInput } from '.';
+import { ROLLOUT_COMPENSATE, ROLLOUT_SERVICE, type CompensationInput, type ServiceRolloutInput } from '.';
 
 /** The durable client binding the functions that start, decide on and end runs need. */
 export const rolloutClientInput = df.input.durableClient();
@@ -32,7 +32,7 @@ export function serviceRolloutInput(serviceCode: string, startedBy: Who, s: RunS
   const days = (n: number) => Math.max(1_000, Math.round(n * DAY_MS * s.timeScale));
   return {
     version: 1, runId: serviceRunId(serviceCode), serviceCode, startedBy, configVersion: s.config.version, parallelism: s.parallelism,
-    partNumbers: [...s.config.licences.standard, ...s.config.licences.telecom], archiveTimeoutSeconds: s.archiveTimeoutSeconds,
+    partNumbers: [...s.config.licences.standard, ...s.config.licences.telecom], telecomPartNumbers: s.config.licences.telecom, archiveTimeoutSeconds: s.archiveTimeoutSeconds,
     training: { threshold: s.config.training.completionThreshold, deadlineMs: days(s.config.training.deadlineDays), roundMs: days(s.config.training.reminderEveryDays) },
     telecom: { confirmMs: days(s.config.telecom.confirmWithinDays), reminderMs: days(s.config.telecom.reminderEveryDays) },
     retries: s.config.retries,
@@ -73,6 +73,11 @@ export function startServiceRollout(context: ClientContext, input: ServiceRollou
 
 export function startJourney(context: ClientContext, input: JourneyInput) {
   return startOnce(context, ROLLOUT_EMPLOYEE, input.runId, input);
+}
+
+/** Starts taking back what an ended service rollout assigned and nobody will use (once per run). */
+export function startCompensation(context: ClientContext, input: CompensationInput) {
+  return startOnce(context, ROLLOUT_COMPENSATE, `${input.runId}:compensate`, input);
 }
 
 /** Hands a person's decision (already recorded in the ledger) to the instance waiting for it. */

@@ -21,6 +21,7 @@ import {
 export const ROLLOUT_SERVICE = 'rolloutService';
 export const ROLLOUT_STEP = 'rolloutStep';
 export const ROLLOUT_LANE = 'rolloutLane';
+export const ROLLOUT_COMPENSATE = 'rolloutCompensate';
 
 /** Versioned, with everything the orchestration needs from settings and config (orchestrators read neither). */
 export interface ServiceRolloutInput {
@@ -32,6 +33,8 @@ export interface ServiceRolloutInput {
   parallelism: number;
   partNumbers: string[];
   archiveTimeoutSeconds: number;
+  /** The Teams Phone SKUs among partNumbers: taken back if the rollout is ended before numbers are confirmed. */
+  telecomPartNumbers: string[];
   training: { threshold: number; deadlineMs: number; roundMs: number };
   telecom: { confirmMs: number; reminderMs: number };
   retries: Retries;
@@ -71,22 +74,30 @@ df.app.orchestration(ROLLOUT_SERVICE, function* (context: OrchestrationContext):
   });
   const scope = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.serviceScope, retryOptions(run.retries, 'store'), { serviceCode: run.serviceCode })) as { personIds: string[]; spaceKey: string | null };
   const states: Partial<Record<ServiceStep, string>> = {};
+  // The service's custom status names its steps' states; each step's own instance shows its progress and blocker.
+  const show = (current: ServiceStep[]) => context.df.setCustomStatus({ current, steps: { ...states } });
   const step = (name: ServiceStep, work: Work) => context.df.callSubOrchestrator(ROLLOUT_STEP, { version: 1, run, step: name, work } satisfies StepInput, stepInstanceId(run.runId, name));
 
+  show(['space']);
   states.space = (yield step('space', { kind: 'space', spaceKey: scope.spaceKey })) as string;
+  show(['people']);
   states.people = (yield step('people', { kind: 'people', personIds: scope.personIds })) as string;
   // People train while IT assigns numbers: the two waits run side by side.
+  show(['training', 'telecom']);
   const [training, telecom] = (yield context.df.Task.all([
     step('training', { kind: 'training', personIds: scope.personIds }),
     step('telecom', { kind: 'telecom', people: scope.personIds.length }),
   ])) as string[];
   states.training = training;
   states.telecom = telecom;
+  show(['templates']);
   states.templates = (yield step('templates', { kind: 'templates', spaceKey: scope.spaceKey })) as string;
+  show(['report']);
   states.report = (yield step('report', { kind: 'report', steps: { ...states }, people: scope.personIds.length })) as string;
 
   seq.n += 1;
   yield* writeProgress(base, { runId: run.runId, target: 'run', seq: seq.n, at: nowIso(context), state: 'completed' });
+  show([]);
   return states;
 });
 
@@ -117,6 +128,37 @@ df.app.orchestration(ROLLOUT_LANE, function* (context: OrchestrationContext): Ge
     yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.progress, retryOptions(journey.retries, 'store'), { runId: input.runId, target: 'lane', step: 'people', lane: input.lane, done: results.length, at: context.df.currentUtcDateTime.toISOString() });
   }
   return results;
+});
+
+export interface CompensationInput {
+  version: 1;
+  runId: string;
+  partNumbers: string[];
+  retries: Retries;
+}
+
+/**
+ * The undo that makes sense when IT ends a service's rollout before its phone numbers were
+ * confirmed: the Teams Phone licences its members got from this run (and only those: the ledger
+ * records what each journey set out to assign before assigning it) are taken back. Everything else
+ * stays: mail licences, archived mail, Team membership and training are what people keep using.
+ */
+df.app.orchestration(ROLLOUT_COMPENSATE, function* (context: OrchestrationContext): Generator<Task, number, unknown> {
+  const input = context.df.getInput() as CompensationInput;
+  const store = retryOptions(input.retries, 'store');
+  const people = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.compensationScope, store, { runId: input.runId, partNumbers: input.partNumbers })) as Array<{ personId: string; partNumbers: string[] }>;
+  let released = 0;
+  yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.progress, store, { runId: input.runId, target: 'compensation', at: nowIso(context), state: 'running', released });
+  for (const p of people) {
+    try {
+      const r = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.licences, retryOptions(input.retries, 'graph'), { runId: input.runId, personId: p.personId, mode: 'release', partNumbers: p.partNumbers })) as { removed: number };
+      released += r.removed;
+    } catch {
+      // One person's licence stays (Graph kept refusing): audited as not released, IT sees the count.
+    }
+  }
+  yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.progress, store, { runId: input.runId, target: 'compensation', at: nowIso(context), state: 'done', released });
+  return released;
 });
 
 function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, attempt: number, finished: Set<string>): Generator<Task, WorkOutcome<unknown>, unknown> {

@@ -48,6 +48,19 @@ export interface StepScope {
   seq: { n: number };
   /** The one pending wait for a decision (a second waiter on the same event would never hear it). */
   decision?: Task;
+  /** What the instance's custom status says (the management API's view of the same progress). */
+  status?: StepStatus;
+}
+
+/** A step's progress and blocker as the orchestration's custom status shows them (codes and counts only). */
+export interface StepStatus {
+  step: StepName;
+  state: string;
+  done: number | null;
+  total: number | null;
+  attempts: number;
+  blocker: BlockerCode | null;
+  mustAct: Actor | null;
 }
 
 export const nowIso = (context: OrchestrationContext) => context.df.currentUtcDateTime.toISOString();
@@ -58,6 +71,17 @@ export function* writeProgress(scope: Pick<StepScope, 'context' | 'retries' | 's
 }
 
 export function* stepProgress(scope: StepScope, patch: Extract<ProgressUpdate, { target: 'step' }>['patch']): Generator<Task, void, unknown> {
+  const before: StepStatus = scope.status?.step === scope.step ? scope.status : { step: scope.step, state: 'pending', done: null, total: null, attempts: 0, blocker: null, mustAct: null };
+  scope.status = {
+    step: scope.step,
+    state: patch.state ?? before.state,
+    done: patch.done !== undefined ? patch.done : before.done,
+    total: patch.total !== undefined ? patch.total : before.total,
+    attempts: patch.attempts ?? before.attempts,
+    blocker: patch.blocker !== undefined ? (patch.blocker?.code ?? null) : before.blocker,
+    mustAct: patch.blocker !== undefined ? (patch.blocker?.mustAct ?? null) : before.mustAct,
+  };
+  scope.context.df.setCustomStatus(scope.status);
   scope.seq.n += 1;
   yield* writeProgress(scope, { runId: scope.runId, target: 'step', step: scope.step, instanceId: scope.instanceId, seq: scope.seq.n, at: nowIso(scope.context), patch });
 }

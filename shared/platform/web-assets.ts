@@ -22,6 +22,7 @@ const PAGES: Record<string, string> = {
   'people.html': 'Personnel',
   'training.html': 'Mes formations',
   'collaboration.html': 'Espaces',
+  'rollout.html': 'Déploiement',
   // Public: the Teams app package's privacy and terms addresses (teams/manifest.template.json).
   'privacy.html': 'Confidentialité',
   'terms.html': 'Conditions d’utilisation',

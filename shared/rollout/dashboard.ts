@@ -45,18 +45,19 @@ export async function serviceViews(deps: DashboardDeps): Promise<ServiceRolloutV
       return {
         serviceCode: service.code, serviceName: service.names, runId: null, state: 'not-started' as RunState, percent: 0, startedAt: null, updatedAt: null, people: service.people,
         steps: SERVICE_STEPS.map((step) => ({ step, state: 'pending' as const, percent: 0, done: null, total: null, startedAt: null, endedAt: null, attempts: 0, blocker: null, skippable: false, decisions: [] })),
+        compensation: null,
       };
     }
     return {
       serviceCode: service.code, serviceName: service.names, runId: run.id, state: visibleState(run), percent: runPercent(run),
-      startedAt: run.startedAt, updatedAt: run.updatedAt, people: service.people, steps: stepViews(run, names),
+      startedAt: run.startedAt, updatedAt: run.updatedAt, people: service.people, steps: stepViews(run, names), compensation: run.compensation ?? null,
     };
   });
 }
 
 /** Employees' journeys, newest first, with names (HR and IT only). */
 export async function journeyViews(deps: DashboardDeps, filter: { kind?: JourneyKind; state?: RunState }): Promise<JourneyView[]> {
-  const runs = (await deps.store.list('journeys')).filter((r) => !filter.kind || r.kind === filter.kind);
+  const runs = latestAttempts((await deps.store.list('journeys')).filter((r) => !filter.kind || r.kind === filter.kind));
   const names = await deps.names.namesOf([...new Set([...runs.map((r) => r.subject), ...deciders(runs)])]);
   const serviceNames = new Map(deps.services.map((s) => [s.code, s.names]));
   return runs
@@ -72,4 +73,19 @@ export async function journeyViews(deps: DashboardDeps, filter: { kind?: Journey
       steps: stepViews(run, names),
     }))
     .filter((j) => !filter.state || j.state === filter.state);
+}
+
+/**
+ * A service's people step retried onboards again under `<run>:p:<person>:a<n>`: the earlier
+ * attempt's record stays (evidence), but the page shows each person once, at their latest attempt.
+ */
+function latestAttempts(runs: RunRecord[]): RunRecord[] {
+  const attempt = (id: string) => Number(/:a(\d+)$/.exec(id)?.[1] ?? 1);
+  const base = (id: string) => id.replace(/:a\d+$/, '');
+  const latest = new Map<string, RunRecord>();
+  for (const r of runs) {
+    const seen = latest.get(base(r.id));
+    if (!seen || attempt(r.id) > attempt(seen.id)) latest.set(base(r.id), r);
+  }
+  return runs.filter((r) => latest.get(base(r.id)) === r);
 }

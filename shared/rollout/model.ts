@@ -73,6 +73,13 @@ export interface RunRecord {
   steps: Partial<Record<StepName, StepRecord>>;
   /** The run's closing report (an offboarding's evidence). */
   report: Record<string, unknown> | null;
+  /**
+   * Licences (SKU part numbers) this run found missing and set out to assign, written before the
+   * Graph call: what an undo may take back, and nothing the person held before.
+   */
+  licencesAdded?: string[];
+  /** After a service rollout is ended: the Teams Phone licences its members got and never used, taken back. */
+  compensation?: { state: 'running' | 'done'; released: number };
   seq: number;
 }
 
@@ -80,6 +87,8 @@ export interface RunRecord {
 export type ProgressUpdate =
   | { runId: string; target: 'run'; seq: number; at: string; create?: Omit<RunRecord, 'seq' | 'updatedAt' | 'steps' | 'report'>; state?: RunState }
   | { runId: string; target: 'report'; at: string; report: Record<string, unknown> }
+  | { runId: string; target: 'licences'; at: string; added: string[] }
+  | { runId: string; target: 'compensation'; at: string; state: 'running' | 'done'; released: number }
   | { runId: string; target: 'step'; step: StepName; instanceId: string; seq: number; at: string; patch: Partial<Pick<StepRecord, 'state' | 'done' | 'total' | 'startedAt' | 'endedAt' | 'attempts' | 'blocker' | 'skippable' | 'laneBase'>> }
   | { runId: string; target: 'lane'; step: StepName; lane: number; done: number; at: string };
 
@@ -108,6 +117,14 @@ export function applyProgress(run: RunRecord | undefined, update: ProgressUpdate
   if (!run) return null;
   // A run has one report, written once at its end (written again, it is the same report).
   if (update.target === 'report') return run.report ? null : { ...run, updatedAt: update.at, report: update.report };
+  if (update.target === 'compensation') {
+    if (run.compensation?.state === 'done' || (run.compensation && run.compensation.released > update.released)) return null;
+    return { ...run, updatedAt: update.at, compensation: { state: update.state, released: update.released } };
+  }
+  if (update.target === 'licences') {
+    const added = [...new Set([...(run.licencesAdded ?? []), ...update.added])].sort();
+    return added.length === (run.licencesAdded ?? []).length ? null : { ...run, updatedAt: update.at, licencesAdded: added };
+  }
   const current = run.steps[update.step] ?? emptyStep(update.target === 'step' ? update.instanceId : '');
   if (update.target === 'lane') {
     const lanes = { ...(current.lanes ?? {}) };
@@ -157,7 +174,10 @@ export function checkDecision(run: RunRecord | undefined, step: StepName, action
   if (!record) return { ok: false, code: run.stepOrder.includes(step) ? 'not-awaiting-decision' : 'not-found' };
   if (action === 'confirm') return step === 'telecom' && (record.state === 'waiting' || record.state === 'failed') ? { ok: true } : { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && !record.skippable) return { ok: false, code: 'not-skippable' };
-  if (action === 'retry' && record.state !== 'failed' && !(record.state === 'waiting' && record.blocker)) return { ok: false, code: 'not-awaiting-decision' };
+  // A blocked step that is checking again on its own (running, its blocker still shown) takes a
+  // retry too: it is heard at the step's next wait, which then checks again at once.
+  const blocked = record.blocker !== null && (record.state === 'waiting' || record.state === 'running');
+  if (action === 'retry' && record.state !== 'failed' && !blocked) return { ok: false, code: 'not-awaiting-decision' };
   if (action === 'skip' && record.state !== 'failed' && record.state !== 'waiting') return { ok: false, code: 'not-awaiting-decision' };
   return { ok: true };
 }

@@ -57,6 +57,8 @@ export interface ServiceRolloutView {
   /** Active members of the service (the rollout's scope). */
   people: number;
   steps: StepView[];
+  /** After the rollout was ended before numbers were confirmed: Teams Phone licences taken back. */
+  compensation: { state: 'running' | 'done'; released: number } | null;
 }
 
 export type JourneyKind = 'onboarding' | 'move' | 'offboarding';

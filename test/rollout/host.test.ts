@@ -64,6 +64,10 @@ describe('a service rollout on the local host', () => {
     expect(stepOf(blocked, 'people').blocker).toMatchObject({ code: 'people-failed', mustAct: 'ITAdmin' });
     expect(stepOf(blocked, 'people').blocker!.message['fr-CA']).toContain(`${people} employé(s)`);
     expect((await stack.appWrites('licenseAssigned')).length).toBe(0);
+    // The same progress and blocker in the orchestrations' custom status (management API).
+    const status = async (id: string) => (await (await fetch(`${stack.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}`)).json()) as { customStatus: unknown };
+    expect((await status('rollout-service-RT:people')).customStatus).toMatchObject({ step: 'people', state: 'failed', blocker: 'people-failed', mustAct: 'ITAdmin', total: people, attempts: 1 });
+    expect((await status('rollout-service-RT')).customStatus).toEqual({ current: ['people'], steps: { space: 'done' } });
     // Skipping needs a reason; a step that is not waiting refuses a decision.
     const noReason = await stack.call('POST', 'runs/rollout-service-RT/steps/people/skip', { reason: '' });
     expect(noReason.status).toBe(400);
@@ -110,4 +114,37 @@ describe('a service rollout on the local host', () => {
     expect(mine).toHaveLength(people);
     expect(mine.every((j: { state: string; personName: string | null }) => j.state === 'completed' && j.personName)).toBe(true);
   }, 600_000);
+
+  it('ends a rollout for good with a reason, stops its steps, takes back the unused Teams Phone licences, and refuses a second end or an empty reason', async () => {
+    const people = (await service('JUR')).people;
+    expect((await stack.call('POST', 'services/JUR/start', {})).status).toBe(202);
+    // Its members onboarded (Teams Phone assigned), the numbers not yet confirmed.
+    await until('the JUR rollout waiting on the numbers', async () => (stepOf(await service('JUR'), 'telecom').state === 'waiting' ? true : undefined));
+    const jurMembers = new Set(stack.sandbox.tenant.users.filter((u) => u.department === 'Services juridiques').map((u) => u.id));
+    const given = (await stack.appWrites('licenseAssigned')).filter((w) => jurMembers.has((w.details as { userId: string }).userId));
+    expect(given).toHaveLength(people);
+
+    const empty = await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: '  ' });
+    expect(empty.status).toBe(400);
+    const ended = await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: 'Service fusionné avec RT' });
+    expect(ended).toMatchObject({ status: 202, json: { runId: 'rollout-service-JUR', state: 'terminated', compensation: true } });
+    expect((await service('JUR')).state).toBe('terminated');
+    expect((await stack.call('POST', 'runs/rollout-service-JUR/terminate', { reason: 'Encore une fois' })).status).toBe(409);
+    // Its waiting steps stop too: terminated, not left running.
+    for (const step of ['training', 'telecom']) {
+      await until(`the ${step} step terminated`, async () => {
+        const res = await fetch(`${stack.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(`rollout-service-JUR:${step}`)}`);
+        return ((await res.json()) as { runtimeStatus?: string }).runtimeStatus === 'Terminated' ? true : undefined;
+      });
+    }
+    // The undo: each member's Teams Phone licence taken back once; their mail licence stays.
+    const record = await until('the compensation done', async () => {
+      const r = (await new CosmosRunStore(cosmosDatabase()).get('rollout-service-JUR'))!.record;
+      return r.compensation?.state === 'done' ? r : undefined;
+    });
+    expect(record.compensation).toEqual({ state: 'done', released: people });
+    const taken = (await stack.appWrites('licenseAssigned')).filter((w) => jurMembers.has((w.details as { userId: string }).userId) && (w.details as { removeLicenses: string[] }).removeLicenses.length > 0);
+    expect(taken.map((w) => (w.details as { removeLicenses: string[] }).removeLicenses)).toEqual(Array(people).fill([MCOEV]));
+    expect(new Set(taken.map((w) => (w.details as { userId: string }).userId)).size).toBe(people);
+  }, 300_000);
 });

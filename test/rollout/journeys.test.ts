@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsServices, resetRecordsServicesForTests } from '../../shared/archive/adapters/records-services';
-import { graph } from '../../shared/platform/adapters/clients';
+import { cosmosDatabase, graph } from '../../shared/platform/adapters/clients';
 import { CosmosRunStore } from '../../shared/rollout/adapters/cosmos-rollout';
-import { cosmosDatabase } from '../../shared/platform/adapters/clients';
 import { trainingDeps } from '../../shared/training/adapters/training-services';
 import type { JourneyView } from '../../shared/rollout/view';
 import { eventually, HR, startRolloutStack, type RolloutStack } from './rollout-stack';
@@ -51,14 +50,13 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (process.env.ROLLOUT_DEBUG_OUT) require('node:fs').writeFileSync(process.env.ROLLOUT_DEBUG_OUT, stack.host.output());
   await stack?.stop();
 });
 
 describe('employee journeys from the people stream', () => {
   let hired: string;
 
-  it('onboards someone hired today: licence, archive proven, added to the Team, training assigned; the replay of everyone onboards nobody', async () => {
+  it('onboards someone hired today: licence, archive proven, added to the Team, training assigned; those the first synchronisation announced onboard nobody else', async () => {
     const { id } = await stack.control.request<{ id: string }>('POST', '/people', {
       givenName: 'Noémie', surname: 'Arsenault', department: 'Relations du travail', jobCategory: 'CONSEIL', employeeHireDate: new Date().toISOString(),
     });

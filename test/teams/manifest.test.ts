@@ -224,6 +224,7 @@ describe('npm run package:teams', () => {
       ['Personnel', `https://${SAMPLE.APP_HOSTNAME}/api/web/people.html`],
       ['Mes formations', `https://${SAMPLE.APP_HOSTNAME}/api/web/training.html`],
       ['Espaces', `https://${SAMPLE.APP_HOSTNAME}/api/web/collaboration.html`],
+      ['Déploiement', `https://${SAMPLE.APP_HOSTNAME}/api/web/rollout.html`],
     ]);
     for (const tab of manifest.staticTabs) {
       expect(tab.scopes).toEqual(['personal']);

@@ -144,7 +144,7 @@ describe('people page', () => {
     const { page } = tab;
     await signIn(page, HR_USER.name);
     await page.locator('#welcome').waitFor();
-    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces', 'Personnel']);
+    expect(await page.getByRole('navigation').getByRole('link').allTextContents()).toEqual(['Accueil', 'Mes courriels archivés', 'Systèmes sur site', 'Mes formations', 'Espaces', 'Personnel', 'Déploiement']);
     expect(await page.getByRole('heading', { level: 3 }).allTextContents()).toContain('Personnel');
     await page.getByRole('navigation').getByRole('link', { name: 'Personnel' }).click();
     await expect.poll(() => page.url()).toMatch(/\/api\/web\/people\.html$/);

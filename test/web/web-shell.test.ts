@@ -215,7 +215,7 @@ describe('web shell', () => {
     expect((await fetch(`${baseUrl}/api/web/assets.json`)).status).toBe(404);
     expect((await fetch(`${baseUrl}/api/web/nowhere.html`)).status).toBe(404);
     // Deep links: each page is the same shell, which shows the page its address names.
-    for (const [page, title] of [['archive.html', 'Mes courriels archivés'], ['relay.html', 'Systèmes sur site'], ['people.html', 'Personnel'], ['training.html', 'Mes formations'], ['collaboration.html', 'Espaces']]) {
+    for (const [page, title] of [['archive.html', 'Mes courriels archivés'], ['relay.html', 'Systèmes sur site'], ['people.html', 'Personnel'], ['training.html', 'Mes formations'], ['collaboration.html', 'Espaces'], ['rollout.html', 'Déploiement']]) {
       const deep = await fetch(`${baseUrl}/api/web/${page}`);
       expect(deep.status).toBe(200);
       const text = await deep.text();

@@ -69,9 +69,15 @@ export function resetPeopleForTests(): void {
 }
 
 /** The active members of a service, by person id (the rollout's scope; composed by other capabilities' roots). */
-export function peopleOfService(s: Settings = settings()): { activeIn(serviceCode: string): Promise<string[]> } {
+export function peopleOfService(s: Settings = settings()): { activeIn(serviceCode: string): Promise<string[]>; activeCounts(): Promise<Map<string, number>> } {
   const b = base(s);
+  const active = async () => (await b.people.all()).filter((r) => r.state.status === 'active' && r.state.serviceCode !== null);
   return {
-    activeIn: async (serviceCode) => (await b.people.all()).filter((r) => r.state.status === 'active' && r.state.serviceCode === serviceCode).map((r) => r.id).sort(),
+    activeIn: async (serviceCode) => (await active()).filter((r) => r.state.serviceCode === serviceCode).map((r) => r.id).sort(),
+    activeCounts: async () => {
+      const counts = new Map<string, number>();
+      for (const r of await active()) counts.set(r.state.serviceCode!, (counts.get(r.state.serviceCode!) ?? 0) + 1);
+      return counts;
+    },
   };
 }

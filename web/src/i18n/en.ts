@@ -840,6 +840,8 @@ export const en: Catalog = {
   rolloutStartFailed: 'The rollout of “{name}” did not start: {message}',
   rolloutPercentDone: '{percent} done',
   rolloutPeople: '{count} person(s) in scope',
+  rolloutCompensationRunning: 'Taking back unused Teams Phone licences ({count} so far)',
+  rolloutCompensationDone: '{count} unused Teams Phone licence(s) taken back',
   rolloutStartedOn: 'Started {date}',
   rolloutEndedOn: 'Ended {date}',
   rolloutUpdatedOn: 'Updated {date}',

@@ -849,6 +849,8 @@ export const frCA = {
   rolloutStartFailed: 'Le déploiement de « {name} » n’a pas commencé : {message}',
   rolloutPercentDone: '{percent} fait',
   rolloutPeople: '{count} personne(s) visée(s)',
+  rolloutCompensationRunning: 'Reprise des licences Téléphonie Teams non utilisées en cours ({count} reprise(s))',
+  rolloutCompensationDone: '{count} licence(s) Téléphonie Teams non utilisée(s) reprise(s)',
   rolloutStartedOn: 'Commencé le {date}',
   rolloutEndedOn: 'Terminé le {date}',
   rolloutUpdatedOn: 'Mis à jour le {date}',

@@ -152,6 +152,11 @@ export function ServiceDetailDialog(props: { service: ServiceRolloutView; canAct
           <span>{t('rolloutPeople', { count: sv.people })}</span>
           <span>{sv.startedAt ? t('rolloutStartedOn', { date: i18n.dateTime(sv.startedAt) }) : t('rolloutNotStartedYet')}</span>
           {sv.updatedAt ? <span>{t('rolloutUpdatedOn', { date: i18n.dateTime(sv.updatedAt) })}</span> : null}
+          {sv.compensation ? (
+            <span id="rollout-detail-compensation">
+              {t(sv.compensation.state === 'done' ? 'rolloutCompensationDone' : 'rolloutCompensationRunning', { count: sv.compensation.released })}
+            </span>
+          ) : null}
         </p>
       }
     />
