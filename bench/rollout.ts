@@ -206,7 +206,7 @@ async function main() {
     const started = await call('POST', `services/${SERVICE.code}/start`, {});
     if (started.status !== 202) throw new Error(`start: ${started.status} ${JSON.stringify(started.json)}`);
     // Polled in the ledger (one Cosmos read a second), not through the API: the dashboard's view
-    // costs the host a quarter of a second of CPU a call, which the measured run would pay.
+    // is served by the host being measured (about 250 ms of CPU a call in a first run).
     const runs = new CosmosRunStore(cosmosDatabase());
     await until('the people step done', async () => {
       await sleep(500);
