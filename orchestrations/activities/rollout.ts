@@ -54,8 +54,13 @@ interface InvocationLog {
 const log = (context: InvocationLog) => createLogger((level, line) => context[level](line), { invocationId: context.invocationId });
 const collaborationDeps = () => depsFor(peopleCatalogue().services);
 
+/** The ledger writes an orchestration made since its last wait, in one go; a report kept is audited. */
 df.app.activity(ROLLOUT_ACTIVITIES.progress, {
-  handler: (update: ProgressUpdate) => recordProgress(rolloutServices().store, update),
+  handler: async (updates: ProgressUpdate | ProgressUpdate[]) => {
+    const { store, audit } = rolloutServices();
+    const { reportsKept } = await recordProgress(store, updates);
+    for (const runId of reportsKept) await audit.record(SYSTEM_ACTOR, 'report-kept', { runId });
+  },
 });
 
 /** A step needs a person: logged as `rollout.blocked` (the alert rule in Azure Monitor fires on it); ids and codes only. */
@@ -92,7 +97,7 @@ df.app.activity(ROLLOUT_ACTIVITIES.licences, {
     try {
       const { store } = rolloutServices();
       // Written before the call: an undo then knows what this run set out to assign, even after a crash.
-      const intent = (added: string[]) => recordProgress(store, { runId: input.runId, target: 'licences', at: new Date().toISOString(), added });
+      const intent = async (added: string[]) => void (await recordProgress(store, { runId: input.runId, target: 'licences', at: new Date().toISOString(), added }));
       const { added } = await ensureLicences(licences, input.personId, input.partNumbers, intent);
       if (added.length > 0) await audit.record(SYSTEM_ACTOR, 'licences-assigned', { runId: input.runId, personId: input.personId, skus: added });
       return { added: added.length, removed: 0, unavailable: [] };
@@ -189,7 +194,10 @@ df.app.activity(ROLLOUT_ACTIVITIES.templates, {
   },
 });
 
-/** Keeps the run's closing report (an offboarding's evidence) in its ledger record, and audits it. */
+/**
+ * Keeps a run's closing report. The orchestrations now send the report with their other ledger
+ * writes (rolloutProgress); this stays registered for instances started by the previous deployment.
+ */
 df.app.activity(ROLLOUT_ACTIVITIES.report, {
   handler: async (input: { runId: string; at: string; report: Record<string, unknown> }) => {
     const { store, audit } = rolloutServices();

@@ -6,7 +6,7 @@ import { ROLLOUT_ACTIVITIES } from '../activities/rollout';
 import { COLLABORATION_SPACE, type SpaceRunInput, type SpaceRunResult } from '../collaboration-space';
 import { ROLLOUT_EMPLOYEE, type JourneyInput, type JourneyResult } from '../rollout-employee';
 import {
-  nowIso, retryOptions, runStep, stepProgress, waitOrDecide, writeProgress,
+  awaitAfterProgress, flushProgress, newLedger, nowIso, retryOptions, runStep, stepProgress, waitOrDecide, writeProgress,
   type Retries, type StepResult, type StepScope, type WorkOutcome,
 } from '../rollout-step';
 
@@ -66,13 +66,14 @@ const stepInstanceId = (runId: string, step: ServiceStep) => `${runId}:${step}`;
 
 df.app.orchestration(ROLLOUT_SERVICE, function* (context: OrchestrationContext): Generator<Task, Partial<Record<ServiceStep, string>>, unknown> {
   const run = context.df.getInput() as ServiceRolloutInput;
-  const seq = { n: 1 };
-  const base = { context, retries: run.retries, seq };
-  yield* writeProgress(base, {
-    runId: run.runId, target: 'run', seq: seq.n, at: nowIso(context), state: 'running',
+  const ledger = newLedger();
+  const base = { context, retries: run.retries, ledger };
+  ledger.n += 1;
+  writeProgress(base, {
+    runId: run.runId, target: 'run', seq: ledger.n, at: nowIso(context), state: 'running',
     create: { id: run.runId, kind: 'service', subject: run.serviceCode, serviceCode: run.serviceCode, state: 'running', startedAt: nowIso(context), startedBy: run.startedBy, configVersion: run.configVersion, stepOrder: [...SERVICE_STEPS] },
   });
-  const scope = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.serviceScope, retryOptions(run.retries, 'store'), { serviceCode: run.serviceCode })) as { personIds: string[]; spaceKey: string | null };
+  const scope = (yield* awaitAfterProgress(base, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.serviceScope, retryOptions(run.retries, 'store'), { serviceCode: run.serviceCode }))) as { personIds: string[]; spaceKey: string | null };
   const states: Partial<Record<ServiceStep, string>> = {};
   // The service's custom status names its steps' states; each step's own instance shows its progress and blocker.
   const show = (current: ServiceStep[]) => context.df.setCustomStatus({ current, steps: { ...states } });
@@ -95,8 +96,9 @@ df.app.orchestration(ROLLOUT_SERVICE, function* (context: OrchestrationContext):
   show(['report']);
   states.report = (yield step('report', { kind: 'report', steps: { ...states }, people: scope.personIds.length })) as string;
 
-  seq.n += 1;
-  yield* writeProgress(base, { runId: run.runId, target: 'run', seq: seq.n, at: nowIso(context), state: 'completed' });
+  ledger.n += 1;
+  writeProgress(base, { runId: run.runId, target: 'run', seq: ledger.n, at: nowIso(context), state: 'completed' });
+  yield* flushProgress(base);
   show([]);
   return states;
 });
@@ -107,11 +109,12 @@ df.app.orchestration(ROLLOUT_STEP, function* (context: OrchestrationContext): Ge
   const scope: StepScope = {
     context, runId: run.runId, step, instanceId: context.df.instanceId, retries: run.retries,
     // The report is the evidence of what happened: it is never skipped.
-    skippable: step !== 'report', seq: { n: 0 },
+    skippable: step !== 'report', ledger: newLedger(),
   };
   // Who the people step finished, kept across its attempts (rebuilt the same way on every replay).
   const finished = new Set<string>();
   const result: StepResult<unknown> = yield* runStep(scope, (attempt) => serviceWork(scope, run, work, attempt, finished));
+  yield* flushProgress(scope);
   return result.state;
 });
 
@@ -168,7 +171,7 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
     case 'space': {
       if (!work.spaceKey) return { kind: 'blocked', code: 'space-blocked', mustAct: 'ITAdmin' };
       const child: SpaceRunInput = { version: 1, spaceKey: work.spaceKey, mode: 'apply', actor: run.startedBy };
-      const r = (yield context.df.callSubOrchestrator(COLLABORATION_SPACE, child, `${run.runId}:space-apply:${attempt}`)) as SpaceRunResult;
+      const r = (yield* awaitAfterProgress(scope, () => context.df.callSubOrchestrator(COLLABORATION_SPACE, child, `${run.runId}:space-apply:${attempt}`))) as SpaceRunResult;
       if (r.outcome === 'in-sync' || r.outcome === 'drift') return { kind: 'done', value: r };
       if (r.outcome === 'failed') throw new Error('space failed');
       return { kind: 'blocked', code: 'space-blocked', mustAct: 'ITAdmin' };
@@ -176,13 +179,14 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
     case 'people': {
       // Those a previous attempt finished are not taken through again.
       const remaining = work.personIds.filter((id) => !finished.has(id));
-      yield* stepProgress(scope, { total: work.personIds.length, done: work.personIds.length - remaining.length, laneBase: work.personIds.length - remaining.length });
+      stepProgress(scope, { total: work.personIds.length, done: work.personIds.length - remaining.length, laneBase: work.personIds.length - remaining.length });
       const lanes = Math.max(1, Math.min(run.parallelism, remaining.length));
       const journeys = remaining.map((personId): JourneyInput => ({
         version: 1, runId: `${run.runId}:p:${personId}${attempt > 1 ? `:a${attempt}` : ''}`, kind: 'onboarding', personId, serviceCode: run.serviceCode, event: null,
         steps: ['licences', 'archive', 'report'], partNumbers: run.partNumbers, archiveTimeoutSeconds: run.archiveTimeoutSeconds, recheckMs: 0,
         retries: run.retries, waitOnFailure: false, startedBy: run.startedBy, configVersion: run.configVersion,
       }));
+      yield* flushProgress(scope);
       const perLane = remaining.length === 0 ? [] : ((yield context.df.Task.all(
         Array.from({ length: lanes }, (_, lane) => context.df.callSubOrchestrator(
           ROLLOUT_LANE, { version: 1, runId: run.runId, lane, journeys: journeys.filter((_j, i) => i % lanes === lane) } satisfies LaneInput, `${run.runId}:people:${attempt}:lane-${lane}`,
@@ -198,13 +202,13 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
     case 'training': {
       const deadline = context.df.currentUtcDateTime.getTime() + run.training.deadlineMs;
       for (;;) {
-        const status = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingStatus, retryOptions(run.retries, 'store'), { personIds: work.personIds })) as { total: number; completed: number };
+        const status = (yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingStatus, retryOptions(run.retries, 'store'), { personIds: work.personIds }))) as { total: number; completed: number };
         if (status.total === 0 || status.completed / status.total >= run.training.threshold) return { kind: 'done', value: status, done: status.completed, total: status.total };
         if (context.df.currentUtcDateTime.getTime() >= deadline) {
           return { kind: 'blocked', code: 'training-below-threshold', mustAct: 'managers', detail: { completed: status.completed, total: status.total, threshold: Math.round(run.training.threshold * 100) } };
         }
-        yield* stepProgress(scope, { state: 'waiting', done: status.completed, total: status.total });
-        yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingRound, retryOptions(run.retries, 'store'), { personIds: work.personIds });
+        stepProgress(scope, { state: 'waiting', done: status.completed, total: status.total });
+        yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingRound, retryOptions(run.retries, 'store'), { personIds: work.personIds }));
         const decision = yield* waitOrDecide(scope, new Date(Math.min(deadline, at(run.training.roundMs).getTime())));
         if (decision?.action === 'skip') return { kind: 'skipped' };
       }
@@ -215,13 +219,13 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
       // confirmation (a late one is the usual case), a skip, or a retry that waits again.
       let deadline = context.df.currentUtcDateTime.getTime() + run.telecom.confirmMs;
       const blocker = () => ({ code: 'numbers-unconfirmed' as const, mustAct: 'ITAdmin' as const, since: nowIso(context), detail: { people: work.people } });
-      yield* stepProgress(scope, { state: 'waiting', done: 0, total: work.people, blocker: blocker() });
+      stepProgress(scope, { state: 'waiting', done: 0, total: work.people, blocker: blocker() });
       let late = false;
       for (;;) {
         const now = context.df.currentUtcDateTime.getTime();
         if (!late && now >= deadline) {
           late = true;
-          yield* stepProgress(scope, { state: 'failed', blocker: blocker() });
+          stepProgress(scope, { state: 'failed', blocker: blocker() });
         }
         const next = late ? now + run.telecom.reminderMs : Math.min(deadline, now + run.telecom.reminderMs);
         const decision = yield* waitOrDecide(scope, new Date(next));
@@ -230,21 +234,21 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
         if (decision?.action === 'retry') {
           late = false;
           deadline = context.df.currentUtcDateTime.getTime() + run.telecom.confirmMs;
-          yield* stepProgress(scope, { state: 'waiting', blocker: blocker() });
+          stepProgress(scope, { state: 'waiting', blocker: blocker() });
         } else if (!decision) {
-          yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(run.retries, 'store'), { runId: run.runId, step: 'telecom', code: 'numbers-unconfirmed' });
+          yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(run.retries, 'store'), { runId: run.runId, step: 'telecom', code: 'numbers-unconfirmed' }));
         }
       }
     }
     case 'templates': {
       if (!work.spaceKey) return { kind: 'blocked', code: 'templates-missing', mustAct: 'ITAdmin' };
-      const r = (yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.templates, retryOptions(run.retries, 'collaboration'), { spaceKey: work.spaceKey })) as { missing: number; status: string };
+      const r = (yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.templates, retryOptions(run.retries, 'collaboration'), { spaceKey: work.spaceKey }))) as { missing: number; status: string };
       if (r.missing > 0) return { kind: 'blocked', code: 'templates-missing', mustAct: 'ITAdmin', detail: { missing: r.missing } };
       return { kind: 'done', value: r };
     }
     case 'report': {
       const report = { kind: 'service', serviceCode: run.serviceCode, people: work.people, steps: work.steps, configVersion: run.configVersion, closedAt: nowIso(context) };
-      yield context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.report, retryOptions(run.retries, 'store'), { runId: run.runId, at: nowIso(context), report });
+      writeProgress(scope, { runId: run.runId, target: 'report', at: nowIso(context), report });
       return { kind: 'done', value: report };
     }
   }

@@ -44,8 +44,8 @@ export interface StepScope {
   instanceId: string;
   retries: Retries;
   skippable: boolean;
-  /** The writer's counter, shared by every write of one orchestration instance. */
-  seq: { n: number };
+  /** The instance's ledger writes: its counter and the writes not sent yet (see flushProgress). */
+  ledger: Ledger;
   /** The one pending wait for a decision (a second waiter on the same event would never hear it). */
   decision?: Task;
   /** What the instance's custom status says (the management API's view of the same progress). */
@@ -65,12 +65,39 @@ export interface StepStatus {
 
 export const nowIso = (context: OrchestrationContext) => context.df.currentUtcDateTime.toISOString();
 
-/** Writes to the run's ledger: ordered by the instance's counter, retried as a store write. */
-export function* writeProgress(scope: Pick<StepScope, 'context' | 'retries' | 'seq'>, update: ProgressUpdate): Generator<Task, void, unknown> {
-  yield scope.context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.progress, retryOptions(scope.retries, 'store'), update);
+/**
+ * An instance's writes to the run's ledger. Writes made between two awaited tasks go out together
+ * in one activity, just before the instance waits on anything: the ledger is as current as if each
+ * were sent at once (no time passes in between), at one round trip instead of several. `n` orders
+ * them (an older write, re-run after a crash, never overwrites a newer one).
+ */
+export interface Ledger {
+  n: number;
+  pending: ProgressUpdate[];
+}
+export const newLedger = (): Ledger => ({ n: 0, pending: [] });
+
+type LedgerScope = Pick<StepScope, 'context' | 'retries' | 'ledger'>;
+
+/** Records a ledger write, sent with the others at the instance's next wait (flushProgress). */
+export function writeProgress(scope: LedgerScope, update: ProgressUpdate): void {
+  scope.ledger.pending.push(update);
 }
 
-export function* stepProgress(scope: StepScope, patch: Extract<ProgressUpdate, { target: 'step' }>['patch']): Generator<Task, void, unknown> {
+/** Sends the writes made since the last wait (one activity, retried as a store write). */
+export function* flushProgress(scope: LedgerScope): Generator<Task, void, unknown> {
+  if (scope.ledger.pending.length === 0) return;
+  const updates = scope.ledger.pending.splice(0);
+  yield scope.context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.progress, retryOptions(scope.retries, 'store'), updates);
+}
+
+/** Sends pending ledger writes, then awaits the task `start` makes (created after, so the writes come first). */
+export function* awaitAfterProgress(scope: LedgerScope, start: () => Task): Generator<Task, unknown, unknown> {
+  yield* flushProgress(scope);
+  return yield start();
+}
+
+export function stepProgress(scope: StepScope, patch: Extract<ProgressUpdate, { target: 'step' }>['patch']): void {
   const before: StepStatus = scope.status?.step === scope.step ? scope.status : { step: scope.step, state: 'pending', done: null, total: null, attempts: 0, blocker: null, mustAct: null };
   scope.status = {
     step: scope.step,
@@ -82,8 +109,8 @@ export function* stepProgress(scope: StepScope, patch: Extract<ProgressUpdate, {
     mustAct: patch.blocker !== undefined ? (patch.blocker?.mustAct ?? null) : before.mustAct,
   };
   scope.context.df.setCustomStatus(scope.status);
-  scope.seq.n += 1;
-  yield* writeProgress(scope, { runId: scope.runId, target: 'step', step: scope.step, instanceId: scope.instanceId, seq: scope.seq.n, at: nowIso(scope.context), patch });
+  scope.ledger.n += 1;
+  writeProgress(scope, { runId: scope.runId, target: 'step', step: scope.step, instanceId: scope.instanceId, seq: scope.ledger.n, at: nowIso(scope.context), patch });
 }
 
 /** The step's pending decision, created once and kept until a person decides. */
@@ -104,6 +131,7 @@ export function takeDecision(scope: StepScope): DecisionPayload {
  * time came. Durable timers only; the decision wait survives the timer.
  */
 export function* waitOrDecide(scope: StepScope, fireAt: Date): Generator<Task, DecisionPayload | null, unknown> {
+  yield* flushProgress(scope);
   const decision = pendingDecision(scope);
   const timer = scope.context.df.createTimer(fireAt);
   const winner = yield scope.context.df.Task.any([decision, timer]);
@@ -124,7 +152,7 @@ export type StepResult<T> = { state: 'done'; value: T } | { state: 'skipped' };
 export function* runStep<T>(scope: StepScope, work: (attempt: number) => Generator<Task, WorkOutcome<T>, unknown>): Generator<Task, StepResult<T>, unknown> {
   const startedAt = nowIso(scope.context);
   for (let attempt = 1; ; attempt++) {
-    yield* stepProgress(scope, { state: 'running', attempts: attempt, startedAt, endedAt: null, blocker: null, skippable: scope.skippable, ...(attempt === 1 ? {} : { done: 0 }) });
+    stepProgress(scope, { state: 'running', attempts: attempt, startedAt, endedAt: null, blocker: null, skippable: scope.skippable, ...(attempt === 1 ? {} : { done: 0 }) });
     let outcome: WorkOutcome<T>;
     try {
       outcome = yield* work(attempt);
@@ -136,20 +164,21 @@ export function* runStep<T>(scope: StepScope, work: (attempt: number) => Generat
       const counts: Partial<StepRecord> = {};
       if (outcome.done !== undefined) counts.done = outcome.done;
       if (outcome.total !== undefined) counts.total = outcome.total;
-      yield* stepProgress(scope, { state: 'done', endedAt: nowIso(scope.context), blocker: null, ...counts });
+      stepProgress(scope, { state: 'done', endedAt: nowIso(scope.context), blocker: null, ...counts });
       return { state: 'done', value: outcome.value };
     }
     if (outcome.kind === 'skipped') {
-      yield* stepProgress(scope, { state: 'skipped', endedAt: nowIso(scope.context), blocker: null });
+      stepProgress(scope, { state: 'skipped', endedAt: nowIso(scope.context), blocker: null });
       return { state: 'skipped' };
     }
-    yield* stepProgress(scope, { state: 'failed', blocker: { code: outcome.code, mustAct: outcome.mustAct, since: nowIso(scope.context), detail: outcome.detail ?? {} } });
-    yield scope.context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(scope.retries, 'store'), { runId: scope.runId, step: scope.step, code: outcome.code });
+    stepProgress(scope, { state: 'failed', blocker: { code: outcome.code, mustAct: outcome.mustAct, since: nowIso(scope.context), detail: outcome.detail ?? {} } });
+    yield* awaitAfterProgress(scope, () => scope.context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.alert, retryOptions(scope.retries, 'store'), { runId: scope.runId, step: scope.step, code: outcome.code }));
     for (;;) {
+      yield* flushProgress(scope);
       yield pendingDecision(scope);
       const decision = takeDecision(scope);
       if (decision.action === 'skip' && scope.skippable) {
-        yield* stepProgress(scope, { state: 'skipped', endedAt: nowIso(scope.context) });
+        stepProgress(scope, { state: 'skipped', endedAt: nowIso(scope.context) });
         return { state: 'skipped' };
       }
       if (decision.action === 'retry') break;

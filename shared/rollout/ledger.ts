@@ -22,9 +22,32 @@ async function update(store: RunStore, runId: string, change: (run: RunRecord | 
   throw new RunConflict(runId);
 }
 
-/** An orchestration's progress write (idempotent: see applyProgress). */
-export async function recordProgress(store: RunStore, progress: ProgressUpdate): Promise<void> {
-  await update(store, progress.runId, (run) => applyProgress(run, progress));
+/**
+ * An orchestration's progress writes (idempotent: see applyProgress), several at once in one
+ * compare-and-swap per run. Says which runs got their report with these writes.
+ */
+export async function recordProgress(store: RunStore, progress: ProgressUpdate | ProgressUpdate[]): Promise<{ reportsKept: string[] }> {
+  const updates = Array.isArray(progress) ? progress : [progress];
+  const reportsKept: string[] = [];
+  for (const runId of [...new Set(updates.map((u) => u.runId))]) {
+    const mine = updates.filter((u) => u.runId === runId);
+    let kept = false;
+    await update(store, runId, (run) => {
+      kept = false;
+      let next = run;
+      let changed = false;
+      for (const u of mine) {
+        const applied = applyProgress(next, u);
+        if (!applied) continue;
+        if (u.target === 'report') kept = true;
+        next = applied;
+        changed = true;
+      }
+      return changed ? next! : null;
+    });
+    if (kept) reportsKept.push(runId);
+  }
+  return { reportsKept };
 }
 
 /**

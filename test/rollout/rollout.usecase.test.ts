@@ -157,6 +157,25 @@ describe('the run ledger', () => {
     expect(trail.records).toHaveLength(1);
   });
 
+  it('applies the writes an orchestration made since its last wait in one save, and says when a report was kept', async () => {
+    const store = new MemoryRuns();
+    let saves = 0;
+    const save = store.save.bind(store);
+    store.save = async (r, e) => {
+      saves++;
+      return save(r, e);
+    };
+    const first = await recordProgress(store, [create(), step(1, { state: 'running', attempts: 1 }), step(2, { state: 'done' })]);
+    expect(first).toEqual({ reportsKept: [] });
+    expect(saves).toBe(1);
+    expect((await store.get('rollout-service-RT'))!.record.steps.people).toMatchObject({ state: 'done', attempts: 1, seq: 2 });
+    const report = { runId: 'rollout-service-RT', target: 'report' as const, at: T0, report: { people: 3 } };
+    expect(await recordProgress(store, [report, { ...create(), seq: 2, create: undefined, state: 'completed' }])).toEqual({ reportsKept: ['rollout-service-RT'] });
+    // The same batch again (an activity re-run after a crash): nothing saved, no report kept twice.
+    expect(await recordProgress(store, [report, { ...create(), seq: 2, create: undefined, state: 'completed' }])).toEqual({ reportsKept: [] });
+    expect(saves).toBe(2);
+  });
+
   it('ends a running run for good, with who and why; a run that is not running is refused', async () => {
     const store = new MemoryRuns();
     await recordProgress(store, create());
