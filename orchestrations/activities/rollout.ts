@@ -169,17 +169,24 @@ df.app.activity(ROLLOUT_ACTIVITIES.trainingStatus, {
   },
 });
 
-/** A reminder round: each open assignment reminded once (training's own rate limit and quiet rules apply). */
+/**
+ * One batch of a reminder round: the next `limit` open assignments after `after` (by id), each
+ * reminded once (training's own pacing, 5 a second for the app, and once an hour per person and
+ * module). A round is several batches so that it never nears the function timeout, and the
+ * orchestration hears a decision (a skip) between them.
+ */
 df.app.activity(ROLLOUT_ACTIVITIES.trainingRound, {
-  handler: async (input: { personIds: string[] }): Promise<{ sent: number; open: number }> => {
+  handler: async (input: { personIds: string[]; after?: string | null; limit?: number }): Promise<{ sent: number; open: number; next: string | null }> => {
     const deps = reminderDeps(peopleNames());
-    const open = (await deps.assignments.forPeople(input.personIds)).map((s) => s.assignment).filter((a) => a.status === 'open');
+    const open = (await deps.assignments.forPeople(input.personIds)).map((s) => s.assignment).filter((a) => a.status === 'open').sort((x, y) => x.id.localeCompare(y.id));
+    const from = input.after ? open.filter((a) => a.id > input.after!) : open;
+    const batch = from.slice(0, input.limit ?? open.length);
     let sent = 0;
-    for (const a of open) {
+    for (const a of batch) {
       const outcome = await resendReminder(deps, a.personId, a.moduleId, SYSTEM_ACTOR);
       if (outcome.kind === 'sent') sent++;
     }
-    return { sent, open: open.length };
+    return { sent, open: open.length, next: batch.length < from.length ? batch[batch.length - 1]!.id : null };
   },
 });
 

@@ -7,7 +7,7 @@ import { COLLABORATION_SPACE, type SpaceRunInput, type SpaceRunResult } from '..
 import { ROLLOUT_EMPLOYEE, type JourneyInput, type JourneyResult } from '../rollout-employee';
 import {
   awaitAfterProgress, flushProgress, newLedger, nowIso, retryOptions, runStep, stepProgress, waitOrDecide, writeProgress,
-  type Retries, type StepResult, type StepScope, type WorkOutcome,
+  type DecisionPayload, type Retries, type StepResult, type StepScope, type WorkOutcome,
 } from '../rollout-step';
 
 /**
@@ -63,6 +63,8 @@ interface LaneInput {
 }
 
 const stepInstanceId = (runId: string, step: ServiceStep) => `${runId}:${step}`;
+/** Reminders per activity call of a round: about 20 s at Teams' 5 notifications a second. */
+const ROUND_BATCH = 100;
 
 df.app.orchestration(ROLLOUT_SERVICE, function* (context: OrchestrationContext): Generator<Task, Partial<Record<ServiceStep, string>>, unknown> {
   const run = context.df.getInput() as ServiceRolloutInput;
@@ -208,8 +210,16 @@ function* serviceWork(scope: StepScope, run: ServiceRolloutInput, work: Work, at
           return { kind: 'blocked', code: 'training-below-threshold', mustAct: 'managers', detail: { completed: status.completed, total: status.total, threshold: Math.round(run.training.threshold * 100) } };
         }
         stepProgress(scope, { state: 'waiting', done: status.completed, total: status.total });
-        yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingRound, retryOptions(run.retries, 'store'), { personIds: work.personIds }));
-        const decision = yield* waitOrDecide(scope, new Date(Math.min(deadline, at(run.training.roundMs).getTime())));
+        // A round in batches (about 20 s each at the notification rate); a skip decided meanwhile ends it.
+        let decision: DecisionPayload | null = null;
+        for (let after: string | null = null; ; ) {
+          const round = (yield* awaitAfterProgress(scope, () => context.df.callActivityWithRetry(ROLLOUT_ACTIVITIES.trainingRound, retryOptions(run.retries, 'store'), { personIds: work.personIds, after, limit: ROUND_BATCH }))) as { next: string | null };
+          decision = yield* waitOrDecide(scope, context.df.currentUtcDateTime);
+          if (decision?.action === 'skip') return { kind: 'skipped' };
+          if (!round.next || decision) break;
+          after = round.next;
+        }
+        if (!decision) decision = yield* waitOrDecide(scope, new Date(Math.min(deadline, at(run.training.roundMs).getTime())));
         if (decision?.action === 'skip') return { kind: 'skipped' };
       }
     }
