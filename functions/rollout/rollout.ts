@@ -34,6 +34,8 @@ const runSettings = (): RunSettings => {
   // 20 minutes for a mailbox's catch-up and proof: inside the 30-minute functionTimeout (host.json).
   return { config: rolloutServices().config, parallelism: s.rollout.parallelism, timeScale: s.rollout.timeScale, archiveTimeoutSeconds: 1200 };
 };
+/** ROLLOUT_PARALLELISM's upper bound: the run may have started under another setting than today's. */
+const MAX_LANES = 32;
 const actorOf = (p: Principal) => ({ oid: p.oid, kind: p.kind });
 
 onTopic('rolloutPeople', {
@@ -159,7 +161,7 @@ export const rolloutTerminate = endpoint({
       children.push(...SERVICE_STEPS.map((step) => `${run.id}:${step}`));
       const attempts = (step: 'space' | 'people') => Math.max(1, run.steps[step]?.attempts ?? 1);
       for (let a = 1; a <= attempts('space'); a++) children.push(`${run.id}:space-apply:${a}`);
-      for (let a = 1; a <= attempts('people'); a++) for (let i = 0; i < settings().rollout.parallelism; i++) children.push(`${run.id}:people:${a}:lane-${i}`);
+      for (let a = 1; a <= attempts('people'); a++) for (let i = 0; i < MAX_LANES; i++) children.push(`${run.id}:people:${a}:lane-${i}`);
       children.push(...(await services.store.list('journeys')).filter((j) => j.id.startsWith(`${run.id}:p:`)).map((j) => j.id));
     }
     await terminateRun(context, run.id, 'terminated by IT', children);

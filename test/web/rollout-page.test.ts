@@ -356,7 +356,7 @@ describe('rollout page', () => {
     expect(await page.getByRole('alertdialog').count()).toBe(0);
 
     // The server refuses a skip (409 not-skippable): its own sentence, in the dialog that stays open.
-    api.answer = (path) => (path.endsWith('/skip') ? { status: 409, body: { error: { code: 'not-skippable', message: { 'fr-CA': 'La preuve de complétude de l’archive manque.', en: 'The archive completeness proof is missing.' } } } } : undefined);
+    api.answer = (path) => (path.endsWith('/skip') ? { status: 409, body: { error: { code: 'not-skippable', message: 'La preuve de complétude de l’archive manque.', messages: { 'fr-CA': 'La preuve de complétude de l’archive manque.', en: 'The archive completeness proof is missing.' } } } } : undefined);
     await dialog.getByRole('button', { name: 'Sauter l’étape : Licences et archivage' }).click();
     confirm = page.getByRole('alertdialog');
     await confirm.locator('#rollout-skip-reason').fill('Tentative de contournement');

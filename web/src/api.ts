@@ -42,11 +42,7 @@ export function apiClient(token: () => string | null, language: () => Language):
     const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; messages?: Partial<Record<Language, string>>; problems?: { path?: string; message: string }[]; details?: unknown } };
     const details = Array.isArray(body.error?.details) ? (body.error.details as { field?: unknown; messages?: unknown }[]) : [];
     const fields = details.filter((d) => typeof d.field === 'string' && d.messages && typeof d.messages === 'object').map((d) => ({ field: d.field as string, messages: d.messages as Partial<Record<Language, string>> }));
-    // Some endpoints give the message itself in both languages ({ "fr-CA": ..., en: ... }) rather than `messages`.
-    const raw = body.error?.message as unknown;
-    const both = raw && typeof raw === 'object' ? (raw as Partial<Record<Language, string>>) : null;
-    const message = both ? (both[language()] ?? both['fr-CA'] ?? response.statusText) : (body.error?.message ?? response.statusText);
-    return new ApiError(response.status, body.error?.code ?? 'http_error', message, body.error?.problems ?? [], body.error?.messages ?? both ?? {}, fields);
+    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? response.statusText, body.error?.problems ?? [], body.error?.messages ?? {}, fields);
   };
   return {
     async get<T>(path: string, params?: Record<string, string | undefined>) {
