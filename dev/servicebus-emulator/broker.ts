@@ -437,14 +437,24 @@ export class Broker {
   }
 
   private createConsumer(sender: DrainableSender, queue: Queue, peekLock: boolean): Consumer & { queue: Queue } {
+    // rhea takes credit only when it writes a transfer (on its next turn), not in send(): deliveries
+    // handed to it and not yet written must count against the credit, or one pump would lock the
+    // whole backlog to this link (credit 3, 2,000 messages locked) while competing links starve.
+    const unsent: Array<{ id: number }> = [];
+    const outgoing = sender.session.outgoing as unknown as { next_pending_delivery: number; available(): number };
+    const pending = (): number => {
+      while (unsent.length > 0 && unsent[0]!.id < outgoing.next_pending_delivery) unsent.shift();
+      return unsent.length;
+    };
     const consumer: Consumer & { queue: Queue } = {
       queue,
       peekLock,
-      capacity: () => (sender.is_open() ? Math.min(sender.credit, sender.session.outgoing.available()) : 0),
+      capacity: () => (sender.is_open() ? Math.min(sender.credit - pending(), outgoing.available()) : 0),
       deliver: (message, lockToken) => {
         const payload = this.encodeForDelivery(message, lockToken);
         const tag = toDotNetGuidBytes(uuidToBytes(lockToken ?? randomUUID()));
         const delivery = sender.send(payload as never, tag, 0);
+        unsent.push(delivery as unknown as { id: number });
         if (lockToken) this.deliveries.set(delivery, { queue, token: lockToken });
       },
     };
@@ -469,14 +479,17 @@ export class Broker {
   private installDrainReply(sender: DrainableSender): void {
     let reply = false;
     sender._get_drain = () => {
-      const answer = reply;
+      if (!reply) return false;
+      // Called as rhea writes the flow, after it wrote the transfers already handed to it: what
+      // credit is left now is what drain gives back (zeroing it earlier would strand those
+      // deliveries, locked, in rhea's buffer).
       reply = false;
-      return answer;
+      sender.delivery_count += sender.credit;
+      sender.credit = 0;
+      return true;
     };
     (sender as unknown as { answerDrain: () => void }).answerDrain = () => {
       // The SDK waits for a flow with drain=true even when no credit is left; rhea would not send one.
-      sender.delivery_count += sender.credit;
-      sender.credit = 0;
       reply = true;
       sender.issue_flow = true;
       sender.connection._register();
