@@ -457,6 +457,12 @@ export class Broker {
         unsent.push(delivery as unknown as { id: number });
         if (lockToken) this.deliveries.set(delivery, { queue, token: lockToken });
       },
+      sessionLost: (session) => {
+        // As Azure: the session receiver's link is detached; the SDK reports SessionLockLost.
+        if (sender.is_open()) {
+          this.refuse(sender, new BrokerError(Conditions.sessionLockLost, `The session lock has expired on the MessageSession '${session.id}'. Accept a new MessageSession. Entity:${queue.name}`));
+        }
+      },
     };
     return consumer;
   }
