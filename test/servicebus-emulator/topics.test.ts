@@ -400,6 +400,6 @@ describe('Service Bus emulator: topic configuration errors', () => {
     await expect(start({ Name: 't', Subscriptions: [{ Name: 's' }, { Name: 'S' }] })).rejects.toThrow(/topic t: subscription S is declared twice/);
     await expect(start({ Name: 'q' })).rejects.toThrow(/topic q is declared twice/);
     await expect(start({ Name: 't', Subscriptions: [{ Name: 's', Properties: { ForwardTo: 'nowhere' } }] })).rejects.toThrow(/subscription t\/Subscriptions\/s: ForwardTo names nowhere/);
-    await expect(start({ Name: 't', Subscriptions: [{ Name: 's', Properties: { LockDuration: 'one minute' } }] })).rejects.toThrow(/subscription t\/s: LockDuration: Invalid ISO 8601/);
+    await expect(start({ Name: 't', Subscriptions: [{ Name: 's', Properties: { LockDuration: 'one minute' } }] })).rejects.toThrow(/subscription t\/s: LockDuration one minute is not an ISO 8601 duration/);
   });
 });
