@@ -19,6 +19,9 @@ const config: EmulatorConfig = {
           { Name: 'dl-forwarded', Properties: { ForwardDeadLetteredMessagesTo: 'dl-collector' } },
           { Name: 'dl-collector' },
           { Name: 'expiring-sessions', Properties: { RequiresSession: true, LockDuration: 'PT2S' } },
+          { Name: 'streamed-sessions', Properties: { RequiresSession: true, LockDuration: 'PT2S' } },
+          { Name: 'forwarding-queue', Properties: { ForwardTo: 'forwarded-target' } },
+          { Name: 'forwarded-target' },
         ],
       },
     ],
@@ -169,5 +172,43 @@ describe('Service Bus emulator: fidelity to Azure', () => {
     expect(again?.body).toBe('x');
     await next.completeMessage(again!);
     await next.close();
+  });
+
+  it('tells a subscribed session receiver that its session lock was lost (processError gets SessionLockLost)', async () => {
+    await client().createSender('streamed-sessions').sendMessages({ body: 'held', sessionId: 'stream' });
+    const receiver = await client().acceptSession('streamed-sessions', 'stream', { maxAutoLockRenewalDurationInMs: 0 });
+    const codes: string[] = [];
+    let lost!: () => void;
+    const sessionLost = new Promise<void>((resolve) => (lost = resolve));
+    const subscription = receiver.subscribe(
+      {
+        // Holds the message without settling it, as a slow handler would, until the lock lapses.
+        processMessage: () => sessionLost,
+        processError: async (args) => {
+          codes.push((args.error as ServiceBusError).code ?? String(args.error));
+          if ((args.error as ServiceBusError).code === 'SessionLockLost') lost();
+        },
+      },
+      { autoCompleteMessages: false },
+    );
+    await Promise.race([sessionLost, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    await subscription.close();
+    await receiver.close();
+    expect(codes).toContain('SessionLockLost');
+    // Another receiver can take the session and its message at once.
+    const next = await client().acceptSession('streamed-sessions', 'stream');
+    const [again] = await receiveAtLeast(next, 1);
+    expect(again?.body).toBe('held');
+    await next.completeMessage(again!);
+    await next.close();
+  });
+
+  it('auto-forwards a queue (ForwardTo) to another queue', async () => {
+    await client().createSender('forwarding-queue').sendMessages({ body: 'onward', messageId: 'q-fw' });
+    const target = client().createReceiver('forwarded-target', { receiveMode: 'receiveAndDelete' });
+    const [m] = await receiveAtLeast(target, 1);
+    expect(m).toMatchObject({ body: 'onward', messageId: 'q-fw' });
+    expect(emulator().counts('forwarding-queue')).toMatchObject({ active: 0, deadLettered: 0 });
+    await target.close();
   });
 });
