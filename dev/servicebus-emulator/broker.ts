@@ -122,12 +122,23 @@ export class Broker {
       const server = this.container.listen({ port, host } as never) as unknown as Server;
       this.server = server;
       server.once('error', reject);
+      // rhea's own handler would read whatever arrives as AMQP; look at the first bytes first.
+      const amqpHandlers = server.listeners('connection') as Array<(socket: Socket) => void>;
+      server.removeAllListeners('connection');
       server.on('connection', (socket: Socket) => {
         // rhea leaves Nagle on for accepted sockets: small frames (dispositions, single messages)
         // then wait for the client's delayed ACK, ~40-80 ms per round trip. Service Bus does not.
         socket.setNoDelay(true);
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+        socket.once('data', (first: Buffer) => {
+          socket.pause();
+          if (refuseNonAmqp(socket, first)) return;
+          socket.unshift(first);
+          for (const handler of amqpHandlers) handler.call(server, socket);
+          socket.resume();
+        });
       });
       server.once('listening', () => {
         const address = server.address();
@@ -437,15 +448,31 @@ export class Broker {
   }
 
   private createConsumer(sender: DrainableSender, queue: Queue, peekLock: boolean): Consumer & { queue: Queue } {
+    // rhea takes credit only when it writes a transfer (on its next turn), not in send(): deliveries
+    // handed to it and not yet written must count against the credit, or one pump would lock the
+    // whole backlog to this link (credit 3, 2,000 messages locked) while competing links starve.
+    const unsent: Array<{ id: number }> = [];
+    const outgoing = sender.session.outgoing as unknown as { next_pending_delivery: number; available(): number };
+    const pending = (): number => {
+      while (unsent.length > 0 && unsent[0]!.id < outgoing.next_pending_delivery) unsent.shift();
+      return unsent.length;
+    };
     const consumer: Consumer & { queue: Queue } = {
       queue,
       peekLock,
-      capacity: () => (sender.is_open() ? Math.min(sender.credit, sender.session.outgoing.available()) : 0),
+      capacity: () => (sender.is_open() ? Math.min(sender.credit - pending(), outgoing.available()) : 0),
       deliver: (message, lockToken) => {
         const payload = this.encodeForDelivery(message, lockToken);
         const tag = toDotNetGuidBytes(uuidToBytes(lockToken ?? randomUUID()));
         const delivery = sender.send(payload as never, tag, 0);
+        unsent.push(delivery as unknown as { id: number });
         if (lockToken) this.deliveries.set(delivery, { queue, token: lockToken });
+      },
+      sessionLost: (session) => {
+        // As Azure: the session receiver's link is detached; the SDK reports SessionLockLost.
+        if (sender.is_open()) {
+          this.refuse(sender, new BrokerError(Conditions.sessionLockLost, `The session lock has expired on the MessageSession '${session.id}'. Accept a new MessageSession. Entity:${queue.name}`));
+        }
       },
     };
     return consumer;
@@ -469,14 +496,17 @@ export class Broker {
   private installDrainReply(sender: DrainableSender): void {
     let reply = false;
     sender._get_drain = () => {
-      const answer = reply;
+      if (!reply) return false;
+      // Called as rhea writes the flow, after it wrote the transfers already handed to it: what
+      // credit is left now is what drain gives back (zeroing it earlier would strand those
+      // deliveries, locked, in rhea's buffer).
       reply = false;
-      return answer;
+      sender.delivery_count += sender.credit;
+      sender.credit = 0;
+      return true;
     };
     (sender as unknown as { answerDrain: () => void }).answerDrain = () => {
       // The SDK waits for a flow with drain=true even when no credit is left; rhea would not send one.
-      sender.delivery_count += sender.credit;
-      sender.credit = 0;
       reply = true;
       sender.issue_flow = true;
       sender.connection._register();
@@ -567,4 +597,32 @@ function unwrapValue(value: unknown): unknown {
 
 function str(value: unknown): string | undefined {
   return value === undefined || value === null ? undefined : String(value);
+}
+
+/**
+ * ServiceBusAdministrationClient (ATOM over HTTPS) reaches the emulator's port with a TLS handshake;
+ * the emulator serves AMQP only. The SDK's queueExists turns any failure into `false`, so the
+ * emulator says it plainly in its log, then refuses at once (a TLS alert, or HTTP 501) rather than
+ * leaving the client to retry against an AMQP parser. Returns true when the connection was refused.
+ */
+export const ADMINISTRATION_REFUSAL =
+  "[servicebus-emulator] refused an HTTPS request (ServiceBusAdministrationClient, ATOM management API): the emulator serves AMQP only. " +
+  'Queues, topics, subscriptions and their settings come from its Config.json; rules can be managed with the rule manager. ' +
+  'Note that queueExists/topicExists/subscriptionExists answer false on any error.';
+
+function refuseNonAmqp(socket: Socket, first: Buffer): boolean {
+  const TLS_HANDSHAKE = 0x16;
+  if (first[0] === TLS_HANDSHAKE) {
+    console.error(ADMINISTRATION_REFUSAL);
+    // Fatal alert "handshake_failure" (40): the client fails at once instead of waiting for a reply.
+    socket.end(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28]));
+    return true;
+  }
+  if (/^(GET|PUT|POST|DELETE|HEAD|PATCH|OPTIONS) /.test(first.subarray(0, 8).toString('latin1'))) {
+    console.error(ADMINISTRATION_REFUSAL.replace('an HTTPS request', 'an HTTP request'));
+    const body = `${ADMINISTRATION_REFUSAL.replace('[servicebus-emulator] refused an HTTPS request', 'This Service Bus emulator does not serve HTTP')}\n`;
+    socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return true;
+  }
+  return false;
 }

@@ -145,6 +145,102 @@ export function parseIsoDuration(value: string): number {
   return ms > MAX_REASONABLE_MS ? Number.POSITIVE_INFINITY : Math.round(ms);
 }
 
+/**
+ * Ranges Azure Service Bus enforces, which Microsoft's emulator enforces too (its Config.json schema
+ * is narrower still: TTL at most PT1H, MaxDeliveryCount at most 10, duplicate window at most PT5M,
+ * locks from PT5S; those narrower quotas are not applied here, see docs/decisions/0002).
+ */
+const LIMITS = {
+  lockMaxMs: 5 * 60_000,
+  duplicateWindowMaxMs: 7 * 86_400_000,
+  /** Microsoft's emulator: at most 50 queues and topics in its one namespace. */
+  maxEntities: 50,
+  maxSubscriptionsPerTopic: 50,
+  maxRulesPerSubscription: 1000,
+};
+
+/** Entity names as Microsoft's emulator accepts them. */
+const NAME_PATTERN = /^[A-Za-z0-9]$|^[A-Za-z0-9][\w./-]*[A-Za-z0-9]$/;
+
+const QUEUE_PROPERTIES = new Set([
+  'DeadLetteringOnMessageExpiration', 'DefaultMessageTimeToLive', 'DuplicateDetectionHistoryTimeWindow', 'ForwardDeadLetteredMessagesTo',
+  'ForwardTo', 'LockDuration', 'MaxDeliveryCount', 'RequiresDuplicateDetection', 'RequiresSession',
+]);
+const TOPIC_PROPERTIES = new Set(['DefaultMessageTimeToLive', 'DuplicateDetectionHistoryTimeWindow', 'RequiresDuplicateDetection']);
+const SUBSCRIPTION_PROPERTIES = new Set([
+  'DeadLetteringOnMessageExpiration', 'DefaultMessageTimeToLive', 'ForwardDeadLetteredMessagesTo', 'ForwardTo', 'LockDuration',
+  'MaxDeliveryCount', 'RequiresSession',
+]);
+
+function formatMs(ms: number): string {
+  return ms % 86_400_000 === 0 ? `P${ms / 86_400_000}D` : `PT${ms / 60_000}M`;
+}
+
+/**
+ * Reads and checks an entity's Properties: a name the emulator does not know (a typo, or a setting it
+ * does not implement) is an error rather than silently ignored; every error names the entity and value.
+ */
+class PropertyReader {
+  constructor(private readonly where: string, private readonly props: Record<string, unknown>, known: Set<string>) {
+    if (props === null || typeof props !== 'object' || Array.isArray(props)) fail(where, 'Properties must be an object');
+    for (const key of Object.keys(props)) {
+      if (!known.has(key)) fail(where, `unknown property ${key} (the emulator reads ${[...known].join(', ')}; anything else would be silently ignored)`);
+    }
+  }
+
+  boolean(field: string, fallback: boolean): boolean {
+    const value = this.props[field];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') fail(this.where, `${field} ${JSON.stringify(value)} must be true or false`);
+    return value;
+  }
+
+  /** A positive duration, at most maxMs. */
+  duration(field: string, fallback: number, maxMs = Infinity): number {
+    const value = this.props[field];
+    if (value === undefined || value === '') return fallback;
+    let ms: number;
+    try {
+      if (typeof value !== 'string') throw new Error('not a string');
+      ms = parseIsoDuration(value);
+    } catch {
+      return fail(this.where, `${field} ${JSON.stringify(value).replace(/^"|"$/g, '')} is not an ISO 8601 duration (e.g. PT1M, P14D)`);
+    }
+    if (ms <= 0) fail(this.where, `${field} ${value} must be longer than zero`);
+    if (ms > maxMs) fail(this.where, `${field} ${value} is out of range: at most ${formatMs(maxMs)}, as on Azure Service Bus`);
+    return ms;
+  }
+
+  maxDeliveryCount(fallback: number): number {
+    const value = this.props.MaxDeliveryCount;
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      fail(this.where, `MaxDeliveryCount ${JSON.stringify(value)} is out of range: a whole number, at least 1`);
+    }
+    return value;
+  }
+
+  /** ForwardTo-like names: "" means none, as Microsoft's emulator writes it. */
+  entityName(field: string): string | undefined {
+    const value = this.props[field];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') fail(this.where, `${field} ${JSON.stringify(value)} must be an entity name`);
+    return value;
+  }
+}
+
+function fail(where: string, problem: string): never {
+  throw new Error(`Config.json: ${where}: ${problem}`);
+}
+
+function checkName(kind: string, name: unknown): string {
+  if (!name || typeof name !== 'string') throw new Error(`Config.json: every ${kind} needs a Name`);
+  if (!NAME_PATTERN.test(name)) {
+    throw new Error(`Config.json: ${kind} ${JSON.stringify(name)}: the name must start and end with a letter or digit and contain only letters, digits, '.', '-', '_' and '/'`);
+  }
+  return name;
+}
+
 export function loadConfig(config: EmulatorConfig | string): EmulatorConfig {
   if (typeof config !== 'string') return config;
   return JSON.parse(readFileSync(config, 'utf8')) as EmulatorConfig;
@@ -159,28 +255,33 @@ export function queueSettings(config: EmulatorConfig): QueueSettings[] {
 export function entitySettings(config: EmulatorConfig): { queues: QueueSettings[]; topics: TopicSettings[] } {
   const namespaces = config?.UserConfig?.Namespaces;
   if (!Array.isArray(namespaces)) throw new Error('Config.json: UserConfig.Namespaces must be an array');
+  // As Microsoft's emulator: one namespace, whose entities the connection string reaches.
+  if (namespaces.length !== 1) throw new Error(`Config.json: UserConfig.Namespaces must hold exactly one namespace (found ${namespaces.length})`);
   const result: QueueSettings[] = [];
   const seen = new Set<string>();
   for (const ns of namespaces) {
+    if (ns.Queues !== undefined && !Array.isArray(ns.Queues)) throw new Error('Config.json: Queues must be an array');
+    const entityCount = (ns.Queues?.length ?? 0) + (Array.isArray(ns.Topics) ? ns.Topics.length : 0);
+    if (entityCount > LIMITS.maxEntities) {
+      throw new Error(`Config.json: ${entityCount} queues and topics: at most ${LIMITS.maxEntities} per namespace, as in Microsoft's emulator`);
+    }
     for (const q of ns.Queues ?? []) {
-      if (!q.Name || typeof q.Name !== 'string') throw new Error('Config.json: every queue needs a Name');
-      const key = q.Name.toLowerCase();
-      if (seen.has(key)) throw new Error(`Config.json: queue ${q.Name} is declared twice`);
+      const name = checkName('queue', q?.Name);
+      const key = name.toLowerCase();
+      if (seen.has(key)) throw new Error(`Config.json: queue ${name} is declared twice`);
       seen.add(key);
-      const p = q.Properties ?? {};
+      const p = new PropertyReader(`queue ${name}`, (q.Properties ?? {}) as Record<string, unknown>, QUEUE_PROPERTIES);
       result.push({
-        name: q.Name,
-        requiresSession: p.RequiresSession ?? DEFAULTS.requiresSession,
-        maxDeliveryCount: p.MaxDeliveryCount ?? DEFAULTS.maxDeliveryCount,
-        lockDurationMs: p.LockDuration ? parseIsoDuration(p.LockDuration) : DEFAULTS.lockDurationMs,
-        defaultTtlMs: p.DefaultMessageTimeToLive ? parseIsoDuration(p.DefaultMessageTimeToLive) : DEFAULTS.defaultTtlMs,
-        deadLetteringOnExpiration: p.DeadLetteringOnMessageExpiration ?? DEFAULTS.deadLetteringOnExpiration,
-        requiresDuplicateDetection: p.RequiresDuplicateDetection ?? DEFAULTS.requiresDuplicateDetection,
-        duplicateWindowMs: p.DuplicateDetectionHistoryTimeWindow
-          ? parseIsoDuration(p.DuplicateDetectionHistoryTimeWindow)
-          : DEFAULTS.duplicateWindowMs,
-        forwardTo: p.ForwardTo || undefined,
-        forwardDeadLetteredMessagesTo: p.ForwardDeadLetteredMessagesTo || undefined,
+        name,
+        requiresSession: p.boolean('RequiresSession', DEFAULTS.requiresSession),
+        maxDeliveryCount: p.maxDeliveryCount(DEFAULTS.maxDeliveryCount),
+        lockDurationMs: p.duration('LockDuration', DEFAULTS.lockDurationMs, LIMITS.lockMaxMs),
+        defaultTtlMs: p.duration('DefaultMessageTimeToLive', DEFAULTS.defaultTtlMs),
+        deadLetteringOnExpiration: p.boolean('DeadLetteringOnMessageExpiration', DEFAULTS.deadLetteringOnExpiration),
+        requiresDuplicateDetection: p.boolean('RequiresDuplicateDetection', DEFAULTS.requiresDuplicateDetection),
+        duplicateWindowMs: p.duration('DuplicateDetectionHistoryTimeWindow', DEFAULTS.duplicateWindowMs, LIMITS.duplicateWindowMaxMs),
+        forwardTo: p.entityName('ForwardTo'),
+        forwardDeadLetteredMessagesTo: p.entityName('ForwardDeadLetteredMessagesTo'),
       });
     }
   }
@@ -188,7 +289,7 @@ export function entitySettings(config: EmulatorConfig): { queues: QueueSettings[
   for (const ns of namespaces) {
     if (ns.Topics !== undefined && !Array.isArray(ns.Topics)) throw new Error('Config.json: Topics must be an array');
     for (const t of ns.Topics ?? []) {
-      if (!t || !t.Name || typeof t.Name !== 'string') throw new Error('Config.json: every topic needs a Name');
+      checkName('topic', t?.Name);
       const key = t.Name.toLowerCase();
       // Queues and topics share one namespace of names.
       if (seen.has(key)) throw new Error(`Config.json: topic ${t.Name} is declared twice (or as a queue too)`);
@@ -200,29 +301,24 @@ export function entitySettings(config: EmulatorConfig): { queues: QueueSettings[
   return { queues: result, topics };
 }
 
-function duration(value: string | undefined, fallback: number, where: string, field: string): number {
-  if (!value) return fallback;
-  try {
-    return parseIsoDuration(value);
-  } catch (e) {
-    throw new Error(`Config.json: ${where}: ${field}: ${(e as Error).message}`);
-  }
-}
-
 function topicSettings(t: TopicConfig): TopicSettings {
-  const p = t.Properties ?? {};
   const where = `topic ${t.Name}`;
+  const p = new PropertyReader(where, (t.Properties ?? {}) as Record<string, unknown>, TOPIC_PROPERTIES);
   const topic: TopicSettings = {
     name: t.Name,
-    requiresDuplicateDetection: p.RequiresDuplicateDetection ?? DEFAULTS.requiresDuplicateDetection,
-    duplicateWindowMs: duration(p.DuplicateDetectionHistoryTimeWindow, DEFAULTS.duplicateWindowMs, where, 'DuplicateDetectionHistoryTimeWindow'),
-    defaultTtlMs: duration(p.DefaultMessageTimeToLive, DEFAULTS.defaultTtlMs, where, 'DefaultMessageTimeToLive'),
+    requiresDuplicateDetection: p.boolean('RequiresDuplicateDetection', DEFAULTS.requiresDuplicateDetection),
+    duplicateWindowMs: p.duration('DuplicateDetectionHistoryTimeWindow', DEFAULTS.duplicateWindowMs, LIMITS.duplicateWindowMaxMs),
+    defaultTtlMs: p.duration('DefaultMessageTimeToLive', DEFAULTS.defaultTtlMs),
     subscriptions: [],
   };
   if (t.Subscriptions !== undefined && !Array.isArray(t.Subscriptions)) throw new Error(`Config.json: ${where}: Subscriptions must be an array`);
+  if ((t.Subscriptions?.length ?? 0) > LIMITS.maxSubscriptionsPerTopic) {
+    fail(where, `${t.Subscriptions!.length} subscriptions: at most ${LIMITS.maxSubscriptionsPerTopic}, as in Microsoft's emulator`);
+  }
   const names = new Set<string>();
   for (const s of t.Subscriptions ?? []) {
     if (!s || !s.Name || typeof s.Name !== 'string') throw new Error(`Config.json: ${where}: every subscription needs a Name`);
+    if (!NAME_PATTERN.test(s.Name)) fail(where, `subscription ${JSON.stringify(s.Name)}: the name must start and end with a letter or digit and contain only letters, digits, '.', '-', '_' and '/'`);
     if (names.has(s.Name.toLowerCase())) throw new Error(`Config.json: ${where}: subscription ${s.Name} is declared twice`);
     names.add(s.Name.toLowerCase());
     topic.subscriptions.push(subscriptionSettings(topic, s));
@@ -231,12 +327,13 @@ function topicSettings(t: TopicConfig): TopicSettings {
 }
 
 function subscriptionSettings(topic: TopicSettings, s: SubscriptionConfig): SubscriptionSettings {
-  const p = s.Properties ?? {};
   const where = `subscription ${topic.name}/${s.Name}`;
-  const maxDeliveryCount = p.MaxDeliveryCount ?? DEFAULTS.maxDeliveryCount;
-  if (!Number.isInteger(maxDeliveryCount) || maxDeliveryCount < 1) throw new Error(`Config.json: ${where}: MaxDeliveryCount must be a positive integer`);
+  const p = new PropertyReader(where, (s.Properties ?? {}) as Record<string, unknown>, SUBSCRIPTION_PROPERTIES);
+  const maxDeliveryCount = p.maxDeliveryCount(DEFAULTS.maxDeliveryCount);
   // A subscription's messages live no longer than the topic's default time to live either.
-  const ttl = Math.min(topic.defaultTtlMs, duration(p.DefaultMessageTimeToLive, DEFAULTS.defaultTtlMs, where, 'DefaultMessageTimeToLive'));
+  const ttl = Math.min(topic.defaultTtlMs, p.duration('DefaultMessageTimeToLive', DEFAULTS.defaultTtlMs));
+  if (s.Rules !== undefined && !Array.isArray(s.Rules)) fail(where, 'Rules must be an array');
+  if ((s.Rules?.length ?? 0) > LIMITS.maxRulesPerSubscription) fail(where, `${s.Rules!.length} rules: at most ${LIMITS.maxRulesPerSubscription}`);
   const rules = (s.Rules ?? []).map((r) => ruleSettings(r, where));
   const ruleNames = new Set<string>();
   for (const rule of rules) {
@@ -247,16 +344,16 @@ function subscriptionSettings(topic: TopicSettings, s: SubscriptionConfig): Subs
     name: `${topic.name}/Subscriptions/${s.Name}`,
     topic: topic.name,
     subscription: s.Name,
-    requiresSession: p.RequiresSession ?? DEFAULTS.requiresSession,
+    requiresSession: p.boolean('RequiresSession', DEFAULTS.requiresSession),
     maxDeliveryCount,
-    lockDurationMs: duration(p.LockDuration, DEFAULTS.lockDurationMs, where, 'LockDuration'),
+    lockDurationMs: p.duration('LockDuration', DEFAULTS.lockDurationMs, LIMITS.lockMaxMs),
     defaultTtlMs: ttl,
-    deadLetteringOnExpiration: p.DeadLetteringOnMessageExpiration ?? DEFAULTS.deadLetteringOnExpiration,
+    deadLetteringOnExpiration: p.boolean('DeadLetteringOnMessageExpiration', DEFAULTS.deadLetteringOnExpiration),
     // Duplicate detection is the topic's: a subscription never drops a copy as a duplicate.
     requiresDuplicateDetection: false,
     duplicateWindowMs: DEFAULTS.duplicateWindowMs,
-    forwardTo: p.ForwardTo || undefined,
-    forwardDeadLetteredMessagesTo: p.ForwardDeadLetteredMessagesTo || undefined,
+    forwardTo: p.entityName('ForwardTo'),
+    forwardDeadLetteredMessagesTo: p.entityName('ForwardDeadLetteredMessagesTo'),
     rules: rules.length > 0 ? rules : [DEFAULT_RULE],
   };
 }

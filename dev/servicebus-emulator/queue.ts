@@ -42,6 +42,11 @@ export interface IncomingMessage {
   sections: RawSections;
   /** How many times auto-forwarding moved this message already. */
   forwardHops?: number;
+  /**
+   * The entity where the message was dead-lettered, set only when its dead-letter queue forwards it
+   * to another entity (ForwardDeadLetteredMessagesTo), as Azure does.
+   */
+  deadLetterSource?: string;
 }
 
 export interface StoredMessage extends IncomingMessage {
@@ -52,7 +57,6 @@ export interface StoredMessage extends IncomingMessage {
   deliveries: number;
   state: 'active' | 'deferred' | 'scheduled';
   lock?: MessageLock;
-  deadLetterSource?: string;
 }
 
 interface MessageLock {
@@ -71,6 +75,8 @@ export interface Consumer {
   /** Hands one message to the link; lockToken is set in peek-lock mode. */
   deliver(message: StoredMessage, lockToken: string | undefined): void;
   session?: SessionEntry;
+  /** The session lock of this (session) link expired: Azure detaches the link with session-lock-lost. */
+  sessionLost?(session: SessionEntry): void;
 }
 
 export interface SessionEntry {
@@ -116,6 +122,8 @@ export class Queue {
   private readonly consumers: Consumer[] = [];
   private nextConsumer = 0;
   private readonly locks = new Map<string, StoredMessage>();
+  /** Lock tokens of messages whose session lock was lost, so settling them reports SessionLockLost. */
+  private readonly lostSessionTokens = new Map<string, number>();
   private readonly duplicates = new Map<string, number>();
   private readonly scheduledTimers = new Map<number, NodeJS.Timeout>();
   private nextSequenceNumber = 1;
@@ -176,6 +184,7 @@ export class Queue {
       state: scheduled ? 'scheduled' : 'active',
     };
     message.expiresAt = this.expiryOf(message);
+    message.header = this.withEffectiveTtl(message.header);
     this.messages.set(message.sequenceNumber, message);
     if (scheduled) this.startScheduleTimer(message, now);
     else this.makeAvailable(message);
@@ -190,6 +199,16 @@ export class Queue {
     const message: StoredMessage = { ...input, sequenceNumber: this.nextSequenceNumber++, enqueuedAt: now, expiresAt: Infinity, deliveries: 0, state: 'active' };
     this.messages.set(message.sequenceNumber, message);
     this.deadLetter(message, reason, description);
+  }
+
+  /**
+   * Azure stamps the time to live a message actually has (its own, or the entity's smaller default)
+   * on the message, so receivers see timeToLive and expiresAtUtc. The AMQP header holds a uint
+   * (about 49 days); longer lives stay unstamped, as "never" does.
+   */
+  private withEffectiveTtl(header: IncomingMessage['header']): IncomingMessage['header'] {
+    const ttl = Math.min(header.ttl ?? Infinity, this.settings.defaultTtlMs);
+    return Number.isFinite(ttl) && ttl <= 0xffffffff && ttl !== header.ttl ? { ...header, ttl } : header;
   }
 
   private expiryOf(message: StoredMessage): number {
@@ -320,7 +339,7 @@ export class Queue {
   }
 
   private handOut(message: StoredMessage, consumer: Consumer): void {
-    message.deliveries++;
+    this.countDelivery(message);
     if (!consumer.peekLock) {
       this.remove(message);
       consumer.deliver(message, undefined);
@@ -328,6 +347,14 @@ export class Queue {
     }
     const token = this.lock(message, consumer.session);
     consumer.deliver(message, token);
+  }
+
+  /**
+   * A dead-letter queue keeps the delivery count the message had when it was dead-lettered:
+   * receiving or abandoning it there does not add to it (as Azure reports it).
+   */
+  private countDelivery(message: StoredMessage): void {
+    if (!this.isDeadLetterQueue) message.deliveries++;
   }
 
   private lock(message: StoredMessage, session: SessionEntry | undefined): string {
@@ -392,6 +419,9 @@ export class Queue {
 
   private lockedMessage(token: string): StoredMessage {
     const message = this.locks.get(token);
+    if ((!message || !message.lock) && this.lostSessionTokens.has(token)) {
+      throw new BrokerError(Conditions.sessionLockLost, `The session lock has expired on the MessageSession. Accept a new MessageSession. Entity:${this.name}`);
+    }
     if (!message || !message.lock) {
       throw new BrokerError(Conditions.lockLost, `The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue. Reference:${token}, Entity:${this.name}`);
     }
@@ -421,6 +451,12 @@ export class Queue {
 
   deadLetterByToken(token: string, reason?: string, description?: string, propertiesToModify?: Record<string, unknown>): void {
     const message = this.lockedMessage(token);
+    if (this.isDeadLetterQueue) {
+      // Azure refuses (the SDK surfaces it as GeneralError); the message stays in the dead-letter
+      // queue, released for the next receive (without counting a delivery there).
+      this.returnToQueue(message);
+      throw new BrokerError(Conditions.notAllowed, `Cannot dead-letter a message that is already in the dead-letter queue. Complete it, or abandon it to leave it there. Reference:${token}, Entity:${this.name}`);
+    }
     this.modifyProperties(message, propertiesToModify);
     this.unlock(message);
     this.deadLetter(message, reason, description);
@@ -451,7 +487,7 @@ export class Queue {
     Queue.applyProperties(message, { DeadLetterReason: reason, DeadLetterErrorDescription: description });
     if (this.forwardDeadLettered && mayForward) {
       try {
-        this.forwardDeadLettered(forwardable(message, (message.forwardHops ?? 0) + 1));
+        this.forwardDeadLettered({ ...forwardable(message, (message.forwardHops ?? 0) + 1), deadLetterSource: this.name });
         return;
       } catch {
         // The target refused it: keep it in this entity's dead-letter queue instead.
@@ -462,7 +498,6 @@ export class Queue {
       lock: undefined,
       state: 'active',
       expiresAt: Infinity,
-      deadLetterSource: this.name,
     };
     dlq.messages.set(moved.sequenceNumber, moved);
     dlq.makeAvailable(moved);
@@ -494,7 +529,7 @@ export class Queue {
         throw new BrokerError(Conditions.messageNotFound, `Failed to retrieve the message with sequence number ${seq}: it does not exist or is not deferred. Entity:${this.name}`);
       }
       if (message.lock) throw new BrokerError(Conditions.lockLost, `The message with sequence number ${seq} is already locked.`);
-      message.deliveries++;
+      this.countDelivery(message);
       if (!peekLock) {
         this.remove(message);
         result.push({ message });
@@ -602,8 +637,17 @@ export class Queue {
     waiter.resolve(session);
   }
 
+  private forgetOldLostSessionTokens(now = Date.now()): void {
+    // Kept as long as a settle call could still arrive; insertion order means oldest first.
+    for (const [token, at] of this.lostSessionTokens) {
+      if (now - at < 10 * 60_000) break;
+      this.lostSessionTokens.delete(token);
+    }
+  }
+
   private lockSession(session: SessionEntry, consumer: Consumer): void {
-    if (session.owner && session.owner !== consumer) this.releaseSession(session);
+    // Another receiver takes a session whose lock lapsed (its timer has not fired yet).
+    if (session.owner && session.owner !== consumer) this.releaseSession(session, true);
     session.owner = consumer;
     consumer.session = session;
     this.renewSessionLockFor(session);
@@ -613,17 +657,23 @@ export class Queue {
     clearTimeout(session.timer);
     session.lockedUntil = Date.now() + this.settings.lockDurationMs;
     for (const message of session.locked) if (message.lock) message.lock.until = session.lockedUntil;
-    session.timer = setTimeout(() => this.releaseSession(session), this.settings.lockDurationMs);
+    session.timer = setTimeout(() => this.releaseSession(session, true), this.settings.lockDurationMs);
     session.timer.unref();
     return session.lockedUntil;
   }
 
   /** Session lock gone (expired, or receiver closed): its unsettled messages go back, the session is free. */
-  private releaseSession(session: SessionEntry): void {
+  private releaseSession(session: SessionEntry, expired = false): void {
     clearTimeout(session.timer);
+    const owner = session.owner;
     session.owner = undefined;
     session.lockedUntil = 0;
-    for (const message of [...session.locked]) this.returnToQueue(message);
+    this.forgetOldLostSessionTokens();
+    for (const message of [...session.locked]) {
+      if (message.lock) this.lostSessionTokens.set(message.lock.token, Date.now());
+      this.returnToQueue(message);
+    }
+    if (expired && owner) owner.sessionLost?.(session);
     if (this.hasReadyMessages(session)) this.offerSessionToWaiter(session);
     else if (session.state === undefined && session.locked.size === 0) this.sessions.delete(session.id);
   }

@@ -66,4 +66,36 @@ describe('Service Bus emulator config (official Config.json shape)', () => {
     const subscription = /resource peopleEventsSubscription [\s\S]*?\n\}\]/.exec(bicep)?.[0] ?? '';
     expect(subscription).toMatch(/requiresSession: true\s+lockDuration: 'PT1M'\s+maxDeliveryCount: 10\s+deadLetteringOnMessageExpiration: false\s+defaultMessageTimeToLive: 'P14D'/);
   });
+  it("refuses values outside Azure's ranges (also refused by Microsoft's emulator), naming the entity and the value", () => {
+    const queue = (Properties: Record<string, unknown>) => () => queueSettings({ UserConfig: { Namespaces: [{ Queues: [{ Name: 'orders', Properties }] }] } });
+    expect(queue({ LockDuration: 'PT6M' })).toThrow(/queue orders: LockDuration PT6M .*at most PT5M/);
+    expect(queue({ LockDuration: 'PT0S' })).toThrow(/queue orders: LockDuration PT0S/);
+    expect(queue({ MaxDeliveryCount: 0 })).toThrow(/queue orders: MaxDeliveryCount 0 .*at least 1/);
+    expect(queue({ MaxDeliveryCount: 2.5 })).toThrow(/queue orders: MaxDeliveryCount 2.5/);
+    expect(queue({ DefaultMessageTimeToLive: 'PT0S' })).toThrow(/queue orders: DefaultMessageTimeToLive PT0S/);
+    expect(queue({ DuplicateDetectionHistoryTimeWindow: 'P8D' })).toThrow(/queue orders: DuplicateDetectionHistoryTimeWindow P8D .*at most P7D/);
+    expect(queue({ LockDuration: 60 })).toThrow(/queue orders: LockDuration 60 .*ISO 8601/);
+    expect(queue({ RequiresSession: 'yes' })).toThrow(/queue orders: RequiresSession "yes" .*true or false/);
+    const topic = (Properties: Record<string, unknown>) => () =>
+      entitySettings({ UserConfig: { Namespaces: [{ Topics: [{ Name: 'events', Subscriptions: [{ Name: 'audit', Properties }] }] }] } } as never);
+    expect(topic({ LockDuration: 'PT10M' })).toThrow(/subscription events\/audit: LockDuration PT10M/);
+    expect(topic({ MaxDeliveryCount: -1 })).toThrow(/subscription events\/audit: MaxDeliveryCount -1/);
+  });
+
+  it('refuses settings it would otherwise ignore (unknown or unsupported names), the entity count and names Microsoft refuses', () => {
+    const queue = (Properties: Record<string, unknown>) => () => queueSettings({ UserConfig: { Namespaces: [{ Queues: [{ Name: 'orders', Properties }] }] } });
+    expect(queue({ ForwardTO: 'x' })).toThrow(/queue orders: unknown property ForwardTO/);
+    expect(queue({ AutoDeleteOnIdle: 'PT5M' })).toThrow(/queue orders: unknown property AutoDeleteOnIdle/);
+    expect(() => entitySettings({ UserConfig: { Namespaces: [{ Topics: [{ Name: 'events', Properties: { EnablePartitioning: true }, Subscriptions: [{ Name: 's' }] }] }] } } as never))
+      .toThrow(/topic events: unknown property EnablePartitioning/);
+    expect(() => queueSettings({ UserConfig: { Namespaces: [{ Queues: [{ Name: 'bad name!' }] }] } })).toThrow(/queue "bad name!": the name/);
+    expect(() => queueSettings({ UserConfig: { Namespaces: [{ Queues: [{ Name: 'a' }] }, { Queues: [{ Name: 'b' }] }] } })).toThrow(/exactly one namespace/);
+    const many = Array.from({ length: 51 }, (_, i) => ({ Name: `q${i}` }));
+    expect(() => queueSettings({ UserConfig: { Namespaces: [{ Queues: many }] } })).toThrow(/51 queues and topics: at most 50/);
+  });
+
+  it('accepts empty ForwardTo / ForwardDeadLetteredMessagesTo as "none" and checks real targets', () => {
+    const base = { UserConfig: { Namespaces: [{ Queues: [{ Name: 'a', Properties: { ForwardTo: '', ForwardDeadLetteredMessagesTo: '' } }, { Name: 'b', Properties: { ForwardTo: 'nowhere' } }] }] } };
+    expect(() => queueSettings(base)).toThrow(/queue b: ForwardTo names nowhere/);
+  });
 });
