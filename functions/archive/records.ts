@@ -20,8 +20,9 @@ const RECORDS = ['RecordsManager'] as const;
 
 const messageNotFound = () => new ApiError(404, 'not_found', 'archive.messageNotFound');
 
-/** A denied or missing message, as HTTP. */
-function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' }): never {
+/** A denied or missing message, or one whose stored content no longer matches its hash (409: never served), as HTTP. */
+function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' } | { kind: 'tampered' }): never {
+  if (outcome.kind === 'tampered') throw new ApiError(409, 'content_integrity', 'archive.contentTampered');
   throw outcome.kind === 'forbidden' ? forbidden() : messageNotFound();
 }
 

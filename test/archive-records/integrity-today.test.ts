@@ -116,7 +116,7 @@ describe('read paths hash what they serve', () => {
     await flipOneByte();
     const response = await call(api.archiveEml, alice, { ref: messageRef(today) });
     expect(response.status).toBe(409);
-    expect(response.jsonBody).toMatchObject({ code: 'content_integrity' });
+    expect(response.jsonBody).toMatchObject({ error: { code: 'content_integrity' } });
     expect((response.headers as Record<string, string> | undefined)?.['x-content-sha256']).toBeUndefined();
     expect(await auditOf('content-tampered')).toEqual([expect.objectContaining({ outcome: 'denied', actor: alice.oid, target: { mailboxId: alice.oid, entryId: today.id, contentHash: today.contentHash } })]);
     // Reported at once, without waiting for a verification pass.
@@ -127,7 +127,7 @@ describe('read paths hash what they serve', () => {
   it('refuses to show tampered content in the reader', async () => {
     const response = await call(api.archiveMessage, alice, { ref: messageRef(today) });
     expect(response.status).toBe(409);
-    expect(response.jsonBody).toMatchObject({ code: 'content_integrity' });
+    expect(response.jsonBody).toMatchObject({ error: { code: 'content_integrity' } });
     expect((await auditOf('content-tampered')).length).toBe(2);
   });
 
@@ -139,6 +139,18 @@ describe('read paths hash what they serve', () => {
       expect(await stack.services.exports.get(queued.id)).toMatchObject({ status: 'failed', attempts: 1, failure: 'content-mismatch', failedEntryId: today.id });
     }
     expect(bus.counts('archive-exports')).toMatchObject({ active: 0, scheduled: 0 });
+  });
+
+  it('fails an export at once on content that no longer decodes (damaged compressed bytes), instead of retrying', async () => {
+    const corrupt = Buffer.from(original);
+    const mid = Math.floor(corrupt.length / 2);
+    corrupt[mid] = corrupt[mid]! ^ 0xff;
+    await blob(today.contentHash).upload(corrupt, corrupt.length);
+    const queued = await stack.services.exports.request({ matter: 'Demande 2026', format: 'zip', filter: { mailboxId: alice.oid } }, records.oid);
+    const outcome = await stack.services.exports.run(await takeExportJob(bus, queued.id, 60_000));
+    expect(outcome).toEqual({ outcome: 'failed', failure: expect.stringMatching(/^content-(unreadable|mismatch)$/) });
+    expect(await stack.services.exports.get(queued.id)).toMatchObject({ status: 'failed', attempts: 1, failedEntryId: today.id });
+    expect((await call(api.archiveEml, alice, { ref: messageRef(today) })).status).toBe(409);
   });
 
   it('serves the content again once restored', async () => {

@@ -23,6 +23,8 @@ export const AuditAction = z.enum([
   'completeness-view',
   'integrity-view',
   'integrity-verify',
+  /** A read path refused content that does not match its recorded hash (outcome denied). */
+  'content-tampered',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -53,8 +53,9 @@ export const DayVerdict = z.object({
   day: z.string(),
   checkedAt: z.string(),
   /**
-   * A day not sealed yet: verified against the hashes the index recorded at capture (there is no
-   * manifest to check). Once sealed, the day is verified as sealed and this verdict replaced.
+   * Not a verification of the day's manifest: problems a read path reported (content-check.ts), or
+   * a day not sealed yet, verified against the hashes the index recorded at capture. The next pass
+   * verifies such a day first, and its verdict then replaces this one.
    */
   open: z.boolean().default(false),
   problemCount: z.number().int(),

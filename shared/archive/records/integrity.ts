@@ -94,9 +94,8 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
     }
     entriesChecked += items.length;
     blobsRehashed += blobs.size;
-    const verdict: DayVerdict = { id: `integrity-day-${day}`, pk: 'integrity', type: 'integrity-day', day, checkedAt: now().toISOString(), open: true, problemCount: found.length, problems: found.slice(0, MAX_LISTED) };
-    await deps.verdicts.saveVerdict(verdict);
-    verdicts.set(day, verdict);
+    // Not saved: an open day is verified again by every pass, so its verdict lives in the status.
+    verdicts.set(day, { id: `integrity-day-${day}`, pk: 'integrity', type: 'integrity-day', day, checkedAt: now().toISOString(), open: true, problemCount: found.length, problems: found.slice(0, MAX_LISTED) });
   }
   // The status sums up the latest verdict of every sealed day (a day whose manifest is gone is not
   // sealed any more: the next day's broken link reports it) and of every day after the last sealed
@@ -223,4 +222,46 @@ async function rehash(content: ContentStore, contentHash: string): Promise<BlobV
     return 'content-unreadable';
   }
   return hash.digest('hex') === contentHash ? 'ok' : 'content-mismatch';
+}
+
+/**
+ * A problem a read path found (content-check.ts), added at once to its day's verdict and to the
+ * status, so health fails now rather than at the next pass. The day's verdict keeps it until the
+ * day is verified again (a verdict made here counts as no verification of a sealed day's manifest,
+ * so that day is verified first by the next pass).
+ */
+export async function reportTampering(verdicts: IntegrityRecords, problem: IntegrityProblem, at: Date): Promise<void> {
+  const same = (p: IntegrityProblem) => p.kind === problem.kind && p.entryId === problem.entryId && p.contentHash === problem.contentHash;
+  const existing = (await verdicts.verdicts()).find((v) => v.day === problem.day);
+  const known = existing?.problems.some(same) ?? false;
+  if (!known) {
+    await verdicts.saveVerdict({
+      id: `integrity-day-${problem.day}`,
+      pk: 'integrity',
+      type: 'integrity-day',
+      day: problem.day,
+      checkedAt: existing?.checkedAt ?? at.toISOString(),
+      open: existing ? existing.open : true,
+      problemCount: (existing?.problemCount ?? 0) + 1,
+      problems: [...(existing?.problems ?? []), problem].slice(0, MAX_LISTED),
+    });
+  }
+  const status = await verdicts.status();
+  if (status?.problems.some(same)) return;
+  await verdicts.saveStatus({
+    id: 'integrity',
+    pk: 'integrity',
+    type: 'integrity',
+    status: 'mismatch',
+    checkedAt: status?.checkedAt ?? at.toISOString(),
+    manifestsChecked: status?.manifestsChecked ?? 0,
+    entriesChecked: status?.entriesChecked ?? 0,
+    blobsRehashed: status?.blobsRehashed ?? 0,
+    daysSealed: status?.daysSealed ?? 0,
+    daysVerified: status?.daysVerified ?? 0,
+    oldestVerdictAt: status?.oldestVerdictAt ?? null,
+    daysOpen: status?.daysOpen ?? 0,
+    problemCount: (status?.problemCount ?? 0) + 1,
+    problems: [problem, ...(status?.problems ?? [])].slice(0, MAX_LISTED),
+  });
 }
