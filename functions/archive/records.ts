@@ -1,13 +1,16 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { endpoint } from '../http/endpoint';
+import { archiveEndpoint } from './refusals';
 import { ApiError } from '../../shared/platform/api-error';
+import { translate } from '../../shared/platform/i18n';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 import { forbidden, requester } from './requester';
 import { AuditAction } from '../../shared/archive/records/audit-record';
 import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { ExportRequest } from '../../shared/archive/records/export-request';
 import { SearchQuery } from '../../shared/archive/records/search-filter';
+import { MailboxIdSchema } from '../../shared/archive/records/mailbox-id';
 
 /**
  * The archive's records and use endpoints (docs/decisions/0006-archive-records.md): search, read and
@@ -28,7 +31,7 @@ function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' } | { kind
 
 const refParams = z.object({ ref: z.string().min(1).max(700) });
 
-export const archiveSearch = endpoint({
+export const archiveSearch = archiveEndpoint('archiveSearch', {
   roles: READERS,
   query: SearchQuery,
   async handle({ principal, query }) {
@@ -39,7 +42,7 @@ export const archiveSearch = endpoint({
   },
 });
 
-export const archiveMessage = endpoint({
+export const archiveMessage = archiveEndpoint('archiveMessage', {
   roles: READERS,
   params: refParams,
   async handle({ principal, params }) {
@@ -49,7 +52,7 @@ export const archiveMessage = endpoint({
   },
 });
 
-export const archiveEml = endpoint({
+export const archiveEml = archiveEndpoint('archiveEml', {
   roles: READERS,
   params: refParams,
   async handle({ principal, params }) {
@@ -69,7 +72,7 @@ export const archiveEml = endpoint({
   },
 });
 
-export const archiveAttachment = endpoint({
+export const archiveAttachment = archiveEndpoint('archiveAttachment', {
   roles: READERS,
   params: refParams.extend({ index: z.coerce.number().int().nonnegative().max(10_000) }),
   async handle({ principal, params }) {
@@ -91,22 +94,26 @@ export const archiveAttachment = endpoint({
   },
 });
 
-export const archiveHoldsList = endpoint({
+export const archiveHoldsList = archiveEndpoint('archiveHoldsList', {
   roles: RECORDS,
   async handle() {
     return { body: { items: await recordsServices().holdRequests.list() } };
   },
 });
 
-export const archiveHoldCreate = endpoint({
+export const archiveHoldCreate = archiveEndpoint('archiveHoldCreate', {
   roles: RECORDS,
   body: LegalHoldInput,
-  async handle({ principal, body }) {
-    return { status: 201, body: await recordsServices().holdRequests.create(requester(principal), body) };
+  async handle({ principal, body, language }) {
+    const outcome = await recordsServices().holdRequests.create(requester(principal), body);
+    if (outcome.kind === 'unknown-mailboxes') {
+      throw new ApiError(400, 'validation_failed', 'archive.unknownMailbox', {}, outcome.positions.map((i) => ({ field: `body.mailboxes.${i}`, code: 'unknown_mailbox', message: translate(language, 'archive.unknownMailbox') })));
+    }
+    return { status: 201, body: outcome.hold };
   },
 });
 
-export const archiveHoldRelease = endpoint({
+export const archiveHoldRelease = archiveEndpoint('archiveHoldRelease', {
   roles: RECORDS,
   params: z.object({ id: z.string().regex(/^hold-[0-9a-f-]{36}$/) }),
   async handle({ principal, params }) {
@@ -116,14 +123,14 @@ export const archiveHoldRelease = endpoint({
   },
 });
 
-export const archiveExportsList = endpoint({
+export const archiveExportsList = archiveEndpoint('archiveExportsList', {
   roles: RECORDS,
   async handle() {
     return { body: { items: await recordsServices().exportRequests.list() } };
   },
 });
 
-export const archiveExportCreate = endpoint({
+export const archiveExportCreate = archiveEndpoint('archiveExportCreate', {
   roles: RECORDS,
   body: ExportRequest,
   async handle({ principal, body }) {
@@ -133,7 +140,7 @@ export const archiveExportCreate = endpoint({
   },
 });
 
-export const archiveExportGet = endpoint({
+export const archiveExportGet = archiveEndpoint('archiveExportGet', {
   roles: RECORDS,
   params: z.object({ id: z.string().regex(/^export-[0-9a-f-]{36}$/) }),
   async handle({ principal, params }) {
@@ -143,22 +150,22 @@ export const archiveExportGet = endpoint({
   },
 });
 
-export const archiveCompleteness = endpoint({
+export const archiveCompleteness = archiveEndpoint('archiveCompleteness', {
   roles: RECORDS,
-  query: z.object({ mailboxId: z.string().trim().min(1).max(128).optional() }),
+  query: z.object({ mailboxId: MailboxIdSchema.optional() }),
   async handle({ principal, query }) {
     return { body: await recordsServices().oversight.completeness(requester(principal), query.mailboxId) };
   },
 });
 
-export const archiveIntegrity = endpoint({
+export const archiveIntegrity = archiveEndpoint('archiveIntegrity', {
   roles: RECORDS,
   async handle({ principal }) {
     return { body: await recordsServices().oversight.integrity(requester(principal)) };
   },
 });
 
-export const archiveAudit = endpoint({
+export const archiveAudit = archiveEndpoint('archiveAudit', {
   roles: RECORDS,
   query: z
     .object({
@@ -176,7 +183,7 @@ export const archiveAudit = endpoint({
   },
 });
 
-export const archiveRetentionRules = endpoint({
+export const archiveRetentionRules = archiveEndpoint('archiveRetentionRules', {
   roles: RECORDS,
   async handle() {
     return { body: recordsServices().oversight.retentionRules() };

@@ -15,6 +15,7 @@ import { runExportJob } from '../../functions/archive/exports';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 import { takeExportJob } from './export-jobs';
+import { recordMailbox } from './mailboxes';
 
 let stack: RecordsStack;
 let bus: ServiceBusEmulator;
@@ -28,6 +29,8 @@ beforeAll(async () => {
   bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
   stack = await startRecordsStack({ ServiceBusConnection: bus.connectionString });
   for (const u of [alice, marc, records]) tokens.set(u.oid, await stack.issuer.mintUserToken(u));
+  // Known to the archive (a legal hold may name only archived mailboxes).
+  await recordMailbox(stack, { mailboxId: alice.oid, displayName: 'Geneviève', address: 'gtremblay@spgq.local' });
   const headers = { subject: SECRET_SUBJECT, from: { name: 'Carole Externe', address: 'Carole@Externe.ca' }, to: [{ name: 'Geneviève', address: 'gtremblay@spgq.local' }] };
   aliceMime = buildMime({
     ...headers,

@@ -54,6 +54,8 @@ export class ArchiveReading {
       ...(query.from ? { dateFrom: query.from } : {}),
       ...(query.to ? { dateTo: query.to } : {}),
       resultCount: page.items.length,
+      // Across mailboxes, which mailboxes the answer showed (ids only).
+      ...(mailboxId ? {} : { mailboxIds: [...new Set(page.items.map((i) => i.mailboxId))].sort() }),
     });
     return { kind: 'ok', page };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MessageEntry } from '../model';
+import { MailboxIdSchema } from './mailbox-id';
 
 /**
  * What a search of the archive index asks for and answers: by mailbox, participant, received date
@@ -10,7 +11,7 @@ const day = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 /** The filter fields, shared by search and export. */
 export const SearchFields = z.object({
-    mailboxId: z.string().trim().min(1).max(128).optional(),
+    mailboxId: MailboxIdSchema.optional(),
     participant: z.email().max(320).optional(),
     from: day.optional(),
     to: day.optional(),
