@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { HttpResponseInit } from '@azure/functions';
 import { DEMO_USERS, type LocalUser } from '../../dev/token-issuer';
