@@ -270,6 +270,14 @@ export interface RetentionIndex {
   setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean>;
 }
 
+/** The search words of entries (records/search-terms.ts), added to entries written before them. */
+export interface SearchTermsIndex {
+  /** Entries without the search words of the current version. */
+  withoutSearchTerms(): AsyncIterable<MessageEntry>;
+  /** Writes the entry's search words; false when the entry is gone. */
+  setSearchTerms(entry: MessageEntry): Promise<boolean>;
+}
+
 /** The hold field of entries (legal hold owns `holds`). */
 export interface HoldIndex {
   /** Entries in the hold's mailboxes and date range not yet tagged with it (participants are the caller's to check). */
@@ -311,7 +319,7 @@ export interface FolderIndex {
 }
 
 /** The whole index as the records side sees it (one adapter serves every part). */
-export type RecordsIndex = SearchableIndex & RetentionIndex & HoldIndex & DisposalIndex & ManifestIndex & FolderIndex;
+export type RecordsIndex = SearchableIndex & RetentionIndex & SearchTermsIndex & HoldIndex & DisposalIndex & ManifestIndex & FolderIndex;
 
 /** What capture recorded of mailboxes (`archive-mailboxes`), read by completeness and retention. */
 export interface MailboxStateReader {

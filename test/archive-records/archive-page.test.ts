@@ -76,7 +76,7 @@ describe('archive page', () => {
     expect(readFileSync(await attachment.path()).toString()).toBe('Point 1');
     await screenshot(page, 'archive-staff-reader-light-fr');
     // Zod-driven validation, in the person's language, switching with it.
-    await page.getByLabel('Participant (adresse courriel)').fill('pas-une-adresse');
+    await page.getByLabel('Participant (adresse courriel ou nom)').fill('pas-une-adresse@');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await expect.poll(() => page.locator('#archive-search').textContent()).toMatch(/courriel invalide|adresse/i);
     await page.locator('#language-switch').click();

@@ -15,7 +15,7 @@ describe('export requests', () => {
       const parsed = ExportRequest.safeParse(input);
       return parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.')).sort();
     };
-    expect(problems({ matter: 'x', format: 'rar', filter: { participant: 'personne' } })).toEqual(['filter.participant', 'format', 'matter']);
+    expect(problems({ matter: 'x', format: 'rar', filter: { participant: 'personne@' } })).toEqual(['filter.participant', 'format', 'matter']);
     expect(problems({ matter: 'Demande', format: 'zip', filter: { from: '2026-02-01', to: '2026-01-01' } })).toEqual(['filter.to']);
     expect(ExportRequest.parse({ matter: '  Demande 2026-07 ', format: 'mbox' })).toEqual({ matter: 'Demande 2026-07', format: 'mbox', filter: {} });
   });

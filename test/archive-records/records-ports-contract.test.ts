@@ -67,7 +67,7 @@ function exportRecord(): ExportRecord {
   const id = `export-${randomUUID()}`;
   return {
     id, pk: 'export', type: 'export', matter: 'Demande', format: 'zip', filter: {}, filters: [], createdBy: 'records', createdAt: '2026-03-01T00:00:00.000Z', status: 'queued', count: 0, size: 0,
-    sha256: null, ...exportBlobNames(id, 'zip', 1), attempts: 0, heartbeatAt: null, failure: null, completedAt: null, expiredAt: null,
+    sha256: null, ...exportBlobNames(id, 'zip', 1), attempts: 0, heartbeatAt: null, failure: null, failedEntryId: null, completedAt: null, expiredAt: null,
   };
 }
 

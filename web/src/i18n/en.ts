@@ -70,7 +70,7 @@ export const en: Catalog = {
   fMailboxHint: 'Pick a mailbox from the list; leave empty for all.',
   mailboxShared: 'shared mailbox',
   mailboxNone: 'No mailbox matches.',
-  fParticipant: 'Participant (email address)',
+  fParticipant: 'Participant (email address or name)',
   fSubject: 'Subject words',
   fFolder: 'Folder',
   fFrom: 'Received from',

@@ -75,7 +75,7 @@ export const frCA = {
   fMailboxHint: 'Choisissez une boîte dans la liste ; laissez vide pour toutes.',
   mailboxShared: 'boîte partagée',
   mailboxNone: 'Aucune boîte ne correspond.',
-  fParticipant: 'Participant (adresse courriel)',
+  fParticipant: 'Participant (adresse courriel ou nom)',
   fSubject: 'Mots du sujet',
   fFolder: 'Dossier',
   fFrom: 'Reçu à partir du',
