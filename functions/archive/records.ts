@@ -109,7 +109,18 @@ export const archiveHoldCreate = archiveEndpoint('archiveHoldCreate', {
     if (outcome.kind === 'unknown-mailboxes') {
       throw new ApiError(400, 'validation_failed', 'archive.unknownMailbox', {}, outcome.positions.map((i) => ({ field: `body.mailboxes.${i}`, code: 'unknown_mailbox', message: translate(language, 'archive.unknownMailbox') })));
     }
-    return { status: 201, body: outcome.hold };
+    // Applied in the background (archiveExport worker): GET the Location to follow its progress.
+    return { status: 202, headers: { location: `/api/archive/holds/${outcome.hold.id}` }, body: outcome.hold };
+  },
+});
+
+export const archiveHoldGet = archiveEndpoint('archiveHoldGet', {
+  roles: RECORDS,
+  params: z.object({ id: z.string().regex(/^hold-[0-9a-f-]{36}$/) }),
+  async handle({ params }) {
+    const hold = await recordsServices().holdRequests.get(params.id);
+    if (!hold) throw new ApiError(404, 'not_found', 'archive.holdNotFound');
+    return { body: hold };
   },
 });
 
@@ -199,6 +210,7 @@ http('archiveEml', ['GET'], 'api/archive/messages/{ref}/eml', archiveEml);
 http('archiveAttachment', ['GET'], 'api/archive/messages/{ref}/attachments/{index}', archiveAttachment);
 http('archiveHoldsList', ['GET'], 'api/archive/holds', archiveHoldsList);
 http('archiveHoldCreate', ['POST'], 'api/archive/holds', archiveHoldCreate);
+http('archiveHoldGet', ['GET'], 'api/archive/holds/{id}', archiveHoldGet);
 http('archiveHoldRelease', ['POST'], 'api/archive/holds/{id}/release', archiveHoldRelease);
 http('archiveExportsList', ['GET'], 'api/archive/exports', archiveExportsList);
 http('archiveExportCreate', ['POST'], 'api/archive/exports', archiveExportCreate);

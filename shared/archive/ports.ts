@@ -5,7 +5,7 @@ import type { AuditRecord } from './records/audit-record';
 import type { DisposalEvidence } from './records/disposal-evidence';
 import type { ExportJob, ExportRecord } from './records/export-request';
 import type { DayVerdict, IntegrityStatus } from './records/integrity-status';
-import type { LegalHold } from './records/legal-hold';
+import type { HoldJob, LegalHold } from './records/legal-hold';
 import type { SearchFilter } from './records/search-filter';
 
 /**
@@ -366,6 +366,8 @@ export interface LegalHoldRecords {
   list(): Promise<LegalHold[]>;
   get(id: string): Promise<LegalHold | undefined>;
   setAppliedCount(id: string, appliedCount: number): Promise<void>;
+  /** Records how far applying the hold has come (background job). */
+  setApplyState(id: string, state: Partial<Pick<LegalHold, 'appliedCount' | 'applyStatus' | 'applyStartedAt' | 'applyCompletedAt'>>): Promise<void>;
   markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void>;
 }
 
@@ -407,8 +409,8 @@ export interface ExportFiles {
 
 /** Where export jobs wait for a worker (Service Bus in the app, export-queue.ts). */
 export interface ExportQueue {
-  /** messageId lets the broker drop a repeat of the same job. */
-  enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
+  /** messageId lets the broker drop a repeat of the same job. Also carries the jobs that apply new legal holds. */
+  enqueue(job: ExportJob | HoldJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
 }
 
 /** Daily manifests (`archive-manifests`), written once. */

@@ -14,7 +14,7 @@ import { httpRequest, invocation } from '../support/app-env';
 import { runExportJob } from '../../functions/archive/exports';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
-import { takeExportJob } from './export-jobs';
+import { takeExportJob, takeHoldJob } from './export-jobs';
 import { recordMailbox } from './mailboxes';
 
 let stack: RecordsStack;
@@ -197,8 +197,11 @@ describe('holds, exports and the audit log', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.mailboxes', 'body.matter', 'body.participants.0']);
     const created = await call(api.archiveHoldCreate, { user: records, json: { matter: 'Grief 2026-01', mailboxes: [alice.oid], participants: ['carole@externe.ca'] } });
-    expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ status: 'active', appliedCount: 1, createdBy: records.oid });
+    expect(created.status).toBe(202);
+    expect(created.json).toMatchObject({ status: 'active', applyStatus: 'queued', appliedCount: 0, createdBy: records.oid });
+    // Applied in the background by the records worker.
+    await runExportJob(await takeHoldJob(bus, created.json.id, 60_000), invocation('archiveExport').context);
+    expect((await call(api.archiveHoldGet, { user: records, params: { id: created.json.id } })).json).toMatchObject({ applyStatus: 'completed', appliedCount: 1 });
     const held = (await search(alice, { participant: 'carole@externe.ca' })).json.items[0];
     expect(held.held).toBe(true);
     expect((await call(api.archiveHoldsList, { user: records })).json.items.map((h: { id: string }) => h.id)).toContain(created.json.id);

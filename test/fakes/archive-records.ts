@@ -37,7 +37,7 @@ import type { ExportJob, ExportRecord } from '../../shared/archive/records/expor
 import { ExportRequests } from '../../shared/archive/records/export-requests';
 import { HoldRequests } from '../../shared/archive/records/hold-requests';
 import type { DayVerdict, IntegrityStatus } from '../../shared/archive/records/integrity-status';
-import type { LegalHold } from '../../shared/archive/records/legal-hold';
+import type { HoldJob, LegalHold } from '../../shared/archive/records/legal-hold';
 import { LegalHolds } from '../../shared/archive/records/legal-holds';
 import { Manifests } from '../../shared/archive/records/manifests';
 import { RecordsOversight } from '../../shared/archive/records/oversight';
@@ -395,6 +395,10 @@ export class InMemoryLegalHoldRecords implements LegalHoldRecords {
     this.existing(id).appliedCount = appliedCount;
   }
 
+  async setApplyState(id: string, state: Partial<Pick<LegalHold, 'appliedCount' | 'applyStatus' | 'applyStartedAt' | 'applyCompletedAt'>>): Promise<void> {
+    Object.assign(this.existing(id), copy(state));
+  }
+
   async markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void> {
     Object.assign(this.existing(id), { status: 'released', releasedBy, releasedAt });
   }
@@ -484,11 +488,11 @@ export class InMemoryExportFiles implements ExportFiles {
 }
 
 export class InMemoryExportQueue implements ExportQueue {
-  readonly jobs: Array<{ job: ExportJob; messageId: string; notBefore?: Date }> = [];
+  readonly jobs: Array<{ job: ExportJob | HoldJob; messageId: string; notBefore?: Date }> = [];
   /** Set to make enqueue fail (a queue that does not exist, say). */
   failing = false;
 
-  async enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void> {
+  async enqueue(job: ExportJob | HoldJob, options: { messageId: string; notBefore?: Date }): Promise<void> {
     if (this.failing) throw Object.assign(new Error('The messaging entity could not be found'), { code: 'MessagingEntityNotFound' });
     this.jobs.push({ job: copy(job), ...options });
   }

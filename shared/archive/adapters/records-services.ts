@@ -95,7 +95,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     manifests,
     access,
     reading: new ArchiveReading(access, search, content, audit, tamper),
-    holdRequests: new HoldRequests(holds, audit, mailboxes),
+    holdRequests: new HoldRequests(holds, audit, mailboxes, exportQueue),
     exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
     passes: new DailyRecordsPasses(

@@ -18,6 +18,8 @@ export const AuditAction = z.enum([
   'export-link',
   'hold-create',
   'hold-release',
+  /** The background job that tags a new hold's entries finished (system actor, count). */
+  'hold-apply-complete',
   'disposition',
   'audit-query',
   'completeness-view',
