@@ -91,6 +91,21 @@ describe.each(subjects)('records ports contract: %s', (_name, make) => {
     expect(await index.reread(e)).toBeUndefined();
   });
 
+  it('matches subject and name words once an entry has its search words, and lists entries still without them', async () => {
+    const { index, seed } = make();
+    const mailboxId = `mbx-${randomUUID()}`;
+    const e = { ...entry(mailboxId, '2026-02-10T10:00:00.000Z'), subject: 'Réunion d’information', cc: [{ name: 'Geneviève Tremblay', address: 'gt@spgq.local' }] };
+    await seed(e);
+    // The daily pass's backfill: whatever has no words gets them (capture writes them with new entries).
+    for await (const without of index.withoutSearchTerms()) await index.setSearchTerms(without);
+    for await (const without of index.withoutSearchTerms()) expect(without.mailboxId).not.toBe(mailboxId);
+    const found = async (filter: { subject?: string; participant?: string }) => (await index.search({ mailboxId, ...filter }, { size: 10 })).entries.map((x) => x.id);
+    expect(await found({ subject: 'REUNION' })).toEqual([e.id]);
+    expect(await found({ subject: 'formation' })).toEqual([]);
+    expect(await found({ participant: 'genevieve tremblay' })).toEqual([e.id]);
+    expect(await index.setSearchTerms(entry(mailboxId, '2026-02-11T10:00:00.000Z'))).toBe(false);
+  });
+
   it('pages a search newest first with the tokens it issued, and refuses any other token', async () => {
     const { index, seed } = make();
     const mailboxId = `mbx-${randomUUID()}`;
