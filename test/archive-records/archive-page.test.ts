@@ -119,6 +119,8 @@ describe('archive page', () => {
     const hold = page.locator('#holds-list tbody tr', { hasText: 'Grief 2026-01' });
     expect(await hold.textContent()).toContain(alice.name);
     expect(await hold.textContent()).not.toContain(alice.oid);
+    // Applied in the background by the records worker; the list follows it until the count is final.
+    await expect.poll(() => hold.locator('td').nth(4).textContent(), { timeout: 60_000 }).toBe('2');
     // Exporting the current search (this mailbox): queued, then built in the background.
     await page.getByLabel('Request (name)').fill('Demande 2026-07');
     expect(await page.locator('#export-scope').textContent()).toBe('Criteria of the current search: mailbox');
