@@ -228,6 +228,8 @@ export const en: Catalog = {
   'action_integrity-view': 'Integrity read',
   'action_integrity-verify': 'Verification requested',
   'action_content-tampered': 'Tampered content refused',
+  'action_access-refused': 'Request refused (not signed in or not allowed)',
+  'action_hold-apply-complete': 'Hold applied (background)',
   targetMailbox: 'mailbox {name}',
   targetResults: '{count} result(s)',
   targetFilters: 'criteria: {filters}',

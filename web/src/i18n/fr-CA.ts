@@ -234,6 +234,8 @@ export const frCA = {
   'action_integrity-view': 'Consultation de l’intégrité',
   'action_integrity-verify': 'Vérification demandée',
   'action_content-tampered': 'Contenu altéré refusé',
+  'action_access-refused': 'Requête refusée (non connecté ou non autorisé)',
+  'action_hold-apply-complete': 'Conservation appliquée (arrière-plan)',
   targetMailbox: 'boîte {name}',
   targetResults: '{count} résultat(s)',
   targetFilters: 'critères : {filters}',

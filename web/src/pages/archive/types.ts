@@ -105,5 +105,5 @@ export interface AuditRecord {
 
 export const AUDIT_ACTIONS = [
   'search', 'view', 'download-eml', 'download-attachment', 'export-create', 'export-complete', 'export-expire', 'export-link',
-  'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify', 'content-tampered',
+  'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify', 'content-tampered', 'access-refused', 'hold-apply-complete',
 ] as const;
