@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { endpoint } from '../http/endpoint';
+import { archiveEndpoint } from './refusals';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 import { MAILBOX_CHOICES_MAX } from '../../shared/archive/ports';
 import { mailboxChoices } from '../../shared/archive/records/mailbox-choices';
@@ -19,7 +20,7 @@ import { forbidden, requester } from './requester';
 const READERS = ['Staff', 'RecordsManager'] as const;
 const RECORDS = ['RecordsManager'] as const;
 
-export const archiveMailboxes = endpoint({
+export const archiveMailboxes = archiveEndpoint('archiveMailboxes', {
   roles: READERS,
   query: z.object({
     search: z.string().trim().max(100).optional(),
@@ -31,7 +32,7 @@ export const archiveMailboxes = endpoint({
   },
 });
 
-export const archiveMessageCount = endpoint({
+export const archiveMessageCount = archiveEndpoint('archiveMessageCount', {
   roles: RECORDS,
   query: SearchFilterSchema,
   async handle({ principal, query }) {
@@ -41,14 +42,14 @@ export const archiveMessageCount = endpoint({
   },
 });
 
-export const archiveRetentionRuleNames = endpoint({
+export const archiveRetentionRuleNames = archiveEndpoint('archiveRetentionRuleNames', {
   roles: READERS,
   async handle() {
     return { body: { items: recordsServices().calendar.rules.rules.map((r) => ({ id: r.id, title: r.title })) } };
   },
 });
 
-export const archiveIntegrityVerify = endpoint({
+export const archiveIntegrityVerify = archiveEndpoint('archiveIntegrityVerify', {
   roles: RECORDS,
   async handle({ principal, context }) {
     const requestedAt = new Date().toISOString();

@@ -1,13 +1,16 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { endpoint } from '../http/endpoint';
+import { archiveEndpoint } from './refusals';
 import { ApiError } from '../../shared/platform/api-error';
+import { translate } from '../../shared/platform/i18n';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 import { forbidden, requester } from './requester';
 import { AuditAction } from '../../shared/archive/records/audit-record';
 import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { ExportRequest } from '../../shared/archive/records/export-request';
 import { SearchQuery } from '../../shared/archive/records/search-filter';
+import { MailboxIdSchema } from '../../shared/archive/records/mailbox-id';
 
 /**
  * The archive's records and use endpoints (docs/decisions/0006-archive-records.md): search, read and
@@ -20,14 +23,15 @@ const RECORDS = ['RecordsManager'] as const;
 
 const messageNotFound = () => new ApiError(404, 'not_found', 'archive.messageNotFound');
 
-/** A denied or missing message, as HTTP. */
-function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' }): never {
+/** A denied or missing message, or one whose stored content no longer matches its hash (409: never served), as HTTP. */
+function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' } | { kind: 'tampered' }): never {
+  if (outcome.kind === 'tampered') throw new ApiError(409, 'content_integrity', 'archive.contentTampered');
   throw outcome.kind === 'forbidden' ? forbidden() : messageNotFound();
 }
 
 const refParams = z.object({ ref: z.string().min(1).max(700) });
 
-export const archiveSearch = endpoint({
+export const archiveSearch = archiveEndpoint('archiveSearch', {
   roles: READERS,
   query: SearchQuery,
   async handle({ principal, query }) {
@@ -38,7 +42,7 @@ export const archiveSearch = endpoint({
   },
 });
 
-export const archiveMessage = endpoint({
+export const archiveMessage = archiveEndpoint('archiveMessage', {
   roles: READERS,
   params: refParams,
   async handle({ principal, params }) {
@@ -48,7 +52,7 @@ export const archiveMessage = endpoint({
   },
 });
 
-export const archiveEml = endpoint({
+export const archiveEml = archiveEndpoint('archiveEml', {
   roles: READERS,
   params: refParams,
   async handle({ principal, params }) {
@@ -68,7 +72,7 @@ export const archiveEml = endpoint({
   },
 });
 
-export const archiveAttachment = endpoint({
+export const archiveAttachment = archiveEndpoint('archiveAttachment', {
   roles: READERS,
   params: refParams.extend({ index: z.coerce.number().int().nonnegative().max(10_000) }),
   async handle({ principal, params }) {
@@ -90,22 +94,37 @@ export const archiveAttachment = endpoint({
   },
 });
 
-export const archiveHoldsList = endpoint({
+export const archiveHoldsList = archiveEndpoint('archiveHoldsList', {
   roles: RECORDS,
   async handle() {
     return { body: { items: await recordsServices().holdRequests.list() } };
   },
 });
 
-export const archiveHoldCreate = endpoint({
+export const archiveHoldCreate = archiveEndpoint('archiveHoldCreate', {
   roles: RECORDS,
   body: LegalHoldInput,
-  async handle({ principal, body }) {
-    return { status: 201, body: await recordsServices().holdRequests.create(requester(principal), body) };
+  async handle({ principal, body, language }) {
+    const outcome = await recordsServices().holdRequests.create(requester(principal), body);
+    if (outcome.kind === 'unknown-mailboxes') {
+      throw new ApiError(400, 'validation_failed', 'archive.unknownMailbox', {}, outcome.positions.map((i) => ({ field: `body.mailboxes.${i}`, code: 'unknown_mailbox', message: translate(language, 'archive.unknownMailbox') })));
+    }
+    // Applied in the background (archiveExport worker): GET the Location to follow its progress.
+    return { status: 202, headers: { location: `/api/archive/holds/${outcome.hold.id}` }, body: outcome.hold };
   },
 });
 
-export const archiveHoldRelease = endpoint({
+export const archiveHoldGet = archiveEndpoint('archiveHoldGet', {
+  roles: RECORDS,
+  params: z.object({ id: z.string().regex(/^hold-[0-9a-f-]{36}$/) }),
+  async handle({ params }) {
+    const hold = await recordsServices().holdRequests.get(params.id);
+    if (!hold) throw new ApiError(404, 'not_found', 'archive.holdNotFound');
+    return { body: hold };
+  },
+});
+
+export const archiveHoldRelease = archiveEndpoint('archiveHoldRelease', {
   roles: RECORDS,
   params: z.object({ id: z.string().regex(/^hold-[0-9a-f-]{36}$/) }),
   async handle({ principal, params }) {
@@ -115,14 +134,14 @@ export const archiveHoldRelease = endpoint({
   },
 });
 
-export const archiveExportsList = endpoint({
+export const archiveExportsList = archiveEndpoint('archiveExportsList', {
   roles: RECORDS,
   async handle() {
     return { body: { items: await recordsServices().exportRequests.list() } };
   },
 });
 
-export const archiveExportCreate = endpoint({
+export const archiveExportCreate = archiveEndpoint('archiveExportCreate', {
   roles: RECORDS,
   body: ExportRequest,
   async handle({ principal, body }) {
@@ -132,7 +151,7 @@ export const archiveExportCreate = endpoint({
   },
 });
 
-export const archiveExportGet = endpoint({
+export const archiveExportGet = archiveEndpoint('archiveExportGet', {
   roles: RECORDS,
   params: z.object({ id: z.string().regex(/^export-[0-9a-f-]{36}$/) }),
   async handle({ principal, params }) {
@@ -142,22 +161,22 @@ export const archiveExportGet = endpoint({
   },
 });
 
-export const archiveCompleteness = endpoint({
+export const archiveCompleteness = archiveEndpoint('archiveCompleteness', {
   roles: RECORDS,
-  query: z.object({ mailboxId: z.string().trim().min(1).max(128).optional() }),
+  query: z.object({ mailboxId: MailboxIdSchema.optional() }),
   async handle({ principal, query }) {
     return { body: await recordsServices().oversight.completeness(requester(principal), query.mailboxId) };
   },
 });
 
-export const archiveIntegrity = endpoint({
+export const archiveIntegrity = archiveEndpoint('archiveIntegrity', {
   roles: RECORDS,
   async handle({ principal }) {
     return { body: await recordsServices().oversight.integrity(requester(principal)) };
   },
 });
 
-export const archiveAudit = endpoint({
+export const archiveAudit = archiveEndpoint('archiveAudit', {
   roles: RECORDS,
   query: z
     .object({
@@ -175,7 +194,7 @@ export const archiveAudit = endpoint({
   },
 });
 
-export const archiveRetentionRules = endpoint({
+export const archiveRetentionRules = archiveEndpoint('archiveRetentionRules', {
   roles: RECORDS,
   async handle() {
     return { body: recordsServices().oversight.retentionRules() };
@@ -191,6 +210,7 @@ http('archiveEml', ['GET'], 'api/archive/messages/{ref}/eml', archiveEml);
 http('archiveAttachment', ['GET'], 'api/archive/messages/{ref}/attachments/{index}', archiveAttachment);
 http('archiveHoldsList', ['GET'], 'api/archive/holds', archiveHoldsList);
 http('archiveHoldCreate', ['POST'], 'api/archive/holds', archiveHoldCreate);
+http('archiveHoldGet', ['GET'], 'api/archive/holds/{id}', archiveHoldGet);
 http('archiveHoldRelease', ['POST'], 'api/archive/holds/{id}/release', archiveHoldRelease);
 http('archiveExportsList', ['GET'], 'api/archive/exports', archiveExportsList);
 http('archiveExportCreate', ['POST'], 'api/archive/exports', archiveExportCreate);

@@ -117,6 +117,11 @@ export const MessageEntry = z.object({
   /** When a run saw the message removed from the mailbox; it stays archived. Null while present. */
   removedAt: isoDate.nullable(),
   version: z.literal(MODEL_VERSION),
+  /**
+   * Normalised words of the subject and of the participants' names, for search
+   * (records/search-terms.ts); written with the entry, added to older entries by the daily pass.
+   */
+  searchTerms: z.object({ version: z.number().int(), subject: z.array(z.string()), participants: z.array(z.string()) }).optional(),
 });
 export type MessageEntry = z.infer<typeof MessageEntry>;
 

@@ -5,7 +5,7 @@ import type { AuditRecord } from './records/audit-record';
 import type { DisposalEvidence } from './records/disposal-evidence';
 import type { ExportJob, ExportRecord } from './records/export-request';
 import type { DayVerdict, IntegrityStatus } from './records/integrity-status';
-import type { LegalHold } from './records/legal-hold';
+import type { HoldJob, LegalHold } from './records/legal-hold';
 import type { SearchFilter } from './records/search-filter';
 
 /**
@@ -270,6 +270,14 @@ export interface RetentionIndex {
   setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean>;
 }
 
+/** The search words of entries (records/search-terms.ts), added to entries written before them. */
+export interface SearchTermsIndex {
+  /** Entries without the search words of the current version. */
+  withoutSearchTerms(): AsyncIterable<MessageEntry>;
+  /** Writes the entry's search words; false when the entry is gone. */
+  setSearchTerms(entry: MessageEntry): Promise<boolean>;
+}
+
 /** The hold field of entries (legal hold owns `holds`). */
 export interface HoldIndex {
   /** Entries in the hold's mailboxes and date range not yet tagged with it (participants are the caller's to check). */
@@ -311,7 +319,7 @@ export interface FolderIndex {
 }
 
 /** The whole index as the records side sees it (one adapter serves every part). */
-export type RecordsIndex = SearchableIndex & RetentionIndex & HoldIndex & DisposalIndex & ManifestIndex & FolderIndex;
+export type RecordsIndex = SearchableIndex & RetentionIndex & SearchTermsIndex & HoldIndex & DisposalIndex & ManifestIndex & FolderIndex;
 
 /** What capture recorded of mailboxes (`archive-mailboxes`), read by completeness and retention. */
 export interface MailboxStateReader {
@@ -358,6 +366,8 @@ export interface LegalHoldRecords {
   list(): Promise<LegalHold[]>;
   get(id: string): Promise<LegalHold | undefined>;
   setAppliedCount(id: string, appliedCount: number): Promise<void>;
+  /** Records how far applying the hold has come (background job). */
+  setApplyState(id: string, state: Partial<Pick<LegalHold, 'appliedCount' | 'applyStatus' | 'applyStartedAt' | 'applyCompletedAt'>>): Promise<void>;
   markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void>;
 }
 
@@ -399,8 +409,8 @@ export interface ExportFiles {
 
 /** Where export jobs wait for a worker (Service Bus in the app, export-queue.ts). */
 export interface ExportQueue {
-  /** messageId lets the broker drop a repeat of the same job. */
-  enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
+  /** messageId lets the broker drop a repeat of the same job. Also carries the jobs that apply new legal holds. */
+  enqueue(job: ExportJob | HoldJob, options: { messageId: string; notBefore?: Date }): Promise<void>;
 }
 
 /** Daily manifests (`archive-manifests`), written once. */

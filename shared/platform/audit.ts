@@ -9,10 +9,13 @@ import { z } from 'zod';
  */
 export interface Actor {
   oid: string;
-  kind: 'user' | 'app' | 'system';
+  /** `anonymous`: a request refused before anyone was authenticated (no token, or one that failed validation). */
+  kind: 'user' | 'app' | 'system' | 'anonymous';
 }
 
 export const SYSTEM_ACTOR: Actor = { oid: 'system', kind: 'system' };
+/** Who a refused request came from when no token could be validated (its claims are never trusted, so never recorded). */
+export const ANONYMOUS_ACTOR: Actor = { oid: 'anonymous', kind: 'anonymous' };
 
 /** The record schema of one capability's trail: the common fields, its actions, its target (declare it `.strict()`). */
 export function auditRecordSchema<A extends z.ZodEnum, T extends z.ZodObject>(actions: A, target: T) {
@@ -26,7 +29,7 @@ export function auditRecordSchema<A extends z.ZodEnum, T extends z.ZodObject>(ac
       type: z.literal('audit'),
       at: z.string(),
       actor: z.string(),
-      actorKind: z.enum(['user', 'app', 'system']),
+      actorKind: z.enum(['user', 'app', 'system', 'anonymous']),
       action: actions,
       outcome: z.enum(['allowed', 'denied']),
       target,

@@ -10,9 +10,9 @@ import { mailboxChoices } from '../../shared/archive/records/mailbox-choices';
  * ports: staff see their own mailbox only, a RecordsManager any; every refusal is audited, and
  * nothing is read before the decision. No emulator.
  */
-const alice: Requester = { oid: 'A1B2-alice', kind: 'user', recordsManager: false };
-const marc: Requester = { oid: 'marc-0001', kind: 'user', recordsManager: false };
-const records: Requester = { oid: 'records-0001', kind: 'user', recordsManager: true };
+const alice: Requester = { oid: 'A1B2C3D4-0000-4000-8000-00000000A11C', kind: 'user', recordsManager: false };
+const marc: Requester = { oid: '0000aaaa-0000-4000-8000-000000000002', kind: 'user', recordsManager: false };
+const records: Requester = { oid: '0000aaaa-0000-4000-8000-000000000003', kind: 'user', recordsManager: true };
 const query = (q: Record<string, string> = {}) => SearchQuery.parse(q);
 
 function setUp() {
@@ -65,7 +65,8 @@ describe('access policy', () => {
     expect(view).toMatchObject({ kind: 'ok', message: { mailboxId: alice.oid, contentHash: own.contentHash, headers: { subject: 'Grief confidentiel' } } });
     expect(fakes.trail.records.map((r) => `${r.action}:${r.outcome}`)).toEqual(['search:allowed', 'view:allowed']);
     // A search of every mailbox names no mailbox; the audit holds filter names and counts only.
-    expect(fakes.trail.records[0]!.target).toEqual({ filters: [], resultCount: 2 });
+    // Across mailboxes: which mailboxes the answer showed.
+    expect(fakes.trail.records[0]!.target).toEqual({ filters: [], resultCount: 2, mailboxIds: [marc.oid, alice.oid].sort() });
     expect(JSON.stringify(fakes.trail.records)).not.toMatch(/Grief|Budget|alice@|bob@/);
   });
 

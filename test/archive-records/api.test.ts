@@ -14,7 +14,8 @@ import { httpRequest, invocation } from '../support/app-env';
 import { runExportJob } from '../../functions/archive/exports';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
-import { takeExportJob } from './export-jobs';
+import { takeExportJob, takeHoldJob } from './export-jobs';
+import { recordMailbox } from './mailboxes';
 
 let stack: RecordsStack;
 let bus: ServiceBusEmulator;
@@ -28,6 +29,8 @@ beforeAll(async () => {
   bus = await startServiceBusEmulator({ config: 'dev/local-stack/servicebus-config.json' });
   stack = await startRecordsStack({ ServiceBusConnection: bus.connectionString });
   for (const u of [alice, marc, records]) tokens.set(u.oid, await stack.issuer.mintUserToken(u));
+  // Known to the archive (a legal hold may name only archived mailboxes).
+  await recordMailbox(stack, { mailboxId: alice.oid, displayName: 'Geneviève', address: 'gtremblay@spgq.local' });
   const headers = { subject: SECRET_SUBJECT, from: { name: 'Carole Externe', address: 'Carole@Externe.ca' }, to: [{ name: 'Geneviève', address: 'gtremblay@spgq.local' }] };
   aliceMime = buildMime({
     ...headers,
@@ -122,7 +125,7 @@ describe('search and access rules', () => {
   });
 
   it('answers 400 naming each bad field, in French and in English', async () => {
-    const query = { from: 'hier', pageSize: '0', participant: 'pas-une-adresse', hasAttachments: 'peut-être' };
+    const query = { from: 'hier', pageSize: '0', participant: 'pas-une-adresse@', hasAttachments: 'peut-être' };
     const fr = await call(api.archiveSearch, { user: alice, query });
     const en = await call(api.archiveSearch, { user: alice, query, language: 'en' });
     for (const r of [fr, en]) {
@@ -194,8 +197,11 @@ describe('holds, exports and the audit log', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.mailboxes', 'body.matter', 'body.participants.0']);
     const created = await call(api.archiveHoldCreate, { user: records, json: { matter: 'Grief 2026-01', mailboxes: [alice.oid], participants: ['carole@externe.ca'] } });
-    expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ status: 'active', appliedCount: 1, createdBy: records.oid });
+    expect(created.status).toBe(202);
+    expect(created.json).toMatchObject({ status: 'active', applyStatus: 'queued', appliedCount: 0, createdBy: records.oid });
+    // Applied in the background by the records worker.
+    await runExportJob(await takeHoldJob(bus, created.json.id, 60_000), invocation('archiveExport').context);
+    expect((await call(api.archiveHoldGet, { user: records, params: { id: created.json.id } })).json).toMatchObject({ applyStatus: 'completed', appliedCount: 1 });
     const held = (await search(alice, { participant: 'carole@externe.ca' })).json.items[0];
     expect(held.held).toBe(true);
     expect((await call(api.archiveHoldsList, { user: records })).json.items.map((h: { id: string }) => h.id)).toContain(created.json.id);
@@ -230,7 +236,7 @@ describe('holds, exports and the audit log', () => {
   it('exports a query in the background as a zip of .eml and as mbox, with a short-lived link and a manifest whose hashes match', async () => {
     const yauzl = require('yauzl') as typeof import('yauzl');
     expect((await call(api.archiveExportCreate, { user: alice, json: { matter: 'Demande', format: 'zip' } })).status).toBe(403);
-    const bad = await call(api.archiveExportCreate, { user: records, json: { matter: 'x', format: 'rar', filter: { participant: 'personne' } }, language: 'en' });
+    const bad = await call(api.archiveExportCreate, { user: records, json: { matter: 'x', format: 'rar', filter: { participant: 'personne@' } }, language: 'en' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.filter.participant', 'body.format', 'body.matter']);
 

@@ -76,7 +76,7 @@ describe('archive page', () => {
     expect(readFileSync(await attachment.path()).toString()).toBe('Point 1');
     await screenshot(page, 'archive-staff-reader-light-fr');
     // Zod-driven validation, in the person's language, switching with it.
-    await page.getByLabel('Participant (adresse courriel)').fill('pas-une-adresse');
+    await page.getByLabel('Participant (adresse courriel ou nom)').fill('pas-une-adresse@');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await expect.poll(() => page.locator('#archive-search').textContent()).toMatch(/courriel invalide|adresse/i);
     await page.locator('#language-switch').click();
@@ -119,6 +119,8 @@ describe('archive page', () => {
     const hold = page.locator('#holds-list tbody tr', { hasText: 'Grief 2026-01' });
     expect(await hold.textContent()).toContain(alice.name);
     expect(await hold.textContent()).not.toContain(alice.oid);
+    // Applied in the background by the records worker; the list follows it until the count is final.
+    await expect.poll(() => hold.locator('td').nth(4).textContent(), { timeout: 60_000 }).toBe('2');
     // Exporting the current search (this mailbox): queued, then built in the background.
     await page.getByLabel('Request (name)').fill('Demande 2026-07');
     expect(await page.locator('#export-scope').textContent()).toBe('Criteria of the current search: mailbox');

@@ -15,17 +15,17 @@ describe('export requests', () => {
       const parsed = ExportRequest.safeParse(input);
       return parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.')).sort();
     };
-    expect(problems({ matter: 'x', format: 'rar', filter: { participant: 'personne' } })).toEqual(['filter.participant', 'format', 'matter']);
+    expect(problems({ matter: 'x', format: 'rar', filter: { participant: 'personne@' } })).toEqual(['filter.participant', 'format', 'matter']);
     expect(problems({ matter: 'Demande', format: 'zip', filter: { from: '2026-02-01', to: '2026-01-01' } })).toEqual(['filter.to']);
     expect(ExportRequest.parse({ matter: '  Demande 2026-07 ', format: 'mbox' })).toEqual({ matter: 'Demande 2026-07', format: 'mbox', filter: {} });
   });
 
   it('records and queues an export, builds it once, and hands out audited links only when completed', async () => {
     const fakes = recordsOverFakes();
-    archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2026-03-01T10:00:00.000Z' });
-    archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2026-03-02T10:00:00.000Z' });
-    archived(fakes, { mailboxId: 'mbx-2', receivedAt: '2026-03-02T10:00:00.000Z' });
-    const record = await fakes.exportRequests.create(records, ExportRequest.parse({ matter: 'Demande 2026-03', format: 'mbox', filter: { mailboxId: 'mbx-1' } }));
+    archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2026-03-01T10:00:00.000Z' });
+    archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2026-03-02T10:00:00.000Z' });
+    archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000002', receivedAt: '2026-03-02T10:00:00.000Z' });
+    const record = await fakes.exportRequests.create(records, ExportRequest.parse({ matter: 'Demande 2026-03', format: 'mbox', filter: { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001' } }));
     expect(record).toMatchObject({ status: 'queued', filters: ['mailboxId'], attempts: 0, blobName: `${record.id}/attempt-1/export.mbox` });
     expect(fakes.queue.jobs).toEqual([{ job: { exportId: record.id }, messageId: `${record.id}:1` }]);
     expect(await fakes.exportRequests.get(records, record.id)).toEqual({ kind: 'ok', export: expect.not.objectContaining({ url: expect.anything() }) });
@@ -55,9 +55,9 @@ describe('export requests', () => {
 
   it('fails at once with content-missing when a message’s content is gone', async () => {
     const fakes = recordsOverFakes();
-    const entry = archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2026-03-01T10:00:00.000Z' });
+    const entry = archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2026-03-01T10:00:00.000Z' });
     fakes.content.blobs.delete(entry.contentHash);
-    const record = await fakes.exports.request(ExportRequest.parse({ matter: 'Demande', format: 'zip', filter: { mailboxId: 'mbx-1' } }), records.oid);
+    const record = await fakes.exports.request(ExportRequest.parse({ matter: 'Demande', format: 'zip', filter: { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001' } }), records.oid);
     expect(await fakes.exports.run({ exportId: record.id })).toEqual({ outcome: 'failed', failure: 'content-missing' });
     expect(fakes.exportRecords.records.get(record.id)).toMatchObject({ status: 'failed', attempts: 1, failure: 'content-missing' });
   });
@@ -80,7 +80,7 @@ describe('daily passes', () => {
     fakes.mailboxes.docs.push({ id: 'mailbox', type: 'mailbox', mailboxId: 'mbx-rt', address: 'rt@spgq.local', displayName: 'RT', kind: 'staff', department: 'Relations du travail', accountEnabled: true, firstSeenAt: '2020-01-01T00:00:00.000Z', lastSeenInScopeAt: '2026-01-01T00:00:00.000Z', goneAt: null, version: 1 });
     const unassigned = archived(fakes, { mailboxId: 'mbx-rt', receivedAt: '2025-03-10T08:00:00.000Z' });
     const byDefault = archived(fakes, { mailboxId: 'mbx-unknown', receivedAt: '2025-03-10T08:00:00.000Z' });
-    const expired = archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2015-01-01T00:00:00.000Z', retentionRuleId: 'COUR-GEN', retainUntil: '2022-01-01T00:00:00.000Z' });
+    const expired = archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2015-01-01T00:00:00.000Z', retentionRuleId: 'COUR-GEN', retainUntil: '2022-01-01T00:00:00.000Z' });
     const old = await fakes.exports.request(ExportRequest.parse({ matter: 'Demande ancienne', format: 'zip' }), records.oid);
     await fakes.exports.run({ exportId: old.id });
     const built = fakes.exportRecords.records.get(old.id)!;
@@ -103,8 +103,8 @@ describe('daily passes', () => {
   it('integrity pass: seals each day once, chained, and reports a changed message by entry and hash', async () => {
     const fakes = recordsOverFakes();
     fakes.clock.now = new Date('2026-01-13T06:00:00.000Z');
-    const a = archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2026-01-09T12:00:00.000Z', capturedAt: '2026-01-10T10:00:00.000Z' });
-    archived(fakes, { mailboxId: 'mbx-1', receivedAt: '2026-01-11T08:00:00.000Z', capturedAt: '2026-01-11T09:00:00.000Z' });
+    const a = archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2026-01-09T12:00:00.000Z', capturedAt: '2026-01-10T10:00:00.000Z' });
+    archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2026-01-11T08:00:00.000Z', capturedAt: '2026-01-11T09:00:00.000Z' });
     const first = await fakes.passes.integrity();
     expect(first.sealed).toEqual(['2026-01-10', '2026-01-11', '2026-01-12']);
     expect(first.status).toMatchObject({ status: 'ok', manifestsChecked: 3, entriesChecked: 2, blobsRehashed: 2, daysSealed: 3, daysVerified: 3 });

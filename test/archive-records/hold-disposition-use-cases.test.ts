@@ -21,7 +21,9 @@ describe('legal hold', () => {
     const otherMailbox = archived(fakes, { mailboxId: 'mbx-2', receivedAt: '2019-03-01T00:00:00.000Z', cc: [{ name: 'Carole', address: 'carole@externe.ca' }] });
 
     const input = LegalHoldInput.parse({ matter: 'Grief 2019-44', mailboxes: ['MBX-1'], from: '2019-01-01T00:00:00Z', to: '2019-12-31T23:59:59Z', participants: ['Carole@Externe.ca'] });
-    const hold = await fakes.holdRequests.create(records, input);
+    const created = await fakes.holdRequests.create(records, input);
+    if (created.kind !== 'ok') throw new Error(created.kind);
+    const hold = created.hold;
     expect(hold).toMatchObject({ status: 'active', appliedCount: 1, mailboxes: ['mbx-1'], participants: ['carole@externe.ca'], createdBy: records.oid });
     expect(fakes.index.entry(inRange)?.holds).toEqual([hold.id]);
     for (const e of [otherParticipant, outOfRange, otherMailbox]) expect(fakes.index.entry(e)?.holds).toEqual([]);

@@ -67,7 +67,7 @@ function exportRecord(): ExportRecord {
   const id = `export-${randomUUID()}`;
   return {
     id, pk: 'export', type: 'export', matter: 'Demande', format: 'zip', filter: {}, filters: [], createdBy: 'records', createdAt: '2026-03-01T00:00:00.000Z', status: 'queued', count: 0, size: 0,
-    sha256: null, ...exportBlobNames(id, 'zip', 1), attempts: 0, heartbeatAt: null, failure: null, completedAt: null, expiredAt: null,
+    sha256: null, ...exportBlobNames(id, 'zip', 1), attempts: 0, heartbeatAt: null, failure: null, failedEntryId: null, completedAt: null, expiredAt: null,
   };
 }
 
@@ -89,6 +89,21 @@ describe.each(subjects)('records ports contract: %s', (_name, make) => {
     expect(await index.setHolds(again, [])).toBe('gone');
     expect(await index.setRetention(e, 'COUR-GEN', null)).toBe(false);
     expect(await index.reread(e)).toBeUndefined();
+  });
+
+  it('matches subject and name words once an entry has its search words, and lists entries still without them', async () => {
+    const { index, seed } = make();
+    const mailboxId = `mbx-${randomUUID()}`;
+    const e = { ...entry(mailboxId, '2026-02-10T10:00:00.000Z'), subject: 'Réunion d’information', cc: [{ name: 'Geneviève Tremblay', address: 'gt@spgq.local' }] };
+    await seed(e);
+    // The daily pass's backfill: whatever has no words gets them (capture writes them with new entries).
+    for await (const without of index.withoutSearchTerms()) await index.setSearchTerms(without);
+    for await (const without of index.withoutSearchTerms()) expect(without.mailboxId).not.toBe(mailboxId);
+    const found = async (filter: { subject?: string; participant?: string }) => (await index.search({ mailboxId, ...filter }, { size: 10 })).entries.map((x) => x.id);
+    expect(await found({ subject: 'REUNION' })).toEqual([e.id]);
+    expect(await found({ subject: 'formation' })).toEqual([]);
+    expect(await found({ participant: 'genevieve tremblay' })).toEqual([e.id]);
+    expect(await index.setSearchTerms(entry(mailboxId, '2026-02-11T10:00:00.000Z'))).toBe(false);
   });
 
   it('pages a search newest first with the tokens it issued, and refuses any other token', async () => {

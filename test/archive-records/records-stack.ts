@@ -5,6 +5,7 @@ import { settings } from '../../shared/platform/settings';
 import { blobServiceClient } from '../../shared/platform/adapters/clients';
 import { BlobContentStore } from '../../shared/archive/adapters/content-store';
 import { MODEL_VERSION, messageEntryId, messagePartitionKey, type Address, type MessageEntry } from '../../shared/archive/model';
+import { searchTermsOf } from '../../shared/archive/records/search-terms';
 import { buildRecordsServices, resetRecordsServicesForTests, type RecordsServices } from '../../shared/archive/adapters/records-services';
 import { useAppEnvironment } from '../support/app-env';
 
@@ -88,6 +89,8 @@ export interface EntrySpec extends MailSpec {
   holds?: string[];
   /** Store exactly these bytes (to share content between entries). */
   mime?: Buffer;
+  /** Written as before search words existed (for the backfill). */
+  withoutSearchTerms?: boolean;
 }
 
 /** Stores the content through capture's content store and writes the index entry, as capture would. */
@@ -125,7 +128,8 @@ export async function archiveEntry(stack: RecordsStack, spec: EntrySpec): Promis
     removedAt: null,
     version: MODEL_VERSION,
   };
-  await (await stack.services.store.messagesContainer()).items.create(entry);
+  // With its search words, as capture's index adapter writes it (unless the test wants an entry from before them).
+  await (await stack.services.store.messagesContainer()).items.create(spec.withoutSearchTerms ? entry : { ...entry, searchTerms: searchTermsOf(entry) });
   return { entry, mime };
 }
 

@@ -37,13 +37,14 @@ import type { ExportJob, ExportRecord } from '../../shared/archive/records/expor
 import { ExportRequests } from '../../shared/archive/records/export-requests';
 import { HoldRequests } from '../../shared/archive/records/hold-requests';
 import type { DayVerdict, IntegrityStatus } from '../../shared/archive/records/integrity-status';
-import type { LegalHold } from '../../shared/archive/records/legal-hold';
+import type { HoldJob, LegalHold } from '../../shared/archive/records/legal-hold';
 import { LegalHolds } from '../../shared/archive/records/legal-holds';
 import { Manifests } from '../../shared/archive/records/manifests';
 import { RecordsOversight } from '../../shared/archive/records/oversight';
 import { ArchiveReading } from '../../shared/archive/records/reading';
 import { loadRetentionCalendar } from '../../shared/archive/records/retention';
 import { ArchiveSearch } from '../../shared/archive/records/search';
+import { isAddressQuery, queryWords, SEARCH_TERMS_VERSION, searchTermsOf } from '../../shared/archive/records/search-terms';
 import { endOf, startOf, type SearchFilter } from '../../shared/archive/records/search-filter';
 
 /**
@@ -100,7 +101,7 @@ export class InMemoryRecordsIndex implements RecordsIndex {
 
   /** Writes an entry as capture would (tests seed with it). */
   put(entry: MessageEntry): void {
-    this.entries.set(this.key(entry.pk, entry.id), { ...copy(entry), etag: this.versions.issue() });
+    this.entries.set(this.key(entry.pk, entry.id), { ...copy(entry), searchTerms: entry.searchTerms ?? searchTermsOf(entry), etag: this.versions.issue() });
   }
 
   /** The stored entry (without its version), for assertions. */
@@ -146,19 +147,34 @@ export class InMemoryRecordsIndex implements RecordsIndex {
 
   /** The filter as the Cosmos query means it (cosmos-message-records.ts searchSql), newest first. */
   private matching(filter: SearchFilter): MessageEntry[] {
-    const participant = filter.participant?.toLowerCase();
-    const words = filter.subject?.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 10) ?? [];
+    const participant = filter.participant && isAddressQuery(filter.participant) ? filter.participant.toLowerCase() : undefined;
+    const names = filter.participant && !isAddressQuery(filter.participant) ? queryWords(filter.participant) : [];
+    const words = filter.subject ? queryWords(filter.subject) : [];
     const folder = filter.folder?.replace(/^\/+|\/+$/g, '').toLowerCase();
     return this.all()
       .filter((e) => !filter.mailboxId || e.mailboxId === filter.mailboxId)
       .filter((e) => !filter.from || e.receivedAt >= new Date(startOf(filter.from)).toISOString())
       .filter((e) => !filter.to || e.receivedAt <= new Date(endOf(filter.to)).toISOString())
       .filter((e) => !participant || [e.from, ...e.to, ...e.cc, ...e.bcc].some((a) => a?.address.toLowerCase() === participant))
-      .filter((e) => words.every((w) => e.subject.toLowerCase().includes(w)))
+      .filter((e) => names.every((w) => e.searchTerms?.participants.includes(w)))
+      .filter((e) => words.every((w) => e.searchTerms?.subject.includes(w)))
       .filter((e) => !folder || e.folderPath.toLowerCase() === folder || e.folderPath.toLowerCase().startsWith(`${folder}/`))
       .filter((e) => filter.hasAttachments === undefined || (e.attachmentNames.length > 0) === filter.hasAttachments)
       .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0))
       .map(({ etag: _etag, ...plain }) => plain);
+  }
+
+  async *withoutSearchTerms(): AsyncIterable<MessageEntry> {
+    yield* this.all()
+      .filter((e) => (e.searchTerms?.version ?? 0) < SEARCH_TERMS_VERSION)
+      .map(({ etag: _etag, ...plain }) => plain);
+  }
+
+  async setSearchTerms(entry: MessageEntry): Promise<boolean> {
+    const found = this.entries.get(this.key(entry.pk, entry.id));
+    if (!found) return false;
+    this.write(found, { searchTerms: searchTermsOf(found) });
+    return true;
   }
 
   async *withoutRetention(): AsyncIterable<MessageEntry> {
@@ -379,6 +395,10 @@ export class InMemoryLegalHoldRecords implements LegalHoldRecords {
     this.existing(id).appliedCount = appliedCount;
   }
 
+  async setApplyState(id: string, state: Partial<Pick<LegalHold, 'appliedCount' | 'applyStatus' | 'applyStartedAt' | 'applyCompletedAt'>>): Promise<void> {
+    Object.assign(this.existing(id), copy(state));
+  }
+
   async markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void> {
     Object.assign(this.existing(id), { status: 'released', releasedBy, releasedAt });
   }
@@ -468,11 +488,11 @@ export class InMemoryExportFiles implements ExportFiles {
 }
 
 export class InMemoryExportQueue implements ExportQueue {
-  readonly jobs: Array<{ job: ExportJob; messageId: string; notBefore?: Date }> = [];
+  readonly jobs: Array<{ job: ExportJob | HoldJob; messageId: string; notBefore?: Date }> = [];
   /** Set to make enqueue fail (a queue that does not exist, say). */
   failing = false;
 
-  async enqueue(job: ExportJob, options: { messageId: string; notBefore?: Date }): Promise<void> {
+  async enqueue(job: ExportJob | HoldJob, options: { messageId: string; notBefore?: Date }): Promise<void> {
     if (this.failing) throw Object.assign(new Error('The messaging entity could not be found'), { code: 'MessagingEntityNotFound' });
     this.jobs.push({ job: copy(job), ...options });
   }

@@ -4,6 +4,7 @@ import { BadContinuation, MAILBOX_CHOICES_MAX, type MailboxChoice, type MailboxL
 import type { LegalHold } from '../records/legal-hold';
 import { sortChoices } from '../records/mailbox-choices';
 import { endOf, startOf, type SearchFilter } from '../records/search-filter';
+import { isAddressQuery, queryWords, SEARCH_TERMS_VERSION, searchTermsOf } from '../records/search-terms';
 import { isCosmosStatus, versioned, type RecordsStore } from './records-store';
 
 /**
@@ -56,6 +57,25 @@ export class CosmosMessageRecords implements RecordsIndex {
 
   withoutRetention(): AsyncIterable<MessageEntry> {
     return this.each<MessageEntry>({ query: 'SELECT * FROM c WHERE c.type = "message" AND IS_NULL(c.retentionRuleId)' }, { maxItemCount: 200 });
+  }
+
+  /** Entries without the search words of the current version (written before them). */
+  withoutSearchTerms(): AsyncIterable<MessageEntry> {
+    return this.each<MessageEntry>(
+      { query: 'SELECT * FROM c WHERE c.type = "message" AND (NOT IS_DEFINED(c.searchTerms) OR c.searchTerms.version < @v)', parameters: [{ name: '@v', value: SEARCH_TERMS_VERSION }] },
+      { maxItemCount: 200 },
+    );
+  }
+
+  /** Adds the search words (a patch: fields other writers own are left alone); false when the entry is gone. */
+  async setSearchTerms(entry: MessageEntry): Promise<boolean> {
+    try {
+      await (await this.messages()).item(entry.id, entry.pk).patch([{ op: 'set', path: '/searchTerms', value: searchTermsOf(entry) }]);
+      return true;
+    } catch (error) {
+      if (isCosmosStatus(error, 404)) return false;
+      throw error;
+    }
   }
 
   async setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean> {
@@ -243,17 +263,20 @@ function searchSql(filter: SearchFilter): { query: string; parameters: { name: s
   if (filter.mailboxId) where.push(`c.mailboxId = ${param('@mailbox', filter.mailboxId)}`);
   if (filter.from) where.push(`c.receivedAt >= ${param('@from', new Date(startOf(filter.from)).toISOString())}`);
   if (filter.to) where.push(`c.receivedAt <= ${param('@to', new Date(endOf(filter.to)).toISOString())}`);
-  if (filter.participant) {
+  if (filter.participant && isAddressQuery(filter.participant)) {
     const p = param('@participant', filter.participant.toLowerCase());
     where.push(
       `(LOWER(c["from"].address) = ${p} OR ` +
         ['to', 'cc', 'bcc'].map((f) => `EXISTS(SELECT VALUE a FROM a IN c["${f}"] WHERE LOWER(a.address) = ${p})`).join(' OR ') +
         ')',
     );
+  } else if (filter.participant) {
+    // By name: every word of it is a word of some participant's name (search-terms.ts).
+    queryWords(filter.participant).forEach((w, i) => where.push(`ARRAY_CONTAINS(c.searchTerms.participants, ${param(`@n${i}`, w)})`));
   }
   if (filter.subject) {
-    const words = filter.subject.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 10);
-    words.forEach((w, i) => where.push(`CONTAINS(LOWER(c.subject), ${param(`@w${i}`, w)})`));
+    // Whole words, accents and case aside, matched against the words stored with the entry (indexed).
+    queryWords(filter.subject).forEach((w, i) => where.push(`ARRAY_CONTAINS(c.searchTerms.subject, ${param(`@w${i}`, w)})`));
   }
   if (filter.folder) {
     const f = filter.folder.replace(/^\/+|\/+$/g, '');

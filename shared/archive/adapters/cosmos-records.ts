@@ -40,6 +40,11 @@ export class CosmosLegalHoldRecords extends RecordsPartition implements LegalHol
     await (await this.records()).item(id, 'hold').patch([{ op: 'set', path: '/appliedCount', value: appliedCount }]);
   }
 
+  async setApplyState(id: string, state: Partial<Pick<LegalHold, 'appliedCount' | 'applyStatus' | 'applyStartedAt' | 'applyCompletedAt'>>): Promise<void> {
+    const operations = Object.entries(state).map(([field, value]) => ({ op: 'set' as const, path: `/${field}`, value }));
+    if (operations.length) await (await this.records()).item(id, 'hold').patch(operations);
+  }
+
   async markReleased(id: string, releasedBy: string, releasedAt: string): Promise<void> {
     await (await this.records()).item(id, 'hold').patch([
       { op: 'set', path: '/status', value: 'released' },

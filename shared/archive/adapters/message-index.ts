@@ -2,6 +2,7 @@ import type { Container, Database, IndexingPolicy } from '@azure/cosmos';
 import { ensureContainer } from '../../platform/adapters/cosmos';
 import { CONTAINERS, PARTITION_KEY_PATHS, messageEntryId, messagePartitionKey, type MessageEntry, type MessageLocator } from '../model';
 import type { MessageIndex } from '../ports';
+import { searchTermsOf } from '../records/search-terms';
 
 /**
  * Cosmos DB adapter of MessageIndex (container `archive-messages`, partition key mailbox|month).
@@ -41,7 +42,8 @@ export class CosmosMessageIndex implements MessageIndex {
     await (await this.locatorContainer()).items.upsert(locator);
     const c = await this.messages();
     try {
-      await c.items.create(entry);
+      // The words search matches (accents, case and word boundaries normalised) go with the entry.
+      await c.items.create({ ...entry, searchTerms: searchTermsOf(entry) });
       return true;
     } catch (error) {
       if ((error as { code?: number }).code === 409) return false;

@@ -12,6 +12,7 @@ import { LegalHolds } from '../records/legal-holds';
 import { Manifests } from '../records/manifests';
 import { RecordsOversight } from '../records/oversight';
 import { ArchiveReading } from '../records/reading';
+import { TamperReports } from '../records/content-check';
 import { loadRetentionCalendar } from '../records/retention';
 import { RecordsAssigner } from '../records/retention-assigner';
 import { ArchiveSearch } from '../records/search';
@@ -65,7 +66,9 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
   const audit = new AuditLog(new CosmosAuditTrail(database, { container: CONTAINERS.audit, schema: AuditRecord }), now);
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
   const search = new ArchiveSearch(index);
-  const exports = new Exports({ records: exportRecords, files: exportFiles, search, content, queue: exportQueue }, now);
+  // What a read path finds tampered is audited and reported to the integrity status at once.
+  const tamper = new TamperReports(audit, verdicts, now);
+  const exports = new Exports({ records: exportRecords, files: exportFiles, search, content, queue: exportQueue, tamper }, now);
   const disposition = new Disposition(index, disposals, calendar, holds, lock, audit, now);
   // Manifests of one archive (one Cosmos database) live under its name.
   const manifests = new Manifests(new BlobManifestStore(blob, lock, database.id), index, now);
@@ -91,8 +94,8 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     disposition,
     manifests,
     access,
-    reading: new ArchiveReading(access, search, content, audit),
-    holdRequests: new HoldRequests(holds, audit),
+    reading: new ArchiveReading(access, search, content, audit, tamper),
+    holdRequests: new HoldRequests(holds, audit, mailboxes, exportQueue),
     exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
     passes: new DailyRecordsPasses(

@@ -2,6 +2,7 @@ import type { MessageEntry } from '../model';
 import type { SearchableIndex } from '../ports';
 import type { AuditLog } from './audit';
 import type { Actor, AuditAction } from './audit-record';
+import { isMailboxId } from './mailbox-id';
 import { loadEntry, mailboxOfRef } from './read';
 
 /**
@@ -36,7 +37,8 @@ export class ArchiveAccess {
   async mailboxScope(requester: Requester, requested: string | undefined, action: AuditAction): Promise<{ kind: 'ok'; mailboxId: string | undefined } | Forbidden> {
     if (requester.recordsManager) return { kind: 'ok', mailboxId: requested };
     if (requested && requested.toLowerCase() !== requester.oid.toLowerCase()) {
-      await this.audit.record(actorOf(requester), action, { mailboxId: requested }, 'denied');
+      // The id is recorded only when it is one: whatever else was typed in its place is not.
+      await this.audit.record(actorOf(requester), action, isMailboxId(requested) ? { mailboxId: requested } : {}, 'denied');
       return FORBIDDEN;
     }
     return { kind: 'ok', mailboxId: requester.oid };

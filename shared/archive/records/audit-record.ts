@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditRecordSchema, SYSTEM_ACTOR, type Actor, type AuditPage as PlatformAuditPage, type AuditQuery as PlatformAuditQuery } from '../../platform/audit';
+import { ANONYMOUS_ACTOR, auditRecordSchema, SYSTEM_ACTOR, type Actor, type AuditPage as PlatformAuditPage, type AuditQuery as PlatformAuditQuery } from '../../platform/audit';
 
 /**
  * The access log of the archive: every search, view, download, export, hold and disposition, who
@@ -18,11 +18,17 @@ export const AuditAction = z.enum([
   'export-link',
   'hold-create',
   'hold-release',
+  /** The background job that tags a new hold's entries finished (system actor, count). */
+  'hold-apply-complete',
   'disposition',
   'audit-query',
   'completeness-view',
   'integrity-view',
   'integrity-verify',
+  /** A read path refused content that does not match its recorded hash (outcome denied). */
+  'content-tampered',
+  /** A request refused before any use case ran: no valid token (401) or not the role (403). */
+  'access-refused',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
@@ -40,6 +46,11 @@ export const AuditTarget = z
     dateTo: z.string().optional(),
     resultCount: z.number().int().nonnegative().optional(),
     ruleId: z.string().optional(),
+    /** For a search across mailboxes: the mailboxes whose messages it returned (ids, sorted). */
+    mailboxIds: z.array(z.string()).optional(),
+    /** For a refused request: the endpoint (function name) and the status answered. */
+    endpoint: z.string().regex(/^archive[A-Za-z]{1,60}$/).optional(),
+    httpStatus: z.union([z.literal(401), z.literal(403)]).optional(),
   })
   .strict();
 export type AuditTarget = z.infer<typeof AuditTarget>;
@@ -50,4 +61,4 @@ export type AuditRecord = z.infer<typeof AuditRecord>;
 
 export type AuditQuery = PlatformAuditQuery<AuditAction>;
 export type AuditPage = PlatformAuditPage<AuditRecord>;
-export { SYSTEM_ACTOR, type Actor };
+export { ANONYMOUS_ACTOR, SYSTEM_ACTOR, type Actor };

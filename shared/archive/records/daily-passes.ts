@@ -1,4 +1,4 @@
-import type { ContentRetention, ContentStore, DisposalRecords, IntegrityRecords, MailboxStateReader, RetentionIndex } from '../ports';
+import type { ContentRetention, ContentStore, DisposalRecords, IntegrityRecords, MailboxStateReader, RetentionIndex, SearchTermsIndex } from '../ports';
 import type { AuditLog } from './audit';
 import { SYSTEM_ACTOR } from './audit-record';
 import type { DispositionResult } from './disposal-evidence';
@@ -11,7 +11,7 @@ import type { RetentionCalendar } from './retention';
 import { assignMissingRetention } from './retention-assigner';
 
 export interface DailyPassPorts {
-  index: RetentionIndex;
+  index: RetentionIndex & SearchTermsIndex;
   mailboxes: MailboxStateReader;
   lock: ContentRetention;
   content: ContentStore;
@@ -34,7 +34,18 @@ export interface DailyPassOptions {
   integrityBudgetMs: number;
 }
 
-export type DispositionPassResult = { assigned: number; expiredExports: number } & DispositionResult;
+export type DispositionPassResult = { assigned: number; searchTermsAdded: number; expiredExports: number } & DispositionResult;
+
+/**
+ * Adds the search words to entries written before them (or under an older version of them), so
+ * subject and name searches find older mail too. Each entry is patched once; a later pass finds
+ * none left.
+ */
+export async function addMissingSearchTerms(index: SearchTermsIndex): Promise<number> {
+  let added = 0;
+  for await (const entry of index.withoutSearchTerms()) if (await index.setSearchTerms(entry)) added++;
+  return added;
+}
 
 /**
  * The archive's two daily passes (docs/decisions/0006-archive-records.md). Disposition: entries
@@ -54,10 +65,11 @@ export class DailyRecordsPasses {
   async disposition(): Promise<DispositionPassResult> {
     const { ports, services } = this;
     const assigned = await assignMissingRetention(ports.index, ports.mailboxes, services.calendar, ports.lock);
+    const searchTermsAdded = await addMissingSearchTerms(ports.index);
     const result = await services.disposition.run();
     const expired = await services.exports.expire(this.options.exportRetentionDays);
     for (const exportId of expired) await services.audit.record(SYSTEM_ACTOR, 'export-expire', { exportId });
-    return { assigned, ...result, expiredExports: expired.length };
+    return { assigned, searchTermsAdded, ...result, expiredExports: expired.length };
   }
 
   async integrity(): Promise<{ sealed: string[]; status: IntegrityStatus }> {

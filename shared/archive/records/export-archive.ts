@@ -42,7 +42,10 @@ export function mboxArchive(entries: AsyncIterable<ArchiveMember>, open: OpenCon
     for await (const { entry } of entries) {
       if (!out.write(`From MAILER-DAEMON ${asctime(new Date(entry.receivedAt))}\n`)) await drained(out);
       const quote = new MboxrdQuote();
-      for await (const chunk of (await open(entry.contentHash)).pipe(quote)) {
+      const source = await open(entry.contentHash);
+      // pipe() does not pass a failure on: without this, a failed message would hang the export.
+      source.on('error', (e) => quote.destroy(e));
+      for await (const chunk of source.pipe(quote)) {
         if (!out.write(chunk)) await drained(out);
       }
       out.write('\n');

@@ -14,7 +14,7 @@ export const ExportRequest = z.object({
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
 /** What failed, as a code: never a message text, which could carry a subject or an address. */
-export const ExportFailure = z.enum(['content-missing', 'attempts-exhausted', 'error']);
+export const ExportFailure = z.enum(['content-missing', 'content-mismatch', 'content-unreadable', 'attempts-exhausted', 'error']);
 export type ExportFailure = z.infer<typeof ExportFailure>;
 
 export const ExportRecord = z.object({
@@ -42,6 +42,8 @@ export const ExportRecord = z.object({
   /** Set by the running attempt every HEARTBEAT_MS; a stale one means that attempt died. */
   heartbeatAt: z.string().nullable().default(null),
   failure: ExportFailure.nullable().default(null),
+  /** With `content-mismatch` / `content-unreadable`: the entry whose stored content does not match its recorded hash (an id, never content). */
+  failedEntryId: z.string().nullable().default(null),
   completedAt: z.string().nullable(),
   expiredAt: z.string().nullable().default(null),
 });

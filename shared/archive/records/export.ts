@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { ConcurrentChange, ContentMissing, type ContentStore, type ExportFiles, type ExportQueue, type ExportRecords } from '../ports';
+import { SYSTEM_ACTOR } from './audit-record';
+import { ContentTampered, hashChecked, type TamperReports } from './content-check';
 import { emlName, mboxArchive, zipArchive, type ArchiveMember } from './export-archive';
 import {
   EXPORT_TIMING,
@@ -23,6 +25,15 @@ export interface ExportPorts {
   search: ArchiveSearch;
   content: ContentStore;
   queue: ExportQueue;
+  /** Where content found tampered is reported (audit, integrity status); optional in tests of other paths. */
+  tamper?: TamperReports;
+}
+
+/** Tampered content met by an export: which entry. */
+class TamperedMember extends Error {
+  constructor(readonly tampered: ContentTampered, readonly member: ArchiveMember['entry']) {
+    super(tampered.message);
+  }
 }
 
 /** The attempt lost its record to another attempt (an If-Match on the record failed). */
@@ -65,6 +76,7 @@ export class Exports {
       attempts: 0,
       heartbeatAt: null,
       failure: null,
+      failedEntryId: null,
       completedAt: null,
       expiredAt: null,
     };
@@ -96,7 +108,7 @@ export class Exports {
       return { outcome: 'failed', failure: 'attempts-exhausted' };
     }
     const attempt = found.attempts + 1;
-    let record: ExportRecord = { ...found, status: 'running', attempts: attempt, heartbeatAt: now.toISOString(), count: 0, size: 0, failure: null, ...exportBlobNames(found.id, found.format, attempt) };
+    let record: ExportRecord = { ...found, status: 'running', attempts: attempt, heartbeatAt: now.toISOString(), count: 0, size: 0, failure: null, failedEntryId: null, ...exportBlobNames(found.id, found.format, attempt) };
     try {
       await guarded.replace(record);
     } catch (error) {
@@ -110,10 +122,12 @@ export class Exports {
       return { outcome: 'completed', count: result.count, size: result.size };
     } catch (error) {
       if (error instanceof SupersededError) return { outcome: 'superseded' };
-      const failure: ExportFailure = error instanceof ContentMissing ? 'content-missing' : 'error';
-      // A missing content blob will not come back by retrying (the integrity check reports it).
-      const retry = failure !== 'content-missing' && attempt < this.timing.maxAttempts;
-      record = { ...record, status: retry ? 'queued' : 'failed', failure, heartbeatAt: null, completedAt: retry ? null : this.now().toISOString() };
+      const failure: ExportFailure = error instanceof ContentMissing ? 'content-missing' : error instanceof TamperedMember ? error.tampered.kind : 'error';
+      if (error instanceof TamperedMember) await this.ports.tamper?.report(SYSTEM_ACTOR, error.member, error.tampered.kind);
+      // Missing or tampered content will not come back by retrying (the integrity check reports it).
+      const retry = failure === 'error' && attempt < this.timing.maxAttempts;
+      const failedEntryId = error instanceof TamperedMember ? error.member.id : null;
+      record = { ...record, status: retry ? 'queued' : 'failed', failure, failedEntryId, heartbeatAt: null, completedAt: retry ? null : this.now().toISOString() };
       await guarded.replace(record).catch(ignoreSuperseded);
       if (!retry) return { outcome: 'failed', failure };
       await this.ports.queue.enqueue(job, { messageId: `${job.exportId}:${attempt + 1}`, notBefore: new Date(this.now().getTime() + this.timing.retryBaseMs * attempt) });
@@ -125,8 +139,18 @@ export class Exports {
   private async build(record: ExportRecord, guarded: GuardedRecord, progress: (count: number) => ExportRecord): Promise<{ count: number; size: number; sha256: string }> {
     await this.ports.files.prepare();
     const items: ExportManifest['items'] = [];
-    const entries = this.selected(record.filter as SearchFilter, items);
-    const open = (hash: string) => this.ports.content.open(hash);
+    // Every message is hash-checked as it is written: one that does not match its recorded hash
+    // fails the export at once, named (the file being written is left unfinished, never linked).
+    const members = new Map<string, ArchiveMember['entry']>();
+    let tampered: TamperedMember | undefined;
+    const open = async (hash: string) => {
+      const checked = hashChecked(await this.ports.content.open(hash), hash);
+      checked.on('error', (error) => {
+        if (error instanceof ContentTampered && members.has(hash)) tampered ??= new TamperedMember(error, members.get(hash)!);
+      });
+      return checked;
+    };
+    const entries = this.selected(record.filter as SearchFilter, items, members);
     const archive = record.format === 'mbox' ? mboxArchive(entries, open) : zipArchive(entries, open);
     const hash = createHash('sha256');
     let size = 0;
@@ -151,19 +175,21 @@ export class Exports {
     try {
       await this.ports.files.writeArchive(record.blobName, measured, { contentType: record.format === 'mbox' ? 'application/mbox' : 'application/zip', fileName: `${record.id}.${record.format}` });
     } catch (error) {
-      throw lost ?? error;
+      throw lost ?? tampered ?? error;
     } finally {
       clearInterval(heartbeat);
     }
     if (lost) throw lost;
+    if (tampered) throw tampered;
     const manifest: ExportManifest = { format: 'spgq-archive-export/1', exportId: record.id, matter: record.matter, createdAt: record.createdAt, createdBy: record.createdBy, archiveFormat: record.format, count: items.length, items, sha256: hash.digest('hex'), size };
     await this.ports.files.writeManifest(record.manifestBlobName, Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'));
     return { count: items.length, size, sha256: manifest.sha256 };
   }
 
   /** The entries the filter selects, as the search yields them, each added to the manifest. */
-  private async *selected(filter: SearchFilter, items: ExportManifest['items']): AsyncIterable<ArchiveMember> {
+  private async *selected(filter: SearchFilter, items: ExportManifest['items'], members: Map<string, ArchiveMember['entry']>): AsyncIterable<ArchiveMember> {
     for await (const entry of this.ports.search.all(filter)) {
+      members.set(entry.contentHash, entry);
       const name = emlName(entry);
       items.push({ name, entryId: entry.id, mailboxId: entry.mailboxId, receivedAt: entry.receivedAt, contentHash: entry.contentHash, rawSize: entry.rawSize });
       yield { entry, name };

@@ -36,6 +36,8 @@ export const IntegrityStatus = z.object({
   daysSealed: z.number().int().default(0),
   daysVerified: z.number().int().default(0),
   oldestVerdictAt: z.string().nullable().default(null),
+  /** Days of capture not sealed yet (today, and the days waiting for their seal) whose entries were re-hashed. */
+  daysOpen: z.number().int().default(0),
   /** Over the latest verdict of every day. */
   problemCount: z.number().int(),
   /** The first problems (up to MAX_LISTED), by day; problemCount says how many in all. */
@@ -50,6 +52,12 @@ export const DayVerdict = z.object({
   type: z.literal('integrity-day'),
   day: z.string(),
   checkedAt: z.string(),
+  /**
+   * Not a verification of the day's manifest: problems a read path reported (content-check.ts), or
+   * a day not sealed yet, verified against the hashes the index recorded at capture. The next pass
+   * verifies such a day first, and its verdict then replaces this one.
+   */
+  open: z.boolean().default(false),
   problemCount: z.number().int(),
   problems: z.array(IntegrityProblem),
 });

@@ -72,6 +72,7 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
       type: 'integrity-day',
       day,
       checkedAt: now().toISOString(),
+      open: false,
       problemCount: result.problems.length,
       problems: result.problems.slice(0, MAX_LISTED),
     };
@@ -80,9 +81,30 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
     // Keep only this day's manifest: the next day in order may link to it.
     for (const key of reads.keys()) if (key !== day) reads.delete(key);
   }
+  // Days not sealed yet (today's capture above all) are verified on every pass, against the hashes
+  // the index recorded at capture: tampering is reported at once, not when the day is sealed.
+  const open = await deps.manifests.openDays(days);
+  for (const day of open) {
+    const items = await deps.manifests.itemsOfDay(day);
+    const blobs = await rehashAll(deps.content, items.map((i) => i.contentHash));
+    const found: IntegrityProblem[] = [];
+    for (const item of items) {
+      const verdict = blobs.get(item.contentHash)!;
+      if (verdict !== 'ok') found.push({ kind: verdict, day, entryId: item.entryId, contentHash: item.contentHash });
+    }
+    entriesChecked += items.length;
+    blobsRehashed += blobs.size;
+    // Not saved: an open day is verified again by every pass, so its verdict lives in the status.
+    verdicts.set(day, { id: `integrity-day-${day}`, pk: 'integrity', type: 'integrity-day', day, checkedAt: now().toISOString(), open: true, problemCount: found.length, problems: found.slice(0, MAX_LISTED) });
+  }
   // The status sums up the latest verdict of every sealed day (a day whose manifest is gone is not
-  // sealed any more: the next day's broken link reports it).
-  const current = days.map((day) => verdicts.get(day)).filter((v): v is DayVerdict => v !== undefined);
+  // sealed any more: the next day's broken link reports it) and of every day after the last sealed
+  // one (open days, and a problem a read path reported on one: reportTampering).
+  const lastSealed = days[days.length - 1];
+  const later = [...verdicts.values()].filter((v) => lastSealed === undefined || v.day > lastSealed).sort((a, b) => (a.day < b.day ? -1 : 1));
+  const sealedVerdicts = days.map((day) => verdicts.get(day)).filter((v): v is DayVerdict => v !== undefined);
+  const current = [...sealedVerdicts, ...later];
+  const verifiedSealed = sealedVerdicts.filter((v) => !v.open);
   const problems = current.flatMap((v) => v.problems);
   const status: IntegrityStatus = {
     id: 'integrity',
@@ -94,8 +116,9 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
     entriesChecked,
     blobsRehashed,
     daysSealed: days.length,
-    daysVerified: current.length,
-    oldestVerdictAt: current.length === days.length && current.length > 0 ? current.map((v) => v.checkedAt).sort()[0]! : null,
+    daysVerified: verifiedSealed.length,
+    oldestVerdictAt: verifiedSealed.length === days.length && days.length > 0 ? verifiedSealed.map((v) => v.checkedAt).sort()[0]! : null,
+    daysOpen: open.length,
     problemCount: current.reduce((sum, v) => sum + v.problemCount, 0),
     problems: problems.slice(0, MAX_LISTED),
   };
@@ -105,7 +128,11 @@ export async function verifyArchive(deps: VerifyDeps, options: VerifyOptions = {
 
 /** Days never verified first, newest first; then the days verified longest ago. */
 function verificationOrder(days: string[], verdicts: Map<string, DayVerdict>): Array<{ day: string; index: number }> {
-  const indexed = days.map((day, index) => ({ day, index, checkedAt: verdicts.get(day)?.checkedAt }));
+  // A verdict made while the day was open (or a read path's report) is no verification of its manifest.
+  const indexed = days.map((day, index) => {
+    const verdict = verdicts.get(day);
+    return { day, index, checkedAt: verdict && !verdict.open ? verdict.checkedAt : undefined };
+  });
   const never = indexed.filter((d) => d.checkedAt === undefined).reverse();
   const verified = indexed.filter((d) => d.checkedAt !== undefined).sort((a, b) => (a.checkedAt! < b.checkedAt! ? -1 : a.checkedAt! > b.checkedAt! ? 1 : a.index - b.index));
   return [...never, ...verified];
@@ -127,20 +154,7 @@ async function verifyDay(
   }
   if (merkleRoot(manifest.items) !== manifest.merkleRoot) problems.push({ kind: 'root-mismatch', day });
   const current = new Map((await deps.manifests.itemsOfDay(day)).map((i) => [i.entryId, i]));
-  // Re-hash the day's content a few blobs at a time; entries with the same content share a verdict.
-  const blobVerdicts = new Map<string, Promise<BlobVerdict>>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: REHASH_CONCURRENCY }, async () => {
-      while (next < manifest.items.length) {
-        const hash = manifest.items[next++]!.contentHash;
-        if (blobVerdicts.has(hash)) continue;
-        const verdict = rehash(deps.content, hash);
-        blobVerdicts.set(hash, verdict);
-        await verdict;
-      }
-    }),
-  );
+  const blobVerdicts = await rehashAll(deps.content, manifest.items.map((i) => i.contentHash));
   for (const item of manifest.items) {
     const now = current.get(item.entryId);
     current.delete(item.entryId);
@@ -152,7 +166,7 @@ async function verifyDay(
       problems.push({ kind: 'entry-changed', day, entryId: item.entryId, contentHash: item.contentHash });
       continue;
     }
-    const verdict = await blobVerdicts.get(item.contentHash)!;
+    const verdict = blobVerdicts.get(item.contentHash)!;
     if (verdict !== 'ok') problems.push({ kind: verdict, day, entryId: item.entryId, contentHash: item.contentHash });
   }
   // Entries that claim a sealed day but are not in its manifest were added afterwards.
@@ -161,6 +175,24 @@ async function verifyDay(
 }
 
 type BlobVerdict = IntegrityProblem['kind'] | 'ok';
+
+/** Re-hashes content a few blobs at a time; entries with the same content share a verdict. */
+async function rehashAll(content: ContentStore, hashes: string[]): Promise<Map<string, BlobVerdict>> {
+  const verdicts = new Map<string, BlobVerdict>();
+  const started = new Set<string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: REHASH_CONCURRENCY }, async () => {
+      while (next < hashes.length) {
+        const hash = hashes[next++]!;
+        if (started.has(hash)) continue;
+        started.add(hash);
+        verdicts.set(hash, await rehash(content, hash));
+      }
+    }),
+  );
+  return verdicts;
+}
 
 /** The last verification's outcome, or undefined before the first. */
 export function integrityStatus(verdicts: IntegrityRecords): Promise<IntegrityStatus | undefined> {
@@ -190,4 +222,46 @@ async function rehash(content: ContentStore, contentHash: string): Promise<BlobV
     return 'content-unreadable';
   }
   return hash.digest('hex') === contentHash ? 'ok' : 'content-mismatch';
+}
+
+/**
+ * A problem a read path found (content-check.ts), added at once to its day's verdict and to the
+ * status, so health fails now rather than at the next pass. The day's verdict keeps it until the
+ * day is verified again (a verdict made here counts as no verification of a sealed day's manifest,
+ * so that day is verified first by the next pass).
+ */
+export async function reportTampering(verdicts: IntegrityRecords, problem: IntegrityProblem, at: Date): Promise<void> {
+  const same = (p: IntegrityProblem) => p.kind === problem.kind && p.entryId === problem.entryId && p.contentHash === problem.contentHash;
+  const existing = (await verdicts.verdicts()).find((v) => v.day === problem.day);
+  const known = existing?.problems.some(same) ?? false;
+  if (!known) {
+    await verdicts.saveVerdict({
+      id: `integrity-day-${problem.day}`,
+      pk: 'integrity',
+      type: 'integrity-day',
+      day: problem.day,
+      checkedAt: existing?.checkedAt ?? at.toISOString(),
+      open: existing ? existing.open : true,
+      problemCount: (existing?.problemCount ?? 0) + 1,
+      problems: [...(existing?.problems ?? []), problem].slice(0, MAX_LISTED),
+    });
+  }
+  const status = await verdicts.status();
+  if (status?.problems.some(same)) return;
+  await verdicts.saveStatus({
+    id: 'integrity',
+    pk: 'integrity',
+    type: 'integrity',
+    status: 'mismatch',
+    checkedAt: status?.checkedAt ?? at.toISOString(),
+    manifestsChecked: status?.manifestsChecked ?? 0,
+    entriesChecked: status?.entriesChecked ?? 0,
+    blobsRehashed: status?.blobsRehashed ?? 0,
+    daysSealed: status?.daysSealed ?? 0,
+    daysVerified: status?.daysVerified ?? 0,
+    oldestVerdictAt: status?.oldestVerdictAt ?? null,
+    daysOpen: status?.daysOpen ?? 0,
+    problemCount: (status?.problemCount ?? 0) + 1,
+    problems: [problem, ...(status?.problems ?? [])].slice(0, MAX_LISTED),
+  });
 }

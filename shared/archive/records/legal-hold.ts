@@ -32,10 +32,23 @@ export const LegalHold = z.object({
   createdAt: z.string(),
   releasedBy: z.string().nullable(),
   releasedAt: z.string().nullable(),
-  /** Entries tagged when the hold was last applied. */
+  /** Entries tagged when the hold was last applied (while it is being applied: so far). */
   appliedCount: z.number().int().nonnegative(),
+  /**
+   * Tagging the entries a new hold covers runs as a background job (a large mailbox takes longer
+   * than an HTTP request may last): `queued` until a worker takes it, `running` with appliedCount
+   * growing, then `completed`; `failed` when its job could not be queued. Holds made before
+   * this field were applied within their request: `completed`.
+   */
+  applyStatus: z.enum(['queued', 'running', 'completed', 'failed']).default('completed'),
+  applyStartedAt: z.string().nullable().default(null),
+  applyCompletedAt: z.string().nullable().default(null),
 });
 export type LegalHold = z.infer<typeof LegalHold>;
+
+/** The job that applies a new hold (on the archive's records job queue, beside export jobs). */
+export const HoldJob = z.object({ holdId: z.string().regex(/^hold-[0-9a-f-]{36}$/) });
+export type HoldJob = z.infer<typeof HoldJob>;
 
 export type HoldScope = Pick<LegalHold, 'mailboxes' | 'from' | 'to' | 'participants'>;
 type EntryFacts = Pick<MessageEntry, 'mailboxId' | 'receivedAt' | 'from' | 'to' | 'cc' | 'bcc'>;

@@ -11,6 +11,9 @@ import { holdCovers, type LegalHold, type LegalHoldInput } from './legal-hold';
  */
 const CAPTURE_HOLDS_TTL_MS = 10_000;
 
+/** A background application of a hold records its progress every this many entries tagged. */
+const PROGRESS_EVERY = 100;
+
 /**
  * Legal holds (the hold itself in legal-hold.ts): a hold is stored first, then every covered entry
  * gets its id in `holds` (If-Match, re-read on a concurrent change) and its content the blob legal
@@ -39,7 +42,21 @@ export class LegalHolds {
     return this.forCapture.holds;
   }
 
+  /** Creates the hold and tags what it covers at once (small holds, tests; the endpoint uses record + runApply). */
   async create(input: LegalHoldInput, createdBy: string): Promise<LegalHold> {
+    const hold = await this.record(input, createdBy, 'completed');
+    // The hold exists (and disposition honours it) before any entry is tagged; tagging adds the blob hold.
+    hold.appliedCount = await this.apply(hold);
+    hold.applyCompletedAt = this.now().toISOString();
+    await this.records.setApplyState(hold.id, { appliedCount: hold.appliedCount, applyCompletedAt: hold.applyCompletedAt });
+    return hold;
+  }
+
+  /**
+   * Stores the hold: from then on disposition honours it (it checks the holds themselves) and new
+   * mail in its scope is born held; tagging the entries it covers is `runApply`'s, in the background.
+   */
+  async record(input: LegalHoldInput, createdBy: string, applyStatus: LegalHold['applyStatus'] = 'queued'): Promise<LegalHold> {
     const hold: LegalHold = {
       id: `hold-${randomUUID()}`,
       pk: 'hold',
@@ -55,13 +72,40 @@ export class LegalHolds {
       releasedBy: null,
       releasedAt: null,
       appliedCount: 0,
+      applyStatus,
+      applyStartedAt: applyStatus === 'queued' ? null : this.now().toISOString(),
+      applyCompletedAt: null,
     };
     await this.records.create(hold);
     this.forCapture = undefined;
-    // The hold exists (and disposition honours it) before any entry is tagged; tagging adds the blob hold.
-    hold.appliedCount = await this.apply(hold);
-    await this.records.setAppliedCount(hold.id, hold.appliedCount);
     return hold;
+  }
+
+  /**
+   * One delivery of a hold's job: tags every covered entry, recording progress every
+   * PROGRESS_EVERY entries. Safe to deliver again (tagging skips tagged entries; a run taken up
+   * after a crash adds to the count already recorded). Nothing to do for a released or finished hold.
+   */
+  async runApply(holdId: string): Promise<{ outcome: 'completed'; appliedCount: number } | { outcome: 'nothing-to-do' }> {
+    const hold = await this.get(holdId);
+    if (!hold || hold.status !== 'active' || hold.applyStatus === 'completed') return { outcome: 'nothing-to-do' };
+    let appliedCount = hold.applyStatus === 'running' ? hold.appliedCount : 0;
+    await this.records.setApplyState(holdId, { applyStatus: 'running', applyStartedAt: hold.applyStartedAt ?? this.now().toISOString(), appliedCount });
+    let sinceProgress = 0;
+    await this.apply(hold, async () => {
+      appliedCount++;
+      if (++sinceProgress >= PROGRESS_EVERY) {
+        sinceProgress = 0;
+        await this.records.setApplyState(holdId, { appliedCount });
+      }
+    });
+    await this.records.setApplyState(holdId, { applyStatus: 'completed', appliedCount, applyCompletedAt: this.now().toISOString() });
+    return { outcome: 'completed', appliedCount };
+  }
+
+  /** Its job could not be queued: said on the hold (which stays active, and disposition still honours it). */
+  async markApplyFailed(holdId: string): Promise<void> {
+    await this.records.setApplyState(holdId, { applyStatus: 'failed' });
   }
 
   list(): Promise<LegalHold[]> {
@@ -77,12 +121,16 @@ export class LegalHolds {
   }
 
   /** Tags every covered entry not yet tagged (idempotent); run at creation and before each disposition. */
-  async apply(hold: LegalHold): Promise<number> {
+  async apply(hold: LegalHold, onTagged?: () => Promise<void>): Promise<number> {
     let tagged = 0;
     for await (const entry of this.index.untaggedInScope(hold)) {
       if (!holdCovers(hold, entry)) continue;
-      if (await this.updateHolds(entry, (holds) => (holds.includes(hold.id) ? holds : [...holds, hold.id]))) tagged++;
+      const changed = await this.updateHolds(entry, (holds) => (holds.includes(hold.id) ? holds : [...holds, hold.id]));
       await this.lock.setContentLegalHold(entry.contentHash, true);
+      if (changed) {
+        tagged++;
+        await onTagged?.();
+      }
     }
     return tagged;
   }

@@ -1,6 +1,9 @@
 import type { ManifestIndex, ManifestStore } from '../ports';
 import { DailyManifest, MANIFEST_FORMAT, MANIFEST_PROTECTION_YEARS, merkleRoot, nextDay, SEAL_DELAY_MS, sha256, type ManifestItem, type StoredManifest } from './manifest';
 
+/** Open (unsealed) days verified by each pass: today, yesterday (sealed two hours after it ends) and one spare. */
+export const OPEN_DAYS_MAX = 3;
+
 /**
  * Sealing and reading the daily manifests (the format in manifest.ts): each day of capture is
  * sealed once, chained to the day before, written once and, in Azure, protected for
@@ -64,6 +67,25 @@ export class Manifests {
       day = nextDay(day);
     }
     return written;
+  }
+
+  /**
+   * The days of capture not sealed yet, oldest first: from the day after the last manifest (or the
+   * first capture) to today. Only the last OPEN_DAYS_MAX are returned: sealing runs before every
+   * verification, so more open days than that means sealing has not run, and those older days are
+   * verified once they are sealed (a full re-hash of a never-sealed archive belongs to sealing).
+   */
+  async openDays(sealed?: string[]): Promise<string[]> {
+    const days = sealed ?? (await this.days());
+    const today = this.now().toISOString().slice(0, 10);
+    const last = days[days.length - 1];
+    let day = last ? nextDay(last) : await this.firstCaptureDay();
+    if (!day) return [];
+    const earliest = new Date(Date.parse(`${today}T00:00:00.000Z`) - (OPEN_DAYS_MAX - 1) * 86_400_000).toISOString().slice(0, 10);
+    if (day < earliest) day = earliest;
+    const open: string[] = [];
+    for (; day <= today; day = nextDay(day)) open.push(day);
+    return open;
   }
 
   private async firstCaptureDay(): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MessageEntry } from '../model';
+import { MailboxIdSchema } from './mailbox-id';
 
 /**
  * What a search of the archive index asks for and answers: by mailbox, participant, received date
@@ -10,8 +11,9 @@ const day = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 /** The filter fields, shared by search and export. */
 export const SearchFields = z.object({
-    mailboxId: z.string().trim().min(1).max(128).optional(),
-    participant: z.email().max(320).optional(),
+    mailboxId: MailboxIdSchema.optional(),
+    /** An address (exact, any case), or words of a name (each a whole word of a participant's name, accents and case aside). */
+    participant: z.union([z.email().max(320), z.string().trim().min(2).max(200).regex(/^[^@]*\p{L}[^@]*$/u)]).optional(),
     from: day.optional(),
     to: day.optional(),
     subject: z.string().trim().min(2).max(200).optional(),

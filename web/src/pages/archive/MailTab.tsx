@@ -65,7 +65,13 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
     () =>
       z
         .object({
-          participant: z.union([z.literal(''), z.email()]),
+          // An address (checked as one when it has an @), or words of a name (the API matches each
+          // word of a participant's name); the email check's own message says what is wrong.
+          participant: z.string().trim().superRefine((value, ctx) => {
+            if (value === '') return;
+            const check = value.includes('@') ? z.email().safeParse(value) : z.string().min(2).max(200).regex(/\p{L}/u).safeParse(value);
+            if (!check.success) for (const issue of check.error.issues) ctx.addIssue({ ...issue, input: value } as Parameters<typeof ctx.addIssue>[0]);
+          }),
           subject: z.union([z.literal(''), z.string().trim().min(2).max(200)]),
           folder: z.string().max(400),
           from: z.string(),
@@ -183,7 +189,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
           <div className={s.form}>
             {isRecords ? <MailboxPicker id="q-mailbox" label={t('fMailbox')} hint={t('fMailboxHint')} value={mailbox} onChange={setMailbox} /> : null}
             <Field label={t('fParticipant')} validationMessage={form.errors.participant}>
-              <Input id="q-participant" type="email" value={values.participant} onChange={(_, d) => set('participant')(d.value)} />
+              <Input id="q-participant" type="text" value={values.participant} onChange={(_, d) => set('participant')(d.value)} />
             </Field>
             <Field label={t('fSubject')} validationMessage={form.errors.subject}>
               <Input id="q-subject" value={values.subject} onChange={(_, d) => set('subject')(d.value)} />

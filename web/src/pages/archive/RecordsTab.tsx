@@ -127,6 +127,13 @@ function Integrity() {
           {text}
         </Text>
       </div>
+      {state === 'problems' && status?.problems?.length ? (
+        <ul id="integrity-problems">
+          {status.problems.slice(0, 20).map((p, i) => (
+            <li key={`${p.day}-${p.kind}-${p.entryId ?? i}`}>{t('integrityProblem', { day: p.day, kind: i18n.label('problemKind_', p.kind), entry: p.entryId ?? t('dash') })}</li>
+          ))}
+        </ul>
+      ) : null}
       <div className={s.row}>
         <Button id="verify-now" appearance="primary" disabled={poll.running} onClick={() => void verify()}>
           {t('verifyNow')}
@@ -166,6 +173,13 @@ function Holds() {
     api.get<{ items: Hold[] }>('archive/holds').then((r) => setHolds(r.items), setError);
   }, [api]);
   useEffect(load, [load]);
+  // A hold being applied in the background: follow its progress until every hold is done.
+  const applying = holds?.some((h) => h.applyStatus === 'queued' || h.applyStatus === 'running') ?? false;
+  useEffect(() => {
+    if (!applying) return;
+    const timer = setInterval(load, 3000);
+    return () => clearInterval(timer);
+  }, [applying, load]);
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setNotice(null);
@@ -177,7 +191,7 @@ function Holds() {
     if (!body) return;
     try {
       const r = await api.post<Hold>('archive/holds', body);
-      setNotice({ key: 'holdCreated', params: { matter: r.body.matter, count: r.body.appliedCount } });
+      setNotice(r.body.applyStatus === 'queued' || r.body.applyStatus === 'running' ? { key: 'holdQueued', params: { matter: r.body.matter } } : { key: 'holdCreated', params: { matter: r.body.matter, count: r.body.appliedCount } });
       setMatter('');
       setMailboxes([]);
       setParticipants('');
@@ -201,7 +215,18 @@ function Holds() {
     { id: 'mailboxes', header: t('colMailboxes'), render: (h) => h.mailboxes.map(mailboxName).join(', ') },
     { id: 'status', header: t('colStatus'), render: (h) => i18n.label('holdStatus_', h.status), sortValue: (h) => h.status },
     { id: 'created', header: t('colCreated'), render: (h) => i18n.dateTime(h.createdAt), sortValue: (h) => h.createdAt },
-    { id: 'applied', header: t('colApplied'), render: (h) => i18n.number(h.appliedCount), sortValue: (h) => h.appliedCount },
+    {
+      id: 'applied',
+      header: t('colApplied'),
+      // While its job tags the entries, the count grows: say so, and that it is not final.
+      render: (h) =>
+        h.applyStatus === 'queued' || h.applyStatus === 'running'
+          ? t('holdApplying', { count: i18n.number(h.appliedCount) })
+          : h.applyStatus === 'failed'
+            ? t('holdApplyFailed')
+            : i18n.number(h.appliedCount),
+      sortValue: (h) => h.appliedCount,
+    },
     {
       id: 'actions',
       header: t('colActions'),

@@ -54,6 +54,8 @@ export interface Hold {
   status: 'active' | 'released';
   createdAt: string;
   appliedCount: number;
+  /** Tagging its entries runs in the background: queued, running (appliedCount so far), completed or failed. */
+  applyStatus?: 'queued' | 'running' | 'completed' | 'failed';
 }
 
 export interface ExportRecord {
@@ -76,6 +78,8 @@ export interface IntegrityStatus {
   daysVerified: number;
   oldestVerdictAt: string | null;
   problemCount: number;
+  /** The first problems: which day, what, and which entry (ids only). */
+  problems?: { kind: string; day: string; entryId?: string }[];
 }
 
 export interface MailboxCompleteness {
@@ -101,5 +105,5 @@ export interface AuditRecord {
 
 export const AUDIT_ACTIONS = [
   'search', 'view', 'download-eml', 'download-attachment', 'export-create', 'export-complete', 'export-expire', 'export-link',
-  'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify',
+  'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify', 'content-tampered', 'access-refused', 'hold-apply-complete',
 ] as const;
