@@ -378,12 +378,13 @@ export function evalString(v: BicepValue | undefined, env: Record<string, string
 
 function evalExpr(raw: string, env: Record<string, string>): string {
   const name = raw.trim();
-  if (name in env) return env[name];
-  const call = /^(toLower|toUpper|take)\((.*)\)$/s.exec(name);
+  const known = env[name];
+  if (known !== undefined) return known;
+  const call = /^(toLower|toUpper|take)\((.*)\)$/s.exec(name) as [string, string, string] | null;
   if (call) {
-    const [fn, args] = [call[1], call[2]];
+    const [, fn, args] = call;
     if (fn === 'take') {
-      const m = /^(.*),\s*(\d+)$/s.exec(args);
+      const m = /^(.*),\s*(\d+)$/s.exec(args) as [string, string, string] | null;
       if (!m) throw new Error(`cannot evaluate ${raw}`);
       return evalArg(m[1], env).slice(0, Number(m[2]));
     }

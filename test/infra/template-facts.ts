@@ -25,6 +25,18 @@ export class Template {
   resources(typePrefix?: string): Declaration[] {
     return this.decls('resource').filter((d) => !typePrefix || d.type.split('@')[0] === typePrefix);
   }
+  /** The (first) resource of a type this template declares; throws when there is none. */
+  one(type: string): Declaration {
+    const d = this.resources(type).find((r) => !r.existing);
+    if (!d) throw new Error(`${this.filePath}: no ${type}`);
+    return d;
+  }
+  /** A resource's (first) body; throws when the declaration is missing. */
+  body(d: Declaration | undefined): BicepObject {
+    const first = d && this.instances(d)[0];
+    if (!first) throw new Error(`${this.filePath}: missing declaration`);
+    return first.body;
+  }
   param(name: string): Declaration | undefined {
     return this.decls('param').find((d) => d.name === name);
   }
@@ -34,11 +46,11 @@ export class Template {
   allowed(name: string): string[] | undefined {
     const p = this.param(name);
     const args = p && this.decorator(p, 'allowed');
-    return args === undefined ? undefined : [...args.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+    return args === undefined ? undefined : [...args.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? '');
   }
   /** A var's value, following `a.b` into objects. */
   varValue(ref: string): BicepValue | undefined {
-    const [head, ...rest] = ref.split('.');
+    const [head = '', ...rest] = ref.split('.');
     const v = this.decls('var').find((d) => d.name === head)?.value;
     return rest.length ? at(v, rest.join('.')) : v;
   }
@@ -54,7 +66,7 @@ export class Template {
       v = v.body;
     }
     if (!(v instanceof ForLoop)) return [{ body: bodyOf(v), condition }];
-    const m = /^\s*(\w+)\s+in\s+(\w+)\s*$/.exec(v.header);
+    const m = /^\s*(\w+)\s+in\s+(\w+)\s*$/.exec(v.header) as [string, string, string] | null;
     if (!m) throw new Error(`${d.name}: loop header not understood: ${v.header}`);
     const items = this.varValue(m[2]);
     if (!Array.isArray(items)) throw new Error(`${d.name}: loops over ${m[2]}, which is not a literal array`);
@@ -115,8 +127,9 @@ export function locationValues(t: Template, v: BicepValue | undefined): string[]
     }
     const out: string[] = [];
     for (const m of raw.matchAll(/'([^']*)'|\b([A-Za-z_]\w*)\b/g)) {
-      if (m[1] !== undefined) out.push(m[1]);
-      else if (t.param(m[2]) || t.varValue(m[2]) !== undefined) out.push(...locationValues(t, new Expr(m[2])));
+      const [, literal, name = ''] = m;
+      if (literal !== undefined) out.push(literal);
+      else if (t.param(name) || t.varValue(name) !== undefined) out.push(...locationValues(t, new Expr(name)));
     }
     return out.length ? out : [`<unknown ${raw}>`];
   }
