@@ -70,6 +70,9 @@ param alertEmail string
 @description('Version label reported by /api/health (the release tag in CI).')
 param appVersion string = '0.0.0'
 
+@description('Key id of the relay signing key in use (the agent holds the public key under this id); changed at each rotation.')
+param relaySigningKeyId string = 'relay-1'
+
 @description('Archive lag alert: minutes since the last completed mailbox run.')
 param archiveLagMinutes int = 180
 
@@ -483,7 +486,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'RELAY_REQUESTS_QUEUE', value: 'relay-requests' }
         { name: 'RELAY_REPLIES_QUEUE', value: 'relay-replies' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }
-        { name: 'RELAY_SIGNING_KEY_ID', value: 'relay-1' }
+        { name: 'RELAY_SIGNING_KEY_ID', value: relaySigningKeyId }
         { name: 'RELAY_WAIT_MS', value: '8000' }
         { name: 'RELAY_REQUEST_TTL_SECONDS', value: '120' }
         // The container the agent writes its heartbeat to (storage.accountUrl in its config is this
