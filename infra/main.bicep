@@ -869,7 +869,7 @@ resource logsLock 'Microsoft.Authorization/locks@2020-05-01' = if (isProd) {
 // Upper-case: azd keeps each output in its environment under this name (hooks and scripts read them).
 output AZURE_LOCATION string = location
 output FUNCTION_APP_NAME string = functionApp.name
-output FUNCTION_APP_HOST_NAME string = appHostName
+output FUNCTION_APP_HOST_NAME string = functionApp.properties.defaultHostName
 output STORAGE_ACCOUNT_NAME string = storage.name
 output STORAGE_BLOB_ENDPOINT string = storage.properties.primaryEndpoints.blob
 output SERVICE_BUS_NAMESPACE string = '${serviceBus.name}.servicebus.windows.net'
