@@ -144,6 +144,20 @@ describe('names: every generated name is valid for every allowed prefix', () => 
   });
 });
 
+describe('parameter files: each environment and azd set every required parameter, and only real ones', () => {
+  it('sets every parameter without a default, and no unknown one', () => {
+    const required = main.decls('param').filter((p) => p.value === undefined).map((p) => p.name);
+    const known = new Set(main.decls('param').map((p) => p.name));
+    const files = [...paramFiles.map((p) => ({ name: `params/${p.env}`, file: p.file })), { name: 'main.bicepparam', file: readBicep(path.join(INFRA, 'main.bicepparam')) }];
+    for (const { name, file } of files) {
+      const set = file.declarations.filter((d) => d.kind === 'param').map((d) => d.name);
+      expect(required.filter((r) => !set.includes(r)), name).toEqual([]);
+      expect(set.filter((s) => !known.has(s)), name).toEqual([]);
+      expect(path.resolve(path.dirname(file.path), file.using ?? ''), name).toBe(path.join(INFRA, 'main.bicep'));
+    }
+  });
+});
+
 describe('settings: every setting the code reads is set by the deployment', () => {
   // Not set by Bicep, each for a reason: App Service sets these itself, or they are the local
   // stack's forms (connection strings, sandbox CA, Azurite endpoints) of what Azure gets as
@@ -304,6 +318,45 @@ describe('Entra ID: the API app registration and Graph permissions as code', () 
     expect(perms.optional.map((p) => p.value)).toEqual(['AttackSimulation.Read.All']);
   });
 
+  it('covers every Graph call the code makes with a granted permission or the Exchange scope', () => {
+    // Graph paths as the adapters write them (`${...}` as {x}), each mapped to the least-privileged
+    // application permission Microsoft documents for it. A new call fails here until it is mapped
+    // and its permission granted.
+    const MAP: [RegExp, string][] = [
+      [/^\/users\/\{x\}\/(mailFolders|messages)/, 'Exchange: Application Mail.Read'],
+      [/^\/users\/\{x\}\/sendMail/, 'Exchange: Application Mail.Send'],
+      [/^\/users\/\{x\}\/teamwork\/sendActivityNotification/, 'TeamsActivity.Send'],
+      [/^\/users\/\{x\}\/assignLicense/, 'LicenseAssignment.ReadWrite.All'],
+      [/^\/subscribedSkus/, 'LicenseAssignment.ReadWrite.All'],
+      [/^\/users(\/delta|\/\{x\}(\/manager|\/licenseDetails)?)?([?]|$)/, 'User.Read.All'],
+      [/^\/groups(\/delta|\/\{x\}\/transitiveMembers|\/\{x\})?([?]|$)/, 'GroupMember.Read.All'],
+      [/^\/(groups\/\{x\}\/drive|drives\/)/, 'Sites.Selected'],
+      [/^\/teams$/, 'Team.Create'],
+      [/^\/teams\/\{x\}\/members/, 'TeamMember.ReadWrite.All'],
+      [/^\/teams\/\{x\}\/channels\/\{x\}(\/filesFolder)?$/, 'ChannelSettings.ReadWrite.All'],
+      [/^\/teams\/\{x\}\/channels$/, 'Channel.Create'],
+      [/^\/teams\/\{x\}$/, 'Team.ReadBasic.All'],
+      [/^\/security\/attackSimulation\//, 'AttackSimulation.Read.All'],
+    ];
+    const roots = 'users|groups|teams|sites|drives|security|subscribedSkus|me|chats|directory|organization|applications|servicePrincipals|reports|solutions|communications|planner|identity|auditLogs|admin';
+    const calls = new Set(
+      sourceFiles('shared').flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(new RegExp(`[\`'](\\/(?:${roots})\\b[^\`']*)[\`']`, 'g'))].map((m) => (m[1] ?? '').replace(/\$\{[^}]*\}?/g, '{x}')),
+      ),
+    );
+    expect(calls.size).toBeGreaterThan(20);
+    const perms = json('infra/entra/graph-permissions.json') as { permissions: { value: string }[]; optional: { value: string }[] };
+    const granted = new Set([...perms.permissions, ...perms.optional].map((p) => p.value));
+    const exchange = readFileSync(path.join(INFRA, 'scripts/exchange-scope.ps1'), 'utf8');
+    const problems: string[] = [];
+    for (const call of calls) {
+      const hit = MAP.find(([re]) => re.test(call));
+      if (!hit) problems.push(`${call}: no permission mapped`);
+      else if (hit[1].startsWith('Exchange: ') ? !exchange.includes(`'${hit[1].slice('Exchange: '.length)}'`) : !granted.has(hit[1])) problems.push(`${call}: ${hit[1]} not granted`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('scopes Mail.Read to the archive group with Exchange RBAC for Applications', () => {
     const script = readFileSync(path.join(INFRA, 'scripts/exchange-scope.ps1'), 'utf8');
     expect(script).toMatch(/MemberOfGroup -eq/);
@@ -445,6 +498,8 @@ describe('Storage: a SKU offered in each allowed region, the containers the app 
     const sample = json('onprem-agent/config.sample.json') as { storage: { documentsContainer: string; heartbeatContainer: string } };
     const needed = [CONTAINERS.content, CONTAINERS.staging, CONTAINERS.locks, CONTAINERS.manifests, CONTAINERS.exports, GRAPH_SLOT_CONTAINER, settingLiteral('RELAY_HEARTBEAT_CONTAINER')!, sample.storage.heartbeatContainer, sample.storage.documentsContainer, 'deployments'];
     expect(needed.filter((n) => !declared.has(n))).toEqual([]);
+    // The agent writes its heartbeat where the app reads it.
+    expect(sample.storage.heartbeatContainer).toBe(settingLiteral('RELAY_HEARTBEAT_CONTAINER'));
     expect(declared.get(CONTAINERS.content)).toBe(true);
     expect(declared.get(CONTAINERS.manifests)).toBe(true);
   });
