@@ -414,7 +414,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: names.functionApp
   location: location
   kind: 'functionapp,linux'
-  tags: { 'azd-service-name': 'api' }
+  // The deployment package container must exist before the app points at it.
+  dependsOn: [containersBlob]
   identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
   properties: {
     serverFarmId: plan.id
@@ -473,6 +474,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_GRAPH_WINDOW_REQUESTS', value: '10000' }
         { name: 'ARCHIVE_GRAPH_WINDOW_SECONDS', value: '600' }
         { name: 'ARCHIVE_GRAPH_SLOTS', value: 'leased' }
+        // Mailbox work released in waves: caps the archive worker's scale-out (docs/decisions/0017).
+        { name: 'ARCHIVE_WAVE_SIZE', value: '32' }
+        { name: 'ARCHIVE_WAVE_SPREAD_SECONDS', value: '600' }
         { name: 'ARCHIVE_IMMUTABILITY', value: archiveImmutability }
         { name: 'ARCHIVE_LOCK_SECONDS', value: '60' }
         { name: 'ARCHIVE_SWEEP_SCHEDULE', value: '0 30 3 * * *' }

@@ -58,11 +58,14 @@ describe('azure.yaml', () => {
     expect(validate({ name: 'spgq', services: { api: { project: '.' } } })).toBe(false);
   });
 
-  it('provisions infra/main.bicep and deploys the function app built by npm run package', () => {
-    const doc = yamlFile('azure.yaml') as { infra: { provider: string; path: string; module: string }; services: Record<string, { host: string; hooks?: { prepackage?: { run: string } } }> };
+  it('provisions infra/main.bicep, then deploys the zip npm run package builds and checks /api/health', () => {
+    const doc = yamlFile('azure.yaml') as { infra: { provider: string; path: string; module: string }; hooks: { postprovision: { run: string } } };
     expect(doc.infra).toEqual({ provider: 'bicep', path: 'infra', module: 'main' });
-    expect(doc.services.api?.host).toBe('function');
-    expect(doc.services.api?.hooks?.prepackage?.run).toContain('npm run package');
+    expect(doc.hooks.postprovision.run).toBe('sh infra/scripts/deploy-package.sh');
+    const script = readFileSync(path.join(ROOT, 'infra/scripts/deploy-package.sh'), 'utf8');
+    expect(script).toContain('npm run package');
+    expect(script).toContain('az functionapp deployment source config-zip');
+    expect(script).toContain('smoke-health.mjs');
   });
 });
 
