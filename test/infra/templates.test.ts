@@ -13,6 +13,7 @@ import { CONTAINERS } from '../../shared/archive/model';
 import { GRAPH_SLOT_CONTAINER } from '../../shared/platform/adapters/graph-budget';
 import { HEARTBEAT_PREFIX } from '../../shared/relay/contract';
 import { APP_ROLES } from '../../shared/platform/roles';
+import { parseConfig as parseAgentConfig } from '../../onprem-agent/src/config';
 
 const main = new Template(path.join(INFRA, 'main.bicep'));
 const paramFiles = readdirSync(path.join(INFRA, 'params'), { withFileTypes: true })
@@ -427,6 +428,34 @@ describe('Service Bus: entities consistent with host.json, the local stack and t
       return `${String(main.body(parent).name)}: ${String(body.name)} ${JSON.stringify(at(body, 'properties.rights'))}`;
     });
     expect(rules.sort()).toEqual([`${sample.serviceBus.replies.queue}: ${keyName(sample.serviceBus.replies.connectionString)} ["Send"]`, `${sample.serviceBus.requests.queue}: ${keyName(sample.serviceBus.requests.connectionString)} ["Listen"]`].sort());
+  });
+});
+
+describe('the on-premises agent as deployed: certificate identity, heartbeat where the app reads it', () => {
+  // infra/agent-config.azure.sample.json is the configuration the guide (step 8) has the admin fill in.
+  const raw = json('infra/agent-config.azure.sample.json');
+
+  it('is a configuration the agent accepts', () => {
+    expect(() => parseAgentConfig(raw, {}, '/etc/spgq-onprem-agent')).not.toThrow();
+  });
+
+  it('uses the certificate identity and the app\'s storage account, with no key or connection string', () => {
+    const config = parseAgentConfig(raw, {}, '/etc/spgq-onprem-agent');
+    expect(config.serviceBus.certificate).toBeDefined();
+    expect(config.serviceBus.requests.connectionString).toBeUndefined();
+    expect(config.serviceBus.replies.connectionString).toBeUndefined();
+    expect(config.storage.connectionString).toBeUndefined();
+    expect(config.storage.accountUrl).toMatch(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/?$/);
+  });
+
+  it('reads and writes the entities the roles are scoped to, and signs with the key id the app uses', () => {
+    const config = parseAgentConfig(raw, {}, '/etc/spgq-onprem-agent');
+    expect(config.serviceBus.requests.queue).toBe(settingLiteral('RELAY_REQUESTS_QUEUE'));
+    expect(config.serviceBus.replies.queue).toBe(settingLiteral('RELAY_REPLIES_QUEUE'));
+    expect(config.storage.heartbeatContainer).toBe(settingLiteral('RELAY_HEARTBEAT_CONTAINER'));
+    const agentContainers = ['relayAgentContainer', 'relayDocumentsContainer'].map((sym) => main.body(main.get(sym)).name);
+    expect(agentContainers.sort()).toEqual([config.storage.documentsContainer, config.storage.heartbeatContainer].sort());
+    expect(Object.keys(config.signing.publicKeys)).toContain(main.param('relaySigningKeyId')?.value);
   });
 });
 
