@@ -283,20 +283,20 @@ resource peopleEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-pr
 }
 
 var peopleEventsSubscriptions = [
-  { name: 'archive-scope', requiresSession: true, maxDeliveryCount: 10 }
-  { name: 'training', requiresSession: true, maxDeliveryCount: 10 }
-  { name: 'collaboration', requiresSession: true, maxDeliveryCount: 10 }
-  { name: 'rollout', requiresSession: true, maxDeliveryCount: 10 }
+  'archive-scope'
+  'training'
+  'collaboration'
+  'rollout'
 ]
 
 // No rules declared: each subscription keeps its $Default rule (every message).
-resource peopleEventsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for s in peopleEventsSubscriptions: {
+resource peopleEventsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for name in peopleEventsSubscriptions: {
   parent: peopleEventsTopic
-  name: s.name
+  name: name
   properties: {
-    requiresSession: s.requiresSession
+    requiresSession: true
     lockDuration: 'PT1M'
-    maxDeliveryCount: s.maxDeliveryCount
+    maxDeliveryCount: 10
     deadLetteringOnMessageExpiration: false
     defaultMessageTimeToLive: 'P14D'
   }
