@@ -98,7 +98,8 @@ describe('GitHub Actions workflows', () => {
     expect(Object.keys(deploy.on).sort()).toEqual(['pull_request', 'push']);
     expect((deploy.on.push as { tags: string[] }).tags).toEqual(['v*']);
     const runs = (job: string) => (deploy.jobs[job]?.steps ?? []).map((s) => s.run ?? '').join('\n');
-    expect(runs('test')).toContain('npm test');
+    expect(runs('test')).toContain('bash .ci/run');
+    expect(readFileSync(path.join(ROOT, '.ci/run'), 'utf8')).toContain('npm test');
     expect(runs('package')).toContain('npm run package');
     expect(deploy.jobs['what-if']?.if).toBe("github.event_name == 'pull_request'");
     expect(runs('what-if')).toContain('az deployment group what-if');
