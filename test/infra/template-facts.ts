@@ -70,8 +70,14 @@ export class Template {
     if (!m) throw new Error(`${d.name}: loop header not understood: ${v.header}`);
     const items = this.varValue(m[2]);
     if (!Array.isArray(items)) throw new Error(`${d.name}: loops over ${m[2]}, which is not a literal array`);
-    const body = v.body instanceof Conditional ? v.body.body : v.body;
-    return items.map((item) => ({ body: substitute(bodyOf(body), m[1], item) as BicepObject, condition }));
+    const inner = v.body instanceof Conditional ? v.body : undefined;
+    const body = inner ? inner.body : v.body;
+    return items.map((item) => {
+      // A condition inside the loop is per item (`[for x in xs: if (x.on) {...}]`).
+      const own = inner && substitute(new Expr(inner.condition), m[1], item);
+      const itemCondition = own === undefined ? condition : own instanceof Expr ? own.raw : JSON.stringify(own);
+      return { body: substitute(bodyOf(body), m[1], item) as BicepObject, condition: itemCondition };
+    });
   }
 }
 
@@ -86,7 +92,13 @@ function substitute(v: BicepValue, name: string, item: BicepValue): BicepValue {
     }
     const replacement = typeof item === 'string' ? `'${item}'` : item instanceof Expr ? item.raw : undefined;
     if (replacement !== undefined) return new Expr(raw.replace(new RegExp(`(?<![.\\w'])${name}(?![\\w'])`, 'g'), replacement));
-    return v;
+    // `x.field` inside a larger expression: the item's literal value, when it has one.
+    return new Expr(
+      raw.replace(new RegExp(`(?<![.\\w'])${name}\\.([\\w.]+)`, 'g'), (whole, field: string) => {
+        const got = at(item, field);
+        return typeof got === 'string' ? `'${got}'` : typeof got === 'number' || typeof got === 'boolean' ? String(got) : whole;
+      }),
+    );
   }
   if (v instanceof Interp) {
     return new Interp(

@@ -48,6 +48,45 @@ function describeSymbol(symbol: string): string {
 }
 
 describe('the reader sees what the checks below rely on', () => {
+  it('reads declarations, interpolation, loops, conditions and comments holding quotes', () => {
+    const Q3 = "'''";
+    const file = parseBicep(
+      [
+        "// a comment with 'quotes' and { braces",
+        '@minLength(2)',
+        "@allowed(['a', 'b'])",
+        "param p string = 'a' // trailing 'comment'",
+        'var items = [',
+        "  { name: 'one', on: true }",
+        "  { name: 'two', on: false }",
+        ']',
+        `var text = ${Q3}`,
+        "multi 'line'",
+        Q3,
+        "resource r 'Ns/type@2024-01-01' = [for i in items: if (i.on) {",
+        "  name: '${p}-${i.name}'",
+        "  properties: { url: 'https://x/${p}', flag: i.on ? 'yes' : 'no', list: [1, 'two'] }",
+        '}]',
+        "resource e 'Ns/type@2024-01-01' existing = {",
+        "  name: 'e'",
+        '}',
+        'output o string = r[0].name',
+      ].join('\n'),
+    );
+    const t = new Template(path.join(INFRA, 'main.bicep'));
+    Object.assign(t, { file });
+    expect(file.declarations.map((d) => `${d.kind} ${d.name}`)).toEqual(['param p', 'var items', 'var text', 'resource r', 'resource e', 'output o']);
+    expect(t.allowed('p')).toEqual(['a', 'b']);
+    expect(t.decorator(t.param('p')!, 'minLength')).toBe('2');
+    expect(t.varValue('text')).toBe("\nmulti 'line'\n");
+    const bodies = t.instances(t.get('r')!);
+    expect(bodies.map((b) => evalString(b.body.name, { p: 'x' }))).toEqual(['x-one', 'x-two']);
+    expect(bodies.map((b) => b.condition)).toEqual(['true', 'false']);
+    expect(at(bodies[0]?.body, 'properties.list')).toEqual([1, 'two']);
+    expect((at(bodies[0]?.body, 'properties.flag') as Expr).raw).toBe("true ? 'yes' : 'no'");
+    expect(t.get('e')?.existing).toBe(true);
+  });
+
   it('flags a location outside Canada and an unconstrained one', () => {
     // The location check must be able to fail: a literal US region, and a param with no @allowed.
     const t = new Template(path.join(INFRA, 'main.bicep'));
