@@ -534,3 +534,6 @@ export function resetSettingsForTests(): void {
 function readPackageVersion(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
+
+/** The name of every setting the app reads (infra/main.bicep must set each; test/infra checks it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(rawSchema.shape);
