@@ -52,6 +52,12 @@ export function hostileAttachmentsMessage(): Buffer {
   return envelope(['Subject: Pièces jointes hostiles'], `multipart/mixed; boundary="${b}"`, body);
 }
 
+/** The safe names hostileAttachmentsMessage()'s attachments are indexed and listed under, in order. */
+export const HOSTILE_SAFE_NAMES = [
+  'passwd', 'rapport.pdf', '_CON.txt', '_lpt1', 'facturefdp.exe', 'abc.txt', 'dit _bonjour_.txt', 'été 2026.pdf', 'procès-verbal.docx', 'élève.pdf',
+  'attachment-11', 'message-12.eml', 'invitation-13.ics',
+];
+
 /** HTML whose relative and remote URLs would make the reader's browser request elsewhere. */
 export function relativeUrlsMessage(): Buffer {
   const b = `related-${randomUUID()}`;
