@@ -43,7 +43,7 @@ async function parseRaw(bytes: Buffer): Promise<Parsed> {
         (async () => {
           const chunks: Buffer[] = [];
           for await (const chunk of data.content) chunks.push(chunk as Buffer);
-          data.release();
+          data.release?.();
           const content = Buffer.concat(chunks);
           const inline = data.contentDisposition === 'inline' && Boolean(data.contentId) && data.contentType.startsWith('image/');
           parsed.attachments.push({

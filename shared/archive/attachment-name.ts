@@ -41,6 +41,7 @@ export function defaultAttachmentName(contentType: string, index: number): strin
 // Bidirectional controls make "facture\u202Efdp.exe" display as "facture" + "exe.pdf" reversed.
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // C0, DEL and C1 controls (a NUL or a line break in a header value splits or truncates it).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 // Characters Windows refuses in a file name (the path separators are handled before).
 const WINDOWS_FORBIDDEN = /[<>:"|?*]/g;

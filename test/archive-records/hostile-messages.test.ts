@@ -105,6 +105,7 @@ describe('reading hostile messages captured from the tenant', () => {
     expect(listed[0]!.originalName).toBe('../../etc/passwd');
     expect(listed[4]!.originalName).toBe('facture\u202efdp.exe');
     expect(listed[10]!.originalName).toBeNull();
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     for (const a of listed) expect(a.filename).not.toMatch(/[/\\\u0000-\u001f\u202a-\u202e]/);
   });
 

@@ -65,7 +65,7 @@ export function relativeUrlsMessage(): Buffer {
   const html = [
     '<p>Bonjour</p>',
     '<img src="/api/archive/messages?subject=grief" alt="relative-root">',
-    '<img src="../../api/me" alt="relative-dots">',
+    '<img src="../../relative-dots.png" alt="relative-dots">',
     '<img src="tracker.gif" alt="relative-bare">',
     '<a href="/api/archive/holds">lien-racine</a>',
     '<a href="page.html">lien-relatif</a>',

@@ -133,6 +133,7 @@ function partFacts(attachment: AttachmentStream): PartFacts {
   };
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** A header's value as written (unfolded, controls removed, at most 500 characters), or null. */
@@ -342,6 +343,7 @@ export function sanitiseMessageHtml(html: string, inlineImages: ReadonlyMap<stri
 
 /** The URL when it is absolute with one of these schemes (normalised, as a browser would read it); otherwise undefined. */
 function absoluteUrl(value: string | undefined, schemes: string[]): string | undefined {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const trimmed = (value ?? '').replace(/[\u0000-\u0020]/g, '');
   // "//host" and "\\host" are relative to the page's scheme; URL() without a base refuses every relative form.
   if (!/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return undefined;
