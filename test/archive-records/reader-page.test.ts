@@ -64,5 +64,5 @@ describe('archive reader on hostile messages', () => {
     // The one console error allowed: the remote image the reader asked for does not resolve offline.
     expect(tab.errors.filter((e) => !e.includes('https://tracker.example/p.gif'))).toEqual([]);
     await tab.close();
-  });
+  }, 180_000);
 });
