@@ -327,6 +327,8 @@ export function sanitiseMessageHtml(html: string, inlineImages: ReadonlyMap<stri
         const src = (attribs.src ?? '').trim();
         const inline = /^cid:/i.test(src) ? inlineImages.get(decodeCid(src.slice(4))) : undefined;
         if (inline) return { tagName, attribs: { ...keep, src: inline } };
+        // An image the sender wrote into the HTML itself loads nothing from anywhere.
+        if (/^data:image\/[a-z0-9.+-]+[;,]/i.test(src)) return { tagName, attribs: { ...keep, src } };
         const remote = absoluteUrl(src, ['http:', 'https:']);
         if (remote) {
           remoteImages++;
@@ -335,7 +337,7 @@ export function sanitiseMessageHtml(html: string, inlineImages: ReadonlyMap<stri
         return { tagName, attribs: keep };
       },
     },
-    // An image with nothing to show (relative, unknown cid:, data: written by the sender) goes.
+    // An image with nothing to show (relative URL, unknown cid:, another scheme) goes.
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src && !frame.attribs['data-remote-src'],
   });
   return { html: out, remoteImages };
