@@ -46,7 +46,10 @@ describe('archive reader on hostile messages', () => {
 
     await page.getByRole('button', { name: 'Liens relatifs' }).click();
     await expect.poll(() => page.locator('#reader-remote-images').textContent(), { timeout: 15_000 }).toContain('1 image(s) externe(s) non chargée(s)');
-    expect(await page.locator('#reader-content img[alt="inline-logo"]').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth)).toBe(1);
+    expect(await page.locator('#reader-content img[alt="inline-logo"]').evaluate((img) => {
+      const image = img as unknown as { complete: boolean; naturalWidth: number };
+      return image.complete && image.naturalWidth;
+    })).toBe(1);
     expect(await page.locator('#reader-content img[alt="remote"]').getAttribute('src')).toBeNull();
     await screenshot(page, 'archive-reader-remote-blocked-fr');
     await page.locator('#show-remote-images').click();
