@@ -45,7 +45,8 @@ async function parseRaw(bytes: Buffer): Promise<Parsed> {
           for await (const chunk of data.content) chunks.push(chunk as Buffer);
           data.release?.();
           const content = Buffer.concat(chunks);
-          const inline = data.contentDisposition === 'inline' && Boolean(data.contentId) && data.contentType.startsWith('image/');
+          // Exchange's isInline: an image the HTML shows through its Content-ID (unless marked as an attachment).
+          const inline = data.contentDisposition !== 'attachment' && Boolean(data.contentId) && data.contentType.startsWith('image/');
           parsed.attachments.push({
             spec: { name: data.filename ?? exchangeDefaultName(data.contentType, parsed.attachments.length + 1), contentType: data.contentType, size: content.length, isInline: inline, ...(data.contentId ? { contentId: data.contentId.replace(/^<|>$/g, '') } : {}) },
             content,
