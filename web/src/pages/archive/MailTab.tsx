@@ -300,12 +300,12 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
           ) : null}
           {open.tooComplex ? null : open.html ? (
             // Sanitised by the API (no script, handler, style, relative URL; remote images only as
-            // data-remote-src); the CSP forbids the rest. Loading remote images turns the attribute
-            // into a src (sanitize-html escaped its value), without a referrer.
+            // data-remote-src); the CSP forbids the rest. Loading remote images turns that attribute of
+            // each <img> into a src (sanitize-html escaped its value, and any ">" in attributes), without a referrer.
             <div
               id="reader-content"
               className={s.body}
-              dangerouslySetInnerHTML={{ __html: remoteShown ? open.html.replace(/ data-remote-src="/g, ' referrerpolicy="no-referrer" src="') : open.html }}
+              dangerouslySetInnerHTML={{ __html: remoteShown ? open.html.replace(/(<img\b[^>]*?) data-remote-src="/g, '$1 referrerpolicy="no-referrer" src="') : open.html }}
             />
           ) : (
             <div id="reader-content" className={s.body}>
