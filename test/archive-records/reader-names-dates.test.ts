@@ -10,6 +10,7 @@ describe('RFC 5322 dates as the reader reads them', () => {
     expect(rfc5322Date('3 Feb 2026 05:00 -0500')).toBe('2026-02-03T10:00:00.000Z');
     expect(rfc5322Date('Tue, 3 Feb 26 05:00:00 EST')).toBe('2026-02-03T10:00:00.000Z');
     expect(rfc5322Date('Tue, 03 Feb 2026 10:00:00 +0000 (UTC)')).toBe('2026-02-03T10:00:00.000Z');
+    expect(rfc5322Date('Tue, 03 Feb 2026 10:00:00 Q')).toBe('2026-02-03T10:00:00.000Z');
   });
 
   it('refuses what Date.parse would make something of', () => {

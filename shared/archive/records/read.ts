@@ -170,7 +170,8 @@ export function rfc5322Date(value: string): string | null {
   else if (m[3]!.length === 3) year += 1900;
   const [day, hour, minute, second] = [Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
   const zone = m[7]!;
-  const offset = /^[+-]\d{4}$/.test(zone) ? (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3))) : ZONES[zone.toLowerCase()];
+  // RFC 5322 4.3: a one-letter military zone is read as -0000 (its meaning was never agreed on).
+  const offset = /^[+-]\d{4}$/.test(zone) ? (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3))) : /^[a-ik-z]$/i.test(zone) ? 0 : ZONES[zone.toLowerCase()];
   if (month < 0 || offset === undefined || hour > 23 || minute > 59 || second > 60) return null;
   const utc = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
   if (new Date(utc).getUTCDate() !== day) return null; // 31 Feb
