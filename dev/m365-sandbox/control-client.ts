@@ -122,6 +122,15 @@ export class SandboxControl {
   addMessage(userId: string, message: { folder?: string; subject?: string; bodyText?: string; receivedDateTime?: string; from?: { name: string; address: string }; lang?: 'fr' | 'en' }) {
     return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages`, message);
   }
+  /**
+   * Puts these exact bytes into a folder (inbox by default): `$value` serves them unchanged and the
+   * Graph properties are derived from them as Exchange would. `parseError` says when the MIME parser
+   * gave up on them (the message is delivered anyway, as Exchange does).
+   */
+  addRawMessage(userId: string, mime: Buffer | string, options: { folder?: string; receivedDateTime?: string } = {}) {
+    const bytes = typeof mime === 'string' ? Buffer.from(mime, 'utf8') : mime;
+    return this.request<{ id: string; restId: string; folderId: string; parseError: string | null }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages/raw`, { mime: bytes.toString('base64'), ...options });
+  }
   moveMessage(userId: string, messageId: string, folder: string) {
     return this.request<{ id: string; restId: string; folderId: string }>('POST', `/mailboxes/${encodeURIComponent(userId)}/messages/${encodeURIComponent(messageId)}/move`, { folder });
   }

@@ -10,6 +10,7 @@ import { ALL_STAFF_GROUP, ON_LEAVE_GROUP, type SandboxUser } from './tenant-seed
 import type { DriveItem } from './file-store';
 import { principalOf } from './routes-files';
 import { removeTeamMember } from './routes-teams';
+import { deriveRawMessage, MAX_RAW_BYTES } from './raw-mime';
 
 export interface ControlContext {
   state: () => SandboxState;
@@ -201,6 +202,21 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       };
       const message = state.mail.addMessage(mailbox, typeof body.folder === 'string' ? body.folder : 'inbox', spec);
       return reply(res, 201, { id: immutableMessageId(owner.id, message.spec.key), restId: restMessageId(owner.id, message.spec.key, message.moveCount), folderId: message.folderId });
+    }
+    if ((m = /^\/mailboxes\/([^/]+)\/messages\/raw$/.exec(path)) && method === 'POST') {
+      // Exact bytes into a folder, served byte for byte by $value (hostile and malformed messages).
+      const owner = findUser(state, m[1]!);
+      const mailbox = state.mail.mailbox(owner);
+      if (typeof body.mime !== 'string' || body.mime === '' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.mime)) throw new InputError('mime', 'the message bytes, base64-encoded, are required');
+      const bytes = Buffer.from(body.mime, 'base64');
+      if (bytes.length > MAX_RAW_BYTES) throw new InputError('mime', `at most ${MAX_RAW_BYTES} bytes (Exchange's message size limit)`);
+      if (body.receivedDateTime !== undefined && (typeof body.receivedDateTime !== 'string' || Number.isNaN(Date.parse(body.receivedDateTime)))) throw new InputError('receivedDateTime', 'an ISO date and time is required');
+      const received = typeof body.receivedDateTime === 'string' ? new Date(body.receivedDateTime).toISOString().replace(/\.\d{3}Z$/, 'Z') : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const key = `${Date.now().toString(36)}.${mailbox.nextKey}`;
+      const address = owner.mail ?? owner.userPrincipalName;
+      const { spec, raw } = await deriveRawMessage(bytes, { receivedDateTime: received, key: () => key, domain: address.split('@')[1]! });
+      const message = state.mail.addMessage(mailbox, typeof body.folder === 'string' ? body.folder : 'inbox', { ...spec, raw });
+      return reply(res, 201, { id: immutableMessageId(owner.id, message.spec.key), restId: restMessageId(owner.id, message.spec.key, message.moveCount), folderId: message.folderId, parseError: raw.parseError });
     }
     if ((m = /^\/mailboxes\/([^/]+)\/messages\/([^/]+)(\/move)?$/.exec(path))) {
       const owner = findUser(state, m[1]!);

@@ -1,5 +1,6 @@
 import { Prng, mixSeed } from './prng';
 import type { SandboxUser } from './tenant-seed';
+import type { RawContent } from './raw-mime';
 
 export interface EmailAddress {
   name: string;
@@ -38,6 +39,8 @@ export interface MessageSpec {
   bodyText: string;
   attachments: AttachmentSpec[];
   malformed?: Malformation;
+  /** Exact bytes given through the control API: served as they are instead of rendered MIME. */
+  raw?: RawContent;
 }
 
 export type WellKnownFolder = 'inbox' | 'sentitems' | 'deleteditems' | 'junkemail' | 'drafts' | 'archive';

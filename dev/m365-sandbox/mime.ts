@@ -8,6 +8,7 @@ import { fillDeterministic, mixSeed } from './prng';
  * memory whole.
  */
 export function mimeStream(spec: MessageSpec, mailboxKey: string): Readable {
+  if (spec.raw) return Readable.from([spec.raw.bytes], { objectMode: false });
   return Readable.from(renderMime(spec, mailboxKey), { objectMode: false });
 }
 
@@ -137,6 +138,10 @@ export function attachmentText(size: number): Buffer {
 function* attachmentChunks(spec: MessageSpec, index: number, mailboxKey: string): Generator<Buffer> {
   const attachment = spec.attachments[index];
   if (!attachment) throw new Error('no such attachment');
+  if (spec.raw) {
+    yield spec.raw.attachments[index]!;
+    return;
+  }
   if (attachment.contentType === 'image/png' && attachment.size === PNG_1X1.length) {
     yield PNG_1X1;
     return;

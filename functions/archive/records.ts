@@ -11,6 +11,7 @@ import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { ExportRequest } from '../../shared/archive/records/export-request';
 import { SearchQuery } from '../../shared/archive/records/search-filter';
 import { MailboxIdSchema } from '../../shared/archive/records/mailbox-id';
+import { attachmentDisposition } from '../../shared/archive/attachment-name';
 
 /**
  * The archive's records and use endpoints (docs/decisions/0006-archive-records.md): search, read and
@@ -80,14 +81,14 @@ export const archiveAttachment = archiveEndpoint('archiveAttachment', {
     if (outcome.kind === 'no-such-attachment') throw new ApiError(404, 'not_found', 'archive.attachmentNotFound');
     if (outcome.kind !== 'ok') refused(outcome);
     const { attachment } = outcome;
-    const ascii = attachment.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
     return {
       // Streamed as the stored message is parsed: a 75 MB attachment is never held in memory.
       body: attachment.content,
       headers: {
         // Never rendered inline: an attachment could be HTML or script.
         'content-type': 'application/octet-stream',
-        'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`,
+        // The name is already made safe by the reader (no path, control or bidi character, no device name).
+        'content-disposition': attachmentDisposition(attachment.filename),
         'x-content-type-options': 'nosniff',
       },
     };

@@ -77,7 +77,9 @@ export function webContentSecurityPolicy(authority: string): string {
     // empty; Chrome checks each such element against style-src, so the hash of the empty string is
     // allowed: an empty <style> only, never any inline CSS text and never a style attribute.
     `style-src 'self' '${EMPTY_STYLE_HASH}'`,
-    "img-src 'self' data: blob:",
+    // https: only for the archive reader's remote images, which it loads on the reader's explicit
+    // request (the API hands them as data-remote-src; relative URLs never reach the page).
+    "img-src 'self' data: blob: https:",
     // Inside Teams, teams-js fetches Microsoft's current list of Teams origins from its CDN to check
     // who frames the tab (it is loaded only when framed, so outside Teams nothing goes there).
     `connect-src 'self' ${new URL(authority).origin} ${TEAMS_JS_CDN}`,

@@ -156,8 +156,12 @@ describe('read and download', () => {
     expect(html).toContain('<b>Geneviève</b>');
     expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
     expect(html).toContain('rel="noopener noreferrer"');
-    expect(html).not.toMatch(/<script|onclick|onmouseover|tracker\.example|<style|<iframe|evil\.example|alert\(/i);
-    expect(r.json.attachments).toEqual([{ index: 0, filename: 'décision.pdf', contentType: 'application/pdf', size: pdf.length }]);
+    expect(html).not.toMatch(/<script|onclick|onmouseover|<style|<iframe|evil\.example|alert\(/i);
+    // The remote image is held back (no src) until the reader asks for it (docs/decisions/0014).
+    expect(html).toContain('<img data-remote-src="https://tracker.example/p.gif" />');
+    expect(html).not.toMatch(/ src="https?:/);
+    expect(r.json.remoteImages).toBe(1);
+    expect(r.json.attachments).toEqual([{ index: 0, filename: 'décision.pdf', originalName: 'décision.pdf', contentType: 'application/pdf', size: pdf.length }]);
   });
 
   it('downloads the .eml byte for byte as stored, and an attachment', async () => {

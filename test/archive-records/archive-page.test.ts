@@ -67,7 +67,8 @@ describe('archive page', () => {
     await expect.poll(() => page.locator(rows).count()).toBe(1);
     await page.getByRole('button', { name: 'Convocation au comité de griefs' }).click();
     await expect.poll(() => page.locator('#reader-content').innerHTML()).toContain('<b>Geneviève</b>');
-    expect(await page.locator('#reader-content').innerHTML()).not.toMatch(/script|tracker/);
+    // The remote image is held back (data-remote-src, no src) until the reader asks (docs/decisions/0014).
+    expect(await page.locator('#reader-content').innerHTML()).not.toMatch(/script| src="https:\/\/tracker/);
     expect(await page.title()).not.toBe('pwned');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Télécharger le .eml' }).click()]);
     expect(Buffer.compare(readFileSync(await download.path()), mime)).toBe(0);

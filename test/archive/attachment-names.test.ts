@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AttachmentNameScanner } from '../../shared/archive/capture/attachment-names';
+import { HOSTILE_SAFE_NAMES, hostileAttachmentsMessage } from '../support/hostile-mime';
 
 const CRLF = '\r\n';
 
@@ -11,7 +12,7 @@ function base64Body(bytes: number): string {
   return lines.join(CRLF);
 }
 
-/** A message with nested multiparts, an inline part, RFC 2231 and RFC 2047 names, and body lines starting with "-". */
+/** A message with nested multiparts, an inline image (shown through cid:, so not listed), RFC 2231 and RFC 2047 names, and body lines starting with "-". */
 function sampleMime(eol = CRLF): Buffer {
   const lines = [
     'From: Alice <alice@syndicat-exemple.ca>',
@@ -51,6 +52,7 @@ function sampleMime(eol = CRLF): Buffer {
     base64Body(2000),
     '--outer',
     'Content-Type: image/png',
+    'Content-ID: <logo@syndicat-exemple.ca>',
     'Content-Disposition: inline; filename="logo.png"',
     'Content-Transfer-Encoding: base64',
     '',
@@ -94,4 +96,9 @@ describe('attachment name scanner', () => {
     expect(scan(endless, 4096)).toEqual(['a.pdf', 'b.pdf']);
     expect(scan(endless, 100_003)).toEqual(['a.pdf', 'b.pdf']);
   });
+
+  it('names hostile attachments safely, and counts unnamed parts, forwarded messages and invitations', () => {
+    expect(scan(hostileAttachmentsMessage(), 7)).toEqual(HOSTILE_SAFE_NAMES);
+  });
 });
+

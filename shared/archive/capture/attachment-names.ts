@@ -1,3 +1,4 @@
+import { isAttachmentPart, isShownInline, safeAttachmentName } from '../attachment-name';
 const LF = 0x0a;
 const DASH = 0x2d;
 const BOUNDARY_LINE = Buffer.from('\n--');
@@ -6,9 +7,10 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Collects attachment file names from a MIME stream as it passes, so the index gets them without
- * another Graph request and without holding the message. Looks only at part headers
- * (Content-Disposition: attachment; filename=..., and Content-Type's boundary to know where parts
- * start), keeping at most one line in memory. Body lines
+ * another Graph request and without holding the message. Looks only at part headers (Content-Type,
+ * Content-Disposition, Content-ID; a multipart's boundary tells where parts start), keeping at most
+ * one line in memory, and decides what an attachment is and its safe name as the reader does
+ * (../attachment-name.ts), so the index and the reader agree. Body lines
  * (mostly base64) are skipped without being decoded: from a body, only the next line starting with
  * "--" (a boundary) matters, and Buffer.indexOf finds it natively.
  */
@@ -19,6 +21,10 @@ export class AttachmentNameScanner {
   private skipping = false;
   private header = '';
   private inHeaders = true;
+  /** The Content-Type, Content-Disposition and Content-ID of the part whose headers are being read. */
+  private part: { contentType?: string; disposition?: string; contentId?: boolean } = {};
+  /** Attachments so far, inline images included: the index a download of the next one would use. */
+  private count = 0;
   private readonly names: string[] = [];
   private readonly boundaries = new Set<string>();
 
@@ -66,21 +72,21 @@ export class AttachmentNameScanner {
   finish(): string[] {
     if (this.partial.length && !this.skipping) this.line(this.partial.toString('latin1').replace(/\r$/, ''));
     this.partial = EMPTY;
-    this.flushHeader();
+    this.finishPart();
     return this.names;
   }
 
-  // latin1 keeps every byte as one character: non-ASCII survives for decoding (filenameOf).
+  // latin1 keeps every byte as one character: non-ASCII survives for decoding (paramOf).
   private line(line: string): void {
     if (line.startsWith('--') && this.isBoundary(line)) {
-      // A boundary (or its end): the next lines are a part's headers.
-      this.flushHeader();
-      this.inHeaders = true;
+      // A boundary: the next lines are a part's headers; after the closing one, an epilogue.
+      this.finishPart();
+      this.inHeaders = !line.trimEnd().endsWith('--') || this.boundaries.has(line.slice(2).trimEnd());
       return;
     }
     if (!this.inHeaders) return;
     if (line === '') {
-      this.flushHeader();
+      this.finishPart();
       this.inHeaders = false;
       return;
     }
@@ -89,7 +95,7 @@ export class AttachmentNameScanner {
       return;
     }
     this.flushHeader();
-    if (/^content-(disposition|type):/i.test(line)) this.header = line;
+    if (/^content-(disposition|type|id):/i.test(line)) this.header = line;
   }
 
   /** Only the boundaries the message declared: a body line may start with "--" too. */
@@ -102,32 +108,65 @@ export class AttachmentNameScanner {
     const header = this.header;
     this.header = '';
     if (!header) return;
-    if (/^content-type:/i.test(header)) {
-      const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(header);
-      if (boundary) this.boundaries.add(boundary[1] ?? boundary[2]!);
+    if (/^content-type:/i.test(header)) this.part.contentType = header;
+    else if (/^content-disposition:/i.test(header)) this.part.disposition = header;
+    else this.part.contentId = true;
+  }
+
+  /** The part's headers are complete: a container declares its boundary, a leaf may be an attachment. */
+  private finishPart(): void {
+    this.flushHeader();
+    const { contentType: typeHeader, disposition: dispositionHeader, contentId } = this.part;
+    this.part = {};
+    if (typeHeader === undefined && dispositionHeader === undefined && !contentId) return;
+    const contentType = (/^content-type:\s*([^;\s]+)/i.exec(typeHeader ?? '')?.[1] ?? 'text/plain').toLowerCase();
+    if (contentType.startsWith('multipart/')) {
+      const boundary = paramOf(typeHeader!, 'boundary');
+      if (boundary) this.boundaries.add(boundary);
       return;
     }
-    if (!/^content-disposition:\s*attachment/i.test(header)) return;
-    const name = filenameOf(header);
-    if (name) this.names.push(name);
+    const facts = { contentType, disposition: /^content-disposition:\s*([^;\s]+)/i.exec(dispositionHeader ?? '')?.[1]?.toLowerCase(), hasContentId: Boolean(contentId) };
+    if (!isAttachmentPart(facts)) return;
+    const index = this.count++;
+    if (isShownInline(facts)) return;
+    const original = (dispositionHeader && paramOf(dispositionHeader, 'filename')) || (typeHeader && paramOf(typeHeader, 'name')) || '';
+    this.names.push(safeAttachmentName(original, contentType, index));
   }
 }
 
-function filenameOf(header: string): string | undefined {
-  // RFC 2231: filename*=utf-8''%C3%A9t%C3%A9.pdf (possibly split as filename*0*=...; filename*1*=...)
-  const extended = [...header.matchAll(/filename\*(?:(\d+)\*?)?=("?)([^";]*)\2/gi)];
+/** A header parameter: RFC 2231 (charset'lang'%XX, possibly split as name*0*=...), quoted, or a token; RFC 2047 words decoded. */
+function paramOf(header: string, param: string): string | undefined {
+  const params = header.slice(header.indexOf(':') + 1);
+  const extended = [...params.matchAll(new RegExp(`;\\s*${param}\\*(?:(\\d+)(\\*)?)?=("?)([^";]*)\\3`, 'gi'))];
   if (extended.length) {
-    const joined = extended.sort((a, b) => Number(a[1] ?? 0) - Number(b[1] ?? 0)).map((m) => m[3]).join('');
-    const match = /^([^']*)'[^']*'(.*)$/.exec(joined);
-    try {
-      return decodeURIComponent(match ? match[2]! : joined);
-    } catch {
-      return match ? match[2] : joined;
-    }
+    const pieces = extended.sort((a, b) => Number(a[1] ?? 0) - Number(b[1] ?? 0));
+    const first = /^([^']*)'[^']*'(.*)$/.exec(pieces[0]![4]!);
+    const charset = first ? first[1]! : 'utf-8';
+    const bytes: number[] = [];
+    pieces.forEach((m, i) => {
+      const value = i === 0 && first ? first[2]! : m[4]!;
+      // Only the pieces marked with "*" (and an unnumbered one) are percent-encoded.
+      const encoded = m[1] === undefined || m[2] === '*';
+      for (let at = 0; at < value.length; at++) {
+        if (encoded && value[at] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(at + 1, at + 3))) {
+          bytes.push(parseInt(value.slice(at + 1, at + 3), 16));
+          at += 2;
+        } else bytes.push(value.charCodeAt(at) & 0xff);
+      }
+    });
+    return decodeBytes(Buffer.from(bytes), charset);
   }
-  const plain = /filename=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
-  const value = plain?.[1] ?? plain?.[2];
+  const plain = new RegExp(`;\\s*${param}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, 'i').exec(params);
+  const value = plain?.[1]?.replace(/\\(.)/g, '$1') ?? plain?.[2];
   return value === undefined ? undefined : decodeEncodedWords(Buffer.from(value, 'latin1').toString('utf8'));
+}
+
+function decodeBytes(bytes: Buffer, charset: string): string {
+  try {
+    return new TextDecoder(charset.toLowerCase() || 'utf-8').decode(bytes);
+  } catch {
+    return bytes.toString('latin1');
+  }
 }
 
 /** RFC 2047: =?utf-8?B?...?= and =?utf-8?Q?...?= */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MessageEntry } from '../model';
 import { MailboxIdSchema } from './mailbox-id';
+import { safeAttachmentName } from '../attachment-name';
 
 /**
  * What a search of the archive index asks for and answers: by mailbox, participant, received date
@@ -94,7 +95,8 @@ export function summarise(entry: MessageEntry): MessageSummary {
     sentAt: entry.sentAt,
     receivedAt: entry.receivedAt,
     rawSize: entry.rawSize,
-    attachmentNames: entry.attachmentNames,
+    // Entries indexed before names were made safe at capture (docs/decisions/0014) are made safe here too.
+    attachmentNames: entry.attachmentNames.map((name, i) => safeAttachmentName(name, '', i)),
     hasAttachments: entry.attachmentNames.length > 0,
     contentHash: entry.contentHash,
     removedAt: entry.removedAt,

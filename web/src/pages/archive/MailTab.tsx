@@ -55,6 +55,8 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [open, setOpen] = useState<MessageView | null>(null);
+  // Remote images stay unloaded (loading them tells the sender the message was read) until the reader asks, per message.
+  const [remoteShown, setRemoteShown] = useState(false);
   const [notice, setNotice] = useState<Said | null>(null);
   const readerTitle = useRef<HTMLHeadingElement>(null);
   const firstList = useRef(true);
@@ -135,6 +137,7 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
     setNotice(null);
     try {
       const view = await api.get<MessageView>(`archive/messages/${encodeURIComponent(ref)}`);
+      setRemoteShown(false);
       setOpen({ ...view, ref });
     } catch (e) {
       setNotice({ error: e });
@@ -269,16 +272,47 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
                 <dd>{open.headers.cc}</dd>
               </>
             ) : null}
-            {open.headers.date ? (
-              <>
-                <dt>{t('headersDate')}</dt>
-                <dd>{i18n.dateTime(open.headers.date)}</dd>
-              </>
-            ) : null}
+            <dt>{t('headersDate')}</dt>
+            <dd id="reader-date">
+              {open.headers.date ? (
+                i18n.dateTime(open.headers.date)
+              ) : (
+                <>
+                  {t('noValidDate')}
+                  {open.headers.dateRaw ? (
+                    <>
+                      {' '}
+                      {t('rawDateHeader')} <code id="reader-date-raw">{open.headers.dateRaw}</code>
+                    </>
+                  ) : null}
+                </>
+              )}
+            </dd>
           </dl>
-          {open.html ? (
-            // Sanitised by the API (no script, handler, style or remote resource); the CSP forbids the rest.
-            <div id="reader-content" className={s.body} dangerouslySetInnerHTML={{ __html: open.html }} />
+          {open.tooComplex ? (
+            <p id="reader-too-complex" role="status">
+              {t('tooComplex')}
+            </p>
+          ) : null}
+          {open.remoteImages > 0 ? (
+            <p id="reader-remote-images">
+              {remoteShown ? t('remoteImagesShown', { count: open.remoteImages }) : t('remoteImagesBlocked', { count: open.remoteImages })}{' '}
+              {remoteShown ? null : (
+                <Button id="show-remote-images" size="small" onClick={() => setRemoteShown(true)}>
+                  {t('showRemoteImages')}
+                </Button>
+              )}
+            </p>
+          ) : null}
+          {open.tooComplex ? null : open.html ? (
+            // Sanitised by the API (no script, handler, style, relative URL; remote images only as
+            // data-remote-src); the CSP forbids the rest. Loading remote images turns that attribute of
+            // each <img> into a src (sanitize-html escaped its value, and any ">" in attributes), without a referrer.
+            <div
+              id="reader-content"
+              className={s.body}
+              dangerouslySetInnerHTML={{ __html: remoteShown ? open.html.replace(/(<img\b[^>]*?) data-remote-src="/g, '$1 referrerpolicy="no-referrer" src="') : open.html }}
+            />
           ) : (
             <div id="reader-content" className={s.body}>
               <pre>{open.text ?? ''}</pre>

@@ -25,10 +25,16 @@ export interface SearchPage {
 
 export interface MessageView {
   ref: string;
-  headers: { from?: string; to?: string; cc?: string; date?: string; subject?: string };
+  /** `date` is null when the message's Date: is missing or invalid; `dateRaw` is the header as written. */
+  headers: { from?: string; to?: string; cc?: string; date?: string | null; dateRaw?: string | null; subject?: string };
+  /** Sanitised by the API; remote images carry `data-remote-src` only until the reader loads them. */
   html: string | null;
   text: string | null;
-  attachments: { index: number; filename: string; size: number; contentType?: string }[];
+  remoteImages: number;
+  /** `filename` is safe to show and save; `originalName` is the name as the sender wrote it. */
+  attachments: { index: number; filename: string; originalName?: string | null; size: number; contentType?: string }[];
+  /** Beyond what the reader can parse: headers only, the .eml holds the rest. */
+  tooComplex: boolean;
 }
 
 export interface SearchFilter {
