@@ -7,7 +7,7 @@ import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Princi
 import { ApiError, fieldProblems } from '../../shared/platform/api-error';
 import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
 import { createLogger, type Logger } from '../../shared/platform/logger';
-import { ensureResidency } from '../../shared/platform/adapters/residency-check';
+import { residencyForRequest, secondsUntilNextResidencyAttempt } from '../../shared/platform/adapters/residency-check';
 import { ResidencyViolation } from '../../shared/platform/residency/residency-guard';
 
 /**
@@ -98,7 +98,7 @@ function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>)
       if (error instanceof ApiError) {
         if (error.status >= 500) log.warn('request.unavailable', { code: error.code });
         const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
-        if (error.status === 503) headers['retry-after'] = '30';
+        if (error.status === 503) headers['retry-after'] = error.code === 'starting' ? String(secondsUntilNextResidencyAttempt() ?? 5) : '30';
         return respond(error.status, error.toBody(language), headers);
       }
       log.error('request.failed', { error });
@@ -113,7 +113,7 @@ function isRawBody(body: unknown): body is Buffer | Readable {
 
 async function residencyGate(): Promise<void> {
   try {
-    await ensureResidency();
+    await residencyForRequest();
   } catch (error) {
     if (error instanceof ResidencyViolation) throw new ApiError(503, 'residency_violation', 'server.residency');
     throw new ApiError(503, 'starting', 'server.starting');
