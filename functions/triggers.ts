@@ -107,6 +107,19 @@ export interface TimerTrigger {
   handle: (log: Logger, timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
+/**
+ * The occurrence a timer invocation stands for. Azure's host passes the status as it stood before
+ * the run: `scheduleStatus.next` is the occurrence being run (scheduled or past due) and `last`
+ * the PREVIOUS run, so using `last` would name each tick after the one before it. A run on start-up
+ * (Next still ahead) or an unmonitored timer (no status) stands for now. The host may fire up to
+ * about a second early (clock skew), hence the small allowance.
+ */
+export function timerOccurrence(timer: Pick<Timer, 'scheduleStatus'>, now: Date = new Date()): Date {
+  const next = timer.scheduleStatus?.next ? new Date(timer.scheduleStatus.next) : undefined;
+  if (next && !Number.isNaN(next.getTime()) && next.getTime() <= now.getTime() + 5_000) return next;
+  return now;
+}
+
 export function timerHandler(trigger: Pick<TimerTrigger, 'event' | 'handle'>) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     const log = invocationLogger(context);
