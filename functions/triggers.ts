@@ -114,7 +114,7 @@ export interface TimerTrigger {
  * (Next still ahead) or an unmonitored timer (no status) stands for now. The host may fire up to
  * about a second early (clock skew), hence the small allowance.
  */
-export function timerOccurrence(timer: Pick<Timer, 'scheduleStatus'>, now: Date = new Date()): Date {
+export function timerOccurrence(timer: { scheduleStatus?: Partial<Timer['scheduleStatus']> | null }, now: Date = new Date()): Date {
   const next = timer.scheduleStatus?.next ? new Date(timer.scheduleStatus.next) : undefined;
   if (next && !Number.isNaN(next.getTime()) && next.getTime() <= now.getTime() + 5_000) return next;
   return now;
