@@ -20,7 +20,7 @@ onTimer('archiveSchedule', {
   runOnStartup: s.archive.runOnStartup && s.localMode && !s.deployed,
   async handle(log, timer) {
     const occurrence = timerOccurrence(timer);
-    const result = await scheduleMailboxRuns(archiveServices(), occurrence);
+    const result = await scheduleMailboxRuns(archiveServices(), occurrence, s.archive.waves);
     log.info('archive.schedule', { enqueued: result.enqueued, inScope: result.inScope });
   },
 });
