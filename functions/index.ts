@@ -8,6 +8,7 @@ import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
 import { checkStaticResidencyOrThrow } from '../shared/platform/adapters/residency-check';
 import { gateTriggersOnResidency, startResidencyCheck } from './residency-start';
+import { startTelemetry } from '../shared/platform/adapters/telemetry';
 import './archive/capture';
 import './archive/records';
 import './archive/records-timers';
@@ -35,6 +36,9 @@ import './platform/web';
 // A missing or malformed setting, or an endpoint outside Canada, stops the app here with a
 // message naming the setting.
 checkStaticResidencyOrThrow(settings());
+
+// Exports to Application Insights only where APPLICATIONINSIGHTS_CONNECTION_STRING is set (Azure).
+startTelemetry();
 
 app.setup({ enableHttpStream: true });
 // Not awaited: on the worker a failed appStart hook fails start-up, and a Cosmos DB blip must not

@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { createLogger } from '../shared/platform/logger';
 import { awaitResidency, startResidencyVerification } from '../shared/platform/adapters/residency-check';
+import { contextFromTraceparent, inSpan, SpanKind } from '../shared/platform/tracing';
 
 /**
  * Start-up residency check, off the start-up path. HTTP endpoints consult it themselves (503 with
@@ -32,9 +33,16 @@ export function gateTriggersOnResidency(waitMs = NON_HTTP_WAIT_MS): void {
     const trigger = (context.invocationContext as InvocationContext).options.trigger.type.toLowerCase();
     if (UNGATED.has(trigger)) return;
     const handler = context.functionHandler;
-    context.functionHandler = async (...args: unknown[]) => {
+    const invocation = context.invocationContext as InvocationContext;
+    const run = async (...args: unknown[]) => {
       await awaitResidency(waitMs);
       return (handler as (...a: unknown[]) => unknown)(...args);
     };
+    // An activity continues the orchestration's trace, which Durable's distributed tracing (host.json)
+    // carries from the request that started it; its span is named after the function only.
+    context.functionHandler =
+      trigger === 'activitytrigger'
+        ? (...args: unknown[]) => inSpan(`activity ${invocation.functionName}`, { kind: SpanKind.INTERNAL, parent: contextFromTraceparent(invocation.traceContext?.traceParent), attributes: { 'faas.trigger': 'other', 'faas.name': invocation.functionName } }, () => run(...args))
+        : run;
   });
 }

@@ -9,6 +9,7 @@ import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
 import { createLogger, type Logger } from '../../shared/platform/logger';
 import { residencyForRequest, secondsUntilNextResidencyAttempt } from '../../shared/platform/adapters/residency-check';
 import { ResidencyViolation } from '../../shared/platform/residency/residency-guard';
+import { annotate, contextFromTraceparent, inSpan, SpanKind } from '../../shared/platform/tracing';
 
 /**
  * The conventions every HTTP endpoint shares, in one wrapper so a function file only declares
@@ -67,6 +68,21 @@ export function publicEndpoint<B = undefined, Q = Record<string, string>, P = Re
 }
 
 function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): EndpointHandler {
+  const handle = respondTo(spec);
+  // One server span per request, continuing the host's trace (or the caller's traceparent). Its name
+  // and attributes are the route template and codes, never the URL (whose path may hold ids).
+  return (request, context) => {
+    const route = String((context.options.trigger as { route?: unknown }).route ?? context.functionName);
+    const parent = contextFromTraceparent(context.traceContext?.traceParent ?? request.headers.get('traceparent'));
+    return inSpan(`${request.method} /${route}`, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': request.method, 'http.route': route, 'faas.trigger': 'http', 'faas.name': context.functionName } }, async (span) => {
+      const response = await handle(request, context);
+      annotate(span, { 'http.response.status_code': response.status ?? 200 });
+      return response;
+    });
+  };
+}
+
+function respondTo<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): EndpointHandler {
   return async (request, context) => {
     const language = negotiateLanguage(request.headers.get('accept-language'));
     const correlationId = context.invocationId;
