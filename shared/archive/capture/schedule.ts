@@ -33,7 +33,7 @@ export async function scheduleMailboxRuns(deps: { directory: Directory; state: M
       return {
         item: { mailboxId: m.mailboxId, reason: 'schedule' as const, runId: `${now}|${m.mailboxId}`, enqueuedAt: now },
         messageId: `${m.mailboxId}|${now}`,
-        ...(wave > 0 ? { notBefore: new Date(occurrence.getTime() + Math.round(wave * gapMs)) } : {}),
+        ...(wave > 0 && gapMs > 0 ? { notBefore: new Date(occurrence.getTime() + Math.round(wave * gapMs)) } : {}),
       };
     }),
   );
