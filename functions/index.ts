@@ -1,11 +1,14 @@
 /**
  * The function app's entry (package.json "main"). It registers every function and checks the
  * settings and data residency rules that need no network; loading it connects to nothing.
- * The Cosmos DB account's locations are checked at app start and before any data is served.
+ * The Cosmos DB account's locations are checked in the background from app start (retried with
+ * backoff); no function serves or touches data before that check has passed.
  */
 import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
-import { checkStaticResidencyOrThrow, ensureResidency } from '../shared/platform/adapters/residency-check';
+import { checkStaticResidencyOrThrow } from '../shared/platform/adapters/residency-check';
+import { gateTriggersOnResidency, startResidencyCheck } from './residency-start';
+import { startTelemetry } from '../shared/platform/adapters/telemetry';
 import './archive/capture';
 import './archive/records';
 import './archive/records-timers';
@@ -34,8 +37,12 @@ import './platform/web';
 // message naming the setting.
 checkStaticResidencyOrThrow(settings());
 
+// Exports to Application Insights only where APPLICATIONINSIGHTS_CONNECTION_STRING is set (Azure).
+startTelemetry();
+
 app.setup({ enableHttpStream: true });
-app.hook.appStart(async () => {
-  await ensureResidency();
-});
+// Not awaited: on the worker a failed appStart hook fails start-up, and a Cosmos DB blip must not
+// take the app down. Until the check passes, HTTP endpoints answer 503 and other triggers wait.
+app.hook.appStart(() => startResidencyCheck());
+gateTriggersOnResidency();
 

@@ -1,6 +1,7 @@
 import { app, type FunctionInput, type InvocationContext, type Timer } from '@azure/functions';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../shared/platform/logger';
+import { annotate, contextFromTraceparent, inSpan, SpanKind } from '../shared/platform/tracing';
 
 /**
  * Queue and timer registrations in one shape: each gets a logger bound to the invocation, its
@@ -68,7 +69,14 @@ export interface QueueTrigger<T extends z.ZodType> {
 export function queueHandler<T extends z.ZodType>(trigger: Omit<QueueTrigger<T>, 'queueName' | 'connection'>) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const log = invocationLogger(context);
-    await logged(trigger.event, log, () => trigger.handle(parseMessage(trigger.schema, message), log, context));
+    // Continues the sender's trace from the message's traceparent (application properties).
+    const metadata = context.triggerMetadata ?? {};
+    const properties = (metadata.applicationProperties ?? {}) as Record<string, unknown>;
+    const parent = contextFromTraceparent(properties.traceparent);
+    await inSpan(`process ${trigger.event}`, { kind: SpanKind.CONSUMER, parent, attributes: { 'messaging.system': 'servicebus', 'messaging.operation.type': 'process', 'faas.trigger': 'pubsub', 'faas.name': context.functionName } }, async (span) => {
+      if (typeof metadata.deliveryCount === 'number') annotate(span, { 'messaging.message.delivery_count': metadata.deliveryCount });
+      await logged(trigger.event, log, () => trigger.handle(parseMessage(trigger.schema, message), log, context));
+    });
   };
 }
 
@@ -105,6 +113,19 @@ export interface TimerTrigger {
   /** Further input bindings (the durable client, to start orchestrations). */
   extraInputs?: FunctionInput[];
   handle: (log: Logger, timer: Timer, context: InvocationContext) => Promise<void>;
+}
+
+/**
+ * The occurrence a timer invocation stands for. Azure's host passes the status as it stood before
+ * the run: `scheduleStatus.next` is the occurrence being run (scheduled or past due) and `last`
+ * the PREVIOUS run, so using `last` would name each tick after the one before it. A run on start-up
+ * (Next still ahead) or an unmonitored timer (no status) stands for now. The host may fire up to
+ * about a second early (clock skew), hence the small allowance.
+ */
+export function timerOccurrence(timer: { scheduleStatus?: Partial<Timer['scheduleStatus']> | null }, now: Date = new Date()): Date {
+  const next = timer.scheduleStatus?.next ? new Date(timer.scheduleStatus.next) : undefined;
+  if (next && !Number.isNaN(next.getTime()) && next.getTime() <= now.getTime() + 5_000) return next;
+  return now;
 }
 
 export function timerHandler(trigger: Pick<TimerTrigger, 'event' | 'handle'>) {

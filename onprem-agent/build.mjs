@@ -12,6 +12,8 @@ await build({
   outfile,
   bundle: true,
   platform: 'node',
+  // Deployed on Node 22 (engines); the syntax floor stays Node 20 so the agent still runs on a
+  // workstation that only has 20 (see the README, "Requirements").
   target: 'node20',
   format: 'cjs',
   sourcemap: true,

@@ -4,7 +4,7 @@ import { archiveServices } from '../../shared/archive/adapters/capture-services'
 import { scheduleMailboxRuns } from '../../shared/archive/capture/schedule';
 import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
 import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
-import { onQueue, onTimer } from '../triggers';
+import { onQueue, onTimer, timerOccurrence } from '../triggers';
 
 /**
  * Email archive capture: a timer enqueues one work item per mailbox, a queue-triggered worker
@@ -19,8 +19,8 @@ onTimer('archiveSchedule', {
   // Locally the first run starts with the host (npm start sets ARCHIVE_RUN_ON_STARTUP); never in Azure.
   runOnStartup: s.archive.runOnStartup && s.localMode && !s.deployed,
   async handle(log, timer) {
-    const occurrence = new Date(timer.scheduleStatus?.last ?? Date.now());
-    const result = await scheduleMailboxRuns(archiveServices(), occurrence);
+    const occurrence = timerOccurrence(timer);
+    const result = await scheduleMailboxRuns(archiveServices(), occurrence, s.archive.waves);
     log.info('archive.schedule', { enqueued: result.enqueued, inScope: result.inScope });
   },
 });

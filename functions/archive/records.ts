@@ -32,11 +32,16 @@ function refused(outcome: { kind: 'forbidden' } | { kind: 'not-found' } | { kind
 
 const refParams = z.object({ ref: z.string().min(1).max(700) });
 
+/**
+ * POST /api/archive/search. The filters (participants' addresses, subject words) are personal
+ * information: in a query string they would land in the host's request logs and Application
+ * Insights' request URLs, so they travel in the body.
+ */
 export const archiveSearch = archiveEndpoint('archiveSearch', {
   roles: READERS,
-  query: SearchQuery,
-  async handle({ principal, query }) {
-    const outcome = await recordsServices().reading.searchPage(requester(principal), query);
+  body: SearchQuery,
+  async handle({ principal, body }) {
+    const outcome = await recordsServices().reading.searchPage(requester(principal), body);
     if (outcome.kind === 'forbidden') throw forbidden();
     if (outcome.kind === 'bad-continuation') throw new ApiError(400, 'bad_continuation', 'archive.badContinuation');
     return { body: outcome.page };
@@ -205,7 +210,7 @@ export const archiveRetentionRules = archiveEndpoint('archiveRetentionRules', {
 const http = (name: string, methods: ('GET' | 'POST')[], route: string, handler: ReturnType<typeof endpoint>) =>
   app.http(name, { methods, authLevel: 'anonymous', route, handler });
 
-http('archiveSearch', ['GET'], 'api/archive/messages', archiveSearch);
+http('archiveSearch', ['POST'], 'api/archive/search', archiveSearch);
 http('archiveMessage', ['GET'], 'api/archive/messages/{ref}', archiveMessage);
 http('archiveEml', ['GET'], 'api/archive/messages/{ref}/eml', archiveEml);
 http('archiveAttachment', ['GET'], 'api/archive/messages/{ref}/attachments/{index}', archiveAttachment);

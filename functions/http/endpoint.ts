@@ -7,8 +7,9 @@ import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Princi
 import { ApiError, fieldProblems } from '../../shared/platform/api-error';
 import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
 import { createLogger, type Logger } from '../../shared/platform/logger';
-import { ensureResidency } from '../../shared/platform/adapters/residency-check';
+import { residencyForRequest, secondsUntilNextResidencyAttempt } from '../../shared/platform/adapters/residency-check';
 import { ResidencyViolation } from '../../shared/platform/residency/residency-guard';
+import { annotate, contextFromTraceparent, inSpan, SpanKind } from '../../shared/platform/tracing';
 
 /**
  * The conventions every HTTP endpoint shares, in one wrapper so a function file only declares
@@ -67,6 +68,21 @@ export function publicEndpoint<B = undefined, Q = Record<string, string>, P = Re
 }
 
 function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): EndpointHandler {
+  const handle = respondTo(spec);
+  // One server span per request, continuing the host's trace (or the caller's traceparent). Its name
+  // and attributes are the route template and codes, never the URL (whose path may hold ids).
+  return (request, context) => {
+    const route = String((context.options.trigger as { route?: unknown }).route ?? context.functionName);
+    const parent = contextFromTraceparent(context.traceContext?.traceParent ?? request.headers.get('traceparent'));
+    return inSpan(`${request.method} /${route}`, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': request.method, 'http.route': route, 'faas.trigger': 'http', 'faas.name': context.functionName } }, async (span) => {
+      const response = await handle(request, context);
+      annotate(span, { 'http.response.status_code': response.status ?? 200 });
+      return response;
+    });
+  };
+}
+
+function respondTo<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>): EndpointHandler {
   return async (request, context) => {
     const language = negotiateLanguage(request.headers.get('accept-language'));
     const correlationId = context.invocationId;
@@ -98,7 +114,7 @@ function handler<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P>)
       if (error instanceof ApiError) {
         if (error.status >= 500) log.warn('request.unavailable', { code: error.code });
         const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer error="invalid_token"' } : {};
-        if (error.status === 503) headers['retry-after'] = '30';
+        if (error.status === 503) headers['retry-after'] = error.code === 'starting' ? String(secondsUntilNextResidencyAttempt() ?? 5) : '30';
         return respond(error.status, error.toBody(language), headers);
       }
       log.error('request.failed', { error });
@@ -113,7 +129,7 @@ function isRawBody(body: unknown): body is Buffer | Readable {
 
 async function residencyGate(): Promise<void> {
   try {
-    await ensureResidency();
+    await residencyForRequest();
   } catch (error) {
     if (error instanceof ResidencyViolation) throw new ApiError(503, 'residency_violation', 'server.residency');
     throw new ApiError(503, 'starting', 'server.starting');

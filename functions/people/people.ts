@@ -59,18 +59,31 @@ export const peopleMe = endpoint({
 
 const optionalCode = z.string().trim().max(32).regex(/^[A-Z0-9_-]*$/, 'expected a code (upper-case letters, digits, _ or -), or empty for "not mapped"').optional();
 
+const listFilters = {
+  service: optionalCode,
+  jobCategory: optionalCode,
+  status: z.enum(PERSON_STATUSES).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+};
+
+/** GET /api/people: codes and paging only. Strict, so a name left in the URL is a 400, never logged quietly. */
 export const peopleList = endpoint({
   roles: READERS,
-  query: z.object({
-    service: optionalCode,
-    jobCategory: optionalCode,
-    status: z.enum(PERSON_STATUSES).optional(),
-    search: z.string().trim().max(100).optional(),
-    page: z.coerce.number().int().min(1).max(10_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  }),
+  query: z.strictObject(listFilters),
   async handle({ principal, query }) {
     const outcome = await reader().list(viewer(principal), query);
+    if (outcome.kind !== 'ok') throw forbidden();
+    return { body: outcome.value };
+  },
+});
+
+/** POST /api/people/search: the same with part of a name, which is personal information, so in the body. */
+export const peopleSearch = endpoint({
+  roles: READERS,
+  body: z.strictObject({ ...listFilters, search: z.string().trim().max(100).optional() }),
+  async handle({ principal, body }) {
+    const outcome = await reader().list(viewer(principal), body);
     if (outcome.kind !== 'ok') throw forbidden();
     return { body: outcome.value };
   },
@@ -109,6 +122,7 @@ export const peopleReplay = endpoint({
   },
 });
 app.http('peopleReplay', { methods: ['POST'], authLevel: 'anonymous', route: 'api/people/replay', handler: peopleReplay });
+app.http('peopleSearch', { methods: ['POST'], authLevel: 'anonymous', route: 'api/people/search', handler: peopleSearch });
 
 const http = (name: string, route: string, handler: ReturnType<typeof endpoint>) => app.http(name, { methods: ['GET'], authLevel: 'anonymous', route, handler });
 http('peopleMe', 'api/people/me', peopleMe);

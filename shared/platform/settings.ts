@@ -73,6 +73,14 @@ const rawSchema = z.object({
   ARCHIVE_LOCK_SECONDS: z.coerce.number().int().min(15, 'between 15 and 60').max(60, 'between 15 and 60').default(60),
   ARCHIVE_SWEEP_SCHEDULE: z.string().min(1).default('0 30 3 * * *'),
   ARCHIVE_ORPHAN_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(3600),
+  /**
+   * The schedule releases mailbox work in waves (docs/decisions/0017-deployment-and-observability.md):
+   * at most ARCHIVE_WAVE_SIZE messages become active at a time, the waves spread over
+   * ARCHIVE_WAVE_SPREAD_SECONDS. Service Bus scaling sizes instances on ACTIVE messages, so this
+   * caps the worker's instances at about wave size / host.json maxConcurrentCalls.
+   */
+  ARCHIVE_WAVE_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
+  ARCHIVE_WAVE_SPREAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(600),
   /** Archive records: retention, disposition, integrity, export (docs/decisions/0006-archive-records.md). */
   ARCHIVE_RETENTION_RULES_FILE: z.string().min(1).default('config/retention-rules.json'),
   ARCHIVE_DISPOSITION_SCHEDULE: z.string().min(1).default('0 0 4 * * *'),
@@ -339,6 +347,8 @@ export interface ArchiveSettings {
   lockSeconds: number;
   sweepSchedule: string;
   orphanGraceSeconds: number;
+  /** Work released in waves of `size` messages spread over `spreadSeconds` (caps the worker's scale-out). */
+  waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
 }
 
@@ -406,6 +416,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       lockSeconds: raw.ARCHIVE_LOCK_SECONDS,
       sweepSchedule: raw.ARCHIVE_SWEEP_SCHEDULE,
       orphanGraceSeconds: raw.ARCHIVE_ORPHAN_GRACE_SECONDS,
+      waves: { size: raw.ARCHIVE_WAVE_SIZE, spreadSeconds: raw.ARCHIVE_WAVE_SPREAD_SECONDS },
       records: {
         retentionRulesFile: raw.ARCHIVE_RETENTION_RULES_FILE,
         dispositionSchedule: raw.ARCHIVE_DISPOSITION_SCHEDULE,

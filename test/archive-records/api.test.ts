@@ -76,7 +76,8 @@ async function call(handler: EndpointHandler, c: Call = {}): Promise<HttpRespons
   return { ...response, json: response.jsonBody };
 }
 
-const search = (user: LocalUser, query: Record<string, string> = {}) => call(api.archiveSearch, { user, query });
+// POST /api/archive/search: the filters travel in the body (personal information stays out of URLs).
+const search = (user: LocalUser, json: Record<string, unknown> = {}) => call(api.archiveSearch, { user, json });
 const subjects = (r: { json: { items: MessageSummary[] } }) => r.json.items.map((i) => i.subject).sort();
 
 describe('search and access rules', () => {
@@ -91,7 +92,7 @@ describe('search and access rules', () => {
     expect(other.json.error).toMatchObject({ code: 'forbidden', message: 'Vous ne pouvez consulter que vos propres courriels archivés.' });
     // A participant search for someone else's mail in one's own mailbox finds nothing of theirs.
     expect((await search(marc, { participant: 'carole@externe.ca' })).json.items).toEqual([]);
-    expect((await call(api.archiveSearch, {})).status).toBe(401);
+    expect((await call(api.archiveSearch, { json: {} })).status).toBe(401);
   });
 
   it('lets a RecordsManager search every mailbox or one', async () => {
@@ -126,18 +127,18 @@ describe('search and access rules', () => {
 
   it('answers 400 naming each bad field, in French and in English', async () => {
     const query = { from: 'hier', pageSize: '0', participant: 'pas-une-adresse@', hasAttachments: 'peut-être' };
-    const fr = await call(api.archiveSearch, { user: alice, query });
-    const en = await call(api.archiveSearch, { user: alice, query, language: 'en' });
+    const fr = await call(api.archiveSearch, { user: alice, json: query });
+    const en = await call(api.archiveSearch, { user: alice, json: query, language: 'en' });
     for (const r of [fr, en]) {
       expect(r.status).toBe(400);
-      expect(r.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['query.from', 'query.hasAttachments', 'query.pageSize', 'query.participant']);
+      expect(r.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.from', 'body.hasAttachments', 'body.pageSize', 'body.participant']);
     }
     expect(fr.json.error.message).toBe('La requête contient des données invalides. Corrigez les champs indiqués.');
     expect(en.json.error.message).toBe('The request contains invalid data. Correct the fields listed.');
     expect(fr.json.error.details[0].message).not.toBe(en.json.error.details[0].message);
-    const reversed = await call(api.archiveSearch, { user: alice, query: { from: '2026-02-01', to: '2026-01-01' }, language: 'en' });
-    expect(reversed.json.error.details).toEqual([expect.objectContaining({ field: 'query.to', message: 'from must be on or before to' })]);
-    expect((await call(api.archiveSearch, { user: alice, query: { continuation: 'bm90LWEtdG9rZW4' } })).status).toBe(400);
+    const reversed = await call(api.archiveSearch, { user: alice, json: { from: '2026-02-01', to: '2026-01-01' }, language: 'en' });
+    expect(reversed.json.error.details).toEqual([expect.objectContaining({ field: 'body.to', message: 'from must be on or before to' })]);
+    expect((await call(api.archiveSearch, { user: alice, json: { continuation: 'bm90LWEtdG9rZW4' } })).status).toBe(400);
   });
 });
 

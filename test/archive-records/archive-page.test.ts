@@ -90,7 +90,11 @@ describe('archive page', () => {
     const tab = await openTab(browser, archivePage());
     const { page } = tab;
     const searches: string[] = [];
-    page.on('request', (r) => r.url().includes('/api/archive/messages?') && searches.push(r.url()));
+    const urls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/')) urls.push(r.url());
+      if (new URL(r.url()).pathname === '/api/archive/search' && r.method() === 'POST') searches.push(r.postData() ?? '');
+    });
     await signIn(page, records.name);
     await expect.poll(() => page.locator('#archive-status').textContent(), { timeout: 25_000 }).toBe('3 courriel(s) affiché(s).');
     expect(await page.locator(rows).first().textContent()).toContain('3 févr. 2026');
@@ -106,6 +110,9 @@ describe('archive page', () => {
     await page.getByRole('option', { name: new RegExp(`${alice.name} \\(gtremblay@spgq\\.local\\)`) }).click();
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect.poll(() => page.locator('#archive-status').textContent()).toBe('2 message(s) shown.');
+    // The name typed and the search's filters went in request bodies: no URL carries them (request logs keep URLs).
+    expect(searches.length).toBeGreaterThan(1);
+    expect(urls.filter((u) => /[?&](search|participant|subject|mailboxId)=/.test(u) || u.includes('Genev'))).toEqual([]);
     await screenshot(page, 'archive-records-mail-light-en');
 
     await page.getByRole('tab', { name: 'Records management' }).click();

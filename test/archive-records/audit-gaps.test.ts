@@ -85,7 +85,7 @@ describe('audit gaps', () => {
     );
     // A refusal by the access rules (another's mailbox) is recorded once, by the rules.
     const before = (await audit()).length;
-    expect((await call(api.archiveSearch, { user: alice, query: { mailboxId: marc.oid } })).status).toBe(403);
+    expect((await call(api.archiveSearch, { user: alice, json: { mailboxId: marc.oid } })).status).toBe(403);
     const added = (await audit()).slice(0, (await audit()).length - before);
     expect(added.map((r) => `${r.action}:${r.outcome}`)).toEqual(['search:denied']);
   });
@@ -101,7 +101,7 @@ describe('audit gaps', () => {
   it('validates a requested mailbox id before it can reach the audit log: free text is never stored', async () => {
     const free = 'Dossier Tremblay grief';
     for (const user of [alice, records]) {
-      const response = await call(api.archiveSearch, { user, query: { mailboxId: free }, language: 'en' });
+      const response = await call(api.archiveSearch, { user, json: { mailboxId: free }, language: 'en' });
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.jsonBody)).toContain('mailboxId');
     }

@@ -9,7 +9,8 @@ import { archiveEntry, startRecordsStack, type RecordsStack } from './records-st
 import { recordMailbox } from './mailboxes';
 
 /**
- * GET /api/archive/mailboxes (the Teams page's mailbox picker), GET /api/archive/message-count and
+ * GET /api/archive/mailboxes and POST /api/archive/mailboxes/search (the Teams page's mailbox picker),
+ * POST /api/archive/message-count and
  * GET /api/archive/retention-rule-names on the Cosmos DB emulator, through the endpoint wrapper
  * with real tokens from the local issuer.
  */
@@ -36,11 +37,11 @@ afterAll(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 type Json = any;
 
-async function call(handler: EndpointHandler, user: LocalUser | undefined, query: Record<string, string> = {}): Promise<HttpResponseInit & { json: Json }> {
+async function call(handler: EndpointHandler, user: LocalUser | undefined, query: Record<string, string> = {}, json?: unknown): Promise<HttpResponseInit & { json: Json }> {
   const url = new URL('http://localhost:7071/api/archive/test');
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   const response = await handler(
-    httpRequest({ method: 'GET', url: url.toString(), headers: { ...(user ? { authorization: `Bearer ${tokens.get(user.oid)}` } : {}), 'accept-language': 'fr-CA' } }),
+    httpRequest({ method: json === undefined ? 'GET' : 'POST', url: url.toString(), json, headers: { ...(user ? { authorization: `Bearer ${tokens.get(user.oid)}` } : {}), 'accept-language': 'fr-CA' } }),
     invocation('archive').context,
   );
   return { ...response, json: response.jsonBody };
@@ -56,29 +57,41 @@ describe('mailbox directory', () => {
   });
 
   it('finds mailboxes by part of a name or an address, whatever the case, and bounds the page', async () => {
-    const byName = await call(api.archiveMailboxes, records, { search: 'GAGN' });
+    // POST: a name typed is personal information and stays out of URLs (request logs keep them).
+    const byName = await call(api.archiveMailboxSearch, records, {}, { search: 'GAGN' });
     expect(byName.json.items.map((m: { displayName: string }) => m.displayName)).toEqual(['Élise Gagné', 'Marc-André Gagnon']);
-    const byAddress = await call(api.archiveMailboxes, records, { search: 'griefs@' });
+    const byAddress = await call(api.archiveMailboxSearch, records, {}, { search: 'griefs@' });
     expect(byAddress.json.items.map((m: { address: string }) => m.address)).toEqual(['griefs@spgq.local']);
     expect((await call(api.archiveMailboxes, records, { pageSize: '2' })).json.items).toHaveLength(2);
     expect((await call(api.archiveMailboxes, records, { pageSize: '51' })).status).toBe(400);
-    expect((await call(api.archiveMailboxes, records, { search: 'personne' })).json.items).toEqual([]);
+    expect((await call(api.archiveMailboxSearch, records, {}, { search: 'personne' })).json.items).toEqual([]);
+    expect((await call(api.archiveMailboxSearch, records, {}, { pageSize: 51 })).status).toBe(400);
   });
 
   it('gives staff their own mailbox only, and refuses the anonymous', async () => {
     const mine = await call(api.archiveMailboxes, alice);
     expect(mine.json.items.map((m: { mailboxId: string }) => m.mailboxId)).toEqual([alice.oid]);
-    expect((await call(api.archiveMailboxes, alice, { search: 'gagnon' })).json.items).toEqual([]);
+    expect((await call(api.archiveMailboxSearch, alice, {}, { search: 'gagnon' })).json.items).toEqual([]);
     expect((await call(api.archiveMailboxes, undefined)).status).toBe(401);
+  });
+});
+
+describe('personal information in URLs', () => {
+  it('refuses a name in the mailbox list query string with 400 naming it, rather than serve (and log) it', async () => {
+    const r = await call(api.archiveMailboxes, records, { search: 'gagnon' });
+    expect(r.status).toBe(400);
+    expect(r.json.error.details.map((d: { field: string }) => d.field)).toEqual(['query']);
+    expect(JSON.stringify(r.json.error.details)).toContain('search');
   });
 });
 
 describe('message count and rule names', () => {
   it('counts what a search (an export) would hold, for RecordsManagers only', async () => {
-    expect((await call(api.archiveMessageCount, records)).json).toEqual({ count: 3 });
-    expect((await call(api.archiveMessageCount, records, { mailboxId: alice.oid })).json).toEqual({ count: 2 });
-    expect((await call(api.archiveMessageCount, records, { subject: 'comité' })).json).toEqual({ count: 2 });
-    expect((await call(api.archiveMessageCount, alice)).status).toBe(403);
+    // POST: the filters are a search's (participants, subject words), kept out of URLs.
+    expect((await call(api.archiveMessageCount, records, {}, {})).json).toEqual({ count: 3 });
+    expect((await call(api.archiveMessageCount, records, {}, { mailboxId: alice.oid })).json).toEqual({ count: 2 });
+    expect((await call(api.archiveMessageCount, records, {}, { subject: 'comité' })).json).toEqual({ count: 2 });
+    expect((await call(api.archiveMessageCount, alice, {}, {})).status).toBe(403);
   });
 
   it('names the retention rules in both languages for anyone who reads the archive', async () => {

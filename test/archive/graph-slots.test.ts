@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { GraphBudget } from '../../shared/platform/graph/graph-budget';
 import { LeasedSlotPool } from '../../shared/platform/adapters/graph-slots';
+import { startStorageRecorder } from '../support/storage-recorder';
 import { CONTAINERS } from '../../shared/archive/model';
 
 /**
@@ -56,4 +57,34 @@ describe('Graph concurrency slots leased across instances', () => {
     pool.release(2);
     await pool.releaseAll();
   });
+
+  it('backs off while every slot is held by another instance, instead of polling the leases every 100 ms', async () => {
+    const azurite = inject('azurite').connectionString;
+    const container = `slots-backoff-${Math.random().toString(36).slice(2, 8)}`;
+    const holder = new LeasedSlotPool(BlobServiceClient.fromConnectionString(azurite), 2, container);
+    expect(await holder.acquire(1)).toBe(1);
+    expect(await holder.acquire(1)).toBe(1);
+    const recorder = await startStorageRecorder(azurite);
+    try {
+      const waiter = new LeasedSlotPool(BlobServiceClient.fromConnectionString(recorder.connectionString), 2, container);
+      let granted = 0;
+      const waiting = waiter.acquire(1).then((n) => (granted = n));
+      // A six-second window to count the waiter's lease attempts (a slow machine only makes fewer).
+      await new Promise((r) => setTimeout(r, 6_000));
+      const attempts = recorder.requests.filter((r) => r.path.includes('comp=lease') && r.headers['x-ms-lease-action'] === 'acquire').length;
+      expect(granted).toBe(0);
+      // 2 slots per round; 100 ms polling would make up to ~120 attempts, backoff (250 ms doubling to 5 s) about 12.
+      expect(attempts).toBeGreaterThan(0);
+      expect(attempts).toBeLessThanOrEqual(16);
+      holder.release(2);
+      await holder.releaseAll();
+      await waiting;
+      expect(granted).toBe(1);
+      waiter.release(1);
+      await waiter.releaseAll();
+    } finally {
+      await recorder.stop();
+    }
+  }, 60_000);
 });
+

@@ -65,4 +65,21 @@ describe('scheduling mailbox runs', () => {
     expect(await state.mailbox('u-retraite')).toMatchObject({ firstSeenAt: T1.toISOString(), lastSeenInScopeAt: T2.toISOString() });
     expect(await state.mailbox('u-accueil')).toMatchObject({ goneAt: '2026-03-02T02:30:00.000Z' });
   });
+
+  it('releases a large scope in waves (at most the wave size active at once), spread over the given time', async () => {
+    const many: FakeUser[] = Array.from({ length: 100 }, (_, i) => ({ mailboxId: `u-${String(i).padStart(3, '0')}`, address: `p${i}@spgq.qc.ca`, inScopeGroup: true }));
+    const queue = new FakeWorkQueue();
+    const result = await scheduleMailboxRuns({ directory: new FakeDirectory(many), state: new FakeMailboxState(), queue }, T1, { size: 32, spreadSeconds: 600 });
+    expect(result.enqueued).toBe(100);
+    const releases = new Map<number, number>();
+    for (const x of queue.accepted) {
+      const at = (x.notBefore ?? T1).getTime();
+      releases.set(at, (releases.get(at) ?? 0) + 1);
+    }
+    // 100 mailboxes in waves of 32: four releases, at the occurrence and every 200 s up to 600 s.
+    expect([...releases.keys()].sort((a, b) => a - b).map((t) => (t - T1.getTime()) / 1000)).toEqual([0, 200, 400, 600]);
+    expect(Math.max(...releases.values())).toBeLessThanOrEqual(32);
+    expect(new Set(queue.accepted.map((x) => x.item.mailboxId)).size).toBe(100);
+  });
 });
+

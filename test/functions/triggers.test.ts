@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MalformedMessage, queueHandler, timerHandler } from '../../functions/triggers';
+import { MalformedMessage, queueHandler, timerHandler, timerOccurrence } from '../../functions/triggers';
 import { invocation } from '../support/app-env';
 
 const Item = z.object({ mailboxId: z.string().min(1), count: z.number().int() });
@@ -44,5 +44,19 @@ describe('queue and timer registrations', () => {
     expect(logs.lines[0]).toContain('MailboxNotFound');
     expect(logs.lines[0]).toContain('404');
     expect(logs.lines[0]).not.toContain('jean.roy');
+  });
+
+  it('names a timer run after the occurrence being run (Azure\'s scheduleStatus.next), not the previous run (last)', () => {
+    const now = new Date('2026-12-06T02:00:00.412Z');
+    // A scheduled run at 02:00 of a daily 02:00 timer, as Azure's host shapes it.
+    const scheduled = { scheduleStatus: { last: '2026-12-05T02:00:00.000Z', next: '2026-12-06T02:00:00.000Z', lastUpdated: '2026-12-05T02:00:00.000Z' } };
+    expect(timerOccurrence(scheduled, now).toISOString()).toBe('2026-12-06T02:00:00.000Z');
+    // Past due after downtime: Next is the missed occurrence.
+    const pastDue = { scheduleStatus: { last: '2026-12-04T02:00:00.000Z', next: '2026-12-05T02:00:00.000Z', lastUpdated: '2026-12-04T02:00:00.000Z' } };
+    expect(timerOccurrence(pastDue, now).toISOString()).toBe('2026-12-05T02:00:00.000Z');
+    // Run on start-up (Next still ahead) or not monitored (no status): now.
+    const startup = { scheduleStatus: { last: '0001-01-01T00:00:00.000Z', next: '2026-12-07T02:00:00.000Z', lastUpdated: '0001-01-01T00:00:00.000Z' } };
+    expect(timerOccurrence(startup, now)).toEqual(now);
+    expect(timerOccurrence({ scheduleStatus: undefined }, now)).toEqual(now);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHostProcess, waitFor, type HostProcess } from './host-process';
 
-interface TimerEvent { kind: string; isPastDue?: boolean; start?: number; end?: number }
+interface TimerEvent { kind: string; isPastDue?: boolean; start?: number; end?: number; status?: { last: string; next: string; lastUpdated: string } | null }
 
 describe('timer triggers', () => {
   const hosts: HostProcess[] = [];
@@ -46,5 +46,30 @@ describe('timer triggers', () => {
     hosts.push(second);
     await waitFor(() => second.events<TimerEvent>().some((e) => e.kind === 'timer'), 10_000, 'a run after restart');
     expect(second.events<TimerEvent>()[0]).toMatchObject({ kind: 'timer', isPastDue: true });
+  });
+
+  it('passes the schedule status as Azure does: Next is the occurrence being run, Last the run before; none when not monitored', async () => {
+    const storage = inject('azurite').connectionString;
+    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true' };
+    const host = await startHostProcess({ app: 'basic-app', env });
+    hosts.push(host);
+    await waitFor(() => host.events<TimerEvent>().filter((e) => e.kind === 'timer').length >= 3, 30_000, 'three monitored runs');
+    const runs = host.events<TimerEvent>().filter((e) => e.kind === 'timer');
+    for (const [i, run] of runs.entries()) {
+      const next = Date.parse(run.status!.next);
+      // The occurrence being run: an even second, not after the run started (the host may fire it a little early).
+      expect(next % 2000).toBe(0);
+      expect(next).toBeLessThanOrEqual(run.start! + 1000);
+      if (i === 0) continue;
+      // Last is the previous run: at or after the previous occurrence, before this one.
+      const last = Date.parse(run.status!.last);
+      expect(last).toBeGreaterThanOrEqual(Date.parse(runs[i - 1]!.status!.next));
+      expect(last).toBeLessThan(next);
+    }
+
+    const unmonitored = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '* * * * * *', FIXTURE_USE_MONITOR: 'false' } });
+    hosts.push(unmonitored);
+    await waitFor(() => unmonitored.events<TimerEvent>().some((e) => e.kind === 'timer'), 15_000, 'an unmonitored run');
+    expect(unmonitored.events<TimerEvent>().find((e) => e.kind === 'timer')!.status ?? null).toBeNull();
   });
 });

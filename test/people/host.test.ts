@@ -91,6 +91,21 @@ describe('people in the running app', { timeout: 180_000 }, () => {
     expect(noToken.status).toBe(401);
   });
 
+  it('searches by name in a POST body, and refuses a name in the query string (URLs are logged)', async () => {
+    const person = (await get(`/api/people?pageSize=200`, hrToken)).json.people.find((p: Json) => p.id === staffId);
+    const part = String(person.displayName).split(' ')[0]!;
+    const res = await fetch(`${host.baseUrl}/api/people/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hrToken}`, 'content-type': 'application/json', 'accept-language': 'fr-CA' },
+      body: JSON.stringify({ search: part, pageSize: 20 }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json).people.map((p: Json) => p.id)).toContain(staffId);
+    const inUrl = await get(`/api/people?search=${encodeURIComponent(part)}`, hrToken, 'en');
+    expect(inUrl.status).toBe(400);
+    expect(JSON.stringify(inUrl.json.error.details)).toContain('search');
+  });
+
   it('a hire in the directory becomes a joined event, and the archive enrols the new mailbox through its topic subscription', async () => {
     const hired = await stack.control.hire({ givenName: 'Noémie', surname: 'Nouvelle', department: 'Relations du travail', jobCategory: 'CONSEIL' });
     const events = await eventually('joined event', () => get('/api/people/events?limit=20', hrToken), (r) => r.status === 200 && r.json.events.some((e: Json) => e.person.id === hired.id));

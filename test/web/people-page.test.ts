@@ -304,10 +304,11 @@ describe('people page', () => {
     // As if the directory held 60 current people (three pages of 25): the real answer, its total
     // raised, each further page the seeded people marked with the page the API was asked for.
     const asked: string[] = [];
-    await page.route((url) => url.pathname === '/api/people', async (route) => {
-      const requested = new URL(route.request().url()).searchParams.get('page') ?? '1';
+    await page.route((url) => url.pathname === '/api/people/search', async (route) => {
+      const filter = route.request().postDataJSON() as { page?: number };
+      const requested = String(filter.page ?? 1);
       asked.push(requested);
-      const response = await route.fetch({ url: route.request().url().replace(/page=\d+/, 'page=1') });
+      const response = await route.fetch({ postData: JSON.stringify({ ...filter, page: 1 }) });
       const body = (await response.json()) as { total: number; people: { id: string; displayName: string }[] };
       const people = requested === '1' ? body.people : body.people.map((p) => ({ ...p, id: `${p.id}-${requested}`, displayName: `${p.displayName} ${requested}` }));
       await route.fulfill({ response, json: { ...body, total: body.total === 5 ? 60 : body.total, people } });

@@ -6,8 +6,12 @@ import type { Directory, MailboxStateStore, WorkQueue } from '../ports';
  * Mailboxes the archive already knows stay scheduled after they leave the group or their account
  * is disabled, until Graph says the mailbox is gone. The message id names the mailbox and the
  * occurrence, so a repeated tick is dropped by the broker's duplicate detection.
+ *
+ * With `waves`, the items are released in waves of `size` (scheduled messages, not active until
+ * their time), spread evenly over `spreadSeconds`: Service Bus scaling counts active messages, so
+ * 500 mailboxes at once would ask for ~32 instances that then queue on the 4 app-wide Graph slots.
  */
-export async function scheduleMailboxRuns(deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue }, occurrence: Date): Promise<{ enqueued: number; inScope: number }> {
+export async function scheduleMailboxRuns(deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue }, occurrence: Date, waves?: { size: number; spreadSeconds: number }): Promise<{ enqueued: number; inScope: number }> {
   const now = occurrence.toISOString();
   const inScope = await deps.directory.mailboxesInScope();
   const known = new Map((await deps.state.allMailboxes()).map((m) => [m.mailboxId, m]));
@@ -21,11 +25,17 @@ export async function scheduleMailboxRuns(deps: { directory: Directory; state: M
     known.set(m.mailboxId, record);
   }
   const due = [...known.values()].filter((m) => !m.goneAt);
+  const count = Math.max(1, Math.ceil(due.length / (waves?.size ?? Infinity)));
+  const gapMs = waves && count > 1 ? (waves.spreadSeconds * 1000) / (count - 1) : 0;
   await deps.queue.enqueue(
-    due.map((m) => ({
-      item: { mailboxId: m.mailboxId, reason: 'schedule' as const, runId: `${now}|${m.mailboxId}`, enqueuedAt: now },
-      messageId: `${m.mailboxId}|${now}`,
-    })),
+    due.map((m, i) => {
+      const wave = waves ? Math.floor(i / waves.size) : 0;
+      return {
+        item: { mailboxId: m.mailboxId, reason: 'schedule' as const, runId: `${now}|${m.mailboxId}`, enqueuedAt: now },
+        messageId: `${m.mailboxId}|${now}`,
+        ...(wave > 0 && gapMs > 0 ? { notBefore: new Date(occurrence.getTime() + Math.round(wave * gapMs)) } : {}),
+      };
+    }),
   );
   return { enqueued: due.length, inScope: inScope.length };
 }

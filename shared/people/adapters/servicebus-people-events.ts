@@ -1,4 +1,5 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import { traceProperties } from '../../platform/tracing';
 import type { PeopleEvent } from '../model';
 import type { PeopleEventPublisher } from '../ports';
 
@@ -32,5 +33,5 @@ export class ServiceBusPeopleEvents implements PeopleEventPublisher {
 }
 
 function toMessage(e: PeopleEvent): ServiceBusMessage {
-  return { body: e, messageId: e.id, sessionId: e.personId, subject: e.kind, contentType: 'application/json', applicationProperties: { kind: e.kind } };
+  return { body: e, messageId: e.id, sessionId: e.personId, subject: e.kind, contentType: 'application/json', applicationProperties: { kind: e.kind, ...traceProperties() } };
 }

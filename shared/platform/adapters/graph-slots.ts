@@ -4,7 +4,13 @@ import type { SlotPool } from '../graph/graph-budget';
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
 const IDLE_RELEASE_MS = 2_000;
-const POLL_MS = 100;
+/**
+ * When every slot is held by other instances, retry the leases with exponential backoff and jitter:
+ * a fixed 100 ms poll from each of many waiting instances was a storm of 409s on the locks container
+ * (32 instances x 4 slots x 10/s) for no progress. A release of our own still wakes us at once.
+ */
+const POLL_INITIAL_MS = 250;
+const POLL_MAX_MS = 5_000;
 /** A busy instance still lets a slot go after this long, so instances that wait get their turn. */
 const MAX_HOLD_MS = 10_000;
 
@@ -25,6 +31,8 @@ export class LeasedSlotPool implements SlotPool {
   private renewTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private ready: Promise<void> | undefined;
+
+  private pollMs = POLL_INITIAL_MS;
 
   constructor(service: BlobServiceClient, private readonly slots: number, containerName: string) {
     this.container = service.getContainerClient(containerName);
@@ -52,7 +60,13 @@ export class LeasedSlotPool implements SlotPool {
         this.growing = undefined;
       });
       // The rest are held elsewhere: whichever comes first, a release of ours or another try.
-      if (!(await this.growing)) await this.nextRelease(POLL_MS);
+      if (await this.growing) {
+        this.pollMs = POLL_INITIAL_MS;
+      } else {
+        const wait = this.pollMs * (0.8 + Math.random() * 0.4);
+        this.pollMs = Math.min(this.pollMs * 2, POLL_MAX_MS);
+        await this.nextRelease(wait);
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
+import { traceProperties } from '../../platform/tracing';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { PROTOCOL_VERSION, RelayReply, signRequest, type OperationName, type RelayRequest, type RelayUser } from '../contract';
 import type { RelayCallResult, RelayTransport, SentRequest } from '../ports';
@@ -74,6 +75,8 @@ export class RelayClient implements RelayTransport {
       contentType: 'application/json',
       messageId: request.id,
       replyToSessionId: request.replyToSessionId,
+      // The caller's trace, for the agent to continue (docs/decisions/0017).
+      applicationProperties: traceProperties(),
       // Service Bus drops the request itself once no agent may act on it any more.
       timeToLive: Math.max(1_000, Date.parse(request.expiresAt) - this.now() + 30_000),
     });

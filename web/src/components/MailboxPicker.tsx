@@ -24,7 +24,8 @@ export function mailboxName(id: string): string {
 }
 
 /**
- * Picks a mailbox by name or address (GET /api/archive/mailboxes?search=): people type part of a
+ * Picks a mailbox by name or address (POST /api/archive/mailboxes/search: a name stays out of URLs,
+ * which request logs keep): people type part of a
  * name and choose from the list; ids never show. `value` null means none chosen.
  */
 export function MailboxPicker(props: { id: string; label: string; hint?: string; value: MailboxChoice | null; onChange(choice: MailboxChoice | null): void; clearOnSelect?: boolean }) {
@@ -35,7 +36,7 @@ export function MailboxPicker(props: { id: string; label: string; hint?: string;
   const { options, loading } = useSearchOptions<MailboxChoice>(
     query,
     (search) =>
-      api.get<{ items: MailboxChoice[] }>('archive/mailboxes', { search, pageSize: '20' }).then((r) => {
+      api.post<{ items: MailboxChoice[] }>('archive/mailboxes/search', { search, pageSize: 20 }).then(({ body: r }) => {
         rememberMailboxes(r.items);
         return r.items;
       }),

@@ -90,9 +90,10 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
       setBusy(true);
       setError(null);
       try {
-        const page = await api.get<SearchPage>('archive/messages', {
+        // POST: participants and subject words are personal information, kept out of URLs (request logs).
+        const { body: page } = await api.post<SearchPage>('archive/search', {
           ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v === undefined ? undefined : String(v)])),
-          pageSize: '25',
+          pageSize: 25,
           continuation: after ?? undefined,
         });
         setItems((prev) => (after && prev ? [...prev, ...page.items] : page.items));

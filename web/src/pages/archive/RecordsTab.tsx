@@ -348,7 +348,7 @@ function Exports({ filter }: { filter: SearchFilter }) {
     // No criterion: every message of every mailbox. Counted first, and confirmed with that number.
     setCounting(true);
     try {
-      const r = await api.get<{ count: number }>('archive/message-count');
+      const { body: r } = await api.post<{ count: number }>('archive/message-count', {});
       setConfirming(r.count);
     } catch (err) {
       setNotice({ error: err });

@@ -55,13 +55,12 @@ export function DirectoryTab() {
     const mine = ++seq.current;
     setStatus({ key: 'loading' });
     setError(null);
-    const params: Record<string, string | undefined> = { service: param(filters.service), jobCategory: param(filters.jobCategory), status: filters.status === ALL ? undefined : filters.status, search: filters.search || undefined, page: String(page), pageSize: String(PAGE_SIZE) };
-    // The query is written here: an empty service or job category means "not mapped" to the API,
-    // and the client's params leave empty values out.
-    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+    // POST /api/people/search: a name typed in the search box is personal information, kept out of
+    // URLs (request logs). An empty service or job category means "not mapped" to the API.
+    const filter = { service: param(filters.service), jobCategory: param(filters.jobCategory), status: filters.status === ALL ? undefined : filters.status, search: filters.search || undefined, page, pageSize: PAGE_SIZE };
     api
-      .get<DirectoryPage>(`people?${query.toString()}`)
-      .then((r) => {
+      .post<DirectoryPage>('people/search', filter)
+      .then(({ body: r }) => {
         if (mine !== seq.current) return;
         setData(r);
         setStatus({ key: 'peopleFound', params: { count: r.total } });

@@ -8,7 +8,7 @@ import type { DirectoryPage, PersonView } from '../people/types';
 export type PersonChoice = Pick<PersonView, 'id' | 'displayName' | 'service'>;
 
 /**
- * Picks a person by name (GET /api/people?search=, HR and IT administration): part of a name typed,
+ * Picks a person by name (POST /api/people/search, HR and IT administration; a name stays out of URLs): part of a name typed,
  * one chosen from the list, with their service to tell namesakes apart; ids never show.
  */
 export function PersonPicker(props: { id: string; label: string; value: PersonChoice | null; onChange(choice: PersonChoice | null): void; error?: string; required?: boolean }) {
@@ -17,7 +17,7 @@ export function PersonPicker(props: { id: string; label: string; value: PersonCh
   const { api } = useSession();
   const [query, setQuery] = useState(props.value?.displayName ?? '');
   const [open, setOpen] = useState(false);
-  const { options, loading } = useSearchOptions<PersonChoice>(query, (search) => api.get<DirectoryPage>('people', { search, pageSize: '20' }).then((r) => r.people), [api]);
+  const { options, loading } = useSearchOptions<PersonChoice>(query, (search) => api.post<DirectoryPage>('people/search', { search, pageSize: 20 }).then(({ body: r }) => r.people), [api]);
   useEffect(() => setQuery(props.value?.displayName ?? ''), [props.value]);
   return (
     <Field label={props.label} validationMessage={props.error} validationState={props.error ? 'error' : 'none'} required={props.required}>
