@@ -91,7 +91,7 @@ describe('audit gaps', () => {
   });
 
   it('records which mailboxes a records manager’s search across mailboxes returned', async () => {
-    const response = await call(api.archiveSearch, { user: records });
+    const response = await call(api.archiveSearch, { user: records, json: {} });
     expect(response.status).toBe(200);
     const search = (await audit()).find((r) => r.action === 'search' && r.actor === records.oid)!;
     expect(search.target.mailboxIds).toEqual([alice.oid, marc.oid].sort());
