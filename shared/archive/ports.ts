@@ -266,6 +266,8 @@ export interface SearchableIndex {
 export interface RetentionIndex {
   /** Entries captured without a rule. */
   withoutRetention(): AsyncIterable<MessageEntry>;
+  /** The mailbox's entries captured under a rule other than `ruleId` (entries with no rule excluded). */
+  withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry>;
   /** Sets the rule and date; false when the entry is gone. */
   setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean>;
 }

@@ -165,6 +165,10 @@ export class InMemoryRecordsIndex implements RecordsIndex {
     yield* this.all().filter((e) => e.retentionRuleId === null);
   }
 
+  async *withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry> {
+    yield* this.all().filter((e) => e.mailboxId === mailboxId && e.retentionRuleId !== null && e.retentionRuleId !== ruleId);
+  }
+
   async setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean> {
     const found = this.entries.get(this.key(entry.pk, entry.id));
     if (!found) return false;

@@ -58,6 +58,16 @@ export class CosmosMessageRecords implements RecordsIndex {
     return this.each<MessageEntry>({ query: 'SELECT * FROM c WHERE c.type = "message" AND IS_NULL(c.retentionRuleId)' }, { maxItemCount: 200 });
   }
 
+  withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry> {
+    return this.each<MessageEntry>(
+      {
+        query: 'SELECT * FROM c WHERE c.type = "message" AND c.mailboxId = @m AND NOT IS_NULL(c.retentionRuleId) AND c.retentionRuleId != @r',
+        parameters: [{ name: '@m', value: mailboxId }, { name: '@r', value: ruleId }],
+      },
+      { maxItemCount: 200 },
+    );
+  }
+
   async setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean> {
     try {
       await (await this.messages()).item(entry.id, entry.pk).patch([
