@@ -6,7 +6,7 @@ import { launchChromium, startAppHost, type AppHost } from '../support/app-host'
 import { openTab, screenshot, seriousViolations, signIn, type ThemeName } from '../support/web-browser';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
-import { recordMailbox } from './mailboxes';
+import { recordMailbox, recordRun } from './mailboxes';
 
 /**
  * The "Mes courriels archivés" page in headless Chromium, served by the real app in the local host,
@@ -161,6 +161,40 @@ describe('archive page', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
+
+  it('shows a mailbox whose last run left a message behind in red, saying so in words, with the message id and error, in French and English', async () => {
+    // What capture records when one message's content cannot be read (shared/archive/capture/mailbox-run.ts).
+    const failedId = 'AAMkAGFhYmM-message-qui-echoue=';
+    await recordRun(stack, {
+      mailboxId: records.oid,
+      lastOutcome: 'failed',
+      failedMessages: [{ messageId: failedId, folderId: 'inbox-folder', at: new Date().toISOString(), code: 'graph-network', detail: 'Microsoft Graph kept refusing' }],
+    });
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    await signIn(page, records.name);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    const failing = page.locator('#completeness tbody tr', { hasText: records.name });
+    await expect.poll(() => failing.textContent(), { timeout: 25_000 }).toContain(`${records.name} (en échec)`);
+    expect(await failing.textContent()).toContain(`Erreur graph-network : ${failedId}`);
+    expect(await failing.textContent()).toContain('Non : en échec');
+    const ok = page.locator('#completeness tbody tr', { hasText: alice.name });
+    expect(await ok.textContent()).not.toContain('en échec');
+    // Red: the mailbox's name is drawn in the palette's red foreground, not the body colour.
+    const colour = (locator: ReturnType<typeof page.locator>) => locator.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    const [red, body] = [await colour(failing.locator('[data-failing]')), await colour(page.locator('#completeness-title'))];
+    const [r, g, b] = red.match(/\d+/g)!.map(Number);
+    expect(red).not.toBe(body);
+    expect(r).toBeGreaterThan(g! + 60);
+    expect(r).toBeGreaterThan(b! + 60);
+    await screenshot(page, 'archive-completeness-failing-light-fr');
+    await page.locator('#language-switch').click();
+    await expect.poll(() => failing.textContent()).toContain(`${records.name} (failing)`);
+    expect(await failing.textContent()).toContain(`Error graph-network: ${failedId}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 90_000);
 
   it.each<ThemeName>(['dark', 'contrast'])('clicks through mail and records in the %s theme, in both languages, with no serious accessibility violation', async (theme) => {
     const tab = await openTab(browser, archivePage(), { theme });

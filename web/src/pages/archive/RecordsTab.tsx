@@ -18,6 +18,10 @@ const useStyles = makeStyles({
   row: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalM, alignItems: 'flex-end' },
   grow: { flexGrow: 1, minWidth: '14rem' },
   integrity: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
+  // Red and a word: colour alone would say nothing to a screen reader or in high contrast.
+  failing: { color: tokens.colorPaletteRedForeground1, fontWeight: tokens.fontWeightSemibold },
+  failures: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
+  messageId: { wordBreak: 'break-all' },
 });
 
 /** The records manager's tools: integrity, legal holds, exports, completeness, audit. */
@@ -410,7 +414,13 @@ function Exports({ filter }: { filter: SearchFilter }) {
   );
 }
 
+/** A mailbox whose last run failed or left messages behind (not merely lagging behind new mail). */
+function isFailing(m: MailboxCompleteness): boolean {
+  return m.failedMessages.length > 0 || m.lastOutcome === 'failed';
+}
+
 function Completeness() {
+  const s = useStyles();
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
@@ -425,12 +435,41 @@ function Completeness() {
   if (!rows) return <LoadingState />;
   const name = (m: MailboxCompleteness) => m.displayName ?? mailboxName(m.mailboxId);
   const columns: Column<MailboxCompleteness>[] = [
-    { id: 'mailbox', header: t('colMailbox'), render: name, sortValue: name },
+    {
+      id: 'mailbox',
+      header: t('colMailbox'),
+      render: (m) =>
+        isFailing(m) ? (
+          <span className={s.failing} data-failing="true">
+            {t('completenessFailingName', { name: name(m) })}
+          </span>
+        ) : (
+          name(m)
+        ),
+      sortValue: name,
+    },
     { id: 'archived', header: t('colArchived'), render: (m) => `${i18n.number(m.archived)} / ${i18n.number(m.totalItemCount)}`, sortValue: (m) => m.archived },
     { id: 'gaps', header: t('colGaps'), render: (m) => (m.gaps.length ? m.gaps.map((g) => t('gapItem', { folder: g.folderPath, missing: g.missing })).join(', ') : t('dash')) },
     { id: 'lag', header: t('colLag'), render: (m) => (m.lagSeconds === null ? t('dash') : t('lagMinutes', { minutes: Math.round(m.lagSeconds / 60) })), sortValue: (m) => m.lagSeconds },
     { id: 'success', header: t('colLastSuccess'), render: (m) => i18n.dateTime(m.lastSuccessAt), sortValue: (m) => m.lastSuccessAt },
-    { id: 'complete', header: t('colComplete'), render: (m) => (m.complete ? t('yes') : t('no')) },
+    { id: 'complete', header: t('colComplete'), render: (m) => (m.complete ? t('yes') : isFailing(m) ? <span className={s.failing}>{t('completenessFailed')}</span> : t('no')) },
+    {
+      id: 'failures',
+      header: t('colFailedMessages'),
+      render: (m) =>
+        m.failedMessages.length ? (
+          <ul className={s.failures}>
+            {m.failedMessages.slice(0, 5).map((f) => (
+              <li key={f.messageId}>
+                {t('failedMessageItem', { code: f.code })} <code className={s.messageId}>{f.messageId}</code>
+              </li>
+            ))}
+            {m.failedMessages.length > 5 ? <li>{t('failedMessagesMore', { count: m.failedMessages.length - 5 })}</li> : null}
+          </ul>
+        ) : (
+          t('dash')
+        ),
+    },
   ];
   return (
     <>

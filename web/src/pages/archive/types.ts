@@ -86,6 +86,9 @@ export interface MailboxCompleteness {
   gaps: { folderPath: string; missing: number }[];
   lagSeconds: number | null;
   lastSuccessAt: string | null;
+  lastOutcome: 'running' | 'succeeded' | 'continued' | 'failed' | null;
+  /** Messages the last run could not archive: Graph message id and error code. */
+  failedMessages: { messageId: string; folderId: string; at: string; code: string }[];
   complete: boolean;
 }
 
