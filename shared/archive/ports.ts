@@ -347,6 +347,8 @@ export interface ContentRetention {
   /** Extends (never shortens) the content's retention policy. */
   protectContentUntil(contentHash: string, until: Date): Promise<void>;
   setContentLegalHold(contentHash: string, held: boolean): Promise<void>;
+  /** The expiry of the WORM policy the storage holds on the content now; null without one (or locally). */
+  policyExpiry(contentHash: string): Promise<Date | null>;
   /** Deletes every version of the content; fails while a policy or legal hold covers one. */
   destroyContent(contentHash: string): Promise<void>;
 }

@@ -23,7 +23,7 @@ async function run(mailboxId: string) {
     { mailboxId, reason: 'manual', runId: randomUUID(), enqueuedAt: new Date().toISOString() },
     { archiver: s.archiver, lock: s.lock, state: s.state, queue: s.queue, budget: s.budget, log: () => undefined },
     { runSeconds: 120, lockSeconds: 30 },
-  ).catch((error: unknown) => ({ status: 'threw' as const, error: String((error as Error)?.stack ?? error) }));
+  ).catch((error: unknown) => { console.log('RUN-ERROR', String((error as Error)?.stack ?? error)); return { status: 'threw' as const }; });
 }
 
 describe('completeness against the folder as it is now', () => {

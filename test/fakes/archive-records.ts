@@ -330,6 +330,10 @@ export class InMemoryContentRetention implements ContentRetention {
     if (!current || current < until) this.protectedUntil.set(contentHash, until);
   }
 
+  async policyExpiry(contentHash: string): Promise<Date | null> {
+    return this.protectedUntil.get(contentHash) ?? null;
+  }
+
   async setContentLegalHold(contentHash: string, held: boolean): Promise<void> {
     if (held) this.legalHolds.add(contentHash);
     else this.legalHolds.delete(contentHash);

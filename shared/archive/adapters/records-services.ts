@@ -16,6 +16,7 @@ import { loadRetentionCalendar } from '../records/retention';
 import { CalendarCheck, RecordsAssigner } from '../records/retention-assigner';
 import { GraphDirectory } from './graph-directory';
 import { ArchiveSearch } from '../records/search';
+import { RetentionReassignment } from '../records/retention-reassign';
 import { BlobExportFiles } from './blob-exports';
 import { BlobManifestStore } from './blob-manifests';
 import { BlobContentStore } from './content-store';
@@ -101,6 +102,7 @@ export function buildRecordsServices(
     search,
     exports,
     calendarCheck,
+    reassignment: new RetentionReassignment({ index, mailboxes, lock }, calendar, audit),
     assigner: new RecordsAssigner(calendar, holds, calendarCheck),
     disposition,
     manifests,

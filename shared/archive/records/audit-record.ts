@@ -23,6 +23,8 @@ export const AuditAction = z.enum([
   'completeness-view',
   'integrity-view',
   'integrity-verify',
+  'retention-reassign',
+  'retention-reassign-complete',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -213,6 +213,8 @@ export const en: Catalog = {
   'action_hold-create': 'Hold created',
   'action_hold-release': 'Hold released',
   action_disposition: 'Disposal when due',
+  'action_retention-reassign': 'Retention rule re-assignment',
+  'action_retention-reassign-complete': 'Re-assignment completed',
   'action_audit-query': 'Audit log read',
   'action_completeness-view': 'Completeness read',
   'action_integrity-view': 'Integrity read',

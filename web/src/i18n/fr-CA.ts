@@ -219,6 +219,8 @@ export const frCA = {
   'action_hold-create': 'Conservation créée',
   'action_hold-release': 'Conservation levée',
   action_disposition: 'Destruction à échéance',
+  'action_retention-reassign': 'Réattribution de la règle de conservation',
+  'action_retention-reassign-complete': 'Réattribution terminée',
   'action_audit-query': 'Consultation du journal',
   'action_completeness-view': 'Consultation de la complétude',
   'action_integrity-view': 'Consultation de l’intégrité',

@@ -105,4 +105,5 @@ export interface AuditRecord {
 export const AUDIT_ACTIONS = [
   'search', 'view', 'download-eml', 'download-attachment', 'export-create', 'export-complete', 'export-expire', 'export-link',
   'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify',
+  'retention-reassign', 'retention-reassign-complete',
 ] as const;
