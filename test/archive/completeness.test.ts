@@ -21,9 +21,10 @@ async function run(mailboxId: string) {
   const s = stack.services;
   return handleMailboxWork(
     { mailboxId, reason: 'manual', runId: randomUUID(), enqueuedAt: new Date().toISOString() },
-    { archiver: s.archiver, lock: s.lock, state: s.state, queue: s.queue, budget: s.budget, log: () => undefined },
-    { runSeconds: 120, lockSeconds: 30 },
-  ).catch((error: unknown) => { console.log('RUN-ERROR', String((error as Error)?.stack ?? error)); return { status: 'threw' as const }; });
+    // No Service Bus here: a continuation (a slow machine reaching the run's deadline) is only noted.
+    { archiver: s.archiver, lock: s.lock, state: s.state, queue: { enqueue: async () => undefined }, budget: s.budget, log: () => undefined },
+    { runSeconds: 600, lockSeconds: 30 },
+  );
 }
 
 describe('completeness against the folder as it is now', () => {
@@ -65,5 +66,5 @@ describe('completeness against the folder as it is now', () => {
     const healed = await report();
     expect(healed.failedMessages).toEqual([]);
     expect(healed.complete).toBe(true);
-  }, 300_000);
+  }, 600_000);
 });
