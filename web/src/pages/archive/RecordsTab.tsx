@@ -62,6 +62,12 @@ export function RecordsTab({ filter }: { filter: SearchFilter }) {
         </h3>
         <Exports filter={filter} />
       </section>
+      <section className={s.section} aria-labelledby="reassign-title">
+        <h3 id="reassign-title" className={s.h3}>
+          {t('reassignTitle')}
+        </h3>
+        <Reassign />
+      </section>
       <section className={s.section} aria-labelledby="completeness-title">
         <h3 id="completeness-title" className={s.h3}>
           {t('completenessTitle')}
@@ -409,6 +415,109 @@ function Exports({ filter }: { filter: SearchFilter }) {
         onConfirm={() => void send()}
       >
         <span id="export-confirm-text">{t('exportConfirmText', { count: confirming ?? 0 })}</span>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+interface RuleName {
+  id: string;
+  title: Record<'fr-CA' | 'en', string>;
+}
+
+interface ReassignState {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  result?: { reassigned: number; keptLongerCount: number };
+}
+
+/**
+ * Re-assigns a mailbox's entries captured under the wrong retention rule (background job, audited);
+ * asks first, saying that a longer WORM policy already on the content is kept.
+ */
+function Reassign() {
+  const s = useStyles();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api } = useSession();
+  const say = useSay();
+  const [rules, setRules] = useState<RuleName[]>([]);
+  const [mailbox, setMailbox] = useState<MailboxChoice | null>(null);
+  const [ruleId, setRuleId] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [notice, setNotice] = useState<Said | null>(null);
+  const [mailboxError, setMailboxError] = useState<string | undefined>(undefined);
+  const alive = useRef(true);
+  useEffect(() => {
+    alive.current = true;
+    api.get<{ items: RuleName[] }>('archive/retention-rule-names').then((r) => setRules(r.items), () => setRules([]));
+    return () => {
+      alive.current = false;
+    };
+  }, [api]);
+  const ruleTitle = (id: string) => rules.find((r) => r.id === id)?.title[i18n.language === 'en' ? 'en' : 'fr-CA'] ?? id;
+  const ask = (e: FormEvent) => {
+    e.preventDefault();
+    setNotice(null);
+    if (!mailbox) {
+      setMailboxError(t('reassignMailboxHint'));
+      return;
+    }
+    setMailboxError(undefined);
+    setConfirming(true);
+  };
+  const send = async () => {
+    setConfirming(false);
+    if (!mailbox) return;
+    try {
+      const r = await api.post<ReassignState>('archive/retention/reassignments', { mailboxId: mailbox.mailboxId, ...(ruleId ? { ruleId } : {}) });
+      setNotice({ key: 'reassignStarted' });
+      const last = await pollUntil(() => api.get<ReassignState>(`archive/retention/reassignments/${r.body.id}`), (x) => x.status !== 'running', {
+        intervalMs: 2000,
+        timeoutMs: 30 * 60_000,
+        cancelled: () => !alive.current,
+      });
+      if (!alive.current || !last) return;
+      if (last.status === 'completed' && last.result) setNotice({ key: 'reassignDone', params: { count: last.result.reassigned, kept: last.result.keptLongerCount } });
+      else if (last.status === 'failed') setNotice({ key: 'reassignFailed' });
+    } catch (err) {
+      setNotice({ error: err });
+    }
+  };
+  return (
+    <>
+      <Text>{t('reassignIntro')}</Text>
+      <form id="reassign-form" onSubmit={ask} noValidate>
+        <div className={s.row}>
+          <div className={s.grow}>
+            <MailboxPicker id="r-mailbox" label={t('reassignMailbox')} hint={mailboxError ?? t('reassignMailboxHint')} value={mailbox} onChange={setMailbox} />
+          </div>
+          <Field className={s.grow} label={t('reassignRule')}>
+            <Select id="r-rule" value={ruleId} onChange={(_, d) => setRuleId(d.value)}>
+              <option value="">{t('reassignRuleCalendar')}</option>
+              {rules.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {ruleTitle(r.id)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        </div>
+        <div className={s.row}>
+          <Button appearance="primary" type="submit">
+            {t('reassignSubmit')}
+          </Button>
+        </div>
+      </form>
+      {notice ? <Notice intent="info">{say(notice)}</Notice> : null}
+      <ConfirmDialog
+        open={confirming}
+        title={t('reassignConfirmTitle')}
+        confirmLabel={t('reassignSubmit')}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => void send()}
+      >
+        <span id="reassign-confirm-text">{t('reassignConfirmText', { name: mailbox?.displayName ?? '', rule: ruleId ? ruleTitle(ruleId) : t('reassignRuleCalendar') })}</span>
       </ConfirmDialog>
     </>
   );
