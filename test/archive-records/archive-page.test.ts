@@ -219,4 +219,38 @@ describe('archive page', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
+
+  it('re-assigns a mailbox’s retention rule after a confirmation, in the background, audited; staff may not', async () => {
+    // Staff: refused (403, audited by the endpoint's role check); no mailbox id, no body needed to tell.
+    const staffToken = await stack.issuer.mintUserToken(alice);
+    const refused = await fetch(`${baseUrl}/api/archive/retention/reassignments`, { method: 'POST', headers: { authorization: `Bearer ${staffToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ mailboxId: alice.oid }) });
+    expect(refused.status).toBe(403);
+    const recordsToken = await stack.issuer.mintUserToken(records);
+    const bad = await fetch(`${baseUrl}/api/archive/retention/reassignments`, { method: 'POST', headers: { authorization: `Bearer ${recordsToken}`, 'content-type': 'application/json', 'accept-language': 'en' }, body: JSON.stringify({ mailboxId: 'not an id!', ruleId: 'COUR-GEN' }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('mailboxId');
+
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    await signIn(page, records.name);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    await page.locator('#r-mailbox').fill('Genev');
+    await page.getByRole('option', { name: new RegExp(alice.name) }).click();
+    await page.getByRole('button', { name: 'Réattribuer', exact: true }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain(`Tous les courriels archivés de ${alice.name} passeront à la règle « Celle du calendrier pour cette boîte »`);
+    expect(await dialog.textContent()).toContain('une politique d’immuabilité plus longue déjà posée est conservée');
+    await dialog.getByRole('button', { name: 'Réattribuer' }).click();
+    // Alice's mail captured under COUR-GRIEF goes to the calendar's rule for her mailbox (the default).
+    await expect.poll(() => page.locator('#records').textContent(), { timeout: 90_000 }).toMatch(/Réattribution terminée : [1-9]\d* courriel\(s\) réattribué\(s\), dont 0 gardé\(s\) plus longtemps/);
+    const rules = new Set<string | null>();
+    for await (const e of stack.services.search.all({ mailboxId: alice.oid })) rules.add(e.retentionRuleId);
+    expect([...rules]).toEqual(['COUR-GEN']);
+    const audit = await stack.services.audit.query({ from: new Date(Date.now() - 600_000), to: new Date(Date.now() + 60_000), pageSize: 50 });
+    expect(audit.items.filter((r) => r.action.startsWith('retention-reassign')).map((r) => [r.action, r.target.mailboxId])).toEqual(
+      expect.arrayContaining([['retention-reassign', alice.oid], ['retention-reassign-complete', alice.oid]]),
+    );
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 150_000);
 });

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
-import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
 import { completenessReport } from '../../shared/archive/records/completeness';
-import { allEntries, ordinaryStaffMailbox, startCaptureStack, type CaptureStack } from './capture-stack';
+import { allEntries, ordinaryStaffMailbox, runMailboxQueued, startCaptureStack, type CaptureStack } from './capture-stack';
 
 /**
  * Completeness never says "complete" while messages are missing: with one message's `$value`
@@ -17,15 +15,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.stop());
 
-async function run(mailboxId: string) {
-  const s = stack.services;
-  return handleMailboxWork(
-    { mailboxId, reason: 'manual', runId: randomUUID(), enqueuedAt: new Date().toISOString() },
-    // No Service Bus here: a continuation (a slow machine reaching the run's deadline) is only noted.
-    { archiver: s.archiver, lock: s.lock, state: s.state, queue: { enqueue: async () => undefined }, budget: s.budget, log: () => undefined },
-    { runSeconds: 600, lockSeconds: 30 },
-  );
-}
+const run = (mailboxId: string) => runMailboxQueued(stack, mailboxId);
 
 describe('completeness against the folder as it is now', () => {
   it('a message whose $value fails is listed with its error, the folder shows it missing, and the mailbox is never complete', async () => {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
-import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
 import { scheduleMailboxRuns } from '../../shared/archive/capture/schedule';
-import { allEntries, startCaptureStack, type CaptureStack } from './capture-stack';
+import { allEntries, runMailboxQueued, startCaptureStack, type CaptureStack } from './capture-stack';
 
 /**
  * The app's capture, wired as in the app (records services' retention hook, the shipped
@@ -28,14 +26,7 @@ describe('retention calendar applied at capture', () => {
     const executive = scope.find((m) => m.department === 'Direction générale' && m.kind === 'staff' && m.mailboxId !== large)!;
     const other = scope.find((m) => m.department === 'Services juridiques' && m.mailboxId !== large)!;
     const expected = new Map([[griefs.mailboxId, 'COUR-GRIEF'], [executive.mailboxId, 'COUR-DIR'], [other.mailboxId, 'COUR-GEN']]);
-    for (const mailboxId of expected.keys()) {
-      const outcome = await handleMailboxWork(
-        { mailboxId, reason: 'manual', runId: randomUUID(), enqueuedAt: new Date().toISOString() },
-        { archiver: s.archiver, lock: s.lock, state: s.state, queue: s.queue, budget: s.budget, log: () => undefined },
-        { runSeconds: 120, lockSeconds: 30 },
-      );
-      expect(outcome.status).toBe('done');
-    }
+    for (const mailboxId of expected.keys()) expect((await runMailboxQueued(stack, mailboxId)).status).toBe('done');
     for (const [mailboxId, rule] of expected) {
       const entries = await allEntries(mailboxId);
       expect(entries.length).toBeGreaterThan(0);
