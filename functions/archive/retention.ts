@@ -39,5 +39,5 @@ export const archiveReassignGet = endpoint({
   },
 });
 
-app.http('archiveRetentionReassign', { methods: ['POST'], authLevel: 'anonymous', route: 'api/archive/retention/reassignments', handler: archiveReassign, extraInputs: [reassignDurableClient] });
-app.http('archiveRetentionReassignGet', { methods: ['GET'], authLevel: 'anonymous', route: 'api/archive/retention/reassignments/{id}', handler: archiveReassignGet, extraInputs: [reassignDurableClient] });
+app.http('archiveRetentionReassignStart', { methods: ['POST'], authLevel: 'anonymous', route: 'api/archive/retention/reassignments', handler: archiveReassign, extraInputs: [reassignDurableClient] });
+app.http('archiveRetentionReassignStatus', { methods: ['GET'], authLevel: 'anonymous', route: 'api/archive/retention/reassignments/{id}', handler: archiveReassignGet, extraInputs: [reassignDurableClient] });

@@ -52,7 +52,9 @@ export function buildRecordsServices(
   s: Settings,
   now: () => Date = () => new Date(),
   exportQueue: ExportQueue = new ServiceBusExportQueue(serviceBusClient(s), s.queues.exports),
-  directory: Pick<Directory, 'mailboxesInScope'> = new GraphDirectory(graph(s), { group: s.archive.scopeGroup, sharedMailboxes: s.archive.sharedMailboxes }),
+  // Made on first use: the Graph client reads its settings (a CA file locally) when made, and the
+  // records endpoints that never need the directory must not depend on them.
+  directory: Pick<Directory, 'mailboxesInScope'> = { mailboxesInScope: () => new GraphDirectory(graph(s), { group: s.archive.scopeGroup, sharedMailboxes: s.archive.sharedMailboxes }).mailboxesInScope() },
 ) {
   const r = s.archive.records;
   const blob = blobServiceClient(s);
