@@ -68,6 +68,16 @@ describe('retention calendar against the directory', () => {
     expect(calls).toBe(2);
   });
 
+  it('a caller that knows only the mailbox id still gets the mailbox’s rule, from the facts the check read', async () => {
+    const fakes = recordsOverFakes();
+    const mailboxes = sandboxMailboxes();
+    const assigner = new RecordsAssigner(calendar, fakes.holds, new CalendarCheck(calendar, async () => mailboxes));
+    const executive = mailboxes.find((m) => m.department === 'Direction générale' && !m.shared)!;
+    const message = { mailboxId: executive.mailboxId, receivedAt: '2026-02-01T00:00:00Z', from: null, to: [], cc: [], bcc: [] };
+    expect(await assigner.assign(message, undefined)).toMatchObject({ retentionRuleId: 'COUR-DIR', retainUntil: null });
+    expect(await assigner.assign(message, { mailboxId: executive.mailboxId })).toMatchObject({ retentionRuleId: 'COUR-DIR' });
+  });
+
   it('the daily pass corrects entries captured under the wrong rule when the right one keeps them longer, and leaves the shorter ones for a records manager', async () => {
     const fakes = recordsOverFakes();
     const executive: MailboxFacts = { mailboxId: 'mbx-dg', address: 'dg@syndicat-exemple.onmicrosoft.com', department: 'Direction générale' };

@@ -76,7 +76,8 @@ export function buildRecordsServices(
   // and those the archive already knows (a mailbox that left the scope keeps its rule).
   const calendarCheck = new CalendarCheck(calendar, async () => {
     const [inScope, known] = await Promise.all([directory.mailboxesInScope(), mailboxes.documents()]);
-    return [...inScope, ...known.filter((d) => d.type === 'mailbox')].map((m) => ({ mailboxId: m.mailboxId, address: m.address, department: m.department ?? null }));
+    // The directory's current facts last, so they win over a record's older ones.
+    return [...known.filter((d) => d.type === 'mailbox'), ...inScope].map((m) => ({ mailboxId: m.mailboxId, address: m.address, department: m.department ?? null }));
   });
   const audit = new AuditLog(new CosmosAuditTrail(database, { container: CONTAINERS.audit, schema: AuditRecord }), now);
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);

@@ -15,6 +15,8 @@ import type { LegalHolds } from './legal-holds';
  */
 export class CalendarCheck {
   private verified = false;
+  /** The mailboxes the check saw, by id: facts for a caller that knows only the id. */
+  private facts = new Map<string, MailboxFacts>();
   private refused: { error: CalendarMismatchError; at: number } | undefined;
   private pending: Promise<void> | undefined;
 
@@ -34,13 +36,20 @@ export class CalendarCheck {
     return this.pending;
   }
 
+  /** The mailbox's address and service as the directory gave them when the calendar was checked. */
+  factsOf(mailboxId: string): MailboxFacts | undefined {
+    return this.facts.get(mailboxId.toLowerCase());
+  }
+
   private async check(): Promise<void> {
-    const keys = calendarMismatches(this.calendar.rules, await this.knownMailboxes());
+    const known = await this.knownMailboxes();
+    const keys = calendarMismatches(this.calendar.rules, known);
     if (keys.length) {
       this.refused = { error: new CalendarMismatchError(keys), at: this.clock() };
       throw this.refused.error;
     }
     this.refused = undefined;
+    this.facts = new Map(known.map((m) => [m.mailboxId.toLowerCase(), m]));
     this.verified = true;
   }
 }
@@ -66,7 +75,10 @@ export class RecordsAssigner {
    */
   async assign(message: RetentionFacts, mailbox: { mailboxId: string; address?: string; department?: string | null } | undefined): Promise<{ retentionRuleId: string; retainUntil: string | null; holds?: string[] }> {
     await this.check?.ensure();
-    const assignment = this.calendar.assign(mailbox ?? { mailboxId: message.mailboxId }, message.receivedAt);
+    // A caller that knows only the id (a direct archiver run, a mailbox never scheduled) still gets
+    // the mailbox's rule: its facts as the directory gave them to the check.
+    const facts = mailbox && (mailbox.address || mailbox.department) ? mailbox : (this.check?.factsOf(message.mailboxId) ?? mailbox ?? { mailboxId: message.mailboxId });
+    const assignment = this.calendar.assign(facts, message.receivedAt);
     // The list of active holds is at most seconds old: see LegalHolds.activeForCapture for why a
     // hold made meanwhile loses nothing.
     const holds = (await this.holds.activeForCapture()).filter((h) => holdCovers(h, message)).map((h) => h.id);
