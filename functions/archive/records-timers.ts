@@ -9,7 +9,10 @@ import { onTimer, timerHandler } from '../triggers';
  * (seal, then verify within a time budget, in turn). Here only: register and log.
  */
 async function disposition(log: Logger): Promise<void> {
-  log.info('archive.disposition', { ...(await recordsServices().passes.disposition()) });
+  const result = await recordsServices().passes.disposition();
+  // Loud: a calendar the directory does not match assigns nothing until the file or the directory is fixed.
+  if (result.calendarRefused) log.error('archive.retention.calendar-refused', { keys: result.calendarRefused });
+  log.info('archive.disposition', { ...result });
 }
 
 async function integrity(log: Logger): Promise<void> {

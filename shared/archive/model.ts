@@ -187,6 +187,20 @@ export const RunError = z.object({
 });
 export type RunError = z.infer<typeof RunError>;
 
+/**
+ * A message the last run could not archive (its content could not be read from Graph after every
+ * retry): ids and a stable error code only, never its subject or addresses. Its folder's page is
+ * redone by the next run, so it is retried until it is archived or gone.
+ */
+export const FailedMessage = z.object({
+  messageId: z.string(),
+  folderId: z.string(),
+  at: isoDate,
+  code: z.string(),
+  detail: z.string(),
+});
+export type FailedMessage = z.infer<typeof FailedMessage>;
+
 /** Per mailbox: how its archive runs went. */
 export const MailboxRun = z.object({
   id: z.literal('run'),
@@ -203,6 +217,8 @@ export const MailboxRun = z.object({
   /** Last errors, newest first, at most 20. */
   errors: z.array(RunError),
   messagesStoredLastRun: z.number().int().nonnegative(),
+  /** Messages the last run left behind (absent on records written before it existed). */
+  failedMessages: z.array(FailedMessage).optional(),
   updatedAt: isoDate,
   version: z.literal(MODEL_VERSION),
 });

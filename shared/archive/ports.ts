@@ -266,6 +266,8 @@ export interface SearchableIndex {
 export interface RetentionIndex {
   /** Entries captured without a rule. */
   withoutRetention(): AsyncIterable<MessageEntry>;
+  /** The mailbox's entries captured under a rule other than `ruleId` (entries with no rule excluded). */
+  withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry>;
   /** Sets the rule and date; false when the entry is gone. */
   setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean>;
 }
@@ -353,6 +355,8 @@ export interface ContentRetention {
   /** Extends (never shortens) the content's retention policy. */
   protectContentUntil(contentHash: string, until: Date): Promise<void>;
   setContentLegalHold(contentHash: string, held: boolean): Promise<void>;
+  /** The expiry of the WORM policy the storage holds on the content now; null without one (or locally). */
+  policyExpiry(contentHash: string): Promise<Date | null>;
   /** Deletes every version of the content; fails while a policy or legal hold covers one. */
   destroyContent(contentHash: string): Promise<void>;
 }

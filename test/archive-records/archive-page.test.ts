@@ -6,7 +6,7 @@ import { launchChromium, startAppHost, type AppHost } from '../support/app-host'
 import { openTab, screenshot, seriousViolations, signIn, type ThemeName } from '../support/web-browser';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
-import { recordMailbox } from './mailboxes';
+import { recordMailbox, recordRun } from './mailboxes';
 
 /**
  * The "Mes courriels archivés" page in headless Chromium, served by the real app in the local host,
@@ -172,6 +172,40 @@ describe('archive page', () => {
     await tab.close();
   });
 
+  it('shows a mailbox whose last run left a message behind in red, saying so in words, with the message id and error, in French and English', async () => {
+    // What capture records when one message's content cannot be read (shared/archive/capture/mailbox-run.ts).
+    const failedId = 'AAMkAGFhYmM-message-qui-echoue=';
+    await recordRun(stack, {
+      mailboxId: records.oid,
+      lastOutcome: 'failed',
+      failedMessages: [{ messageId: failedId, folderId: 'inbox-folder', at: new Date().toISOString(), code: 'graph-network', detail: 'Microsoft Graph kept refusing' }],
+    });
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    await signIn(page, records.name);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    const failing = page.locator('#completeness tbody tr', { hasText: records.name });
+    await expect.poll(() => failing.textContent(), { timeout: 25_000 }).toContain(`${records.name} (en échec)`);
+    expect(await failing.textContent()).toContain(`Erreur graph-network : ${failedId}`);
+    expect(await failing.textContent()).toContain('Non : en échec');
+    const ok = page.locator('#completeness tbody tr', { hasText: alice.name });
+    expect(await ok.textContent()).not.toContain('en échec');
+    // Red: the mailbox's name is drawn in the palette's red foreground, not the body colour.
+    const colour = (locator: ReturnType<typeof page.locator>) => locator.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    const [red, body] = [await colour(failing.locator('[data-failing]')), await colour(page.locator('#completeness-title'))];
+    const [r, g, b] = red.match(/\d+/g)!.map(Number);
+    expect(red).not.toBe(body);
+    expect(r).toBeGreaterThan(g! + 60);
+    expect(r).toBeGreaterThan(b! + 60);
+    await screenshot(page, 'archive-completeness-failing-light-fr');
+    await page.locator('#language-switch').click();
+    await expect.poll(() => failing.textContent()).toContain(`${records.name} (failing)`);
+    expect(await failing.textContent()).toContain(`Error graph-network: ${failedId}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 90_000);
+
   it.each<ThemeName>(['dark', 'contrast'])('clicks through mail and records in the %s theme, in both languages, with no serious accessibility violation', async (theme) => {
     const tab = await openTab(browser, archivePage(), { theme });
     const { page } = tab;
@@ -195,4 +229,38 @@ describe('archive page', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
+
+  it('re-assigns a mailbox’s retention rule after a confirmation, in the background, audited; staff may not', async () => {
+    // Staff: refused (403, audited by the endpoint's role check); no mailbox id, no body needed to tell.
+    const staffToken = await stack.issuer.mintUserToken(alice);
+    const refused = await fetch(`${baseUrl}/api/archive/retention/reassignments`, { method: 'POST', headers: { authorization: `Bearer ${staffToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ mailboxId: alice.oid }) });
+    expect(refused.status).toBe(403);
+    const recordsToken = await stack.issuer.mintUserToken(records);
+    const bad = await fetch(`${baseUrl}/api/archive/retention/reassignments`, { method: 'POST', headers: { authorization: `Bearer ${recordsToken}`, 'content-type': 'application/json', 'accept-language': 'en' }, body: JSON.stringify({ mailboxId: 'not an id!', ruleId: 'COUR-GEN' }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('mailboxId');
+
+    const tab = await openTab(browser, archivePage());
+    const { page } = tab;
+    await signIn(page, records.name);
+    await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    await page.locator('#r-mailbox').fill('Genev');
+    await page.getByRole('option', { name: new RegExp(alice.name) }).click();
+    await page.getByRole('button', { name: 'Réattribuer', exact: true }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain(`Tous les courriels archivés de ${alice.name} passeront à la règle « Celle du calendrier pour cette boîte »`);
+    expect(await dialog.textContent()).toContain('une politique d’immuabilité plus longue déjà posée est conservée');
+    await dialog.getByRole('button', { name: 'Réattribuer' }).click();
+    // Alice's mail captured under COUR-GRIEF goes to the calendar's rule for her mailbox (the default).
+    await expect.poll(() => page.locator('#records').textContent(), { timeout: 90_000 }).toMatch(/Réattribution terminée : [1-9]\d* courriel\(s\) réattribué\(s\), dont 0 gardé\(s\) plus longtemps/);
+    const rules = new Set<string | null>();
+    for await (const e of stack.services.search.all({ mailboxId: alice.oid })) rules.add(e.retentionRuleId);
+    expect([...rules]).toEqual(['COUR-GEN']);
+    const audit = await stack.services.audit.query({ from: new Date(Date.now() - 600_000), to: new Date(Date.now() + 60_000), pageSize: 50 });
+    expect(audit.items.filter((r) => r.action.startsWith('retention-reassign')).map((r) => [r.action, r.target.mailboxId])).toEqual(
+      expect.arrayContaining([['retention-reassign', alice.oid], ['retention-reassign-complete', alice.oid]]),
+    );
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  }, 150_000);
 });

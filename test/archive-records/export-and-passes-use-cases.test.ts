@@ -75,9 +75,9 @@ describe('export requests', () => {
 });
 
 describe('daily passes', () => {
-  it('disposition pass: assigns missing rules (by service), disposes, expires old exports, all audited', async () => {
+  it('disposition pass: assigns missing rules (by mailbox), disposes, expires old exports, all audited', async () => {
     const fakes = recordsOverFakes();
-    fakes.mailboxes.docs.push({ id: 'mailbox', type: 'mailbox', mailboxId: 'mbx-rt', address: 'rt@spgq.local', displayName: 'RT', kind: 'staff', department: 'Relations du travail', accountEnabled: true, firstSeenAt: '2020-01-01T00:00:00.000Z', lastSeenInScopeAt: '2026-01-01T00:00:00.000Z', goneAt: null, version: 1 });
+    fakes.mailboxes.docs.push({ id: 'mailbox', type: 'mailbox', mailboxId: 'mbx-rt', address: 'griefs@syndicat-exemple.onmicrosoft.com', displayName: 'RT', kind: 'staff', department: 'Relations du travail', accountEnabled: true, firstSeenAt: '2020-01-01T00:00:00.000Z', lastSeenInScopeAt: '2026-01-01T00:00:00.000Z', goneAt: null, version: 1 });
     const unassigned = archived(fakes, { mailboxId: 'mbx-rt', receivedAt: '2025-03-10T08:00:00.000Z' });
     const byDefault = archived(fakes, { mailboxId: 'mbx-unknown', receivedAt: '2025-03-10T08:00:00.000Z' });
     const expired = archived(fakes, { mailboxId: 'aaaaaaaa-0000-4000-8000-000000000001', receivedAt: '2015-01-01T00:00:00.000Z', retentionRuleId: 'COUR-GEN', retainUntil: '2022-01-01T00:00:00.000Z' });

@@ -8,6 +8,7 @@ import { MODEL_VERSION, messageEntryId, messagePartitionKey, type Address, type 
 import { searchTermsOf } from '../../shared/archive/records/search-terms';
 import { buildRecordsServices, resetRecordsServicesForTests, type RecordsServices } from '../../shared/archive/adapters/records-services';
 import { useAppEnvironment } from '../support/app-env';
+import { seedTenant } from '../../dev/m365-sandbox/tenant-seed';
 
 export interface RecordsStack {
   issuer: TokenIssuer;
@@ -24,7 +25,11 @@ export async function startRecordsStack(env: Record<string, string> = {}): Promi
   await useAppEnvironment(issuer, { COSMOS_DATABASE: `records-${randomUUID().slice(0, 8)}`, ...env });
   resetRecordsServicesForTests();
   const clock = { now: new Date() };
-  const services = buildRecordsServices(settings(), () => clock.now);
+  // No Microsoft 365 sandbox here: the calendar is checked against the sandbox tenant's mailboxes,
+  // which its assignments name (the mailboxes these tests archive are not in any directory).
+  const tenant = seedTenant(20260101).users.filter((u) => u.hasMailbox);
+  const directory = { mailboxesInScope: async () => tenant.map((u) => ({ mailboxId: u.id, address: u.userPrincipalName, displayName: u.displayName, kind: u.isSharedMailbox ? ('shared' as const) : ('staff' as const), accountEnabled: u.accountEnabled, department: u.department })) };
+  const services = buildRecordsServices(settings(), () => clock.now, undefined, directory);
   return { issuer, services, clock, content: new BlobContentStore(blobServiceClient(), { immutability: 'off' }), stop: () => issuer.stop() };
 }
 

@@ -25,8 +25,10 @@ describe('retention rules (calendrier de conservation)', () => {
   it('assigns by mailbox address, then service, then the default, from the versioned file', () => {
     const calendar = loadRetentionCalendar('config/retention-rules.json');
     expect(calendar.version).toMatch(/\S/);
-    expect(calendar.assign({ mailboxId: 'x', address: 'GRIEFS@spgq.local' }, '2026-01-15T00:00:00Z')).toEqual({ retentionRuleId: 'COUR-GRIEF', retainUntil: '2036-01-15T00:00:00.000Z' });
-    expect(calendar.assign({ mailboxId: 'x', department: 'direction' }, '2026-01-15T00:00:00Z')).toEqual({ retentionRuleId: 'COUR-DIR', retainUntil: null });
+    expect(calendar.assign({ mailboxId: 'x', address: 'GRIEFS@syndicat-exemple.onmicrosoft.com' }, '2026-01-15T00:00:00Z')).toEqual({ retentionRuleId: 'COUR-GRIEF', retainUntil: '2036-01-15T00:00:00.000Z' });
+    expect(calendar.assign({ mailboxId: 'x', department: 'direction générale' }, '2026-01-15T00:00:00Z')).toEqual({ retentionRuleId: 'COUR-DIR', retainUntil: null });
+    // The mailbox's own assignment comes before its service's.
+    expect(calendar.assign({ mailboxId: 'x', address: 'accueil@syndicat-exemple.onmicrosoft.com', department: 'Direction générale' }, '2026-01-15T00:00:00Z').retentionRuleId).toBe('COUR-GEN');
     expect(calendar.assign({ mailboxId: 'x', department: 'Informatique' }, '2026-01-15T00:00:00Z')).toEqual({ retentionRuleId: 'COUR-GEN', retainUntil: '2033-01-15T00:00:00.000Z' });
     expect(retainUntil({ ...calendar.rule('COUR-GEN')!, duration: { months: 1, days: 1 } }, '2026-01-31T12:00:00Z')).toBe('2026-03-04T12:00:00.000Z');
   });

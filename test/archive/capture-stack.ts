@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { handleMailboxWork, type WorkOutcome } from '../../shared/archive/capture/mailbox-run';
 import { inject } from 'vitest';
 import { SandboxControl, startM365Sandbox, type M365Sandbox, type M365SandboxOptions } from '../../dev/m365-sandbox/index';
 import { startTokenIssuer, type TokenIssuer } from '../../dev/token-issuer';
@@ -96,4 +97,24 @@ export async function sha256Of(stream: AsyncIterable<Buffer | string>): Promise<
 export async function expectedMessages(control: SandboxControl, mailboxId: string): Promise<number> {
   const folders = await control.folders(mailboxId);
   return folders.filter((f) => f.wellKnownName !== 'junkemail').reduce((n, f) => n + f.totalItemCount, 0);
+}
+
+/**
+ * One queued run of a mailbox through the app's worker use case. Test files share Azurite's lock
+ * container and the sandbox's seeded mailbox ids, so another file's run may hold the mailbox's
+ * lock: a run skipped as locked is tried again until `timeoutMs`. No Service Bus here: a
+ * continuation (a slow machine reaching the run's deadline) is only noted.
+ */
+export async function runMailboxQueued(stack: CaptureStack, mailboxId: string, timeoutMs = 300_000): Promise<WorkOutcome> {
+  const s = stack.services;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const outcome = await handleMailboxWork(
+      { mailboxId, reason: 'manual', runId: randomUUID(), enqueuedAt: new Date().toISOString() },
+      { archiver: s.archiver, lock: s.lock, state: s.state, queue: { enqueue: async () => undefined }, budget: s.budget, log: () => undefined },
+      { runSeconds: 600, lockSeconds: 30 },
+    );
+    if (!(outcome.status === 'skipped' && outcome.reason === 'locked') || Date.now() > deadline) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }

@@ -181,6 +181,10 @@ export class InMemoryRecordsIndex implements RecordsIndex {
     yield* this.all().filter((e) => e.retentionRuleId === null);
   }
 
+  async *withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry> {
+    yield* this.all().filter((e) => e.mailboxId === mailboxId && e.retentionRuleId !== null && e.retentionRuleId !== ruleId);
+  }
+
   async setRetention(entry: Pick<MessageEntry, 'id' | 'pk'>, retentionRuleId: string, retainUntil: string | null): Promise<boolean> {
     const found = this.entries.get(this.key(entry.pk, entry.id));
     if (!found) return false;
@@ -340,6 +344,10 @@ export class InMemoryContentRetention implements ContentRetention {
   async protectContentUntil(contentHash: string, until: Date): Promise<void> {
     const current = this.protectedUntil.get(contentHash);
     if (!current || current < until) this.protectedUntil.set(contentHash, until);
+  }
+
+  async policyExpiry(contentHash: string): Promise<Date | null> {
+    return this.protectedUntil.get(contentHash) ?? null;
   }
 
   async setContentLegalHold(contentHash: string, held: boolean): Promise<void> {

@@ -67,6 +67,16 @@ export class CosmosMessageRecords implements RecordsIndex {
     );
   }
 
+  withRuleOtherThan(mailboxId: string, ruleId: string): AsyncIterable<MessageEntry> {
+    return this.each<MessageEntry>(
+      {
+        query: 'SELECT * FROM c WHERE c.type = "message" AND c.mailboxId = @m AND NOT IS_NULL(c.retentionRuleId) AND c.retentionRuleId != @r',
+        parameters: [{ name: '@m', value: mailboxId }, { name: '@r', value: ruleId }],
+      },
+      { maxItemCount: 200 },
+    );
+  }
+
   /** Adds the search words (a patch: fields other writers own are left alone); false when the entry is gone. */
   async setSearchTerms(entry: MessageEntry): Promise<boolean> {
     try {

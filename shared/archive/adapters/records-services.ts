@@ -1,6 +1,6 @@
-import { blobServiceClient, cosmosDatabase, serviceBusClient } from '../../platform/adapters/clients';
+import { blobServiceClient, cosmosDatabase, graph, serviceBusClient } from '../../platform/adapters/clients';
 import { settings, type Settings } from '../../platform/settings';
-import type { ExportQueue } from '../ports';
+import type { Directory, ExportQueue } from '../ports';
 import { ArchiveAccess } from '../records/access';
 import { AuditLog } from '../records/audit';
 import { DailyRecordsPasses } from '../records/daily-passes';
@@ -14,8 +14,10 @@ import { RecordsOversight } from '../records/oversight';
 import { ArchiveReading } from '../records/reading';
 import { TamperReports } from '../records/content-check';
 import { loadRetentionCalendar } from '../records/retention';
-import { RecordsAssigner } from '../records/retention-assigner';
+import { CalendarCheck, RecordsAssigner } from '../records/retention-assigner';
+import { GraphDirectory } from './graph-directory';
 import { ArchiveSearch } from '../records/search';
+import { RetentionReassignment } from '../records/retention-reassign';
 import { BlobExportFiles } from './blob-exports';
 import { BlobManifestStore } from './blob-manifests';
 import { BlobContentStore } from './content-store';
@@ -46,7 +48,15 @@ export function resetRecordsServicesForTests(): void {
   cached = undefined;
 }
 
-export function buildRecordsServices(s: Settings, now: () => Date = () => new Date(), exportQueue: ExportQueue = new ServiceBusExportQueue(serviceBusClient(s), s.queues.exports)) {
+/** `directory`: the app's Graph directory; tests without the Microsoft 365 sandbox give their own. */
+export function buildRecordsServices(
+  s: Settings,
+  now: () => Date = () => new Date(),
+  exportQueue: ExportQueue = new ServiceBusExportQueue(serviceBusClient(s), s.queues.exports),
+  // Made on first use: the Graph client reads its settings (a CA file locally) when made, and the
+  // records endpoints that never need the directory must not depend on them.
+  directory: Pick<Directory, 'mailboxesInScope'> = { mailboxesInScope: () => new GraphDirectory(graph(s), { group: s.archive.scopeGroup, sharedMailboxes: s.archive.sharedMailboxes }).mailboxesInScope() },
+) {
   const r = s.archive.records;
   const blob = blobServiceClient(s);
   const database = cosmosDatabase(s);
@@ -63,6 +73,13 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
   const exportFiles = new BlobExportFiles(blob, s.storage);
   // Use cases.
   const calendar = loadRetentionCalendar(r.retentionRulesFile);
+  // The directory the calendar's assignments must name: the mailboxes in the archive's scope now,
+  // and those the archive already knows (a mailbox that left the scope keeps its rule).
+  const calendarCheck = new CalendarCheck(calendar, async () => {
+    const [inScope, known] = await Promise.all([directory.mailboxesInScope(), mailboxes.documents()]);
+    // The directory's current facts last, so they win over a record's older ones.
+    return [...known.filter((d) => d.type === 'mailbox'), ...inScope].map((m) => ({ mailboxId: m.mailboxId, address: m.address, department: m.department ?? null }));
+  });
   const audit = new AuditLog(new CosmosAuditTrail(database, { container: CONTAINERS.audit, schema: AuditRecord }), now);
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
   const search = new ArchiveSearch(index);
@@ -90,7 +107,9 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     holds,
     search,
     exports,
-    assigner: new RecordsAssigner(calendar, holds),
+    calendarCheck,
+    reassignment: new RetentionReassignment({ index, mailboxes, lock }, calendar, audit),
+    assigner: new RecordsAssigner(calendar, holds, calendarCheck),
     disposition,
     manifests,
     access,
@@ -100,7 +119,7 @@ export function buildRecordsServices(s: Settings, now: () => Date = () => new Da
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
     passes: new DailyRecordsPasses(
       { index, mailboxes, lock, content, verdicts, disposals },
-      { calendar, disposition, exports, manifests, audit },
+      { calendar, disposition, exports, manifests, audit, calendarCheck },
       { exportRetentionDays: r.exportRetentionDays, integrityBudgetMs: r.integrityBudgetMinutes * 60_000 },
       now,
     ),

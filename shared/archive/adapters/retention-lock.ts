@@ -34,6 +34,13 @@ export class RetentionLock implements ContentRetention {
     await extendRetention(container.getBlobClient(blobName), until, this.mode);
   }
 
+  /** Read from the blob: the policy Azure holds, which may be longer than any one entry's date (shared content). */
+  async policyExpiry(contentHash: string): Promise<Date | null> {
+    if (!this.enabled) return null;
+    const properties = await this.content.getBlobClient(contentBlobName(contentHash)).getProperties();
+    return properties.immutabilityPolicyExpiresOn ?? null;
+  }
+
   /** The blob legal hold: while set, no version of the content can be deleted or overwritten. */
   async setContentLegalHold(contentHash: string, held: boolean): Promise<void> {
     if (!this.enabled) return;

@@ -1,5 +1,5 @@
 import { LocalSlotPool } from '../../platform/graph/graph-budget';
-import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type MailboxCheckpoint, type MailboxRecord, type MessageEntry } from '../model';
+import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type FailedMessage, type MailboxCheckpoint, type MailboxRecord, type MessageEntry } from '../model';
 import {
   MessageGoneError,
   type ContentProtection, type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
@@ -39,6 +39,12 @@ export interface ArchiveRunResult {
   removed: number;
   fullSyncRestarts: number;
   folders: Array<{ folderId: string; path: string; totalItemCount: number }>;
+  /**
+   * Messages whose content Graph would not give after every retry. The rest of their page is
+   * stored, but the page's checkpoint is not saved and the folder goes no further this run: the
+   * next run redoes the page and retries them. A run with any is not a complete run.
+   */
+  leftBehind: FailedMessage[];
 }
 
 const WELL_KNOWN = new Set(['inbox', 'sentitems', 'deleteditems', 'junkemail', 'drafts', 'archive', 'outbox', 'conversationhistory', 'clutter']);
@@ -59,7 +65,7 @@ export class MailboxArchiver {
 
   async archive(mailboxId: string, limits: RunLimits): Promise<ArchiveRunResult> {
     const runStartedAt = this.now().toISOString();
-    const result: ArchiveRunResult = { outcome: 'caughtUp', stored: 0, relocated: 0, removed: 0, fullSyncRestarts: 0, folders: [] };
+    const result: ArchiveRunResult = { outcome: 'caughtUp', stored: 0, relocated: 0, removed: 0, fullSyncRestarts: 0, folders: [], leftBehind: [] };
     const saved = new Map((await this.deps.state.checkpoints(mailboxId)).map((c) => [c.folderId, c]));
     const excludedWellKnown = this.options.excludedFolders.filter((f) => WELL_KNOWN.has(f.toLowerCase())).map((f) => f.toLowerCase());
     const knownParents = [...saved.values()].filter((c) => c.childFolderCount > 0 && !c.folderGone).map((c) => c.folderId);
@@ -76,13 +82,19 @@ export class MailboxArchiver {
     const checkpoints = new Map<string, MailboxCheckpoint>();
     for (const folder of folders) {
       const previous = saved.get(folder.id);
-      checkpoints.set(folder.id, {
+      const checkpoint: MailboxCheckpoint = {
         ...(previous ?? this.newCheckpoint(mailboxId, folder)),
         folderPath: folder.path,
         totalItemCount: folder.totalItemCount,
         childFolderCount: folder.childFolderCount,
         folderGone: false,
-      });
+      };
+      checkpoints.set(folder.id, checkpoint);
+      // Completeness compares the archive with the folder as this run found it, even when the run
+      // then fails: a count saved only with a finished page lagged behind new mail and hid the gap.
+      if (previous && (previous.totalItemCount !== folder.totalItemCount || previous.folderPath !== folder.path)) {
+        await this.deps.state.saveCheckpoint({ ...checkpoint, updatedAt: this.now().toISOString() });
+      }
       result.folders.push({ folderId: folder.id, path: folder.path, totalItemCount: folder.totalItemCount });
     }
 
@@ -101,6 +113,10 @@ export class MailboxArchiver {
     // folder still at work could otherwise overlap the next run or save an older checkpoint over
     // a newer one.
     let failure: { error: unknown } | undefined;
+    // Folders that left a message behind this run: their later pages are still stored (one bad
+    // message does not hold the rest of the folder back), but their checkpoint stays before the
+    // page of that message, so the next run redoes it and retries the message.
+    const stalled = new Set<string>();
     const folderLimits: RunLimits = {
       ...limits,
       checkAlive: () => {
@@ -126,9 +142,14 @@ export class MailboxArchiver {
       prefetched?.catch(() => undefined); // awaited next round; ignored if the run stops first
       await Promise.allSettled(
         pending.map(({ folderId }) =>
-          this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, folderLimits, inProgress).catch((error: unknown) => {
-            if (!(error instanceof RunStopped)) failure ??= { error };
-          }),
+          this.applyPage(mailboxId, checkpoints.get(folderId)!, pages.get(folderId)!, runStartedAt, result, folderLimits, inProgress, stalled.has(folderId)).then(
+            (applied) => {
+              if (applied === 'left-behind') stalled.add(folderId);
+            },
+            (error: unknown) => {
+              if (!(error instanceof RunStopped)) failure ??= { error };
+            },
+          ),
         ),
       );
       if (failure) throw failure.error;
@@ -138,28 +159,34 @@ export class MailboxArchiver {
   }
 
   /** Stores one page, then saves the folder's checkpoint (followingLink says what comes next). */
-  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits, inProgress: LocalSlotPool): Promise<void> {
+  private async applyPage(mailboxId: string, checkpoint: MailboxCheckpoint, page: FolderPageResult, runStartedAt: string, result: ArchiveRunResult, limits: RunLimits, inProgress: LocalSlotPool, stalled: boolean): Promise<'saved' | 'left-behind'> {
+    if (stalled && page.kind !== 'page') return 'left-behind';
     const now = () => this.now().toISOString();
     if (page.kind === 'gone') {
       await this.deps.state.saveCheckpoint({ ...checkpoint, folderGone: true, nextLink: null, deltaLink: null, updatedAt: now() });
-      return;
+      return 'saved';
     }
     if (page.kind === 'expired') {
       // Full sync of the folder from the start; entries already stored are recognised by id.
       Object.assign(checkpoint, { nextLink: null, deltaLink: null, fullSyncRestarts: checkpoint.fullSyncRestarts + 1, roundStartedAt: runStartedAt, updatedAt: now() });
       result.fullSyncRestarts++;
       await this.deps.state.saveCheckpoint(checkpoint);
-      return;
+      return 'saved';
     }
     if (!checkpoint.nextLink) checkpoint.roundStartedAt = runStartedAt;
     let stored = 0;
     let removed = 0;
+    const leftBehind: FailedMessage[] = [];
     await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
       await inProgress.acquire(1);
       let outcome: Awaited<ReturnType<MailboxArchiver['applyItem']>>;
       try {
         limits.checkAlive?.();
         outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
+      } catch (error) {
+        if (!(error instanceof ContentUnavailable)) throw error;
+        leftBehind.push({ messageId: error.messageId, folderId: checkpoint.folderId, at: now(), code: error.code, detail: error.detail });
+        return;
       } finally {
         inProgress.release(1);
       }
@@ -169,6 +196,12 @@ export class MailboxArchiver {
     });
     result.stored += stored;
     result.removed += removed;
+    if (leftBehind.length || stalled) {
+      // The page's checkpoint stays where it was: the next run redoes the page (what was stored is
+      // recognised) and so retries the messages left behind; nothing is skipped for good.
+      result.leftBehind.push(...leftBehind);
+      return 'left-behind';
+    }
     Object.assign(checkpoint, {
       nextLink: page.nextLink,
       deltaLink: page.deltaLink ?? checkpoint.deltaLink,
@@ -179,6 +212,7 @@ export class MailboxArchiver {
     });
     if (page.deltaLink) checkpoint.nextLink = null;
     await this.deps.state.saveCheckpoint(checkpoint);
+    return 'saved';
   }
 
   private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {
@@ -228,8 +262,16 @@ export class MailboxArchiver {
 
   private async storeMime(mailboxId: string, messageId: string, protection: ContentProtection): Promise<StoredContent | undefined> {
     for (let attempt = 1; ; attempt++) {
+      // Whether Graph (the request or its stream) failed, as opposed to storage.
+      let fromGraph = false;
       try {
-        const mime = await this.deps.mail.openMime(mailboxId, messageId);
+        const mime = await this.deps.mail.openMime(mailboxId, messageId).catch((error: unknown) => {
+          fromGraph = true;
+          throw error;
+        });
+        mime.once('error', () => {
+          fromGraph = true;
+        });
         const stored = await this.deps.content.store(mime, protection);
         // Content that was already there may be an orphan about to be swept: check it is still there.
         if (!stored.created && !(await this.deps.content.exists(stored.contentHash))) throw new Error('content vanished during store');
@@ -237,7 +279,12 @@ export class MailboxArchiver {
       } catch (error) {
         if (error instanceof MessageGoneError) return undefined;
         // A stream cut mid-message (connection reset) is retried whole; the budget already retried the request itself.
-        if (attempt >= MIME_ATTEMPTS) throw error;
+        if (attempt >= MIME_ATTEMPTS) {
+          // Storage failing stops the run (nothing else could be stored either); Graph failing for
+          // this one message leaves it behind, named, and the others are archived.
+          if (!fromGraph) throw error;
+          throw new ContentUnavailable(messageId, error);
+        }
       }
     }
   }
@@ -316,9 +363,24 @@ function followingLink(page: FolderPageResult): string | null | undefined {
   return undefined;
 }
 
-/** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */
 /** Thrown inside a run's other folders once one has failed: they stop without saving. */
 class RunStopped extends Error {}
+
+/** One message's content could not be read from Graph after every attempt. */
+class ContentUnavailable extends Error {
+  readonly code: string;
+  readonly detail: string;
+
+  constructor(readonly messageId: string, cause: unknown) {
+    super('message content unavailable');
+    const e = cause as { name?: string; lastStatus?: unknown; statusCode?: unknown; code?: unknown; message?: unknown };
+    this.code = e?.name === 'GraphBudgetExhaustedError' ? `graph-${String(e.lastStatus)}` : typeof e?.statusCode === 'number' ? `graph-${e.statusCode}` : typeof e?.code === 'string' ? e.code : (e?.name ?? 'error');
+    // Errors from Graph or the network carry no message content; addresses are dropped all the same.
+    this.detail = String(e?.message ?? cause).replace(/[^\s@]+@[^\s@]+/g, '<address>').slice(0, 200);
+  }
+}
+
+/** Runs `work` over items with at most `limit` at once; the first failure fails the whole. */
 
 export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

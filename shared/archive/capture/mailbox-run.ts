@@ -22,6 +22,8 @@ export interface MailboxRunOptions {
 export type WorkOutcome =
   | { status: 'done'; result: ArchiveRunResult }
   | { status: 'continued'; result: ArchiveRunResult }
+  /** Messages were left behind (see ArchiveRunResult.leftBehind): recorded, retried by the next run. */
+  | { status: 'incomplete'; result: ArchiveRunResult }
   | { status: 'skipped'; reason: 'locked' | 'gone' | 'already-covered' };
 
 /**
@@ -60,8 +62,16 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
     // every message captured: without it each entry would get the default rule, for good.
     const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, ...(record ? { mailbox: record } : {}) });
     const ended = new Date().toISOString();
-    Object.assign(run, { lastRunEndedAt: ended, messagesStoredLastRun: result.stored, updatedAt: ended });
-    if (result.outcome === 'caughtUp') {
+    Object.assign(run, { lastRunEndedAt: ended, messagesStoredLastRun: result.stored, updatedAt: ended, failedMessages: result.leftBehind });
+    if (result.leftBehind.length) {
+      // Never a success: lastSuccessAt and caughtUpTo stay at the last run that left nothing behind.
+      // The work item is not failed (a redelivery minutes later would meet the same refusal); the
+      // next scheduled run redoes the pages and retries these messages.
+      const runError: RunError = { at: ended, code: 'messages-left-behind', detail: `${result.leftBehind.length} message(s) not archived: ${[...new Set(result.leftBehind.map((m) => m.code))].join(', ')}` };
+      Object.assign(run, { lastOutcome: 'failed', errors: [runError, ...run.errors].slice(0, 20) });
+      if (result.outcome === 'continue') continueWith = { mailboxId: item.mailboxId, reason: 'continuation', runId: randomUUID(), enqueuedAt: ended };
+      outcome = { status: 'incomplete', result };
+    } else if (result.outcome === 'caughtUp') {
       Object.assign(run, { lastOutcome: 'succeeded', lastSuccessAt: ended, caughtUpTo: started.toISOString() });
       outcome = { status: 'done', result };
     } else {
@@ -69,7 +79,7 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
       continueWith = { mailboxId: item.mailboxId, reason: 'continuation', runId: randomUUID(), enqueuedAt: ended };
       outcome = { status: 'continued', result };
     }
-    deps.log('Mailbox archive run ended', { runId: item.runId, outcome: run.lastOutcome, stored: result.stored, relocated: result.relocated, removed: result.removed, fullSyncRestarts: result.fullSyncRestarts, seconds: Math.round((Date.now() - started.getTime()) / 1000) });
+    deps.log('Mailbox archive run ended', { runId: item.runId, outcome: run.lastOutcome, stored: result.stored, leftBehind: result.leftBehind.length, relocated: result.relocated, removed: result.removed, fullSyncRestarts: result.fullSyncRestarts, seconds: Math.round((Date.now() - started.getTime()) / 1000) });
   } catch (error) {
     const ended = new Date().toISOString();
     if (error instanceof MailboxGoneError && record) {

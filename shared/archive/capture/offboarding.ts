@@ -3,7 +3,7 @@ import type { MailboxLock, MailboxStateStore, MessageIndex } from '../ports';
 
 export interface OffboardingReport {
   mailboxId: string;
-  /** True when every folder's archived count reaches Graph's totalItemCount. */
+  /** True when no message was left behind and every folder's archived count reaches Graph's totalItemCount. */
   complete: boolean;
   folders: Array<{ path: string; totalItemCount: number; archived: number; missing: number }>;
   archivedAt: string;
@@ -45,7 +45,8 @@ export async function archiveMailboxCompletely(
         const archived = deps.index.countPresentInFolder ? await deps.index.countPresentInFolder(mailboxId, f.folderId) : 0;
         folders.push({ path: f.path, totalItemCount: f.totalItemCount, archived, missing: Math.max(0, f.totalItemCount - archived) });
       }
-      return { mailboxId, complete: folders.every((f) => f.missing === 0), folders, archivedAt: new Date().toISOString() };
+      // A message left behind is missing whatever the counts say (another message may make up the number).
+      return { mailboxId, complete: result.leftBehind.length === 0 && folders.every((f) => f.missing === 0), folders, archivedAt: new Date().toISOString() };
     }
   } finally {
     clearInterval(renew);

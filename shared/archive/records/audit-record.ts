@@ -29,6 +29,8 @@ export const AuditAction = z.enum([
   'content-tampered',
   /** A request refused before any use case ran: no valid token (401) or not the role (403). */
   'access-refused',
+  'retention-reassign',
+  'retention-reassign-complete',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -1,11 +1,14 @@
-import type { MailboxRecord, MailboxRun, MailboxCheckpoint, RunError } from '../model';
+import type { FailedMessage, MailboxRecord, MailboxRun, MailboxCheckpoint, RunError } from '../model';
 import type { FolderIndex, MailboxStateReader } from '../ports';
 
 /**
  * Proof of completeness: per mailbox and folder, the entries archived and still present in the
- * folder against the folder's totalItemCount as Graph last reported it, with the folders that fall
- * short listed as gaps; per mailbox the last successful run, the lag (how far behind "now" the
- * archive is known complete) and the last errors, from capture's MailboxRun.
+ * folder against the folder's totalItemCount as the latest run found it (saved as each run starts,
+ * even a run that then fails), with the folders that fall short listed as gaps; per mailbox the
+ * last successful run, the lag (how far behind "now" the archive is known complete), the last
+ * errors, and the messages the last run left behind (ids and error), from capture's MailboxRun.
+ * A mailbox is complete only when nothing falls short, nothing was left behind and its last run
+ * did not fail: counts alone can hide a missing message behind an extra one.
  */
 export interface FolderCompleteness {
   folderId: string;
@@ -32,6 +35,8 @@ export interface MailboxCompleteness {
   /** Seconds between now and the moment up to which the mailbox is known archived; null before the first complete run. */
   lagSeconds: number | null;
   errors: RunError[];
+  /** Messages the last run could not archive, with the error (ids and codes only). */
+  failedMessages: FailedMessage[];
   complete: boolean;
 }
 
@@ -68,7 +73,8 @@ export async function completenessReport(sources: { mailboxes: MailboxStateReade
       lastSuccessAt: run?.lastSuccessAt ?? null,
       lagSeconds: run?.caughtUpTo ? Math.max(0, Math.round((now.getTime() - Date.parse(run.caughtUpTo)) / 1000)) : null,
       errors: run?.errors ?? [],
-      complete: gaps.length === 0 && Boolean(run?.lastSuccessAt),
+      failedMessages: run?.failedMessages ?? [],
+      complete: gaps.length === 0 && Boolean(run?.lastSuccessAt) && run?.lastOutcome !== 'failed' && !run?.failedMessages?.length,
     });
   }
   return report.sort((a, b) => (a.displayName ?? a.mailboxId).localeCompare(b.displayName ?? b.mailboxId));

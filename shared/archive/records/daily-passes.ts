@@ -7,8 +7,8 @@ import type { Exports } from './export';
 import { verifyArchive } from './integrity';
 import type { IntegrityStatus } from './integrity-status';
 import type { Manifests } from './manifests';
-import type { RetentionCalendar } from './retention';
-import { assignMissingRetention } from './retention-assigner';
+import { CalendarMismatchError, type RetentionCalendar } from './retention';
+import { applyRetentionCalendar, type CalendarCheck, type CalendarPassResult } from './retention-assigner';
 
 export interface DailyPassPorts {
   index: RetentionIndex & SearchTermsIndex;
@@ -25,6 +25,8 @@ export interface DailyPassServices {
   exports: Exports;
   manifests: Manifests;
   audit: AuditLog;
+  /** The calendar checked against the directory before it assigns anything (retention-assigner.ts). */
+  calendarCheck?: CalendarCheck;
 }
 
 export interface DailyPassOptions {
@@ -34,7 +36,11 @@ export interface DailyPassOptions {
   integrityBudgetMs: number;
 }
 
-export type DispositionPassResult = { assigned: number; searchTermsAdded: number; expiredExports: number } & DispositionResult;
+/**
+ * `calendarRefused`: the calendar was not applied this time, with why: the keys the directory does
+ * not know, or `directory-unavailable`. Disposition still runs: it acts on rules already assigned.
+ */
+export type DispositionPassResult = CalendarPassResult & { calendarRefused?: string[] } & { searchTermsAdded: number; expiredExports: number } & DispositionResult;
 
 /**
  * Adds the search words to entries written before them (or under an older version of them), so
@@ -49,7 +55,8 @@ export async function addMissingSearchTerms(index: SearchTermsIndex): Promise<nu
 
 /**
  * The archive's two daily passes (docs/decisions/0006-archive-records.md). Disposition: entries
- * captured without a rule get theirs, then disposition (which first tags entries new holds
+ * captured without a rule get theirs and entries under a rule their mailbox no longer has are
+ * corrected when that keeps them longer (retention-assigner.ts), then disposition (which first tags entries new holds
  * cover), then the files of exports past their retention go (each audited). Integrity: seal the
  * days not yet sealed, then verify within a time budget, in turn: the whole archive is too large
  * to re-read every day, so each pass continues with the days verified longest ago (integrity.ts).
@@ -64,12 +71,17 @@ export class DailyRecordsPasses {
 
   async disposition(): Promise<DispositionPassResult> {
     const { ports, services } = this;
-    const assigned = await assignMissingRetention(ports.index, ports.mailboxes, services.calendar, ports.lock);
+    let calendar: CalendarPassResult & { calendarRefused?: string[] };
+    try {
+      calendar = await applyRetentionCalendar(ports.index, ports.mailboxes, services.calendar, ports.lock, services.calendarCheck);
+    } catch (error) {
+      calendar = { assigned: 0, corrected: 0, needsReview: 0, calendarRefused: error instanceof CalendarMismatchError ? error.keys : ['directory-unavailable'] };
+    }
     const searchTermsAdded = await addMissingSearchTerms(ports.index);
     const result = await services.disposition.run();
     const expired = await services.exports.expire(this.options.exportRetentionDays);
     for (const exportId of expired) await services.audit.record(SYSTEM_ACTOR, 'export-expire', { exportId });
-    return { assigned, searchTermsAdded, ...result, expiredExports: expired.length };
+    return { ...calendar, searchTermsAdded, ...result, expiredExports: expired.length };
   }
 
   async integrity(): Promise<{ sealed: string[]; status: IntegrityStatus }> {

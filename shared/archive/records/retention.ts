@@ -107,6 +107,44 @@ export class RetentionCalendar {
   }
 }
 
+/** True when `next` keeps an entry at least as long as `current` (null = permanently). */
+export function keepsAtLeastAsLong(next: string | null, current: string | null): boolean {
+  if (next === null) return true;
+  if (current === null) return false;
+  return next >= current;
+}
+
+/**
+ * An assignment of the calendar names a service or a mailbox the directory does not know: mail of
+ * that service or mailbox would silently get another rule (a typo, a renamed department), so the
+ * calendar is refused until the file or the directory is fixed. The message names every key.
+ */
+export class CalendarMismatchError extends Error {
+  constructor(readonly keys: string[]) {
+    super(`Retention rules file does not match the directory: ${keys.join('; ')}`);
+    this.name = 'CalendarMismatchError';
+  }
+}
+
+/**
+ * The assignment keys the directory does not know: services no archived mailbox belongs to, and
+ * mailboxes (id or address) not among the archived mailboxes. Compared case-insensitively, as the
+ * calendar assigns.
+ */
+export function calendarMismatches(rules: RetentionRules, known: MailboxFacts[]): string[] {
+  const services = new Set(known.flatMap((m) => (m.department ? [m.department.toLowerCase()] : [])));
+  const mailboxes = new Set(known.flatMap((m) => [m.mailboxId.toLowerCase(), ...(m.address ? [m.address.toLowerCase()] : [])]));
+  return [
+    ...Object.keys(rules.assignments.services).filter((k) => !services.has(k.toLowerCase())).map((k) => `assignments.services["${k}"]: no mailbox of the directory has this service (department)`),
+    // A mailbox key may be a person's address, and this text reaches logs and telemetry: it is named
+    // by its position in the file and its domain, never its local part.
+    ...Object.keys(rules.assignments.mailboxes)
+      .map((k, i) => ({ k, i }))
+      .filter(({ k }) => !mailboxes.has(k.toLowerCase()))
+      .map(({ k, i }) => `assignments.mailboxes[${i}] ("${k.includes('@') ? `…@${k.split('@').pop()}` : k}"): no mailbox of the directory has this id or address`),
+  ];
+}
+
 export function retainUntil(rule: RetentionRule, receivedAt: string): string | null {
   if (!rule.duration) return null;
   const d = new Date(receivedAt);

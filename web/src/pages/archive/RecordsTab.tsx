@@ -18,6 +18,10 @@ const useStyles = makeStyles({
   row: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalM, alignItems: 'flex-end' },
   grow: { flexGrow: 1, minWidth: '14rem' },
   integrity: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
+  // Red and a word: colour alone would say nothing to a screen reader or in high contrast.
+  failing: { color: tokens.colorPaletteRedForeground1, fontWeight: tokens.fontWeightSemibold },
+  failures: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
+  messageId: { wordBreak: 'break-all' },
 });
 
 /** The records manager's tools: integrity, legal holds, exports, completeness, audit. */
@@ -57,6 +61,12 @@ export function RecordsTab({ filter }: { filter: SearchFilter }) {
           {t('exportsTitle')}
         </h3>
         <Exports filter={filter} />
+      </section>
+      <section className={s.section} aria-labelledby="reassign-title">
+        <h3 id="reassign-title" className={s.h3}>
+          {t('reassignTitle')}
+        </h3>
+        <Reassign />
       </section>
       <section className={s.section} aria-labelledby="completeness-title">
         <h3 id="completeness-title" className={s.h3}>
@@ -435,7 +445,116 @@ function Exports({ filter }: { filter: SearchFilter }) {
   );
 }
 
+interface RuleName {
+  id: string;
+  title: Record<'fr-CA' | 'en', string>;
+}
+
+interface ReassignState {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  result?: { reassigned: number; keptLongerCount: number };
+}
+
+/**
+ * Re-assigns a mailbox's entries captured under the wrong retention rule (background job, audited);
+ * asks first, saying that a longer WORM policy already on the content is kept.
+ */
+function Reassign() {
+  const s = useStyles();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api } = useSession();
+  const say = useSay();
+  const [rules, setRules] = useState<RuleName[]>([]);
+  const [mailbox, setMailbox] = useState<MailboxChoice | null>(null);
+  const [ruleId, setRuleId] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [notice, setNotice] = useState<Said | null>(null);
+  const [mailboxError, setMailboxError] = useState<string | undefined>(undefined);
+  const alive = useRef(true);
+  useEffect(() => {
+    alive.current = true;
+    api.get<{ items: RuleName[] }>('archive/retention-rule-names').then((r) => setRules(r.items), () => setRules([]));
+    return () => {
+      alive.current = false;
+    };
+  }, [api]);
+  const ruleTitle = (id: string) => rules.find((r) => r.id === id)?.title[i18n.language === 'en' ? 'en' : 'fr-CA'] ?? id;
+  const ask = (e: FormEvent) => {
+    e.preventDefault();
+    setNotice(null);
+    if (!mailbox) {
+      setMailboxError(t('reassignMailboxHint'));
+      return;
+    }
+    setMailboxError(undefined);
+    setConfirming(true);
+  };
+  const send = async () => {
+    setConfirming(false);
+    if (!mailbox) return;
+    try {
+      const r = await api.post<ReassignState>('archive/retention/reassignments', { mailboxId: mailbox.mailboxId, ...(ruleId ? { ruleId } : {}) });
+      setNotice({ key: 'reassignStarted' });
+      const last = await pollUntil(() => api.get<ReassignState>(`archive/retention/reassignments/${r.body.id}`), (x) => x.status !== 'running', {
+        intervalMs: 2000,
+        timeoutMs: 30 * 60_000,
+        cancelled: () => !alive.current,
+      });
+      if (!alive.current || !last) return;
+      if (last.status === 'completed' && last.result) setNotice({ key: 'reassignDone', params: { count: last.result.reassigned, kept: last.result.keptLongerCount } });
+      else if (last.status === 'failed') setNotice({ key: 'reassignFailed' });
+    } catch (err) {
+      setNotice({ error: err });
+    }
+  };
+  return (
+    <>
+      <Text>{t('reassignIntro')}</Text>
+      <form id="reassign-form" onSubmit={ask} noValidate>
+        <div className={s.row}>
+          <div className={s.grow}>
+            <MailboxPicker id="r-mailbox" label={t('reassignMailbox')} hint={mailboxError ?? t('reassignMailboxHint')} value={mailbox} onChange={setMailbox} />
+          </div>
+          <Field className={s.grow} label={t('reassignRule')}>
+            <Select id="r-rule" value={ruleId} onChange={(_, d) => setRuleId(d.value)}>
+              <option value="">{t('reassignRuleCalendar')}</option>
+              {rules.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {ruleTitle(r.id)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        </div>
+        <div className={s.row}>
+          <Button appearance="primary" type="submit">
+            {t('reassignSubmit')}
+          </Button>
+        </div>
+      </form>
+      {notice ? <Notice intent="info">{say(notice)}</Notice> : null}
+      <ConfirmDialog
+        open={confirming}
+        title={t('reassignConfirmTitle')}
+        confirmLabel={t('reassignSubmit')}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => void send()}
+      >
+        <span id="reassign-confirm-text">{t('reassignConfirmText', { name: mailbox?.displayName ?? '', rule: ruleId ? ruleTitle(ruleId) : t('reassignRuleCalendar') })}</span>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+/** A mailbox whose last run failed or left messages behind (not merely lagging behind new mail). */
+function isFailing(m: MailboxCompleteness): boolean {
+  return m.failedMessages.length > 0 || m.lastOutcome === 'failed';
+}
+
 function Completeness() {
+  const s = useStyles();
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useSession();
@@ -450,12 +569,41 @@ function Completeness() {
   if (!rows) return <LoadingState />;
   const name = (m: MailboxCompleteness) => m.displayName ?? mailboxName(m.mailboxId);
   const columns: Column<MailboxCompleteness>[] = [
-    { id: 'mailbox', header: t('colMailbox'), render: name, sortValue: name },
+    {
+      id: 'mailbox',
+      header: t('colMailbox'),
+      render: (m) =>
+        isFailing(m) ? (
+          <span className={s.failing} data-failing="true">
+            {t('completenessFailingName', { name: name(m) })}
+          </span>
+        ) : (
+          name(m)
+        ),
+      sortValue: name,
+    },
     { id: 'archived', header: t('colArchived'), render: (m) => `${i18n.number(m.archived)} / ${i18n.number(m.totalItemCount)}`, sortValue: (m) => m.archived },
     { id: 'gaps', header: t('colGaps'), render: (m) => (m.gaps.length ? m.gaps.map((g) => t('gapItem', { folder: g.folderPath, missing: g.missing })).join(', ') : t('dash')) },
     { id: 'lag', header: t('colLag'), render: (m) => (m.lagSeconds === null ? t('dash') : t('lagMinutes', { minutes: Math.round(m.lagSeconds / 60) })), sortValue: (m) => m.lagSeconds },
     { id: 'success', header: t('colLastSuccess'), render: (m) => i18n.dateTime(m.lastSuccessAt), sortValue: (m) => m.lastSuccessAt },
-    { id: 'complete', header: t('colComplete'), render: (m) => (m.complete ? t('yes') : t('no')) },
+    { id: 'complete', header: t('colComplete'), render: (m) => (m.complete ? t('yes') : isFailing(m) ? <span className={s.failing}>{t('completenessFailed')}</span> : t('no')) },
+    {
+      id: 'failures',
+      header: t('colFailedMessages'),
+      render: (m) =>
+        m.failedMessages.length ? (
+          <ul className={s.failures}>
+            {m.failedMessages.slice(0, 5).map((f) => (
+              <li key={f.messageId}>
+                {t('failedMessageItem', { code: f.code })} <code className={s.messageId}>{f.messageId}</code>
+              </li>
+            ))}
+            {m.failedMessages.length > 5 ? <li>{t('failedMessagesMore', { count: m.failedMessages.length - 5 })}</li> : null}
+          </ul>
+        ) : (
+          t('dash')
+        ),
+    },
   ];
   return (
     <>

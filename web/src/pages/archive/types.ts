@@ -96,6 +96,9 @@ export interface MailboxCompleteness {
   gaps: { folderPath: string; missing: number }[];
   lagSeconds: number | null;
   lastSuccessAt: string | null;
+  lastOutcome: 'running' | 'succeeded' | 'continued' | 'failed' | null;
+  /** Messages the last run could not archive: Graph message id and error code. */
+  failedMessages: { messageId: string; folderId: string; at: string; code: string }[];
   complete: boolean;
 }
 
@@ -112,4 +115,5 @@ export interface AuditRecord {
 export const AUDIT_ACTIONS = [
   'search', 'view', 'download-eml', 'download-attachment', 'export-create', 'export-complete', 'export-expire', 'export-link',
   'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify', 'content-tampered', 'access-refused', 'hold-apply-complete',
+  'retention-reassign', 'retention-reassign-complete',
 ] as const;
