@@ -89,6 +89,10 @@ const rawSchema = z.object({
   /** Ed25519 private key (PKCS#8 PEM or base64 DER); in Azure a Key Vault reference. Relay endpoints answer 503 without it. */
   RELAY_SIGNING_KEY: z.string().min(40, 'expected an Ed25519 private key (PEM or base64)').optional(),
   RELAY_SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a key id').default('relay-1'),
+  /** The agents' reply-verification public keys (Ed25519), `kid=key` entries separated by commas (several during a rotation). Relay endpoints answer 503 without them. */
+  RELAY_AGENT_PUBLIC_KEYS: z.string().min(40, 'expected kid=key entries (Ed25519 public keys, PEM or base64)').optional(),
+  /** The container the agent publishes large documents to: the only place a reply's link may point to. */
+  RELAY_DOCUMENTS_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-documents'),
   /** How long an HTTP call waits for the agent before answering 202 with a status URL. */
   RELAY_WAIT_MS: positiveInt.default(8_000),
   RELAY_REQUEST_TTL_SECONDS: positiveInt.default(120),
@@ -205,6 +209,8 @@ const EXAMPLES: Record<string, string> = {
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
   RELAY_SIGNING_KEY_ID: 'relay-1',
+  RELAY_AGENT_PUBLIC_KEYS: 'agent-1=MCowBQYDK2VwAyEA...,agent-2=MCowBQYDK2VwAyEA... (base64 DER or PEM per key)',
+  RELAY_DOCUMENTS_CONTAINER: 'relay-documents',
   RELAY_WAIT_MS: '8000',
   RELAY_REQUEST_TTL_SECONDS: '120',
   RELAY_HEARTBEAT_CONTAINER: 'relay-agent',
@@ -319,6 +325,8 @@ export interface RelaySettings {
   repliesQueue: string;
   signingKey?: string;
   signingKeyId: string;
+  agentPublicKeys?: string;
+  documentsContainer: string;
   waitMs: number;
   requestTtlSeconds: number;
   heartbeatContainer: string;
@@ -420,6 +428,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       repliesQueue: raw.RELAY_REPLIES_QUEUE,
       signingKey: raw.RELAY_SIGNING_KEY,
       signingKeyId: raw.RELAY_SIGNING_KEY_ID,
+      agentPublicKeys: raw.RELAY_AGENT_PUBLIC_KEYS,
+      documentsContainer: raw.RELAY_DOCUMENTS_CONTAINER,
       waitMs: raw.RELAY_WAIT_MS,
       requestTtlSeconds: raw.RELAY_REQUEST_TTL_SECONDS,
       heartbeatContainer: raw.RELAY_HEARTBEAT_CONTAINER,

@@ -26,6 +26,8 @@ async function useRelay(overrides: Record<string, string> = {}) {
   await useAppEnvironment(issuer, {
     ServiceBusConnection: stack.emulator.connectionString,
     RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
+    RELAY_AGENT_PUBLIC_KEYS: stack.relay.agentPublicKeys,
+    RELAY_DOCUMENTS_CONTAINER: stack.documentsContainer,
     RELAY_SIGNING_KEY_ID: stack.relay.kid,
     RELAY_WAIT_MS: '5000',
     RELAY_HEARTBEAT_MAX_AGE_SECONDS: '10',

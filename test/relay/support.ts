@@ -34,6 +34,8 @@ export interface RelayStack {
   dir: string;
   /** This stack's heartbeat container (RELAY_HEARTBEAT_CONTAINER for the app). */
   heartbeatContainer: string;
+  /** This stack's documents container (RELAY_DOCUMENTS_CONTAINER for the app). */
+  documentsContainer: string;
   /** Runs the agent in this process (its log lines go to `log`, dropped by default). */
   startAgent(log?: AgentLog): Promise<AgentRuntime>;
   /** Runs the agent as its own process (for kill and signal tests). */
@@ -61,6 +63,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
   // file's agent never reads as another's heartbeat.
   const suffix = path.basename(dir).replace(/[^a-z0-9]/gi, '').toLowerCase().slice(-12);
   const heartbeatContainer = `relay-agent-${suffix}`;
+  const documentsContainer = `relay-documents-${suffix}`;
   const relay = prepareLocalRelay({
     dir,
     serviceBusConnectionString: emulator.connectionString,
@@ -70,7 +73,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
       shutdownDeadlineSeconds: 5,
       reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
       ...options.agentConfig,
-      storage: { heartbeatContainer, documentsContainer: `relay-documents-${suffix}`, ...((options.agentConfig?.storage as object | undefined) ?? {}) },
+      storage: { heartbeatContainer, documentsContainer, ...((options.agentConfig?.storage as object | undefined) ?? {}) },
     },
   });
   const bus = new ServiceBusClient(emulator.connectionString);
@@ -92,6 +95,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
     client,
     dir,
     heartbeatContainer,
+    documentsContainer,
     async startAgent(log: AgentLog = () => undefined) {
       const runtime = await openAgentRuntime(loadConfig(relay.configPath), log);
       runtimes.push(runtime);
