@@ -159,7 +159,14 @@ const rawSchema = z.object({
   /** Multiplies the rollout's days (training deadline, reminder rounds, telecom confirmation): 1 in production; tests shrink days to seconds. */
   ROLLOUT_TIME_SCALE: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').max(1, 'at most 1').default(1),
 
-  /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
+  /**
+   * The origin links the app hands out are built from (202 Location, statusUrl): never the Host
+   * header a request names, which a caller or a misconfigured proxy controls. https when deployed.
+   * Without it, those links are relative paths.
+   */
+  APP_PUBLIC_URL: httpUrl.optional(),
+
+  /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says (see DEPLOYMENT_MARKERS). */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
   /** Set by App Service to the display name of the app's region, e.g. "Canada Central". */
@@ -182,6 +189,7 @@ const EXAMPLES: Record<string, string> = {
   AUTH_TENANT_ID: '00000000-0000-0000-0000-000000000000 (the Entra tenant id)',
   AUTH_CLIENT_ID: '00000000-0000-0000-0000-000000000000 (the API app registration id)',
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
+  APP_PUBLIC_URL: 'https://func-spgq.azurewebsites.net (or the custom domain staff use)',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
   ARCHIVE_EXPORT_QUEUE_NAME: 'archive-exports',
@@ -254,8 +262,10 @@ export interface CosmosSettings {
 
 export interface Settings {
   localMode: boolean;
-  /** True inside App Service / Functions in Azure. */
+  /** True inside App Service / Functions / Container Apps in Azure (any of DEPLOYMENT_MARKERS). */
   deployed: boolean;
+  /** The app's public origin (APP_PUBLIC_URL), e.g. https://func-spgq.azurewebsites.net; links are relative without it. */
+  publicUrl?: string;
   region: string;
   /** Region App Service says the app runs in, normalised, when it says. */
   hostRegion?: string;
@@ -350,6 +360,28 @@ export interface ArchiveSettings {
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
 }
 
+/**
+ * Variables Azure sets in a running app and a developer's machine does not: App Service and
+ * Functions on Windows and Linux (dedicated, Premium, Consumption, Flex), Container Apps, and the
+ * managed identity endpoint. Any one of them means "deployed", so losing one (a plan that does not
+ * set it) never turns local mode's shortcuts on in Azure. Not markers: WEBSITE_HOSTNAME (Core Tools
+ * sets it locally too) and CONTAINER_NAME (container runtimes everywhere set it).
+ */
+export const DEPLOYMENT_MARKERS = [
+  'WEBSITE_INSTANCE_ID',
+  'WEBSITE_SITE_NAME',
+  'WEBSITE_RESOURCE_GROUP',
+  'WEBSITE_OWNER_NAME',
+  'WEBSITE_SKU',
+  'WEBSITE_DEPLOYMENT_ID',
+  'REGION_NAME',
+  'CONTAINER_APP_NAME',
+  'IDENTITY_ENDPOINT',
+  'MSI_ENDPOINT',
+] as const;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 export class SettingsError extends Error {
   constructor(readonly problems: { setting: string; problem: string; example?: string }[]) {
     super(
@@ -382,6 +414,21 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
   const problems: { setting: string; problem: string; example?: string }[] = [];
   const need = (setting: string, problem: string) => problems.push({ setting, problem, example: EXAMPLES[setting] });
 
+  const deployed = DEPLOYMENT_MARKERS.some((name) => Boolean(cleaned[name]));
+  const local = raw.LOCAL_MODE && !deployed;
+  // Tokens are validated against keys fetched from the authority: over plain HTTP anyone on the
+  // path could serve their own. Only the local token issuer, on this machine, may use http.
+  const authority = new URL(raw.AUTH_AUTHORITY);
+  if (authority.protocol !== 'https:' && !(local && LOOPBACK_HOSTS.has(authority.hostname))) {
+    need('AUTH_AUTHORITY', 'must be an https URL (http only for the local token issuer on this machine, in local mode)');
+  }
+  let publicUrl: string | undefined;
+  if (raw.APP_PUBLIC_URL) {
+    const url = new URL(raw.APP_PUBLIC_URL);
+    if (url.pathname.replace(/\/+$/, '') !== '' || url.search || url.hash || url.username || url.password) need('APP_PUBLIC_URL', 'expected an origin only (scheme, host and port), no path or query');
+    else if (url.protocol !== 'https:' && !(local && LOOPBACK_HOSTS.has(url.hostname))) need('APP_PUBLIC_URL', 'must be an https URL (http only on this machine, in local mode)');
+    else publicUrl = url.origin;
+  }
   const storage = storageSettings(raw, need);
   const serviceBus = serviceBusSettings(raw, need);
   const cosmos = cosmosSettings(raw, need);
@@ -389,7 +436,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
 
   return {
     localMode: raw.LOCAL_MODE,
-    deployed: Boolean(raw.WEBSITE_INSTANCE_ID || raw.WEBSITE_SITE_NAME),
+    deployed,
+    publicUrl,
     region: normaliseRegion(raw.DEPLOYMENT_REGION),
     hostRegion: raw.REGION_NAME ? normaliseRegion(raw.REGION_NAME) : undefined,
     appVersion: raw.APP_VERSION ?? packageVersion,

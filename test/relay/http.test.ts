@@ -132,6 +132,36 @@ describe('POST /api/relay/{operation}', () => {
     }
   });
 
+  it('builds Location and statusUrl from the configured public URL, never from the Host the request names', async () => {
+    await useRelay({ RELAY_WAIT_MS: '1', APP_PUBLIC_URL: 'https://relais.syndicat-exemple.ca' });
+    try {
+      const token = await issuer.mintUserToken(staff);
+      const kase = stack.relay.mission.cases[2]!;
+      const poisoned = await relayCall(
+        httpRequest({ method: 'POST', url: 'http://evil.example/api/relay/getCase', params: { operation: 'getCase' }, json: { caseNumber: kase.caseNumber }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+        invocation('relayCall').context,
+      );
+      expect(poisoned.status).toBe(202);
+      const id = (poisoned.jsonBody as Body).requestId!;
+      expect((poisoned.headers as Record<string, string>).location).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+      expect((poisoned.jsonBody as Body).statusUrl).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+      let answer = await relayRequestStatus(
+        httpRequest({ method: 'GET', url: `http://evil.example/api/relay/requests/${id}`, params: { id }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+        invocation('relayRequestStatus').context,
+      );
+      for (let i = 0; i < 10 && answer.status === 202; i++) {
+        expect((answer.headers as Record<string, string>).location).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+        answer = await relayRequestStatus(
+          httpRequest({ method: 'GET', url: `http://evil.example/api/relay/requests/${id}`, params: { id }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+          invocation('relayRequestStatus').context,
+        );
+      }
+      expect(answer.status).toBe(200);
+    } finally {
+      await useRelay();
+    }
+  });
+
   it('answers 503 relay_not_configured, not 500, when the signing key is missing or unreadable', async () => {
     try {
       await useRelay({ RELAY_SIGNING_KEY: 'not-a-key-but-long-enough-to-pass-the-length-check-xxxxxxxx' });
