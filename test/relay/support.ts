@@ -17,12 +17,17 @@ export const STAFF = { oid: '0b1c2d3e-0000-4000-8000-000000000001', roles: ['Sta
 export const RECORDS = { oid: '0b1c2d3e-0000-4000-8000-000000000003', roles: ['Staff', 'RecordsManager'] };
 export const IT_ONLY = { oid: '0b1c2d3e-0000-4000-8000-000000000009', roles: ['ITAdmin'] };
 
-/** The local stack's queue config with a short lock on requests, so a killed agent's work comes back fast. */
-export function relayQueueConfig(lockSeconds = 60): EmulatorConfig {
+/**
+ * The local stack's queue config with a short lock on requests, so a killed agent's work comes back
+ * fast; `repliesLockSeconds` shortens the reply queue's (session) lock, so a test can make a reply
+ * session's lock expire.
+ */
+export function relayQueueConfig(lockSeconds = 60, repliesLockSeconds?: number): EmulatorConfig {
   const config = JSON.parse(readFileSync(path.join(ROOT, 'dev/local-stack/servicebus-config.json'), 'utf8')) as EmulatorConfig;
   const queues = (config as unknown as { UserConfig: { Namespaces: { Queues: { Name: string; Properties: Record<string, unknown> }[] }[] } }).UserConfig.Namespaces[0]!.Queues;
   const requests = queues.find((q) => q.Name === 'relay-requests')!;
   requests.Properties.LockDuration = `PT${lockSeconds}S`;
+  if (repliesLockSeconds !== undefined) queues.find((q) => q.Name === 'relay-replies')!.Properties.LockDuration = `PT${repliesLockSeconds}S`;
   return config;
 }
 
@@ -56,8 +61,8 @@ export interface SpawnedAgent {
   exited: Promise<number | null>;
 }
 
-export async function startRelayStack(options: { lockSeconds?: number; agentConfig?: Record<string, unknown> } = {}): Promise<RelayStack> {
-  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds) });
+export async function startRelayStack(options: { lockSeconds?: number; repliesLockSeconds?: number; agentConfig?: Record<string, unknown> } = {}): Promise<RelayStack> {
+  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds, options.repliesLockSeconds) });
   const dir = mkdtempSync(path.join(tmpdir(), 'spgq-relay-'));
   // Test files run in parallel against one Azurite: each stack gets its own containers, so one
   // file's agent never reads as another's heartbeat.
