@@ -27,6 +27,7 @@ import '../orchestrations/activities/archive-integrity';
 import './platform/health';
 import './platform/me';
 import './relay/relay';
+import './relay/relay-deadletters';
 import '../orchestrations/activities/relay-call';
 import './platform/web';
 

@@ -98,6 +98,8 @@ const rawSchema = z.object({
   RELAY_REQUEST_TTL_SECONDS: positiveInt.default(120),
   RELAY_HEARTBEAT_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-agent'),
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: positiveInt.default(60),
+  /** When dead-lettered relay messages are drained to ids-only records and deleted: the longest one stays in the cloud. */
+  RELAY_DEADLETTER_SCHEDULE: z.string().min(1).default('0 */10 * * * *'),
 
   /** People: staff directory and lifecycle events (docs/decisions/0009-people.md). */
   PEOPLE_CATALOGUE_FILE: z.string().min(1).default('config/people-catalogue.json'),
@@ -223,6 +225,7 @@ const EXAMPLES: Record<string, string> = {
   RELAY_REQUEST_TTL_SECONDS: '120',
   RELAY_HEARTBEAT_CONTAINER: 'relay-agent',
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: '60',
+  RELAY_DEADLETTER_SCHEDULE: '0 */10 * * * * (NCRONTAB, every 10 minutes)',
   TRAINING_REMINDER_SCHEDULE: '0 0 13-20 * * 1-5 (NCRONTAB in UTC: weekdays, 08:00 or 09:00 in Montréal, then hourly)',
   TRAINING_SENDER_MAILBOX: 'formation@syndicat-exemple.ca',
   TRAINING_NOTIFY_RATE_PER_SECOND: '5',
@@ -341,6 +344,7 @@ export interface RelaySettings {
   requestTtlSeconds: number;
   heartbeatContainer: string;
   heartbeatMaxAgeSeconds: number;
+  deadLetterSchedule: string;
 }
 
 export interface ArchiveSettings {
@@ -482,6 +486,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       requestTtlSeconds: raw.RELAY_REQUEST_TTL_SECONDS,
       heartbeatContainer: raw.RELAY_HEARTBEAT_CONTAINER,
       heartbeatMaxAgeSeconds: raw.RELAY_HEARTBEAT_MAX_AGE_SECONDS,
+      deadLetterSchedule: raw.RELAY_DEADLETTER_SCHEDULE,
     },
     people: {
       catalogueFile: raw.PEOPLE_CATALOGUE_FILE,

@@ -20,6 +20,7 @@ export const RelayAuditRecord = auditRecordSchema(
       reason: z.string().max(64).optional(),
       kid: z.string().max(64).optional(),
       queue: z.string().max(260).optional(),
+      deadLetteredAt: z.string().max(40).optional(),
     })
     .strict(),
 );
@@ -28,6 +29,23 @@ export type RelayAuditRecord = z.infer<typeof RelayAuditRecord>;
 /** Writes the relay's records through any trail adapter (Cosmos in the app, memory in use-case tests). */
 export class RelayAuditLog implements RelayAudit {
   constructor(private readonly trail: { append(record: RelayAuditRecord): Promise<void> }, private readonly now: () => Date = () => new Date()) {}
+
+  async deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void> {
+    const at = this.now().toISOString();
+    await this.trail.append(
+      RelayAuditRecord.parse({
+        id: randomUUID(),
+        pk: at.slice(0, 7),
+        type: 'audit',
+        at,
+        actor: 'system',
+        actorKind: 'system',
+        action: 'relay.deadletter_drained',
+        outcome: 'allowed',
+        target: { queue: record.queue, requestId: record.messageId, reason: record.reason.slice(0, 64), ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}) },
+      }),
+    );
+  }
 
   async replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void> {
     const at = this.now().toISOString();

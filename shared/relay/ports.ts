@@ -38,4 +38,6 @@ export interface PendingRequests {
 /** The relay's audit trail: what the app refused, by ids and reason codes only. */
 export interface RelayAudit {
   replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void>;
+  /** A dead-lettered relay message, drained: its queue, id, reason code and time only. */
+  deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void>;
 }

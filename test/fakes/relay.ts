@@ -98,6 +98,12 @@ export class FakePendingRequests implements PendingRequests {
 export class FakeRelayAudit implements RelayAudit {
   readonly refused: { requester: string; requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }[] = [];
 
+  readonly drained: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }[] = [];
+
+  async deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void> {
+    this.drained.push(record);
+  }
+
   async replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void> {
     this.refused.push({ requester, ...refusal });
   }

@@ -183,8 +183,8 @@ describe('agent process faults', () => {
     expect(agent.output()).toMatch(/agent\.stopped/);
     expect(agent.output()).not.toMatch(/agent\.abandoned_in_flight/);
     const replies = await stack.drainReplies(request.replyToSessionId, 5_000);
-    expect(replies).toHaveLength(1);
+    expect(replies, agent.output()).toHaveLength(1);
     expect(replies[0]!.outcome).toBe('ok');
-    expect(stack.emulator.counts('relay-requests')).toMatchObject({ active: 0 });
+    expect(stack.emulator.counts('relay-requests'), agent.output()).toMatchObject({ active: 0 });
   }, 60_000);
 });

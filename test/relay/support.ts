@@ -122,7 +122,7 @@ export async function startRelayStack(options: { lockSeconds?: number; repliesLo
         child,
         output: () => out,
         exited,
-        waitFor: (pattern, timeoutMs = 20_000) =>
+        waitFor: (pattern, timeoutMs = 90_000) =>
           new Promise<void>((resolve, reject) => {
             const started = Date.now();
             const tick = () => {

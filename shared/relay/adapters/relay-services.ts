@@ -11,6 +11,8 @@ import type { HeartbeatSource, PendingRequests } from '../ports';
 import type { RelayPorts } from '../relay-calls';
 import { disableNagleForServiceBus } from './amqp-no-delay';
 import { RelayClient } from './relay-client';
+import { ServiceBusDeadLetters } from './service-bus-dead-letters';
+import type { DrainPorts } from '../deadletter-drain';
 
 /**
  * The relay's ports as the function app builds them from its settings: Service Bus (RelayClient),
@@ -133,4 +135,19 @@ export function relayServices(): RelayServices {
 /** For tests that change the heartbeat or the settings between calls. */
 export function resetRelayForTests(): void {
   state = undefined;
+}
+
+/** The dead-letter drain's ports: the relay queues' dead-letter subqueues and the relay's audit trail. */
+export function relayDeadLetterPorts(): { ports: DrainPorts; close(): Promise<void> } {
+  const s = settings();
+  const deadLetters = new ServiceBusDeadLetters(serviceBusClient(s));
+  return {
+    ports: {
+      deadLetters,
+      audit: new RelayAuditLog(new CosmosAuditTrail(cosmosDatabase(s), { container: AUDIT_CONTAINER, schema: RelayAuditRecord })),
+      // Inside the Functions timeout with room to spare; what is left waits for the next run.
+      budgetMs: 4 * 60_000,
+    },
+    close: () => deadLetters.close(),
+  };
 }
