@@ -208,7 +208,12 @@ export class RelayAgent {
         processError: async (args: ProcessErrorArgs) => {
           const code = (args.error as { code?: string }).code ?? '';
           log('warn', 'servicebus.error', { source: args.errorSource, ...errorSummary(args.error) });
-          if (RECONNECT_CODES.has(code) || (args.error as { retryable?: boolean }).retryable === false) markBroken();
+          // A lock lost on one message (the SDK's renewal failing after the event loop was held
+          // past the lock, on a loaded machine) is that message's affair: not retryable, but the
+          // connection is fine. Rebuilding it would drop the work in flight and, at shutdown,
+          // leave the answered message behind; its settlement handles it instead.
+          const messageScoped = code === 'MessageLockLost' || args.errorSource === 'renewLock';
+          if (!messageScoped && (RECONNECT_CODES.has(code) || (args.error as { retryable?: boolean }).retryable === false)) markBroken();
         },
       },
       { autoCompleteMessages: false, maxConcurrentCalls: config.concurrency },

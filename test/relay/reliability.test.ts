@@ -194,3 +194,40 @@ describe('agent process faults', () => {
     expect(stack.emulator.counts('relay-requests'), agent.output()).toMatchObject({ active: 0 });
   }, 180_000);
 });
+
+describe('agent shutdown when a request held the event loop past its lock', () => {
+  let stack: RelayStack;
+  beforeAll(async () => {
+    // A query that blocks the agent's event loop (SQLite is synchronous) far longer than the 2 s
+    // lock, on any machine: the SDK cannot renew the lock meanwhile, as on a loaded machine.
+    const slower = SLOW_MEMBER_QUERY.replace('x < 12000000', 'x < 40000000');
+    stack = await startRelayStack({ lockSeconds: 2, agentConfig: { shutdownDeadlineSeconds: 120, mission: { queries: { memberByNumber: slower } } } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('answers once, keeps its connection, and settles the answered message before exiting', async () => {
+    const agent = await stack.spawnAgent();
+    await agent.waitFor(/agent\.ready/);
+    const request = stack.client.sign('lookupMember', { memberNumber: 'M00012' }, STAFF);
+    await stack.client.send(request);
+    // Wait until it is started: the query then holds the event loop; SIGTERM is handled once it lets go.
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const db = new Database(path.join(stack.relay.dataDir, 'requests.sqlite'), { readonly: true, fileMustExist: false });
+      try {
+        if ((db.prepare('SELECT state FROM requests WHERE id = ?').get(request.id) as { state?: string } | undefined)?.state) break;
+      } catch {
+        // not created yet
+      } finally {
+        db.close();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    const replies = await stack.drainReplies(request.replyToSessionId, 60_000);
+    expect(replies, agent.output()).toHaveLength(1);
+    expect(agent.output()).not.toMatch(/agent\.disconnected/);
+    expect(stack.emulator.counts('relay-requests'), agent.output()).toMatchObject({ active: 0, deadLettered: 0 });
+  }, 240_000);
+});
