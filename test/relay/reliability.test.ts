@@ -199,9 +199,11 @@ describe('agent shutdown when a request held the event loop past its lock', () =
   let stack: RelayStack;
   beforeAll(async () => {
     // A query that blocks the agent's event loop (SQLite is synchronous) far longer than the 2 s
-    // lock, on any machine: the SDK cannot renew the lock meanwhile, as on a loaded machine.
+    // lock, on any machine: the SDK cannot renew the lock meanwhile, as on a loaded machine. The
+    // broker hands the message out again at each lock expiry (to this same link, which has credit):
+    // a high delivery count keeps that from dead-lettering it, which is not what is tested here.
     const slower = SLOW_MEMBER_QUERY.replace('x < 12000000', 'x < 40000000');
-    stack = await startRelayStack({ lockSeconds: 2, agentConfig: { shutdownDeadlineSeconds: 120, mission: { queries: { memberByNumber: slower } } } });
+    stack = await startRelayStack({ lockSeconds: 2, requestsMaxDeliveryCount: 100, agentConfig: { shutdownDeadlineSeconds: 120, mission: { queries: { memberByNumber: slower } } } });
   });
   afterAll(async () => stack?.stop());
 
@@ -228,6 +230,8 @@ describe('agent shutdown when a request held the event loop past its lock', () =
     const replies = await stack.drainReplies(request.replyToSessionId, 60_000);
     expect(replies, agent.output()).toHaveLength(1);
     expect(agent.output()).not.toMatch(/agent\.disconnected/);
+    // The lock was lost while the loop was held, and the agent took the message back and completed it.
+    expect(agent.output()).toMatch(/"event":"agent\.settled_lost_locks","settled":1,"left":0/);
     expect(stack.emulator.counts('relay-requests'), agent.output()).toMatchObject({ active: 0, deadLettered: 0 });
   }, 240_000);
 });

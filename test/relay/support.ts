@@ -22,11 +22,12 @@ export const IT_ONLY = { oid: '0b1c2d3e-0000-4000-8000-000000000009', roles: ['I
  * fast; `repliesLockSeconds` shortens the reply queue's (session) lock, so a test can make a reply
  * session's lock expire.
  */
-export function relayQueueConfig(lockSeconds = 60, repliesLockSeconds?: number): EmulatorConfig {
+export function relayQueueConfig(lockSeconds = 60, repliesLockSeconds?: number, requestsMaxDeliveryCount?: number): EmulatorConfig {
   const config = JSON.parse(readFileSync(path.join(ROOT, 'dev/local-stack/servicebus-config.json'), 'utf8')) as EmulatorConfig;
   const queues = (config as unknown as { UserConfig: { Namespaces: { Queues: { Name: string; Properties: Record<string, unknown> }[] }[] } }).UserConfig.Namespaces[0]!.Queues;
   const requests = queues.find((q) => q.Name === 'relay-requests')!;
   requests.Properties.LockDuration = `PT${lockSeconds}S`;
+  if (requestsMaxDeliveryCount !== undefined) requests.Properties.MaxDeliveryCount = requestsMaxDeliveryCount;
   if (repliesLockSeconds !== undefined) queues.find((q) => q.Name === 'relay-replies')!.Properties.LockDuration = `PT${repliesLockSeconds}S`;
   return config;
 }
@@ -61,8 +62,10 @@ export interface SpawnedAgent {
   exited: Promise<number | null>;
 }
 
-export async function startRelayStack(options: { lockSeconds?: number; repliesLockSeconds?: number; agentConfig?: Record<string, unknown> } = {}): Promise<RelayStack> {
-  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds, options.repliesLockSeconds) });
+export async function startRelayStack(
+  options: { lockSeconds?: number; repliesLockSeconds?: number; requestsMaxDeliveryCount?: number; agentConfig?: Record<string, unknown> } = {},
+): Promise<RelayStack> {
+  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds, options.repliesLockSeconds, options.requestsMaxDeliveryCount) });
   const dir = mkdtempSync(path.join(tmpdir(), 'spgq-relay-'));
   // Test files run in parallel against one Azurite: each stack gets its own containers, so one
   // file's agent never reads as another's heartbeat.
