@@ -338,8 +338,7 @@ export function verifyReplySignature(reply: RelayReply, publicKeys: ReadonlyMap<
 /**
  * Reads a list of public keys by key id, as an app setting holds it: `kid=key` entries separated by
  * commas (neither base64 nor PEM has one), each key Ed25519 SPKI as base64 DER or PEM ("\n" escapes
- * allowed). Throws
- * naming the entry that does not parse (never the key itself).
+ * allowed). Throws naming the entry that does not parse (never the key itself).
  */
 export function publicKeysFrom(text: string): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
