@@ -102,6 +102,7 @@ async function main() {
         AUTH_CLIENT_ID: issuer.clientId,
         AUTH_AUTHORITY: issuer.authority,
         RELAY_SIGNING_KEY: relay.privateKeyPem,
+        RELAY_AGENT_PUBLIC_KEYS: relay.agentPublicKeys,
         RELAY_SIGNING_KEY_ID: relay.kid,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,6 +32,7 @@ import '../orchestrations/activities/archive-retention';
 import './platform/health';
 import './platform/me';
 import './relay/relay';
+import './relay/relay-deadletters';
 import '../orchestrations/activities/relay-call';
 import './platform/web';
 

@@ -24,7 +24,7 @@ export function localRelayAgent(options: { root: string; localDir: string; servi
   });
   let child: ChildProcess | undefined;
   return {
-    appSettings: { RELAY_SIGNING_KEY: relay.privateKeyPem, RELAY_SIGNING_KEY_ID: relay.kid },
+    appSettings: { RELAY_SIGNING_KEY: relay.privateKeyPem, RELAY_SIGNING_KEY_ID: relay.kid, RELAY_AGENT_PUBLIC_KEYS: relay.agentPublicKeys },
     configPath: relay.configPath,
     start() {
       child = spawn(process.execPath, ['--import', 'tsx', path.join(options.root, 'onprem-agent/src/main.ts'), '--config', relay.configPath], {

@@ -4,12 +4,14 @@
  * agent), the sample mission database and legacy archive, and an agent config file pointing at the
  * local Service Bus emulator and Azurite. Never used in production.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SAMPLE_QUERIES, writeLegacyArchive, writeMissionDatabase, type SampleArchiveEntry, type SampleData } from './sample-data';
 
 export const LOCAL_RELAY_KID = 'local-1';
+/** The key id of the local agent's reply-signing key. */
+export const LOCAL_AGENT_KID = 'local-agent-1';
 
 export interface LocalRelayOptions {
   /** Folder for keys, data, the agent's state and its config (e.g. .local/relay). */
@@ -26,6 +28,12 @@ export interface LocalRelay {
   kid: string;
   privateKeyPem: string;
   publicKeyPem: string;
+  /** The agent's reply-signing key pair: the app gets `agentPublicKeys` (RELAY_AGENT_PUBLIC_KEYS). */
+  agentKid: string;
+  agentPrivateKeyPem: string;
+  agentPublicKeyPem: string;
+  /** RELAY_AGENT_PUBLIC_KEYS for the app: `kid=<base64 DER>`. */
+  agentPublicKeys: string;
   configPath: string;
   config: Record<string, unknown>;
   mission: SampleData;
@@ -55,6 +63,17 @@ export function prepareLocalRelay(options: LocalRelayOptions): LocalRelay {
     writeFileSync(privateFile, keys.privateKeyPem, { mode: 0o600 });
     writeFileSync(publicFile, keys.publicKeyPem);
   }
+  const agentPrivateFile = path.join(dir, 'agent-reply-key.pem');
+  const agentPublicFile = path.join(dir, 'agent-reply-verify-key.pem');
+  let agentKeys: { privateKeyPem: string; publicKeyPem: string };
+  if (options.reuseKeys && existsSync(agentPrivateFile) && existsSync(agentPublicFile)) {
+    agentKeys = { privateKeyPem: readFileSync(agentPrivateFile, 'utf8'), publicKeyPem: readFileSync(agentPublicFile, 'utf8') };
+  } else {
+    agentKeys = signingKeyPair();
+    writeFileSync(agentPrivateFile, agentKeys.privateKeyPem, { mode: 0o600 });
+    writeFileSync(agentPublicFile, agentKeys.publicKeyPem);
+  }
+  const agentPublicDer = createPublicKey(agentKeys.publicKeyPem).export({ format: 'der', type: 'spki' }).toString('base64');
   const missionFile = path.join(dir, 'mission.sqlite');
   const archiveRoot = path.join(dir, 'legacy-archive');
   const dataDir = path.join(dir, 'agent-data');
@@ -67,7 +86,7 @@ export function prepareLocalRelay(options: LocalRelayOptions): LocalRelay {
       replies: { queue: 'relay-replies', connectionString: options.serviceBusConnectionString },
       webSockets: false,
     },
-    signing: { publicKeys: { [LOCAL_RELAY_KID]: keys.publicKeyPem } },
+    signing: { publicKeys: { [LOCAL_RELAY_KID]: keys.publicKeyPem }, replyKey: { kid: LOCAL_AGENT_KID, privateKey: agentKeys.privateKeyPem } },
     mission: { driver: 'sqlite', sqlite: { path: missionFile }, queries: SAMPLE_QUERIES },
     archive: { root: archiveRoot, indexFile: 'index.json' },
     storage: { connectionString: options.storageConnectionString, documentsContainer: 'relay-documents', heartbeatContainer: 'relay-agent' },
@@ -79,7 +98,14 @@ export function prepareLocalRelay(options: LocalRelayOptions): LocalRelay {
   const config = deepMerge(base, options.agentConfig ?? {});
   const configPath = path.join(dir, 'agent-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  return { kid: LOCAL_RELAY_KID, ...keys, configPath, config, mission, archive, archiveRoot, dataDir };
+  return {
+    kid: LOCAL_RELAY_KID,
+    ...keys,
+    agentKid: LOCAL_AGENT_KID,
+    agentPrivateKeyPem: agentKeys.privateKeyPem,
+    agentPublicKeyPem: agentKeys.publicKeyPem,
+    agentPublicKeys: `${LOCAL_AGENT_KID}=${agentPublicDer}`,
+    configPath, config, mission, archive, archiveRoot, dataDir };
 }
 
 function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
 import { settings } from '../../shared/platform/settings';
-import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type Principal } from '../../shared/platform/auth';
+import { appTokenValidator, hasAnyRole, TokenRejected, type AppRole, type ApplicationRole, type Principal } from '../../shared/platform/auth';
 import { ApiError, fieldProblems } from '../../shared/platform/api-error';
 import { negotiateLanguage, type Language } from '../../shared/platform/i18n';
 import { createLogger, type Logger } from '../../shared/platform/logger';
@@ -45,6 +45,11 @@ interface CommonSpec<B, Q, P> {
 export interface ProtectedSpec<B, Q, P> extends CommonSpec<B, Q, P> {
   /** The caller needs at least one of these app roles. */
   roles: readonly AppRole[];
+  /**
+   * Applications (app-only tokens) holding one of these application roles may call too; without
+   * it every app-only token is refused (403 app_not_allowed), whatever user roles it claims.
+   */
+  applicationRoles?: readonly ApplicationRole[];
   handle(input: EndpointInput<B, Q, P>): Promise<EndpointResult>;
 }
 
@@ -100,7 +105,10 @@ function respondTo<B, Q, P>(spec: ProtectedSpec<B, Q, P> | AnonymousSpec<B, Q, P
       let principal: Principal | undefined;
       if (isProtected) {
         principal = await authenticate(request, s);
-        if (!hasAnyRole(principal, spec.roles)) {
+        if (principal.kind === 'app') {
+          const allowed = spec.applicationRoles ?? [];
+          if (!allowed.some((r) => principal!.applicationRoles.includes(r))) throw new ApiError(403, 'app_not_allowed', 'auth.appNotAllowed');
+        } else if (!hasAnyRole(principal, spec.roles)) {
           throw new ApiError(403, 'forbidden', 'auth.forbidden', { roles: spec.roles.join(' | ') });
         }
       }

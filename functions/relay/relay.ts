@@ -6,6 +6,8 @@ import { ApiError, fieldProblems } from '../../shared/platform/api-error';
 import { OPERATIONS, isOperationName } from '../../shared/relay/contract';
 import { callRelay, relayStatus, type RelayOutcome, type RelayPorts } from '../../shared/relay/relay-calls';
 import { relayServices } from '../../shared/relay/adapters/relay-services';
+import type { Logger } from '../../shared/platform/logger';
+import { settings } from '../../shared/platform/settings';
 
 /**
  * Staff endpoints of the on-premises relay (docs/decisions/0005-onprem-relay.md):
@@ -43,9 +45,28 @@ export function httpAnswer(outcome: RelayOutcome, statusUrl: (requestId: string)
       throw new ApiError(503, 'relay_backend_unavailable', 'relay.unavailable', { reason: outcome.reason }, { requestId: outcome.requestId, reason: outcome.reason });
     case 'agent_error':
       throw new ApiError(502, 'relay_agent_error', 'relay.agentError', { requestId: outcome.requestId }, { requestId: outcome.requestId, reason: outcome.reason });
+    case 'reply_refused':
+      throw new ApiError(502, 'relay_reply_refused', 'relay.replyRefused', { requestId: outcome.requestId }, { requestId: outcome.requestId, reason: outcome.reason });
     case 'request_unknown':
       throw new ApiError(404, 'relay_request_unknown', 'relay.requestUnknown');
   }
+}
+
+/**
+ * The event an alert keys on (infra: a log query on `relay.reply_refused`): a forged or misdirected
+ * reply means someone holds a relay credential. Request id and reason code only, no personal data.
+ */
+export function alertOnRefusal(outcome: RelayOutcome, log: Logger): void {
+  if (outcome.kind === 'reply_refused') log.error('relay.reply_refused', { requestId: outcome.requestId, reason: outcome.reason });
+}
+
+/**
+ * Where a caller reads a pending request: from the configured public origin (APP_PUBLIC_URL), never
+ * the request's Host header (a caller could point the link at a site of theirs); a relative path
+ * when none is configured.
+ */
+function statusUrl(requestId: string): string {
+  return `${settings().publicUrl ?? ''}/api/relay/requests/${requestId}`;
 }
 
 export const relayCall = endpoint<unknown, Record<string, string>, { operation: string }>({
@@ -53,7 +74,7 @@ export const relayCall = endpoint<unknown, Record<string, string>, { operation: 
   roles: [],
   body: z.unknown(),
   params: z.object({ operation: z.string().max(64) }),
-  async handle({ body, params, principal, language, request }) {
+  async handle({ body, params, principal, language, log }) {
     if (!isOperationName(params.operation)) {
       throw new ApiError(404, 'relay_unknown_operation', 'relay.unknownOperation', { operation: params.operation.replace(/[^A-Za-z]/g, '').slice(0, 40) });
     }
@@ -64,18 +85,19 @@ export const relayCall = endpoint<unknown, Record<string, string>, { operation: 
     const input = spec.input.safeParse(body, { error: locale.localeError });
     if (!input.success) throw new ApiError(400, 'validation_failed', 'request.invalid', {}, fieldProblems('body', input.error));
     const relay = ports();
-    const base = new URL(request.url);
     const outcome = await callRelay(relay, params.operation, input.data, { oid: principal.oid, roles: principal.roles });
-    return httpAnswer(outcome, (id) => `${base.origin}/api/relay/requests/${id}`);
+    alertOnRefusal(outcome, log);
+    return httpAnswer(outcome, statusUrl);
   },
 });
 
 export const relayRequestStatus = endpoint<undefined, Record<string, string>, { id: string }>({
   roles: [],
   params: z.object({ id: z.uuid() }),
-  async handle({ params, principal, request }) {
+  async handle({ params, principal, log }) {
     const outcome = await relayStatus(ports(), params.id.toLowerCase(), principal);
-    return httpAnswer(outcome, () => request.url);
+    alertOnRefusal(outcome, log);
+    return httpAnswer(outcome, statusUrl);
   },
 });
 

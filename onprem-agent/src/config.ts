@@ -44,6 +44,12 @@ const configSchema = z
       .object({
         /** The function app's public keys by key id (Ed25519, PEM or base64 DER). */
         publicKeys: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string().min(40)).refine((keys) => Object.keys(keys).length > 0, 'at least one key'),
+        /**
+         * The agent's own Ed25519 private key (PKCS#8 PEM or base64 DER) that signs every reply; the
+         * function app holds only its public half (RELAY_AGENT_PUBLIC_KEYS), under this key id.
+         * Best given in SPGQ_AGENT_REPLY_SIGNING_KEY, so the file holds no secret.
+         */
+        replyKey: z.object({ kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), privateKey: z.string().min(40) }).strict(),
         clockSkewSeconds: z.number().int().min(0).max(300).default(30),
         maxLifetimeSeconds: z.number().int().min(5).max(3600).default(900),
       })
@@ -132,6 +138,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SPGQ_AGENT_REPLIES_CONNECTION_STRING', ['serviceBus', 'replies', 'connectionString']],
   ['SPGQ_AGENT_STORAGE_CONNECTION_STRING', ['storage', 'connectionString']],
   ['SPGQ_AGENT_SQLSERVER_PASSWORD', ['mission', 'sqlserver', 'password']],
+  ['SPGQ_AGENT_REPLY_SIGNING_KEY', ['signing', 'replyKey', 'privateKey']],
 ];
 
 export function parseConfig(raw: unknown, env: Record<string, string | undefined> = {}, baseDir = process.cwd()): AgentConfig {

@@ -55,6 +55,13 @@ export class RelayAgent {
   private readonly startedAt = new Date().toISOString();
   private handled = 0;
   private connected = false;
+  /**
+   * Requests answered (reply sent, marked sent) whose message could not be completed because its
+   * lock was lost meanwhile (the event loop held past the lock by a synchronous query on a loaded
+   * machine). Service Bus hands the message out again; a stopping agent settles it itself before
+   * exiting, so a clean stop leaves nothing behind.
+   */
+  private readonly sentButUnsettled = new Set<string>();
   private firstConnect: { resolve: () => void; promise: Promise<void> };
 
   constructor(private readonly deps: RelayAgentDeps) {
@@ -201,7 +208,12 @@ export class RelayAgent {
         processError: async (args: ProcessErrorArgs) => {
           const code = (args.error as { code?: string }).code ?? '';
           log('warn', 'servicebus.error', { source: args.errorSource, ...errorSummary(args.error) });
-          if (RECONNECT_CODES.has(code) || (args.error as { retryable?: boolean }).retryable === false) markBroken();
+          // A lock lost on one message (the SDK's renewal failing after the event loop was held
+          // past the lock, on a loaded machine) is that message's affair: not retryable, but the
+          // connection is fine. Rebuilding it would drop the work in flight and, at shutdown,
+          // leave the answered message behind; its settlement handles it instead.
+          const messageScoped = code === 'MessageLockLost' || args.errorSource === 'renewLock';
+          if (!messageScoped && (RECONNECT_CODES.has(code) || (args.error as { retryable?: boolean }).retryable === false)) markBroken();
         },
       },
       { autoCompleteMessages: false, maxConcurrentCalls: config.concurrency },
@@ -211,6 +223,7 @@ export class RelayAgent {
 
   private async handle(message: ServiceBusReceivedMessage, conn: Connection): Promise<void> {
     const { processor, store, log, config } = this.deps;
+    let replied: string | undefined;
     try {
       const decision = await processor.process({ body: message.body, deliveryCount: message.deliveryCount ?? 0 });
       if (decision.kind === 'reply') {
@@ -226,6 +239,7 @@ export class RelayAgent {
             timeToLive: config.serviceBus.replyTimeToLiveSeconds * 1000,
           });
           store.markSent(decision.reply.requestId);
+          replied = decision.reply.requestId;
         } finally {
           processor.release(decision.reply.requestId);
         }
@@ -243,8 +257,42 @@ export class RelayAgent {
       // Reply not sent or message not settled: give it back so it is tried again (the idempotency
       // store makes the retry answer once); after MaxDeliveryCount Service Bus dead-letters it.
       log('warn', 'request.retry_later', { messageId: String(message.messageId ?? ''), ...errorSummary(e) });
+      if (replied && (e as { code?: string }).code === 'MessageLockLost') this.sentButUnsettled.add(replied);
       if (!this.givenBack.has(message)) await conn.receiver.abandonMessage(message).catch(() => undefined);
     }
+  }
+
+  /**
+   * At shutdown: takes back the answered requests whose lock was lost and completes them (their
+   * reply is already out; the idempotency store says sent), giving anything else straight back.
+   */
+  private async settleLostLocks(withinMs: number): Promise<void> {
+    const conn = this.connection;
+    if (!conn || this.sentButUnsettled.size === 0) return;
+    const { log, config } = this.deps;
+    const receiver = conn.clients[0]!.createReceiver(config.serviceBus.requests.queue, { receiveMode: 'peekLock' });
+    const deadline = Date.now() + withinMs;
+    let settled = 0;
+    try {
+      while (this.sentButUnsettled.size > 0 && Date.now() < deadline) {
+        const messages = await receiver.receiveMessages(this.sentButUnsettled.size, { maxWaitTimeInMs: Math.min(2_000, Math.max(1, deadline - Date.now())) });
+        if (messages.length === 0) continue;
+        for (const message of messages) {
+          const id = String(message.messageId ?? '');
+          if (this.sentButUnsettled.delete(id)) {
+            await receiver.completeMessage(message);
+            settled++;
+          } else {
+            await receiver.abandonMessage(message).catch(() => undefined);
+          }
+        }
+      }
+    } catch (e) {
+      log('warn', 'agent.settle_lost_locks_failed', errorSummary(e));
+    } finally {
+      await receiver.close().catch(() => undefined);
+    }
+    log('info', 'agent.settled_lost_locks', { settled, left: this.sentButUnsettled.size });
   }
 
   private async closeSubscription(): Promise<void> {
@@ -289,6 +337,7 @@ export class RelayAgent {
       await Promise.allSettled(left.map((m) => receiver.abandonMessage(m)));
       log('warn', 'agent.abandoned_in_flight', { count: left.length });
     }
+    if (finished) await this.settleLostLocks(Math.min(10_000, config.shutdownDeadlineSeconds * 1000));
     await this.writeHeartbeat();
     this.wakeUp?.();
     await this.teardown();

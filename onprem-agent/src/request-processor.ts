@@ -4,6 +4,7 @@ import {
   PROTOCOL_VERSION,
   RelayRequest,
   isOperationName,
+  signReply,
   verifyRequestSignature,
   type RelayOutcome,
   type RelayReply,
@@ -28,6 +29,8 @@ export type Decision =
 
 export interface ProcessorOptions {
   publicKeys: ReadonlyMap<string, KeyObject>;
+  /** The agent's own key: every reply leaves signed with it (the app refuses unsigned replies). */
+  replyKey: { kid: string; privateKey: KeyObject };
   clockSkewMs: number;
   maxLifetimeMs: number;
   store: IdempotencyStore;
@@ -105,18 +108,19 @@ export class RequestProcessor {
     const release = this.claim(request.id);
     if (seen.state === 'replied') {
       audit({ ...who, outcome: seen.reply.outcome, code: 'replayed' });
-      return { kind: 'reply', reply: seen.reply, sessionId: request.replyToSessionId, replayed: true };
+      // Signed again as it leaves: a reply stored before a key rotation carries the current key.
+      return { kind: 'reply', reply: signReply(seen.reply, this.options.replyKey), sessionId: request.replyToSessionId, replayed: true };
     }
     try {
       const answer = await this.answer(request);
-      const reply: RelayReply = {
+      const reply: RelayReply = signReply({
         v: PROTOCOL_VERSION,
         requestId: request.id,
         requestedBy: request.user.oid,
         agentVersion: AGENT_VERSION,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         ...answer,
-      };
+      }, this.options.replyKey);
       this.options.store.saveReply(reply);
       audit({ ...who, outcome: reply.outcome, code: reply.code });
       return { kind: 'reply', reply, sessionId: request.replyToSessionId, replayed: false };

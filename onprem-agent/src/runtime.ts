@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { KeyObject } from 'node:crypto';
-import { publicKeyFrom } from '../../shared/relay/contract';
+import { privateKeyFrom, publicKeyFrom } from '../../shared/relay/contract';
 import type { AgentConfig } from './config';
 import { agentLog, type AgentLog } from './agent-log';
 import { fileAuditLog } from './audit-log';
@@ -32,6 +32,12 @@ export async function openAgentRuntime(config: AgentConfig, log: AgentLog = agen
       throw new Error(`signing.publicKeys.${kid}: ${(e as Error).message}`);
     }
   }
+  let replyKey: { kid: string; privateKey: KeyObject };
+  try {
+    replyKey = { kid: config.signing.replyKey.kid, privateKey: privateKeyFrom(config.signing.replyKey.privateKey) };
+  } catch (e) {
+    throw new Error(`signing.replyKey.privateKey: ${(e as Error).message}`);
+  }
   const credential: TokenCredential | undefined = config.serviceBus.certificate
     ? (() => {
         const { ClientCertificateCredential } = require('@azure/identity') as typeof import('@azure/identity');
@@ -54,6 +60,7 @@ export async function openAgentRuntime(config: AgentConfig, log: AgentLog = agen
   const store = openIdempotencyStore(config.dataDir, config.idempotencyRetentionHours);
   const processor = new RequestProcessor({
     publicKeys,
+    replyKey,
     clockSkewMs: config.signing.clockSkewSeconds * 1000,
     maxLifetimeMs: config.signing.maxLifetimeSeconds * 1000,
     store,

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OPERATIONS, signRequest, type RelayReply } from '../../shared/relay/contract';
+import { OPERATIONS, signRequest, verifyReplySignature, type RelayReply } from '../../shared/relay/contract';
 import { RequestProcessor } from '../src/request-processor';
 import { openIdempotencyStore } from '../src/idempotency-store';
 import type { AuditEntry } from '../src/audit-log';
@@ -12,6 +12,7 @@ import { Unavailable } from '../src/connectors/errors';
 
 /** The decision pipeline on its own: timeouts, unexpected errors, bad results, and the store's replay across restarts. */
 const keys = generateKeyPairSync('ed25519');
+const agentKeys = generateKeyPairSync('ed25519');
 const dirs: string[] = [];
 afterEach(() => {
   vi.useRealTimers();
@@ -25,6 +26,7 @@ function setup(mission: Partial<Connectors['mission']>, dir = mkdtempSync(path.j
   const unexpected: unknown[] = [];
   const processor = new RequestProcessor({
     publicKeys: new Map([['k', keys.publicKey]]),
+    replyKey: { kid: 'agent', privateKey: agentKeys.privateKey },
     clockSkewMs: 30_000,
     maxLifetimeMs: 900_000,
     store,
@@ -127,5 +129,22 @@ describe('request processor', () => {
     expect(await second.processor.process({ body, deliveryCount: 2 })).toEqual({ kind: 'complete' });
     expect(calls).toBe(1);
     second.store.close();
+  });
+
+  it('signs every reply with the agent’s own key, replays included, so the app can tell it from a forgery', async () => {
+    const first = setup({ lookupMember: async () => ({ members: [] }) });
+    const body = request('lookupMember', { memberNumber: 'M00001' });
+    const reply = replyOf(await first.processor.process({ body, deliveryCount: 0 }));
+    const trusted = new Map([['agent', agentKeys.publicKey]]);
+    expect(reply.kid).toBe('agent');
+    expect(verifyReplySignature(reply, trusted)).toBe(true);
+    // The request's own key (the app's) does not verify it, and a changed result breaks it.
+    expect(verifyReplySignature(reply, new Map([['agent', keys.publicKey]]))).toBe(false);
+    expect(verifyReplySignature({ ...reply, result: { members: [{ memberNumber: 'M00666' }] } }, trusted)).toBe(false);
+    first.store.close();
+    const again = setup({ lookupMember: async () => ({ members: [] }) }, first.dir);
+    const replayed = replyOf(await again.processor.process({ body, deliveryCount: 1 }));
+    expect(verifyReplySignature(replayed, trusted)).toBe(true);
+    again.store.close();
   });
 });

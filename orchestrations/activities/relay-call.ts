@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import { createLogger } from '../../shared/platform/logger';
 import { z } from 'zod';
 import { APP_ROLES } from '../../shared/platform/roles';
 import { OPERATION_NAMES, type OperationName } from '../../shared/relay/contract';
@@ -13,6 +14,15 @@ import { relayServices } from '../../shared/relay/adapters/relay-services';
  */
 export const RELAY_ACTIVITY = 'onPremRelay';
 
+/** What the activity needs of its invocation context: a log. */
+interface InvocationLog {
+  invocationId: string;
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
 export const RelayActivityInput = z.object({
   operation: z.enum(OPERATION_NAMES as [OperationName, ...OperationName[]]),
   params: z.unknown(),
@@ -21,11 +31,17 @@ export const RelayActivityInput = z.object({
 });
 export type RelayActivityInput = z.infer<typeof RelayActivityInput>;
 
-export async function relayActivity(input: unknown): Promise<{ requestId: string; outcome: string; code?: string; result?: unknown }> {
+export async function relayActivity(input: unknown, context?: InvocationLog): Promise<{ requestId: string; outcome: string; code?: string; result?: unknown }> {
   const { operation, params, user } = RelayActivityInput.parse(input);
   const services = relayServices();
   if (!services.configured) throw new RelayUnavailable('relay_not_configured');
-  const reply = await callRelayForActivity(services.ports, operation, params, user);
+  const reply = await callRelayForActivity(services.ports, operation, params, user).catch((error: unknown) => {
+    // The same alert event as the HTTP endpoints (functions/relay/relay.ts): ids and reason only.
+    if (error instanceof RelayUnavailable && error.code === 'relay_reply_refused' && context) {
+      createLogger((level, line) => context[level](line), { invocationId: context.invocationId }).error('relay.reply_refused', { requestId: error.requestId, reason: error.reason });
+    }
+    throw error;
+  });
   return { requestId: reply.requestId, outcome: reply.outcome, ...(reply.code ? { code: reply.code } : {}), ...(reply.outcome === 'ok' ? { result: reply.result } : {}) };
 }
 

@@ -5,8 +5,8 @@ import type { JWTPayload } from 'jose';
  * tokens with its own key and serves its own JWKS, so this same code runs everywhere.
  */
 
-export { APP_ROLES, type AppRole } from './roles';
-import { APP_ROLES, type AppRole } from './roles';
+export { APP_ROLES, APPLICATION_ROLES, type AppRole, type ApplicationRole } from './roles';
+import { APP_ROLES, APPLICATION_ROLES, type AppRole, type ApplicationRole } from './roles';
 
 /** The delegated scope the Teams tab asks for (exposed by the API's app registration). */
 export const API_SCOPE = 'access_as_user';
@@ -15,8 +15,11 @@ export interface Principal {
   /** Object id in the tenant: with tid, the only identity decisions are made on (never email/UPN). */
   oid: string;
   tid: string;
+  /** `app`: an app-only token (`idtyp=app`, or no `scp`): no person signed in. */
   kind: 'user' | 'app';
   roles: AppRole[];
+  /** The application roles an app-only token holds (always empty for a person). */
+  applicationRoles: ApplicationRole[];
   scopes: string[];
   /** Display name, for greeting only; never logged. */
   name?: string;
@@ -94,7 +97,9 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
       if (String(payload.tid).toLowerCase() !== tenant) throw new TokenRejected('wrong_tenant');
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter(Boolean) : [];
       const claimedRoles = Array.isArray(payload.roles) ? payload.roles.map(String) : [];
-      const kind = scopes.length > 0 ? 'user' : 'app';
+      // Entra marks app-only tokens with idtyp=app (optional claim) and gives them no scp: either
+      // one means no person signed in, whatever roles the token carries.
+      const kind = scopes.length > 0 && payload.idtyp !== 'app' ? 'user' : 'app';
       // A delegated token must carry our scope; an app-only token must carry app roles.
       if (kind === 'user' ? !scopes.includes(API_SCOPE) : claimedRoles.length === 0) throw new TokenRejected('no_scope_or_role');
       return {
@@ -102,6 +107,7 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
         tid: tenant,
         kind,
         roles: claimedRoles.filter((r): r is AppRole => (APP_ROLES as readonly string[]).includes(r)),
+        applicationRoles: kind === 'app' ? claimedRoles.filter((r): r is ApplicationRole => (APPLICATION_ROLES as readonly string[]).includes(r)) : [],
         scopes,
         name: typeof payload.name === 'string' ? payload.name : undefined,
       };

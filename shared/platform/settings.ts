@@ -97,11 +97,17 @@ const rawSchema = z.object({
   /** Ed25519 private key (PKCS#8 PEM or base64 DER); in Azure a Key Vault reference. Relay endpoints answer 503 without it. */
   RELAY_SIGNING_KEY: z.string().min(40, 'expected an Ed25519 private key (PEM or base64)').optional(),
   RELAY_SIGNING_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a key id').default('relay-1'),
+  /** The agents' reply-verification public keys (Ed25519), `kid=key` entries separated by commas (several during a rotation). Relay endpoints answer 503 without them. */
+  RELAY_AGENT_PUBLIC_KEYS: z.string().min(40, 'expected kid=key entries (Ed25519 public keys, PEM or base64)').optional(),
+  /** The container the agent publishes large documents to: the only place a reply's link may point to. */
+  RELAY_DOCUMENTS_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-documents'),
   /** How long an HTTP call waits for the agent before answering 202 with a status URL. */
   RELAY_WAIT_MS: positiveInt.default(8_000),
   RELAY_REQUEST_TTL_SECONDS: positiveInt.default(120),
   RELAY_HEARTBEAT_CONTAINER: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a container name').default('relay-agent'),
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: positiveInt.default(60),
+  /** When dead-lettered relay messages are drained to ids-only records and deleted: the longest one stays in the cloud. */
+  RELAY_DEADLETTER_SCHEDULE: z.string().min(1).default('0 */10 * * * *'),
 
   /** People: staff directory and lifecycle events (docs/decisions/0009-people.md). */
   PEOPLE_CATALOGUE_FILE: z.string().min(1).default('config/people-catalogue.json'),
@@ -163,7 +169,14 @@ const rawSchema = z.object({
   /** Multiplies the rollout's days (training deadline, reminder rounds, telecom confirmation): 1 in production; tests shrink days to seconds. */
   ROLLOUT_TIME_SCALE: z.coerce.number({ message: 'expected a number' }).positive('expected a positive number').max(1, 'at most 1').default(1),
 
-  /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says. */
+  /**
+   * The origin links the app hands out are built from (202 Location, statusUrl): never the Host
+   * header a request names, which a caller or a misconfigured proxy controls. https when deployed.
+   * Without it, those links are relative paths.
+   */
+  APP_PUBLIC_URL: httpUrl.optional(),
+
+  /** Set by App Service in every deployed app; its presence means "deployed", whatever LOCAL_MODE says (see DEPLOYMENT_MARKERS). */
   WEBSITE_INSTANCE_ID: z.string().optional(),
   WEBSITE_SITE_NAME: z.string().optional(),
   /** Set by App Service to the display name of the app's region, e.g. "Canada Central". */
@@ -186,6 +199,7 @@ const EXAMPLES: Record<string, string> = {
   AUTH_TENANT_ID: '00000000-0000-0000-0000-000000000000 (the Entra tenant id)',
   AUTH_CLIENT_ID: '00000000-0000-0000-0000-000000000000 (the API app registration id)',
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
+  APP_PUBLIC_URL: 'https://func-spgq.azurewebsites.net (or the custom domain staff use)',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
   ARCHIVE_EXPORT_QUEUE_NAME: 'archive-exports',
@@ -213,10 +227,13 @@ const EXAMPLES: Record<string, string> = {
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
   RELAY_SIGNING_KEY_ID: 'relay-1',
+  RELAY_AGENT_PUBLIC_KEYS: 'agent-1=MCowBQYDK2VwAyEA...,agent-2=MCowBQYDK2VwAyEA... (base64 DER or PEM per key)',
+  RELAY_DOCUMENTS_CONTAINER: 'relay-documents',
   RELAY_WAIT_MS: '8000',
   RELAY_REQUEST_TTL_SECONDS: '120',
   RELAY_HEARTBEAT_CONTAINER: 'relay-agent',
   RELAY_HEARTBEAT_MAX_AGE_SECONDS: '60',
+  RELAY_DEADLETTER_SCHEDULE: '0 */10 * * * * (NCRONTAB, every 10 minutes)',
   TRAINING_REMINDER_SCHEDULE: '0 0 13-20 * * 1-5 (NCRONTAB in UTC: weekdays, 08:00 or 09:00 in Montréal, then hourly)',
   TRAINING_SENDER_MAILBOX: 'formation@syndicat-exemple.ca',
   TRAINING_NOTIFY_RATE_PER_SECOND: '5',
@@ -256,8 +273,10 @@ export interface CosmosSettings {
 
 export interface Settings {
   localMode: boolean;
-  /** True inside App Service / Functions in Azure. */
+  /** True inside App Service / Functions / Container Apps in Azure (any of DEPLOYMENT_MARKERS). */
   deployed: boolean;
+  /** The app's public origin (APP_PUBLIC_URL), e.g. https://func-spgq.azurewebsites.net; links are relative without it. */
+  publicUrl?: string;
   region: string;
   /** Region App Service says the app runs in, normalised, when it says. */
   hostRegion?: string;
@@ -327,10 +346,13 @@ export interface RelaySettings {
   repliesQueue: string;
   signingKey?: string;
   signingKeyId: string;
+  agentPublicKeys?: string;
+  documentsContainer: string;
   waitMs: number;
   requestTtlSeconds: number;
   heartbeatContainer: string;
   heartbeatMaxAgeSeconds: number;
+  deadLetterSchedule: string;
 }
 
 export interface ArchiveSettings {
@@ -351,6 +373,28 @@ export interface ArchiveSettings {
   waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
 }
+
+/**
+ * Variables Azure sets in a running app and a developer's machine does not: App Service and
+ * Functions on Windows and Linux (dedicated, Premium, Consumption, Flex), Container Apps, and the
+ * managed identity endpoint. Any one of them means "deployed", so losing one (a plan that does not
+ * set it) never turns local mode's shortcuts on in Azure. Not markers: WEBSITE_HOSTNAME (Core Tools
+ * sets it locally too) and CONTAINER_NAME (container runtimes everywhere set it).
+ */
+export const DEPLOYMENT_MARKERS = [
+  'WEBSITE_INSTANCE_ID',
+  'WEBSITE_SITE_NAME',
+  'WEBSITE_RESOURCE_GROUP',
+  'WEBSITE_OWNER_NAME',
+  'WEBSITE_SKU',
+  'WEBSITE_DEPLOYMENT_ID',
+  'REGION_NAME',
+  'CONTAINER_APP_NAME',
+  'IDENTITY_ENDPOINT',
+  'MSI_ENDPOINT',
+] as const;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class SettingsError extends Error {
   constructor(readonly problems: { setting: string; problem: string; example?: string }[]) {
@@ -384,6 +428,21 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
   const problems: { setting: string; problem: string; example?: string }[] = [];
   const need = (setting: string, problem: string) => problems.push({ setting, problem, example: EXAMPLES[setting] });
 
+  const deployed = DEPLOYMENT_MARKERS.some((name) => Boolean(cleaned[name]));
+  const local = raw.LOCAL_MODE && !deployed;
+  // Tokens are validated against keys fetched from the authority: over plain HTTP anyone on the
+  // path could serve their own. Only the local token issuer, on this machine, may use http.
+  const authority = new URL(raw.AUTH_AUTHORITY);
+  if (authority.protocol !== 'https:' && !(local && LOOPBACK_HOSTS.has(authority.hostname))) {
+    need('AUTH_AUTHORITY', 'must be an https URL (http only for the local token issuer on this machine, in local mode)');
+  }
+  let publicUrl: string | undefined;
+  if (raw.APP_PUBLIC_URL) {
+    const url = new URL(raw.APP_PUBLIC_URL);
+    if (url.pathname.replace(/\/+$/, '') !== '' || url.search || url.hash || url.username || url.password) need('APP_PUBLIC_URL', 'expected an origin only (scheme, host and port), no path or query');
+    else if (url.protocol !== 'https:' && !(local && LOOPBACK_HOSTS.has(url.hostname))) need('APP_PUBLIC_URL', 'must be an https URL (http only on this machine, in local mode)');
+    else publicUrl = url.origin;
+  }
   const storage = storageSettings(raw, need);
   const serviceBus = serviceBusSettings(raw, need);
   const cosmos = cosmosSettings(raw, need);
@@ -391,7 +450,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
 
   return {
     localMode: raw.LOCAL_MODE,
-    deployed: Boolean(raw.WEBSITE_INSTANCE_ID || raw.WEBSITE_SITE_NAME),
+    deployed,
+    publicUrl,
     region: normaliseRegion(raw.DEPLOYMENT_REGION),
     hostRegion: raw.REGION_NAME ? normaliseRegion(raw.REGION_NAME) : undefined,
     appVersion: raw.APP_VERSION ?? packageVersion,
@@ -431,10 +491,13 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       repliesQueue: raw.RELAY_REPLIES_QUEUE,
       signingKey: raw.RELAY_SIGNING_KEY,
       signingKeyId: raw.RELAY_SIGNING_KEY_ID,
+      agentPublicKeys: raw.RELAY_AGENT_PUBLIC_KEYS,
+      documentsContainer: raw.RELAY_DOCUMENTS_CONTAINER,
       waitMs: raw.RELAY_WAIT_MS,
       requestTtlSeconds: raw.RELAY_REQUEST_TTL_SECONDS,
       heartbeatContainer: raw.RELAY_HEARTBEAT_CONTAINER,
       heartbeatMaxAgeSeconds: raw.RELAY_HEARTBEAT_MAX_AGE_SECONDS,
+      deadLetterSchedule: raw.RELAY_DEADLETTER_SCHEDULE,
     },
     people: {
       catalogueFile: raw.PEOPLE_CATALOGUE_FILE,

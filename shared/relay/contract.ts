@@ -208,8 +208,16 @@ export const RelayReply = z.object({
   requestedBy: uuid,
   durationMs: z.number().nonnegative(),
   agentVersion: z.string().max(40),
+  /**
+   * Which of the agents' reply keys signed it, and the signature (see signReply). Optional in the
+   * envelope only so the app can see, audit and refuse an unsigned reply instead of dropping it
+   * unnoticed: checkReply refuses every reply without a valid signature.
+   */
+  kid: z.string().min(1).max(64).optional(),
+  signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200).optional(),
 });
 export type RelayReply = z.infer<typeof RelayReply>;
+export type UnsignedRelayReply = Omit<RelayReply, 'signature' | 'kid'>;
 
 /**
  * An agent's heartbeat, a small JSON blob (`heartbeats/<agentId>.json` in the heartbeat container)
@@ -253,9 +261,15 @@ export function canonicalJson(value: unknown): string {
 }
 
 const SIGNING_CONTEXT = 'spgq-relay-request-v1\n';
+/** A different context for replies, so a signature over one kind of envelope never verifies the other. */
+const REPLY_SIGNING_CONTEXT = 'spgq-relay-reply-v1\n';
 
 function signedBytes(request: Omit<RelayRequest, 'signature'>): Buffer {
   return Buffer.from(SIGNING_CONTEXT + canonicalJson(request), 'utf8');
+}
+
+function signedReplyBytes(reply: Omit<RelayReply, 'signature'>): Buffer {
+  return Buffer.from(REPLY_SIGNING_CONTEXT + canonicalJson(reply), 'utf8');
 }
 
 /** Reads an Ed25519 private key given as PEM (PKCS#8; "\n" escapes allowed) or base64 DER. */
@@ -294,4 +308,115 @@ export function verifyRequestSignature(request: RelayRequest, publicKeys: Readon
   } catch {
     return false;
   }
+}
+
+/**
+ * The agent signs each reply with its own Ed25519 key (the cloud holds only the public half), over
+ * the canonical JSON of the whole reply: request id, requesting user, outcome and result. Someone
+ * who can only read the requests queue (a stolen Listen key) can then not answer staff.
+ */
+export function signReply(reply: UnsignedRelayReply, key: { kid: string; privateKey: KeyObject }): RelayReply {
+  const { kid: _kid, signature: _signature, ...unsigned } = reply as RelayReply;
+  const withKid = { ...unsigned, kid: key.kid };
+  const signature = sign(null, signedReplyBytes(withKid), key.privateKey).toString('base64');
+  return { ...withKid, signature };
+}
+
+/** True when one of `publicKeys` (by kid: several during a rotation) signed exactly this reply. Never throws. */
+export function verifyReplySignature(reply: RelayReply, publicKeys: ReadonlyMap<string, KeyObject>): boolean {
+  if (!reply.kid || !reply.signature) return false;
+  const key = publicKeys.get(reply.kid);
+  if (!key) return false;
+  const { signature, ...rest } = reply;
+  try {
+    return verify(null, signedReplyBytes(rest), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a list of public keys by key id, as an app setting holds it: `kid=key` entries separated by
+ * commas (neither base64 nor PEM has one), each key Ed25519 SPKI as base64 DER or PEM ("\n" escapes
+ * allowed). Throws naming the entry that does not parse (never the key itself).
+ */
+export function publicKeysFrom(text: string): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const kid = entry.slice(0, at).trim();
+    if (at <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) throw new Error(`expected kid=key entries; entry ${keys.size + 1} has no key id`);
+    try {
+      keys.set(kid, publicKeyFrom(entry.slice(at + 1)));
+    } catch (e) {
+      throw new Error(`key ${kid}: ${(e as Error).message}`);
+    }
+  }
+  if (keys.size === 0) throw new Error('expected at least one kid=key entry');
+  return keys;
+}
+
+/** Why the app refused a reply: stable codes for the audit trail and the alert, never the reply's content. */
+export type ReplyRefusal = 'unsigned' | 'bad_signature' | 'wrong_request' | 'wrong_requester' | 'bad_result' | 'foreign_link';
+
+export interface ReplyExpectation {
+  requestId: string;
+  /** The oid the request was signed for. */
+  requestedBy: string;
+  operation: OperationName;
+}
+
+export interface ReplyTrust {
+  /** The agents' reply-signing public keys by kid. */
+  publicKeys: ReadonlyMap<string, KeyObject>;
+  /** The only place a document link may point to: the app's own documents container, e.g. https://<account>.blob.core.windows.net/relay-documents/ */
+  documentLinkPrefix: string;
+  /** The longest a document link may stay valid from now (the agent's links last minutes). */
+  documentLinkMaxLifetimeMs: number;
+}
+
+/**
+ * Everything the app checks on a reply before any of it reaches a user: the agent's signature,
+ * that it answers this request for this user, that an ok result fits the operation's output schema,
+ * and that a document link is one of the app's own short-lived blob links (read-only SAS on the
+ * documents container, expiring within minutes), never any other URL.
+ */
+export function checkReply(reply: RelayReply, expected: ReplyExpectation, trust: ReplyTrust, now: number): { ok: true; reply: RelayReply } | { ok: false; reason: ReplyRefusal } {
+  if (!reply.kid || !reply.signature) return { ok: false, reason: 'unsigned' };
+  if (!verifyReplySignature(reply, trust.publicKeys)) return { ok: false, reason: 'bad_signature' };
+  if (reply.requestId !== expected.requestId) return { ok: false, reason: 'wrong_request' };
+  if (reply.requestedBy !== expected.requestedBy) return { ok: false, reason: 'wrong_requester' };
+  if (reply.outcome !== 'ok') return reply.result === undefined ? { ok: true, reply } : { ok: false, reason: 'bad_result' };
+  const output = OPERATIONS[expected.operation].output.safeParse(reply.result);
+  if (!output.success) return { ok: false, reason: 'bad_result' };
+  if (!urlsAreOwnLinks(output.data, trust, now)) return { ok: false, reason: 'foreign_link' };
+  return { ok: true, reply: { ...reply, result: output.data } };
+}
+
+/** Every string in the result that looks like a URL must be one of the app's own document links. */
+function urlsAreOwnLinks(value: unknown, trust: ReplyTrust, now: number): boolean {
+  if (typeof value === 'string') return !/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) || isOwnDocumentLink(value, trust, now);
+  if (Array.isArray(value)) return value.every((v) => urlsAreOwnLinks(v, trust, now));
+  if (value && typeof value === 'object') return Object.values(value).every((v) => urlsAreOwnLinks(v, trust, now));
+  return true;
+}
+
+export function isOwnDocumentLink(text: string, trust: ReplyTrust, now: number): boolean {
+  let url: URL;
+  let prefix: URL;
+  try {
+    url = new URL(text);
+    prefix = new URL(trust.documentLinkPrefix.endsWith('/') ? trust.documentLinkPrefix : `${trust.documentLinkPrefix}/`);
+  } catch {
+    return false;
+  }
+  if (url.origin !== prefix.origin || url.username || url.password || url.hash) return false;
+  // One blob directly in the container: no "..", no other container, no encoded slash tricks.
+  const rest = url.pathname.startsWith(prefix.pathname) ? url.pathname.slice(prefix.pathname.length) : undefined;
+  if (!rest || !/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(rest) || rest.split('/').some((part) => part === '.' || part === '..')) return false;
+  // A read-only SAS that expires soon: sp=r, se within the allowed lifetime.
+  const q = url.searchParams;
+  if (q.get('sp') !== 'r' || !q.get('sig')) return false;
+  const expires = Date.parse(q.get('se') ?? '');
+  return Number.isFinite(expires) && expires <= now + trust.documentLinkMaxLifetimeMs;
 }

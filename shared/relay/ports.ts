@@ -1,4 +1,4 @@
-import type { OperationName, RelayReply, RelayUser } from './contract';
+import type { OperationName, RelayReply, RelayUser, ReplyRefusal } from './contract';
 
 /**
  * The ports the relay's use cases work through. Adapters (shared/relay/adapters/): Service Bus
@@ -31,6 +31,13 @@ export interface HeartbeatSource {
  */
 export interface PendingRequests {
   remember(owner: string, requestId: string, operation: OperationName, expiresAt: string): Promise<void>;
-  find(owner: string, requestId: string): Promise<{ expiresAt: string } | undefined>;
+  find(owner: string, requestId: string): Promise<{ expiresAt: string; operation?: OperationName } | undefined>;
   forget(owner: string, requestId: string): Promise<void>;
+}
+
+/** The relay's audit trail: what the app refused, by ids and reason codes only. */
+export interface RelayAudit {
+  replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void>;
+  /** A dead-lettered relay message, drained: its queue, id, reason code and time only. */
+  deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void>;
 }

@@ -73,4 +73,31 @@ describe('settings', () => {
     const error = problems({ ...azure, AUTH_CLIENT_ID: '' });
     expect(error.problems).toEqual([expect.objectContaining({ setting: 'AUTH_CLIENT_ID', problem: 'missing' })]);
   });
+
+  it('knows it is deployed from any of the markers App Service, Functions and Container Apps set, not only two', () => {
+    const bare = { ...azure } as Record<string, string>;
+    delete bare.WEBSITE_INSTANCE_ID;
+    expect(parseSettings(bare).deployed).toBe(false);
+    for (const marker of ['WEBSITE_RESOURCE_GROUP', 'WEBSITE_OWNER_NAME', 'WEBSITE_SKU', 'IDENTITY_ENDPOINT', 'CONTAINER_APP_NAME', 'REGION_NAME']) {
+      expect({ marker, deployed: parseSettings({ ...bare, [marker]: marker === 'IDENTITY_ENDPOINT' ? 'http://169.254.129.2:8081/msi/token' : 'Canada Central' }).deployed }).toEqual({ marker, deployed: true });
+    }
+  });
+
+  it('refuses an AUTH_AUTHORITY that is not https, except a loopback token issuer in local mode', () => {
+    expect(Object.fromEntries(problems({ ...azure, AUTH_AUTHORITY: 'http://login.microsoftonline.com' }).problems.map((p) => [p.setting, p.problem]))).toEqual({
+      AUTH_AUTHORITY: expect.stringMatching(/https/),
+    });
+    expect(Object.fromEntries(problems({ ...azure, AUTH_AUTHORITY: 'http://127.0.0.1:7500' }).problems.map((p) => [p.setting, p.problem]))).toEqual({
+      AUTH_AUTHORITY: expect.stringMatching(/https/),
+    });
+    const local = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')).Values as Record<string, string>;
+    expect(parseSettings({ ...local, AUTH_AUTHORITY: 'http://127.0.0.1:7500' }).auth.authority).toBe('http://127.0.0.1:7500');
+    expect(problems({ ...local, AUTH_AUTHORITY: 'http://issuer.example' }).problems.map((p) => p.setting)).toEqual(['AUTH_AUTHORITY']);
+  });
+
+  it('takes the public URL links are built from from APP_PUBLIC_URL: https when deployed, an origin only', () => {
+    expect(parseSettings({ ...azure, APP_PUBLIC_URL: 'https://relais.syndicat-exemple.ca/' }).publicUrl).toBe('https://relais.syndicat-exemple.ca');
+    expect(problems({ ...azure, APP_PUBLIC_URL: 'http://func-spgq.azurewebsites.net' }).problems.map((p) => p.setting)).toEqual(['APP_PUBLIC_URL']);
+    expect(problems({ ...azure, APP_PUBLIC_URL: 'https://func-spgq.azurewebsites.net/api?x=1' }).problems.map((p) => p.setting)).toEqual(['APP_PUBLIC_URL']);
+  });
 });

@@ -1,7 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { AgentStatus } from '../../shared/relay/agent-status';
-import { PROTOCOL_VERSION, type OperationName, type RelayReply, type RelayUser } from '../../shared/relay/contract';
-import type { HeartbeatSource, PendingRequests, RelayCallResult, RelayTransport } from '../../shared/relay/ports';
+import { PROTOCOL_VERSION, signReply, type OperationName, type RelayReply, type RelayUser, type ReplyRefusal } from '../../shared/relay/contract';
+import type { HeartbeatSource, PendingRequests, RelayAudit, RelayCallResult, RelayTransport } from '../../shared/relay/ports';
+
+/** The fake agent's reply-signing key: the fake ports trust it as `fake-agent`. */
+export const FAKE_AGENT_KEY = { kid: 'fake-agent', ...generateKeyPairSync('ed25519') };
+export const FAKE_DOCUMENT_LINK_PREFIX = 'http://127.0.0.1:10000/devstoreaccount1/relay-documents/';
 import type { RelayPorts } from '../../shared/relay/relay-calls';
 
 /**
@@ -9,7 +13,17 @@ import type { RelayPorts } from '../../shared/relay/relay-calls';
  * operation; a scripted "late" answer makes the call pending and delivers the reply to the
  * request's own session, as the real client does when its caller stopped waiting.
  */
-export type ScriptedAnswer = { outcome: RelayReply['outcome']; result?: unknown; code?: string; late?: boolean; requestedBy?: string };
+export type ScriptedAnswer = {
+  outcome: RelayReply['outcome'];
+  result?: unknown;
+  code?: string;
+  late?: boolean;
+  requestedBy?: string;
+  /** Answer for another request id (a replayed or misdirected reply). */
+  requestId?: string;
+  /** Sign with another key, or not at all (an attacker's reply). */
+  signWith?: { kid: string; privateKey: import('node:crypto').KeyObject } | 'unsigned';
+};
 
 export class FakeTransport implements RelayTransport {
   readonly calls: { operation: OperationName; params: unknown; user: RelayUser }[] = [];
@@ -23,9 +37,9 @@ export class FakeTransport implements RelayTransport {
     const answer = this.script.get(operation) ?? { outcome: 'error', code: 'unscripted' };
     const requestId = randomUUID();
     const request = { requestId, sessionId: requestId, expiresAt: new Date(this.now() + 120_000).toISOString() };
-    const reply: RelayReply = {
+    const unsigned: RelayReply = {
       v: PROTOCOL_VERSION,
-      requestId,
+      requestId: answer.requestId ?? requestId,
       outcome: answer.outcome,
       ...(answer.result !== undefined ? { result: answer.result } : {}),
       ...(answer.code ? { code: answer.code } : {}),
@@ -33,6 +47,7 @@ export class FakeTransport implements RelayTransport {
       durationMs: 1,
       agentVersion: 'fake',
     };
+    const reply = answer.signWith === 'unsigned' ? unsigned : signReply(unsigned, answer.signWith ?? { kid: FAKE_AGENT_KEY.kid, privateKey: FAKE_AGENT_KEY.privateKey });
     if (answer.late) {
       this.lateReplies.set(requestId, reply);
       return { kind: 'pending', request };
@@ -70,9 +85,9 @@ export class FakePendingRequests implements PendingRequests {
     this.rows.set(`${owner}/${requestId}`, { operation, expiresAt });
   }
 
-  async find(owner: string, requestId: string): Promise<{ expiresAt: string } | undefined> {
+  async find(owner: string, requestId: string): Promise<{ expiresAt: string; operation: OperationName } | undefined> {
     const row = this.rows.get(`${owner}/${requestId}`);
-    return row ? { expiresAt: row.expiresAt } : undefined;
+    return row ? { expiresAt: row.expiresAt, operation: row.operation } : undefined;
   }
 
   async forget(owner: string, requestId: string): Promise<void> {
@@ -80,10 +95,33 @@ export class FakePendingRequests implements PendingRequests {
   }
 }
 
+export class FakeRelayAudit implements RelayAudit {
+  readonly refused: { requester: string; requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }[] = [];
+
+  readonly drained: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }[] = [];
+
+  async deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void> {
+    this.drained.push(record);
+  }
+
+  async replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void> {
+    this.refused.push({ requester, ...refusal });
+  }
+}
+
 export function fakeRelay(now: () => number = Date.now) {
   const transport = new FakeTransport(now);
   const heartbeats = new FakeHeartbeats();
   const pending = new FakePendingRequests();
-  const ports: RelayPorts = { transport, status: new AgentStatus(heartbeats, 60_000, 0, now), pending, waitMs: 8_000, now };
-  return { ports, transport, heartbeats, pending };
+  const audit = new FakeRelayAudit();
+  const ports: RelayPorts = {
+    transport,
+    status: new AgentStatus(heartbeats, 60_000, 0, now),
+    pending,
+    trust: { publicKeys: new Map([[FAKE_AGENT_KEY.kid, FAKE_AGENT_KEY.publicKey]]), documentLinkPrefix: FAKE_DOCUMENT_LINK_PREFIX, documentLinkMaxLifetimeMs: 31 * 60_000 },
+    audit,
+    waitMs: 8_000,
+    now,
+  };
+  return { ports, transport, heartbeats, pending, audit };
 }

@@ -79,6 +79,40 @@ describe('HTTP conventions', () => {
     expect(body.error?.message).toContain('RecordsManager');
   });
 
+  it('refuses an app-only token (no user) on user endpoints, whatever user roles it claims, in French and English', async () => {
+    const appToken = { authorization: `Bearer ${await issuer.mintAppToken(issuer.clientId, ['RecordsManager', 'ITAdmin'])}` };
+    const fr = await call(createHold, { method: 'POST', json: goodHold, headers: appToken });
+    expect(fr.response.status).toBe(403);
+    expect(fr.body.error?.code).toBe('app_not_allowed');
+    expect(fr.body.error?.message).toMatch(/application/);
+    const anyUser = await call(explode, { method: 'GET', headers: { ...appToken, 'accept-language': 'en' } });
+    expect(anyUser.response.status).toBe(403);
+    expect(anyUser.body.error?.message).toMatch(/signed-in person/);
+    // A delegated token without a scope claim is no user either.
+    const noScope = { authorization: `Bearer ${await issuer.mintUserToken(recordsManager, { scopes: [] })}` };
+    expect((await call(createHold, { method: 'POST', json: goodHold, headers: noScope })).response.status).toBeGreaterThanOrEqual(401);
+  });
+
+  it('lets an application in only where a dedicated application role is declared for the endpoint', async () => {
+    const automation = endpoint({
+      roles: ['ITAdmin'],
+      applicationRoles: ['Automation'],
+      async handle({ principal }) {
+        return { body: { kind: principal.kind } };
+      },
+    });
+    const withRole = { authorization: `Bearer ${await issuer.mintAppToken(issuer.clientId, ['Automation'])}` };
+    const allowed = await call(automation as typeof createHold, { method: 'GET', headers: withRole });
+    expect(allowed.response.status).toBe(200);
+    expect(allowed.body).toEqual({ kind: 'app' });
+    const userRoleOnly = { authorization: `Bearer ${await issuer.mintAppToken(issuer.clientId, ['ITAdmin'])}` };
+    expect((await call(automation as typeof createHold, { method: 'GET', headers: userRoleOnly })).response.status).toBe(403);
+    // The application role gives nothing on endpoints that do not declare it.
+    expect((await call(createHold, { method: 'POST', json: goodHold, headers: withRole })).response.status).toBe(403);
+    // And people still pass on their own roles.
+    expect((await call(automation as typeof createHold, { method: 'GET', headers: await bearerFor({ oid: staff.oid, roles: ['ITAdmin'] }) })).response.status).toBe(200);
+  });
+
   it('runs the handler for an authorized caller with a valid body', async () => {
     const { response, body } = await call(createHold, { method: 'POST', json: goodHold, headers: await bearerFor(recordsManager) });
     expect(response.status).toBe(201);

@@ -23,6 +23,8 @@ beforeAll(async () => {
   await useAppEnvironment(issuer, {
     ServiceBusConnection: stack.emulator.connectionString,
     RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
+    RELAY_AGENT_PUBLIC_KEYS: stack.relay.agentPublicKeys,
+    RELAY_DOCUMENTS_CONTAINER: stack.documentsContainer,
     RELAY_SIGNING_KEY_ID: stack.relay.kid,
     RELAY_HEARTBEAT_CONTAINER: stack.heartbeatContainer,
   });

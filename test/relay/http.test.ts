@@ -26,6 +26,8 @@ async function useRelay(overrides: Record<string, string> = {}) {
   await useAppEnvironment(issuer, {
     ServiceBusConnection: stack.emulator.connectionString,
     RELAY_SIGNING_KEY: stack.relay.privateKeyPem,
+    RELAY_AGENT_PUBLIC_KEYS: stack.relay.agentPublicKeys,
+    RELAY_DOCUMENTS_CONTAINER: stack.documentsContainer,
     RELAY_SIGNING_KEY_ID: stack.relay.kid,
     RELAY_WAIT_MS: '5000',
     RELAY_HEARTBEAT_MAX_AGE_SECONDS: '10',
@@ -125,6 +127,36 @@ describe('POST /api/relay/{operation}', () => {
       expect((answer.body.result as { case: unknown }).case).toEqual(kase);
       // Read once: the reply is not kept in the cloud.
       expect((await status(id)).status).toBe(404);
+    } finally {
+      await useRelay();
+    }
+  });
+
+  it('builds Location and statusUrl from the configured public URL, never from the Host the request names', async () => {
+    await useRelay({ RELAY_WAIT_MS: '1', APP_PUBLIC_URL: 'https://relais.syndicat-exemple.ca' });
+    try {
+      const token = await issuer.mintUserToken(staff);
+      const kase = stack.relay.mission.cases[2]!;
+      const poisoned = await relayCall(
+        httpRequest({ method: 'POST', url: 'http://evil.example/api/relay/getCase', params: { operation: 'getCase' }, json: { caseNumber: kase.caseNumber }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+        invocation('relayCall').context,
+      );
+      expect(poisoned.status).toBe(202);
+      const id = (poisoned.jsonBody as Body).requestId!;
+      expect((poisoned.headers as Record<string, string>).location).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+      expect((poisoned.jsonBody as Body).statusUrl).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+      let answer = await relayRequestStatus(
+        httpRequest({ method: 'GET', url: `http://evil.example/api/relay/requests/${id}`, params: { id }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+        invocation('relayRequestStatus').context,
+      );
+      for (let i = 0; i < 10 && answer.status === 202; i++) {
+        expect((answer.headers as Record<string, string>).location).toBe(`https://relais.syndicat-exemple.ca/api/relay/requests/${id}`);
+        answer = await relayRequestStatus(
+          httpRequest({ method: 'GET', url: `http://evil.example/api/relay/requests/${id}`, params: { id }, headers: { authorization: `Bearer ${token}`, host: 'evil.example' } }),
+          invocation('relayRequestStatus').context,
+        );
+      }
+      expect(answer.status).toBe(200);
     } finally {
       await useRelay();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { callRelay, callRelayForActivity, relayStatus, RelayUnavailable } from '../../shared/relay/relay-calls';
 import { fakeRelay } from '../fakes/relay';
 
@@ -15,9 +16,9 @@ describe('relay use cases', () => {
   it('answers with the agent’s result, sending the caller’s identity and roles', async () => {
     const relay = fakeRelay(() => T0);
     online(relay);
-    relay.transport.script.set('lookupMember', { outcome: 'ok', result: { memberNumber: 'M00042' } });
+    relay.transport.script.set('lookupMember', { outcome: 'ok', result: { members: [] } });
     const outcome = await callRelay(relay.ports, 'lookupMember', { memberNumber: 'M00042' }, alice);
-    expect(outcome).toMatchObject({ kind: 'result', result: { memberNumber: 'M00042' } });
+    expect(outcome).toMatchObject({ kind: 'result', result: { members: [] } });
     expect(relay.transport.calls).toEqual([{ operation: 'lookupMember', params: { memberNumber: 'M00042' }, user: alice }]);
   });
 
@@ -49,22 +50,41 @@ describe('relay use cases', () => {
   it('remembers a slow request for its caller only, and gives the late reply to that caller once', async () => {
     const relay = fakeRelay(() => T0);
     online(relay);
-    relay.transport.script.set('lookupMember', { outcome: 'ok', result: { found: true }, late: true });
+    relay.transport.script.set('lookupMember', { outcome: 'ok', result: { members: [] }, late: true });
     const pending = await callRelay(relay.ports, 'lookupMember', {}, alice);
     expect(pending.kind).toBe('pending');
     const requestId = (pending as { requestId: string }).requestId;
     expect(await relayStatus(relay.ports, requestId, bob)).toEqual({ kind: 'request_unknown' });
-    expect(await relayStatus(relay.ports, requestId, alice)).toMatchObject({ kind: 'result', requestId, result: { found: true } });
+    expect(await relayStatus(relay.ports, requestId, alice)).toMatchObject({ kind: 'result', requestId, result: { members: [] } });
     expect(relay.pending.rows.size).toBe(0);
     expect(await relayStatus(relay.ports, requestId, alice)).toEqual({ kind: 'request_unknown' });
   });
 
-  it('refuses a late reply signed for someone else', async () => {
+  it('refuses a late reply signed for someone else, and audits it', async () => {
     const relay = fakeRelay(() => T0);
     online(relay);
-    relay.transport.script.set('lookupMember', { outcome: 'ok', result: {}, late: true, requestedBy: bob.oid });
+    relay.transport.script.set('lookupMember', { outcome: 'ok', result: { members: [] }, late: true, requestedBy: bob.oid });
     const pending = (await callRelay(relay.ports, 'lookupMember', {}, alice)) as { requestId: string };
-    expect(await relayStatus(relay.ports, pending.requestId, alice)).toEqual({ kind: 'request_unknown' });
+    expect(await relayStatus(relay.ports, pending.requestId, alice)).toEqual({ kind: 'reply_refused', requestId: pending.requestId, reason: 'wrong_requester' });
+    expect(relay.audit.refused).toEqual([{ requester: alice.oid, requestId: pending.requestId, operation: 'lookupMember', reason: 'wrong_requester', kid: 'fake-agent' }]);
+  });
+
+  it('never lets an orchestration act on a forged, misdirected or off-schema reply', async () => {
+    const relay = fakeRelay(() => T0);
+    online(relay);
+    const forger = generateKeyPairSync('ed25519');
+    const cases = [
+      [{ outcome: 'ok', result: { members: [] }, signWith: 'unsigned' }, 'unsigned'],
+      [{ outcome: 'ok', result: { members: [] }, signWith: { kid: 'fake-agent', privateKey: forger.privateKey } }, 'bad_signature'],
+      [{ outcome: 'ok', result: { members: [] }, requestId: '33333333-3333-4333-8333-333333333333' }, 'wrong_request'],
+      [{ outcome: 'ok', result: { members: 'everyone' } }, 'bad_result'],
+    ] as const;
+    for (const [answer, reason] of cases) {
+      relay.transport.script.set('lookupMember', answer);
+      await expect(callRelayForActivity(relay.ports, 'lookupMember', {}, alice)).rejects.toMatchObject({ name: 'RelayUnavailable', code: 'relay_reply_refused', reason });
+      expect(await callRelay(relay.ports, 'lookupMember', {}, alice)).toMatchObject({ kind: 'reply_refused', reason });
+    }
+    expect(relay.audit.refused.map((r) => r.reason)).toEqual(['unsigned', 'unsigned', 'bad_signature', 'bad_signature', 'wrong_request', 'wrong_request', 'bad_result', 'bad_result']);
   });
 
   it('stays pending while the request may still be answered, then times out and forgets it', async () => {

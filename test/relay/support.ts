@@ -17,12 +17,18 @@ export const STAFF = { oid: '0b1c2d3e-0000-4000-8000-000000000001', roles: ['Sta
 export const RECORDS = { oid: '0b1c2d3e-0000-4000-8000-000000000003', roles: ['Staff', 'RecordsManager'] };
 export const IT_ONLY = { oid: '0b1c2d3e-0000-4000-8000-000000000009', roles: ['ITAdmin'] };
 
-/** The local stack's queue config with a short lock on requests, so a killed agent's work comes back fast. */
-export function relayQueueConfig(lockSeconds = 60): EmulatorConfig {
+/**
+ * The local stack's queue config with a short lock on requests, so a killed agent's work comes back
+ * fast; `repliesLockSeconds` shortens the reply queue's (session) lock, so a test can make a reply
+ * session's lock expire.
+ */
+export function relayQueueConfig(lockSeconds = 60, repliesLockSeconds?: number, requestsMaxDeliveryCount?: number): EmulatorConfig {
   const config = JSON.parse(readFileSync(path.join(ROOT, 'dev/local-stack/servicebus-config.json'), 'utf8')) as EmulatorConfig;
   const queues = (config as unknown as { UserConfig: { Namespaces: { Queues: { Name: string; Properties: Record<string, unknown> }[] }[] } }).UserConfig.Namespaces[0]!.Queues;
   const requests = queues.find((q) => q.Name === 'relay-requests')!;
   requests.Properties.LockDuration = `PT${lockSeconds}S`;
+  if (requestsMaxDeliveryCount !== undefined) requests.Properties.MaxDeliveryCount = requestsMaxDeliveryCount;
+  if (repliesLockSeconds !== undefined) queues.find((q) => q.Name === 'relay-replies')!.Properties.LockDuration = `PT${repliesLockSeconds}S`;
   return config;
 }
 
@@ -34,6 +40,8 @@ export interface RelayStack {
   dir: string;
   /** This stack's heartbeat container (RELAY_HEARTBEAT_CONTAINER for the app). */
   heartbeatContainer: string;
+  /** This stack's documents container (RELAY_DOCUMENTS_CONTAINER for the app). */
+  documentsContainer: string;
   /** Runs the agent in this process (its log lines go to `log`, dropped by default). */
   startAgent(log?: AgentLog): Promise<AgentRuntime>;
   /** Runs the agent as its own process (for kill and signal tests). */
@@ -54,13 +62,16 @@ export interface SpawnedAgent {
   exited: Promise<number | null>;
 }
 
-export async function startRelayStack(options: { lockSeconds?: number; agentConfig?: Record<string, unknown> } = {}): Promise<RelayStack> {
-  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds) });
+export async function startRelayStack(
+  options: { lockSeconds?: number; repliesLockSeconds?: number; requestsMaxDeliveryCount?: number; agentConfig?: Record<string, unknown> } = {},
+): Promise<RelayStack> {
+  const emulator = await startServiceBusEmulator({ config: relayQueueConfig(options.lockSeconds, options.repliesLockSeconds, options.requestsMaxDeliveryCount) });
   const dir = mkdtempSync(path.join(tmpdir(), 'spgq-relay-'));
   // Test files run in parallel against one Azurite: each stack gets its own containers, so one
   // file's agent never reads as another's heartbeat.
   const suffix = path.basename(dir).replace(/[^a-z0-9]/gi, '').toLowerCase().slice(-12);
   const heartbeatContainer = `relay-agent-${suffix}`;
+  const documentsContainer = `relay-documents-${suffix}`;
   const relay = prepareLocalRelay({
     dir,
     serviceBusConnectionString: emulator.connectionString,
@@ -70,7 +81,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
       shutdownDeadlineSeconds: 5,
       reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
       ...options.agentConfig,
-      storage: { heartbeatContainer, documentsContainer: `relay-documents-${suffix}`, ...((options.agentConfig?.storage as object | undefined) ?? {}) },
+      storage: { heartbeatContainer, documentsContainer, ...((options.agentConfig?.storage as object | undefined) ?? {}) },
     },
   });
   const bus = new ServiceBusClient(emulator.connectionString);
@@ -92,6 +103,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
     client,
     dir,
     heartbeatContainer,
+    documentsContainer,
     async startAgent(log: AgentLog = () => undefined) {
       const runtime = await openAgentRuntime(loadConfig(relay.configPath), log);
       runtimes.push(runtime);
@@ -113,7 +125,7 @@ export async function startRelayStack(options: { lockSeconds?: number; agentConf
         child,
         output: () => out,
         exited,
-        waitFor: (pattern, timeoutMs = 20_000) =>
+        waitFor: (pattern, timeoutMs = 90_000) =>
           new Promise<void>((resolve, reject) => {
             const started = Date.now();
             const tick = () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { publicKeyFrom } from '../../shared/relay/contract';
+import { privateKeyFrom, publicKeyFrom } from '../../shared/relay/contract';
 import { loadConfig } from '../../onprem-agent/src/config';
 import { openIdempotencyStore, type IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
 import { RequestProcessor } from '../../onprem-agent/src/request-processor';
@@ -38,6 +38,7 @@ beforeAll(async () => {
   } as unknown as Connectors['mission'];
   const processor = new RequestProcessor({
     publicKeys: new Map([[stack.relay.kid, publicKeyFrom(stack.relay.publicKeyPem)]]),
+    replyKey: { kid: stack.relay.agentKid, privateKey: privateKeyFrom(stack.relay.agentPrivateKeyPem) },
     clockSkewMs: 30_000,
     maxLifetimeMs: 900_000,
     store,

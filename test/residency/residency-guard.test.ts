@@ -63,14 +63,17 @@ describe('residency guard (no network)', () => {
 
   it('accepts loopback emulators only when local mode is explicitly on', () => {
     expect(findingsFor(local)).toEqual([]);
-    const withoutLocalMode = findingsFor({ ...local, LOCAL_MODE: 'false' });
+    // Settings already refuse an http authority outside local mode; over https, the guard still refuses loopback.
+    expect(() => parseSettings({ ...local, LOCAL_MODE: 'false' })).toThrow(/AUTH_AUTHORITY: must be an https URL/);
+    const withoutLocalMode = findingsFor({ ...local, LOCAL_MODE: 'false', AUTH_AUTHORITY: 'https://127.0.0.1:7500' });
     expect(withoutLocalMode.map((f) => f.subject)).toEqual(
       expect.arrayContaining(['AzureWebJobsStorage (BlobEndpoint)', 'ServiceBusConnection', 'CosmosDb', 'GRAPH_BASE_URL', 'AUTH_AUTHORITY']),
     );
   });
 
   it('never accepts local mode or loopback endpoints in a deployed app', () => {
-    const findings = findingsFor({ ...local, WEBSITE_INSTANCE_ID: 'abc123' });
+    expect(() => parseSettings({ ...local, WEBSITE_INSTANCE_ID: 'abc123' })).toThrow(/AUTH_AUTHORITY/);
+    const findings = findingsFor({ ...local, AUTH_AUTHORITY: 'https://127.0.0.1:7500', WEBSITE_INSTANCE_ID: 'abc123' });
     expect(findings.map((f) => f.subject)).toEqual(expect.arrayContaining(['LOCAL_MODE', 'CosmosDb', 'ServiceBusConnection']));
   });
 });

@@ -29,6 +29,15 @@ export interface RelayClientOptions {
 
 export type { RelayCallResult, SentRequest } from '../ports';
 
+/**
+ * Errors after which the reply session is gone: its lock (SessionLockLost; some SDK paths spell it
+ * SessionLockLostError), the link or the connection, or anything the SDK will not retry.
+ */
+function isSessionLost(error: unknown): boolean {
+  const { code, retryable } = error as { code?: string; retryable?: boolean };
+  return code === 'SessionLockLost' || code === 'SessionLockLostError' || code === 'ServiceCommunicationProblem' || code === 'MessagingEntityNotFound' || retryable === false;
+}
+
 interface Waiter {
   resolve(reply: RelayReply | undefined): void;
   timer: NodeJS.Timeout;
@@ -115,32 +124,72 @@ export class RelayClient implements RelayTransport {
       // Receive-and-delete: a reply is taken off the queue as it is handed over, with no settle
       // round trip. If this instance dies first, its callers are gone too; a moved late reply
       // could be lost, and its status read then answers 504 (ask again).
-      const receiver = await bus.acceptSession(this.options.repliesQueue, this.instanceSessionId, {
-        receiveMode: 'receiveAndDelete',
-        maxAutoLockRenewalDurationInMs: 24 * 3_600_000,
-      });
+      const receiver = await bus.acceptSession(this.options.repliesQueue, this.instanceSessionId, { receiveMode: 'receiveAndDelete' });
       receiver.subscribe(
         {
           processMessage: (message) => this.dispatch(message),
           processError: async (args) => {
-            // The session was lost (lock, connection): open it again on the next call; replies
-            // wait in the session meanwhile, and the SDK gives them to the next receiver.
-            const code = (args.error as { code?: string }).code;
-            if (code === 'SessionLockLost' || code === 'ServiceCommunicationProblem' || (args.error as { retryable?: boolean }).retryable === false) {
-              this.replySession = undefined;
-              await receiver.close().catch(() => undefined);
-            }
+            // The session was lost (lock, link, connection): open it again now; replies wait in
+            // the session meanwhile, and waiting calls keep waiting for them.
+            if (isSessionLost(args.error)) await this.reopenReplySession(receiver);
           },
         },
         // Many at once: each reply only wakes its waiter, and one link credit per reply would make
         // replies queue behind the host's event loop, one round trip each.
         { autoCompleteMessages: false, maxConcurrentCalls: 100 },
       );
+      this.keepSessionLock(receiver);
       return receiver;
     })();
     this.replySession.catch(() => (this.replySession = undefined));
     return this.replySession;
   }
+
+  private lockTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * The SDK renews a session lock only in peek-lock mode, and Service Bus releases a session whose
+   * lock expires (LockDuration): an idle reply session would be lost, silently or with the link
+   * detached, and every later call would wait for replies no one receives. So the lock is renewed
+   * here, at half its remaining time; when renewal fails the session is opened again at once.
+   */
+  private keepSessionLock(receiver: ServiceBusSessionReceiver): void {
+    clearTimeout(this.lockTimer);
+    const lockedUntil = receiver.sessionLockedUntilUtc?.getTime() ?? Date.now() + 10_000;
+    const delay = Math.max(100, Math.min((lockedUntil - Date.now()) / 2, 60_000));
+    this.lockTimer = setTimeout(() => {
+      void (async () => {
+        if (this.closed || receiver.isClosed) return this.reopenReplySession(receiver);
+        try {
+          await receiver.renewSessionLock();
+          this.keepSessionLock(receiver);
+        } catch {
+          // Lost (SessionLockLost), or the link or connection failed: a fresh session either way.
+          await this.reopenReplySession(receiver);
+        }
+      })();
+    }, delay);
+    this.lockTimer.unref();
+  }
+
+  /** Drops `lost` (if it is still the current session) and accepts the instance's session again. */
+  private async reopenReplySession(lost: ServiceBusSessionReceiver): Promise<void> {
+    const current = this.replySession;
+    if (!current || this.closed) return;
+    const receiver = await current.catch(() => undefined);
+    if (receiver !== lost || this.replySession !== current) return;
+    this.replySession = undefined;
+    clearTimeout(this.lockTimer);
+    await lost.close().catch(() => undefined);
+    this.sessionReopened++;
+    // At once, not on the next call: replies to calls already waiting are in the session now.
+    // Should it fail (the namespace unreachable), the next call tries again.
+    await this.openReplySession().catch(() => undefined);
+  }
+
+  /** How many times the reply session was lost and opened again (tests and diagnostics). */
+  sessionReopened = 0;
+  private closed = false;
 
   private async dispatch(message: ServiceBusReceivedMessage): Promise<void> {
     const parsed = RelayReply.safeParse(message.body);
@@ -200,6 +249,8 @@ export class RelayClient implements RelayTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.lockTimer);
     for (const waiter of this.waiters.values()) {
       clearTimeout(waiter.timer);
       waiter.resolve(undefined);

@@ -1,14 +1,18 @@
 import type { ServiceBusClient } from '@azure/service-bus';
 import type { TableClient } from '@azure/data-tables';
 import type { ContainerClient } from '@azure/storage-blob';
-import { blobServiceClient, serviceBusClient, serviceBusReplyClient, tableClient } from '../../platform/adapters/clients';
+import { blobServiceClient, cosmosDatabase, serviceBusClient, serviceBusReplyClient, tableClient } from '../../platform/adapters/clients';
+import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
+import { RelayAuditLog, RelayAuditRecord } from '../audit-record';
 import { settings, type Settings } from '../../platform/settings';
 import { AgentStatus } from '../agent-status';
-import { HEARTBEAT_PREFIX, privateKeyFrom, type OperationName } from '../contract';
+import { HEARTBEAT_PREFIX, isOperationName, privateKeyFrom, publicKeysFrom, type OperationName } from '../contract';
 import type { HeartbeatSource, PendingRequests } from '../ports';
 import type { RelayPorts } from '../relay-calls';
 import { disableNagleForServiceBus } from './amqp-no-delay';
 import { RelayClient } from './relay-client';
+import { ServiceBusDeadLetters } from './service-bus-dead-letters';
+import type { DrainPorts } from '../deadletter-drain';
 
 /**
  * The relay's ports as the function app builds them from its settings: Service Bus (RelayClient),
@@ -53,10 +57,11 @@ export class TablePendingRequests implements PendingRequests {
     await this.table.upsertEntity({ partitionKey: owner, rowKey: requestId, operation, expiresAt }, 'Replace');
   }
 
-  async find(owner: string, requestId: string): Promise<{ expiresAt: string } | undefined> {
+  async find(owner: string, requestId: string): Promise<{ expiresAt: string; operation?: OperationName } | undefined> {
     try {
-      const row = await this.table.getEntity<{ expiresAt?: string }>(owner, requestId);
-      return row.expiresAt ? { expiresAt: row.expiresAt } : undefined;
+      const row = await this.table.getEntity<{ expiresAt?: string; operation?: string }>(owner, requestId);
+      if (!row.expiresAt) return undefined;
+      return { expiresAt: row.expiresAt, ...(row.operation && isOperationName(row.operation) ? { operation: row.operation } : {}) };
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw e;
@@ -68,14 +73,20 @@ export class TablePendingRequests implements PendingRequests {
   }
 }
 
-export type RelayServices = { configured: true; ports: RelayPorts } | { configured: false; setting: 'RELAY_SIGNING_KEY' };
+export type RelayServices = { configured: true; ports: RelayPorts } | { configured: false; setting: 'RELAY_SIGNING_KEY' | 'RELAY_AGENT_PUBLIC_KEYS' };
+
+/** The agent's links last at most 30 minutes (its linkLifetimeMinutes maximum); one more for clock skew. */
+const DOCUMENT_LINK_MAX_LIFETIME_MS = 31 * 60_000;
+const AUDIT_CONTAINER = 'relay-audit';
 
 let state: { bus: ServiceBusClient; settings: Settings; ports: RelayPorts } | undefined;
 
-/** The relay's ports, or why the relay cannot run (no signing key, or one that does not parse). */
+/** The relay's ports, or why the relay cannot run (no signing key or no agent keys, or ones that do not parse). */
 export function relayServices(): RelayServices {
   const s = settings();
   if (!s.relay.signingKey) return { configured: false, setting: 'RELAY_SIGNING_KEY' };
+  // Without the agents' public keys no reply could be trusted: the relay is not configured.
+  if (!s.relay.agentPublicKeys) return { configured: false, setting: 'RELAY_AGENT_PUBLIC_KEYS' };
   disableNagleForServiceBus();
   const bus = serviceBusClient(s);
   if (!state || state.bus !== bus || state.settings !== s) {
@@ -85,6 +96,12 @@ export function relayServices(): RelayServices {
     } catch {
       // A key that does not parse is a configuration problem, reported like a missing one.
       return { configured: false, setting: 'RELAY_SIGNING_KEY' };
+    }
+    let agentKeys: ReturnType<typeof publicKeysFrom>;
+    try {
+      agentKeys = publicKeysFrom(s.relay.agentPublicKeys);
+    } catch {
+      return { configured: false, setting: 'RELAY_AGENT_PUBLIC_KEYS' };
     }
     const transport = new RelayClient({
       serviceBus: bus,
@@ -102,6 +119,12 @@ export function relayServices(): RelayServices {
         transport,
         status: new AgentStatus(heartbeats, s.relay.heartbeatMaxAgeSeconds * 1000),
         pending: new TablePendingRequests(tableClient(PENDING_TABLE, s)),
+        trust: {
+          publicKeys: agentKeys,
+          documentLinkPrefix: `${blobServiceClient(s).getContainerClient(s.relay.documentsContainer).url}/`,
+          documentLinkMaxLifetimeMs: DOCUMENT_LINK_MAX_LIFETIME_MS,
+        },
+        audit: new RelayAuditLog(new CosmosAuditTrail(cosmosDatabase(s), { container: AUDIT_CONTAINER, schema: RelayAuditRecord })),
         waitMs: s.relay.waitMs,
       },
     };
@@ -112,4 +135,19 @@ export function relayServices(): RelayServices {
 /** For tests that change the heartbeat or the settings between calls. */
 export function resetRelayForTests(): void {
   state = undefined;
+}
+
+/** The dead-letter drain's ports: the relay queues' dead-letter subqueues and the relay's audit trail. */
+export function relayDeadLetterPorts(): { ports: DrainPorts; close(): Promise<void> } {
+  const s = settings();
+  const deadLetters = new ServiceBusDeadLetters(serviceBusClient(s));
+  return {
+    ports: {
+      deadLetters,
+      audit: new RelayAuditLog(new CosmosAuditTrail(cosmosDatabase(s), { container: AUDIT_CONTAINER, schema: RelayAuditRecord })),
+      // Inside the Functions timeout with room to spare; what is left waits for the next run.
+      budgetMs: 4 * 60_000,
+    },
+    close: () => deadLetters.close(),
+  };
 }
