@@ -73,6 +73,10 @@ param appVersion string = '0.0.0'
 @description('Key id of the relay signing key in use (the agent holds the public key under this id); changed at each rotation.')
 param relaySigningKeyId string = 'relay-1'
 
+@description('Public keys the on-prem agent signs its replies with, as kid=base64url key, comma-separated (a public key, not a secret; two during a rotation). infra/README.md says how the agent prints it.')
+@minLength(1)
+param relayAgentPublicKeys string
+
 @description('Archive lag alert: minutes since the last completed mailbox run.')
 param archiveLagMinutes int = 180
 
@@ -239,11 +243,14 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
 
 // Lock duration, delivery count and sessions match dev/local-stack/servicebus-config.json (what
 // the tests run against) and host.json (locks are renewed up to maxAutoLockRenewalDuration).
+// The relay's queues never dead-letter on expiry: an expired request or reply carries personal data
+// (a member's record, a document) that must not outlive its purpose in a dead-letter queue
+// (docs/decisions/0005-onprem-relay.md); what does reach their dead-letter queues is drained.
 var queues = [
-  { name: 'archive-mailbox', requiresSession: false, maxDeliveryCount: 5 }
-  { name: 'relay-requests', requiresSession: false, maxDeliveryCount: 5 }
-  { name: 'relay-replies', requiresSession: true, maxDeliveryCount: 10 }
-  { name: 'archive-exports', requiresSession: false, maxDeliveryCount: 5 }
+  { name: 'archive-mailbox', requiresSession: false, maxDeliveryCount: 5, deadLetterOnExpiry: true }
+  { name: 'relay-requests', requiresSession: false, maxDeliveryCount: 5, deadLetterOnExpiry: false }
+  { name: 'relay-replies', requiresSession: true, maxDeliveryCount: 10, deadLetterOnExpiry: false }
+  { name: 'archive-exports', requiresSession: false, maxDeliveryCount: 5, deadLetterOnExpiry: true }
 ]
 
 resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [for q in queues: {
@@ -253,7 +260,7 @@ resource serviceBusQueues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-pre
     requiresSession: q.requiresSession
     maxDeliveryCount: q.maxDeliveryCount
     lockDuration: 'PT1M'
-    deadLetteringOnMessageExpiration: true
+    deadLetteringOnMessageExpiration: q.deadLetterOnExpiry
     requiresDuplicateDetection: true
     duplicateDetectionHistoryTimeWindow: 'PT1H'
   }
@@ -384,6 +391,7 @@ var cosmosContainers = [
   { name: 'collaboration-audit', partitionKey: '/pk', indexed: true }
   { name: 'rollout-runs', partitionKey: '/id', indexed: true }
   { name: 'rollout-audit', partitionKey: '/pk', indexed: true }
+  { name: 'relay-audit', partitionKey: '/pk', indexed: true }
 ]
 
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in cosmosContainers: {
@@ -497,6 +505,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         // account): the app reads it here.
         { name: 'RELAY_HEARTBEAT_CONTAINER', value: 'relay-agent' }
         { name: 'RELAY_HEARTBEAT_MAX_AGE_SECONDS', value: '60' }
+        { name: 'RELAY_AGENT_PUBLIC_KEYS', value: relayAgentPublicKeys }
+        { name: 'RELAY_DOCUMENTS_CONTAINER', value: 'relay-documents' }
+        { name: 'RELAY_DEADLETTER_SCHEDULE', value: '0 */10 * * * *' }
+        // Location and statusUrl answers are built from it, never from a request's Host header.
+        { name: 'APP_PUBLIC_URL', value: 'https://${appHostName}' }
         { name: 'PEOPLE_CATALOGUE_FILE', value: 'config/people-catalogue.json' }
         { name: 'PEOPLE_SYNC_SCHEDULE', value: '0 */15 * * * *' }
         { name: 'PEOPLE_SYNC_ON_STARTUP', value: 'false' }
@@ -780,6 +793,63 @@ resource alertIntegrity 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
           query: 'traces | where message has \'archive.integrity.mismatch\' | summarize mismatches = count()'
           timeAggregation: 'Total'
           metricMeasureColumn: 'mismatches'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [actionGroup.id] }
+  }
+}
+
+// Relay reply refused: a reply that failed its signature, request, requester, schema or link
+// check (logged as relay.reply_refused with the request id and reason only) means a forged or
+// broken agent: act at once.
+resource alertRelayReplyRefused 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: '${prefix}-alert-relay-reply-refused'
+  location: location
+  properties: {
+    displayName: 'Réponse du relais refusée / Relay reply refused'
+    severity: 1
+    enabled: true
+    scopes: [insights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has \'relay.reply_refused\' | summarize refused = count()'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'refused'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [actionGroup.id] }
+  }
+}
+
+// Relay dead letters drained: the drain deletes them (personal data), so the dead-letter depth
+// metric never shows them; its log line (relay.deadletters_drained, ids and reasons only) does.
+resource alertRelayDeadLetters 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: '${prefix}-alert-relay-dead-letters'
+  location: location
+  properties: {
+    displayName: 'Messages du relais en lettres mortes / Relay messages dead-lettered'
+    severity: 2
+    enabled: true
+    scopes: [insights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has \'relay.deadletters_drained\' | summarize drained = count()'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'drained'
           operator: 'GreaterThan'
           threshold: 0
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }

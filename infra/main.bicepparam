@@ -16,3 +16,4 @@ param collaborationSenderMailbox = readEnvironmentVariable('COLLABORATION_REQUES
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL')
 param appVersion = readEnvironmentVariable('APP_VERSION', '0.0.0')
 param relaySigningKeyId = readEnvironmentVariable('RELAY_SIGNING_KEY_ID', 'relay-1')
+param relayAgentPublicKeys = readEnvironmentVariable('RELAY_AGENT_PUBLIC_KEYS')

@@ -2,7 +2,7 @@
 // even by an administrator), delete locks on the data resources.
 // Values that identify a tenant come from the environment (CI variables or `azd env set`), never
 // from this file: AUTH_CLIENT_ID, AGENT_PRINCIPAL_ID, OPERATORS_GROUP_OBJECT_ID, ALERT_EMAIL,
-// ARCHIVE_SCOPE_GROUP, TRAINING_SENDER_MAILBOX, COLLABORATION_REQUEST_SENDER_MAILBOX.
+// ARCHIVE_SCOPE_GROUP, TRAINING_SENDER_MAILBOX, COLLABORATION_REQUEST_SENDER_MAILBOX, RELAY_AGENT_PUBLIC_KEYS.
 using '../main.bicep'
 
 param environmentName = 'prod'
@@ -18,3 +18,4 @@ param collaborationSenderMailbox = readEnvironmentVariable('COLLABORATION_REQUES
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL')
 param appVersion = readEnvironmentVariable('APP_VERSION', '0.0.0')
 param relaySigningKeyId = readEnvironmentVariable('RELAY_SIGNING_KEY_ID', 'relay-1')
+param relayAgentPublicKeys = readEnvironmentVariable('RELAY_AGENT_PUBLIC_KEYS')

@@ -12,7 +12,7 @@ import { SETTING_NAMES } from '../../shared/platform/settings';
 import { CONTAINERS } from '../../shared/archive/model';
 import { GRAPH_SLOT_CONTAINER } from '../../shared/platform/adapters/graph-budget';
 import { HEARTBEAT_PREFIX } from '../../shared/relay/contract';
-import { APP_ROLES } from '../../shared/platform/roles';
+import { APP_ROLES, APPLICATION_ROLES } from '../../shared/platform/roles';
 import { parseConfig as parseAgentConfig } from '../../onprem-agent/src/config';
 
 const main = new Template(path.join(INFRA, 'main.bicep'));
@@ -336,8 +336,15 @@ describe('Entra ID: the API app registration and Graph permissions as code', () 
   });
 
   it('declares the app roles the code checks, and the access_as_user scope the Teams clients are pre-authorised for', () => {
-    expect(api.appRoles.map((r) => r.value).sort()).toEqual([...APP_ROLES].sort());
-    for (const r of api.appRoles) expect(r.allowedMemberTypes).toEqual(['User']);
+    // Person roles for people only; application roles for applications only (an app given a
+    // person's role must never act as one).
+    const forPeople = api.appRoles.filter((r) => (APP_ROLES as readonly string[]).includes(r.value));
+    const forApps = api.appRoles.filter((r) => (APPLICATION_ROLES as readonly string[]).includes(r.value));
+    expect(forPeople.map((r) => r.value).sort()).toEqual([...APP_ROLES].sort());
+    expect(forApps.map((r) => r.value).sort()).toEqual([...APPLICATION_ROLES].sort());
+    expect(api.appRoles).toHaveLength(APP_ROLES.length + APPLICATION_ROLES.length);
+    for (const r of forPeople) expect(r.allowedMemberTypes).toEqual(['User']);
+    for (const r of forApps) expect(r.allowedMemberTypes).toEqual(['Application']);
     const scope = api.api.oauth2PermissionScopes.find((s) => s.value === 'access_as_user');
     expect(scope?.isEnabled).toBe(true);
     expect(api.api.preAuthorizedApplications.map((p) => p.appId).sort()).toEqual([...TEAMS_CLIENTS].sort());
