@@ -6,6 +6,7 @@ import { blobScheduleMonitor } from './schedule-monitor';
 import { startServiceBusTriggers } from './servicebus-trigger';
 import { startDurable } from './durable/durable-host';
 import { registerBlobBindings } from './blob-bindings';
+import { checkOutputBindings } from './binding-check';
 
 export interface HostOptions {
   /** Folder with the app's package.json (its `main` is loaded) and host.json. */
@@ -35,6 +36,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   app.registry.systemLog = (level, message) => {
     if (level === 'warning' || level === 'error' || level === 'critical') log.warn(message);
   };
+  const outputs = checkOutputBindings(app.registry);
+  for (const line of outputs.dropped) log.warn(`Declared optional, not delivered by this host: ${line}.`);
   const capabilities = (await app.registry.programmingModel?.getCapabilities({})) ?? {};
   registerBlobBindings(app.registry);
   await app.registry.runHooks('appStart', { hookData: {}, appHookData: {} });

@@ -1,0 +1,69 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveEntryFiles } from '../../dev/host/entry-glob';
+import { FIXTURES, startHostProcess, type HostProcess } from './host-process';
+import path from 'node:path';
+
+/** An app laid out and written as Microsoft's v4-model samples are runs in the host unmodified. */
+describe('an app written as the v4-model samples are', () => {
+  let host: HostProcess;
+  beforeAll(async () => {
+    host = await startHostProcess({ app: 'v4-sample-app', env: { AzureWebJobsStorage: inject('azurite').connectionString } });
+  });
+  afterAll(() => host?.stop());
+
+  it('loads every file a glob "main" matches (dist/src/functions/*.js), and only those', async () => {
+    const res = await fetch(`${host.baseUrl}/api/hello?name=Québec`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('Hello, Québec!');
+    expect(host.output()).not.toContain('not an entry point');
+    const dir = path.join(FIXTURES, 'v4-sample-app');
+    expect(resolveEntryFiles(dir, 'dist/src/functions/*.js').map((f) => path.relative(dir, f))).toEqual([
+      'dist/src/functions/hello.js',
+      'dist/src/functions/saveNote.js',
+    ]);
+    expect(resolveEntryFiles(dir, './dist/**/{hello,helpers}.js').map((f) => path.relative(dir, f))).toEqual([
+      'dist/src/functions/hello.js',
+      'dist/src/helpers.js',
+    ]);
+    expect(resolveEntryFiles(dir, 'dist/src/functions/nothing-*.js')).toEqual([]);
+  });
+
+  it('binds output blob paths from the trigger: route parameters, the query and JSON body properties', async () => {
+    const res = await fetch(`${host.baseUrl}/api/notes/memo-42?kind=draft`, {
+      method: 'POST', body: JSON.stringify({ text: 'bonjour', folder: 'equipe' }), headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(201);
+    const container = BlobServiceClient.fromConnectionString(inject('azurite').connectionString).getContainerClient('samples-out');
+    expect((await container.getBlockBlobClient('memo-42.txt').downloadToBuffer()).toString()).toBe('bonjour');
+    const json = JSON.parse((await container.getBlockBlobClient('equipe/draft-memo-42.json').downloadToBuffer()).toString()) as unknown;
+    expect(json).toEqual({ text: 'bonjour', folder: 'equipe' });
+  });
+});
+
+describe('output bindings the host does not deliver', () => {
+  it('refuse to start, naming the function and the binding type', async () => {
+    const failed = await startHostProcess({ app: 'unknown-output-app', env: { AzureWebJobsStorage: inject('azurite').connectionString } }).then(
+      async (h) => {
+        await h.stop();
+        return 'started';
+      },
+      (e: unknown) => String(e),
+    );
+    expect(failed).toMatch(/function 'enqueueNote': output binding '[^']+' of type 'queue'/);
+    expect(failed).toContain('LOCAL_HOST_OPTIONAL_OUTPUT_BINDINGS');
+  });
+
+  it('start when declared optional in the app settings, warning about each', async () => {
+    const h = await startHostProcess({
+      app: 'unknown-output-app',
+      env: { AzureWebJobsStorage: inject('azurite').connectionString, LOCAL_HOST_OPTIONAL_OUTPUT_BINDINGS: 'enqueueNote:queue' },
+    });
+    try {
+      expect(await (await fetch(`${h.baseUrl}/api/ping`)).text()).toBe('pong');
+      expect(h.output()).toMatch(/Declared optional, not delivered by this host: function 'enqueueNote'/);
+    } finally {
+      await h.stop();
+    }
+  });
+});
