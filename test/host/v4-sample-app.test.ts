@@ -1,7 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEntryFiles } from '../../dev/host/entry-glob';
-import { FIXTURES, startHostProcess, type HostProcess } from './host-process';
+import { FIXTURES, startHostProcess, waitFor, type HostProcess } from './host-process';
 import path from 'node:path';
 
 /** An app laid out and written as Microsoft's v4-model samples are runs in the host unmodified. */
@@ -19,6 +19,7 @@ describe('an app written as the v4-model samples are', () => {
     expect(host.output()).not.toContain('not an entry point');
     const dir = path.join(FIXTURES, 'v4-sample-app');
     expect(resolveEntryFiles(dir, 'dist/src/functions/*.js').map((f) => path.relative(dir, f))).toEqual([
+      'dist/src/functions/copyUpload.js',
       'dist/src/functions/hello.js',
       'dist/src/functions/saveNote.js',
     ]);
@@ -38,6 +39,22 @@ describe('an app written as the v4-model samples are', () => {
     expect((await container.getBlockBlobClient('memo-42.txt').downloadToBuffer()).toString()).toBe('bonjour');
     const json = JSON.parse((await container.getBlockBlobClient('equipe/draft-memo-42.json').downloadToBuffer()).toString()) as unknown;
     expect(json).toEqual({ text: 'bonjour', folder: 'equipe' });
+  });
+
+  it('runs a blob trigger once per new blob, with the output path bound from the trigger path {name}', async () => {
+    const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
+    const uploads = service.getContainerClient('samples-uploads');
+    await uploads.createIfNotExists();
+    const name = `dossier/lettre-${Date.now()}.txt`;
+    await uploads.getBlockBlobClient(name).upload('bonjour', 7);
+    const copy = service.getContainerClient('samples-out').getBlockBlobClient(`copies/${name}`);
+    await waitFor(() => copy.exists(), 30_000, `the copy of ${name}`);
+    expect((await copy.downloadToBuffer()).toString()).toBe(`samples-uploads/${name}: BONJOUR`);
+    // Once per blob version: later scans leave it alone.
+    const runs = () => host.output().split('\n').filter((l) => l.includes(`New blob detected(samples-uploads/${name})`)).length;
+    await host.waitForOutput(/Executed 'Functions\.copyUpload' \(Succeeded/, 30_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(runs()).toBe(1);
   });
 });
 
