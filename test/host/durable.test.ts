@@ -71,11 +71,18 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect((await status('parent-1-child')).runtimeStatus).toBe('Failed');
   });
 
-  it('fails an instance that uses a feature this host does not run (durable HTTP), saying so', async () => {
+  it('fails a durable HTTP call whose request cannot be sent, naming the address', async () => {
     await start('callsHttp', 'http-1');
     const failed = await until('http-1', 'Failed');
-    expect(String(failed.output)).toContain('not supported by this host');
+    expect(String(failed.output)).toContain('Durable HTTP GET http://127.0.0.1:1/ failed');
   });
+
+  it('runs callHttp to a local address, following the 202 Location / Retry-After polling pattern', async () => {
+    await start('callsLocalJob', 'http-2', { base: host.baseUrl, job: 'export-7' });
+    const done = await until('http-2', 'Completed', 60_000);
+    expect(done.output).toEqual({ statusCode: 200, content: { job: 'export-7', done: true }, polls: 3 });
+    expect(host.events<{ kind: string; job?: string; caller?: string }>().filter((e) => e.kind === 'job-start')).toEqual([{ kind: 'job-start', job: 'export-7', caller: 'orchestration' }]);
+  }, 90_000);
 
   it('retries a failing sub-orchestration with a new child instance per attempt', async () => {
     await start('childRetries', 'parent-r');

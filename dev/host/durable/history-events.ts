@@ -60,6 +60,8 @@ export interface OrchestratorAction {
   isCanceled?: boolean;
   externalEventName?: string;
   retryOptions?: RetryOptions;
+  /** CallHttp: the DurableHttpRequest. */
+  httpRequest?: unknown;
 }
 
 export interface RetryOptions {
