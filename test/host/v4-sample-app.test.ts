@@ -8,7 +8,7 @@ import path from 'node:path';
 describe('an app written as the v4-model samples are', () => {
   let host: HostProcess;
   beforeAll(async () => {
-    host = await startHostProcess({ app: 'v4-sample-app', env: { AzureWebJobsStorage: inject('azurite').connectionString } });
+    host = await startHostProcess({ app: 'v4-sample-app', env: { AzureWebJobsStorage: inject('azurite').connectionString, DURABLE_TASK_HUB: `SampleHub${Date.now()}` } });
   });
   afterAll(() => host?.stop());
 
@@ -21,6 +21,7 @@ describe('an app written as the v4-model samples are', () => {
     expect(resolveEntryFiles(dir, 'dist/src/functions/*.js').map((f) => path.relative(dir, f))).toEqual([
       'dist/src/functions/copyUpload.js',
       'dist/src/functions/hello.js',
+      'dist/src/functions/helloSequence.js',
       'dist/src/functions/saveNote.js',
     ]);
     expect(resolveEntryFiles(dir, './dist/**/{hello,helpers}.js').map((f) => path.relative(dir, f))).toEqual([
@@ -40,6 +41,27 @@ describe('an app written as the v4-model samples are', () => {
     const json = JSON.parse((await container.getBlockBlobClient('equipe/draft-memo-42.json').downloadToBuffer()).toString()) as unknown;
     expect(json).toEqual({ text: 'bonjour', folder: 'equipe' });
   });
+
+  it('runs the durable hello sequence: starter, activities, callHttp, and status polling by Location until 200', async () => {
+    const started = await fetch(`${host.baseUrl}/api/orchestrators/helloSequence`, { method: 'POST', body: JSON.stringify({ base: host.baseUrl }) });
+    expect(started.status).toBe(202);
+    let location = started.headers.get('location')!;
+    expect(location).toContain('/runtime/webhooks/durabletask/instances/');
+    // Poll as a client of the async HTTP pattern does: follow Location while the answer is 202.
+    let res = await fetch(location.replace('localhost', '127.0.0.1'));
+    const deadline = Date.now() + 60_000;
+    while (res.status === 202 && Date.now() < deadline) {
+      expect(res.headers.get('retry-after')).toBe('5');
+      location = res.headers.get('location')!;
+      await new Promise((r) => setTimeout(r, 200));
+      res = await fetch(location.replace('localhost', '127.0.0.1'));
+    }
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: ['Hello, Québec!', 'Hello, Montréal!', 'Hello, Gatineau!', 'Hello, orchestration!'],
+    });
+  }, 90_000);
 
   it('runs a blob trigger once per new blob, with the output path bound from the trigger path {name}', async () => {
     const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
