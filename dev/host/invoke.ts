@@ -42,8 +42,9 @@ export async function invoke(
   log.info(`Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
 
   const inputData = [{ name: fn.triggerName, data: request.triggerData }];
-  // Binding expressions in input and output bindings ({name}, {Query.kind}...) read the trigger's data.
-  const bindingData = bindingDataOf(request.triggerData, request.triggerMetadata);
+  // Binding expressions in input and output bindings ({name}, {Query.kind}...) read the trigger's data;
+  // gathered only for a function that has some, so an upload's body is not parsed for nothing.
+  const bindingData = hasExpressions(fn) ? bindingDataOf(request.triggerData, request.triggerMetadata) : {};
   try {
     for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
       if (name === fn.triggerName || binding.direction !== 'in') continue;
@@ -140,4 +141,10 @@ async function deliverOutputs(registry: FunctionRegistry, fn: RegisteredFunction
     }
     await handler(binding, data, bindingData);
   }
+}
+
+function hasExpressions(fn: RegisteredFunction): boolean {
+  return Object.entries(fn.metadata.bindings).some(
+    ([name, binding]) => name !== fn.triggerName && Object.values(binding).some((v) => typeof v === 'string' && /\{[^{}]+\}/.test(v)),
+  );
 }
