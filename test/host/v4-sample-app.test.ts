@@ -63,7 +63,7 @@ describe('an app written as the v4-model samples are', () => {
     });
   }, 90_000);
 
-  it('runs a blob trigger once per new blob, with the output path bound from the trigger path {name}', async () => {
+  it('runs a blob trigger once per new blob (across a restart), with the output path bound from the trigger path {name}', async () => {
     const service = BlobServiceClient.fromConnectionString(inject('azurite').connectionString);
     const uploads = service.getContainerClient('samples-uploads');
     await uploads.createIfNotExists();
@@ -79,7 +79,21 @@ describe('an app written as the v4-model samples are', () => {
     await waitFor(() => nextCopy.exists(), 30_000, `the copy of ${next}`);
     const runs = host.output().split('\n').filter((l) => l.includes(`New blob detected(samples-uploads/${name})`)).length;
     expect(runs).toBe(1);
-  });
+
+    // A restarted host keeps the receipts: it runs only what is new.
+    await host.stop();
+    const again = await startHostProcess({ app: 'v4-sample-app', env: { AzureWebJobsStorage: inject('azurite').connectionString, DURABLE_TASK_HUB: `SampleHub${Date.now()}` } });
+    try {
+      const third = name.replace('lettre-', 'zz-');
+      await uploads.getBlockBlobClient(third).upload('encore', 6);
+      const thirdCopy = service.getContainerClient('samples-out').getBlockBlobClient(`copies/${third}`);
+      await waitFor(() => thirdCopy.exists(), 30_000, `the copy of ${third} after the restart`);
+      expect(again.output()).not.toContain(`New blob detected(samples-uploads/${name})`);
+      expect(again.output()).not.toContain(`New blob detected(samples-uploads/${next})`);
+    } finally {
+      await again.stop();
+    }
+  }, 90_000);
 });
 
 describe('output bindings the host does not deliver', () => {
