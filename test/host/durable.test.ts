@@ -184,6 +184,17 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect((await fetch(`${host.baseUrl}/durabletask/instances/page-0`)).status).toBe(404);
   });
 
+  // Replaces the shared host with one restarted on the same port (the orchestration calls that address).
+  it('resumes a durable HTTP call polling across a SIGKILL of the host, without sending the request again', async () => {
+    await start('callsLocalJob', 'http-kill', { base: host.baseUrl, job: 'restart-1' });
+    await waitFor(() => host.events<{ kind: string; job?: string }>().some((e) => e.kind === 'job-poll' && e.job === 'restart-1'), 30_000, 'the first poll');
+    await host.kill();
+    host = await startHostProcess({ app: 'durable-app', env: { AzureWebJobsStorage: inject('azurite').connectionString, DURABLE_TASK_HUB: hub }, eventsFile: host.eventsFile, port: host.port });
+    const done = await until('http-kill', 'Completed', 60_000);
+    expect(done.output).toMatchObject({ statusCode: 200, content: { job: 'restart-1', done: true } });
+    expect(host.events<{ kind: string; job?: string }>().filter((e) => e.kind === 'job-start' && e.job === 'restart-1')).toHaveLength(1);
+  }, 120_000);
+
   it('refuses to start an orchestrator that does not exist, and a duplicate running instance', async () => {
     const res = await fetch(`${host.baseUrl}/api/start/noSuchOrchestrator/x-1`, { method: 'POST' });
     expect(res.status).toBe(500); // the client library throws on the host's 400

@@ -345,7 +345,11 @@ export class OrchestrationEngine {
         let event: HistoryEvent;
         const base = { EventId: -1, IsPlayed: false, Timestamp: '', TaskScheduledId: scheduled.EventId };
         if (scheduled.Name === HTTP_ACTIVITY) {
-          const done = await runDurableHttp(scheduled, () => this.#stopped);
+          const at = scheduled.Timestamp;
+          const done = await runDurableHttp(scheduled, () => this.#stopped, {
+            load: () => this.#store.loadPoll(instanceId, scheduled.EventId, at),
+            save: (location) => this.#store.savePoll(instanceId, scheduled.EventId, at, location),
+          });
           if (!done || this.#stopped) return;
           event = { ...base, ...done };
         } else if (!fn || fn.triggerType !== 'activitytrigger') {
@@ -364,6 +368,7 @@ export class OrchestrationEngine {
         }
         event.Timestamp = new Date().toISOString();
         await this.#store.post(instanceId, `task-${scheduled.EventId}`, event);
+        if (scheduled.Name === HTTP_ACTIVITY) await this.#store.clearPoll(instanceId, scheduled.EventId);
         this.kick(instanceId);
       } finally {
         if (usesSlot) this.#releaseSlot();

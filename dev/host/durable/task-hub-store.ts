@@ -180,6 +180,31 @@ export class TaskHubStore {
     }
   }
 
+  /**
+   * Where a durable HTTP call is polling (the last 202's Location), kept in the instance's partition
+   * so a restarted host resumes polling instead of sending the request again. `scheduledAt` (the
+   * TaskScheduled event's time) tells it from a later call that reuses the event id (continueAsNew).
+   */
+  async savePoll(instanceId: string, eventId: number, scheduledAt: string, location: string): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: instanceId, rowKey: `p-${eventId}`, scheduledAt, location }, 'Replace');
+  }
+
+  async loadPoll(instanceId: string, eventId: number, scheduledAt: string): Promise<string | undefined> {
+    try {
+      const e = await this.table.getEntity<{ scheduledAt: string; location: string }>(instanceId, `p-${eventId}`);
+      return e.scheduledAt === scheduledAt ? e.location : undefined;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async clearPoll(instanceId: string, eventId: number): Promise<void> {
+    await this.table.deleteEntity(instanceId, `p-${eventId}`).catch((e: unknown) => {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    });
+  }
+
   async purge(instanceId: string): Promise<number> {
     const rows: string[] = [];
     for await (const e of this.table.listEntities({ queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'`, select: ['RowKey'] } })) {
