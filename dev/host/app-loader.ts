@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { resolveEntryFiles } from './entry-glob';
 import { FunctionRegistry, installFunctionsCore } from './functions-core';
 
 /** The parts of host.json this host honours. */
@@ -20,28 +21,28 @@ export interface HostJson {
 
 export interface LoadedApp {
   appDir: string;
-  entry: string;
+  /** The entry files `main` resolved to, in load order. */
+  entries: string[];
   hostJson: HostJson;
   registry: FunctionRegistry;
 }
 
 /**
- * Loads a v4-model app the way the worker does: `main` from its package.json (a file or glob-free
- * path), required after the `@azure/functions-core` stand-in is in place, so its own `app.*`
+ * Loads a v4-model app the way the worker does: every file `main` from its package.json matches (a
+ * path or a glob such as `dist/src/functions/*.js`), required after the `@azure/functions-core` stand-in is in place, so its own `app.*`
  * registrations land in the registry.
  */
 export function loadApp(appDir: string): LoadedApp {
   const dir = path.resolve(appDir);
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main?: string };
   if (!pkg.main) throw new Error(`${dir}/package.json has no "main": the host needs the app's entry point.`);
-  if (/[*?{]/.test(pkg.main)) throw new Error(`Glob "main" entries are not supported by this host: ${pkg.main}`);
-  const entry = path.resolve(dir, pkg.main);
-  if (!existsSync(entry)) throw new Error(`The app's entry point ${entry} does not exist (run the build first).`);
+  const entries = resolveEntryFiles(dir, pkg.main);
+  if (entries.length === 0) throw new Error(`No file of ${dir} matches the app's entry point "${pkg.main}" (run the build first).`);
   const hostJsonPath = path.join(dir, 'host.json');
   const hostJson = existsSync(hostJsonPath) ? (JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson) : {};
 
   const registry = new FunctionRegistry();
   installFunctionsCore(registry);
-  require(entry);
-  return { appDir: dir, entry, hostJson, registry };
+  for (const entry of entries) require(entry);
+  return { appDir: dir, entries, hostJson, registry };
 }

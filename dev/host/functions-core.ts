@@ -1,3 +1,4 @@
+import type { BindingData } from './binding-data';
 import Module from 'node:module';
 
 /**
@@ -122,9 +123,9 @@ export class FunctionRegistry {
   readonly hooks = new Map<HookName, HookCallback[]>();
   programmingModel: ProgrammingModel | undefined;
   /** Data for non-trigger input bindings, by lower-cased binding type (e.g. `durableclient`). */
-  readonly inputProviders = new Map<string, (binding: RpcBindingInfo) => RpcTypedData | null | Promise<RpcTypedData | null>>();
+  readonly inputProviders = new Map<string, (binding: RpcBindingInfo, bindingData: BindingData) => RpcTypedData | null | Promise<RpcTypedData | null>>();
   /** Delivery of output bindings, by lower-cased binding type (e.g. `queue`, `servicebus`, `blob`). */
-  readonly outputHandlers = new Map<string, (binding: RpcBindingInfo, data: RpcTypedData) => Promise<void>>();
+  readonly outputHandlers = new Map<string, (binding: RpcBindingInfo, data: RpcTypedData, bindingData: BindingData) => Promise<void>>();
   /** System logs from the library (e.g. warnings); user logs go through each invocation's own log. */
   systemLog: (level: string, message: string) => void = () => {};
 

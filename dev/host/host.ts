@@ -4,8 +4,10 @@ import { startHttpTriggers, type HostRouteHandler } from './http-trigger';
 import { startTimerTriggers } from './timer-trigger';
 import { blobScheduleMonitor } from './schedule-monitor';
 import { startServiceBusTriggers } from './servicebus-trigger';
+import { startBlobTriggers } from './blob-trigger';
 import { startDurable } from './durable/durable-host';
 import { registerBlobBindings } from './blob-bindings';
+import { checkOutputBindings } from './binding-check';
 
 export interface HostOptions {
   /** Folder with the app's package.json (its `main` is loaded) and host.json. */
@@ -23,7 +25,7 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-const HANDLED_TRIGGERS = new Set(['httptrigger', 'timertrigger', 'servicebustrigger', 'orchestrationtrigger', 'activitytrigger', 'entitytrigger']);
+const HANDLED_TRIGGERS = new Set(['httptrigger', 'timertrigger', 'servicebustrigger', 'orchestrationtrigger', 'activitytrigger', 'entitytrigger', 'blobtrigger']);
 
 /**
  * Loads the app and starts a listener per trigger kind. The process environment holds the app
@@ -35,6 +37,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   app.registry.systemLog = (level, message) => {
     if (level === 'warning' || level === 'error' || level === 'critical') log.warn(message);
   };
+  const outputs = checkOutputBindings(app.registry);
+  for (const line of outputs.dropped) log.warn(`Declared optional, not delivered by this host: ${line}.`);
   const capabilities = (await app.registry.programmingModel?.getCapabilities({})) ?? {};
   registerBlobBindings(app.registry);
   await app.registry.runHooks('appStart', { hookData: {}, appHookData: {} });
@@ -55,6 +59,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   durable?.start();
   const timers = startTimerTriggers({ app, log, monitor: storage ? blobScheduleMonitor(storage) : undefined });
   const serviceBus = await startServiceBusTriggers({ app, log });
+  const blobs = startBlobTriggers({ app, log });
 
   printFunctions(app, http.baseUrl, log);
   let stopping: Promise<void> | undefined;
@@ -72,6 +77,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         };
         await timed('timer triggers', () => timers.stop());
         await timed('Service Bus listeners', () => serviceBus.stop());
+        await timed('blob triggers', () => blobs.stop());
         await timed('Durable Functions', async () => durable?.stop());
         await timed('HTTP listener', () => http.close());
         await app.registry.runHooks('appTerminate', { hookData: {}, appHookData: {} }).catch(() => {});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import type { FunctionRegistry, RegisteredFunction, RpcInvocationResponse, RpcTypedData } from './functions-core';
+import { bindingDataOf, type BindingData } from './binding-data';
 import { describeError, type HostLog } from './host-log';
 
 export interface InvocationRequest {
@@ -41,13 +42,16 @@ export async function invoke(
   log.info(`Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
 
   const inputData = [{ name: fn.triggerName, data: request.triggerData }];
+  // Binding expressions in input and output bindings ({name}, {Query.kind}...) read the trigger's data;
+  // gathered only for a function that has some, so an upload's body is not parsed for nothing.
+  const bindingData = hasExpressions(fn) ? bindingDataOf(request.triggerData, request.triggerMetadata) : {};
   try {
     for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
       if (name === fn.triggerName || binding.direction !== 'in') continue;
       const given = request.extraInputs?.[name];
       const provider = registry.inputProviders.get((binding.type ?? '').toLowerCase());
       if (given !== undefined) inputData.push({ name, data: given });
-      else if (provider) inputData.push({ name, data: await provider(binding) });
+      else if (provider) inputData.push({ name, data: await provider(binding, bindingData) });
     }
   } catch (e) {
     log.error(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=0ms): an input binding failed: ${describeError(e)}`);
@@ -91,7 +95,7 @@ export async function invoke(
     error = post.error;
     if (!error) {
       response = await invocationModel.getResponse(context, post.result);
-      await deliverOutputs(registry, fn, response, log);
+      await deliverOutputs(registry, fn, response, log, bindingData);
     }
   } catch (e) {
     error = e;
@@ -122,7 +126,7 @@ export function jsonData(value: unknown): RpcTypedData {
 }
 
 /** Sends output binding values (other than HTTP responses) to their targets after a successful run. */
-async function deliverOutputs(registry: FunctionRegistry, fn: RegisteredFunction, response: RpcInvocationResponse, log: HostLog) {
+async function deliverOutputs(registry: FunctionRegistry, fn: RegisteredFunction, response: RpcInvocationResponse, log: HostLog, bindingData: BindingData) {
   const values: { name: string; data: RpcTypedData | null | undefined }[] = [...(response.outputData ?? [])];
   const ret = fn.metadata.bindings['$return'];
   if (ret && ret.type?.toLowerCase() !== 'http') values.push({ name: '$return', data: response.returnValue });
@@ -135,6 +139,12 @@ async function deliverOutputs(registry: FunctionRegistry, fn: RegisteredFunction
       log.warn(`Output binding '${name}' of type '${binding.type}' is not supported by this host; the value was dropped.`);
       continue;
     }
-    await handler(binding, data);
+    await handler(binding, data, bindingData);
   }
+}
+
+function hasExpressions(fn: RegisteredFunction): boolean {
+  return Object.entries(fn.metadata.bindings).some(
+    ([name, binding]) => name !== fn.triggerName && Object.values(binding).some((v) => typeof v === 'string' && /\{[^{}]+\}/.test(v)),
+  );
 }

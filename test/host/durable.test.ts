@@ -71,11 +71,18 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect((await status('parent-1-child')).runtimeStatus).toBe('Failed');
   });
 
-  it('fails an instance that uses a feature this host does not run (durable HTTP), saying so', async () => {
+  it('fails a durable HTTP call whose request cannot be sent, naming the address', async () => {
     await start('callsHttp', 'http-1');
     const failed = await until('http-1', 'Failed');
-    expect(String(failed.output)).toContain('not supported by this host');
+    expect(String(failed.output)).toContain('Durable HTTP GET http://127.0.0.1:1/ failed');
   });
+
+  it('runs callHttp to a local address, following the 202 Location / Retry-After polling pattern', async () => {
+    await start('callsLocalJob', 'http-2', { base: host.baseUrl, job: 'export-7' });
+    const done = await until('http-2', 'Completed', 60_000);
+    expect(done.output).toEqual({ statusCode: 200, content: { job: 'export-7', done: true }, polls: 3 });
+    expect(host.events<{ kind: string; job?: string; caller?: string }>().filter((e) => e.kind === 'job-start')).toEqual([{ kind: 'job-start', job: 'export-7', caller: 'orchestration' }]);
+  }, 90_000);
 
   it('retries a failing sub-orchestration with a new child instance per attempt', async () => {
     await start('childRetries', 'parent-r');
@@ -176,6 +183,17 @@ describe('Durable Functions through durable-functions 3.5.0 replay', () => {
     expect(purged.instancesDeleted).toBe(1);
     expect((await fetch(`${host.baseUrl}/durabletask/instances/page-0`)).status).toBe(404);
   });
+
+  // Replaces the shared host with one restarted on the same port (the orchestration calls that address).
+  it('resumes a durable HTTP call polling across a SIGKILL of the host, without sending the request again', async () => {
+    await start('callsLocalJob', 'http-kill', { base: host.baseUrl, job: 'restart-1' });
+    await waitFor(() => host.events<{ kind: string; job?: string }>().some((e) => e.kind === 'job-poll' && e.job === 'restart-1'), 30_000, 'the first poll');
+    await host.kill();
+    host = await startHostProcess({ app: 'durable-app', env: { AzureWebJobsStorage: inject('azurite').connectionString, DURABLE_TASK_HUB: hub }, eventsFile: host.eventsFile, port: host.port });
+    const done = await until('http-kill', 'Completed', 60_000);
+    expect(done.output).toMatchObject({ statusCode: 200, content: { job: 'restart-1', done: true } });
+    expect(host.events<{ kind: string; job?: string }>().filter((e) => e.kind === 'job-start' && e.job === 'restart-1')).toHaveLength(1);
+  }, 120_000);
 
   it('refuses to start an orchestrator that does not exist, and a duplicate running instance', async () => {
     const res = await fetch(`${host.baseUrl}/api/start/noSuchOrchestrator/x-1`, { method: 'POST' });

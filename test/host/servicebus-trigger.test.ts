@@ -1,5 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { startHostProcess, waitFor, type HostProcess } from './host-process';
 
@@ -19,6 +20,7 @@ describe('Service Bus queue triggers', () => {
             Queues: [
               { Name: 'host-e2e', Properties: { MaxDeliveryCount: 3, LockDuration: 'PT5S' } },
               { Name: 'host-e2e-sessions', Properties: { RequiresSession: true, LockDuration: 'PT5S' } },
+              { Name: 'host-e2e-files', Properties: { LockDuration: 'PT5S' } },
             ],
             Topics: [{
               Name: 'host-e2e-topic',
@@ -31,7 +33,7 @@ describe('Service Bus queue triggers', () => {
         },
       },
     });
-    host = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *', FIXTURE_TOPIC_NAME: 'host-e2e-topic', ServiceBusConnection: emulator.connectionString } });
+    host = await startHostProcess({ app: 'basic-app', env: { FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *', FIXTURE_TOPIC_NAME: 'host-e2e-topic', ServiceBusConnection: emulator.connectionString, AzureWebJobsStorage: inject('azurite').connectionString } });
     client = new ServiceBusClient(emulator.connectionString);
   });
   afterAll(async () => {
@@ -50,6 +52,21 @@ describe('Service Bus queue triggers', () => {
     });
     await waitFor(() => emulator.counts('host-e2e').active === 0, 5_000, 'the message to be completed');
     expect(emulator.counts('host-e2e')).toMatchObject({ active: 0, deadLettered: 0 });
+  });
+
+  it('binds an output blob path from the message metadata ({MessageId}) and a JSON body property ({folder})', async () => {
+    const sender = client.createSender('host-e2e-files');
+    await sender.sendMessages({ body: { folder: 'dossiers', n: 7 }, messageId: `file-${Date.now()}` , contentType: 'application/json' });
+    await sender.close();
+    const container = BlobServiceClient.fromConnectionString(inject('azurite').connectionString).getContainerClient('sb-files');
+    const find = async () => {
+      if (!(await container.exists())) return undefined;
+      for await (const b of container.listBlobsFlat({ prefix: 'dossiers/file-' })) return b.name;
+      return undefined;
+    };
+    await waitFor(async () => (await find()) !== undefined, 20_000, 'the filed message');
+    const blob = container.getBlockBlobClient((await find())!);
+    expect(JSON.parse((await blob.downloadToBuffer()).toString())).toEqual({ folder: 'dossiers', n: 7 });
   });
 
   it('sends output binding values as messages', async () => {

@@ -4,9 +4,9 @@ import type { LoadedApp } from '../app-loader';
 import type { HostLog } from '../host-log';
 import type { HostRouteHandler } from '../http-trigger';
 import { resolveSetting } from '../settings';
-import { EventType, type HistoryEvent } from './history-events';
+import { EventType, statusHistory, type HistoryEvent } from './history-events';
 import { OrchestrationEngine } from './orchestration-engine';
-import { TERMINAL, TaskHubStore, type InstanceState } from './task-hub-store';
+import { TERMINAL, TaskHubStore, type InstanceFilter, type InstanceState } from './task-hub-store';
 
 export interface DurableHost {
   /** Serves the durable client's HTTP API under /durabletask/ (rpcBaseUrl) and /runtime/webhooks/durabletask/. */
@@ -92,18 +92,15 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
       }
       await engine.startInstance({ name: a, instanceId, input: body.length ? body : 'null' });
       log.info(`Started orchestration '${a}' with instance ID '${instanceId}'.`);
-      return send(res, 202, managementPayload(instanceId), { Location: managementPayload(instanceId).statusQueryGetUri! });
+      // The extension's check-status response: 202, the status link in Location, and a 10 s Retry-After.
+      return send(res, 202, managementPayload(instanceId), { Location: managementPayload(instanceId).statusQueryGetUri!, 'Retry-After': '10' });
     }
 
     if (kind === 'instances' && !a && method === 'GET') {
       const q = url.searchParams;
       const pageSize = Number(q.get('top') ?? 100);
       const token = req.headers['x-ms-continuation-token'];
-      const pages = store.listInstances({
-        createdTimeFrom: q.get('createdTimeFrom') ?? undefined,
-        createdTimeTo: q.get('createdTimeTo') ?? undefined,
-        runtimeStatus: q.get('runtimeStatus')?.split(',').filter(Boolean),
-      }, pageSize, typeof token === 'string' && token ? Buffer.from(token, 'base64').toString() : undefined);
+      const pages = store.listInstances(queryFilter(q), pageSize, typeof token === 'string' && token ? Buffer.from(token, 'base64').toString() : undefined);
       const first = await pages.next();
       const page = first.done ? { instances: [], continuationToken: undefined } : first.value;
       const headers: Record<string, string> = {};
@@ -113,12 +110,15 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
 
     if (kind === 'instances' && !a && method === 'DELETE') {
       const q = url.searchParams;
+      // As the extension: a purge by filter needs a lower creation-time bound (an empty filter would
+      // purge the whole hub); the upper bound defaults to now.
+      const from = isoDate(q.get('createdTimeFrom'));
+      if (!from) {
+        return send(res, 400, { Message: "Indiquez une date valide pour le paramètre 'createdTimeFrom'. / Please provide value for 'createdTimeFrom' parameter." });
+      }
+      const to = isoDate(q.get('createdTimeTo')) ?? new Date().toISOString();
       let deleted = 0;
-      for await (const page of store.listInstances({
-        createdTimeFrom: q.get('createdTimeFrom') ?? undefined,
-        createdTimeTo: q.get('createdTimeTo') ?? undefined,
-        runtimeStatus: q.get('runtimeStatus')?.split(',').filter(Boolean),
-      }, 100)) {
+      for await (const page of store.listInstances({ ...queryFilter(q), createdTimeFrom: from, createdTimeTo: to }, 100)) {
         for (const i of page.instances) if (TERMINAL.has(i.status)) deleted += await store.purge(i.instanceId);
       }
       return send(res, deleted ? 200 : 404, { instancesDeleted: deleted });
@@ -128,15 +128,24 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
       const instance = await store.getInstance(a);
       if (!instance) return send(res, 404, { Message: `No instance with ID '${a}' found.` });
       if (!b && method === 'GET') {
-        const status = statusBody(instance, url.searchParams.get('showInput') !== 'false');
-        if (url.searchParams.get('showHistory') === 'true') {
+        const q = url.searchParams;
+        const status = statusBody(instance, q.get('showInput') !== 'false');
+        if (q.get('showHistory') === 'true') {
           const { history } = await store.load(a);
-          const withOutput = url.searchParams.get('showHistoryOutput') === 'true';
-          status.historyEvents = history.map((e) => ({ ...e, EventType: eventName(e.EventType), Result: withOutput ? e.Result : undefined }));
+          status.historyEvents = statusHistory(history, q.get('showHistoryOutput') === 'true');
         }
-        return send(res, TERMINAL.has(instance.status) ? 200 : 202, status);
+        // The extension's codes: 202 while the instance may still change (with where to poll and
+        // when), 200 once it is final, or 500 for a failure when the caller asked for it.
+        if (!TERMINAL.has(instance.status)) {
+          return send(res, 202, status, { Location: `${options.baseUrl()}${url.pathname}${url.search}`, 'Retry-After': '5' });
+        }
+        const failedAs500 = instance.status === 'Failed' && q.get('returnInternalServerErrorOnFailure')?.toLowerCase() === 'true';
+        return send(res, failedAs500 ? 500 : 200, status);
       }
       if (!b && method === 'DELETE') {
+        if (!TERMINAL.has(instance.status)) {
+          return send(res, 412, { Message: `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ${a} has status ${instance.status}` });
+        }
         return send(res, 200, { instancesDeleted: await store.purge(a) });
       }
       if (method === 'POST' && (b === 'raiseEvent' || b === 'terminate' || b === 'suspend' || b === 'resume')) {
@@ -200,9 +209,20 @@ function parse(text: string): unknown {
   }
 }
 
-const EVENT_NAMES = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k]));
-function eventName(n: number): string {
-  return EVENT_NAMES[n] ?? String(n);
+function queryFilter(q: URLSearchParams): InstanceFilter {
+  return {
+    createdTimeFrom: isoDate(q.get('createdTimeFrom')),
+    createdTimeTo: isoDate(q.get('createdTimeTo')),
+    runtimeStatus: q.get('runtimeStatus')?.split(',').filter(Boolean),
+    instanceIdPrefix: q.get('instanceIdPrefix') || undefined,
+  };
+}
+
+/** A query-string date as the ISO text instance rows hold (so they compare as strings), or undefined. */
+function isoDate(value: string | null): string | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -60,6 +60,8 @@ export interface OrchestratorAction {
   isCanceled?: boolean;
   externalEventName?: string;
   retryOptions?: RetryOptions;
+  /** CallHttp: the DurableHttpRequest. */
+  httpRequest?: unknown;
 }
 
 export interface RetryOptions {
@@ -97,4 +99,73 @@ export function toJsonText(value: unknown): string {
 /** Action inputs went through durable-functions' processInput: strings are already JSON text. */
 export function actionInputText(input: unknown): string {
   return typeof input === 'string' ? input : toJsonText(input);
+}
+
+/**
+ * An instance's history as the extension's status API shows it (`showHistory=true`): event types by
+ * name; no replay bookkeeping (EventId, IsPlayed, the OrchestratorStarted/Completed markers); the
+ * scheduling events folded into their completions as `FunctionName` and `ScheduledTime`; the
+ * execution's end as `ExecutionCompleted` with its `OrchestrationStatus`. Inputs and results
+ * (which may hold personal data) only with `showHistoryOutput=true`, as in the extension.
+ */
+export function statusHistory(history: HistoryEvent[], showOutput: boolean): Record<string, unknown>[] {
+  const scheduled = new Map<number, HistoryEvent>();
+  for (const e of history) {
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduled.set(e.EventId, e);
+  }
+  const payload = (value: string | undefined) => (showOutput && value !== undefined ? { Result: parseJson(value) } : {});
+  const out: Record<string, unknown>[] = [];
+  for (const e of history) {
+    const from = e.TaskScheduledId === undefined ? undefined : scheduled.get(e.TaskScheduledId);
+    const origin = from ? { FunctionName: from.Name, ScheduledTime: from.Timestamp } : {};
+    switch (e.EventType) {
+      case EventType.ExecutionStarted:
+        out.push({ EventType: 'ExecutionStarted', FunctionName: e.Name, Timestamp: e.Timestamp, ...(showOutput ? { Input: parseJson(e.Input ?? 'null') } : {}) });
+        break;
+      case EventType.TaskCompleted:
+        out.push({ EventType: 'TaskCompleted', ...origin, ...payload(e.Result), Timestamp: e.Timestamp });
+        break;
+      case EventType.SubOrchestrationInstanceCompleted:
+        out.push({ EventType: 'SubOrchestrationInstanceCompleted', ...origin, ...payload(e.Result), Timestamp: e.Timestamp });
+        break;
+      case EventType.TaskFailed:
+      case EventType.SubOrchestrationInstanceFailed:
+        out.push({ EventType: e.EventType === EventType.TaskFailed ? 'TaskFailed' : 'SubOrchestrationInstanceFailed', ...origin, Reason: e.Reason, Details: e.Details, Timestamp: e.Timestamp });
+        break;
+      case EventType.TimerCreated:
+        out.push({ EventType: 'TimerCreated', FireAt: e.FireAt, Timestamp: e.Timestamp });
+        break;
+      case EventType.TimerFired:
+        out.push({ EventType: 'TimerFired', FireAt: e.FireAt, Timestamp: e.Timestamp });
+        break;
+      case EventType.EventRaised:
+        out.push({ EventType: 'EventRaised', Name: e.Name, ...(showOutput ? { Input: parseJson(e.Input ?? 'null') } : {}), Timestamp: e.Timestamp });
+        break;
+      case EventType.ExecutionCompleted:
+        out.push({ EventType: 'ExecutionCompleted', OrchestrationStatus: 'Completed', ...payload(e.Result), Timestamp: e.Timestamp });
+        break;
+      case EventType.ExecutionFailed:
+        out.push({ EventType: 'ExecutionCompleted', OrchestrationStatus: 'Failed', ...(showOutput ? { Result: e.Reason } : {}), Timestamp: e.Timestamp });
+        break;
+      case EventType.ExecutionTerminated:
+        out.push({ EventType: 'ExecutionTerminated', ...(showOutput ? { Input: e.Input } : {}), Timestamp: e.Timestamp });
+        break;
+      case EventType.ExecutionSuspended:
+      case EventType.ExecutionResumed:
+        out.push({ EventType: e.EventType === EventType.ExecutionSuspended ? 'ExecutionSuspended' : 'ExecutionResumed', Reason: e.Reason, Timestamp: e.Timestamp });
+        break;
+      default:
+        // TaskScheduled, SubOrchestrationInstanceCreated (folded above), OrchestratorStarted/Completed (replay markers).
+        break;
+    }
+  }
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -5,6 +5,7 @@ import {
   ActionType, EventType, actionInputText, isNumbered, retryDelay, toJsonText,
   type HistoryEvent, type OrchestratorReply,
 } from './history-events';
+import { HTTP_ACTIVITY, runDurableHttp } from './durable-http';
 import { TERMINAL, type InstanceState, type TaskHubStore } from './task-hub-store';
 
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
@@ -257,6 +258,14 @@ export class OrchestrationEngine {
           work.push(() => void this.#ensureChild(state, event));
           break;
         }
+        case ActionType.CallHttp: {
+          // The extension runs a durable HTTP call as a built-in activity: scheduled and completed
+          // like one (so a restart re-sends it, at least once as activities are).
+          const event: HistoryEvent = { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now, Name: HTTP_ACTIVITY, Input: JSON.stringify(action.httpRequest ?? {}) };
+          appended.push(event);
+          work.push(() => this.#runActivity(state.instanceId, event));
+          break;
+        }
         case ActionType.CreateTimer: {
           const fireAt = String(action.fireAt);
           appended.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: now, FireAt: fireAt });
@@ -264,7 +273,7 @@ export class OrchestrationEngine {
           break;
         }
         default:
-          throw new Error(`Durable entities and durable HTTP calls (action type ${action.actionType}) are not supported by this host.`);
+          throw new Error(`Durable entities (action type ${action.actionType}) are not supported by this host.`);
       }
     });
   }
@@ -327,13 +336,23 @@ export class OrchestrationEngine {
 
   #runActivity(instanceId: string, scheduled: HistoryEvent) {
     const fn = this.#registry.functions.get(scheduled.Name ?? '');
+    // A durable HTTP call may poll for minutes: it does not hold one of the activity slots.
+    const usesSlot = scheduled.Name !== HTTP_ACTIVITY;
     const run = (async () => {
-      await this.#acquireSlot();
+      if (usesSlot) await this.#acquireSlot();
       try {
         if (this.#stopped) return;
         let event: HistoryEvent;
         const base = { EventId: -1, IsPlayed: false, Timestamp: '', TaskScheduledId: scheduled.EventId };
-        if (!fn || fn.triggerType !== 'activitytrigger') {
+        if (scheduled.Name === HTTP_ACTIVITY) {
+          const at = scheduled.Timestamp;
+          const done = await runDurableHttp(scheduled, () => this.#stopped, {
+            load: () => this.#store.loadPoll(instanceId, scheduled.EventId, at),
+            save: (location) => this.#store.savePoll(instanceId, scheduled.EventId, at, location),
+          });
+          if (!done || this.#stopped) return;
+          event = { ...base, ...done };
+        } else if (!fn || fn.triggerType !== 'activitytrigger') {
           event = { ...base, EventType: EventType.TaskFailed, Reason: `The activity function '${scheduled.Name}' is not registered in this app.`, Details: '' };
         } else {
           const outcome = await invoke(this.#registry, fn, { triggerData: { json: scheduled.Input ?? 'null' }, reason: `(activity of orchestration ${instanceId})` }, this.#log);
@@ -349,9 +368,10 @@ export class OrchestrationEngine {
         }
         event.Timestamp = new Date().toISOString();
         await this.#store.post(instanceId, `task-${scheduled.EventId}`, event);
+        if (scheduled.Name === HTTP_ACTIVITY) await this.#store.clearPoll(instanceId, scheduled.EventId);
         this.kick(instanceId);
       } finally {
-        this.#releaseSlot();
+        if (usesSlot) this.#releaseSlot();
       }
     })();
     this.#track(run);

@@ -31,6 +31,13 @@ export interface InstanceState {
   retries: Record<string, RetryState>;
 }
 
+export interface InstanceFilter {
+  createdTimeFrom?: string;
+  createdTimeTo?: string;
+  runtimeStatus?: string[];
+  instanceIdPrefix?: string;
+}
+
 export interface InboxItem {
   rowKey: string;
   postedAt: number;
@@ -154,8 +161,14 @@ export class TaskHubStore {
     for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
   }
 
-  async *listInstances(filter: { createdTimeFrom?: string; createdTimeTo?: string; runtimeStatus?: string[] }, pageSize: number, continuationToken?: string) {
+  async *listInstances(filter: InstanceFilter, pageSize: number, continuationToken?: string) {
     const clauses = [`RowKey eq '${INSTANCE_ROW}'`];
+    if (filter.instanceIdPrefix) {
+      // A prefix is a key range: from the prefix up to (not including) the prefix with its last character incremented.
+      const p = filter.instanceIdPrefix;
+      const upper = p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
+      clauses.push(`PartitionKey ge '${escape(p)}' and PartitionKey lt '${escape(upper)}'`);
+    }
     if (filter.createdTimeFrom) clauses.push(`createdTime ge '${escape(filter.createdTimeFrom)}'`);
     if (filter.createdTimeTo) clauses.push(`createdTime le '${escape(filter.createdTimeTo)}'`);
     if (filter.runtimeStatus?.length) clauses.push(`(${filter.runtimeStatus.map((s) => `status eq '${escape(s)}'`).join(' or ')})`);
@@ -165,6 +178,31 @@ export class TaskHubStore {
     for await (const page of pages) {
       yield { instances: page.map((e) => JSON.parse(unpackData(e)) as InstanceState), continuationToken: page.continuationToken };
     }
+  }
+
+  /**
+   * Where a durable HTTP call is polling (the last 202's Location), kept in the instance's partition
+   * so a restarted host resumes polling instead of sending the request again. `scheduledAt` (the
+   * TaskScheduled event's time) tells it from a later call that reuses the event id (continueAsNew).
+   */
+  async savePoll(instanceId: string, eventId: number, scheduledAt: string, location: string): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: instanceId, rowKey: `p-${eventId}`, scheduledAt, location }, 'Replace');
+  }
+
+  async loadPoll(instanceId: string, eventId: number, scheduledAt: string): Promise<string | undefined> {
+    try {
+      const e = await this.table.getEntity<{ scheduledAt: string; location: string }>(instanceId, `p-${eventId}`);
+      return e.scheduledAt === scheduledAt ? e.location : undefined;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async clearPoll(instanceId: string, eventId: number): Promise<void> {
+    await this.table.deleteEntity(instanceId, `p-${eventId}`).catch((e: unknown) => {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    });
   }
 
   async purge(instanceId: string): Promise<number> {
