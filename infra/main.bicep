@@ -466,6 +466,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_TENANT_ID', value: tenantId }
         { name: 'AUTH_CLIENT_ID', value: apiClientId }
         { name: 'AUTH_AUTHORITY', value: 'https://login.microsoftonline.com' }
+        // The Teams clients pre-authorised in infra/entra/api-app.json: the only apps whose tokens the API takes.
+        { name: 'AUTH_ALLOWED_CLIENT_APPS', value: '1fec8e78-bce4-4aaf-ab1b-5451cc387264,5e3ce6c0-2b1f-4285-8d4b-75ee78787346' }
         { name: 'HTTP_MAX_BODY_BYTES', value: '1048576' }
         // Timer schedules and queue names are read by the host as %NAME%: they must exist as app settings.
         { name: 'ARCHIVE_QUEUE_NAME', value: 'archive-mailbox' }

@@ -37,6 +37,7 @@ export type TokenProblem =
   | 'wrong_audience'
   | 'wrong_tenant'
   | 'no_scope_or_role'
+  | 'client_not_allowed'
   | 'keys_unavailable';
 
 export class TokenRejected extends Error {
@@ -55,7 +56,18 @@ export interface TokenValidatorOptions {
   clockToleranceSeconds?: number;
   /** Minimum time between two key-set fetches, so a flood of unknown key ids cannot hammer Entra. */
   jwksCooldownMs?: number;
+  /**
+   * Client apps whose tokens are taken (`azp`, or `appid` in v1 tokens): by default the Teams
+   * clients the registration pre-authorises. The API's own registration is always allowed.
+   */
+  allowedClientApps?: readonly string[];
 }
+
+/**
+ * Teams desktop and mobile, and Teams on the web: the clients that obtain the tab's token by SSO,
+ * pre-authorised for access_as_user in the API's registration (infra/entra/api-app.json).
+ */
+export const TEAMS_CLIENT_APPS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'] as const;
 
 export interface TokenValidator {
   validate(authorizationHeader: string | null | undefined): Promise<Principal>;
@@ -66,6 +78,9 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
   const tenant = options.tenantId.toLowerCase();
   const issuer = `${options.authority}/${tenant}/v2.0`;
   const audiences = [options.clientId, `api://${options.clientId}`];
+  // A token for this API obtained by any other app of the tenant (a script, a phishing app a user
+  // consented to) is refused: only the clients the registration expects may call it.
+  const clients = new Set([...(options.allowedClientApps ?? TEAMS_CLIENT_APPS), options.clientId].map((c) => c.toLowerCase()));
   // createRemoteJWKSet caches the key set, and refetches (at most every 30 s) when a token names a
   // key id it does not know: that is how Entra's key rollover is followed without a restart.
   const keys = jose.createRemoteJWKSet(new URL(`${options.authority}/${tenant}/discovery/v2.0/keys`), {
@@ -95,6 +110,8 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
         throw new TokenRejected(problemOf(error, jose));
       }
       if (String(payload.tid).toLowerCase() !== tenant) throw new TokenRejected('wrong_tenant');
+      const client = payload.azp ?? payload.appid;
+      if (typeof client !== 'string' || !clients.has(client.toLowerCase())) throw new TokenRejected('client_not_allowed');
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter(Boolean) : [];
       const claimedRoles = Array.isArray(payload.roles) ? payload.roles.map(String) : [];
       // Entra marks app-only tokens with idtyp=app (optional claim) and gives them no scp: either
@@ -140,7 +157,7 @@ export function hasAnyRole(principal: Principal, roles: readonly AppRole[]): boo
 let appValidator: TokenValidator | undefined;
 
 /** The app's validator, built from settings on first use and kept (its key cache lives with it). */
-export function appTokenValidator(s: { auth: { tenantId: string; clientId: string; authority: string } }): TokenValidator {
+export function appTokenValidator(s: { auth: { tenantId: string; clientId: string; authority: string; allowedClientApps?: readonly string[] } }): TokenValidator {
   appValidator ??= createTokenValidator(s.auth);
   return appValidator;
 }

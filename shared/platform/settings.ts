@@ -49,6 +49,11 @@ const rawSchema = z.object({
   AUTH_TENANT_ID: guid,
   AUTH_CLIENT_ID: guid,
   AUTH_AUTHORITY: httpUrl.default('https://login.microsoftonline.com'),
+  /** Client apps whose tokens the API takes (azp); unset: the Teams clients. */
+  AUTH_ALLOWED_CLIENT_APPS: z
+    .string()
+    .regex(/^\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*(,\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*)*$/i, 'expected comma-separated GUIDs')
+    .optional(),
 
   HTTP_MAX_BODY_BYTES: positiveInt.default(1_048_576),
 
@@ -199,6 +204,7 @@ const EXAMPLES: Record<string, string> = {
   AUTH_TENANT_ID: '00000000-0000-0000-0000-000000000000 (the Entra tenant id)',
   AUTH_CLIENT_ID: '00000000-0000-0000-0000-000000000000 (the API app registration id)',
   AUTH_AUTHORITY: 'https://login.microsoftonline.com',
+  AUTH_ALLOWED_CLIENT_APPS: '1fec8e78-bce4-4aaf-ab1b-5451cc387264,5e3ce6c0-2b1f-4285-8d4b-75ee78787346 (Teams desktop/mobile and web: the default)',
   APP_PUBLIC_URL: 'https://func-spgq.azurewebsites.net (or the custom domain staff use)',
   HTTP_MAX_BODY_BYTES: '1048576',
   ARCHIVE_QUEUE_NAME: 'archive-mailbox',
@@ -285,7 +291,7 @@ export interface Settings {
   serviceBus: ServiceBusSettings;
   cosmos: CosmosSettings;
   graph: { baseUrl: string; caFile?: string };
-  auth: { tenantId: string; clientId: string; authority: string };
+  auth: { tenantId: string; clientId: string; authority: string; allowedClientApps?: string[] };
   http: { maxBodyBytes: number };
   queues: { archive: string; exports: string };
   archive: ArchiveSettings;
@@ -459,7 +465,7 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
     serviceBus: serviceBus!,
     cosmos: cosmos!,
     graph: { baseUrl: raw.GRAPH_BASE_URL.replace(/\/+$/, ''), caFile: raw.GRAPH_CA_FILE },
-    auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, '') },
+    auth: { tenantId: raw.AUTH_TENANT_ID.toLowerCase(), clientId: raw.AUTH_CLIENT_ID.toLowerCase(), authority: raw.AUTH_AUTHORITY.replace(/\/+$/, ''), allowedClientApps: raw.AUTH_ALLOWED_CLIENT_APPS === undefined ? undefined : commaList(raw.AUTH_ALLOWED_CLIENT_APPS).map((c) => c.toLowerCase()) },
     http: { maxBodyBytes: raw.HTTP_MAX_BODY_BYTES },
     queues: { archive: raw.ARCHIVE_QUEUE_NAME, exports: raw.ARCHIVE_EXPORT_QUEUE_NAME },
     archive: {

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxArchiver } from '../../shared/archive/capture/mailbox-archiver';
 import type { MessageEntry } from '../../shared/archive/model';
 import type { ContentProtection, ContentStore, MessageIndex } from '../../shared/archive/ports';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ordinaryStaffMailbox, startCaptureStack, type CaptureStack } from './capture-stack';
 
 /**
@@ -16,7 +19,14 @@ let stack: CaptureStack;
 let mailboxId: string;
 
 beforeAll(async () => {
-  stack = await startCaptureStack();
+  // This test is about protection as capture writes, not about the calendar's assignments: every
+  // mailbox under the dated default rule (the sample calendar keeps the executive's mail, which the
+  // first seeded mailbox belongs to, permanently, with no date to protect to).
+  const calendar = JSON.parse(readFileSync('config/retention-rules.json', 'utf8')) as { assignments: unknown };
+  calendar.assignments = { default: 'COUR-GEN' };
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'calendar-')), 'retention-rules.json');
+  writeFileSync(file, JSON.stringify(calendar));
+  stack = await startCaptureStack({ env: { ARCHIVE_RETENTION_RULES_FILE: file } });
   mailboxId = await ordinaryStaffMailbox(stack);
 }, 60_000);
 afterAll(() => stack?.stop());

@@ -42,6 +42,32 @@ describe('Entra ID v2 access token validation', () => {
     await expect(validator.validate(bearer(token))).resolves.toMatchObject({ kind: 'app', roles: ['ITAdmin'] });
   });
 
+  describe('calling client apps (azp) allow-list', () => {
+    const TEAMS_WEB = '5e3ce6c0-2b1f-4285-8d4b-75ee78787346';
+    const TEAMS_DESKTOP = '1fec8e78-bce4-4aaf-ab1b-5451cc387264';
+    const STRANGER = '9a3b1c2d-0000-4000-8000-00000000beef';
+
+    it('accepts tokens the Teams clients obtained (the pre-authorised ones) and the API’s own registration', async () => {
+      for (const azp of [TEAMS_WEB, TEAMS_DESKTOP, issuer.clientId]) {
+        await expect(validator.validate(bearer(await issuer.mintUserToken(staff, { claims: { azp } }))), azp).resolves.toMatchObject({ oid: staff.oid });
+      }
+    });
+
+    it('refuses a token another client app obtained for this API, and one that names no client', async () => {
+      expect(await rejection(bearer(await issuer.mintUserToken(staff, { claims: { azp: STRANGER } })))).toBe('client_not_allowed');
+      expect(await rejection(bearer(await issuer.mintUserToken(staff, { claims: { azp: undefined } })))).toBe('client_not_allowed');
+      expect(await rejection(bearer(await issuer.mintAppToken(issuer.clientId, ['ITAdmin'], { claims: { azp: STRANGER } })))).toBe('client_not_allowed');
+    });
+
+    it('reads appid where a v1 token carries it, and takes the configured clients', async () => {
+      const configured = createTokenValidator({ tenantId: issuer.tenantId, clientId: issuer.clientId, authority: issuer.authority, allowedClientApps: [STRANGER] });
+      await expect(configured.validate(bearer(await issuer.mintUserToken(staff, { claims: { azp: undefined, appid: STRANGER } })))).resolves.toMatchObject({ oid: staff.oid });
+      // Configured clients replace the Teams defaults; the API's own registration stays allowed.
+      await expect(configured.validate(bearer(await issuer.mintUserToken(staff, { claims: { azp: TEAMS_WEB } })))).rejects.toMatchObject({ problem: 'client_not_allowed' });
+      await expect(configured.validate(bearer(await issuer.mintUserToken(staff)))).resolves.toMatchObject({ oid: staff.oid });
+    });
+  });
+
   it('refuses a missing or non-bearer authorization header', async () => {
     expect(await rejection(undefined)).toBe('missing');
     expect(await rejection('Basic dXNlcjpwYXNz')).toBe('missing');

@@ -95,6 +95,15 @@ describe('settings', () => {
     expect(problems({ ...local, AUTH_AUTHORITY: 'http://issuer.example' }).problems.map((p) => p.setting)).toEqual(['AUTH_AUTHORITY']);
   });
 
+  it('takes the allowed client apps as comma-separated GUIDs, defaulting to the Teams clients', () => {
+    expect(parseSettings(azure).auth.allowedClientApps).toBeUndefined();
+    expect(parseSettings({ ...azure, AUTH_ALLOWED_CLIENT_APPS: ' 5E3CE6C0-2B1F-4285-8D4B-75EE78787346 , 1fec8e78-bce4-4aaf-ab1b-5451cc387264' }).auth.allowedClientApps).toEqual([
+      '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
+      '1fec8e78-bce4-4aaf-ab1b-5451cc387264',
+    ]);
+    expect(problems({ ...azure, AUTH_ALLOWED_CLIENT_APPS: 'teams,outlook' }).problems.map((p) => p.setting)).toEqual(['AUTH_ALLOWED_CLIENT_APPS']);
+  });
+
   it('takes the public URL links are built from from APP_PUBLIC_URL: https when deployed, an origin only', () => {
     expect(parseSettings({ ...azure, APP_PUBLIC_URL: 'https://relais.syndicat-exemple.ca/' }).publicUrl).toBe('https://relais.syndicat-exemple.ca');
     expect(problems({ ...azure, APP_PUBLIC_URL: 'http://func-spgq.azurewebsites.net' }).problems.map((p) => p.setting)).toEqual(['APP_PUBLIC_URL']);
