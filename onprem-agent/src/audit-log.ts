@@ -16,6 +16,8 @@ export interface AuditEntry {
   code?: string;
   durationMs: number;
   deliveryCount: number;
+  /** The app's trace id (W3C) when the request carried one: finds the request in Application Insights. */
+  traceId?: string;
 }
 
 export interface AuditLog {

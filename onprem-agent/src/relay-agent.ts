@@ -7,6 +7,7 @@ import type {
   ServiceBusSender,
 } from '@azure/service-bus';
 import type { TokenCredential } from '@azure/core-auth';
+import { continueTrace } from './trace-context';
 import type { AgentConfig } from './config';
 import type { DocumentStore } from './document-store';
 import type { IdempotencyStore } from './idempotency-store';
@@ -224,8 +225,10 @@ export class RelayAgent {
   private async handle(message: ServiceBusReceivedMessage, conn: Connection): Promise<void> {
     const { processor, store, log, config } = this.deps;
     let replied: string | undefined;
+    const trace = continueTrace(message.applicationProperties?.traceparent);
+    const traced = trace ? { traceId: trace.traceId } : {};
     try {
-      const decision = await processor.process({ body: message.body, deliveryCount: message.deliveryCount ?? 0 });
+      const decision = await processor.process({ body: message.body, deliveryCount: message.deliveryCount ?? 0, ...traced });
       if (decision.kind === 'reply') {
         try {
           // Given back at shutdown or on a lost connection: the stored reply goes out with the redelivery.
@@ -237,6 +240,7 @@ export class RelayAgent {
             messageId: decision.reply.requestId,
             correlationId: decision.reply.requestId,
             timeToLive: config.serviceBus.replyTimeToLiveSeconds * 1000,
+            ...(trace ? { applicationProperties: { traceparent: trace.traceparent } } : {}),
           });
           store.markSent(decision.reply.requestId);
           replied = decision.reply.requestId;
@@ -250,13 +254,13 @@ export class RelayAgent {
       } else if (decision.kind === 'complete') {
         await conn.receiver.completeMessage(message);
       } else {
-        log('warn', 'request.dead_lettered', { reason: decision.reason, messageId: String(message.messageId ?? '') });
+        log('warn', 'request.dead_lettered', { reason: decision.reason, messageId: String(message.messageId ?? ''), ...traced });
         await conn.receiver.deadLetterMessage(message, { deadLetterReason: decision.reason, deadLetterErrorDescription: decision.description });
       }
     } catch (e) {
       // Reply not sent or message not settled: give it back so it is tried again (the idempotency
       // store makes the retry answer once); after MaxDeliveryCount Service Bus dead-letters it.
-      log('warn', 'request.retry_later', { messageId: String(message.messageId ?? ''), ...errorSummary(e) });
+      log('warn', 'request.retry_later', { messageId: String(message.messageId ?? ''), ...traced, ...errorSummary(e) });
       if (replied && (e as { code?: string }).code === 'MessageLockLost') this.sentButUnsettled.add(replied);
       if (!this.givenBack.has(message)) await conn.receiver.abandonMessage(message).catch(() => undefined);
     }

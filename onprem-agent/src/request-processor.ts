@@ -44,6 +44,8 @@ export interface ProcessorOptions {
 export interface Delivery {
   body: unknown;
   deliveryCount: number;
+  /** The app's trace this request belongs to (W3C trace id), for correlating the audit line. */
+  traceId?: string;
 }
 
 export class RequestProcessor {
@@ -66,6 +68,7 @@ export class RequestProcessor {
         ...(fields.code ? { code: fields.code } : {}),
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         deliveryCount: delivery.deliveryCount,
+        ...(delivery.traceId ? { traceId: delivery.traceId } : {}),
       });
 
     const parsed = RelayRequest.safeParse(decodeBody(delivery.body));

@@ -1,5 +1,6 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusSender, ServiceBusSessionReceiver } from '@azure/service-bus';
-import { traceProperties } from '../../platform/tracing';
+import { SpanKind } from '@opentelemetry/api';
+import { contextFromTraceparent, inSpan, traceProperties } from '../../platform/tracing';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { PROTOCOL_VERSION, RelayReply, signRequest, type OperationName, type RelayRequest, type RelayUser } from '../contract';
 import type { RelayCallResult, RelayTransport, SentRequest } from '../ports';
@@ -193,8 +194,14 @@ export class RelayClient implements RelayTransport {
 
   private async dispatch(message: ServiceBusReceivedMessage): Promise<void> {
     const parsed = RelayReply.safeParse(message.body);
-    if (parsed.success) {
-      const reply = parsed.data;
+    if (!parsed.success) return;
+    const reply = parsed.data;
+    // The reply continues the request's trace under the agent's span (the agent answers with the
+    // request's trace id and its own span id): the HTTP request, the agent and this reply are one
+    // trace, though the agent exports no spans of its own.
+    const parent = contextFromTraceparent(message.applicationProperties?.traceparent);
+    const attributes = { 'messaging.system': 'servicebus', 'messaging.operation.type': 'receive', 'messaging.destination.name': this.options.repliesQueue };
+    await inSpan('relay reply', { kind: SpanKind.CONSUMER, parent, attributes }, async () => {
       const waiter = this.waiters.get(reply.requestId);
       if (waiter) {
         clearTimeout(waiter.timer);
@@ -203,7 +210,7 @@ export class RelayClient implements RelayTransport {
       } else {
         await this.moveLateReply(reply);
       }
-    }
+    });
   }
 
   private lateSender: ServiceBusSender | undefined;
