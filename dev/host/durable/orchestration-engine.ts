@@ -1,9 +1,10 @@
 import type { FunctionRegistry, RegisteredFunction } from '../functions-core';
 import { describeError, type HostLog } from '../host-log';
 import { fromTypedData, invoke } from '../invoke';
+import { randomUUID } from 'node:crypto';
 import {
-  ActionType, EventType, actionInputText, isNumbered, retryDelay, toJsonText,
-  type HistoryEvent, type OrchestratorReply,
+  ActionType, EventType, actionInputText, isEntityInstanceId, isNumbered, parseEntityInstanceId, retryDelay, toJsonText,
+  type EntityRequest, type HistoryEvent, type OrchestratorReply,
 } from './history-events';
 import { HTTP_ACTIVITY, runDurableHttp } from './durable-http';
 import { TERMINAL, type InstanceState, type TaskHubStore } from './task-hub-store';
@@ -87,6 +88,7 @@ export class OrchestrationEngine {
   }
 
   async #episode(instanceId: string): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.#entityEpisode(instanceId);
     const { instance, history, inbox } = await this.#store.load(instanceId);
     if (!instance || inbox.length === 0) return;
     if (TERMINAL.has(instance.status)) {
@@ -272,8 +274,20 @@ export class OrchestrationEngine {
           if (!action.isCanceled) work.push(() => this.#armTimer(state.instanceId, id, fireAt));
           break;
         }
+        case ActionType.CallEntity:
+        case ActionType.SignalEntity: {
+          // As the extension: the message is recorded as EventSent (numbered like any task; the
+          // library maps a call's task to the request id it reads there) and queued to the entity.
+          const request: EntityRequest = {
+            id: randomUUID(), op: action.operation ?? '', signal: action.actionType === ActionType.SignalEntity,
+            input: action.input === undefined ? undefined : JSON.stringify(action.input), parent: state.instanceId,
+          };
+          appended.push({ EventType: EventType.EventSent, EventId: id, IsPlayed: false, Timestamp: now, Name: 'op', InstanceId: action.instanceId, Input: JSON.stringify(request) });
+          work.push(() => this.#track(this.sendToEntity(action.instanceId!, request)));
+          break;
+        }
         default:
-          throw new Error(`Durable entities (action type ${action.actionType}) are not supported by this host.`);
+          throw new Error(`Action type ${action.actionType} (entity locks) is not supported by this host.`);
       }
     });
   }
@@ -453,6 +467,63 @@ export class OrchestrationEngine {
     await this.#store.create(instance, started);
     this.kick(options.instanceId);
     return instance;
+  }
+
+  /** Queues an operation to an entity (`@name@key`) and runs it after those queued before. */
+  async sendToEntity(entityId: string, request: EntityRequest) {
+    const now = new Date().toISOString();
+    await this.#store.createIfMissing({
+      instanceId: entityId, name: parseEntityInstanceId(entityId).name, status: 'Running', input: 'null', output: 'null', customStatus: 'null',
+      createdTime: now, lastUpdatedTime: now, parentInstanceId: '', parentTaskId: -1, nextEventId: 0, actionIds: [], retries: {}, entityExists: false,
+    });
+    await this.post(entityId, `op-${request.id}`, { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: now, Name: 'op', Input: JSON.stringify(request) });
+  }
+
+  /**
+   * One batch of an entity's queued operations, in the order they were queued, given to the entity
+   * function as the extension gives it to an out-of-process worker ({ self, exists, state, batch });
+   * its answer (EntityState: the new state, one OperationResult per operation, signals to send) is
+   * committed with the consumed messages, then calls are answered (an EventRaised named after the
+   * request id, carrying { result, exceptionType }) and the entity's own signals queued. Episodes of
+   * one instance never overlap, so an entity runs one operation at a time.
+   */
+  async #entityEpisode(instanceId: string): Promise<void> {
+    const { instance, inbox } = await this.#store.load(instanceId);
+    if (!instance || inbox.length === 0) return;
+    const self = parseEntityInstanceId(instanceId);
+    const requests = inbox.map((i) => JSON.parse(i.event.Input ?? '{}') as EntityRequest);
+    const fn = [...this.#registry.functions.values()].find((f) => f.triggerType === 'entitytrigger' && f.name.toLowerCase() === self.name);
+    let results: { isError: boolean; result?: string }[];
+    let signals: { target: { name: string; key: string }; name: string; input?: string }[] = [];
+    const state: InstanceState = { ...instance };
+    if (!fn) {
+      results = requests.map(() => ({ isError: true, result: JSON.stringify(`The entity function '${self.name}' is not registered in this app.`) }));
+    } else {
+      const batch = { self, exists: instance.entityExists ?? false, state: instance.entityState, batch: requests.map((r) => ({ id: r.id, name: r.op, signal: r.signal, input: r.input })) };
+      const outcome = await invoke(this.#registry, fn, { triggerData: { json: JSON.stringify(batch) }, reason: `(entity ${instanceId})` }, this.#log);
+      if (outcome.succeeded) {
+        const reply = fromTypedData(outcome.response?.returnValue) as { entityExists: boolean; entityState?: string; results: { isError: boolean; result?: string }[]; signals?: typeof signals };
+        state.entityExists = reply.entityExists;
+        state.entityState = reply.entityExists ? reply.entityState : undefined;
+        results = reply.results;
+        signals = reply.signals ?? [];
+      } else {
+        // The batch as a whole failed (the library catches each operation's errors): state unchanged.
+        const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        results = requests.map(() => ({ isError: true, result: JSON.stringify(message) }));
+      }
+    }
+    state.lastUpdatedTime = new Date().toISOString();
+    await this.#store.commit(state, 0, [], inbox.map((i) => i.rowKey));
+    for (const [i, request] of requests.entries()) {
+      if (request.signal || !request.parent) continue;
+      const r = results[i] ?? { isError: false };
+      const answer = { result: r.result, ...(r.isError ? { exceptionType: 'Error' } : {}) };
+      await this.post(request.parent, `entity-${request.id}`, { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: state.lastUpdatedTime, Name: request.id, Input: JSON.stringify(answer) });
+    }
+    for (const s of signals) {
+      await this.sendToEntity(`@${s.target.name.toLowerCase()}@${s.target.key}`, { id: randomUUID(), op: s.name, signal: true, input: s.input || undefined, parent: instanceId });
+    }
   }
 
   async post(instanceId: string, key: string, event: HistoryEvent) {

@@ -29,6 +29,9 @@ export interface InstanceState {
   /** Event id given to each numbered action, by position in the orchestrator's action list (-1 when not numbered). */
   actionIds: number[];
   retries: Record<string, RetryState>;
+  /** Entities only (instance id `@name@key`): whether the entity exists, and its state as JSON text. */
+  entityExists?: boolean;
+  entityState?: string;
 }
 
 export interface InstanceFilter {
@@ -126,6 +129,18 @@ export class TaskHubStore {
       { partitionKey: instanceId, rowKey: `i-${key}`, ...packData(JSON.stringify(event)), postedAt: Date.now() * 1000 + (this.#seq++ % 1000) },
       'Replace',
     );
+  }
+
+  /**
+   * Writes an instance row unless one exists: an entity's row is made before its first message is
+   * queued, so a host restarted before the entity ran finds the message (it resumes instances it lists).
+   */
+  async createIfMissing(instance: InstanceState): Promise<void> {
+    try {
+      await this.table.createEntity({ partitionKey: instance.instanceId, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
   }
 
   /** Creates (or re-creates, after purging the old history) an instance with its ExecutionStarted event in the inbox. */
