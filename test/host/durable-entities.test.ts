@@ -41,8 +41,10 @@ describe('durable entities', () => {
     const result = await runOrchestration({ key, steps: [['add', 5], ['reset'], ['add', 2], ['add', 3]] });
     // In order: 5, reset to 0, +2, +3 = 5 read by the call; a failing operation fails the call only.
     expect(result).toMatchObject({ runtimeStatus: 'Completed', output: { value: 5, refused: 'error' } });
-    const read = await fetch(`${host.baseUrl}/api/counters/${key}`);
-    expect(await read.json()).toEqual({ entityExists: true, entityState: 5 });
+    // The signal sent as the orchestration completed is delivered too: 5 + 100.
+    const read = async () => (await (await fetch(`${host.baseUrl}/api/counters/${key}`)).json()) as unknown;
+    await waitFor(async () => ((await read()) as { entityState?: number }).entityState === 105, 60_000, `entity ${key} to reach 105`);
+    expect(await read()).toEqual({ entityExists: true, entityState: 105 });
     const unknown = await fetch(`${host.baseUrl}/api/counters/nobody-${Date.now()}`);
     expect(await unknown.json()).toEqual({ entityExists: false });
   }, 120_000);
@@ -75,5 +77,6 @@ describe('durable entities', () => {
     expect(await entityState(key)).toEqual({ status: 200, body: 7 });
     const result = await runOrchestration({ key, steps: [['add', 1]] });
     expect(result).toMatchObject({ runtimeStatus: 'Completed', output: { value: 8 } });
+    await waitFor(async () => (await entityState(key)).body === 108, 60_000, `entity ${key} to reach 108`);
   }, 180_000);
 });

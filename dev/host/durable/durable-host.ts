@@ -221,6 +221,7 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
           inFlight.push(...page.instances.map((i) => i.instanceId));
         }
         if (inFlight.length) log.info(`Durable task hub '${hubName}': resuming ${inFlight.length} in-flight orchestration(s).`);
+        await engine.deliverOutboxes();
         await engine.recover(inFlight);
       })().catch((e: unknown) => log.error(`Durable recovery failed: ${String(e)}`));
     },
