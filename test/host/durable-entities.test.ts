@@ -79,4 +79,25 @@ describe('durable entities', () => {
     expect(result).toMatchObject({ runtimeStatus: 'Completed', output: { value: 8 } });
     await waitFor(async () => (await entityState(key)).body === 108, 60_000, `entity ${key} to reach 108`);
   }, 180_000);
+
+  it('runs operations queued when the host is killed once each after a restart, and answers the waiting orchestration', async () => {
+    const key = `killed-${Date.now()}`;
+    // Twenty signals queued (each 202 once in the entity's inbox), an orchestration adding more and
+    // calling the entity, then SIGKILL at once: whatever had not run runs after the restart, once.
+    for (let i = 1; i <= 20; i++) {
+      expect((await fetch(`${hook()}/entities/Counter/${key}?op=add`, { method: 'POST', body: String(i) })).status).toBe(202);
+    }
+    const started = await fetch(`${hook()}/orchestrators/counterOrchestration`, { method: 'POST', body: JSON.stringify({ key, steps: [['add', 1000], ['add', 1000]] }) });
+    const { id } = (await started.json()) as { id: string };
+    await host.kill();
+    host = await startHostProcess({ app: 'v4-sample-app', env: env() });
+    let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: 'Pending', output: null };
+    await waitFor(async () => {
+      status = (await (await fetch(`${hook()}/instances/${id}`)).json()) as typeof status;
+      return status.runtimeStatus === 'Completed';
+    }, 120_000, `orchestration ${id} to complete after the restart`);
+    // 1 + ... + 20 = 210, then the orchestration's two signals: its call reads 2210; its last signal adds 100.
+    expect(status.output).toEqual({ value: 2210, refused: 'error' });
+    await waitFor(async () => (await entityState(key)).body === 2310, 60_000, `entity ${key} to reach 2310`);
+  }, 240_000);
 });
