@@ -20,6 +20,7 @@ describe('an app written as the v4-model samples are', () => {
     const dir = path.join(FIXTURES, 'v4-sample-app');
     expect(resolveEntryFiles(dir, 'dist/src/functions/*.js').map((f) => path.relative(dir, f))).toEqual([
       'dist/src/functions/copyUpload.js',
+      'dist/src/functions/counter.js',
       'dist/src/functions/hello.js',
       'dist/src/functions/helloSequence.js',
       'dist/src/functions/saveNote.js',

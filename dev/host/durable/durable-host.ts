@@ -4,7 +4,7 @@ import type { LoadedApp } from '../app-loader';
 import type { HostLog } from '../host-log';
 import type { HostRouteHandler } from '../http-trigger';
 import { resolveSetting } from '../settings';
-import { EventType, statusHistory, type HistoryEvent } from './history-events';
+import { EventType, entityInstanceId, isEntityInstanceId, parseEntityInstanceId, statusHistory, type HistoryEvent } from './history-events';
 import { OrchestrationEngine } from './orchestration-engine';
 import { TERMINAL, TaskHubStore, type InstanceFilter, type InstanceState } from './task-hub-store';
 
@@ -96,6 +96,23 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
       return send(res, 202, managementPayload(instanceId), { Location: managementPayload(instanceId).statusQueryGetUri!, 'Retry-After': '10' });
     }
 
+    if (kind === 'entities' && a) {
+      const hasEntity = [...app.registry.functions.values()].some((f) => f.triggerType === 'entitytrigger' && f.name.toLowerCase() === a.toLowerCase());
+      if (b && method === 'GET') {
+        // The extension's answers: 200 with the state as the body, 404 when the entity does not exist.
+        const entity = await store.getInstance(entityInstanceId(a, b));
+        if (!entity?.entityExists) return send(res, 404, { Message: `No entity with ID '${entityInstanceId(a, b)}' found.` });
+        return send(res, 200, entity.entityState ?? 'null');
+      }
+      if (b && method === 'POST') {
+        if (!hasEntity) return send(res, 404, { Message: `The entity function '${a}' doesn't exist in this app.` });
+        if (notJson) return send(res, 400, { Message: "Le contenu de la requête n'est pas du JSON valide. / The request content is not valid JSON." });
+        await engine.sendToEntity(entityInstanceId(a, b), { id: randomUUID(), op: url.searchParams.get('op') ?? '', signal: true, input: body.length ? body : undefined });
+        return send(res, 202, '');
+      }
+      if (!b && method === 'GET') return listEntities(res, a, url.searchParams, req.headers['x-ms-continuation-token']);
+    }
+
     if (kind === 'instances' && !a && method === 'GET') {
       const q = url.searchParams;
       const pageSize = Number(q.get('top') ?? 100);
@@ -105,7 +122,7 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
       const page = first.done ? { instances: [], continuationToken: undefined } : first.value;
       const headers: Record<string, string> = {};
       if (page.continuationToken) headers['x-ms-continuation-token'] = Buffer.from(page.continuationToken).toString('base64');
-      return send(res, 200, page.instances.map((i) => statusBody(i, q.get('showInput') !== 'false')), headers);
+      return send(res, 200, page.instances.filter((i) => !isEntityInstanceId(i.instanceId)).map((i) => statusBody(i, q.get('showInput') !== 'false')), headers);
     }
 
     if (kind === 'instances' && !a && method === 'DELETE') {
@@ -167,10 +184,33 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
         }
         return send(res, 202, '');
       }
-      return send(res, 501, { Message: `'${method} ${url.pathname}' (rewind, restart, entities) is not supported by this host.` });
+      return send(res, 501, { Message: `'${method} ${url.pathname}' (rewind, restart) is not supported by this host.` });
     }
     return send(res, 501, { Message: `'${method} ${url.pathname}' is not supported by this host.` });
   };
+
+  /**
+   * The extension's entity query (GET entities/{name}): existing entities of that name with their
+   * last operation time and, with fetchState=true, their state; lastOperationTimeFrom/To and top as
+   * in the extension, paged with x-ms-continuation-token.
+   */
+  async function listEntities(res: ServerResponse, name: string, q: URLSearchParams, token: string | string[] | undefined) {
+    const from = isoDate(q.get('lastOperationTimeFrom'));
+    const to = isoDate(q.get('lastOperationTimeTo'));
+    const pages = store.listInstances({ instanceIdPrefix: entityInstanceId(name, '') }, Number(q.get('top') ?? 100), typeof token === 'string' && token ? Buffer.from(token, 'base64').toString() : undefined);
+    const first = await pages.next();
+    const page = first.done ? { instances: [], continuationToken: undefined } : first.value;
+    const headers: Record<string, string> = {};
+    if (page.continuationToken) headers['x-ms-continuation-token'] = Buffer.from(page.continuationToken).toString('base64');
+    const entities = page.instances
+      .filter((i) => i.entityExists && (!from || i.lastUpdatedTime >= from) && (!to || i.lastUpdatedTime <= to))
+      .map((i) => ({
+        entityId: parseEntityInstanceId(i.instanceId),
+        lastOperationTime: i.lastUpdatedTime,
+        ...(q.get('fetchState') === 'true' ? { state: parse(i.entityState ?? 'null') } : {}),
+      }));
+    return send(res, 200, entities, headers);
+  }
 
   return {
     httpApi,
@@ -181,6 +221,7 @@ export async function startDurable(options: { app: LoadedApp; log: HostLog; stor
           inFlight.push(...page.instances.map((i) => i.instanceId));
         }
         if (inFlight.length) log.info(`Durable task hub '${hubName}': resuming ${inFlight.length} in-flight orchestration(s).`);
+        await engine.deliverOutboxes();
         await engine.recover(inFlight);
       })().catch((e: unknown) => log.error(`Durable recovery failed: ${String(e)}`));
     },

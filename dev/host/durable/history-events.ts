@@ -14,6 +14,7 @@ export const EventType = {
   TimerFired: 11,
   OrchestratorStarted: 12,
   OrchestratorCompleted: 13,
+  EventSent: 14,
   EventRaised: 15,
   ContinueAsNew: 16,
   ExecutionSuspended: 19,
@@ -62,6 +63,35 @@ export interface OrchestratorAction {
   retryOptions?: RetryOptions;
   /** CallHttp: the DurableHttpRequest. */
   httpRequest?: unknown;
+  /** CallEntity / SignalEntity: the entity operation's name (instanceId is then the entity's `@name@key`). */
+  operation?: string;
+}
+
+/**
+ * A message to an entity, as the extension records it in the sender's EventSent event and queues it
+ * to the entity: `id` names the request (a call's answer comes back as an event of that name),
+ * `parent` the orchestration waiting for it; a signal expects no answer. `input` is JSON text.
+ */
+export interface EntityRequest {
+  id: string;
+  op: string;
+  signal: boolean;
+  input?: string;
+  parent?: string;
+}
+
+/** An entity's instance id (its scheduler id): `@name@key`, the name lower-cased, as durable-functions builds it. */
+export function entityInstanceId(name: string, key: string): string {
+  return `@${name.toLowerCase()}@${key}`;
+}
+
+export function isEntityInstanceId(instanceId: string): boolean {
+  return instanceId.startsWith('@') && instanceId.indexOf('@', 1) > 0;
+}
+
+export function parseEntityInstanceId(instanceId: string): { name: string; key: string } {
+  const at = instanceId.indexOf('@', 1);
+  return { name: instanceId.slice(1, at), key: instanceId.slice(at + 1) };
 }
 
 export interface RetryOptions {

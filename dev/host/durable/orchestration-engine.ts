@@ -1,12 +1,13 @@
 import type { FunctionRegistry, RegisteredFunction } from '../functions-core';
 import { describeError, type HostLog } from '../host-log';
 import { fromTypedData, invoke } from '../invoke';
+import { randomUUID } from 'node:crypto';
 import {
-  ActionType, EventType, actionInputText, isNumbered, retryDelay, toJsonText,
-  type HistoryEvent, type OrchestratorReply,
+  ActionType, EventType, actionInputText, entityInstanceId, isEntityInstanceId, isNumbered, parseEntityInstanceId, retryDelay, toJsonText,
+  type EntityRequest, type HistoryEvent, type OrchestratorReply,
 } from './history-events';
 import { HTTP_ACTIVITY, runDurableHttp } from './durable-http';
-import { TERMINAL, type InstanceState, type TaskHubStore } from './task-hub-store';
+import { TERMINAL, type InstanceState, type OutboxItem, type TaskHubStore } from './task-hub-store';
 
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 
@@ -26,6 +27,7 @@ export class OrchestrationEngine {
   readonly #log: HostLog;
   readonly #episodes = new Map<string, Promise<void>>();
   readonly #pendingKick = new Set<string>();
+  readonly #deliveries = new Map<string, Promise<void>>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Set<Promise<unknown>>();
   readonly #activitySlots: { free: number; waiting: (() => void)[] };
@@ -87,6 +89,7 @@ export class OrchestrationEngine {
   }
 
   async #episode(instanceId: string): Promise<void> {
+    if (isEntityInstanceId(instanceId)) return this.#entityEpisode(instanceId);
     const { instance, history, inbox } = await this.#store.load(instanceId);
     if (!instance || inbox.length === 0) return;
     if (TERMINAL.has(instance.status)) {
@@ -99,6 +102,7 @@ export class OrchestrationEngine {
     const appended: HistoryEvent[] = [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: now }];
     const consumed: string[] = [];
     const work: (() => void)[] = [];
+    const outbox: OutboxItem[] = [];
     const completed = completionKeys(history);
     let terminateReason: string | undefined;
     let reply: OrchestratorReply | undefined;
@@ -113,7 +117,7 @@ export class OrchestrationEngine {
       reply = result.reply;
       failure = result.failure;
       try {
-        this.#scheduleNewActions(state, result.reply, appended, work, history);
+        this.#scheduleNewActions(state, result.reply, appended, work, outbox, history);
       } catch (e) {
         // An action this host cannot run fails the instance rather than retrying forever.
         failure = (e as Error).message;
@@ -151,6 +155,7 @@ export class OrchestrationEngine {
       state.status = 'Terminated';
       state.output = toJsonText(terminateReason);
       work.length = 0;
+      outbox.length = 0;
     } else if (state.status === 'Suspended' && !reply) {
       // Only suspend/resume bookkeeping happened.
     } else if (failure) {
@@ -164,7 +169,7 @@ export class OrchestrationEngine {
       if (finalReply.isDone) {
         const continueAsNew = finalReply.actions.flat().find((a) => a.actionType === ActionType.ContinueAsNew);
         if (continueAsNew) {
-          return this.#continueAsNew(state, history.length, consumed, actionInputText(continueAsNew.input));
+          return this.#continueAsNew(state, history.length, consumed, actionInputText(continueAsNew.input), outbox);
         }
         state.status = 'Completed';
         state.output = toJsonText(finalReply.output);
@@ -173,7 +178,8 @@ export class OrchestrationEngine {
     }
     appended.push({ EventType: EventType.OrchestratorCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString() });
     state.lastUpdatedTime = new Date().toISOString();
-    await this.#store.commit(state, history.length, appended, consumed);
+    const outboxRows = await this.#store.commit(state, history.length, appended, consumed, undefined, outbox);
+    this.#track(this.#deliver(instanceId, outbox.map((item, i) => ({ ...item, rowKey: outboxRows[i]! }))));
 
     if (TERMINAL.has(state.status)) {
       this.#clearTimers(instanceId);
@@ -214,7 +220,7 @@ export class OrchestrationEngine {
   }
 
   /** Gives ids to actions the orchestrator scheduled for the first time and queues their work. */
-  #scheduleNewActions(state: InstanceState, reply: OrchestratorReply | undefined, appended: HistoryEvent[], work: (() => void)[], history: HistoryEvent[] = []) {
+  #scheduleNewActions(state: InstanceState, reply: OrchestratorReply | undefined, appended: HistoryEvent[], work: (() => void)[], outbox: OutboxItem[], history: HistoryEvent[] = []) {
     if (!reply) return;
     const actions = reply.actions.flat();
     const now = new Date().toISOString();
@@ -272,8 +278,20 @@ export class OrchestrationEngine {
           if (!action.isCanceled) work.push(() => this.#armTimer(state.instanceId, id, fireAt));
           break;
         }
+        case ActionType.CallEntity:
+        case ActionType.SignalEntity: {
+          // As the extension: the message is recorded as EventSent (numbered like any task; the
+          // library maps a call's task to the request id it reads there) and queued to the entity.
+          const request: EntityRequest = {
+            id: randomUUID(), op: action.operation ?? '', signal: action.actionType === ActionType.SignalEntity,
+            input: action.input === undefined ? undefined : JSON.stringify(action.input), parent: state.instanceId,
+          };
+          appended.push({ EventType: EventType.EventSent, EventId: id, IsPlayed: false, Timestamp: now, Name: 'op', InstanceId: action.instanceId, Input: JSON.stringify(request) });
+          outbox.push({ to: action.instanceId!, key: `op-${request.id}`, event: entityMessage(request) });
+          break;
+        }
         default:
-          throw new Error(`Durable entities (action type ${action.actionType}) are not supported by this host.`);
+          throw new Error(`Action type ${action.actionType} (entity locks) is not supported by this host.`);
       }
     });
   }
@@ -325,12 +343,13 @@ export class OrchestrationEngine {
     }
   }
 
-  async #continueAsNew(state: InstanceState, historyLength: number, consumed: string[], input: string) {
+  async #continueAsNew(state: InstanceState, historyLength: number, consumed: string[], input: string, outbox: OutboxItem[]) {
     const now = new Date().toISOString();
     this.#clearTimers(state.instanceId);
     const next: InstanceState = { ...state, status: 'Running', input, output: 'null', nextEventId: 0, actionIds: [], retries: {}, lastUpdatedTime: now };
     const started: HistoryEvent = { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: now, Name: state.name, Input: input };
-    await this.#store.commit(next, 0, [], consumed, { oldHistoryLength: historyLength, started });
+    const outboxRows = await this.#store.commit(next, 0, [], consumed, { oldHistoryLength: historyLength, started }, outbox);
+    this.#track(this.#deliver(state.instanceId, outbox.map((item, i) => ({ ...item, rowKey: outboxRows[i]! }))));
     this.kick(state.instanceId);
   }
 
@@ -455,6 +474,108 @@ export class OrchestrationEngine {
     return instance;
   }
 
+  /** Queues an operation to an entity (`@name@key`) and runs it after those queued before. */
+  async sendToEntity(entityId: string, request: EntityRequest) {
+    await this.#ensureEntityRow(entityId);
+    await this.post(entityId, `op-${request.id}`, entityMessage(request));
+  }
+
+  /** Delivers an episode's outbox (idempotent keys: delivering twice after a restart writes the same row), then forgets it. */
+  #deliver(from: string, items: (OutboxItem & { rowKey: string })[]): Promise<void> {
+    // One sender's messages arrive in the order sent: each delivery waits for the sender's previous one.
+    const previous = this.#deliveries.get(from) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(async () => {
+      for (const item of items) {
+        // Storage unreachable: try again shortly (the row stays in the outbox for the next start too).
+        for (;;) {
+          try {
+            if (isEntityInstanceId(item.to)) await this.#ensureEntityRow(item.to);
+            await this.post(item.to, item.key, item.event);
+            await this.#store.deleteRow(from, item.rowKey);
+            break;
+          } catch (e) {
+            if (this.#stopped) return;
+            this.#log.warn(`Delivering a durable message from '${from}' failed (${describeError(e)}); retrying.`);
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        }
+      }
+    });
+    this.#deliveries.set(from, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.#deliveries.get(from) === next) this.#deliveries.delete(from);
+    });
+    return next;
+  }
+
+  /** Delivers what stopped hosts left in outboxes; called once on start. */
+  async deliverOutboxes(): Promise<void> {
+    for (const owner of await this.#store.outboxOwners()) {
+      const { outbox } = await this.#store.load(owner);
+      await this.#deliver(owner, outbox);
+    }
+  }
+
+  async #ensureEntityRow(entityId: string) {
+    const now = new Date().toISOString();
+    await this.#store.createIfMissing({
+      instanceId: entityId, name: parseEntityInstanceId(entityId).name, status: 'Running', input: 'null', output: 'null', customStatus: 'null',
+      createdTime: now, lastUpdatedTime: now, parentInstanceId: '', parentTaskId: -1, nextEventId: 0, actionIds: [], retries: {}, entityExists: false,
+    });
+  }
+
+  /**
+   * One batch of an entity's queued operations, in the order they were queued, given to the entity
+   * function as the extension gives it to an out-of-process worker ({ self, exists, state, batch });
+   * its answer (EntityState: the new state, one OperationResult per operation, signals to send) is
+   * committed with the consumed messages, then calls are answered (an EventRaised named after the
+   * request id, carrying { result, exceptionType }) and the entity's own signals queued. Episodes of
+   * one instance never overlap, so an entity runs one operation at a time.
+   */
+  async #entityEpisode(instanceId: string): Promise<void> {
+    const { instance, inbox, outbox: undelivered } = await this.#store.load(instanceId);
+    if (undelivered.length) await this.#deliver(instanceId, undelivered);
+    if (!instance || inbox.length === 0) return;
+    const self = parseEntityInstanceId(instanceId);
+    const requests = inbox.map((i) => JSON.parse(i.event.Input ?? '{}') as EntityRequest);
+    const fn = [...this.#registry.functions.values()].find((f) => f.triggerType === 'entitytrigger' && f.name.toLowerCase() === self.name);
+    let results: { isError: boolean; result?: string }[];
+    let signals: { target: { name: string; key: string }; name: string; input?: string }[] = [];
+    const state: InstanceState = { ...instance };
+    if (!fn) {
+      results = requests.map(() => ({ isError: true, result: JSON.stringify(`The entity function '${self.name}' is not registered in this app.`) }));
+    } else {
+      const batch = { self, exists: instance.entityExists ?? false, state: instance.entityState, batch: requests.map((r) => ({ id: r.id, name: r.op, signal: r.signal, input: r.input })) };
+      const outcome = await invoke(this.#registry, fn, { triggerData: { json: JSON.stringify(batch) }, reason: `(entity ${instanceId})` }, this.#log);
+      if (outcome.succeeded) {
+        const reply = fromTypedData(outcome.response?.returnValue) as { entityExists: boolean; entityState?: string; results: { isError: boolean; result?: string }[]; signals?: typeof signals };
+        state.entityExists = reply.entityExists;
+        state.entityState = reply.entityExists ? reply.entityState : undefined;
+        results = reply.results;
+        signals = reply.signals ?? [];
+      } else {
+        // The batch as a whole failed (the library catches each operation's errors): state unchanged.
+        const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        results = requests.map(() => ({ isError: true, result: JSON.stringify(message) }));
+      }
+    }
+    state.lastUpdatedTime = new Date().toISOString();
+    const outbox: OutboxItem[] = [];
+    for (const [i, request] of requests.entries()) {
+      if (request.signal || !request.parent) continue;
+      const r = results[i] ?? { isError: false };
+      const answer = { result: r.result, ...(r.isError ? { exceptionType: 'Error' } : {}) };
+      outbox.push({ to: request.parent, key: `entity-${request.id}`, event: { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: state.lastUpdatedTime, Name: request.id, Input: JSON.stringify(answer) } });
+    }
+    for (const signal of signals) {
+      const request: EntityRequest = { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: instanceId };
+      outbox.push({ to: entityInstanceId(signal.target.name, signal.target.key), key: `op-${request.id}`, event: entityMessage(request) });
+    }
+    // The new state, the consumed operations and the messages they send, in one transaction.
+    const rows = await this.#store.commit(state, 0, [], inbox.map((i) => i.rowKey), undefined, outbox);
+    await this.#deliver(instanceId, outbox.map((item, i) => ({ ...item, rowKey: rows[i]! })));
+  }
+
   async post(instanceId: string, key: string, event: HistoryEvent) {
     await this.#store.post(instanceId, key, event);
     this.kick(instanceId);
@@ -478,6 +599,11 @@ export class OrchestrationEngine {
     if (next) next();
     else this.#activitySlots.free++;
   }
+}
+
+/** An operation message in an entity's inbox. */
+function entityMessage(request: EntityRequest): HistoryEvent {
+  return { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), Name: 'op', Input: JSON.stringify(request) };
 }
 
 function completionKey(e: HistoryEvent): string | undefined {

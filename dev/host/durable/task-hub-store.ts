@@ -29,6 +29,9 @@ export interface InstanceState {
   /** Event id given to each numbered action, by position in the orchestrator's action list (-1 when not numbered). */
   actionIds: number[];
   retries: Record<string, RetryState>;
+  /** Entities only (instance id `@name@key`): whether the entity exists, and its state as JSON text. */
+  entityExists?: boolean;
+  entityState?: string;
 }
 
 export interface InstanceFilter {
@@ -44,10 +47,18 @@ export interface InboxItem {
   event: HistoryEvent;
 }
 
+/** A message for another instance's inbox, committed with the episode that sent it and delivered after. */
+export interface OutboxItem {
+  to: string;
+  key: string;
+  event: HistoryEvent;
+}
+
 export interface LoadedInstance {
   instance: InstanceState | undefined;
   history: HistoryEvent[];
   inbox: InboxItem[];
+  outbox: (OutboxItem & { rowKey: string })[];
 }
 
 const INSTANCE_ROW = 'instance';
@@ -94,7 +105,7 @@ export class TaskHubStore {
   }
 
   async load(instanceId: string): Promise<LoadedInstance> {
-    const result: LoadedInstance = { instance: undefined, history: [], inbox: [] };
+    const result: LoadedInstance = { instance: undefined, history: [], inbox: [], outbox: [] };
     const entities = this.table.listEntities<TableEntity<{ data: string; postedAt?: number }>>({
       queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'` },
     });
@@ -102,6 +113,7 @@ export class TaskHubStore {
       if (e.rowKey === INSTANCE_ROW) result.instance = JSON.parse(unpackData(e)) as InstanceState;
       else if (e.rowKey.startsWith('h-')) result.history.push(JSON.parse(unpackData(e)) as HistoryEvent);
       else if (e.rowKey.startsWith('i-')) result.inbox.push({ rowKey: e.rowKey, postedAt: Number(e.postedAt ?? 0), event: JSON.parse(unpackData(e)) as HistoryEvent });
+      else if (e.rowKey.startsWith('o-')) result.outbox.push({ rowKey: e.rowKey, ...(JSON.parse(unpackData(e)) as OutboxItem) });
     }
     result.inbox.sort((a, b) => a.postedAt - b.postedAt || a.rowKey.localeCompare(b.rowKey));
     return result;
@@ -128,6 +140,18 @@ export class TaskHubStore {
     );
   }
 
+  /**
+   * Writes an instance row unless one exists: an entity's row is made before its first message is
+   * queued, so a host restarted before the entity ran finds the message (it resumes instances it lists).
+   */
+  async createIfMissing(instance: InstanceState): Promise<void> {
+    try {
+      await this.table.createEntity({ partitionKey: instance.instanceId, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 409) throw e;
+    }
+  }
+
   /** Creates (or re-creates, after purging the old history) an instance with its ExecutionStarted event in the inbox. */
   async create(instance: InstanceState, started: HistoryEvent): Promise<void> {
     await this.purge(instance.instanceId);
@@ -144,7 +168,8 @@ export class TaskHubStore {
     events: HistoryEvent[],
     consumed: string[],
     restart?: { oldHistoryLength: number; started: HistoryEvent },
-  ): Promise<void> {
+    outbox: OutboxItem[] = [],
+  ): Promise<string[]> {
     const actions: TransactionAction[] = [];
     const pk = instance.instanceId;
     if (restart) {
@@ -154,11 +179,29 @@ export class TaskHubStore {
     }
     events.forEach((event, i) => actions.push(['upsert', { partitionKey: pk, rowKey: historyKey(firstIndex + i), ...packData(JSON.stringify(event)) }, 'Replace']));
     for (const rowKey of consumed) actions.push(['delete', { partitionKey: pk, rowKey }]);
+    // Messages to other instances (entity operations, their answers, signals) are written with the
+    // episode that sent them, so a crash cannot lose one: they are delivered after, and again on start.
+    const outboxRows = outbox.map((item) => `o-${item.key}`);
+    outbox.forEach((item, i) => actions.push(['upsert', { partitionKey: pk, rowKey: outboxRows[i]!, ...packData(JSON.stringify(item)) }, 'Replace']));
     actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) }, 'Replace']);
     // An entity group transaction holds at most 100 operations; a larger episode is written in parts,
     // history first, so a crash in between replays the same inbox over complete history rows (the
     // instance row, with its event numbering, is always in the last part).
     for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
+    return outboxRows;
+  }
+
+  /** Instances with messages not yet delivered (a host stopped between an episode and its delivery). */
+  async outboxOwners(): Promise<string[]> {
+    const owners = new Set<string>();
+    for await (const e of this.table.listEntities({ queryOptions: { filter: "RowKey ge 'o-' and RowKey lt 'o.'", select: ['PartitionKey'] } })) owners.add(e.partitionKey!);
+    return [...owners];
+  }
+
+  async deleteRow(instanceId: string, rowKey: string): Promise<void> {
+    await this.table.deleteEntity(instanceId, rowKey).catch((e: unknown) => {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    });
   }
 
   async *listInstances(filter: InstanceFilter, pageSize: number, continuationToken?: string) {
