@@ -1,17 +1,13 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { privateKeyFrom, publicKeyFrom } from '../../shared/relay/contract';
 import { inSpan } from '../../shared/platform/tracing';
-import { loadConfig } from '../../onprem-agent/src/config';
-import { openIdempotencyStore, type IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
-import { RequestProcessor } from '../../onprem-agent/src/request-processor';
-import { RelayAgent } from '../../onprem-agent/src/relay-agent';
+import type { IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
+import type { RelayAgent } from '../../onprem-agent/src/relay-agent';
 import type { AuditEntry } from '../../onprem-agent/src/audit-log';
 import type { Connectors } from '../../onprem-agent/src/operations';
-import { STAFF, startRelayStack, type RelayStack } from '../relay/support';
+import { STAFF, startInProcessAgent, startRelayStack, type RelayStack } from '../relay/support';
 
 /**
  * The on-prem agent's part of a traced relay call: the request carries the calling span's
@@ -30,21 +26,9 @@ beforeAll(async () => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   stack = await startRelayStack();
-  const config = loadConfig(stack.relay.configPath);
-  store = openIdempotencyStore(path.join(stack.dir, 'trace-data'), 1);
   const known = stack.relay.mission.cases[0]!;
   const mission = { getCase: async () => ({ case: known, history: [] }) } as unknown as Connectors['mission'];
-  const processor = new RequestProcessor({
-    publicKeys: new Map([[stack.relay.kid, publicKeyFrom(stack.relay.publicKeyPem)]]),
-    replyKey: { kid: stack.relay.agentKid, privateKey: privateKeyFrom(stack.relay.agentPrivateKeyPem) },
-    clockSkewMs: 30_000,
-    maxLifetimeMs: 900_000,
-    store,
-    audit: { record: (e) => audit.push(e) },
-    connectors: { mission, archive: {} as Connectors['archive'], inlineMaxBytes: 1_000 },
-  });
-  agent = new RelayAgent({ config, processor, store, log: () => undefined });
-  await agent.start();
+  ({ agent, store } = await startInProcessAgent(stack, { mission, audit, dataDir: 'trace-data' }));
 }, 120_000);
 afterAll(async () => {
   await agent?.stop();

@@ -6,11 +6,16 @@ import path from 'node:path';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import { startServiceBusEmulator, type EmulatorConfig, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { prepareLocalRelay, type LocalRelay } from '../../dev/relay/local-relay';
-import { privateKeyFrom, type RelayReply } from '../../shared/relay/contract';
+import { privateKeyFrom, publicKeyFrom, type RelayReply } from '../../shared/relay/contract';
 import { RelayClient } from '../../shared/relay/adapters/relay-client';
 import { loadConfig } from '../../onprem-agent/src/config';
 import { openAgentRuntime, type AgentRuntime } from '../../onprem-agent/src/runtime';
 import type { AgentLog } from '../../onprem-agent/src/agent-log';
+import type { AuditEntry } from '../../onprem-agent/src/audit-log';
+import { openIdempotencyStore, type IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
+import type { Connectors } from '../../onprem-agent/src/operations';
+import { RelayAgent } from '../../onprem-agent/src/relay-agent';
+import { RequestProcessor } from '../../onprem-agent/src/request-processor';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const STAFF = { oid: '0b1c2d3e-0000-4000-8000-000000000001', roles: ['Staff'] };
@@ -185,4 +190,28 @@ export function auditLines(relay: LocalRelay): { requestId: string | null; user:
   } catch {
     return [];
   }
+}
+
+/**
+ * The agent in this process, with a mission system of the test's own (fast, slow, counting) and an
+ * audit kept in memory: for tests of the transport rather than of the connectors.
+ */
+export async function startInProcessAgent(
+  stack: RelayStack,
+  options: { mission: Connectors['mission']; audit: Array<Omit<AuditEntry, 'at'>>; dataDir: string },
+): Promise<{ agent: RelayAgent; store: IdempotencyStore }> {
+  const config = loadConfig(stack.relay.configPath);
+  const store = openIdempotencyStore(path.join(stack.dir, options.dataDir), 1);
+  const processor = new RequestProcessor({
+    publicKeys: new Map([[stack.relay.kid, publicKeyFrom(stack.relay.publicKeyPem)]]),
+    replyKey: { kid: stack.relay.agentKid, privateKey: privateKeyFrom(stack.relay.agentPrivateKeyPem) },
+    clockSkewMs: 30_000,
+    maxLifetimeMs: 900_000,
+    store,
+    audit: { record: (e) => options.audit.push(e) },
+    connectors: { mission: options.mission, archive: {} as Connectors['archive'], inlineMaxBytes: 1_000 },
+  });
+  const agent = new RelayAgent({ config, processor, store, log: () => undefined });
+  await agent.start();
+  return { agent, store };
 }

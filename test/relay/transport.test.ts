@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { privateKeyFrom, publicKeyFrom } from '../../shared/relay/contract';
-import { loadConfig } from '../../onprem-agent/src/config';
-import { openIdempotencyStore, type IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
-import { RequestProcessor } from '../../onprem-agent/src/request-processor';
-import { RelayAgent } from '../../onprem-agent/src/relay-agent';
+import type { IdempotencyStore } from '../../onprem-agent/src/idempotency-store';
+import type { RelayAgent } from '../../onprem-agent/src/relay-agent';
 import type { AuditEntry } from '../../onprem-agent/src/audit-log';
 import type { Connectors } from '../../onprem-agent/src/operations';
-import { STAFF, startRelayStack, type RelayStack } from './support';
+import { STAFF, startInProcessAgent, startRelayStack, type RelayStack } from './support';
 
 /**
  * The agent's transport with a mission system that answers slowly (as SQL Server may): at most
@@ -24,8 +20,6 @@ const SLOW_MS = 3_500;
 
 beforeAll(async () => {
   stack = await startRelayStack({ lockSeconds: 2, agentConfig: { concurrency: 2 } });
-  const config = loadConfig(stack.relay.configPath);
-  store = openIdempotencyStore(path.join(stack.dir, 'transport-data'), 1);
   const slowCase = stack.relay.mission.cases[0]!;
   const mission = {
     async getCase(input: { caseNumber: string }) {
@@ -36,17 +30,7 @@ beforeAll(async () => {
       return { case: { ...slowCase, caseNumber: input.caseNumber }, history: [] };
     },
   } as unknown as Connectors['mission'];
-  const processor = new RequestProcessor({
-    publicKeys: new Map([[stack.relay.kid, publicKeyFrom(stack.relay.publicKeyPem)]]),
-    replyKey: { kid: stack.relay.agentKid, privateKey: privateKeyFrom(stack.relay.agentPrivateKeyPem) },
-    clockSkewMs: 30_000,
-    maxLifetimeMs: 900_000,
-    store,
-    audit: { record: (e) => audit.push(e) },
-    connectors: { mission, archive: {} as Connectors['archive'], inlineMaxBytes: 1_000 },
-  });
-  agent = new RelayAgent({ config, processor, store, log: () => undefined });
-  await agent.start();
+  ({ agent, store } = await startInProcessAgent(stack, { mission, audit, dataDir: 'transport-data' }));
 });
 afterAll(async () => {
   await agent?.stop();
