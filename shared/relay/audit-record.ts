@@ -31,36 +31,26 @@ export class RelayAuditLog implements RelayAudit {
   constructor(private readonly trail: { append(record: RelayAuditRecord): Promise<void> }, private readonly now: () => Date = () => new Date()) {}
 
   async deadLetterDrained(record: { queue: string; messageId: string; reason: string; deadLetteredAt?: string }): Promise<void> {
-    const at = this.now().toISOString();
-    await this.trail.append(
-      RelayAuditRecord.parse({
-        id: randomUUID(),
-        pk: at.slice(0, 7),
-        type: 'audit',
-        at,
-        actor: 'system',
-        actorKind: 'system',
-        action: 'relay.deadletter_drained',
-        outcome: 'allowed',
-        target: { queue: record.queue, requestId: record.messageId, reason: record.reason.slice(0, 64), ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}) },
-      }),
-    );
+    await this.append('system', 'system', 'relay.deadletter_drained', 'allowed', {
+      queue: record.queue,
+      requestId: record.messageId,
+      reason: record.reason.slice(0, 64),
+      ...(record.deadLetteredAt ? { deadLetteredAt: record.deadLetteredAt } : {}),
+    });
   }
 
   async replyRefused(requester: string, refusal: { requestId: string; operation: OperationName; reason: ReplyRefusal; kid?: string }): Promise<void> {
+    await this.append(requester, 'user', 'relay.reply_refused', 'denied', {
+      requestId: refusal.requestId,
+      operation: refusal.operation,
+      reason: refusal.reason,
+      ...(refusal.kid ? { kid: refusal.kid.slice(0, 64) } : {}),
+    });
+  }
+
+  /** One record, checked against the schema before it is written (monthly partitions). */
+  private async append(actor: string, actorKind: RelayAuditRecord['actorKind'], action: RelayAuditRecord['action'], outcome: RelayAuditRecord['outcome'], target: RelayAuditRecord['target']): Promise<void> {
     const at = this.now().toISOString();
-    await this.trail.append(
-      RelayAuditRecord.parse({
-        id: randomUUID(),
-        pk: at.slice(0, 7),
-        type: 'audit',
-        at,
-        actor: requester,
-        actorKind: 'user',
-        action: 'relay.reply_refused',
-        outcome: 'denied',
-        target: { requestId: refusal.requestId, operation: refusal.operation, reason: refusal.reason, ...(refusal.kid ? { kid: refusal.kid.slice(0, 64) } : {}) },
-      }),
-    );
+    await this.trail.append(RelayAuditRecord.parse({ id: randomUUID(), pk: at.slice(0, 7), type: 'audit', at, actor, actorKind, action, outcome, target }));
   }
 }
