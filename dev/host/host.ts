@@ -57,7 +57,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const http = await startHttpTriggers({ app, log, port: options.port ?? 7071, host: options.host, streamProxyUri: capabilities.HttpUri, hostRoutes });
   baseUrl = http.baseUrl;
   durable?.start();
-  const timers = startTimerTriggers({ app, log, monitor: storage ? blobScheduleMonitor(storage) : undefined });
+  // Timer status is kept per host id, as in Azure, where AzureFunctionsWebHost__hostid sets it (two
+  // apps on one storage account must not share it).
+  const timers = startTimerTriggers({ app, log, monitor: storage ? blobScheduleMonitor(storage, process.env.AzureFunctionsWebHost__hostid || undefined) : undefined });
   const serviceBus = await startServiceBusTriggers({ app, log });
   const blobs = startBlobTriggers({ app, log });
 

@@ -39,7 +39,8 @@ describe('timer triggers', { timeout: 240_000 }, () => {
   it('marks the first run after downtime as past due, from the schedule status kept in storage', async () => {
     const storage = inject('azurite').connectionString;
     // A two-second schedule is not monitored by default (the host monitors schedules a minute or more apart).
-    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true' };
+    // A host id of its own: other test files' hosts keep their timer status in the same Azurite.
+    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true', AzureFunctionsWebHost__hostid: `timer-test-${Math.random().toString(36).slice(2, 10)}` };
     const first = await startHostProcess({ app: 'basic-app', env });
     await waitFor(() => first.events<TimerEvent>().some((e) => e.kind === 'timer-end'), 90_000, 'a first run');
     await first.stop();
@@ -52,7 +53,8 @@ describe('timer triggers', { timeout: 240_000 }, () => {
 
   it('passes the schedule status as Azure does: Next is the occurrence being run, Last the run before; none when not monitored', async () => {
     const storage = inject('azurite').connectionString;
-    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true' };
+    // A host id of its own: other test files' hosts keep their timer status in the same Azurite.
+    const env = { FIXTURE_TIMER_SCHEDULE: '*/2 * * * * *', AzureWebJobsStorage: storage, FIXTURE_USE_MONITOR: 'true', AzureFunctionsWebHost__hostid: `timer-test-${Math.random().toString(36).slice(2, 10)}` };
     const host = await startHostProcess({ app: 'basic-app', env });
     hosts.push(host);
     await waitFor(() => host.events<TimerEvent>().filter((e) => e.kind === 'timer').length >= 3, 90_000, 'three monitored runs');
