@@ -204,6 +204,16 @@ export class SubscriptionService {
 
   add(subscription: SandboxSubscription): void {
     this.subscriptions.set(subscription.id, subscription);
+    // A subscription created with little time left is challenged at once, not at the next sweep.
+    this.challengeIfDue(subscription, Date.now());
+  }
+
+  private challengeIfDue(subscription: SandboxSubscription, now: number): void {
+    const left = Date.parse(subscription.expirationDateTime) - now;
+    if (left > 0 && left <= this.o.reauthorizeBeforeMs && subscription.reauthorizationSentFor !== subscription.expirationDateTime) {
+      subscription.reauthorizationSentFor = subscription.expirationDateTime;
+      this.lifecycle(subscription, 'reauthorizationRequired');
+    }
   }
 
   remove(id: string): boolean {
@@ -276,10 +286,7 @@ export class SubscriptionService {
         this.subscriptions.delete(subscription.id);
         continue;
       }
-      if (expiresAt - now <= this.o.reauthorizeBeforeMs && subscription.reauthorizationSentFor !== subscription.expirationDateTime) {
-        subscription.reauthorizationSentFor = subscription.expirationDateTime;
-        this.lifecycle(subscription, 'reauthorizationRequired');
-      }
+      this.challengeIfDue(subscription, now);
     }
   }
 
