@@ -35,6 +35,8 @@ export interface NotificationOptions {
   reauthorizeBeforeMs?: number;
   /** The validation handshake must be answered within 10 s. */
   validationTimeoutMs?: number;
+  /** A notification POST answered later than this is slow, for Graph's throttling rule (2,900 ms). */
+  slowResponseMs?: number;
 }
 
 export interface SandboxSubscription {
@@ -112,8 +114,6 @@ export interface NotificationStats {
   endpoints: Record<string, { state: Endpoint['state']; notifications: number; slow: number; inFlight: number; waiting: number }>;
 }
 
-const SLOW_MS = 2900;
-
 /** The validation token is opaque; Graph's holds spaces and colons, so an endpoint that does not URL-decode it fails. */
 const validationToken = () => `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
 
@@ -151,6 +151,7 @@ export class SubscriptionService {
       retryForMs: options.retryForMs ?? 4 * 3_600_000 / scale,
       reauthorizeBeforeMs: options.reauthorizeBeforeMs ?? 3_600_000,
       validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
+      slowResponseMs: options.slowResponseMs ?? 2900,
     };
     mail.onChange((event) => this.onMailChange(event));
     // Expiry and reauthorization are checked every second; nothing here needs finer time.
@@ -452,7 +453,7 @@ export class SubscriptionService {
       endpoint.state = 'normal';
     }
     endpoint.notifications += count;
-    if (ms > SLOW_MS) endpoint.slow += count;
+    if (ms > this.o.slowResponseMs) endpoint.slow += count;
     if (endpoint.notifications >= 100) {
       const share = endpoint.slow / endpoint.notifications;
       endpoint.state = share >= 0.15 ? 'dropping' : share >= 0.1 ? 'throttled' : 'normal';

@@ -26,6 +26,8 @@ class Listener {
   validation: Mode = 'ok';
   /** While set, notification POSTs on /notify wait for release() before being answered. */
   private held: Array<() => void> | null = null;
+  /** Delay before answering each notification POST on /notify (a slow endpoint). */
+  delayMs = 0;
   /** 500s to answer on /notify before accepting again (the lifecycle URL keeps accepting). */
   failNext = 0;
   private server!: http.Server;
@@ -53,6 +55,7 @@ class Listener {
           return void res.writeHead(500).end();
         }
         if (this.held && url.pathname === '/notify') return void this.held.push(() => res.writeHead(202).end());
+        if (this.delayMs > 0 && url.pathname === '/notify') return void setTimeout(() => res.writeHead(202).end(), this.delayMs);
         res.writeHead(202).end();
       });
     });
@@ -385,5 +388,41 @@ describe('M365 sandbox: change notifications', () => {
     const stats = await control.stats();
     expect(stats.byMailbox).toEqual({ [userId]: 2 });
     expect(stats.subscriptionRequests).toBe(1);
+  });
+});
+
+describe('M365 sandbox: slow notification endpoints', () => {
+  let slowSandbox: M365Sandbox;
+  let slowListener: Listener;
+
+  beforeAll(async () => {
+    // Graph's rule with a 20 ms threshold instead of 2,900 ms, so 100 slow notifications take no time.
+    slowSandbox = await startM365Sandbox({ notifications: { slowResponseMs: 20 } });
+    slowListener = new Listener();
+    await slowListener.start();
+  });
+  afterAll(async () => {
+    await slowSandbox?.stop();
+    await slowListener?.stop();
+  });
+
+  it('drops the notifications of an endpoint that answered 15% or more of 100 notifications slowly, and says missed', async () => {
+    const slowGraph = createSandboxGraphClient(slowSandbox, { maxRetries: 0 });
+    const slowControl = new SandboxControl(slowSandbox);
+    const subscription = await slowGraph.api('/subscriptions').post({
+      changeType: 'created', notificationUrl: `${slowListener.url}/notify`, lifecycleNotificationUrl: `${slowListener.url}/lifecycle`,
+      resource: `users/${userId}/messages`, expirationDateTime: inHours(24), clientState: 'lent',
+    });
+    slowListener.delayMs = 200;
+    await Promise.all(Array.from({ length: 100 }, (_v, i) => slowControl.addMessage(userId, { subject: `Lent ${i}` })));
+    // Counted when the slow answers come back, after the listener has seen the POSTs.
+    const endpoint = await until(async () => (await slowControl.notificationStats()).endpoints[`${slowListener.url}/notify`], (e) => e?.notifications === 100, 'the hundred slow answers');
+    expect(endpoint).toMatchObject({ state: 'dropping', notifications: 100, slow: 100 });
+    slowListener.delayMs = 0;
+    await slowControl.addMessage(userId, { subject: 'Jamais notifié' });
+    const missed = await until(() => slowListener.items('/lifecycle'), (i) => i.some((x) => x.lifecycleEvent === 'missed'), 'the missed notification');
+    expect(missed.find((x) => x.lifecycleEvent === 'missed')).toMatchObject({ subscriptionId: subscription.id, clientState: 'lent' });
+    expect(slowListener.items()).toHaveLength(100);
+    expect((await slowControl.notificationStats()).dropped.throttled).toBe(1);
   });
 });
