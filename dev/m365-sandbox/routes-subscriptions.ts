@@ -129,6 +129,7 @@ async function updateSubscription(call: GraphCall, state: SandboxState, id: stri
   if (notificationUrl !== subscription.notificationUrl) await state.subscriptions.validate(notificationUrl);
   subscription.expirationDateTime = expirationDateTime;
   subscription.notificationUrl = notificationUrl;
+  state.subscriptions.renewed(subscription);
   return ok(subscriptionJson(call, subscription));
 }
 

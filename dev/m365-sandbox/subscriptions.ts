@@ -209,6 +209,11 @@ export class SubscriptionService {
     this.challengeIfDue(subscription, Date.now());
   }
 
+  /** After a renewal: a new expiration close enough is challenged at once too. */
+  renewed(subscription: SandboxSubscription): void {
+    this.challengeIfDue(subscription, Date.now());
+  }
+
   private challengeIfDue(subscription: SandboxSubscription, now: number): void {
     const left = Date.parse(subscription.expirationDateTime) - now;
     if (left > 0 && left <= this.o.reauthorizeBeforeMs && subscription.reauthorizationSentFor !== subscription.expirationDateTime) {

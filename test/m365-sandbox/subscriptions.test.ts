@@ -26,6 +26,8 @@ class Listener {
   validation: Mode = 'ok';
   /** While set, notification POSTs on /notify wait for release() before being answered. */
   private held: Array<() => void> | null = null;
+  /** Delay before answering a validation handshake. */
+  validationDelayMs = 0;
   /** Delay before answering each notification POST on /notify (a slow endpoint). */
   delayMs = 0;
   /** 500s to answer on /notify before accepting again (the lifecycle URL keeps accepting). */
@@ -43,6 +45,7 @@ class Listener {
         const text = Buffer.concat(chunks).toString('utf8');
         const entry: Received = { path: url.pathname, validationToken: token, contentType: req.headers['content-type'], body: token === null && text ? JSON.parse(text) : null, status: 202 };
         this.received.push(entry);
+        if (token !== null && this.validationDelayMs > 0) return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end(token), this.validationDelayMs);
         if (token !== null) {
           if (this.validation === 'fail') return void res.writeHead(500).end();
           if (this.validation === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(token);
@@ -397,13 +400,25 @@ describe('M365 sandbox: slow notification endpoints', () => {
 
   beforeAll(async () => {
     // Graph's rule with a 20 ms threshold instead of 2,900 ms, so 100 slow notifications take no time.
-    slowSandbox = await startM365Sandbox({ notifications: { slowResponseMs: 20 } });
+    slowSandbox = await startM365Sandbox({ notifications: { slowResponseMs: 20, validationTimeoutMs: 500 } });
     slowListener = new Listener();
     await slowListener.start();
   });
   afterAll(async () => {
     await slowSandbox?.stop();
     await slowListener?.stop();
+  });
+
+  it('refuses the subscription when the handshake is not answered in time', async () => {
+    const slowGraph = createSandboxGraphClient(slowSandbox, { maxRetries: 0 });
+    slowListener.validationDelayMs = 3000;
+    try {
+      const error = await graphError(slowGraph.api('/subscriptions').post({ changeType: 'created', notificationUrl: `${slowListener.url}/notify`, resource: `users/${userId}/messages`, expirationDateTime: inHours(24) }));
+      expect(error).toEqual({ status: 400, code: 'InvalidRequest', message: 'Subscription validation request timed out.' });
+    } finally {
+      slowListener.validationDelayMs = 0;
+    }
+    expect(await new SandboxControl(slowSandbox).subscriptions()).toEqual([]);
   });
 
   it('drops the notifications of an endpoint that answered 15% or more of 100 notifications slowly, and says missed', async () => {
