@@ -97,7 +97,7 @@ async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: Ext
 
   const bodyResult = await body;
   if (bodyResult?.ok) {
-    const kept = chars(bodyResult.text);
+    const kept = chars(bodyResult.text.trim());
     level.body = kept.text;
   } else if (bodyResult) {
     level.notIndexed.push({ part: at('body'), reason: bodyResult.reason });

@@ -222,7 +222,11 @@ function xmlText(xml: Uint8Array, layout: XmlLayout): string {
         else if (Array.isArray(value)) {
           walk(value as XmlNode[]);
           if (layout.lines.has(key)) out.push('\n');
-          else if (layout.cells.has(key)) out.push('\t');
+          else if (layout.cells.has(key)) {
+            // A cell's last paragraph ends the cell, not the row.
+            if (out.at(-1) === '\n') out.pop();
+            out.push('\t');
+          }
         }
       }
     }
