@@ -2,7 +2,7 @@ import type { AttachmentStream, MessageText } from 'mailparser';
 import { isShownInline, safeAttachmentName, type PartFacts } from '../attachment-name';
 import { detectFormat } from './formats';
 import { DEFAULT_EXTRACTION_LIMITS, type AttachmentText, type ExtractedMessage, type ExtractionLimits, type NotIndexedReason, type PartResult, type PartTask } from './model';
-import { ExtractionPool } from './pool';
+import { ExtractionPool, type ExtractionPoolOptions } from './pool';
 
 /**
  * A stored message (raw MIME, as archived) to text for the search index: body, each attachment's
@@ -21,9 +21,12 @@ export async function extractMessageText(eml: Uint8Array, limits: Partial<Extrac
 
 let pool: ExtractionPool | undefined;
 
-/** The process's pool, started on first use (its idle workers do not keep the process alive). */
-export function sharedPool(): ExtractionPool {
-  pool ??= new ExtractionPool();
+/**
+ * The process's pool, started on first use with the options of that first call (the app passes
+ * `settings.archive.extraction.pool`); its idle workers do not keep the process alive.
+ */
+export function sharedPool(options?: ExtractionPoolOptions): ExtractionPool {
+  pool ??= new ExtractionPool(options);
   return pool;
 }
 
