@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool } from '../../shared/archive/extraction';
-import { message, PHRASE, docx, pdf, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
+import { message, PHRASE, docx, pdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
 
 /**
  * Hostile and broken attachments are recorded as not indexed, with their reason, and never take
@@ -33,6 +33,18 @@ describe('archive text extraction: hostile files', () => {
     expect(result.notIndexed).toEqual([{ part: 'gros.docx', reason: 'zip_bomb' }]);
     const entries = await extractMessageText(message({ parts: [{ filename: 'gros.docx', contentType: 'application/octet-stream', body: await docx() }] }), { timeoutMs: GENEROUS, maxZipEntries: 3 }, pool);
     expect(entries.notIndexed).toEqual([{ part: 'gros.docx', reason: 'zip_bomb' }]);
+  });
+
+  it('a zip bomb that lies about its sizes inflates no further than it declares: its cut XML is malformed, not a blown heap', { timeout: 300_000 }, async () => {
+    // 64 MB of inflated XML in a 64 MB heap would end the worker (memory); bounded at the declared 1,000 bytes it cannot.
+    const small = new ExtractionPool({ workers: 1, memoryMb: 64 });
+    try {
+      const result = await extractMessageText(message({ parts: [{ filename: 'menteur.docx', contentType: 'application/octet-stream', body: lyingZipBombDocx(64, 1000) }] }), { timeoutMs: GENEROUS }, small);
+      expect(result.notIndexed).toEqual([{ part: 'menteur.docx', reason: 'malformed' }]);
+      await stillServes(small);
+    } finally {
+      await small.close();
+    }
   });
 
   it('a malformed PDF is malformed, and a file that is not what its name says is malformed', { timeout: 300_000 }, async () => {
