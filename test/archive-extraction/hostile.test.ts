@@ -65,6 +65,15 @@ describe('archive text extraction: hostile files', () => {
     await stillServes(pool);
   });
 
+  it('a message has a time budget too: parts not done by then are timeout, so many slow parts cannot hold capture for parts x limit', { timeout: 300_000 }, async () => {
+    const parts = await Promise.all([1, 2, 3].map(async (n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: await pdf() })));
+    // Each part alone may take two minutes; the whole message 1 ms: no worker can answer in that.
+    const result = await extractMessageText(message({ text: 'Corps', parts }), { timeoutMs: GENEROUS, messageTimeoutMs: 1 }, pool);
+    expect(result.body).toBe('Corps');
+    expect(result.notIndexed).toEqual([1, 2, 3].map((n) => ({ part: `lent-${n}.pdf`, reason: 'timeout' })));
+    await stillServes(pool);
+  });
+
   it('a part that needs more than a worker\'s heap is memory: that worker ends, a new one serves the next file', { timeout: 300_000 }, async () => {
     const small = new ExtractionPool({ workers: 1, memoryMb: 64 });
     try {
