@@ -62,6 +62,18 @@ export async function pdf(text = PHRASE): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
+/** A PDF of `pages` pages of text: reading it takes PDF.js far more than a millisecond on any machine. */
+export async function longPdf(pages: number): Promise<Buffer> {
+  const { PDFDocument, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let p = 0; p < pages; p++) {
+    const page = doc.addPage();
+    for (let line = 0; line < 40; line++) page.drawText(`${p}.${line} ${PHRASE}`.slice(0, 95), { x: 30, y: 780 - line * 18, size: 9, font });
+  }
+  return Buffer.from(await doc.save());
+}
+
 export async function docx(text = PHRASE): Promise<Buffer> {
   const { Document, Packer, Paragraph, TextRun } = await import('docx');
   const doc = new Document({ sections: [{ children: [new Paragraph({ children: [new TextRun('Procès-verbal')] }), new Paragraph({ children: [new TextRun(text)] })] }] });

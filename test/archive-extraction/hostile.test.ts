@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool } from '../../shared/archive/extraction';
-import { message, PHRASE, docx, pdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
+import { message, PHRASE, docx, pdf, longPdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
 
 /**
  * Hostile and broken attachments are recorded as not indexed, with their reason, and never take
@@ -57,8 +57,8 @@ describe('archive text extraction: hostile files', () => {
   });
 
   it('a part beyond the time limit is timeout: its worker is stopped and the pool serves the next file', { timeout: 300_000 }, async () => {
-    // 1 ms: no worker can open a PDF in that time, however quiet the machine.
-    const result = await extractMessageText(message({ text: 'Corps', parts: [{ filename: 'lent.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: 1 }, pool);
+    // 1 ms for 300 pages of text: no worker reads that in time, however fast and quiet the machine.
+    const result = await extractMessageText(message({ text: 'Corps', parts: [{ filename: 'lent.pdf', contentType: 'application/pdf', body: await longPdf(300) }] }), { timeoutMs: 1 }, pool);
     expect(result.attachments[0]).toMatchObject({ name: 'lent.pdf', status: 'not_indexed', reason: 'timeout' });
     expect(result.notIndexed).toEqual([{ part: 'lent.pdf', reason: 'timeout' }]);
     expect(result.body).toBe('Corps');
@@ -66,7 +66,8 @@ describe('archive text extraction: hostile files', () => {
   });
 
   it('a message has a time budget too: parts not done by then are timeout, so many slow parts cannot hold capture for parts x limit', { timeout: 300_000 }, async () => {
-    const parts = await Promise.all([1, 2, 3].map(async (n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: await pdf() })));
+    const long = await longPdf(300);
+    const parts = [1, 2, 3].map((n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: long }));
     // Each part alone may take two minutes; the whole message 1 ms: no worker can answer in that.
     const result = await extractMessageText(message({ text: 'Corps', parts }), { timeoutMs: GENEROUS, messageTimeoutMs: 1 }, pool);
     expect(result.body).toBe('Corps');
