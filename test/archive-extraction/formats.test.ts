@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool, type ExtractedMessage } from '../../shared/archive/extraction';
-import { message, PHRASE, pdf, docx, xlsx, pptx, odf, rtf, type Part } from './fixtures';
+import { message, PHRASE, pdf, docx, xlsx, pptx, odf, rtf, encryptedPdf, type Part } from './fixtures';
 
 /**
  * Every format the archive indexes gives back the known French phrase, accents included, through
@@ -83,7 +83,7 @@ describe('archive text extraction: formats', () => {
     expect(words(attachment.text)).toContain(PHRASE);
   });
 
-  it('records what it cannot read: legacy Office files, images and archives are unsupported, an encrypted OpenDocument file is encrypted', { timeout: 180_000 }, async () => {
+  it('records what it cannot read: legacy Office files, images and archives are unsupported, password-protected PDF, Word and OpenDocument files are encrypted', { timeout: 180_000 }, async () => {
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512)]);
     const eml = message({
       text: 'Pièces diverses',
@@ -93,6 +93,7 @@ describe('archive text extraction: formats', () => {
         { filename: 'logo.png', contentType: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47]), disposition: 'inline', contentId: 'logo@spgq' },
         { filename: 'protégé.docx', contentType: 'application/octet-stream', body: ole },
         { filename: 'secret.odt', contentType: 'application/octet-stream', body: odf('odt', PHRASE, { encrypted: true }) },
+        { filename: 'confidentiel.pdf', contentType: 'application/pdf', body: await encryptedPdf() },
       ],
     });
     const result = await extractMessageText(eml, { timeoutMs: 120_000 }, pool);
@@ -102,12 +103,14 @@ describe('archive text extraction: formats', () => {
       ['photo.jpg', 'not_indexed', 'unsupported_format'],
       ['protégé.docx', 'not_indexed', 'encrypted'],
       ['secret.odt', 'not_indexed', 'encrypted'],
+      ['confidentiel.pdf', 'not_indexed', 'encrypted'],
     ]);
     expect(result.notIndexed).toEqual([
       { part: 'ancien.doc', reason: 'unsupported_format' },
       { part: 'photo.jpg', reason: 'unsupported_format' },
       { part: 'protégé.docx', reason: 'encrypted' },
       { part: 'secret.odt', reason: 'encrypted' },
+      { part: 'confidentiel.pdf', reason: 'encrypted' },
     ]);
     expect(result.body).toBe('Pièces diverses');
   });
