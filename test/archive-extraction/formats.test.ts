@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool, type ExtractedMessage } from '../../shared/archive/extraction';
 import { message, PHRASE, pdf, docx, xlsx, pptx, odf, rtf, encryptedPdf, type Part } from './fixtures';
@@ -63,6 +64,22 @@ describe('archive text extraction: formats', () => {
     expect(words(result.body)).toContain('Assemblée générale');
     expect(words(result.body)).toContain('Réunion syndicale à Montréal.');
     for (const hidden of ['secretScript', 'secret-style', 'color: red', 'injecté', 'exemple.org', 'Titre caché', 'pixel']) expect(result.body).not.toContain(hidden);
+  });
+
+  it('reads a message from a stream (as the content store gives it), in small chunks', { timeout: 180_000 }, async () => {
+    const eml = message({ text: 'Corps en flux', parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] });
+    const chunks = Array.from({ length: Math.ceil(eml.length / 1000) }, (_, i) => eml.subarray(i * 1000, (i + 1) * 1000));
+    const result = await extractMessageText(Readable.from(chunks), { timeoutMs: 120_000 }, pool);
+    expect(result.body).toBe('Corps en flux');
+    expect(result.attachments[0]!.text).toContain(PHRASE);
+  });
+
+  it('a failing source (storage) rejects with its error: it is not recorded against the message', { timeout: 180_000 }, async () => {
+    const eml = message({ text: 'Corps', parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] });
+    const failing = new Readable({ read() {} });
+    failing.push(eml.subarray(0, 500));
+    setImmediate(() => failing.destroy(new Error('blob read failed')));
+    await expect(extractMessageText(failing, { timeoutMs: 120_000 }, pool)).rejects.toThrow('blob read failed');
   });
 
   it('prefers the text/plain body when the message has both', { timeout: 180_000 }, async () => {

@@ -4,7 +4,8 @@
  *
  *   extractMessageText(emlBytes, limits?, pool?) => Promise<ExtractedMessage>
  *
- * - `emlBytes`: the raw MIME as stored (ContentStore.open gives it decompressed).
+ * - `emlBytes`: the raw MIME as stored, as bytes or as the stream ContentStore.open gives
+ *   (decompressed); a stream is parsed as it comes, never held whole.
  * - `limits`: any of ExtractionLimits (defaults in DEFAULT_EXTRACTION_LIMITS); the app passes
  *   `settings.archive.extraction.limits` (ARCHIVE_EXTRACT_* settings).
  * - `pool`: the worker pool that runs the conversions (default: one per process,
