@@ -101,6 +101,16 @@ describe('archive text extraction: hostile files', () => {
     expect(budget.body).toBe('Corps du message');
     expect(budget.attachments[0]).toMatchObject({ status: 'indexed', text: PHRASE.slice(0, 4), truncated: true });
 
+    // A nested message's text counts once against the message's budget.
+    const inner = message({ text: 'Texte du message joint' });
+    const withInner = message({ text: 'Corps', parts: [{ filename: 'joint.eml', contentType: 'message/rfc822', body: inner.toString('utf8') }] });
+    const whole = await extractMessageText(withInner, { timeoutMs: GENEROUS }, pool);
+    // Exactly the body and the attached message's text: it all fits when nothing is counted twice.
+    const once = await extractMessageText(withInner, { timeoutMs: GENEROUS, maxMessageChars: whole.body.length + whole.attachments[0]!.text.length }, pool);
+    expect(once.attachments[0]).toMatchObject({ status: 'indexed' });
+    expect(once.attachments[0]!.truncated).toBeUndefined();
+    expect(once.attachments[0]!.text).toContain('Texte du message joint');
+
     let nested = message({ text: 'Niveau 3' });
     for (const level of [2, 1]) nested = message({ text: `Niveau ${level}`, parts: [{ filename: `niveau-${level + 1}.eml`, contentType: 'message/rfc822', body: nested.toString('utf8') }] });
     const deep = await extractMessageText(nested, { timeoutMs: GENEROUS, maxDepth: 1 }, pool);

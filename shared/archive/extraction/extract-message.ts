@@ -73,7 +73,10 @@ async function extractLevel(eml: Uint8Array | Readable, limits: ExtractionLimits
     return level;
   }
   level.headers = split.headers;
+  // The per-message character budget is charged once, by the top message (a nested message's text
+  // is charged as the text of its attachment): body first, then attachments in order.
   const chars = (text: string) => {
+    if (depth > 0) return { text, cut: false };
     const kept = text.slice(0, Math.max(0, budget.chars));
     budget.chars -= kept.length;
     return { text: kept, cut: kept.length < text.length };
@@ -81,7 +84,7 @@ async function extractLevel(eml: Uint8Array | Readable, limits: ExtractionLimits
 
   // The body: the text part as it is (mailparser decoded its charset), else the HTML part as text.
   let body: Promise<PartResult> | undefined;
-  if (split.text?.trim()) body = Promise.resolve({ ok: true, text: split.text, truncated: false });
+  if (split.text?.trim()) body = Promise.resolve({ ok: true, text: split.text.slice(0, limits.maxChars), truncated: split.text.length > limits.maxChars });
   else if (split.html) body = pool.run(task('html', Buffer.from(split.html, 'utf8'), 'utf-8', limits), limits.timeoutMs, budget.deadline);
 
   const attachments = split.parts.map(async (part): Promise<AttachmentText> => {
@@ -112,7 +115,6 @@ async function extractLevel(eml: Uint8Array | Readable, limits: ExtractionLimits
   }
   for (const attachment of await Promise.all(attachments)) {
     if (attachment.status === 'indexed') {
-      // The per-message character budget, body first, then attachments in order.
       const kept = chars(attachment.text);
       attachment.text = kept.text;
       if (kept.cut) attachment.truncated = true;
