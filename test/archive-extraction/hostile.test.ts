@@ -86,6 +86,16 @@ describe('archive text extraction: hostile files', () => {
     }
   });
 
+  it('a worker that cannot even start is not blamed on the file: the call rejects, so the caller retries and the failure shows', { timeout: 300_000 }, async () => {
+    // A 1 MB heap cannot load the worker's own code: the pool's fault (its settings), not the PDF's.
+    const broken = new ExtractionPool({ workers: 1, memoryMb: 1 });
+    try {
+      await expect(extractMessageText(message({ parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: GENEROUS }, broken)).rejects.toThrow(/extraction worker failed to start/);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('limits per attachment and per message: bytes, characters, attachments and nesting depth', { timeout: 300_000 }, async () => {
     const big = await extractMessageText(message({ parts: [{ filename: 'gros.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: GENEROUS, maxAttachmentBytes: 100 }, pool);
     expect(big.attachments[0]).toMatchObject({ name: 'gros.pdf', status: 'not_indexed', reason: 'too_large', text: '' });

@@ -106,14 +106,15 @@ async function extractLevel(eml: Uint8Array | Readable, limits: ExtractionLimits
     return result.ok ? { ...entry, text: result.text, status: 'indexed', ...(result.truncated ? { truncated: true } : {}) } : { ...entry, reason: result.reason };
   });
 
-  const bodyResult = await body;
+  // Together: should one reject (a worker that cannot start), none is left rejecting unobserved.
+  const [bodyResult, done] = await Promise.all([body, Promise.all(attachments)]);
   if (bodyResult?.ok) {
     const kept = chars(bodyResult.text.trim());
     level.body = kept.text;
   } else if (bodyResult) {
     level.notIndexed.push({ part: at('body'), reason: bodyResult.reason });
   }
-  for (const attachment of await Promise.all(attachments)) {
+  for (const attachment of done) {
     if (attachment.status === 'indexed') {
       const kept = chars(attachment.text);
       attachment.text = kept.text;

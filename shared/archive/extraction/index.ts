@@ -16,7 +16,8 @@
  * reader's safe names: `{ name, contentType, size, text, status: 'indexed' | 'not_indexed',
  * reason?, truncated? }`), and `notIndexed` (`{ part, reason }` for every part without text, body
  * and nested parts included: `message-1.eml > rapport.pdf`). Never rejects for a hostile or broken
- * message: what fails is recorded with its reason (NotIndexedReason). Pure: no Azure, no I/O
+ * message: what fails is recorded with its reason (NotIndexedReason). Rejects only when the message
+ * could not be read (the source stream failed) or a worker could not start: then retry later. Pure: no Azure, no I/O
  * besides the worker threads; nothing is logged (names and text are personal information).
  */
 export { extractMessageText, sharedPool } from './extract-message';
