@@ -95,6 +95,13 @@ const rawSchema = z.object({
   ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
   /** Days an export file is kept after it is built; then the daily disposition deletes it. */
   ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
+  /** Text extraction for the archive's search index (docs/decisions/0021-archive-text-extraction.md). */
+  ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: z.coerce.number().int().min(1, 'between 1 and 150').max(150, 'between 1 and 150').default(25),
+  ARCHIVE_EXTRACT_MAX_CHARS: z.coerce.number().int().min(1000, 'between 1000 and 10000000').max(10_000_000, 'between 1000 and 10000000').default(1_000_000),
+  ARCHIVE_EXTRACT_TIMEOUT_SECONDS: z.coerce.number().int().min(1, 'between 1 and 300').max(300, 'between 1 and 300').default(20),
+  /** Worker threads extracting at once per instance; unset: cores - 1 (at least 1, at most 4). */
+  ARCHIVE_EXTRACT_WORKERS: z.coerce.number().int().min(1, 'between 1 and 16').max(16, 'between 1 and 16').optional(),
+  ARCHIVE_EXTRACT_MEMORY_MB: z.coerce.number().int().min(64, 'between 64 and 4096').max(4096, 'between 64 and 4096').default(512),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -229,6 +236,11 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_INTEGRITY_BUDGET_MINUTES: '20',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
   ARCHIVE_EXPORT_RETENTION_DAYS: '30',
+  ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: '25',
+  ARCHIVE_EXTRACT_MAX_CHARS: '1000000',
+  ARCHIVE_EXTRACT_TIMEOUT_SECONDS: '20',
+  ARCHIVE_EXTRACT_WORKERS: '1 (unset: cores - 1, at most 4)',
+  ARCHIVE_EXTRACT_MEMORY_MB: '512',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -378,6 +390,11 @@ export interface ArchiveSettings {
   /** Work released in waves of `size` messages spread over `spreadSeconds` (caps the worker's scale-out). */
   waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
+  /**
+   * Text extraction for search: `limits` is what extractMessageText takes (the rest of its limits
+   * keep their defaults), `pool` what ExtractionPool takes.
+   */
+  extraction: { limits: { maxAttachmentBytes: number; maxChars: number; timeoutMs: number }; pool: { workers?: number; memoryMb: number } };
 }
 
 /**
@@ -490,6 +507,10 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         integrityBudgetMinutes: raw.ARCHIVE_INTEGRITY_BUDGET_MINUTES,
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
         exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
+      },
+      extraction: {
+        limits: { maxAttachmentBytes: raw.ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB * 1024 * 1024, maxChars: raw.ARCHIVE_EXTRACT_MAX_CHARS, timeoutMs: raw.ARCHIVE_EXTRACT_TIMEOUT_SECONDS * 1000 },
+        pool: { ...(raw.ARCHIVE_EXTRACT_WORKERS === undefined ? {} : { workers: raw.ARCHIVE_EXTRACT_WORKERS }), memoryMb: raw.ARCHIVE_EXTRACT_MEMORY_MB },
       },
     },
     relay: {
