@@ -155,7 +155,7 @@ describe('Search emulator: search', () => {
       const r = await client.search('*', { orderBy: ['sentAt desc'], select: ['id', 'sentAt'], top: 3 });
       const page: unknown[] = [];
       // SDK 13.0.0 leaves the '@search.*' annotations in `document` too: compare the selected fields.
-      for await (const x of r.results) page.push({ id: x.document.id, sentAt: x.document.sentAt, subject: x.document.subject });
+      for await (const x of r.results) page.push({ id: x.document.id, sentAt: x.document.sentAt, subject: (x.document as Message).subject });
       expect(page).toEqual([
         { id: 'm7', sentAt: d('2025-04-07T11:00:00Z'), subject: undefined },
         { id: 'm6', sentAt: d('2025-03-03T08:00:00Z'), subject: undefined },
