@@ -8,7 +8,12 @@
  * as Unicode word segmentation keeps "marie.tremblay" together), so the tokens can be written to
  * SQLite FTS5 as they are.
  */
-import { newStemmer, type Stemmer } from 'snowball-stemmers';
+interface Stemmer {
+  stem(word: string): string;
+}
+// The package ships no types: typed here with what the analyzers call (a declaration file would
+// not reach every project that compiles this one, such as the on-prem agent's type check).
+const { newStemmer } = require('snowball-stemmers') as { newStemmer(language: string): Stemmer };
 
 export type AnalyzerName =
   | 'fr.lucene'
