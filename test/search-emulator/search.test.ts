@@ -204,15 +204,22 @@ describe('Search emulator: search', () => {
       const paged = uniqueIndexName('paged');
       await indexClient().createIndex(messageIndex(paged));
       const many = searchClient<Message>(paged);
-      await many.uploadDocuments(Array.from({ length: 120 }, (_, i) => ({ id: `p${String(i).padStart(3, '0')}`, subject: 'Bulletin syndical' })));
+      await many.uploadDocuments(Array.from({ length: 1100 }, (_, i) => ({ id: `p${String(i).padStart(4, '0')}`, subject: 'Bulletin syndical' })));
       const r = await many.search('bulletin', { includeTotalCount: true });
-      expect(r.count).toBe(120);
+      expect(r.count).toBe(1100);
       const all = new Set<string>();
       for await (const x of r.results) all.add(x.document.id);
-      expect(all.size).toBe(120);
+      expect(all.size).toBe(1100);
       const pages: number[] = [];
-      for await (const page of (await many.search('bulletin')).results.byPage()) pages.push(page.results.length);
-      expect(pages).toEqual([50, 50, 20]);
+      for await (const page of (await many.search('bulletin', { top: 120 })).results.byPage()) pages.push(page.results.length);
+      expect(pages).toEqual([120]);
+      // Without top: 50 a page. With top over 1,000: 1,000, then the rest of top.
+      const byFifty: number[] = [];
+      for await (const page of (await many.search('bulletin')).results.byPage()) byFifty.push(page.results.length);
+      expect(byFifty).toEqual([...Array(22).fill(50)]);
+      const big: number[] = [];
+      for await (const page of (await many.search('bulletin', { top: 1050, select: ['id'] })).results.byPage()) big.push(page.results.length);
+      expect(big).toEqual([1000, 50]);
     });
   });
 
