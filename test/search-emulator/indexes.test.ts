@@ -135,7 +135,7 @@ describe('Search emulator: indexes', () => {
     }
   });
 
-  it('answers the REST reference\'s paths and a search by GET, and requires api-version', async () => {
+  it('answers the REST reference\'s paths and a search by GET, requires api-version, and names parameters of the wrong type', async () => {
     const name = uniqueIndexName('rest');
     await admin.createIndex(messageIndex(name));
     await searchClient<Message>(name).uploadDocuments([{ id: 'r1', subject: 'Assemblée annuelle', folder: 'Inbox' }]);
@@ -146,6 +146,10 @@ describe('Search emulator: indexes', () => {
     expect(await get.json()).toMatchObject({ '@odata.count': 1, value: [{ id: 'r1', folder: 'Inbox' }] });
     const post = await fetch(`${endpoint}/indexes/${name}/docs/search?api-version=2024-07-01`, { method: 'POST', headers, body: JSON.stringify({ search: 'annuelle', select: 'id' }) });
     expect(await post.json()).toMatchObject({ value: [{ id: 'r1' }] });
+    const badTypes = await fetch(`${endpoint}/indexes/${name}/docs/search?api-version=2024-07-01`, { method: 'POST', headers, body: JSON.stringify({ search: 42, top: 'ten', facets: 'folder' }) });
+    expect(badTypes.status).toBe(400);
+    const { error } = (await badTypes.json()) as { error: { message: string } };
+    for (const named of ['search', 'top', 'facets']) expect(error.message).toContain(named);
     const noVersion = await fetch(`${endpoint}/indexes/${name}/docs/search`, { method: 'POST', headers, body: '{}' });
     expect(noVersion.status).toBe(400);
     expect(await noVersion.json()).toMatchObject({ error: { message: expect.stringContaining('api-version') } });
