@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { analyze, analyzePrefix, analyzeWord } from './analysis';
+import { analyze, analyzePrefix, analyzeWord, tokens, type Token } from './analysis';
 import { compileFilter, filterError } from './odata-filter';
 import { compile, parseSearch, positiveTerms, type Compiled } from './query';
 import { checkIndex, checkUpdate, SearchError, type Field, type IndexDefinition } from './schema';
@@ -506,7 +506,12 @@ export class SearchStore {
         const texts = Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
         const fragments: string[] = [];
         for (const text of texts) {
-          const hits = analyze(text, f.analyzer).filter((t) => w.words.has(t.term) || w.prefixes.some((p) => t.term.startsWith(p) || (analyzeWord(text.slice(t.start, t.end), 'standardasciifolding.lucene') ?? '').startsWith(p)));
+          // Enough hits for five fragments is enough: long attachment texts are not read to the end.
+          const hits: Token[] = [];
+          for (const t of tokens(text, f.analyzer)) {
+            if (w.words.has(t.term) || w.prefixes.some((p) => t.term.startsWith(p) || (analyzeWord(text.slice(t.start, t.end), 'standardasciifolding.lucene') ?? '').startsWith(p))) hits.push(t);
+            if (hits.length >= 100) break;
+          }
           fragments.push(...fragmentsOf(text, hits, pre, post));
           if (fragments.length >= 5) break;
         }
