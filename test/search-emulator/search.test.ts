@@ -71,6 +71,12 @@ describe('Search emulator: search', () => {
       expect(await ids('convention paie', { searchMode: 'all' })).toEqual([]);
       expect(await ids('convention paie', { searchMode: 'any' })).toEqual(['m2', 'm6']);
     });
+    it('never fails on what a person may type: stray quotes, operators and parentheses', async () => {
+      expect(await ids('"assemblée générale')).toEqual(['m1']);
+      expect(await ids('réunion -', { searchMode: 'all' })).toEqual(['m1', 'm7']);
+      expect(await ids('(grief | paie', { searchMode: 'all' })).toEqual(['m2', 'm4']);
+      expect(await ids('grief ) |', { searchMode: 'all' })).toEqual(['m4']);
+    });
     it('matches everything with * or no text', async () => {
       expect(await ids('*')).toHaveLength(7);
       expect(await ids('')).toHaveLength(7);
