@@ -458,6 +458,14 @@ export interface SweepWatermark {
  * ---------------------------------------------------------------------------------------------
  */
 
+/** The index could not parse the query (full syntax): the person's to fix, a 400. */
+export class BadSearchQuery extends Error {
+  constructor() {
+    super('The search query could not be parsed');
+    this.name = 'BadSearchQuery';
+  }
+}
+
 /** The full-text index: derived data, rebuilt from the archive whenever needed. */
 export interface SearchIndex {
   /** Creates the index with its fields and analyzers when missing (an existing one is left as it is). */

@@ -95,6 +95,13 @@ const rawSchema = z.object({
   ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
   /** Days an export file is kept after it is built; then the daily disposition deletes it. */
   ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
+  /** Full-text search of the archive (docs/decisions/0020): the Azure AI Search service; off (503) without it. */
+  ARCHIVE_SEARCH_ENDPOINT: httpUrl.optional(),
+  ARCHIVE_SEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/, 'expected an index name (lower case, digits, dashes)').default('archive-messages'),
+  /** The local search emulator's api-key only: in Azure the service takes Entra ID (managed identity), keys disabled. */
+  ARCHIVE_SEARCH_API_KEY: z.string().min(1).optional(),
+  /** How often the indexing pass catches up with capture (NCRONTAB with seconds). */
+  ARCHIVE_SEARCH_SCHEDULE: z.string().min(1).default('*/20 * * * * *'),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -229,6 +236,10 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_INTEGRITY_BUDGET_MINUTES: '20',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
   ARCHIVE_EXPORT_RETENTION_DAYS: '30',
+  ARCHIVE_SEARCH_ENDPOINT: 'https://srch-spgq.search.windows.net (Azure AI Search, Canada Central)',
+  ARCHIVE_SEARCH_INDEX: 'archive-messages',
+  ARCHIVE_SEARCH_API_KEY: 'local emulator only (unset in Azure: managed identity)',
+  ARCHIVE_SEARCH_SCHEDULE: '*/20 * * * * * (NCRONTAB, every 20 seconds)',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -378,6 +389,9 @@ export interface ArchiveSettings {
   /** Work released in waves of `size` messages spread over `spreadSeconds` (caps the worker's scale-out). */
   waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
+  /** Full-text search; undefined when ARCHIVE_SEARCH_ENDPOINT is not set. */
+  search?: { endpoint: string; indexName: string; apiKey?: string };
+  searchSchedule: string;
 }
 
 /**
@@ -491,6 +505,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
         exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
       },
+      search: raw.ARCHIVE_SEARCH_ENDPOINT ? { endpoint: raw.ARCHIVE_SEARCH_ENDPOINT.replace(/\/+$/, ''), indexName: raw.ARCHIVE_SEARCH_INDEX, ...(raw.ARCHIVE_SEARCH_API_KEY ? { apiKey: raw.ARCHIVE_SEARCH_API_KEY } : {}) } : undefined,
+      searchSchedule: raw.ARCHIVE_SEARCH_SCHEDULE,
     },
     relay: {
       requestsQueue: raw.RELAY_REQUESTS_QUEUE,

@@ -1,4 +1,4 @@
-import type { SearchIndex } from '../ports';
+import { BadSearchQuery, type SearchIndex } from '../ports';
 import { actorOf, FORBIDDEN, type ArchiveAccess, type Forbidden, type Requester } from './access';
 import type { AuditLog } from './audit';
 import { highlightSegments, type FacetValue, type FullTextQuery, type IndexAnswer, type IndexFilter } from './full-text';
@@ -63,7 +63,7 @@ export class FullTextSearch {
     private readonly audit: AuditLog,
   ) {}
 
-  async search(requester: Requester, query: FullTextQuery): Promise<{ kind: 'ok'; page: FullTextPage } | Forbidden> {
+  async search(requester: Requester, query: FullTextQuery): Promise<{ kind: 'ok'; page: FullTextPage } | Forbidden | { kind: 'bad-query' }> {
     if (query.syntax === 'full' && !requester.recordsManager) {
       await this.audit.record(actorOf(requester), 'full-text-search', { filters: filtersUsed(query), syntax: 'full' }, 'denied');
       return FORBIDDEN;
@@ -80,7 +80,13 @@ export class FullTextSearch {
     };
     // Staff are never unscoped: a missing scope here would be a bug, refused rather than searched.
     if (!requester.recordsManager && filter.scopeMailboxId === undefined) return FORBIDDEN;
-    const answer = await this.index.search({ text: query.text, syntax: query.syntax, filter, sort: query.sort, skip: (query.page - 1) * query.pageSize, top: query.pageSize });
+    let answer;
+    try {
+      answer = await this.index.search({ text: query.text, syntax: query.syntax, filter, sort: query.sort, skip: (query.page - 1) * query.pageSize, top: query.pageSize });
+    } catch (error) {
+      if (error instanceof BadSearchQuery) return { kind: 'bad-query' };
+      throw error;
+    }
     await this.audit.record(actorOf(requester), 'full-text-search', {
       ...(scope.mailboxId ? { mailboxId: scope.mailboxId } : {}),
       query: query.text,
