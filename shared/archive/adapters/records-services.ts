@@ -33,7 +33,7 @@ import { AzureSearchIndex } from './search-index';
 import { CosmosIndexingProgress } from './search-progress';
 import { FullTextIndexing } from '../records/full-text-indexing';
 import { FullTextSearch } from '../records/full-text-search';
-import { BodyTextExtraction } from '../records/full-text-extraction';
+import { MessageTextExtraction } from '../records/full-text-extraction';
 import type { SearchIndex, TextExtraction } from '../ports';
 
 /**
@@ -91,7 +91,7 @@ export function buildRecordsServices(
   // Full-text search (docs/decisions/0020): only with a search service; the api-key is the local emulator's only.
   const search = s.archive.search;
   const searchIndex: SearchIndex | undefined = search ? new AzureSearchIndex({ endpoint: search.endpoint, indexName: search.indexName, ...(search.apiKey && !s.deployed ? { apiKey: search.apiKey } : {}) }) : undefined;
-  const extraction: TextExtraction = new BodyTextExtraction(content);
+  const extraction: TextExtraction = new MessageTextExtraction(content);
   const fullText = searchIndex
     ? {
         index: searchIndex,

@@ -89,10 +89,15 @@ export class AzureSearchIndex implements SearchIndex {
     return this.credential();
   }
 
+  /** The local emulator serves plain HTTP; a key over HTTP is allowed only for it (never with Entra ID). */
+  private options() {
+    return this.settings.apiKey && this.settings.endpoint.startsWith('http:') ? { allowInsecureConnection: true } : {};
+  }
+
   private indexes(): SearchIndexClient {
     if (!this.indexClient) {
       const { SearchIndexClient } = require('@azure/search-documents') as typeof import('@azure/search-documents');
-      this.indexClient = new SearchIndexClient(this.settings.endpoint, this.auth());
+      this.indexClient = new SearchIndexClient(this.settings.endpoint, this.auth(), this.options());
     }
     return this.indexClient;
   }
@@ -100,7 +105,7 @@ export class AzureSearchIndex implements SearchIndex {
   private documents(): SearchClient<SearchDocument> {
     if (!this.searchClient) {
       const { SearchClient } = require('@azure/search-documents') as typeof import('@azure/search-documents');
-      this.searchClient = new SearchClient<SearchDocument>(this.settings.endpoint, this.settings.indexName, this.auth());
+      this.searchClient = new SearchClient<SearchDocument>(this.settings.endpoint, this.settings.indexName, this.auth(), this.options());
     }
     return this.searchClient;
   }

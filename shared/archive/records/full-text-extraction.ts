@@ -1,35 +1,29 @@
 import type { MessageEntry } from '../model';
 import type { ContentStore, TextExtraction } from '../ports';
+import { extractMessageText } from '../extraction';
 import type { ExtractedText } from './full-text';
-import { readMessage } from './read';
 
 /**
- * The text of a stored message for the index, read with the archive's own reader: the plain body,
- * or the HTML body as text. Attachments are the extraction module's (a worker pool with limits per
- * format); until it is wired, a message with attachments is recorded "attachments-not-extracted".
+ * The text of a stored message for the index: the stored MIME (decompressed) through the
+ * extraction module (../extraction: body and attachments, each format by its library in a worker
+ * pool under limits). What could not be extracted comes back as "<reason> (<part>)", indexed as
+ * "not indexed: ..." so a records manager can find those messages and open them.
  */
-export class BodyTextExtraction implements TextExtraction {
+export const MAX_EXTRACTED_MESSAGE_BYTES = 150 * 1024 * 1024;
+
+export class MessageTextExtraction implements TextExtraction {
   constructor(private readonly content: ContentStore) {}
 
   async extract(entry: MessageEntry): Promise<ExtractedText> {
-    const view = await readMessage(this.content, entry);
-    const body = view.text ?? htmlText(view.html ?? '');
-    const notIndexed = [...(view.tooComplex ? ['too-complex'] : []), ...(view.attachments.length ? ['attachments-not-extracted'] : [])];
-    return { body, attachments: [], notIndexed };
+    // Exchange Online's own ceiling: anything larger is not read into memory at all.
+    if (entry.rawSize > MAX_EXTRACTED_MESSAGE_BYTES) return { body: '', attachments: [], notIndexed: ['too_large (message)'] };
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.content.open(entry.contentHash)) chunks.push(chunk as Buffer);
+    const extracted = await extractMessageText(Buffer.concat(chunks));
+    return {
+      body: extracted.body,
+      attachments: extracted.attachments.filter((a) => a.status === 'indexed').map((a) => ({ name: a.name, text: a.text })),
+      notIndexed: extracted.notIndexed.map((n) => `${n.reason} (${n.part})`),
+    };
   }
-}
-
-/** The sanitised HTML's text: tags out, the few entities the sanitiser writes back to characters. */
-function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
 }
