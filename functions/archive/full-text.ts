@@ -6,8 +6,6 @@ import { recordsServices } from '../../shared/archive/adapters/records-services'
 import { FullTextQuery } from '../../shared/archive/records/full-text';
 import { actorOf } from '../../shared/archive/records/access';
 import { forbidden, requester } from './requester';
-import { onTimer, timerHandler } from '../triggers';
-import { settings } from '../../shared/platform/settings';
 import type { Logger } from '../../shared/platform/logger';
 
 /**
@@ -57,7 +55,8 @@ export const archiveFullTextRebuildStatus = archiveEndpoint('archiveFullTextRebu
   },
 });
 
-async function indexPass(log: Logger): Promise<void> {
+/** The indexing pass (registered with the records timers, records-timers.ts); nothing without a search service. */
+export async function fullTextIndexPass(log: Logger): Promise<void> {
   const services = recordsServices().fullText;
   if (!services) return;
   const result = await services.indexing.pass(4 * 60_000);
@@ -70,6 +69,3 @@ const http = (name: string, methods: ('GET' | 'POST')[], route: string, handler:
 http('archiveFullTextSearch', ['POST'], 'api/archive/full-text', archiveFullTextSearch);
 http('archiveFullTextRebuild', ['POST'], 'api/archive/full-text/rebuild', archiveFullTextRebuild);
 http('archiveFullTextRebuildStatus', ['GET'], 'api/archive/full-text/rebuild', archiveFullTextRebuildStatus);
-
-export const runFullTextIndexing = timerHandler({ event: 'archive.fulltext', handle: indexPass });
-onTimer('archiveFullTextIndexTimer', { event: 'archive.fulltext', schedule: settings().archive.searchSchedule, handle: indexPass });
