@@ -10,7 +10,7 @@
  *
  * Ports (environment): FUNCTIONS_HTTP_PORT 7071, AZURITE_BLOB_PORT 10000, AZURITE_QUEUE_PORT 10001,
  * AZURITE_TABLE_PORT 10002, COSMOS_PORT 8081, SERVICEBUS_PORT 5672, M365_SANDBOX_PORT 8443,
- * TOKEN_ISSUER_PORT 7500. LOCAL_STACK_DIR moves the .local folder (tests use it). M365_SANDBOX_MAILBOXES and
+ * TOKEN_ISSUER_PORT 7500, SEARCH_PORT 8090 (the Azure AI Search emulator, data kept in .local/search.sqlite). LOCAL_STACK_DIR moves the .local folder (tests use it). M365_SANDBOX_MAILBOXES and
  * M365_SANDBOX_MESSAGES scale the sandbox tenant (mailboxes filled, messages per mailbox).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,10 +21,14 @@ import { setAsideEarlierData } from './data-format';
 import { startCosmosEmulator, type CosmosEmulatorInstance } from './cosmos';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../servicebus-emulator';
 import { startM365Sandbox, type M365Sandbox } from '../m365-sandbox';
+import { startSearchEmulator, type SearchEmulator } from '../search-emulator';
 import { startTokenIssuer, type TokenIssuer } from '../token-issuer';
 import { demoUsersFromSandbox } from './demo-users';
 import { localRelayAgent, type LocalRelayAgent } from '../relay/local-agent';
 import { acquireStackLock, type StackLock } from './stack-lock';
+
+/** The Search emulator's admin key: a fixed local development value (not a secret), so a restart keeps curl lines working. */
+const SEARCH_DEV_KEY = 'LOCAL-SEARCH-ADMIN-KEY';
 
 /** The Service Bus emulator's documented development key (the official emulator uses the same). */
 const SERVICEBUS_DEV_KEY = 'SAS_KEY_VALUE';
@@ -72,6 +76,7 @@ async function main() {
   let cosmos: CosmosEmulatorInstance | undefined;
   let serviceBus: ServiceBusEmulator | undefined;
   let m365: M365Sandbox | undefined;
+  let search: SearchEmulator | undefined;
   let issuer: TokenIssuer | undefined;
   let host: ChildProcess | undefined = undefined; // set once the stack is up; stopAll() may run before
   let relayAgent: LocalRelayAgent | undefined = undefined; // on-premises relay agent (dev/relay), set once the stack is up
@@ -89,7 +94,7 @@ async function main() {
     }, 10_000);
     await relayAgent?.stop();
     if (host) await stopChild(host);
-    await Promise.allSettled([azurite?.stop(), cosmos?.stop(), serviceBus?.stop(), m365?.stop(), issuer?.stop()]);
+    await Promise.allSettled([azurite?.stop(), cosmos?.stop(), serviceBus?.stop(), m365?.stop(), search?.stop(), issuer?.stop()]);
     clearTimeout(deadline);
     releaseLock(lock);
     process.exit(code);
@@ -98,7 +103,7 @@ async function main() {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
-    [azurite, cosmos, serviceBus, m365] = await Promise.all([
+    [azurite, cosmos, serviceBus, m365, search] = await Promise.all([
       startAzurite({
         blobPort: port('AZURITE_BLOB_PORT', 10000),
         queuePort: port('AZURITE_QUEUE_PORT', 10001),
@@ -113,6 +118,7 @@ async function main() {
         // Bigger tenants for demos and benchmarks (see dev/m365-sandbox/README.md, "Scale").
         scale: { mailboxes: optionalCount('M365_SANDBOX_MAILBOXES'), messagesPerMailbox: optionalCount('M365_SANDBOX_MESSAGES') },
       }),
+      startSearchEmulator({ port: port('SEARCH_PORT', 8090), dataFile: path.join(localDir, 'search.sqlite'), apiKey: SEARCH_DEV_KEY }),
     ]);
     // The token issuer signs in the sandbox tenant's own staff (same tenant id, same object ids).
     issuer = await startTokenIssuer({
@@ -141,6 +147,10 @@ async function main() {
     AUTH_TENANT_ID: issuer.tenantId,
     AUTH_CLIENT_ID: issuer.clientId,
     AUTH_AUTHORITY: issuer.authority,
+    // Azure AI Search emulator (dev/search-emulator): plain HTTP on loopback with an api-key; in
+    // Azure the endpoint is https and the app signs in with its managed identity instead.
+    AZURE_SEARCH_ENDPOINT: search.endpoint,
+    AZURE_SEARCH_API_KEY: search.apiKey,
   };
   // local.settings.json adds settings of its own (the committed sample stands in when there is none,
   // so settings that bindings reference as %Name% are there); the stack's endpoints win over both.
@@ -208,6 +218,7 @@ async function main() {
     azurite: { connectionString: azurite.connectionString, blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort },
     cosmos: { endpoint: cosmos.endpoint, connectionString: cosmos.connectionString, database: 'spgq' },
     serviceBus: { connectionString: serviceBus.connectionString, port: serviceBus.port },
+    search: { endpoint: search.endpoint, apiKey: search.apiKey, queryKey: search.queryKey },
     m365Sandbox: { baseUrl: m365.baseUrl, graphBaseUrl: m365.graphBaseUrl, controlUrl: m365.controlUrl, caCertFile: caFile },
     tokenIssuer: { authority: issuer.authority, issuer: issuer.issuer, jwksUri: issuer.jwksUri, tenantId: issuer.tenantId, clientId: issuer.clientId },
     demoUser: { oid: demoUser.oid, name: demoUser.name, roles: demoUser.roles, bearerToken: token },
@@ -226,6 +237,7 @@ async function main() {
       `  Cosmos DB emulator  ${cosmos.endpoint}  (data in ${path.relative(root, localDir)}/cosmos.json)`,
       `  Service Bus         sb://localhost:${serviceBus.port}`,
       `  Microsoft 365       ${m365.graphBaseUrl}  (CA: ${path.relative(root, caFile)})`,
+      `  Azure AI Search     ${search.endpoint}  (api-key ${search.apiKey}; data in ${path.relative(root, localDir)}/search.sqlite)`,
       `  Token issuer        ${issuer.authority}`,
       `  On-premises agent   ${path.relative(root, relayAgent.configPath)}  (relay page: ${functionsUrl}/api/web/relay.html)`,
       `  Endpoints and connection strings: ${path.relative(root, path.join(localDir, 'stack.json'))}`,

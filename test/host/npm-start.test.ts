@@ -17,7 +17,7 @@ describe('npm start (dist-dev/local-stack/start.js)', () => {
     ...process.env,
     LOCAL_STACK_DIR: localDir,
     FUNCTIONS_HTTP_PORT: '0', AZURITE_BLOB_PORT: '0', AZURITE_QUEUE_PORT: '0', AZURITE_TABLE_PORT: '0',
-    COSMOS_PORT: '0', SERVICEBUS_PORT: '0', M365_SANDBOX_PORT: '0', TOKEN_ISSUER_PORT: '0',
+    COSMOS_PORT: '0', SERVICEBUS_PORT: '0', M365_SANDBOX_PORT: '0', TOKEN_ISSUER_PORT: '0', SEARCH_PORT: '0',
   };
   let first: ChildProcess;
   let out = '';
@@ -61,6 +61,17 @@ describe('npm start (dist-dev/local-stack/start.js)', () => {
       throw new Error(`${e.message}; last report: ${JSON.stringify(report)}`);
     });
     expect(report).toMatchObject({ status: 'healthy' });
+  });
+
+  it('hands the app the Azure AI Search emulator, which answers with the key it is given', async () => {
+    const s = stack();
+    const endpoint = s.settings.AZURE_SEARCH_ENDPOINT;
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const list = await fetch(`${endpoint}/indexes?api-version=2026-04-01`, { headers: { 'api-key': s.settings.AZURE_SEARCH_API_KEY! } });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toMatchObject({ value: expect.any(Array) });
+    const refused = await fetch(`${endpoint}/indexes?api-version=2026-04-01`, { headers: { 'api-key': 'not-the-key' } });
+    expect(refused.status).toBe(403);
   });
 
   it('prints a bearer token the app accepts for the demo user', async () => {

@@ -17,6 +17,8 @@ export async function useAppEnvironment(issuer: TokenIssuer, overrides: Record<s
     AzureWebJobsStorage: inject('azurite').connectionString,
     CosmosDb: inject('cosmos').connectionString,
     COSMOS_DATABASE: 'spgq-test',
+    AZURE_SEARCH_ENDPOINT: inject('search').endpoint,
+    AZURE_SEARCH_API_KEY: inject('search').apiKey,
     ServiceBusConnection: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=bG9jYWw=;UseDevelopmentEmulator=true',
     GRAPH_BASE_URL: 'https://127.0.0.1:1/v1.0',
     AUTH_TENANT_ID: issuer.tenantId,

@@ -35,6 +35,8 @@ export async function startAppHost(issuer: TokenIssuer, env: Record<string, stri
       ...sample.Values,
       AzureWebJobsStorage: inject('azurite').connectionString,
       CosmosDb: inject('cosmos').connectionString,
+      AZURE_SEARCH_ENDPOINT: inject('search').endpoint,
+      AZURE_SEARCH_API_KEY: inject('search').apiKey,
       AUTH_TENANT_ID: issuer.tenantId,
       AUTH_CLIENT_ID: issuer.clientId,
       AUTH_AUTHORITY: issuer.authority,
