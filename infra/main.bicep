@@ -515,9 +515,16 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_INTEGRITY_BUDGET_MINUTES', value: '20' }
         { name: 'ARCHIVE_EXPORT_LINK_MINUTES', value: '15' }
         { name: 'ARCHIVE_EXPORT_RETENTION_DAYS', value: '30' }
-        { name: 'ARCHIVE_SEARCH_ENDPOINT', value: 'https://${search.name}.search.windows.net' }
+        { name: 'AZURE_SEARCH_ENDPOINT', value: 'https://${search.name}.search.windows.net' }
         { name: 'ARCHIVE_SEARCH_INDEX', value: 'archive-messages' }
         { name: 'ARCHIVE_SEARCH_SCHEDULE', value: '*/20 * * * * *' }
+        // Text extraction for search (docs/decisions/0021): per-attachment limits; one worker thread of
+        // 512 MB heap fits beside the host in a 2048 MB Flex instance.
+        { name: 'ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB', value: '25' }
+        { name: 'ARCHIVE_EXTRACT_MAX_CHARS', value: '1000000' }
+        { name: 'ARCHIVE_EXTRACT_TIMEOUT_SECONDS', value: '20' }
+        { name: 'ARCHIVE_EXTRACT_WORKERS', value: '1' }
+        { name: 'ARCHIVE_EXTRACT_MEMORY_MB', value: '512' }
         { name: 'RELAY_REQUESTS_QUEUE', value: 'relay-requests' }
         { name: 'RELAY_REPLIES_QUEUE', value: 'relay-replies' }
         { name: 'RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=relay-signing-key)' }

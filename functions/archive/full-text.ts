@@ -19,7 +19,7 @@ const RECORDS = ['RecordsManager'] as const;
 
 function fullText() {
   const services = recordsServices();
-  if (!services.fullText) throw new ApiError(503, 'full_text_off', 'archive.fullTextOff', {}, { setting: 'ARCHIVE_SEARCH_ENDPOINT' });
+  if (!services.fullText) throw new ApiError(503, 'full_text_off', 'archive.fullTextOff', {}, { setting: 'AZURE_SEARCH_ENDPOINT' });
   return { ...services.fullText, audit: services.audit };
 }
 

@@ -96,12 +96,19 @@ const rawSchema = z.object({
   /** Days an export file is kept after it is built; then the daily disposition deletes it. */
   ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
   /** Full-text search of the archive (docs/decisions/0020): the Azure AI Search service; off (503) without it. */
-  ARCHIVE_SEARCH_ENDPOINT: httpUrl.optional(),
+  AZURE_SEARCH_ENDPOINT: httpUrl.optional(),
   ARCHIVE_SEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/, 'expected an index name (lower case, digits, dashes)').default('archive-messages'),
   /** The local search emulator's api-key only: in Azure the service takes Entra ID (managed identity), keys disabled. */
-  ARCHIVE_SEARCH_API_KEY: z.string().min(1).optional(),
+  AZURE_SEARCH_API_KEY: z.string().min(1).optional(),
   /** How often the indexing pass catches up with capture (NCRONTAB with seconds). */
   ARCHIVE_SEARCH_SCHEDULE: z.string().min(1).default('*/20 * * * * *'),
+  /** Text extraction for the archive's search index (docs/decisions/0021-archive-text-extraction.md). */
+  ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: z.coerce.number().int().min(1, 'between 1 and 150').max(150, 'between 1 and 150').default(25),
+  ARCHIVE_EXTRACT_MAX_CHARS: z.coerce.number().int().min(1000, 'between 1000 and 10000000').max(10_000_000, 'between 1000 and 10000000').default(1_000_000),
+  ARCHIVE_EXTRACT_TIMEOUT_SECONDS: z.coerce.number().int().min(1, 'between 1 and 300').max(300, 'between 1 and 300').default(20),
+  /** Worker threads extracting at once per instance; unset: cores - 1 (at least 1, at most 4). */
+  ARCHIVE_EXTRACT_WORKERS: z.coerce.number().int().min(1, 'between 1 and 16').max(16, 'between 1 and 16').optional(),
+  ARCHIVE_EXTRACT_MEMORY_MB: z.coerce.number().int().min(64, 'between 64 and 4096').max(4096, 'between 64 and 4096').default(512),
 
   /** On-premises relay (docs/decisions/0005-onprem-relay.md). */
   RELAY_REQUESTS_QUEUE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, 'expected a queue name').default('relay-requests'),
@@ -236,10 +243,15 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_INTEGRITY_BUDGET_MINUTES: '20',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
   ARCHIVE_EXPORT_RETENTION_DAYS: '30',
-  ARCHIVE_SEARCH_ENDPOINT: 'https://srch-spgq.search.windows.net (Azure AI Search, Canada Central)',
+  AZURE_SEARCH_ENDPOINT: 'https://srch-spgq.search.windows.net (Azure AI Search, Canada Central)',
   ARCHIVE_SEARCH_INDEX: 'archive-messages',
-  ARCHIVE_SEARCH_API_KEY: 'local emulator only (unset in Azure: managed identity)',
+  AZURE_SEARCH_API_KEY: 'local emulator only (unset in Azure: managed identity)',
   ARCHIVE_SEARCH_SCHEDULE: '*/20 * * * * * (NCRONTAB, every 20 seconds)',
+  ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: '25',
+  ARCHIVE_EXTRACT_MAX_CHARS: '1000000',
+  ARCHIVE_EXTRACT_TIMEOUT_SECONDS: '20',
+  ARCHIVE_EXTRACT_WORKERS: '1 (unset: cores - 1, at most 4)',
+  ARCHIVE_EXTRACT_MEMORY_MB: '512',
   RELAY_REQUESTS_QUEUE: 'relay-requests',
   RELAY_REPLIES_QUEUE: 'relay-replies',
   RELAY_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/relay-signing-key/) (Azure) or a PEM (local)',
@@ -389,9 +401,14 @@ export interface ArchiveSettings {
   /** Work released in waves of `size` messages spread over `spreadSeconds` (caps the worker's scale-out). */
   waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
-  /** Full-text search; undefined when ARCHIVE_SEARCH_ENDPOINT is not set. */
+  /** Full-text search; undefined when AZURE_SEARCH_ENDPOINT is not set. */
   search?: { endpoint: string; indexName: string; apiKey?: string };
   searchSchedule: string;
+  /**
+   * Text extraction for search: `limits` is what extractMessageText takes (the rest of its limits
+   * keep their defaults), `pool` what ExtractionPool takes.
+   */
+  extraction: { limits: { maxAttachmentBytes: number; maxChars: number; timeoutMs: number }; pool: { workers?: number; memoryMb: number } };
 }
 
 /**
@@ -505,8 +522,12 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
         exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
       },
-      search: raw.ARCHIVE_SEARCH_ENDPOINT ? { endpoint: raw.ARCHIVE_SEARCH_ENDPOINT.replace(/\/+$/, ''), indexName: raw.ARCHIVE_SEARCH_INDEX, ...(raw.ARCHIVE_SEARCH_API_KEY ? { apiKey: raw.ARCHIVE_SEARCH_API_KEY } : {}) } : undefined,
+      search: raw.AZURE_SEARCH_ENDPOINT ? { endpoint: raw.AZURE_SEARCH_ENDPOINT.replace(/\/+$/, ''), indexName: raw.ARCHIVE_SEARCH_INDEX, ...(raw.AZURE_SEARCH_API_KEY ? { apiKey: raw.AZURE_SEARCH_API_KEY } : {}) } : undefined,
       searchSchedule: raw.ARCHIVE_SEARCH_SCHEDULE,
+      extraction: {
+        limits: { maxAttachmentBytes: raw.ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB * 1024 * 1024, maxChars: raw.ARCHIVE_EXTRACT_MAX_CHARS, timeoutMs: raw.ARCHIVE_EXTRACT_TIMEOUT_SECONDS * 1000 },
+        pool: { ...(raw.ARCHIVE_EXTRACT_WORKERS === undefined ? {} : { workers: raw.ARCHIVE_EXTRACT_WORKERS }), memoryMb: raw.ARCHIVE_EXTRACT_MEMORY_MB },
+      },
     },
     relay: {
       requestsQueue: raw.RELAY_REQUESTS_QUEUE,

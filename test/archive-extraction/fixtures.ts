@@ -159,3 +159,17 @@ export function manyStringsXlsx(count: number): Buffer {
   };
   return Buffer.from(zipSync(files));
 }
+
+/**
+ * A zip bomb that lies: its central directory says document.xml inflates to `declared` bytes while
+ * its data inflates to `megabytes` MB, so no check of declared sizes or ratio can see it.
+ */
+export function lyingZipBombDocx(megabytes = 64, declared = 1000): Buffer {
+  const zip = zipBombDocx(megabytes);
+  const name = Buffer.from('word/document.xml');
+  // Central directory entries (PK\x01\x02): uncompressed size at offset 24, name at offset 46.
+  for (let at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at >= 0; at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+    if (zip.subarray(at + 46, at + 46 + name.length).equals(name)) zip.writeUInt32LE(declared, at + 24);
+  }
+  return zip;
+}

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool } from '../../shared/archive/extraction';
-import { message, PHRASE, docx, pdf, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
+import { message, PHRASE, docx, pdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
 
 /**
  * Hostile and broken attachments are recorded as not indexed, with their reason, and never take
@@ -35,6 +35,18 @@ describe('archive text extraction: hostile files', () => {
     expect(entries.notIndexed).toEqual([{ part: 'gros.docx', reason: 'zip_bomb' }]);
   });
 
+  it('a zip bomb that lies about its sizes inflates no further than it declares: its cut XML is malformed, not a blown heap', { timeout: 300_000 }, async () => {
+    // 64 MB of inflated XML in a 64 MB heap would end the worker (memory); bounded at the declared 1,000 bytes it cannot.
+    const small = new ExtractionPool({ workers: 1, memoryMb: 64 });
+    try {
+      const result = await extractMessageText(message({ parts: [{ filename: 'menteur.docx', contentType: 'application/octet-stream', body: lyingZipBombDocx(64, 1000) }] }), { timeoutMs: GENEROUS }, small);
+      expect(result.notIndexed).toEqual([{ part: 'menteur.docx', reason: 'malformed' }]);
+      await stillServes(small);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('a malformed PDF is malformed, and a file that is not what its name says is malformed', { timeout: 300_000 }, async () => {
     const result = await extractMessageText(message({ parts: [{ filename: 'abîmé.pdf', contentType: 'application/pdf', body: malformedPdf() }, { filename: 'faux.xlsx', contentType: 'application/octet-stream', body: Buffer.from('pas un classeur') }] }), { timeoutMs: GENEROUS }, pool);
     expect(result.notIndexed).toEqual([
@@ -50,6 +62,15 @@ describe('archive text extraction: hostile files', () => {
     expect(result.attachments[0]).toMatchObject({ name: 'lent.pdf', status: 'not_indexed', reason: 'timeout' });
     expect(result.notIndexed).toEqual([{ part: 'lent.pdf', reason: 'timeout' }]);
     expect(result.body).toBe('Corps');
+    await stillServes(pool);
+  });
+
+  it('a message has a time budget too: parts not done by then are timeout, so many slow parts cannot hold capture for parts x limit', { timeout: 300_000 }, async () => {
+    const parts = await Promise.all([1, 2, 3].map(async (n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: await pdf() })));
+    // Each part alone may take two minutes; the whole message 1 ms: no worker can answer in that.
+    const result = await extractMessageText(message({ text: 'Corps', parts }), { timeoutMs: GENEROUS, messageTimeoutMs: 1 }, pool);
+    expect(result.body).toBe('Corps');
+    expect(result.notIndexed).toEqual([1, 2, 3].map((n) => ({ part: `lent-${n}.pdf`, reason: 'timeout' })));
     await stillServes(pool);
   });
 

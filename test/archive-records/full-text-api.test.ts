@@ -20,7 +20,7 @@ const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   search = await startSearchEmulator();
-  stack = await startRecordsStack({ ARCHIVE_SEARCH_ENDPOINT: search.endpoint, ARCHIVE_SEARCH_API_KEY: search.apiKey, ARCHIVE_SEARCH_INDEX: `api-${randomUUID().slice(0, 8)}` });
+  stack = await startRecordsStack({ AZURE_SEARCH_ENDPOINT: search.endpoint, AZURE_SEARCH_API_KEY: search.apiKey, ARCHIVE_SEARCH_INDEX: `api-${randomUUID().slice(0, 8)}` });
   for (const u of [alice, marc, records]) tokens.set(u.oid, await stack.issuer.mintUserToken(u));
   await archiveEntry(stack, { mailboxId: alice.oid, receivedAt: '2026-02-03T10:00:00.000Z', subject: 'Convocation au comité', text: 'La convocation <script>alert(1)</script> est jointe.' });
   await archiveEntry(stack, { mailboxId: marc.oid, receivedAt: '2026-02-04T10:00:00.000Z', subject: 'Convocation du comité de Marc', text: 'Autre convocation.' });

@@ -43,7 +43,7 @@ const refOf = (name: string) => stack.services.fullText && `${Buffer.from(entrie
 
 beforeAll(async () => {
   search = await startSearchEmulator();
-  stack = await startRecordsStack({ ARCHIVE_SEARCH_ENDPOINT: search.endpoint, ARCHIVE_SEARCH_API_KEY: search.apiKey, ARCHIVE_SEARCH_INDEX: `archive-${randomUUID().slice(0, 8)}` });
+  stack = await startRecordsStack({ AZURE_SEARCH_ENDPOINT: search.endpoint, AZURE_SEARCH_API_KEY: search.apiKey, ARCHIVE_SEARCH_INDEX: `archive-${randomUUID().slice(0, 8)}` });
   const add = async (name: string, spec: Parameters<typeof archiveEntry>[1]) => {
     entries[name] = (await archiveEntry(stack, spec)).entry;
   };

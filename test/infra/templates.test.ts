@@ -214,7 +214,7 @@ describe('settings: every setting the code reads is set by the deployment', () =
     ['ServiceBusConnection', 'connection string: local only (Azure: __fullyQualifiedNamespace)'],
     ['CosmosDb', 'connection string: local only (Azure: __accountEndpoint)'],
     ['GRAPH_CA_FILE', 'the Microsoft 365 sandbox CA: local only'],
-    ['ARCHIVE_SEARCH_API_KEY', 'the search emulator key: local only (Azure: managed identity, keys disabled)'],
+    ['AZURE_SEARCH_API_KEY', 'the search emulator key: local only (Azure: managed identity, keys disabled)'],
   ]);
 
   it('sets every name in the settings schema', () => {

@@ -91,7 +91,7 @@ export function buildRecordsServices(
   // Full-text search (docs/decisions/0020): only with a search service; the api-key is the local emulator's only.
   const search = s.archive.search;
   const searchIndex: SearchIndex | undefined = search ? new AzureSearchIndex({ endpoint: search.endpoint, indexName: search.indexName, ...(search.apiKey && !s.deployed ? { apiKey: search.apiKey } : {}) }) : undefined;
-  const extraction: TextExtraction = new MessageTextExtraction(content);
+  const extraction: TextExtraction = new MessageTextExtraction(content, s.archive.extraction);
   const fullText = searchIndex
     ? {
         index: searchIndex,
@@ -123,7 +123,7 @@ export function buildRecordsServices(
     audit,
     holds,
     search: archiveSearch,
-    /** Full-text search and its index; undefined without ARCHIVE_SEARCH_ENDPOINT. */
+    /** Full-text search and its index; undefined without AZURE_SEARCH_ENDPOINT. */
     fullText,
     exports,
     calendarCheck,

@@ -12,7 +12,7 @@ async function main(): Promise<number> {
   settings();
   const fullText = recordsServices().fullText;
   if (!fullText) {
-    process.stderr.write('archive:reindex: ARCHIVE_SEARCH_ENDPOINT is not set\n');
+    process.stderr.write('archive:reindex: AZURE_SEARCH_ENDPOINT is not set\n');
     return 1;
   }
   if (!process.argv.includes('--continue')) await fullText.indexing.startRebuild('archive:reindex');

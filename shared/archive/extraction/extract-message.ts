@@ -2,7 +2,7 @@ import type { AttachmentStream, MessageText } from 'mailparser';
 import { isShownInline, safeAttachmentName, type PartFacts } from '../attachment-name';
 import { detectFormat } from './formats';
 import { DEFAULT_EXTRACTION_LIMITS, type AttachmentText, type ExtractedMessage, type ExtractionLimits, type NotIndexedReason, type PartResult, type PartTask } from './model';
-import { ExtractionPool } from './pool';
+import { ExtractionPool, type ExtractionPoolOptions } from './pool';
 
 /**
  * A stored message (raw MIME, as archived) to text for the search index: body, each attachment's
@@ -14,16 +14,19 @@ import { ExtractionPool } from './pool';
  */
 export async function extractMessageText(eml: Uint8Array, limits: Partial<ExtractionLimits> = {}, pool: ExtractionPool = sharedPool()): Promise<ExtractedMessage> {
   const all: ExtractionLimits = { ...DEFAULT_EXTRACTION_LIMITS, ...limits };
-  const budget: Budget = { attachments: 0, bytes: 0, chars: all.maxMessageChars };
+  const budget: Budget = { attachments: 0, bytes: 0, chars: all.maxMessageChars, deadline: Date.now() + all.messageTimeoutMs };
   const level = await extractLevel(eml, all, pool, budget, 0, '');
   return { body: level.body, attachments: level.attachments, notIndexed: level.notIndexed };
 }
 
 let pool: ExtractionPool | undefined;
 
-/** The process's pool, started on first use (its idle workers do not keep the process alive). */
-export function sharedPool(): ExtractionPool {
-  pool ??= new ExtractionPool();
+/**
+ * The process's pool, started on first use with the options of that first call (the app passes
+ * `settings.archive.extraction.pool`); its idle workers do not keep the process alive.
+ */
+export function sharedPool(options?: ExtractionPoolOptions): ExtractionPool {
+  pool ??= new ExtractionPool(options);
   return pool;
 }
 
@@ -32,6 +35,8 @@ interface Budget {
   bytes: number;
   /** Characters left for the whole message. */
   chars: number;
+  /** When the message's time is up (Date.now() scale). */
+  deadline: number;
 }
 
 interface Level {
@@ -74,7 +79,7 @@ async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: Ext
   // The body: the text part as it is (mailparser decoded its charset), else the HTML part as text.
   let body: Promise<PartResult> | undefined;
   if (split.text?.trim()) body = Promise.resolve({ ok: true, text: split.text, truncated: false });
-  else if (split.html) body = pool.run(task('html', Buffer.from(split.html, 'utf8'), 'utf-8', limits), limits.timeoutMs);
+  else if (split.html) body = pool.run(task('html', Buffer.from(split.html, 'utf8'), 'utf-8', limits), limits.timeoutMs, budget.deadline);
 
   const attachments = split.parts.map(async (part): Promise<AttachmentText> => {
     const entry: AttachmentText = { name: part.name, contentType: part.facts.contentType, size: part.size, text: '', status: 'not_indexed' };
@@ -91,7 +96,7 @@ async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: Ext
       const text = [inner.headers, inner.body, ...inner.attachments.filter((a) => a.text).map((a) => `${a.name}\n${a.text}`)].filter(Boolean).join('\n\n');
       return { ...entry, text, status: 'indexed' };
     }
-    const result = await pool.run(task(detected.format, part.bytes, part.charset, limits), limits.timeoutMs);
+    const result = await pool.run(task(detected.format, part.bytes, part.charset, limits), limits.timeoutMs, budget.deadline);
     return result.ok ? { ...entry, text: result.text, status: 'indexed', ...(result.truncated ? { truncated: true } : {}) } : { ...entry, reason: result.reason };
   });
 

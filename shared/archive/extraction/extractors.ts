@@ -66,10 +66,12 @@ export function decodeText(bytes: Uint8Array, charset: string | undefined): stri
   }
 }
 
+let htmlConverter: ((html: string) => string) | undefined;
+
 /** HTML to readable text: no script, style or head content, no link targets or images. */
 export function htmlToText(html: string): string {
-  const { convert } = require('html-to-text') as typeof import('html-to-text');
-  return convert(html, {
+  // Compiled once per worker: html-to-text's convert() would rebuild its selector tree every call.
+  htmlConverter ??= (require('html-to-text') as typeof import('html-to-text')).compile({
     wordwrap: false,
     selectors: [
       { selector: 'script', format: 'skip' },
@@ -79,15 +81,11 @@ export function htmlToText(html: string): string {
       { selector: 'template', format: 'skip' },
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'h4', options: { uppercase: false } },
-      { selector: 'h5', options: { uppercase: false } },
-      { selector: 'h6', options: { uppercase: false } },
+      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
       { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
     ],
   });
+  return htmlConverter(html);
 }
 
 async function pdfText(task: PartTask): Promise<string> {

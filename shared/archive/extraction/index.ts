@@ -5,9 +5,11 @@
  *   extractMessageText(emlBytes, limits?, pool?) => Promise<ExtractedMessage>
  *
  * - `emlBytes`: the raw MIME as stored (ContentStore.open gives it decompressed).
- * - `limits`: any of ExtractionLimits (defaults in DEFAULT_EXTRACTION_LIMITS).
- * - `pool`: the worker pool that runs the conversions (default: one per process, `sharedPool()`,
- *   started on first use; its idle workers do not keep the process alive).
+ * - `limits`: any of ExtractionLimits (defaults in DEFAULT_EXTRACTION_LIMITS); the app passes
+ *   `settings.archive.extraction.limits` (ARCHIVE_EXTRACT_* settings).
+ * - `pool`: the worker pool that runs the conversions (default: one per process,
+ *   `sharedPool(settings.archive.extraction.pool)`, started on first use; its idle workers do not
+ *   keep the process alive; `close()` stops them).
  *
  * Result: `body` (text/plain, else HTML as text), `attachments` (in the reader's order, with the
  * reader's safe names: `{ name, contentType, size, text, status: 'indexed' | 'not_indexed',

@@ -54,6 +54,11 @@ export interface ExtractionLimits {
   maxChars: number;
   /** Time one part may take in a worker (beyond: the worker is stopped, timeout). */
   timeoutMs: number;
+  /**
+   * Time the whole message may take, from the call (beyond: parts still running or waiting are
+   * timeout), so a message of many slow parts cannot hold capture for parts x timeoutMs.
+   */
+  messageTimeoutMs: number;
   /** An Office/OpenDocument package with more entries than this is a zip bomb. */
   maxZipEntries: number;
   /** ... or whose entries declare more uncompressed bytes than this in total. */
@@ -79,6 +84,7 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
   maxAttachmentBytes: 25 * 1024 * 1024,
   maxChars: 1_000_000,
   timeoutMs: 20_000,
+  messageTimeoutMs: 120_000,
   maxZipEntries: 10_000,
   maxZipUncompressedBytes: 200 * 1024 * 1024,
   maxZipRatio: 100,

@@ -22,6 +22,7 @@ export interface ExtractionPoolOptions {
 interface Job {
   task: PartTask;
   timeoutMs: number;
+  deadline: number;
   resolve: (result: PartResult) => void;
 }
 
@@ -43,11 +44,14 @@ export class ExtractionPool {
     this.memoryMb = options.memoryMb ?? 512;
   }
 
-  /** The part's text, or why it has none; never rejects. */
-  run(task: PartTask, timeoutMs: number): Promise<PartResult> {
+  /**
+   * The part's text, or why it has none. `timeoutMs` runs from when a worker takes the part;
+   * `deadline` (a time from Date.now()) is the latest it may end, counted while it waits too.
+   */
+  run(task: PartTask, timeoutMs: number, deadline = Infinity): Promise<PartResult> {
     if (this.closed) return Promise.reject(new Error('extraction pool closed'));
     return new Promise<PartResult>((resolve) => {
-      this.queue.push({ task, timeoutMs, resolve });
+      this.queue.push({ task, timeoutMs, deadline, resolve });
       this.dispatch();
     });
   }
@@ -72,9 +76,15 @@ export class ExtractionPool {
         slot = this.spawn();
       }
       const job = this.queue.shift()!;
+      const left = job.deadline - Date.now();
+      if (left <= 0) {
+        // The message's time is up while this part waited: no worker is spent on it.
+        job.resolve({ ok: false, reason: 'timeout' });
+        continue;
+      }
       const id = this.nextId++;
-      // The timer starts when a worker takes the part: waiting in the queue is not the part's fault.
-      const timer = setTimeout(() => this.kill(slot, { ok: false, reason: 'timeout' }), job.timeoutMs);
+      // The part's own timer starts when a worker takes it: waiting in the queue is not the part's fault.
+      const timer = setTimeout(() => this.kill(slot, { ok: false, reason: 'timeout' }), Math.min(job.timeoutMs, left));
       slot.job = { ...job, id, timer };
       slot.worker.ref();
       // The bytes move to the worker (no copy); the caller does not use them again.
