@@ -4,6 +4,8 @@ import { FullTextQuery, highlightSegments, odataFilter, HIGHLIGHT_POST, HIGHLIGH
 import { FullTextIndexing } from '../../shared/archive/records/full-text-indexing';
 import { FullTextSearch } from '../../shared/archive/records/full-text-search';
 import { Disposition } from '../../shared/archive/records/disposition';
+import { Exports } from '../../shared/archive/records/export';
+import { ExportRequest } from '../../shared/archive/records/export-request';
 import { archived, recordsOverFakes } from '../fakes/archive-records';
 import { InMemoryExtraction, InMemoryIndexingProgress, InMemorySearchIndex } from '../fakes/archive-search-index';
 
@@ -23,7 +25,7 @@ function world() {
   const extraction = new InMemoryExtraction();
   const progress = new InMemoryIndexingProgress();
   const indexing = new FullTextIndexing({ index, archive: fakes.index, extraction, progress, mailboxes: fakes.mailboxes }, () => fakes.clock.now);
-  const search = new FullTextSearch(index, fakes.access, fakes.audit);
+  const search = new FullTextSearch(index, fakes.access, fakes.audit, fakes.index);
   return { fakes, index, extraction, progress, indexing, search };
 }
 
@@ -144,5 +146,21 @@ describe('disposition and the full-text index', () => {
     const disposition = new Disposition(w.fakes.index, w.fakes.disposals, w.fakes.calendar, w.fakes.holds, w.fakes.lock, w.fakes.audit, () => w.fakes.clock.now, w.indexing);
     expect(await disposition.run()).toMatchObject({ destroyed: 1 });
     expect(w.index.documents.has(due.id)).toBe(false);
+  });
+});
+
+describe('export of a full-text search', () => {
+  it("exports what the search finds within the filter, through the export path", async () => {
+    const w = world();
+    const hit = archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-01T10:00:00.000Z', subject: 'Sentence arbitrale' });
+    archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-02T10:00:00.000Z', subject: 'Autre chose' });
+    archived(w.fakes, { mailboxId: BRUNO, receivedAt: '2026-03-03T10:00:00.000Z', subject: 'Sentence de Bruno' });
+    await w.indexing.pass();
+    const exports = new Exports({ records: w.fakes.exportRecords, files: w.fakes.exportFiles, search: w.fakes.search, content: w.fakes.content, queue: w.fakes.queue, fullText: w.search }, () => w.fakes.clock.now);
+    const record = await exports.request(ExportRequest.parse({ matter: 'Demande 2026-07', format: 'zip', filter: { mailboxId: ALICE }, fullText: { text: 'sentence' } }), records.oid);
+    expect(record.filters).toEqual(['text', 'mailboxId']);
+    expect(await exports.run({ exportId: record.id })).toMatchObject({ outcome: 'completed', count: 1 });
+    const manifest = JSON.parse(w.fakes.exportFiles.files.get(record.manifestBlobName)!.bytes.toString('utf8')) as { items: Array<{ entryId: string }> };
+    expect(manifest.items.map((i) => i.entryId)).toEqual([hit.id]);
   });
 });

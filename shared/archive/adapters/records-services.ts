@@ -96,14 +96,14 @@ export function buildRecordsServices(
     ? {
         index: searchIndex,
         indexing: new FullTextIndexing({ index: searchIndex, archive: index, extraction, progress: new CosmosIndexingProgress(store), mailboxes }, now),
-        search: new FullTextSearch(searchIndex, access, audit),
+        search: new FullTextSearch(searchIndex, access, audit, index),
       }
     : undefined;
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
   const archiveSearch = new ArchiveSearch(index);
   // What a read path finds tampered is audited and reported to the integrity status at once.
   const tamper = new TamperReports(audit, verdicts, now);
-  const exports = new Exports({ records: exportRecords, files: exportFiles, search: archiveSearch, content, queue: exportQueue, tamper }, now);
+  const exports = new Exports({ records: exportRecords, files: exportFiles, search: archiveSearch, content, queue: exportQueue, tamper, ...(fullText ? { fullText: fullText.search } : {}) }, now);
   const disposition = new Disposition(index, disposals, calendar, holds, lock, audit, now, fullText?.indexing);
   // Manifests of one archive (one Cosmos database) live under its name.
   const manifests = new Manifests(new BlobManifestStore(blob, lock, database.id), index, now);

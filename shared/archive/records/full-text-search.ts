@@ -1,4 +1,7 @@
-import { BadSearchQuery, type SearchIndex } from '../ports';
+import { BadSearchQuery, type SearchableIndex, type SearchIndex } from '../ports';
+import type { MessageEntry } from '../model';
+import { parseMessageRef, type SearchFilter } from './search-filter';
+import { isAddressQuery } from './search-terms';
 import { actorOf, FORBIDDEN, type ArchiveAccess, type Forbidden, type Requester } from './access';
 import type { AuditLog } from './audit';
 import { highlightSegments, type FacetValue, type FullTextQuery, type IndexAnswer, type IndexFilter } from './full-text';
@@ -61,7 +64,37 @@ export class FullTextSearch {
     private readonly index: SearchIndex,
     private readonly access: ArchiveAccess,
     private readonly audit: AuditLog,
+    /** The archive's entries, for exports of a search's results. */
+    private readonly archive?: Pick<SearchableIndex, 'get'>,
   ) {}
+
+  /**
+   * The entries a full-text search finds within an export's filter (the export path's, export.ts),
+   * newest first, at most `max` (the service pages up to 100,000 results). The caller is a
+   * RecordsManager's export: its filter's mailbox is the scope. Entries destroyed since they were
+   * indexed are skipped.
+   */
+  async *entriesFor(search: { text: string; syntax: 'simple' | 'full' }, filter: SearchFilter, max: number): AsyncIterable<MessageEntry> {
+    if (!this.archive) throw new Error('no archive index to read entries from');
+    const indexFilter: IndexFilter = {
+      ...(filter.mailboxId ? { scopeMailboxId: filter.mailboxId } : {}),
+      ...(filter.folder ? { folder: filter.folder } : {}),
+      ...(filter.participant && isAddressQuery(filter.participant) ? { participant: filter.participant } : {}),
+      ...(filter.from ? { from: filter.from } : {}),
+      ...(filter.to ? { to: filter.to } : {}),
+      ...(filter.hasAttachments !== undefined ? { hasAttachments: filter.hasAttachments } : {}),
+    };
+    const top = 1000;
+    for (let skip = 0; skip < max; skip += top) {
+      const answer = await this.index.search({ text: search.text, syntax: search.syntax, filter: indexFilter, sort: 'date-desc', skip, top: Math.min(top, max - skip) });
+      for (const hit of answer.hits) {
+        const at = parseMessageRef(hit.document.ref);
+        const entry = at ? await this.archive.get(at.pk, at.id) : undefined;
+        if (entry) yield entry;
+      }
+      if (answer.hits.length < top) return;
+    }
+  }
 
   async search(requester: Requester, query: FullTextQuery): Promise<{ kind: 'ok'; page: FullTextPage } | Forbidden | { kind: 'bad-query' }> {
     if (query.syntax === 'full' && !requester.recordsManager) {

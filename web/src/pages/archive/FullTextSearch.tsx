@@ -44,6 +44,9 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [textError, setTextError] = useState<string | undefined>();
+  const [matter, setMatter] = useState('');
+  const [exportNote, setExportNote] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<string | undefined>();
 
   const run = async (q: FullTextQuery) => {
     setBusy(true);
@@ -81,6 +84,26 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
     if (facet === 'participant') next.participant = value;
     if (facet === 'hasAttachments') next.hasAttachments = value === 'true';
     void run(next);
+  };
+
+  /** The results of this search, exported through the archive's export path (a RecordsManager's; 202, built in the background). */
+  const exportResults = async () => {
+    if (!query) return;
+    setExportNote(null);
+    setExportError(undefined);
+    if (matter.trim().length < 3) {
+      setExportError(t('ftMatterNeeded'));
+      return;
+    }
+    const filter = Object.fromEntries(
+      Object.entries({ mailboxId: query.mailboxId, participant: query.participant, from: query.from, to: query.to, folder: query.folder, hasAttachments: query.hasAttachments }).filter(([, v]) => v !== undefined),
+    );
+    try {
+      await api.post('archive/exports', { matter: matter.trim(), format: 'zip', filter, fullText: { text: query.text, syntax: query.syntax } });
+      setExportNote(t('ftExportQueued'));
+    } catch (e) {
+      setExportError(e instanceof Error ? e.message : String(e));
+    }
   };
 
   const clearFilters = () => {
@@ -198,6 +221,17 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
                 {t('ftNext')}
               </Button>
             </div>
+            {isRecords ? (
+              <div className={s.row} id="ft-export">
+                <Field label={t('ftMatter')} validationMessage={exportError}>
+                  <Input id="ft-matter" value={matter} maxLength={200} onChange={(_, d) => setMatter(d.value)} />
+                </Field>
+                <Button id="ft-export-button" onClick={() => void exportResults()}>
+                  {t('ftExport', { count: i18n.number(page.total) })}
+                </Button>
+                {exportNote ? <span role="status">{exportNote}</span> : null}
+              </div>
+            ) : null}
           </div>
         </div>
       ) : null}
