@@ -310,6 +310,7 @@ export const en: Catalog = {
   filter_subject: 'subject',
   filter_folder: 'folder',
   filter_hasAttachments: 'attachments',
+  filter_text: 'words (full text)',
   relayTitle: 'On-premises systems',
   membersTitle: 'Members and cases',
   memberLegend: 'Find a member',

@@ -316,6 +316,7 @@ export const frCA = {
   filter_subject: 'sujet',
   filter_folder: 'dossier',
   filter_hasAttachments: 'pièces jointes',
+  filter_text: 'mots (plein texte)',
   // Relay
   relayTitle: 'Systèmes sur site',
   membersTitle: 'Membres et dossiers',
