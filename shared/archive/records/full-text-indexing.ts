@@ -72,12 +72,16 @@ export class FullTextIndexing {
       const before = result.indexed;
       const ids = await archive.capturedBetween(from, new Date(readTo).toISOString());
       for (let i = 0; i < ids.length; i += BATCH) {
-        const documents: SearchDocument[] = [];
-        for (const { pk, id } of ids.slice(i, i + BATCH)) {
-          const entry = await archive.get(pk, id);
-          if (!entry) continue; // destroyed meanwhile
-          documents.push(searchDocumentOf(entry, await this.textOf(entry), await this.mailboxName(entry.mailboxId, names)));
-        }
+        // A batch's messages are extracted together: the extraction pool's workers run in parallel.
+        const documents = (
+          await Promise.all(
+            ids.slice(i, i + BATCH).map(async ({ pk, id }) => {
+              const entry = await archive.get(pk, id);
+              if (!entry) return undefined; // destroyed meanwhile
+              return searchDocumentOf(entry, await this.textOf(entry), await this.mailboxName(entry.mailboxId, names));
+            }),
+          )
+        ).filter((d): d is SearchDocument => d !== undefined);
         if (documents.length) await index.upsert(documents);
         result.indexed += documents.length;
       }
