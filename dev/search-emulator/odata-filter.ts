@@ -150,7 +150,7 @@ export function compileFilter(text: string, ctx: FilterContext): { sql: string; 
       return compare(left, t.v, right);
     }
     if (typeof left === 'string') return left;
-    if ((left.kind === 'field' || left.kind === 'var') && left.field.type === 'Edm.Boolean' && !left.field.collection) return `COALESCE(${left.sql} = 1, 0)`;
+    if ((left.kind === 'field' || left.kind === 'var') && left.field.type === 'Edm.Boolean' && (!left.field.collection || left.kind === 'var')) return `(${left.sql} IS NOT NULL AND ${left.sql} = 1)`;
     if (left.kind === 'const' && left.type === 'Edm.Boolean') return left.value ? '1' : '0';
     throw filterError(`The expression at term ${pos} in '${text}' is not a boolean condition.`);
   }
@@ -169,7 +169,8 @@ export function compileFilter(text: string, ctx: FilterContext): { sql: string; 
     const compatible = right.type === f.type || (numeric.includes(f.type) && numeric.includes(right.type));
     if (!compatible) throw filterError(`A binary operator with incompatible types was detected. Found operand types '${f.type}' and '${right.type}' for operator kind '${op}'.`);
     params.push(right.type === 'Edm.Boolean' ? (right.value ? 1 : 0) : right.value);
-    return op === 'ne' ? `COALESCE(${left.sql} <> ?, 1)` : `COALESCE(${left.sql} ${OPS[op]} ?, 0)`;
+    // Two-valued without hiding the column from SQLite's indexes (a COALESCE would).
+    return op === 'ne' ? `(${left.sql} IS NULL OR ${left.sql} <> ?)` : `(${left.sql} IS NOT NULL AND ${left.sql} ${OPS[op]} ?)`;
   }
   function operand(): Operand | string {
     const t = toks[pos++];
@@ -198,12 +199,13 @@ export function compileFilter(text: string, ctx: FilterContext): { sql: string; 
   }
   function lambdaCall(field: Field, fn: 'any' | 'all'): string {
     expect('(');
-    const base = `SELECT 1 FROM ${ctx.collectionTable} m WHERE m.r = d.rowid AND m.f = ?`;
+    // Uncorrelated subqueries (computed once, using the (f, v, r) index), not EXISTS per document.
+    const base = `SELECT m.r FROM ${ctx.collectionTable} m WHERE m.f = ?`;
     params.push(field.name);
     if (peek()?.t === 'punct' && (peek() as { v: string }).v === ')') {
       pos++;
       if (fn === 'all') throw filterError(`all() needs a condition, as in ${field.name}/all(x: x ne 'value').`);
-      return `EXISTS (${base})`;
+      return `d.rowid IN (${base})`;
     }
     const name = toks[pos++];
     if (name?.t !== 'id') throw filterError(`A range variable is expected in ${field.name}/${fn}(...).`);
@@ -213,7 +215,7 @@ export function compileFilter(text: string, ctx: FilterContext): { sql: string; 
     const body = or();
     lambda = undefined;
     expect(')');
-    return fn === 'any' ? `EXISTS (${base} AND ${body})` : `NOT EXISTS (${base} AND NOT ${body})`;
+    return fn === 'any' ? `d.rowid IN (${base} AND ${body})` : `d.rowid NOT IN (${base} AND NOT ${body})`;
   }
   function args(): (string | Operand)[] {
     expect('(');
@@ -240,7 +242,7 @@ export function compileFilter(text: string, ctx: FilterContext): { sql: string; 
     if (target.field.type !== 'Edm.String') throw filterError(`search.in only applies to string fields; '${target.field.name}' is ${target.field.type}.`);
     if (items.length === 0) return '0';
     params.push(...items);
-    return `COALESCE(${target.sql} IN (${items.map(() => '?').join(', ')}), 0)`;
+    return `(${target.sql} IS NOT NULL AND ${target.sql} IN (${items.map(() => '?').join(', ')}))`;
   }
   function isMatch(): string {
     const a = args();

@@ -304,15 +304,18 @@ export class SearchStore {
     const query = parseSearch(request.search, { full, all });
 
     const params: unknown[] = [];
+    // The full-text table is joined directly (not as a subquery) so SQLite may start from a
+    // selective filter's index (one mailbox) and check the match per row, or the other way round.
     let from = `d${s.id} d`;
     const where: string[] = [];
     let score = '1.0';
     const compiled = this.compileQuery(s, query, defaults);
     if (compiled === null || 'none' in compiled) return this.emptyResponse(request);
     if ('pos' in compiled) {
-      from += ` JOIN (SELECT rowid AS r, bm25(f${s.id}) AS s FROM f${s.id} WHERE f${s.id} MATCH ?) q ON q.r = d.rowid`;
+      from += ` JOIN f${s.id} ON f${s.id}.rowid = d.rowid`;
+      where.push(`f${s.id} MATCH ?`);
       params.push(compiled.pos);
-      score = '-q.s';
+      score = `-bm25(f${s.id})`;
     } else if ('neg' in compiled) {
       where.push(`d.rowid NOT IN (SELECT rowid FROM f${s.id} WHERE f${s.id} MATCH ?)`);
       params.push(compiled.neg);
@@ -453,7 +456,7 @@ export class SearchStore {
       // FROM has the full-text join first, then the collection join: parameters in that order.
       const [fromParams, whereParams] = splitParams(from, params);
       const rows = this.db
-        .prepare(`SELECT ${group} AS v, count(DISTINCT d.rowid) AS n FROM ${from}${join}${where} GROUP BY ${group} ORDER BY ${order}${limit}`)
+        .prepare(`SELECT ${group} AS v, ${f.collection ? 'count(DISTINCT d.rowid)' : 'count(*)'} AS n FROM ${from}${join}${where} GROUP BY ${group} ORDER BY ${order}${limit}`)
         .all(...fromParams, ...extra, ...whereParams) as { v: unknown; n: number }[];
       out[f.name] = rows.map((r) => ({ value: facetValue(f, r.v, interval), count: r.n }));
     }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { RestError } from '@azure/core-rest-pipeline';
+import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/search-documents';
+import { startSearchEmulator } from '../../dev/search-emulator';
 import { indexClient, messageIndex, searchClient, uniqueIndexName, type Message } from './clients';
 
 /** Index lifecycle through the official SDK's SearchIndexClient, over the network. */
@@ -100,5 +105,46 @@ describe('Search emulator: indexes', () => {
     await expect(reader.getDocumentsCount()).resolves.toBe(0);
     const write = (await reader.uploadDocuments([{ id: 'x' }]).catch((e: unknown) => e)) as RestError;
     expect(write.statusCode).toBe(403);
+  });
+
+  it('keeps indexes and documents in its data file across a restart (as npm start runs it)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'search-emulator-'));
+    try {
+      const dataFile = path.join(dir, 'search.sqlite');
+      const options = { allowInsecureConnection: true };
+      const first = await startSearchEmulator({ dataFile, apiKey: 'local-key' });
+      const credential = new AzureKeyCredential('local-key');
+      await new SearchIndexClient(first.endpoint, credential, options).createIndex(messageIndex('kept'));
+      await new SearchClient<Message>(first.endpoint, 'kept', credential, options).uploadDocuments([{ id: 'k1', subject: 'Négociation salariale' }]);
+      await first.stop();
+
+      const second = await startSearchEmulator({ dataFile, apiKey: 'local-key' });
+      try {
+        const client = new SearchClient<Message>(second.endpoint, 'kept', credential, options);
+        const found: string[] = [];
+        for await (const r of (await client.search('negociation')).results) found.push(r.document.id);
+        expect(found).toEqual(['k1']);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers the REST reference\'s paths and a search by GET, and requires api-version', async () => {
+    const name = uniqueIndexName('rest');
+    await admin.createIndex(messageIndex(name));
+    await searchClient<Message>(name).uploadDocuments([{ id: 'r1', subject: 'Assemblée annuelle', folder: 'Inbox' }]);
+    const { endpoint, apiKey } = inject('search');
+    const headers = { 'api-key': apiKey, 'content-type': 'application/json' };
+    const get = await fetch(`${endpoint}/indexes/${name}/docs?api-version=2024-07-01&search=assemblee&$select=id,folder&$count=true`, { headers });
+    expect(get.status).toBe(200);
+    expect(await get.json()).toMatchObject({ '@odata.count': 1, value: [{ id: 'r1', folder: 'Inbox' }] });
+    const post = await fetch(`${endpoint}/indexes/${name}/docs/search?api-version=2024-07-01`, { method: 'POST', headers, body: JSON.stringify({ search: 'annuelle', select: 'id' }) });
+    expect(await post.json()).toMatchObject({ value: [{ id: 'r1' }] });
+    const noVersion = await fetch(`${endpoint}/indexes/${name}/docs/search`, { method: 'POST', headers, body: '{}' });
+    expect(noVersion.status).toBe(400);
+    expect(await noVersion.json()).toMatchObject({ error: { message: expect.stringContaining('api-version') } });
   });
 });

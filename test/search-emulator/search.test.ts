@@ -9,7 +9,7 @@ describe('Search emulator: search', () => {
   const client = searchClient<Message>(name);
   const d = (iso: string) => new Date(iso);
   const corpus: Message[] = [
-    { id: 'm1', mailboxId: 'mb-a', subject: 'Réunion du comité exécutif', body: "L'assemblée générale aura lieu jeudi au siège social.", participants: ['marie.tremblay@spgq.qc.ca', 'Marie Tremblay'], folder: 'Inbox', sentAt: d('2023-02-10T14:00:00Z'), size: 1200, hasAttachments: true },
+    { id: 'm1', mailboxId: 'mb-a', subject: 'Réunion du comité exécutif', body: "L'assemblée générale aura lieu jeudi au siège social.", participants: ['marie.tremblay@spgq.qc.ca', 'Marie Tremblay'], folder: 'Inbox', sentAt: d('2023-02-10T14:00:00Z'), size: 1200, hasAttachments: true, retentionRule: 'COUR-GEN' },
     { id: 'm2', mailboxId: 'mb-a', subject: 'Information importante sur la paie', body: 'Les relevés de paie seront envoyés vendredi.', participants: ['paie@spgq.qc.ca'], folder: 'Inbox', sentAt: d('2024-06-01T09:00:00Z'), size: 800, hasAttachments: false },
     { id: 'm3', mailboxId: 'mb-b', subject: 'Formation en cybersécurité', body: 'Les formations obligatoires commencent en septembre. Inscrivez-vous.', participants: ['formation@spgq.qc.ca', 'marie.tremblay@spgq.qc.ca'], folder: 'Formations', sentAt: d('2024-08-15T13:00:00Z'), size: 3000, hasAttachments: true },
     { id: 'm4', mailboxId: 'mb-b', subject: 'Grief 2024-17 : suivi', body: "Le grief concernant l'horaire de travail est déposé à l'employeur.", participants: ['griefs@spgq.qc.ca'], folder: 'Griefs', sentAt: d('2024-11-20T16:45:00Z'), size: 500, hasAttachments: false },
@@ -110,6 +110,15 @@ describe('Search emulator: search', () => {
       expect(await ids('*', { filter: 'sentAt ge 2024-01-01T00:00:00Z and sentAt lt 2025-01-01T00:00:00Z' })).toEqual(['m2', 'm3', 'm4']);
       expect(await ids('*', { filter: 'hasAttachments eq true' })).toEqual(['m1', 'm3', 'm6']);
       expect(await ids('*', { filter: 'not hasAttachments' })).toEqual(['m2', 'm4', 'm5', 'm7']);
+    });
+    it('treats a missing value as not equal to anything, and all() as true on every value', async () => {
+      // Only m1 has a retention rule: `ne` also matches the documents without one, `eq null` finds them.
+      expect(await ids('*', { filter: 'retentionRule ne null' })).toEqual(['m1']);
+      expect(await ids('*', { filter: "retentionRule ne 'COUR-GEN'" })).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+      expect(await ids('*', { filter: "not (retentionRule eq 'COUR-GEN') and retentionRule eq null" })).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+      expect(await ids('*', { filter: 'not (size gt 1000)' })).toEqual(['m2', 'm4', 'm5', 'm7']);
+      expect(await ids('*', { filter: "participants/all(p: p ne 'marie.tremblay@spgq.qc.ca')" })).toEqual(['m2', 'm4', 'm5', 'm6']);
+      expect(await ids('*', { filter: "participants/any(p: p eq 'Marie Tremblay') or folder eq 'Griefs'" })).toEqual(['m1', 'm4']);
     });
     it('filters collections with any() and lists with search.in', async () => {
       expect(await ids('*', { filter: "participants/any(p: p eq 'marie.tremblay@spgq.qc.ca')" })).toEqual(['m1', 'm3', 'm7']);
