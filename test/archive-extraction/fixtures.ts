@@ -62,6 +62,33 @@ export async function pdf(text = PHRASE): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
+/**
+ * A PDF protected by a user password (Standard security handler, revision 2): its trailer names an
+ * /Encrypt dictionary whose /U entry no empty password matches, as a password-protected file's.
+ */
+export async function encryptedPdf(): Promise<Buffer> {
+  const { PDFDocument, StandardFonts, PDFHexString } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  doc.addPage().drawText(PHRASE, { x: 40, y: 700, size: 11, font });
+  const encrypt = doc.context.obj({ Filter: 'Standard', V: 1, R: 2, O: PDFHexString.of('00'.repeat(32)), U: PDFHexString.of('11'.repeat(32)), P: -4 });
+  doc.context.trailerInfo.Encrypt = doc.context.register(encrypt);
+  doc.context.trailerInfo.ID = doc.context.obj([PDFHexString.of('ab'.repeat(16)), PDFHexString.of('ab'.repeat(16))]);
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
+/** A PDF of `pages` pages of text: reading it takes PDF.js far more than a millisecond on any machine. */
+export async function longPdf(pages: number): Promise<Buffer> {
+  const { PDFDocument, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let p = 0; p < pages; p++) {
+    const page = doc.addPage();
+    for (let line = 0; line < 40; line++) page.drawText(`${p}.${line} ${PHRASE}`.slice(0, 95), { x: 30, y: 780 - line * 18, size: 9, font });
+  }
+  return Buffer.from(await doc.save());
+}
+
 export async function docx(text = PHRASE): Promise<Buffer> {
   const { Document, Packer, Paragraph, TextRun } = await import('docx');
   const doc = new Document({ sections: [{ children: [new Paragraph({ children: [new TextRun('Procès-verbal')] }), new Paragraph({ children: [new TextRun(text)] })] }] });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool, type ExtractedMessage } from '../../shared/archive/extraction';
-import { message, PHRASE, pdf, docx, xlsx, pptx, odf, rtf, type Part } from './fixtures';
+import { message, PHRASE, pdf, docx, xlsx, pptx, odf, rtf, encryptedPdf, type Part } from './fixtures';
 
 /**
  * Every format the archive indexes gives back the known French phrase, accents included, through
@@ -28,6 +31,8 @@ describe('archive text extraction: formats', () => {
     ['tableau.ods', 'application/vnd.oasis.opendocument.spreadsheet', async () => odf('ods')],
     ['diapos.odp', 'application/octet-stream', async () => odf('odp')],
     ['note.rtf', 'application/rtf', async () => rtf()],
+    // Word 97-2003: the fixtures' document saved by LibreOffice (make-doc-fixture.ts).
+    ['ancien.doc', 'application/msword', async () => readFileSync(path.join(__dirname, '../fixtures/archive-extraction/proces-verbal.doc'))],
   ])('%s (%s) is indexed with its text', { timeout: 180_000 }, async (filename, contentType, make) => {
     const result = await only({ filename, contentType, body: await make() });
     expect(result.notIndexed).toEqual([]);
@@ -65,6 +70,22 @@ describe('archive text extraction: formats', () => {
     for (const hidden of ['secretScript', 'secret-style', 'color: red', 'injecté', 'exemple.org', 'Titre caché', 'pixel']) expect(result.body).not.toContain(hidden);
   });
 
+  it('reads a message from a stream (as the content store gives it), in small chunks', { timeout: 180_000 }, async () => {
+    const eml = message({ text: 'Corps en flux', parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] });
+    const chunks = Array.from({ length: Math.ceil(eml.length / 1000) }, (_, i) => eml.subarray(i * 1000, (i + 1) * 1000));
+    const result = await extractMessageText(Readable.from(chunks), { timeoutMs: 120_000 }, pool);
+    expect(result.body).toBe('Corps en flux');
+    expect(result.attachments[0]!.text).toContain(PHRASE);
+  });
+
+  it('a failing source (storage) rejects with its error: it is not recorded against the message', { timeout: 180_000 }, async () => {
+    const eml = message({ text: 'Corps', parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] });
+    const failing = new Readable({ read() {} });
+    failing.push(eml.subarray(0, 500));
+    setImmediate(() => failing.destroy(new Error('blob read failed')));
+    await expect(extractMessageText(failing, { timeoutMs: 120_000 }, pool)).rejects.toThrow('blob read failed');
+  });
+
   it('prefers the text/plain body when the message has both', { timeout: 180_000 }, async () => {
     const result = await extractMessageText(message({ text: 'Version texte', html: '<p>Version HTML</p>' }), { timeoutMs: 120_000 }, pool);
     expect(result.body).toBe('Version texte');
@@ -83,31 +104,34 @@ describe('archive text extraction: formats', () => {
     expect(words(attachment.text)).toContain(PHRASE);
   });
 
-  it('records what it cannot read: legacy Office files, images and archives are unsupported, an encrypted OpenDocument file is encrypted', { timeout: 180_000 }, async () => {
+  it('records what it cannot read: legacy Excel and PowerPoint files, images and archives are unsupported, password-protected PDF, Word and OpenDocument files are encrypted', { timeout: 180_000 }, async () => {
     const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512)]);
     const eml = message({
       text: 'Pièces diverses',
       parts: [
-        { filename: 'ancien.doc', contentType: 'application/msword', body: ole },
+        { filename: 'ancien.xls', contentType: 'application/vnd.ms-excel', body: ole },
         { filename: 'photo.jpg', contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) },
         { filename: 'logo.png', contentType: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47]), disposition: 'inline', contentId: 'logo@spgq' },
         { filename: 'protégé.docx', contentType: 'application/octet-stream', body: ole },
         { filename: 'secret.odt', contentType: 'application/octet-stream', body: odf('odt', PHRASE, { encrypted: true }) },
+        { filename: 'confidentiel.pdf', contentType: 'application/pdf', body: await encryptedPdf() },
       ],
     });
     const result = await extractMessageText(eml, { timeoutMs: 120_000 }, pool);
     // The inline image shown in the body through cid: is not an attachment (as in the reader).
     expect(result.attachments.map((a) => [a.name, a.status, a.reason])).toEqual([
-      ['ancien.doc', 'not_indexed', 'unsupported_format'],
+      ['ancien.xls', 'not_indexed', 'unsupported_format'],
       ['photo.jpg', 'not_indexed', 'unsupported_format'],
       ['protégé.docx', 'not_indexed', 'encrypted'],
       ['secret.odt', 'not_indexed', 'encrypted'],
+      ['confidentiel.pdf', 'not_indexed', 'encrypted'],
     ]);
     expect(result.notIndexed).toEqual([
-      { part: 'ancien.doc', reason: 'unsupported_format' },
+      { part: 'ancien.xls', reason: 'unsupported_format' },
       { part: 'photo.jpg', reason: 'unsupported_format' },
       { part: 'protégé.docx', reason: 'encrypted' },
       { part: 'secret.odt', reason: 'encrypted' },
+      { part: 'confidentiel.pdf', reason: 'encrypted' },
     ]);
     expect(result.body).toBe('Pièces diverses');
   });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractMessageText, ExtractionPool } from '../../shared/archive/extraction';
-import { message, PHRASE, docx, pdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
+import { message, PHRASE, docx, pdf, longPdf, lyingZipBombDocx, malformedPdf, manyStringsXlsx, zipBombDocx } from './fixtures';
 
 /**
  * Hostile and broken attachments are recorded as not indexed, with their reason, and never take
@@ -57,8 +57,8 @@ describe('archive text extraction: hostile files', () => {
   });
 
   it('a part beyond the time limit is timeout: its worker is stopped and the pool serves the next file', { timeout: 300_000 }, async () => {
-    // 1 ms: no worker can open a PDF in that time, however quiet the machine.
-    const result = await extractMessageText(message({ text: 'Corps', parts: [{ filename: 'lent.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: 1 }, pool);
+    // 1 ms for 300 pages of text: no worker reads that in time, however fast and quiet the machine.
+    const result = await extractMessageText(message({ text: 'Corps', parts: [{ filename: 'lent.pdf', contentType: 'application/pdf', body: await longPdf(300) }] }), { timeoutMs: 1 }, pool);
     expect(result.attachments[0]).toMatchObject({ name: 'lent.pdf', status: 'not_indexed', reason: 'timeout' });
     expect(result.notIndexed).toEqual([{ part: 'lent.pdf', reason: 'timeout' }]);
     expect(result.body).toBe('Corps');
@@ -66,7 +66,8 @@ describe('archive text extraction: hostile files', () => {
   });
 
   it('a message has a time budget too: parts not done by then are timeout, so many slow parts cannot hold capture for parts x limit', { timeout: 300_000 }, async () => {
-    const parts = await Promise.all([1, 2, 3].map(async (n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: await pdf() })));
+    const long = await longPdf(300);
+    const parts = [1, 2, 3].map((n) => ({ filename: `lent-${n}.pdf`, contentType: 'application/pdf', body: long }));
     // Each part alone may take two minutes; the whole message 1 ms: no worker can answer in that.
     const result = await extractMessageText(message({ text: 'Corps', parts }), { timeoutMs: GENEROUS, messageTimeoutMs: 1 }, pool);
     expect(result.body).toBe('Corps');
@@ -85,6 +86,16 @@ describe('archive text extraction: hostile files', () => {
     }
   });
 
+  it('a worker that cannot even start is not blamed on the file: the call rejects, so the caller retries and the failure shows', { timeout: 300_000 }, async () => {
+    // A 1 MB heap cannot load the worker's own code: the pool's fault (its settings), not the PDF's.
+    const broken = new ExtractionPool({ workers: 1, memoryMb: 1 });
+    try {
+      await expect(extractMessageText(message({ parts: [{ filename: 'rapport.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: GENEROUS }, broken)).rejects.toThrow(/extraction worker failed to start/);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('limits per attachment and per message: bytes, characters, attachments and nesting depth', { timeout: 300_000 }, async () => {
     const big = await extractMessageText(message({ parts: [{ filename: 'gros.pdf', contentType: 'application/pdf', body: await pdf() }] }), { timeoutMs: GENEROUS, maxAttachmentBytes: 100 }, pool);
     expect(big.attachments[0]).toMatchObject({ name: 'gros.pdf', status: 'not_indexed', reason: 'too_large', text: '' });
@@ -99,6 +110,16 @@ describe('archive text extraction: hostile files', () => {
     const budget = await extractMessageText(message({ text: 'Corps du message', parts: [{ filename: 'a.txt', contentType: 'text/plain', body: PHRASE }] }), { timeoutMs: GENEROUS, maxMessageChars: 20 }, pool);
     expect(budget.body).toBe('Corps du message');
     expect(budget.attachments[0]).toMatchObject({ status: 'indexed', text: PHRASE.slice(0, 4), truncated: true });
+
+    // A nested message's text counts once against the message's budget.
+    const inner = message({ text: 'Texte du message joint' });
+    const withInner = message({ text: 'Corps', parts: [{ filename: 'joint.eml', contentType: 'message/rfc822', body: inner.toString('utf8') }] });
+    const whole = await extractMessageText(withInner, { timeoutMs: GENEROUS }, pool);
+    // Exactly the body and the attached message's text: it all fits when nothing is counted twice.
+    const once = await extractMessageText(withInner, { timeoutMs: GENEROUS, maxMessageChars: whole.body.length + whole.attachments[0]!.text.length }, pool);
+    expect(once.attachments[0]).toMatchObject({ status: 'indexed' });
+    expect(once.attachments[0]!.truncated).toBeUndefined();
+    expect(once.attachments[0]!.text).toContain('Texte du message joint');
 
     let nested = message({ text: 'Niveau 3' });
     for (const level of [2, 1]) nested = message({ text: `Niveau ${level}`, parts: [{ filename: `niveau-${level + 1}.eml`, contentType: 'message/rfc822', body: nested.toString('utf8') }] });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { AttachmentStream, MessageText } from 'mailparser';
 import { isShownInline, safeAttachmentName, type PartFacts } from '../attachment-name';
 import { detectFormat } from './formats';
@@ -12,7 +13,7 @@ import { ExtractionPool, type ExtractionPoolOptions } from './pool';
  * caller's thread only counts bytes. A nested message (message/rfc822) is split the same way, to
  * `maxDepth`; its text (headers, body, attachments) is the text of that attachment. Pure: no Azure.
  */
-export async function extractMessageText(eml: Uint8Array, limits: Partial<ExtractionLimits> = {}, pool: ExtractionPool = sharedPool()): Promise<ExtractedMessage> {
+export async function extractMessageText(eml: Uint8Array | Readable, limits: Partial<ExtractionLimits> = {}, pool: ExtractionPool = sharedPool()): Promise<ExtractedMessage> {
   const all: ExtractionLimits = { ...DEFAULT_EXTRACTION_LIMITS, ...limits };
   const budget: Budget = { attachments: 0, bytes: 0, chars: all.maxMessageChars, deadline: Date.now() + all.messageTimeoutMs };
   const level = await extractLevel(eml, all, pool, budget, 0, '');
@@ -58,19 +59,24 @@ interface SplitPart {
   reason?: NotIndexedReason;
 }
 
-async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: ExtractionPool, budget: Budget, depth: number, prefix: string): Promise<Level> {
+async function extractLevel(eml: Uint8Array | Readable, limits: ExtractionLimits, pool: ExtractionPool, budget: Budget, depth: number, prefix: string): Promise<Level> {
   const level: Level = { headers: '', body: '', attachments: [], notIndexed: [] };
   const at = (name: string) => (prefix ? `${prefix} > ${name}` : name);
   let split: Awaited<ReturnType<typeof splitMessage>>;
   try {
     split = await splitMessage(eml, limits, budget);
   } catch (error) {
+    // The stored message could not be read (storage, network): not the message's fault, the caller retries.
+    if (error instanceof SourceError) throw error.cause;
     // Beyond mailparser's limits (EMAXLEN), or not MIME at all: the message's .eml is the way to it.
     level.notIndexed.push({ part: at('message'), reason: (error as { code?: string }).code === 'EMAXLEN' ? 'too_large' : 'malformed' });
     return level;
   }
   level.headers = split.headers;
+  // The per-message character budget is charged once, by the top message (a nested message's text
+  // is charged as the text of its attachment): body first, then attachments in order.
   const chars = (text: string) => {
+    if (depth > 0) return { text, cut: false };
     const kept = text.slice(0, Math.max(0, budget.chars));
     budget.chars -= kept.length;
     return { text: kept, cut: kept.length < text.length };
@@ -78,7 +84,7 @@ async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: Ext
 
   // The body: the text part as it is (mailparser decoded its charset), else the HTML part as text.
   let body: Promise<PartResult> | undefined;
-  if (split.text?.trim()) body = Promise.resolve({ ok: true, text: split.text, truncated: false });
+  if (split.text?.trim()) body = Promise.resolve({ ok: true, text: split.text.slice(0, limits.maxChars), truncated: split.text.length > limits.maxChars });
   else if (split.html) body = pool.run(task('html', Buffer.from(split.html, 'utf8'), 'utf-8', limits), limits.timeoutMs, budget.deadline);
 
   const attachments = split.parts.map(async (part): Promise<AttachmentText> => {
@@ -100,16 +106,16 @@ async function extractLevel(eml: Uint8Array, limits: ExtractionLimits, pool: Ext
     return result.ok ? { ...entry, text: result.text, status: 'indexed', ...(result.truncated ? { truncated: true } : {}) } : { ...entry, reason: result.reason };
   });
 
-  const bodyResult = await body;
+  // Together: should one reject (a worker that cannot start), none is left rejecting unobserved.
+  const [bodyResult, done] = await Promise.all([body, Promise.all(attachments)]);
   if (bodyResult?.ok) {
     const kept = chars(bodyResult.text.trim());
     level.body = kept.text;
   } else if (bodyResult) {
     level.notIndexed.push({ part: at('body'), reason: bodyResult.reason });
   }
-  for (const attachment of await Promise.all(attachments)) {
+  for (const attachment of done) {
     if (attachment.status === 'indexed') {
-      // The per-message character budget, body first, then attachments in order.
       const kept = chars(attachment.text);
       attachment.text = kept.text;
       if (kept.cut) attachment.truncated = true;
@@ -130,7 +136,7 @@ function task(format: PartTask['format'], bytes: Uint8Array, charset: string | u
  * HTML, and the attachments in the reader's order with their bytes, each copied into a buffer of
  * its own (it is handed to a worker) and only while within the byte limits.
  */
-function splitMessage(eml: Uint8Array, limits: ExtractionLimits, budget: Budget): Promise<{ headers: string; text: string | undefined; html: string | undefined; parts: SplitPart[] }> {
+function splitMessage(eml: Uint8Array | Readable, limits: ExtractionLimits, budget: Budget): Promise<{ headers: string; text: string | undefined; html: string | undefined; parts: SplitPart[] }> {
   const { MailParser } = require('mailparser') as typeof import('mailparser');
   // No conversion here (skipHtmlToText, skipTextToHtml): the HTML goes to a worker.
   const parser = new MailParser({ skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
@@ -140,7 +146,15 @@ function splitMessage(eml: Uint8Array, limits: ExtractionLimits, budget: Budget)
   let html: string | undefined;
   let index = 0;
   const pending: Promise<void>[] = [];
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve, fail) => {
+    const reject = (error: unknown) => {
+      // On failure the source stops too (nothing would read the rest).
+      if (!(eml instanceof Uint8Array)) {
+        eml.unpipe(parser);
+        eml.destroy();
+      }
+      fail(error);
+    };
     parser.on('error', reject);
     parser.on('headers', (parsed: Map<string, unknown>) => {
       const value = (name: string) => {
@@ -167,8 +181,21 @@ function splitMessage(eml: Uint8Array, limits: ExtractionLimits, budget: Budget)
     parser.on('end', () => {
       void Promise.all(pending).then(() => resolve({ headers, text, html, parts: parts.sort((a, b) => a.index - b.index) }));
     });
-    parser.end(Buffer.from(eml.buffer, eml.byteOffset, eml.byteLength));
+    if (eml instanceof Uint8Array) {
+      parser.end(Buffer.from(eml.buffer, eml.byteOffset, eml.byteLength));
+    } else {
+      // A stream (ContentStore.open): the message is never held whole, only the parts within the limits.
+      eml.on('error', (error) => reject(new SourceError(error)));
+      eml.pipe(parser);
+    }
   });
+}
+
+/** The source stream failed: rethrown as it is, never recorded against the message. */
+class SourceError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('message source failed');
+  }
 }
 
 async function collect(attachment: AttachmentStream, index: number, limits: ExtractionLimits, budget: Budget): Promise<SplitPart | undefined> {

@@ -2,7 +2,7 @@ import type { NotIndexedReason, PartResult, PartTask } from './model';
 
 /**
  * The extractors, one well-kept library per format (docs/decisions/0021): PDF with unpdf (PDF.js),
- * Word with mammoth, Excel with exceljs, PowerPoint and OpenDocument through fflate (unzip) and
+ * Word with mammoth (Word 97-2003 with word-extractor), Excel with exceljs, PowerPoint and OpenDocument through fflate (unzip) and
  * fast-xml-parser (XML), RTF with rtf-stream-parser, HTML with html-to-text. Runs inside a worker
  * thread (worker.ts): a file that loops or swells is stopped from outside, so nothing here needs
  * to guard against time or heap. Libraries load on first use: a worker pays only for what it meets.
@@ -39,6 +39,7 @@ const EXTRACTORS: Record<PartTask['format'], (task: PartTask) => Promise<string>
   text: async (task) => decodeText(task.bytes, task.charset),
   html: async (task) => htmlToText(decodeText(task.bytes, task.charset)),
   pdf: pdfText,
+  doc: docText,
   docx: docxText,
   xlsx: xlsxText,
   pptx: pptxText,
@@ -154,6 +155,13 @@ function repack(files: Record<string, Uint8Array>): Buffer {
   const { zipSync } = require('fflate') as typeof import('fflate');
   const out = zipSync(files, { level: 0 });
   return Buffer.from(out.buffer, out.byteOffset, out.length);
+}
+
+/** Word 97-2003 through word-extractor (reads the OLE container and the document's piece table). */
+async function docText(task: PartTask): Promise<string> {
+  const WordExtractor = require('word-extractor') as typeof import('word-extractor');
+  const document = await new WordExtractor().extract(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length));
+  return [document.getBody(), document.getFootnotes(), document.getEndnotes(), document.getHeaders({ includeFooters: true })].filter((t) => t.trim()).join('\n\n');
 }
 
 async function docxText(task: PartTask): Promise<string> {

@@ -16,8 +16,10 @@ const BY_EXTENSION: Record<string, PartFormat | 'message' | 'legacy'> = {
   htm: 'html', html: 'html',
   txt: 'text', csv: 'text', tsv: 'text', md: 'text', log: 'text', ics: 'text', vcf: 'text', json: 'text', xml: 'text',
   eml: 'message',
-  // Legacy binary Office files (OLE compound documents): no maintained extractor on npm.
-  doc: 'legacy', dot: 'legacy', xls: 'legacy', xlt: 'legacy', ppt: 'legacy', pot: 'legacy', pps: 'legacy', msg: 'legacy',
+  // Word 97-2003 (an OLE compound document): word-extractor. The other legacy binary Office files
+  // and Outlook's .msg: no maintained extractor on npm.
+  doc: 'doc', dot: 'doc',
+  xls: 'legacy', xlt: 'legacy', ppt: 'legacy', pot: 'legacy', pps: 'legacy', msg: 'legacy',
 };
 
 function byContentType(contentType: string): PartFormat | 'message' | 'legacy' | undefined {
@@ -28,7 +30,8 @@ function byContentType(contentType: string): PartFormat | 'message' | 'legacy' |
   if (contentType.startsWith('application/vnd.openxmlformats-officedocument.presentationml.') || contentType.startsWith('application/vnd.ms-powerpoint.presentation.macroenabled')) return 'pptx';
   if (contentType.startsWith('application/vnd.oasis.opendocument.')) return 'odf';
   if (contentType === 'application/rtf' || contentType === 'text/rtf') return 'rtf';
-  if (contentType === 'application/msword' || contentType === 'application/vnd.ms-excel' || contentType === 'application/vnd.ms-powerpoint' || contentType === 'application/vnd.ms-outlook') return 'legacy';
+  if (contentType === 'application/msword') return 'doc';
+  if (contentType === 'application/vnd.ms-excel' || contentType === 'application/vnd.ms-powerpoint' || contentType === 'application/vnd.ms-outlook') return 'legacy';
   if (contentType === 'text/html') return 'html';
   if (contentType.startsWith('text/') || contentType === 'application/json' || contentType === 'application/xml') return 'text';
   return undefined;
@@ -59,6 +62,7 @@ export function detectFormat(name: string, contentType: string, bytes: Uint8Arra
     if (startsWith(bytes, OLE)) return { reason: 'encrypted' };
     if (!startsWith(bytes, ZIP)) return { reason: 'malformed' };
   }
+  if (declared === 'doc' && !startsWith(bytes, OLE)) return { reason: 'malformed' };
   if (declared === 'pdf' && !Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).includes('%PDF-')) return { reason: 'malformed' };
   return { format: declared };
 }

@@ -4,7 +4,8 @@
  *
  *   extractMessageText(emlBytes, limits?, pool?) => Promise<ExtractedMessage>
  *
- * - `emlBytes`: the raw MIME as stored (ContentStore.open gives it decompressed).
+ * - `emlBytes`: the raw MIME as stored, as bytes or as the stream ContentStore.open gives
+ *   (decompressed); a stream is parsed as it comes, never held whole.
  * - `limits`: any of ExtractionLimits (defaults in DEFAULT_EXTRACTION_LIMITS); the app passes
  *   `settings.archive.extraction.limits` (ARCHIVE_EXTRACT_* settings).
  * - `pool`: the worker pool that runs the conversions (default: one per process,
@@ -15,7 +16,8 @@
  * reader's safe names: `{ name, contentType, size, text, status: 'indexed' | 'not_indexed',
  * reason?, truncated? }`), and `notIndexed` (`{ part, reason }` for every part without text, body
  * and nested parts included: `message-1.eml > rapport.pdf`). Never rejects for a hostile or broken
- * message: what fails is recorded with its reason (NotIndexedReason). Pure: no Azure, no I/O
+ * message: what fails is recorded with its reason (NotIndexedReason). Rejects only when the message
+ * could not be read (the source stream failed) or a worker could not start: then retry later. Pure: no Azure, no I/O
  * besides the worker threads; nothing is logged (names and text are personal information).
  */
 export { extractMessageText, sharedPool } from './extract-message';

@@ -12,7 +12,7 @@
  * - memory: extraction needed more memory than a worker may use (the worker was stopped);
  * - malformed: the file is damaged or is not what its name and type say;
  * - encrypted: the file is password-protected;
- * - unsupported_format: no extractor for this kind of file (images, archives, legacy .doc/.xls/.ppt);
+ * - unsupported_format: no extractor for this kind of file (images, archives, legacy .xls/.ppt/.msg);
  * - zip_bomb: an Office or OpenDocument package whose entries would inflate beyond the limits;
  * - too_deep: a message nested in messages beyond the depth limit.
  */
@@ -95,7 +95,7 @@ export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
 };
 
 /** The kinds of part the worker knows how to turn into text. */
-export type PartFormat = 'text' | 'html' | 'pdf' | 'docx' | 'xlsx' | 'pptx' | 'odf' | 'rtf';
+export type PartFormat = 'text' | 'html' | 'pdf' | 'doc' | 'docx' | 'xlsx' | 'pptx' | 'odf' | 'rtf';
 
 /** One part handed to a worker. */
 export interface PartTask {

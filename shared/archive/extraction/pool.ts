@@ -24,10 +24,13 @@ interface Job {
   timeoutMs: number;
   deadline: number;
   resolve: (result: PartResult) => void;
+  reject: (error: Error) => void;
 }
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded its code (it said so): failures after that are the part's. */
+  ready: boolean;
   job?: Job & { id: number; timer: NodeJS.Timeout };
 }
 
@@ -50,8 +53,8 @@ export class ExtractionPool {
    */
   run(task: PartTask, timeoutMs: number, deadline = Infinity): Promise<PartResult> {
     if (this.closed) return Promise.reject(new Error('extraction pool closed'));
-    return new Promise<PartResult>((resolve) => {
-      this.queue.push({ task, timeoutMs, deadline, resolve });
+    return new Promise<PartResult>((resolve, reject) => {
+      this.queue.push({ task, timeoutMs, deadline, resolve, reject });
       this.dispatch();
     });
   }
@@ -95,34 +98,42 @@ export class ExtractionPool {
 
   private spawn(): Slot {
     const worker = startWorker(this.memoryMb);
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, ready: false };
     this.slots.add(slot);
-    worker.on('message', (message: { id: number; result: PartResult }) => {
+    worker.on('message', (message: { id: number; result: PartResult } | { ready: true }) => {
+      if ('ready' in message) {
+        slot.ready = true;
+        return;
+      }
       if (slot.job?.id !== message.id) return;
       this.finish(slot, message.result);
       worker.unref();
       this.dispatch();
     });
     worker.on('error', (error: Error & { code?: string }) => {
+      // Before the worker has loaded, nothing of the part has run: the pool itself is broken (its
+      // code, its settings), which the caller must hear about rather than a file be blamed.
+      if (!slot.ready) return this.kill(slot, new Error(`extraction worker failed to start: ${error.code ?? error.message}`));
       // ERR_WORKER_OUT_OF_MEMORY: the heap limit; anything else thrown outside a part's own
       // try/catch is the library failing on the file.
       this.kill(slot, { ok: false, reason: error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'malformed' });
     });
-    worker.on('exit', () => this.kill(slot, { ok: false, reason: 'malformed' }));
+    worker.on('exit', (code) => this.kill(slot, slot.ready ? { ok: false, reason: 'malformed' } : new Error(`extraction worker failed to start: exit ${code}`)));
     worker.unref();
     return slot;
   }
 
-  private finish(slot: Slot, result: PartResult): void {
+  private finish(slot: Slot, result: PartResult | Error): void {
     const job = slot.job;
     if (!job) return;
     clearTimeout(job.timer);
     slot.job = undefined;
-    job.resolve(result);
+    if (result instanceof Error) job.reject(result);
+    else job.resolve(result);
   }
 
   /** Ends a worker (if not ended yet), answers its part, and lets the queue go on with a new one. */
-  private kill(slot: Slot, result: PartResult): void {
+  private kill(slot: Slot, result: PartResult | Error): void {
     if (!this.slots.delete(slot)) return;
     this.finish(slot, result);
     void slot.worker.terminate();

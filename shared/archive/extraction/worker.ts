@@ -10,3 +10,5 @@ import type { PartTask } from './model';
 parentPort?.on('message', (message: { id: number; task: PartTask }) => {
   void extractPart(message.task).then((result) => parentPort?.postMessage({ id: message.id, result }));
 });
+// Loaded: from here on a failure of this thread is a part's doing, not the pool's (pool.ts).
+parentPort?.postMessage({ ready: true });
