@@ -287,6 +287,8 @@ export const en: Catalog = {
   ftNotIndexed: 'Partly indexed: {reasons}',
   ftPrev: 'Previous page',
   ftNext: 'Next page',
+  ftSearchButton: 'Run the full-text search',
+  ftMailbox: 'Mailbox to look in (all when empty)',
   ftMatter: 'Matter (reason for the export)',
   ftMatterNeeded: 'Name the matter (at least 3 characters).',
   ftExport: 'Export these {count} result(s) (.zip)',

@@ -293,6 +293,8 @@ export const frCA = {
   ftNotIndexed: 'Partiellement indexé : {reasons}',
   ftPrev: 'Page précédente',
   ftNext: 'Page suivante',
+  ftSearchButton: 'Lancer la recherche plein texte',
+  ftMailbox: 'Boîte à fouiller (toutes si vide)',
   ftMatter: 'Dossier (motif de l’exportation)',
   ftMatterNeeded: 'Nommez le dossier (au moins 3 caractères).',
   ftExport: 'Exporter ces {count} résultat(s) (.zip)',

@@ -128,7 +128,7 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
             <Field className={s.box} label={t('ftBox')} validationMessage={textError} hint={syntax === 'full' ? t('ftHintFull') : t('ftHintSimple')}>
               <Input id="ft-text" type="search" value={text} maxLength={500} onChange={(_, d) => setText(d.value)} />
             </Field>
-            {isRecords ? <MailboxPicker id="ft-mailbox" label={t('fMailbox')} hint={t('fMailboxHint')} value={mailbox} onChange={setMailbox} /> : null}
+            {isRecords ? <MailboxPicker id="ft-mailbox" label={t('ftMailbox')} hint={t('fMailboxHint')} value={mailbox} onChange={setMailbox} /> : null}
             <Field label={t('ftSort')}>
               <Select id="ft-sort" value={sort} onChange={(_, d) => setSort(d.value as FullTextQuery['sort'])}>
                 <option value="relevance">{t('ftSortRelevance')}</option>
@@ -144,8 +144,8 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
                 </RadioGroup>
               </Field>
             ) : null}
-            <Button appearance="primary" type="submit" disabled={busy}>
-              {t('searchButton')}
+            <Button id="ft-submit" appearance="primary" type="submit" disabled={busy}>
+              {t('ftSearchButton')}
             </Button>
           </div>
           <details className={s.help}>
