@@ -287,6 +287,8 @@ export const en: Catalog = {
   ftNotIndexed: 'Partly indexed: {reasons}',
   ftPrev: 'Previous page',
   ftNext: 'Next page',
+  searchDrift: 'Full-text index: {count} mailbox(es) whose indexed message count differs from the archive (checked {at}). Rebuilding the index repairs it.',
+  searchInStep: 'Full-text index: same count as the archive for every mailbox (checked {at}).',
   ftSearchButton: 'Run the full-text search',
   ftMailbox: 'Mailbox to look in (all when empty)',
   ftMatter: 'Matter (reason for the export)',

@@ -293,6 +293,8 @@ export const frCA = {
   ftNotIndexed: 'Partiellement indexé : {reasons}',
   ftPrev: 'Page précédente',
   ftNext: 'Page suivante',
+  searchDrift: 'Index plein texte : {count} boîte(s) dont le nombre de courriels indexés diffère de l’archive (vérifié le {at}). Une reconstruction de l’index corrige l’écart.',
+  searchInStep: 'Index plein texte : au même compte que l’archive pour chaque boîte (vérifié le {at}).',
   ftSearchButton: 'Lancer la recherche plein texte',
   ftMailbox: 'Boîte à fouiller (toutes si vide)',
   ftMatter: 'Dossier (motif de l’exportation)',

@@ -86,6 +86,8 @@ export interface IntegrityStatus {
   problemCount: number;
   /** The first problems: which day, what, and which entry (ids only). */
   problems?: { kind: string; day: string; entryId?: string }[];
+  /** The full-text index against the archive, per mailbox where they differ (derived data: a rebuild repairs it). */
+  searchDrift?: { checkedAt: string; mailboxes: { mailboxId: string; archive: number; index: number }[] };
 }
 
 export interface MailboxCompleteness {
