@@ -153,14 +153,25 @@ export class AzureSearchIndex implements SearchIndex {
     }
   }
 
+  /** No index yet (before the first pass, or during a rebuild) holds nothing: 0, not an error. */
   async count(mailboxId: string): Promise<number> {
-    const result = await this.documents().search('*', { filter: `mailboxId eq ${odataString(mailboxId)}`, top: 0, includeTotalCount: true });
-    return result.count ?? 0;
+    try {
+      const result = await this.documents().search('*', { filter: `mailboxId eq ${odataString(mailboxId)}`, top: 0, includeTotalCount: true });
+      return result.count ?? 0;
+    } catch (error) {
+      if (isStatus(error, 404)) return 0;
+      throw error;
+    }
   }
 
   async mailboxIds(): Promise<string[]> {
-    const result = await this.documents().search('*', { top: 0, facets: ['mailboxId,count:100000'] });
-    return facetValues(result.facets as never, 'mailboxId').map((f) => f.value).sort();
+    try {
+      const result = await this.documents().search('*', { top: 0, facets: ['mailboxId,count:100000'] });
+      return facetValues(result.facets as never, 'mailboxId').map((f) => f.value).sort();
+    } catch (error) {
+      if (isStatus(error, 404)) return [];
+      throw error;
+    }
   }
 
   async search(query: IndexQuery): Promise<IndexAnswer> {
@@ -186,6 +197,8 @@ export class AzureSearchIndex implements SearchIndex {
     } catch (error) {
       // The service answers 400 to a query it cannot parse (full syntax): the person's to fix.
       if (isStatus(error, 400)) throw new BadSearchQuery();
+      // No index yet (nothing indexed, or a rebuild just dropped it): nothing found.
+      if (isStatus(error, 404)) return { total: 0, hits: [], facets: { year: [], folder: [], participantAddresses: [], hasAttachments: [], mailboxId: [] } };
       throw error;
     }
     const hits: IndexHit[] = [];
