@@ -129,7 +129,16 @@ export class AzureSearchIndex implements SearchIndex {
   async upsert(documents: SearchDocument[]): Promise<void> {
     if (!documents.length) return;
     // mergeOrUpload would keep fields of an older shape; upload replaces the whole document.
-    const result = await this.documents().uploadDocuments(documents, { throwOnAnyFailure: false });
+    let result;
+    try {
+      result = await this.documents().uploadDocuments(documents, { throwOnAnyFailure: false });
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+      // The index was dropped (a rebuild asked on another instance): make it again, then upload.
+      this.ensured = false;
+      await this.ensureIndex();
+      result = await this.documents().uploadDocuments(documents, { throwOnAnyFailure: false });
+    }
     const failed = result.results.filter((r) => !r.succeeded);
     // Keys and status codes only: the error message may quote the document.
     if (failed.length) throw new Error(`Search index refused ${failed.length} document(s): ${failed.slice(0, 5).map((r) => `${r.key}:${r.statusCode}`).join(', ')}`);
