@@ -126,6 +126,26 @@ describe('full-text indexing', () => {
     expect(await w.indexing.rebuildStatus()).toMatchObject({ state: 'completed', indexed: 3 });
   });
 
+  it('never moves the watermark past a rebuild that started during a pass', async () => {
+    const w = world();
+    archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-01T10:00:00.000Z', subject: 'Un' });
+    archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-02T10:00:00.000Z', subject: 'Deux' });
+    const extract = w.extraction.extract.bind(w.extraction);
+    let rebuilt = false;
+    // The first extraction of the pass is when a RecordsManager asks for a rebuild (another instance).
+    w.extraction.extract = async (entry) => {
+      if (!rebuilt) {
+        rebuilt = true;
+        await w.indexing.startRebuild(records.oid);
+      }
+      return extract(entry);
+    };
+    await w.indexing.pass();
+    expect(w.progress.mark).toBe('');
+    expect(await w.indexing.pass()).toMatchObject({ indexed: 2, caughtUp: true });
+    expect(w.index.documents.size).toBe(2);
+  });
+
   it('reports the mailboxes whose index count differs from the archive', async () => {
     const w = world();
     const a = archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-01T10:00:00.000Z' });

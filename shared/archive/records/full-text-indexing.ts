@@ -52,6 +52,8 @@ export class FullTextIndexing {
   async pass(budgetMs = 60_000): Promise<IndexingPassResult> {
     const { archive, progress, index } = this.ports;
     const started = this.now().getTime();
+    // A rebuild started while this pass runs resets the watermark: this pass must not move it back.
+    const generation = (await progress.rebuild())?.startedAt;
     await index.ensureIndex();
     // An empty watermark is a rebuild's: start again from the first capture.
     let from = (await progress.watermark()) || (await archive.firstCapturedAt());
@@ -86,6 +88,7 @@ export class FullTextIndexing {
         result.indexed += documents.length;
       }
       from = new Date(end).toISOString();
+      if ((await progress.rebuild())?.startedAt !== generation) return result;
       await progress.setWatermark(from);
       result.watermark = from;
       await this.noteRebuildProgress(result.indexed - before);
