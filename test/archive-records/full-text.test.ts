@@ -4,7 +4,7 @@ import { startSearchEmulator, type SearchEmulator } from '../../dev/search-emula
 import type { Requester } from '../../shared/archive/records/access';
 import { FullTextQuery } from '../../shared/archive/records/full-text';
 import type { MessageEntry } from '../../shared/archive/model';
-import { pdf } from '../archive-extraction/fixtures';
+import { malformedPdf, pdf, zipBombDocx } from '../archive-extraction/fixtures';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
 
 /**
@@ -56,6 +56,16 @@ beforeAll(async () => {
     attachments: [{ filename: 'entente.pdf', contentType: 'application/pdf', content: await pdf('Le protocole de retour au travail prévoit une indemnité de déménagement.') }],
   });
   await add('other', { mailboxId: bruno, receivedAt: '2026-02-04T10:00:00.000Z', subject: 'Réunion du comité exécutif', text: 'Équité salariale : suivi.' });
+  await add('hostile', {
+    mailboxId: alice,
+    receivedAt: '2025-09-01T09:00:00.000Z',
+    subject: 'Pièces abîmées',
+    text: 'Deux fichiers douteux.',
+    attachments: [
+      { filename: 'rapport.pdf', contentType: 'application/pdf', content: malformedPdf() },
+      { filename: 'bombe.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: zipBombDocx(64) },
+    ],
+  });
   await add('due', { mailboxId: bruno, receivedAt: '2015-01-05T10:00:00.000Z', subject: 'Ancienne réunion', text: 'Réunion de 2015.', retentionRuleId: 'COUR-GEN', retainUntil: '2020-01-01T00:00:00.000Z' });
   await indexAll();
 }, 180_000);
@@ -80,6 +90,12 @@ describe('full-text search on the search emulator', () => {
     expect(outcome.page.items.map((i) => i.ref)).toEqual([refOf('pdf')]);
     const marked = outcome.page.items[0]!.highlights.filter((h) => h.field === 'attachmentText').flatMap((h) => h.segments.filter((s) => s.hit).map((s) => s.text.toLowerCase()));
     expect(marked.join(' ')).toMatch(/indemnit/);
+  });
+
+  it('indexes a message with hostile attachments by what could be read, findable as "not indexed"', async () => {
+    expect(await refs(aliceAsStaff, { text: 'douteux' })).toEqual([refOf('hostile')]);
+    expect(await refs(aliceAsStaff, { text: '"not indexed" malformed' })).toEqual([refOf('hostile')]);
+    expect(await refs(aliceAsStaff, { text: '"not indexed" zip_bomb' })).toEqual([refOf('hostile')]);
   });
 
   it("never shows staff another mailbox's hits, whatever they send", async () => {
@@ -108,10 +124,10 @@ describe('full-text search on the search emulator', () => {
     await fullText().index.drop();
     await fullText().index.ensureIndex();
     expect(await refs(records, { text: 'salariale' })).toEqual([]);
-    expect(await fullText().indexing.drift([alice, bruno])).toEqual([{ mailboxId: alice, archive: 2, index: 0 }, { mailboxId: bruno, archive: 1, index: 0 }].sort((a, b) => a.mailboxId.localeCompare(b.mailboxId)));
+    expect(await fullText().indexing.drift([alice, bruno])).toEqual([{ mailboxId: alice, archive: 3, index: 0 }, { mailboxId: bruno, archive: 1, index: 0 }].sort((a, b) => a.mailboxId.localeCompare(b.mailboxId)));
     await fullText().indexing.startRebuild(records.oid);
     await indexAll();
     expect(await Promise.all(queries.map((q) => refs(records, q)))).toEqual(before);
-    expect(await fullText().indexing.rebuildStatus()).toMatchObject({ state: 'completed', indexed: 3 });
+    expect(await fullText().indexing.rebuildStatus()).toMatchObject({ state: 'completed', indexed: 4 });
   });
 });
