@@ -8,7 +8,12 @@
  * as Unicode word segmentation keeps "marie.tremblay" together), so the tokens can be written to
  * SQLite FTS5 as they are.
  */
-import { newStemmer, type Stemmer } from 'snowball-stemmers';
+interface Stemmer {
+  stem(word: string): string;
+}
+// The package ships no types: typed here with what the analyzers call (a declaration file would
+// not reach every project that compiles this one, such as the on-prem agent's type check).
+const { newStemmer } = require('snowball-stemmers') as { newStemmer(language: string): Stemmer };
 
 export type AnalyzerName =
   | 'fr.lucene'
@@ -125,17 +130,21 @@ function analyzeUncached(word: string, analyzer: AnalyzerName): string | undefin
 
 /** A field value to tokens with their positions in the original text. */
 export function analyze(text: string, analyzer: AnalyzerName): Token[] {
+  return [...tokens(text, analyzer)];
+}
+
+/** The same, one token at a time (highlighting stops early in long texts). */
+export function* tokens(text: string, analyzer: AnalyzerName): Generator<Token> {
   if (analyzer === 'keyword') {
     // The whole value is one term; kept whole with spaces turned to '_' so FTS5 sees one token.
     const term = fold(text).replace(/[^\p{L}\p{N}]+/gu, '_');
-    return term ? [{ term, start: 0, end: text.length }] : [];
+    if (term) yield { term, start: 0, end: text.length };
+    return;
   }
-  const tokens: Token[] = [];
   for (const m of text.matchAll(WORD)) {
     const term = analyzeWord(m[0], analyzer);
-    if (term) tokens.push({ term, start: m.index, end: m.index + m[0].length });
+    if (term) yield { term, start: m.index, end: m.index + m[0].length };
   }
-  return tokens;
 }
 
 /**

@@ -61,7 +61,8 @@ function lex(text: string, full: boolean): Tok[] {
         v += text[j];
         j++;
       }
-      if (j >= text.length) throw badQuery(`The phrase starting at position ${i} has no closing quote.`);
+      // The simple syntax never fails (a staff member's stray quote): the phrase runs to the end.
+      if (j >= text.length && full) throw badQuery(`The phrase starting at position ${i} has no closing quote.`);
       toks.push({ t: 'phrase', v });
       i = skipModifiers(text, j + 1);
       continue;
@@ -131,6 +132,38 @@ function lex(text: string, full: boolean): Tok[] {
   return toks;
 }
 
+/**
+ * The simple syntax is meant for people typing in a box and does not fail on a stray operator or
+ * parenthesis: operators with nothing to apply to and unmatched parentheses are dropped, and
+ * parentheses left open are closed.
+ */
+function lenient(toks: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === ')') {
+      if (depth === 0) continue;
+      while (out.length && ['not', 'plus', 'or', 'and'].includes(out[out.length - 1]!.t)) out.pop();
+      if (out[out.length - 1]?.t === '(') {
+        out.pop();
+        depth--;
+        continue;
+      }
+      depth--;
+    }
+    if (t.t === '(') depth++;
+    if ((t.t === 'or' || t.t === 'and' || t.t === 'plus') && (out.length === 0 || ['(', 'or', 'and', 'not', 'plus'].includes(out[out.length - 1]!.t))) {
+      if (t.t !== 'plus') continue;
+    }
+    out.push(t);
+  }
+  while (out.length && ['not', 'plus', 'or', 'and', '('].includes(out[out.length - 1]!.t)) {
+    if (out.pop()!.t === '(') depth--;
+  }
+  for (; depth > 0; depth--) out.push({ t: ')' });
+  return out;
+}
+
 /** `~N` (fuzzy, proximity) and `^N` (boost) are accepted and ignored: see the ADR. */
 function skipModifiers(text: string, i: number): number {
   while (text[i] === '~' || text[i] === '^') {
@@ -143,7 +176,8 @@ function skipModifiers(text: string, i: number): number {
 export function parseSearch(text: string | undefined, options: { full: boolean; all: boolean }): Query {
   const trimmed = (text ?? '').trim();
   if (trimmed === '' || trimmed === '*') return { k: 'all' };
-  const toks = lex(trimmed, options.full);
+  const toks = options.full ? lex(trimmed, true) : lenient(lex(trimmed, false));
+  if (toks.length === 0) return { k: 'all' };
   let pos = 0;
   const peek = () => toks[pos];
 

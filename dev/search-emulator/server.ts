@@ -156,6 +156,7 @@ async function handle({ store, adminKey, queryKey }: ServerOptions, req: Incomin
         if (method !== 'GET') throw wrong();
         request = fromQueryString(url.searchParams);
       }
+      checkTypes(request);
       for (const name of UNSUPPORTED) {
         if (request[name] !== undefined && request[name] !== null) throw new SearchError(400, 'InvalidRequestParameter', `The search emulator does not support '${name}'.`);
       }
@@ -165,6 +166,18 @@ async function handle({ store, adminKey, queryKey }: ServerOptions, req: Incomin
       return send(res, 200, result);
     }
   }
+}
+
+const STRINGS = ['search', 'queryType', 'searchMode', 'searchFields', 'select', 'filter', 'orderby', 'highlight', 'highlightPreTag', 'highlightPostTag'];
+
+/** A parameter of the wrong JSON type gets 400 naming it, as the service's model binding does. */
+function checkTypes(request: SearchRequest): void {
+  const wrong: string[] = [];
+  for (const name of STRINGS) if (request[name] !== undefined && request[name] !== null && typeof request[name] !== 'string') wrong.push(`${name} (a string)`);
+  for (const name of ['top', 'skip']) if (request[name] !== undefined && request[name] !== null && typeof request[name] !== 'number') wrong.push(`${name} (a number)`);
+  if (request.count !== undefined && request.count !== null && typeof request.count !== 'boolean') wrong.push('count (true or false)');
+  if (request.facets !== undefined && request.facets !== null && (!Array.isArray(request.facets) || request.facets.some((f) => typeof f !== 'string'))) wrong.push('facets (an array of strings)');
+  if (wrong.length) throw new SearchError(400, 'InvalidRequestParameter', `The request is invalid. Details: these parameters have the wrong type: ${wrong.join(', ')}.`);
 }
 
 function fromQueryString(q: URLSearchParams): SearchRequest {

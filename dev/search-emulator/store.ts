@@ -1,15 +1,16 @@
 /**
  * The engine: indexes and documents in SQLite (better-sqlite3), full-text search with FTS5.
  *
- * Per index N: `d<N>` holds each document (rowid, key, JSON as stored) with one typed column per
- * simple field (for filters, sorting and facets, indexed when the field is filterable, sortable or
- * facetable); `m<N>` holds the values of collection fields (r = rowid, f = field, v = value);
+ * Per index N: `d<N>` is narrow (rowid, key, one typed, indexed column per simple field that is
+ * filterable, sortable or facetable) so that joining it with tens of thousands of full-text
+ * matches stays fast; `j<N>` holds each document's JSON as stored, read only for the page
+ * returned; `m<N>` holds the values of collection fields (r = rowid, f = field, v = value);
  * `f<N>` is an FTS5 table with one column per searchable field holding the ANALYZED terms
  * (analysis.ts), so FTS5 only splits on spaces and ranks with BM25, as Azure does by default.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { analyze, analyzePrefix, analyzeWord } from './analysis';
+import { analyze, analyzePrefix, analyzeWord, tokens, type Token } from './analysis';
 import { compileFilter, filterError } from './odata-filter';
 import { compile, parseSearch, positiveTerms, type Compiled } from './query';
 import { checkIndex, checkUpdate, SearchError, type Field, type IndexDefinition } from './schema';
@@ -123,7 +124,7 @@ export class SearchStore {
       return { index: this.describe(existing), created: false };
     }
     // New fields: build the index again under a new id from the stored documents.
-    const docs = (this.db.prepare(`SELECT doc FROM d${existing.id} ORDER BY rowid`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Record<string, unknown>);
+    const docs = (this.db.prepare(`SELECT doc FROM j${existing.id} ORDER BY rowid`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Record<string, unknown>);
     const rebuilt = this.db.transaction(() => {
       this.dropTables(existing.id);
       this.db.prepare('DELETE FROM indexes_ WHERE name = ?').run(name);
@@ -148,7 +149,7 @@ export class SearchStore {
 
   stats(name: string): { documentCount: number; storageSize: number; vectorIndexSize: number } {
     const s = this.require(name);
-    const row = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(length(doc)), 0) AS size FROM d${s.id}`).get() as { n: number; size: number };
+    const row = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(length(doc)), 0) AS size FROM j${s.id}`).get() as { n: number; size: number };
     return { documentCount: row.n, storageSize: row.size, vectorIndexSize: 0 };
   }
 
@@ -161,7 +162,7 @@ export class SearchStore {
 
   getDocument(name: string, key: string, select?: string): Record<string, unknown> {
     const s = this.require(name);
-    const row = this.db.prepare(`SELECT doc FROM d${s.id} WHERE k = ?`).get(key) as { doc: string } | undefined;
+    const row = this.db.prepare(`SELECT j.doc AS doc FROM d${s.id} d JOIN j${s.id} j ON j.rowid = d.rowid WHERE d.k = ?`).get(key) as { doc: string } | undefined;
     if (!row) throw new SearchError(404, 'DocumentNotFound', `Document with key '${key}' was not found in index '${name}'.`);
     return project(JSON.parse(row.doc) as Record<string, unknown>, this.selected(s, select));
   }
@@ -227,14 +228,16 @@ export class SearchStore {
 
   /** Statements writing one index's tables, prepared once per batch. */
   private writer(s: IndexState) {
-    const simple = s.fields.filter((f) => !f.collection);
+    const simple = s.fields.filter((f) => s.columns.has(f.name) && !f.key);
     const collections = s.fields.filter((f) => f.collection);
     const searchable = s.fields.filter((f) => f.searchable);
     const cols = simple.map((f) => s.columns.get(f.name)!);
-    const find = this.db.prepare(`SELECT rowid, doc FROM d${s.id} WHERE k = ?`);
-    const insert = this.db.prepare(`INSERT INTO d${s.id} (k, doc${cols.map((c) => `, ${c}`).join('')}) VALUES (?, ?${cols.map(() => ', ?').join('')})`);
-    const update = this.db.prepare(`UPDATE d${s.id} SET doc = ?${cols.map((c) => `, ${c} = ?`).join('')} WHERE rowid = ?`);
+    const find = this.db.prepare(`SELECT d.rowid AS rowid, j.doc AS doc FROM d${s.id} d JOIN j${s.id} j ON j.rowid = d.rowid WHERE d.k = ?`);
+    const insert = this.db.prepare(`INSERT INTO d${s.id} (k${cols.map((c) => `, ${c}`).join('')}) VALUES (?${cols.map(() => ', ?').join('')})`);
+    const update = cols.length ? this.db.prepare(`UPDATE d${s.id} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`) : undefined;
     const del = this.db.prepare(`DELETE FROM d${s.id} WHERE rowid = ?`);
+    const putJson = this.db.prepare(`INSERT OR REPLACE INTO j${s.id} (rowid, doc) VALUES (?, ?)`);
+    const delJson = this.db.prepare(`DELETE FROM j${s.id} WHERE rowid = ?`);
     const delColl = this.db.prepare(`DELETE FROM m${s.id} WHERE r = ?`);
     const insColl = this.db.prepare(`INSERT INTO m${s.id} (r, f, v) VALUES (?, ?, ?)`);
     const ftsCols = searchable.map((f) => s.fts.get(f.name)!);
@@ -260,12 +263,13 @@ export class SearchStore {
         let rowid: number;
         if (row) {
           rowid = row.rowid;
-          update.run(json, ...values, rowid);
+          update?.run(...values, rowid);
           delColl.run(rowid);
           delFts?.run(rowid);
         } else {
-          rowid = Number(insert.run(key, json, ...values).lastInsertRowid);
+          rowid = Number(insert.run(key, ...values).lastInsertRowid);
         }
+        putJson.run(rowid, json);
         for (const f of collections) {
           const list = doc[f.name];
           if (Array.isArray(list)) for (const v of new Set(list)) insColl.run(rowid, f.name, columnValue(f, v));
@@ -285,6 +289,7 @@ export class SearchStore {
         const row = find.get(key) as { rowid: number } | undefined;
         if (!row) return;
         del.run(row.rowid);
+        delJson.run(row.rowid);
         delColl.run(row.rowid);
         delFts?.run(row.rowid);
       },
@@ -342,17 +347,28 @@ export class SearchStore {
     const whereSql = where.length ? ` WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
     const order = this.orderBy(s, request.orderby, score);
     const pageSize = top === undefined ? DEFAULT_TOP : Math.min(top, MAX_PAGE);
-    const rows = this.run(() =>
-      this.db.prepare(`SELECT d.doc AS doc, ${score} AS score FROM ${from}${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, pageSize + 1, skip),
-    ) as { doc: string; score: number }[];
-    const more = rows.length > pageSize;
-    const page = rows.slice(0, pageSize);
+    // The page's rowids first (sorting only rowids and scores), then the page's documents.
+    const simpleScoreOrder = 'pos' in compiled && where.length === 1 && !request.orderby;
+    const ranked = this.run(() =>
+      simpleScoreOrder
+        ? // No filter, by relevance: FTS5 alone, without touching the documents.
+          this.db.prepare(`SELECT rowid AS id, -bm25(f${s.id}) AS score FROM f${s.id} WHERE f${s.id} MATCH ? ORDER BY bm25(f${s.id}) ASC, rowid ASC LIMIT ? OFFSET ?`).all(compiled.pos, pageSize + 1, skip)
+        : this.db.prepare(`SELECT d.rowid AS id, ${score} AS score FROM ${from}${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, pageSize + 1, skip),
+    ) as { id: number; score: number }[];
+    const more = ranked.length > pageSize;
+    const pageIds = ranked.slice(0, pageSize);
+    const docs = new Map<number, string>();
+    if (pageIds.length) {
+      for (const row of this.db.prepare(`SELECT rowid AS id, doc FROM j${s.id} WHERE rowid IN (${pageIds.map(() => '?').join(',')})`).all(...pageIds.map((r) => r.id)) as { id: number; doc: string }[]) docs.set(row.id, row.doc);
+    }
+    const page = pageIds.map((r) => ({ doc: docs.get(r.id)!, score: r.score }));
 
     const selected = this.selected(s, request.select);
     const highlight = this.highlighter(s, request, query, defaults);
     const response: SearchResponse = { value: [] };
     if (request.count === true) {
-      response['@odata.count'] = (this.run(() => this.db.prepare(`SELECT count(*) AS n FROM ${from}${whereSql}`).get(...params)) as { n: number }).n;
+      const countSql = 'pos' in compiled && where.length === 1 ? `SELECT count(*) AS n FROM f${s.id} WHERE f${s.id} MATCH ?` : `SELECT count(*) AS n FROM ${from}${whereSql}`;
+      response['@odata.count'] = (this.run(() => this.db.prepare(countSql).get(...params)) as { n: number }).n;
     }
     if (request.facets?.length) response['@search.facets'] = this.facets(s, request.facets, from, whereSql, params);
     response.value = page.map((r) => {
@@ -400,7 +416,7 @@ export class SearchStore {
   }
 
   private orderBy(s: IndexState, orderby: string | undefined, score: string): string {
-    if (!orderby) return `score DESC, d.k ASC`;
+    if (!orderby) return `score DESC, d.rowid ASC`;
     const clauses = orderby.split(',').map((c) => c.trim()).filter(Boolean);
     if (clauses.length > 32) throw badRequest('Invalid expression: $orderby has more than 32 clauses.\r\nParameter name: $orderby');
     const parts = clauses.map((c) => {
@@ -413,7 +429,7 @@ export class SearchStore {
       if (!f.sortable || f.collection) throw badRequest(`Invalid expression: The field '${f.name}' is not sortable. Only sortable fields can be used in $orderby.\r\nParameter name: $orderby`);
       return `d.${s.columns.get(f.name)} ${dir}`;
     });
-    return [...parts, 'score DESC', 'd.k ASC'].join(', ');
+    return [...parts, 'score DESC', 'd.rowid ASC'].join(', ');
   }
 
   private facets(s: IndexState, specs: string[], from: string, whereSql: string, params: unknown[]): Record<string, { value?: unknown; count: number }[]> {
@@ -490,7 +506,12 @@ export class SearchStore {
         const texts = Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
         const fragments: string[] = [];
         for (const text of texts) {
-          const hits = analyze(text, f.analyzer).filter((t) => w.words.has(t.term) || w.prefixes.some((p) => t.term.startsWith(p) || (analyzeWord(text.slice(t.start, t.end), 'standardasciifolding.lucene') ?? '').startsWith(p)));
+          // Enough hits for five fragments is enough: long attachment texts are not read to the end.
+          const hits: Token[] = [];
+          for (const t of tokens(text, f.analyzer)) {
+            if (w.words.has(t.term) || w.prefixes.some((p) => t.term.startsWith(p) || (analyzeWord(text.slice(t.start, t.end), 'standardasciifolding.lucene') ?? '').startsWith(p))) hits.push(t);
+            if (hits.length >= 100) break;
+          }
           fragments.push(...fragmentsOf(text, hits, pre, post));
           if (fragments.length >= 5) break;
         }
@@ -544,7 +565,9 @@ export class SearchStore {
     const columns = new Map<string, string>();
     const fts = new Map<string, string>();
     fields.forEach((f, i) => {
-      if (!f.collection) columns.set(f.name, `c${i}`);
+      // Only what filters, sorting and facets read gets a column (the key is `k`).
+      if (f.key) columns.set(f.name, 'k');
+      else if (!f.collection && (f.filterable || f.sortable || f.facetable)) columns.set(f.name, `c${i}`);
       if (f.searchable) fts.set(f.name, `s${i}`);
     });
     return { name, id, definition, etag, fields, byName: new Map(fields.map((f) => [f.name, f])), key: fields.find((f) => f.key)!, columns, fts };
@@ -554,12 +577,11 @@ export class SearchStore {
     const id = this.nextId();
     const s = this.state(definition.name, id, definition, fields, newEtag());
     const typed = (f: Field) => (f.type === 'Edm.String' || f.type === 'Edm.DateTimeOffset' ? 'TEXT' : f.type === 'Edm.Double' ? 'REAL' : 'INTEGER');
-    const simple = fields.filter((f) => !f.collection);
+    const simple = fields.filter((f) => s.columns.has(f.name) && !f.key);
     this.db.transaction(() => {
-      this.db.exec(`CREATE TABLE d${id} (rowid INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, doc TEXT NOT NULL${simple.map((f) => `, ${s.columns.get(f.name)} ${typed(f)}`).join('')})`);
-      for (const f of simple) {
-        if (!f.key && (f.filterable || f.sortable || f.facetable)) this.db.exec(`CREATE INDEX d${id}_${s.columns.get(f.name)} ON d${id} (${s.columns.get(f.name)})`);
-      }
+      this.db.exec(`CREATE TABLE d${id} (rowid INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE${simple.map((f) => `, ${s.columns.get(f.name)} ${typed(f)}`).join('')})`);
+      for (const f of simple) this.db.exec(`CREATE INDEX d${id}_${s.columns.get(f.name)} ON d${id} (${s.columns.get(f.name)})`);
+      this.db.exec(`CREATE TABLE j${id} (rowid INTEGER PRIMARY KEY, doc TEXT NOT NULL)`);
       this.db.exec(`CREATE TABLE m${id} (r INTEGER NOT NULL, f TEXT NOT NULL, v)`);
       this.db.exec(`CREATE INDEX m${id}_fv ON m${id} (f, v, r)`);
       this.db.exec(`CREATE INDEX m${id}_r ON m${id} (r)`);
@@ -574,7 +596,7 @@ export class SearchStore {
   }
 
   private dropTables(id: number): void {
-    this.db.exec(`DROP TABLE IF EXISTS d${id}; DROP TABLE IF EXISTS m${id}; DROP TABLE IF EXISTS f${id};`);
+    this.db.exec(`DROP TABLE IF EXISTS d${id}; DROP TABLE IF EXISTS j${id}; DROP TABLE IF EXISTS m${id}; DROP TABLE IF EXISTS f${id};`);
   }
 }
 

@@ -4,9 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RestError } from '@azure/core-rest-pipeline';
-import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/search-documents';
+import { AzureKeyCredential, SearchClient, SearchIndexClient, type SearchIndex } from '@azure/search-documents';
 import { startSearchEmulator } from '../../dev/search-emulator';
 import { indexClient, messageIndex, searchClient, uniqueIndexName, type Message } from './clients';
+
+/** SDK 13.0.0 types the etag as `etag` but fills `eTag` from the answer: read the one it fills. */
+const etagOf = (index: SearchIndex) => (index as SearchIndex & { eTag?: string }).eTag;
 
 /** Index lifecycle through the official SDK's SearchIndexClient, over the network. */
 describe('Search emulator: indexes', () => {
@@ -82,16 +85,16 @@ describe('Search emulator: indexes', () => {
   it('honours etags: a stale If-Match gets 412 on update and delete', async () => {
     const name = uniqueIndexName('etag');
     const first = await admin.createIndex(messageIndex(name));
-    expect(first.eTag).toMatch(/^"0x/);
+    expect(etagOf(first)).toMatch(/^"0x/);
     const second = await admin.createOrUpdateIndex({ ...first, description: 'v2' });
-    expect(second.eTag).not.toBe(first.eTag);
+    expect(etagOf(second)).not.toBe(etagOf(first));
 
     // SDK 13.0.0 returns the etag as `eTag` but sends If-Match from `etag`: copy it across.
-    const stale = (await admin.createOrUpdateIndex({ ...first, etag: first.eTag, description: 'v3' }, { onlyIfUnchanged: true }).catch((e: unknown) => e)) as RestError;
+    const stale = (await admin.createOrUpdateIndex({ ...first, etag: etagOf(first), description: 'v3' }, { onlyIfUnchanged: true }).catch((e: unknown) => e)) as RestError;
     expect(stale.statusCode).toBe(412);
-    const staleDelete = (await admin.deleteIndex({ ...first, etag: first.eTag }, { onlyIfUnchanged: true }).catch((e: unknown) => e)) as RestError;
+    const staleDelete = (await admin.deleteIndex({ ...first, etag: etagOf(first) }, { onlyIfUnchanged: true }).catch((e: unknown) => e)) as RestError;
     expect(staleDelete.statusCode).toBe(412);
-    await admin.deleteIndex({ ...second, etag: second.eTag }, { onlyIfUnchanged: true });
+    await admin.deleteIndex({ ...second, etag: etagOf(second) }, { onlyIfUnchanged: true });
     expect(((await admin.getIndex(name).catch((e: unknown) => e)) as RestError).statusCode).toBe(404);
   });
 
@@ -132,7 +135,7 @@ describe('Search emulator: indexes', () => {
     }
   });
 
-  it('answers the REST reference\'s paths and a search by GET, and requires api-version', async () => {
+  it('answers the REST reference\'s paths and a search by GET, requires api-version, and names parameters of the wrong type', async () => {
     const name = uniqueIndexName('rest');
     await admin.createIndex(messageIndex(name));
     await searchClient<Message>(name).uploadDocuments([{ id: 'r1', subject: 'Assemblée annuelle', folder: 'Inbox' }]);
@@ -143,6 +146,10 @@ describe('Search emulator: indexes', () => {
     expect(await get.json()).toMatchObject({ '@odata.count': 1, value: [{ id: 'r1', folder: 'Inbox' }] });
     const post = await fetch(`${endpoint}/indexes/${name}/docs/search?api-version=2024-07-01`, { method: 'POST', headers, body: JSON.stringify({ search: 'annuelle', select: 'id' }) });
     expect(await post.json()).toMatchObject({ value: [{ id: 'r1' }] });
+    const badTypes = await fetch(`${endpoint}/indexes/${name}/docs/search?api-version=2024-07-01`, { method: 'POST', headers, body: JSON.stringify({ search: 42, top: 'ten', facets: 'folder' }) });
+    expect(badTypes.status).toBe(400);
+    const { error } = (await badTypes.json()) as { error: { message: string } };
+    for (const named of ['search', 'top', 'facets']) expect(error.message).toContain(named);
     const noVersion = await fetch(`${endpoint}/indexes/${name}/docs/search`, { method: 'POST', headers, body: '{}' });
     expect(noVersion.status).toBe(400);
     expect(await noVersion.json()).toMatchObject({ error: { message: expect.stringContaining('api-version') } });

@@ -71,6 +71,12 @@ describe('Search emulator: search', () => {
       expect(await ids('convention paie', { searchMode: 'all' })).toEqual([]);
       expect(await ids('convention paie', { searchMode: 'any' })).toEqual(['m2', 'm6']);
     });
+    it('never fails on what a person may type: stray quotes, operators and parentheses', async () => {
+      expect(await ids('"assemblée générale')).toEqual(['m1']);
+      expect(await ids('réunion -', { searchMode: 'all' })).toEqual(['m1', 'm7']);
+      expect(await ids('(grief | paie', { searchMode: 'all' })).toEqual(['m2', 'm4']);
+      expect(await ids('grief ) |', { searchMode: 'all' })).toEqual(['m4']);
+    });
     it('matches everything with * or no text', async () => {
       expect(await ids('*')).toHaveLength(7);
       expect(await ids('')).toHaveLength(7);
@@ -131,6 +137,8 @@ describe('Search emulator: search', () => {
       expect(await ids('*', { filter: `(${crafted}) and (mailboxId eq 'mb-b')` })).toEqual(['m3', 'm4']);
       expect(await ids('*', { filter: `${crafted} and mailboxId eq 'mb-b'` })).toEqual(['m1', 'm2', 'm3', 'm4', 'm7']);
       expect(await ids('*', { filter: `not (mailboxId eq 'mb-a') and (folder eq 'Inbox')` })).toEqual(['m5']);
+      // A quote inside a value is doubled, as OData wants: the value stays one string literal.
+      expect(await ids('*', { filter: "mailboxId eq 'mb-a'' or mailboxId ne ''x' and (mailboxId eq 'mb-b')" })).toEqual([]);
     });
     it('combines a filter with full-text search and search.ismatch', async () => {
       expect(await ids('réunion', { filter: "mailboxId eq 'mb-a' and sentAt gt 2024-01-01T00:00:00Z" })).toEqual(['m7']);
@@ -155,7 +163,7 @@ describe('Search emulator: search', () => {
       const r = await client.search('*', { orderBy: ['sentAt desc'], select: ['id', 'sentAt'], top: 3 });
       const page: unknown[] = [];
       // SDK 13.0.0 leaves the '@search.*' annotations in `document` too: compare the selected fields.
-      for await (const x of r.results) page.push({ id: x.document.id, sentAt: x.document.sentAt, subject: x.document.subject });
+      for await (const x of r.results) page.push({ id: x.document.id, sentAt: x.document.sentAt, subject: (x.document as Message).subject });
       expect(page).toEqual([
         { id: 'm7', sentAt: d('2025-04-07T11:00:00Z'), subject: undefined },
         { id: 'm6', sentAt: d('2025-03-03T08:00:00Z'), subject: undefined },
@@ -204,15 +212,22 @@ describe('Search emulator: search', () => {
       const paged = uniqueIndexName('paged');
       await indexClient().createIndex(messageIndex(paged));
       const many = searchClient<Message>(paged);
-      await many.uploadDocuments(Array.from({ length: 120 }, (_, i) => ({ id: `p${String(i).padStart(3, '0')}`, subject: 'Bulletin syndical' })));
+      await many.uploadDocuments(Array.from({ length: 1100 }, (_, i) => ({ id: `p${String(i).padStart(4, '0')}`, subject: 'Bulletin syndical' })));
       const r = await many.search('bulletin', { includeTotalCount: true });
-      expect(r.count).toBe(120);
+      expect(r.count).toBe(1100);
       const all = new Set<string>();
       for await (const x of r.results) all.add(x.document.id);
-      expect(all.size).toBe(120);
+      expect(all.size).toBe(1100);
       const pages: number[] = [];
-      for await (const page of (await many.search('bulletin')).results.byPage()) pages.push(page.results.length);
-      expect(pages).toEqual([50, 50, 20]);
+      for await (const page of (await many.search('bulletin', { top: 120 })).results.byPage()) pages.push(page.results.length);
+      expect(pages).toEqual([120]);
+      // Without top: 50 a page. With top over 1,000: 1,000, then the rest of top.
+      const byFifty: number[] = [];
+      for await (const page of (await many.search('bulletin')).results.byPage()) byFifty.push(page.results.length);
+      expect(byFifty).toEqual([...Array(22).fill(50)]);
+      const big: number[] = [];
+      for await (const page of (await many.search('bulletin', { top: 1050, select: ['id'] })).results.byPage()) big.push(page.results.length);
+      expect(big).toEqual([1000, 50]);
     });
   });
 

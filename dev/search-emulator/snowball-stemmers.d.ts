@@ -1,8 +1,0 @@
-// The package ships no types; only what the emulator's analyzers call.
-declare module 'snowball-stemmers' {
-  export interface Stemmer {
-    stem(word: string): string;
-  }
-  export function newStemmer(language: string): Stemmer;
-  export function algorithms(): string[];
-}
