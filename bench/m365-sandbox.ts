@@ -5,6 +5,8 @@
  * official Graph client over HTTPS, as the app does.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +26,70 @@ async function drain(url: string, graph: ReturnType<typeof createSandboxGraphCli
   return count;
 }
 
+/**
+ * Change notifications at the freshness benchmark's shape: one subscription per mailbox (each with its
+ * validation handshake), a message every 100 ms to a random mailbox, a loopback listener answering
+ * 202. Latency runs from just before the control call that delivers the message to the arrival of
+ * its notification, so it includes the 100 ms batching window.
+ */
+async function notifications(): Promise<void> {
+  const mailboxes = Number(process.env.BENCH_MAILBOXES ?? 200);
+  const seconds = Number(process.env.BENCH_NOTIFY_SECONDS ?? 60);
+  const sent = new Map<string, bigint>();
+  const arrived = new Map<string, bigint>();
+  let posts = 0;
+  const listener = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+      if (token !== null) return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+      posts++;
+      const now = process.hrtime.bigint();
+      for (const item of (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value: Array<{ resourceData: { id: string } }> }).value) arrived.set(item.resourceData.id, now);
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/notify`;
+  // A few more than asked: the two shared mailboxes are not staff.
+  const sandbox = await startM365Sandbox({ scale: { mailboxes: mailboxes + 5, messagesPerMailbox: 5 }, throttling: false });
+  try {
+    const graph = createSandboxGraphClient(sandbox);
+    const control = new SandboxControl(sandbox);
+    const users = sandbox.tenant.users.filter((u) => !u.isSharedMailbox && u.userType === 'Member').slice(0, mailboxes).map((u) => u.id);
+    let t = process.hrtime.bigint();
+    for (const user of users) {
+      await graph.api('/subscriptions').post({ changeType: 'created,updated,deleted', notificationUrl: url, resource: `users/${user}/messages`, expirationDateTime: new Date(Date.now() + 3 * 86_400_000).toISOString(), clientState: 'bench' });
+    }
+    const subscribeMs = ms(t);
+    const cpu = process.cpuUsage();
+    t = process.hrtime.bigint();
+    let count = 0;
+    for (let i = 0; i < seconds * 10; i++) {
+      const due = t + BigInt(i) * 100_000_000n;
+      const wait = Number(due - process.hrtime.bigint()) / 1e6;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const before = process.hrtime.bigint();
+      const added = await control.addMessage(users[Math.floor(Math.random() * users.length)]!, { subject: `Bench ${i}` });
+      sent.set(added.restId, before);
+      count++;
+    }
+    const deadline = Date.now() + 30_000;
+    while ([...sent.keys()].some((id) => !arrived.has(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const used = process.cpuUsage(cpu);
+    const latencies = [...sent].filter(([id]) => arrived.has(id)).map(([id, at]) => Number(arrived.get(id)! - at) / 1e6).sort((a, b) => a - b);
+    const lost = sent.size - latencies.length;
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(0);
+    console.log(`notifications: ${users.length} subscriptions created (handshake each) in ${subscribeMs.toFixed(0)} ms; ${count} messages in ${seconds} s -> ${latencies.length} notified in ${posts} POSTs, latency p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${latencies[latencies.length - 1]!.toFixed(0)} ms, lost ${lost}; CPU of the process (sandbox, listener and driver) ${((used.user + used.system) / 1000 / count).toFixed(2)} ms per message`);
+  } finally {
+    await sandbox.stop();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'notifications') return notifications();
   const startups: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = process.hrtime.bigint();
@@ -95,6 +160,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
+  await notifications();
 }
 
 main().catch((error: unknown) => {

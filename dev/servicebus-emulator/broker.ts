@@ -569,13 +569,18 @@ export class Broker {
 
   // ------------------------------------------------------------------ vanished clients
 
-  private dropConsumer(sender: Sender): void {
+  /**
+   * `answerHeld`: the client detached a link still waiting for a session, so its attach is answered,
+   * then its detach. When the client ended the whole session (or the connection went), nothing is
+   * sent for the link: its channel is being released, and a frame arriving after our end is a
+   * protocol error that makes the client drop the whole connection, with every other link on it.
+   */
+  private dropConsumer(sender: Sender, answerHeld = true): void {
     const consumer = this.consumers.get(sender);
     if (!consumer) return;
     this.consumers.delete(sender);
     consumer.queue.removeConsumer(consumer);
-    if (this.heldAttaches.delete(sender) && !sender.is_closed()) {
-      // The client gave up waiting for a session: answer its attach, then its detach.
+    if (this.heldAttaches.delete(sender) && answerHeld && !sender.is_closed()) {
       sender.open();
       sender.close();
     }
@@ -583,7 +588,7 @@ export class Broker {
 
   private dropConnectionConsumers(connection: Connection, session?: Session): void {
     for (const sender of [...this.consumers.keys()]) {
-      if (sender.connection === connection && (!session || sender.session === session)) this.dropConsumer(sender);
+      if (sender.connection === connection && (!session || sender.session === session)) this.dropConsumer(sender, false);
     }
   }
 }

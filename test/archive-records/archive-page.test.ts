@@ -244,8 +244,23 @@ describe('archive page', () => {
     const { page } = tab;
     await signIn(page, records.name);
     await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
+    // The list only ever offers the answer for the text in the box: while that answer is held back
+    // (a slow connection), it says it is searching rather than showing the previous list, which would
+    // reorder under the pointer when the answer lands.
+    await page.locator('#r-mailbox').click();
+    await expect.poll(() => page.getByRole('listbox').getByRole('option').allTextContents(), { timeout: 25_000 }).toContain(`${alice.name} (gtremblay@spgq.local)`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/archive/mailboxes/search', async (route) => {
+      if ((route.request().postData() ?? '').includes('Genev')) await held;
+      await route.continue();
+    });
     await page.locator('#r-mailbox').fill('Genev');
+    await expect.poll(() => page.getByRole('listbox').getByRole('option').allTextContents(), { timeout: 25_000 }).toEqual(['Recherche…']);
+    release();
+    await expect.poll(() => page.getByRole('listbox').getByRole('option').allTextContents(), { timeout: 25_000 }).toEqual([`${alice.name} (gtremblay@spgq.local)`]);
     await page.getByRole('option', { name: new RegExp(alice.name) }).click();
+    await expect.poll(() => page.getByRole('listbox').count()).toBe(0);
     await page.getByRole('button', { name: 'Réattribuer', exact: true }).click();
     const dialog = page.getByRole('alertdialog');
     await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain(`Tous les courriels archivés de ${alice.name} passeront à la règle « Celle du calendrier pour cette boîte »`);

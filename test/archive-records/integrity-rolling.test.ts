@@ -134,5 +134,5 @@ describe('rolling verification', () => {
     expect(status).toMatchObject({ status: 'ok', daysVerified: status.daysSealed });
     expect(status.daysSealed).toBeGreaterThan(6);
     expect(lines.join('\n')).toMatch(new RegExp(`archive\\.integrity\\.ok.*"daysVerified":${status.daysSealed}`));
-  });
+  }, 180_000);
 });

@@ -82,8 +82,10 @@ export const syncDeps = () => peopleSyncDeps();
  * Ends when no session is left. `order` gets each person's events in the order received.
  */
 export async function drainSubscription(bus: { connectionString: string }, subscription: string, options: { receivers?: number; order?: Map<string, PeopleEvent[]> } = {}): Promise<PeopleEvent[]> {
-  // Its own client, whose operations give up after a few seconds: "no session left" is a timeout.
-  const client = new ServiceBusClient(bus.connectionString, { retryOptions: { timeoutInMs: 3_000, maxRetries: 0 } });
+  // Its own client, whose operations give up after a while: "no session left" is a timeout. Ten
+  // seconds, not three: on a loaded machine accepting a session that is there can take seconds, and a
+  // receiver that gives up early leaves events behind that the test then finds missing.
+  const client = new ServiceBusClient(bus.connectionString, { retryOptions: { timeoutInMs: 10_000, maxRetries: 0 } });
   const events: PeopleEvent[] = [];
   try {
     await Promise.all(Array.from({ length: options.receivers ?? 4 }, () => drain(client, subscription, events, options.order)));

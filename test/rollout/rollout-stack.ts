@@ -38,11 +38,16 @@ export interface RolloutStack {
   stop(): Promise<void>;
 }
 
-/** The app's rollout configuration with retries short enough for a test (the shape is the product's). */
+/**
+ * The app's rollout configuration with retries short enough for a test (the shape is the product's).
+ * Graph work gets one retry, so an injected Graph fault blocks a step quickly; the other kinds keep
+ * five attempts, so an activity slowed by a loaded machine is not mistaken for a step IT must repair.
+ */
 export function quickRetriesConfig(): string {
   const config = JSON.parse(readFileSync('config/rollout.json', 'utf8')) as Record<string, unknown>;
   const quick = { firstRetrySeconds: 1, backoff: 1, maxAttempts: 2 };
-  config.retries = { graph: quick, archive: quick, store: { firstRetrySeconds: 1, backoff: 1, maxAttempts: 5 }, collaboration: quick };
+  const patient = { firstRetrySeconds: 1, backoff: 1, maxAttempts: 5 };
+  config.retries = { graph: quick, archive: patient, store: patient, collaboration: patient };
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'rollout-config-')), 'rollout.json');
   writeFileSync(file, JSON.stringify(config));
   return file;

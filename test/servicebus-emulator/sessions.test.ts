@@ -1,4 +1,5 @@
 import { isServiceBusError, ServiceBusClient } from '@azure/service-bus';
+import { create_container, types, type Connection, type Session } from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { delay, useEmulator } from './support';
 
@@ -108,6 +109,45 @@ describe('Service Bus emulator: sessions', () => {
     expect(again?.deliveryCount).toBe(1);
     await other.completeMessage(again!);
     await other.close();
+  });
+});
+
+describe('Service Bus emulator: a client ending a session that waits for a session lock', () => {
+  // A client may end its AMQP session while the broker still holds the attach of a link waiting
+  // for a message session (the SDK's session listeners do when they stop waiting). The broker then
+  // sends nothing more for that link: a detach after its end lands on a released channel, which the
+  // client treats as a protocol error and answers by dropping the connection with all its links.
+  it('keeps the connection: no frame for the waiting link after the session ended', async () => {
+    const protocolErrors: string[] = [];
+    const connection: Connection = create_container().connect({ host: '127.0.0.1', port: emulator().port, reconnect: false });
+    connection.on('protocol_error', (ctx) => protocolErrors.push(String(ctx.error)));
+    connection.on('disconnected', () => protocolErrors.push('disconnected'));
+    await new Promise((resolve) => connection.once('connection_open', resolve));
+    // Each wait also ends if the connection drops, so a broken broker fails on the assertions below.
+    const dropped = new Promise((resolve) => connection.once('disconnected', resolve));
+    const ended = (session: Session) => Promise.race([dropped, new Promise((resolve) => session.once('session_close', resolve))]);
+    for (let i = 0; i < 3; i++) {
+      const session = connection.create_session();
+      session.begin();
+      // Frames are ordered on the connection: the broker has this attach (and holds it: no session
+      // has messages) before it reads the end.
+      session.attach_receiver({
+        source: { address: 'sessions', filter: { 'com.microsoft:session-filter': types.wrap_described(null, 0x137000000c) } },
+        properties: { 'com.microsoft:timeout': types.wrap_uint(60_000) },
+        credit_window: 0,
+        autoaccept: false,
+      } as never);
+      session.close();
+      await ended(session);
+    }
+    // A round trip on a new session after the ended ones: anything the broker sent for them came first.
+    const session = connection.create_session();
+    session.begin();
+    const sender = session.attach_sender({ target: { address: 'basic' } });
+    await Promise.race([dropped, new Promise((resolve) => sender.once('sendable', resolve))]);
+    expect(protocolErrors).toEqual([]);
+    expect(connection.is_open()).toBe(true);
+    connection.close();
   });
 });
 

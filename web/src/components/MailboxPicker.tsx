@@ -1,5 +1,6 @@
 import { Combobox, Field, Option } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
+import { searchStatusOption } from './SearchStatusOption';
 import { useSearchOptions } from './useSearchOptions';
 import { useI18n } from '../i18n/i18n';
 import { useSession } from '../session';
@@ -76,11 +77,7 @@ export function MailboxPicker(props: { id: string; label: string; hint?: string;
             {describe(m)}
           </Option>
         ))}
-        {!options.length && !loading ? (
-          <Option key="none" value="" text="" disabled>
-            {t('mailboxNone')}
-          </Option>
-        ) : null}
+        {searchStatusOption({ loading, count: options.length }, { searching: t('searching'), none: t('mailboxNone') })}
       </Combobox>
     </Field>
   );

@@ -1,5 +1,6 @@
 import { Button, Combobox, Field, Option, Tag, TagGroup, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
+import { searchStatusOption } from '../../components/SearchStatusOption';
 import { useSearchOptions } from '../../components/useSearchOptions';
 import { useI18n } from '../../i18n/i18n';
 import type { StaffChoice, Texts } from './types';
@@ -57,11 +58,7 @@ export function StaffPicker(props: { id: string; label: string; hint?: string; s
             {serviceName(p.serviceCode) ? `${p.displayName} (${serviceName(p.serviceCode)})` : p.displayName}
           </Option>
         ))}
-        {!options.length && !loading ? (
-          <Option key="none" value="" text="" disabled>
-            {t('personNone')}
-          </Option>
-        ) : null}
+        {searchStatusOption({ loading, count: options.length }, { searching: t('searching'), none: t('personNone') })}
       </Combobox>
       {props.value.length ? (
         <TagGroup className={s.chosen} aria-label={t('reqMembersChosen')} onDismiss={(_, d) => props.onChange(props.value.filter((p) => p.id !== d.value))}>

@@ -1,5 +1,6 @@
 import { Combobox, Field, Option } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
+import { searchStatusOption } from '../../components/SearchStatusOption';
 import { useSearchOptions } from '../../components/useSearchOptions';
 import { useI18n } from '../../i18n/i18n';
 import { useSession } from '../../session';
@@ -46,11 +47,7 @@ export function PersonPicker(props: { id: string; label: string; value: PersonCh
             {p.service ? `${p.displayName} (${p.service.names[i18n.language]})` : p.displayName}
           </Option>
         ))}
-        {!options.length && !loading ? (
-          <Option key="none" value="" text="" disabled>
-            {t('personNone')}
-          </Option>
-        ) : null}
+        {searchStatusOption({ loading, count: options.length }, { searching: t('searching'), none: t('personNone') })}
       </Combobox>
     </Field>
   );
