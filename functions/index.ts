@@ -16,6 +16,7 @@ import './archive/exports';
 import './archive/mailboxes';
 import './archive/retention';
 import './archive/people-scope';
+import './archive/full-text';
 import './people/people';
 import './training/reminders';
 import './training/training';

@@ -108,6 +108,7 @@ var names = {
   plan: '${prefix}-plan-${suffix}'
   functionApp: '${prefix}-func-${suffix}'
   actionGroup: '${prefix}-ag-${suffix}'
+  search: '${prefix}-srch-${suffix}'
 }
 
 // Built-in role definition ids (the same in every tenant).
@@ -123,6 +124,8 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
+  searchServiceContributor: '7ca78c08-252a-4471-8644-bb5ff32d4ba0'
 }
 
 // The deployment half of the residency guard: nothing outside Canada can be created in this
@@ -406,6 +409,21 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
   }
 }]
 
+// The archive's full-text index (docs/decisions/0020): derived data, rebuilt from the archive, in
+// the archive's region. Basic: one partition (15 GB, up to 1 million documents per index before a
+// higher tier is needed), keys disabled so only Entra ID (the app's identity) reaches it.
+resource search 'Microsoft.Search/searchServices@2023-11-01' = {
+  name: names.search
+  location: location
+  sku: { name: 'basic' }
+  properties: {
+    replicaCount: 1
+    partitionCount: 1
+    hostingMode: 'default'
+    disableLocalAuth: true
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: names.plan
   location: location
@@ -497,6 +515,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_INTEGRITY_BUDGET_MINUTES', value: '20' }
         { name: 'ARCHIVE_EXPORT_LINK_MINUTES', value: '15' }
         { name: 'ARCHIVE_EXPORT_RETENTION_DAYS', value: '30' }
+        { name: 'AZURE_SEARCH_ENDPOINT', value: 'https://${search.name}.search.windows.net' }
+        { name: 'ARCHIVE_SEARCH_INDEX', value: 'archive-messages' }
+        { name: 'ARCHIVE_SEARCH_SCHEDULE', value: '*/20 * * * * *' }
         // Text extraction for search (docs/decisions/0021): per-attachment limits; one worker thread of
         // 512 MB heap fits beside the host in a 2048 MB Flex instance.
         { name: 'ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB', value: '25' }
@@ -597,6 +618,17 @@ resource appInsightsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   name: guid(insights.id, identity.id, roles.monitoringMetricsPublisher)
   properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher) }
 }
+
+// Documents (upload, delete, search) and the index definition (the app creates its index on first use).
+var appSearchRoles = [
+  roles.searchIndexDataContributor
+  roles.searchServiceContributor
+]
+resource appSearchRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appSearchRoles: {
+  scope: search
+  name: guid(search.id, identity.id, role)
+  properties: { principalId: identity.properties.principalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role) }
+}]
 
 resource appCosmosRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
   parent: cosmos

@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/platform/logger';
 import { settings } from '../../shared/platform/settings';
 import { recordsServices } from '../../shared/archive/adapters/records-services';
 import { onTimer, timerHandler } from '../triggers';
+import { fullTextIndexPass } from './full-text';
 
 /**
  * The archive's daily records timers; the passes themselves are shared/archive/records/daily-passes.ts:
@@ -30,4 +31,7 @@ const s = settings();
 export const runDisposition = timerHandler({ event: 'archive.disposition', handle: disposition });
 export const runIntegrity = timerHandler({ event: 'archive.integrity', handle: integrity });
 onTimer('archiveDispositionTimer', { event: 'archive.disposition', schedule: s.archive.records.dispositionSchedule, handle: disposition });
+export const runFullTextIndexing = timerHandler({ event: 'archive.fulltext', handle: fullTextIndexPass });
+// Catches the full-text index up with capture (docs/decisions/0020).
+onTimer('archiveFullTextIndexTimer', { event: 'archive.fulltext', schedule: s.archive.searchSchedule, handle: fullTextIndexPass });
 onTimer('archiveIntegrityTimer', { event: 'archive.integrity', schedule: s.archive.records.integritySchedule, handle: integrity });

@@ -7,6 +7,7 @@ import type { ExportJob, ExportRecord } from './records/export-request';
 import type { DayVerdict, IntegrityStatus } from './records/integrity-status';
 import type { HoldJob, LegalHold } from './records/legal-hold';
 import type { SearchFilter } from './records/search-filter';
+import type { ExtractedText, IndexAnswer, IndexQuery, SearchDocument } from './records/full-text';
 
 /**
  * The ports capture works through (records' ports follow, in their own section). Adapters: Microsoft Graph (graph-mail.ts), Blob Storage
@@ -448,4 +449,57 @@ export interface SweepWatermark {
   /** Orphans a pass found under a retention policy or legal hold: each later pass tries them again. */
   kept(): Promise<string[]>;
   set(until: Date, kept?: string[]): Promise<void>;
+}
+
+/*
+ * ---------------------------------------------------------------------------------------------
+ * Full-text search ports (records/full-text*.ts, docs/decisions/0020). Adapter: Azure AI Search
+ * (search-index.ts); text extraction is the extraction module's.
+ * ---------------------------------------------------------------------------------------------
+ */
+
+/** The index could not parse the query (full syntax): the person's to fix, a 400. */
+export class BadSearchQuery extends Error {
+  constructor() {
+    super('The search query could not be parsed');
+    this.name = 'BadSearchQuery';
+  }
+}
+
+/** The full-text index: derived data, rebuilt from the archive whenever needed. */
+export interface SearchIndex {
+  /** Creates the index with its fields and analyzers when missing (an existing one is left as it is). */
+  ensureIndex(): Promise<void>;
+  /** Uploads (replaces) documents; throws when the index refused one. */
+  upsert(documents: SearchDocument[]): Promise<void>;
+  /** Deletes documents by key; a missing one is no error. */
+  delete(ids: string[]): Promise<void>;
+  search(query: IndexQuery): Promise<IndexAnswer>;
+  /** Exact count of one mailbox's documents. */
+  count(mailboxId: string): Promise<number>;
+  /** Mailboxes that have documents in the index. */
+  mailboxIds(): Promise<string[]>;
+  /** Deletes the index and its documents (a rebuild starts from nothing). */
+  drop(): Promise<void>;
+}
+
+/** The text of an archived message: body and attachments, what could not be extracted recorded per message. */
+export interface TextExtraction {
+  extract(entry: MessageEntry): Promise<ExtractedText>;
+}
+
+/** Where indexing has reached (capturedAt of entries indexed, ISO) and the last rebuild's progress. */
+export interface IndexingProgress {
+  watermark(): Promise<string | undefined>;
+  setWatermark(capturedAt: string): Promise<void>;
+  rebuild(): Promise<RebuildStatus | undefined>;
+  saveRebuild(status: RebuildStatus): Promise<void>;
+}
+
+export interface RebuildStatus {
+  state: 'running' | 'completed' | 'failed';
+  startedAt: string;
+  updatedAt: string;
+  indexed: number;
+  requestedBy: string;
 }

@@ -95,6 +95,13 @@ const rawSchema = z.object({
   ARCHIVE_EXPORT_LINK_MINUTES: z.coerce.number().int().min(1, 'between 1 and 60').max(60, 'between 1 and 60').default(15),
   /** Days an export file is kept after it is built; then the daily disposition deletes it. */
   ARCHIVE_EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1, 'between 1 and 365').max(365, 'between 1 and 365').default(30),
+  /** Full-text search of the archive (docs/decisions/0020): the Azure AI Search service; off (503) without it. */
+  AZURE_SEARCH_ENDPOINT: httpUrl.optional(),
+  ARCHIVE_SEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9-]{0,126}[a-z0-9]$/, 'expected an index name (lower case, digits, dashes)').default('archive-messages'),
+  /** The local search emulator's api-key only: in Azure the service takes Entra ID (managed identity), keys disabled. */
+  AZURE_SEARCH_API_KEY: z.string().min(1).optional(),
+  /** How often the indexing pass catches up with capture (NCRONTAB with seconds). */
+  ARCHIVE_SEARCH_SCHEDULE: z.string().min(1).default('*/20 * * * * *'),
   /** Text extraction for the archive's search index (docs/decisions/0021-archive-text-extraction.md). */
   ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: z.coerce.number().int().min(1, 'between 1 and 150').max(150, 'between 1 and 150').default(25),
   ARCHIVE_EXTRACT_MAX_CHARS: z.coerce.number().int().min(1000, 'between 1000 and 10000000').max(10_000_000, 'between 1000 and 10000000').default(1_000_000),
@@ -236,6 +243,10 @@ const EXAMPLES: Record<string, string> = {
   ARCHIVE_INTEGRITY_BUDGET_MINUTES: '20',
   ARCHIVE_EXPORT_LINK_MINUTES: '15',
   ARCHIVE_EXPORT_RETENTION_DAYS: '30',
+  AZURE_SEARCH_ENDPOINT: 'https://srch-spgq.search.windows.net (Azure AI Search, Canada Central)',
+  ARCHIVE_SEARCH_INDEX: 'archive-messages',
+  AZURE_SEARCH_API_KEY: 'local emulator only (unset in Azure: managed identity)',
+  ARCHIVE_SEARCH_SCHEDULE: '*/20 * * * * * (NCRONTAB, every 20 seconds)',
   ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB: '25',
   ARCHIVE_EXTRACT_MAX_CHARS: '1000000',
   ARCHIVE_EXTRACT_TIMEOUT_SECONDS: '20',
@@ -390,6 +401,9 @@ export interface ArchiveSettings {
   /** Work released in waves of `size` messages spread over `spreadSeconds` (caps the worker's scale-out). */
   waves: { size: number; spreadSeconds: number };
   records: { retentionRulesFile: string; dispositionSchedule: string; integritySchedule: string; integrityBudgetMinutes: number; exportLinkMinutes: number; exportRetentionDays: number };
+  /** Full-text search; undefined when AZURE_SEARCH_ENDPOINT is not set. */
+  search?: { endpoint: string; indexName: string; apiKey?: string };
+  searchSchedule: string;
   /**
    * Text extraction for search: `limits` is what extractMessageText takes (the rest of its limits
    * keep their defaults), `pool` what ExtractionPool takes.
@@ -508,6 +522,8 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
         exportLinkMinutes: raw.ARCHIVE_EXPORT_LINK_MINUTES,
         exportRetentionDays: raw.ARCHIVE_EXPORT_RETENTION_DAYS,
       },
+      search: raw.AZURE_SEARCH_ENDPOINT ? { endpoint: raw.AZURE_SEARCH_ENDPOINT.replace(/\/+$/, ''), indexName: raw.ARCHIVE_SEARCH_INDEX, ...(raw.AZURE_SEARCH_API_KEY ? { apiKey: raw.AZURE_SEARCH_API_KEY } : {}) } : undefined,
+      searchSchedule: raw.ARCHIVE_SEARCH_SCHEDULE,
       extraction: {
         limits: { maxAttachmentBytes: raw.ARCHIVE_EXTRACT_MAX_ATTACHMENT_MB * 1024 * 1024, maxChars: raw.ARCHIVE_EXTRACT_MAX_CHARS, timeoutMs: raw.ARCHIVE_EXTRACT_TIMEOUT_SECONDS * 1000 },
         pool: { ...(raw.ARCHIVE_EXTRACT_WORKERS === undefined ? {} : { workers: raw.ARCHIVE_EXTRACT_WORKERS }), memoryMb: raw.ARCHIVE_EXTRACT_MEMORY_MB },

@@ -122,6 +122,7 @@ describe('residency: every resource is in a Canadian region or global', () => {
 // Microsoft's naming rules (learn.microsoft.com, "Naming rules and restrictions for Azure resources").
 const NAME_RULES: Record<string, { min: number; max: number; pattern: RegExp }> = {
   'Microsoft.Storage/storageAccounts': { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
+  'Microsoft.Search/searchServices': { min: 2, max: 60, pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/ },
   'Microsoft.KeyVault/vaults': { min: 3, max: 24, pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
   'Microsoft.DocumentDB/databaseAccounts': { min: 3, max: 44, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ },
   'Microsoft.ServiceBus/namespaces': { min: 6, max: 50, pattern: /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$(?<!-sb)(?<!-mgmt)/ },
@@ -213,6 +214,7 @@ describe('settings: every setting the code reads is set by the deployment', () =
     ['ServiceBusConnection', 'connection string: local only (Azure: __fullyQualifiedNamespace)'],
     ['CosmosDb', 'connection string: local only (Azure: __accountEndpoint)'],
     ['GRAPH_CA_FILE', 'the Microsoft 365 sandbox CA: local only'],
+    ['AZURE_SEARCH_API_KEY', 'the search emulator key: local only (Azure: managed identity, keys disabled)'],
   ]);
 
   it('sets every name in the settings schema', () => {
@@ -273,6 +275,8 @@ const ROLE = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7',
+  searchServiceContributor: '7ca78c08-252a-4471-8644-bb5ff32d4ba0',
 };
 const roleName = (id: string) => Object.entries(ROLE).find(([, v]) => v === id)?.[0] ?? id;
 
@@ -285,6 +289,8 @@ describe('roles: every role the code needs is assigned, and no broader one', () 
     ['app', 'Microsoft.ServiceBus/namespaces', 'serviceBusDataOwner', 'triggers (receive, scale on entity counts) and senders'],
     ['app', 'Microsoft.KeyVault/vaults', 'keyVaultSecretsUser', 'the relay signing key through a Key Vault reference'],
     ['app', 'Microsoft.Insights/components', 'monitoringMetricsPublisher', 'telemetry with local auth off'],
+    ['app', 'Microsoft.Search/searchServices', 'searchIndexDataContributor', 'the archive full-text index: upload, delete, search'],
+    ['app', 'Microsoft.Search/searchServices', 'searchServiceContributor', 'the archive full-text index definition, created by the app'],
     ['operators', 'Microsoft.KeyVault/vaults', 'keyVaultSecretsOfficer', 'create and rotate the relay signing key'],
     ['agent', 'Microsoft.ServiceBus/namespaces/queues:relay-requests', 'serviceBusDataReceiver', 'Listen on requests, nothing else'],
     ['agent', 'Microsoft.ServiceBus/namespaces/queues:relay-replies', 'serviceBusDataSender', 'Send on replies, nothing else'],

@@ -29,6 +29,12 @@ import { CosmosDisposalRecords, CosmosExportRecords, CosmosIntegrityRecords, Cos
 import { ServiceBusExportQueue } from './export-queue';
 import { RecordsStore } from './records-store';
 import { RetentionLock } from './retention-lock';
+import { AzureSearchIndex } from './search-index';
+import { CosmosIndexingProgress } from './search-progress';
+import { FullTextIndexing } from '../records/full-text-indexing';
+import { FullTextSearch } from '../records/full-text-search';
+import { MessageTextExtraction } from '../records/full-text-extraction';
+import type { SearchIndex, TextExtraction } from '../ports';
 
 /**
  * Composition root of the records side of the archive (retention, legal hold, disposition, audit,
@@ -81,15 +87,26 @@ export function buildRecordsServices(
     return [...known.filter((d) => d.type === 'mailbox'), ...inScope].map((m) => ({ mailboxId: m.mailboxId, address: m.address, department: m.department ?? null }));
   });
   const audit = new AuditLog(new CosmosAuditTrail(database, { container: CONTAINERS.audit, schema: AuditRecord }), now);
+  const access = new ArchiveAccess(audit, index);
+  // Full-text search (docs/decisions/0020): only with a search service; the api-key is the local emulator's only.
+  const search = s.archive.search;
+  const searchIndex: SearchIndex | undefined = search ? new AzureSearchIndex({ endpoint: search.endpoint, indexName: search.indexName, ...(search.apiKey && !s.deployed ? { apiKey: search.apiKey } : {}) }) : undefined;
+  const extraction: TextExtraction = new MessageTextExtraction(content, s.archive.extraction);
+  const fullText = searchIndex
+    ? {
+        index: searchIndex,
+        indexing: new FullTextIndexing({ index: searchIndex, archive: index, extraction, progress: new CosmosIndexingProgress(store), mailboxes }, now),
+        search: new FullTextSearch(searchIndex, access, audit, index),
+      }
+    : undefined;
   const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
-  const search = new ArchiveSearch(index);
+  const archiveSearch = new ArchiveSearch(index);
   // What a read path finds tampered is audited and reported to the integrity status at once.
   const tamper = new TamperReports(audit, verdicts, now);
-  const exports = new Exports({ records: exportRecords, files: exportFiles, search, content, queue: exportQueue, tamper }, now);
-  const disposition = new Disposition(index, disposals, calendar, holds, lock, audit, now);
+  const exports = new Exports({ records: exportRecords, files: exportFiles, search: archiveSearch, content, queue: exportQueue, tamper, ...(fullText ? { fullText: fullText.search } : {}) }, now);
+  const disposition = new Disposition(index, disposals, calendar, holds, lock, audit, now, fullText?.indexing);
   // Manifests of one archive (one Cosmos database) live under its name.
   const manifests = new Manifests(new BlobManifestStore(blob, lock, database.id), index, now);
-  const access = new ArchiveAccess(audit, index);
   return {
     settings: s,
     /** The Cosmos containers, for the adapters (and tests that look at stored documents). */
@@ -105,7 +122,9 @@ export function buildRecordsServices(
     calendar,
     audit,
     holds,
-    search,
+    search: archiveSearch,
+    /** Full-text search and its index; undefined without AZURE_SEARCH_ENDPOINT. */
+    fullText,
     exports,
     calendarCheck,
     reassignment: new RetentionReassignment({ index, mailboxes, lock }, calendar, audit),
@@ -113,13 +132,13 @@ export function buildRecordsServices(
     disposition,
     manifests,
     access,
-    reading: new ArchiveReading(access, search, content, audit, tamper),
+    reading: new ArchiveReading(access, archiveSearch, content, audit, tamper),
     holdRequests: new HoldRequests(holds, audit, mailboxes, exportQueue),
     exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
     passes: new DailyRecordsPasses(
       { index, mailboxes, lock, content, verdicts, disposals },
-      { calendar, disposition, exports, manifests, audit, calendarCheck },
+      { calendar, disposition, exports, manifests, audit, calendarCheck, ...(fullText ? { fullText: fullText.indexing } : {}) },
       { exportRetentionDays: r.exportRetentionDays, integrityBudgetMs: r.integrityBudgetMinutes * 60_000 },
       now,
     ),

@@ -31,6 +31,13 @@ export const AuditAction = z.enum([
   'access-refused',
   'retention-reassign',
   'retention-reassign-complete',
+  /**
+   * A full-text search (full-text-search.ts): the query as typed is recorded, as eDiscovery audits
+   * record it, because "who searched for what" is what an oversight review asks; never a result's content.
+   */
+  'full-text-search',
+  /** A rebuild of the full-text index was asked for. */
+  'full-text-rebuild',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
@@ -50,6 +57,10 @@ export const AuditTarget = z
     ruleId: z.string().optional(),
     /** For a search across mailboxes: the mailboxes whose messages it returned (ids, sorted). */
     mailboxIds: z.array(z.string()).optional(),
+    /** For a full-text search: the query as typed, its syntax, and how many results each mailbox had. */
+    query: z.string().max(500).optional(),
+    syntax: z.enum(['simple', 'full']).optional(),
+    mailboxCounts: z.array(z.object({ mailboxId: z.string(), count: z.number().int().nonnegative() }).strict()).optional(),
     /** For a refused request: the endpoint (function name) and the status answered. */
     endpoint: z.string().regex(/^archive[A-Za-z]{1,60}$/).optional(),
     httpStatus: z.union([z.literal(401), z.literal(403)]).optional(),

@@ -7,6 +7,7 @@ import type { Exports } from './export';
 import { verifyArchive } from './integrity';
 import type { IntegrityStatus } from './integrity-status';
 import type { Manifests } from './manifests';
+import type { FullTextIndexing } from './full-text-indexing';
 import { CalendarMismatchError, type RetentionCalendar } from './retention';
 import { applyRetentionCalendar, type CalendarCheck, type CalendarPassResult } from './retention-assigner';
 
@@ -27,6 +28,8 @@ export interface DailyPassServices {
   audit: AuditLog;
   /** The calendar checked against the directory before it assigns anything (retention-assigner.ts). */
   calendarCheck?: CalendarCheck;
+  /** The full-text index's drift check (docs/decisions/0020), when the app has one. */
+  fullText?: Pick<FullTextIndexing, 'drift'>;
 }
 
 export interface DailyPassOptions {
@@ -90,6 +93,18 @@ export class DailyRecordsPasses {
       { manifests: this.services.manifests, verdicts: this.ports.verdicts, disposals: this.ports.disposals, content: this.ports.content, now: this.now },
       { budgetMs: this.options.integrityBudgetMs },
     );
-    return { sealed, status };
+    if (!this.services.fullText) return { sealed, status };
+    // Index against archive, per mailbox: what a rebuild would repair, reported with the integrity status.
+    const mailboxIds = (await this.ports.mailboxes.documents()).filter((d) => d.type === 'mailbox').map((d) => d.mailboxId);
+    let drift;
+    try {
+      drift = await this.services.fullText.drift(mailboxIds);
+    } catch {
+      // The search service unreachable must not fail the archive's own verification: no drift line this time.
+      return { sealed, status };
+    }
+    const withDrift: IntegrityStatus = { ...status, searchDrift: { checkedAt: this.now().toISOString(), mailboxes: drift } };
+    await this.ports.verdicts.saveStatus(withDrift);
+    return { sealed, status: withDrift };
   }
 }

@@ -29,6 +29,12 @@ export class Disposition {
     private readonly lock: ContentRetention,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
+    /**
+     * The full-text index (full-text-indexing.ts): a destroyed entry leaves it in the same pass
+     * (Law 25), before the evidence says "destroyed"; a failure leaves the evidence pending, and
+     * finishPending removes it again.
+     */
+    private readonly fullText?: { remove(entryIds: string[]): Promise<void> },
   ) {}
 
   async run(maxEntries = 10_000): Promise<DispositionResult> {
@@ -88,6 +94,7 @@ export class Disposition {
         await this.evidenceRecords.save({ ...evidence, status: 'cancelled', completedAt: this.now().toISOString() });
         continue;
       }
+      await this.fullText?.remove([entry.id]);
       const contentDestroyed = await this.destroyContentIfUnreferenced(entry.contentHash);
       await this.evidenceRecords.save({ ...evidence, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
       await this.audit.record(SYSTEM_ACTOR, 'disposition', { mailboxId: entry.mailboxId, entryId: entry.id, contentHash: entry.contentHash, ruleId: rule.id });
@@ -120,6 +127,7 @@ export class Disposition {
         await this.evidenceRecords.save({ ...pending, status: 'cancelled', completedAt: this.now().toISOString() });
         continue;
       }
+      await this.fullText?.remove([pending.entryId]);
       const contentDestroyed = await this.destroyContentIfUnreferenced(pending.contentHash);
       await this.evidenceRecords.save({ ...pending, status: 'destroyed', contentDestroyed, completedAt: this.now().toISOString() });
     }

@@ -6,10 +6,20 @@ import { SearchFilterSchema } from './search-filter';
  * its background job (ExportRecord), the job message, and the manifest that goes with the file.
  * The job is Exports' (export.ts); the file formats are export-archive.ts's.
  */
+/**
+ * The words of a full-text search (docs/decisions/0020) whose results are exported: with it, the
+ * export holds what that search finds within `filter` (its mailbox, participant address, dates,
+ * folder and attachments), at most FULL_TEXT_EXPORT_MAX messages.
+ */
+export const ExportFullText = z.object({ text: z.string().trim().min(1).max(500), syntax: z.enum(['simple', 'full']).default('simple') }).strict();
+export type ExportFullText = z.infer<typeof ExportFullText>;
+export const FULL_TEXT_EXPORT_MAX = 100_000;
+
 export const ExportRequest = z.object({
   matter: z.string().trim().min(3).max(200),
   format: z.enum(['mbox', 'zip']),
   filter: SearchFilterSchema.default({}),
+  fullText: ExportFullText.optional(),
 });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
@@ -25,6 +35,8 @@ export const ExportRecord = z.object({
   format: z.enum(['mbox', 'zip']),
   /** The query the worker runs (values included: the record is data, never logged). */
   filter: SearchFilterSchema.default({}),
+  /** A full-text search's words, when the export is of its results. */
+  fullText: ExportFullText.optional(),
   /** Names of the filters used, for lists and the audit log. */
   filters: z.array(z.string()),
   createdBy: z.string(),

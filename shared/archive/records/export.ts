@@ -1,12 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { ConcurrentChange, ContentMissing, type ContentStore, type ExportFiles, type ExportQueue, type ExportRecords } from '../ports';
+import type { MessageEntry } from '../model';
 import { SYSTEM_ACTOR } from './audit-record';
 import { ContentTampered, hashChecked, type TamperReports } from './content-check';
 import { emlName, mboxArchive, zipArchive, type ArchiveMember } from './export-archive';
 import {
   EXPORT_TIMING,
   exportBlobNames,
+  FULL_TEXT_EXPORT_MAX,
+  type ExportFullText,
   ExportRecord,
   type ExportFailure,
   type ExportJob,
@@ -25,6 +28,8 @@ export interface ExportPorts {
   search: ArchiveSearch;
   content: ContentStore;
   queue: ExportQueue;
+  /** The entries a full-text search finds (docs/decisions/0020); absent without a search service. */
+  fullText?: { entriesFor(search: ExportFullText, filter: SearchFilter, max: number): AsyncIterable<MessageEntry> };
   /** Where content found tampered is reported (audit, integrity status); optional in tests of other paths. */
   tamper?: TamperReports;
 }
@@ -65,7 +70,8 @@ export class Exports {
       matter: request.matter,
       format: request.format,
       filter: request.filter,
-      filters: filtersUsed(request.filter),
+      ...(request.fullText ? { fullText: request.fullText } : {}),
+      filters: [...(request.fullText ? ['text'] : []), ...filtersUsed(request.filter)],
       createdBy,
       createdAt: this.now().toISOString(),
       status: 'queued',
@@ -150,7 +156,7 @@ export class Exports {
       });
       return checked;
     };
-    const entries = this.selected(record.filter as SearchFilter, items, members);
+    const entries = this.selected(record, items, members);
     const archive = record.format === 'mbox' ? mboxArchive(entries, open) : zipArchive(entries, open);
     const hash = createHash('sha256');
     let size = 0;
@@ -187,8 +193,17 @@ export class Exports {
   }
 
   /** The entries the filter selects, as the search yields them, each added to the manifest. */
-  private async *selected(filter: SearchFilter, items: ExportManifest['items'], members: Map<string, ArchiveMember['entry']>): AsyncIterable<ArchiveMember> {
-    for await (const entry of this.ports.search.all(filter)) {
+  private async *selected(record: ExportRecord, items: ExportManifest['items'], members: Map<string, ArchiveMember['entry']>): AsyncIterable<ArchiveMember> {
+    const filter = record.filter as SearchFilter;
+    let source: AsyncIterable<MessageEntry>;
+    if (record.fullText) {
+      // An export of a full-text search without the search service would export something else: fail instead.
+      if (!this.ports.fullText) throw new Error('full-text search is not configured');
+      source = this.ports.fullText.entriesFor(record.fullText, filter, FULL_TEXT_EXPORT_MAX);
+    } else {
+      source = this.ports.search.all(filter);
+    }
+    for await (const entry of source) {
       members.set(entry.contentHash, entry);
       const name = emlName(entry);
       items.push({ name, entryId: entry.id, mailboxId: entry.mailboxId, receivedAt: entry.receivedAt, contentHash: entry.contentHash, rawSize: entry.rawSize });

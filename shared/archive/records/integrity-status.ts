@@ -42,6 +42,13 @@ export const IntegrityStatus = z.object({
   problemCount: z.number().int(),
   /** The first problems (up to MAX_LISTED), by day; problemCount says how many in all. */
   problems: z.array(IntegrityProblem),
+  /**
+   * The full-text index against the archive (full-text-indexing.ts): mailboxes whose counts differ.
+   * Derived data, so drift is reported (and repaired by a rebuild), never an integrity mismatch.
+   */
+  searchDrift: z
+    .object({ checkedAt: z.string(), mailboxes: z.array(z.object({ mailboxId: z.string(), archive: z.number().int(), index: z.number().int() })) })
+    .optional(),
 });
 export type IntegrityStatus = z.infer<typeof IntegrityStatus>;
 

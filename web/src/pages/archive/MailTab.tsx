@@ -9,6 +9,7 @@ import { ErrorState, LoadingState, useSay, type Said } from '../../components/St
 import { useI18n } from '../../i18n/i18n';
 import { hasRole, useSession } from '../../session';
 import type { MessageSummary, MessageView, RuleName, SearchFilter, SearchPage } from './types';
+import { FullTextSearch } from './FullTextSearch';
 
 const useStyles = makeStyles({
   form: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(14rem, 1fr))', gap: tokens.spacingHorizontalM, alignItems: 'start' },
@@ -187,6 +188,8 @@ export function MailTab(props: { filter: SearchFilter; onFilter(f: SearchFilter)
 
   return (
     <div>
+      {/* Inside messages and attachments; the fields below filter the archive's own index (subjects, participants, dates). */}
+      <FullTextSearch onOpen={(ref) => void openMessage(ref)} />
       <form id="archive-search" onSubmit={submit} noValidate>
         <fieldset className={s.fieldset}>
           <legend className={s.legend}>{t('searchLegend')}</legend>

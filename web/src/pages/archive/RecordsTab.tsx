@@ -144,6 +144,13 @@ function Integrity() {
           ))}
         </ul>
       ) : null}
+      {status?.searchDrift ? (
+        <p id="search-drift">
+          {status.searchDrift.mailboxes.length
+            ? t('searchDrift', { count: status.searchDrift.mailboxes.length, at: i18n.dateTime(status.searchDrift.checkedAt) })
+            : t('searchInStep', { at: i18n.dateTime(status.searchDrift.checkedAt) })}
+        </p>
+      ) : null}
       <div className={s.row}>
         <Button id="verify-now" appearance="primary" disabled={poll.running} onClick={() => void verify()}>
           {t('verifyNow')}

@@ -86,6 +86,8 @@ export interface IntegrityStatus {
   problemCount: number;
   /** The first problems: which day, what, and which entry (ids only). */
   problems?: { kind: string; day: string; entryId?: string }[];
+  /** The full-text index against the archive, per mailbox where they differ (derived data: a rebuild repairs it). */
+  searchDrift?: { checkedAt: string; mailboxes: { mailboxId: string; archive: number; index: number }[] };
 }
 
 export interface MailboxCompleteness {
@@ -115,5 +117,43 @@ export interface AuditRecord {
 export const AUDIT_ACTIONS = [
   'search', 'view', 'download-eml', 'download-attachment', 'export-create', 'export-complete', 'export-expire', 'export-link',
   'hold-create', 'hold-release', 'disposition', 'audit-query', 'completeness-view', 'integrity-view', 'integrity-verify', 'content-tampered', 'access-refused', 'hold-apply-complete',
-  'retention-reassign', 'retention-reassign-complete',
+  'retention-reassign', 'retention-reassign-complete', 'full-text-search', 'full-text-rebuild',
 ] as const;
+
+/** POST /api/archive/full-text (docs/decisions/0020). */
+export interface FullTextQuery {
+  text: string;
+  syntax: 'simple' | 'full';
+  mailboxId?: string;
+  folder?: string;
+  participant?: string;
+  from?: string;
+  to?: string;
+  hasAttachments?: boolean;
+  sort: 'relevance' | 'date-desc' | 'date-asc';
+  page: number;
+  pageSize: number;
+}
+
+export interface FullTextItem {
+  ref: string;
+  mailboxId: string;
+  mailboxName: string;
+  from: string;
+  to: string[];
+  date: string;
+  folder: string;
+  subject: string;
+  attachmentNames: string[];
+  hasAttachments: boolean;
+  notIndexed: string[];
+  highlights: { field: 'subject' | 'body' | 'attachmentText' | 'attachmentNames' | 'participantNames' | 'notIndexedReasons'; segments: { text: string; hit: boolean }[] }[];
+}
+
+export interface FullTextPage {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: FullTextItem[];
+  facets: Record<'year' | 'folder' | 'participant' | 'hasAttachments', { value: string; count: number }[]>;
+}
