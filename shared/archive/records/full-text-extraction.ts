@@ -21,9 +21,8 @@ export class MessageTextExtraction implements TextExtraction {
   async extract(entry: MessageEntry): Promise<ExtractedText> {
     // Exchange Online's own ceiling: anything larger is not read into memory at all.
     if (entry.rawSize > MAX_EXTRACTED_MESSAGE_BYTES) return { body: '', attachments: [], notIndexed: ['too_large (message)'] };
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.content.open(entry.contentHash)) chunks.push(chunk as Buffer);
-    const extracted = await extractMessageText(Buffer.concat(chunks), this.options.limits, sharedPool(this.options.pool));
+    // The stream as it comes: the extraction parses it as it arrives, never holding the message whole.
+    const extracted = await extractMessageText(await this.content.open(entry.contentHash), this.options.limits, sharedPool(this.options.pool));
     return {
       body: extracted.body,
       attachments: extracted.attachments.filter((a) => a.status === 'indexed').map((a) => ({ name: a.name, text: a.text })),
