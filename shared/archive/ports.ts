@@ -474,6 +474,12 @@ export interface SearchIndex {
   upsert(documents: SearchDocument[]): Promise<void>;
   /** Deletes documents by key; a missing one is no error. */
   delete(ids: string[]): Promise<void>;
+  /**
+   * Replaces only the given fields of documents already in the index (Azure `merge`). A key not in
+   * the index is no error and is not created: the indexing pass will index that entry whole.
+   * Throws when the service refused any other way.
+   */
+  mergeMetadata(changes: MetadataChange[]): Promise<void>;
   search(query: IndexQuery): Promise<IndexAnswer>;
   /** Exact count of one mailbox's documents. */
   count(mailboxId: string): Promise<number>;
@@ -481,6 +487,14 @@ export interface SearchIndex {
   mailboxIds(): Promise<string[]>;
   /** Deletes the index and its documents (a rebuild starts from nothing). */
   drop(): Promise<void>;
+}
+
+/** The fields of an entry that change after capture, as the index holds them; only those given are replaced. */
+export interface MetadataChange {
+  id: string;
+  holds?: string[];
+  retentionRule?: string;
+  folder?: string;
 }
 
 /** The text of an archived message: body and attachments, what could not be extracted recorded per message. */

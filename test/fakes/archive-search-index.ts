@@ -1,4 +1,4 @@
-import type { IndexingProgress, RebuildStatus, SearchIndex, TextExtraction } from '../../shared/archive/ports';
+import type { IndexingProgress, MetadataChange, RebuildStatus, SearchIndex, TextExtraction } from '../../shared/archive/ports';
 import type { MessageEntry } from '../../shared/archive/model';
 import { endOf, startOf } from '../../shared/archive/records/search-filter';
 import { HIGHLIGHT_POST, HIGHLIGHT_PRE, type ExtractedText, type FacetValue, type IndexAnswer, type IndexFilter, type IndexQuery, type SearchDocument } from '../../shared/archive/records/full-text';
@@ -57,6 +57,8 @@ function inFilter(doc: SearchDocument, f: IndexFilter): boolean {
   if (f.from !== undefined && Date.parse(doc.date) < startOf(f.from)) return false;
   if (f.to !== undefined && Date.parse(doc.date) > endOf(f.to)) return false;
   if (f.hasAttachments !== undefined && doc.hasAttachments !== f.hasAttachments) return false;
+  if (f.hold !== undefined && !doc.holds.includes(f.hold)) return false;
+  if (f.retentionRule !== undefined && doc.retentionRule !== f.retentionRule) return false;
   return true;
 }
 
@@ -83,6 +85,18 @@ export class InMemorySearchIndex implements SearchIndex {
 
   async delete(ids: string[]): Promise<void> {
     for (const id of ids) this.documents.delete(id);
+  }
+
+  /** Set to make mergeMetadata fail as the service would (unreachable, throttled). */
+  failMerges = false;
+
+  async mergeMetadata(changes: MetadataChange[]): Promise<void> {
+    if (this.failMerges) throw new Error('search service unavailable');
+    for (const { id, ...fields } of changes) {
+      const doc = this.documents.get(id);
+      // As Azure's merge: a document not in the index is not created.
+      if (doc) this.documents.set(id, { ...doc, ...structuredClone(fields) });
+    }
   }
 
   async drop(): Promise<void> {

@@ -33,6 +33,8 @@ import { AzureSearchIndex } from './search-index';
 import { CosmosIndexingProgress } from './search-progress';
 import { FullTextIndexing } from '../records/full-text-indexing';
 import { FullTextSearch } from '../records/full-text-search';
+import { IndexMetadata } from '../records/full-text-metadata';
+import { createLogger } from '../../platform/logger';
 import { MessageTextExtraction } from '../records/full-text-extraction';
 import type { SearchIndex, TextExtraction } from '../ports';
 
@@ -99,7 +101,10 @@ export function buildRecordsServices(
         search: new FullTextSearch(searchIndex, access, audit, index),
       }
     : undefined;
-  const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now);
+  // Holds and rules changed after capture reach the index at once; a failure is logged (ids only), never fatal (0020).
+  const log = createLogger((level, line) => console[level](line), { component: 'archive-full-text' });
+  const searchMetadata = new IndexMetadata(searchIndex, (event, fields) => log.warn(event, fields));
+  const holds = new LegalHolds(new CosmosLegalHoldRecords(store), index, lock, now, searchMetadata);
   const archiveSearch = new ArchiveSearch(index);
   // What a read path finds tampered is audited and reported to the integrity status at once.
   const tamper = new TamperReports(audit, verdicts, now);
@@ -127,7 +132,7 @@ export function buildRecordsServices(
     fullText,
     exports,
     calendarCheck,
-    reassignment: new RetentionReassignment({ index, mailboxes, lock }, calendar, audit),
+    reassignment: new RetentionReassignment({ index, mailboxes, lock, searchMetadata }, calendar, audit),
     assigner: new RecordsAssigner(calendar, holds, calendarCheck),
     disposition,
     manifests,

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { KeyCredential } from '@azure/core-auth';
 import type { SearchClient, SearchIndex as IndexDefinition, SearchIndexClient } from '@azure/search-documents';
-import { BadSearchQuery, type SearchIndex } from '../ports';
+import { BadSearchQuery, type MetadataChange, type SearchIndex } from '../ports';
 import { HIGHLIGHT_POST, HIGHLIGHT_PRE, odataFilter, odataString, type FacetValue, type IndexAnswer, type IndexHit, type IndexQuery, type SearchDocument } from '../records/full-text';
 
 /**
@@ -150,6 +150,28 @@ export class AzureSearchIndex implements SearchIndex {
       await this.documents().deleteDocuments('id', ids, { throwOnAnyFailure: false });
     } catch (error) {
       if (!isStatus(error, 404)) throw error; // no index: nothing to delete
+    }
+  }
+
+  /**
+   * `merge` actions with only the changed fields (a batch holds at most 1,000 actions). Azure
+   * answers 404 per key for a document not in the index, and does not create it: fine, the
+   * indexing pass indexes that entry whole (with its current metadata) later. No index at all
+   * (before the first pass, during a rebuild) is the same case.
+   */
+  async mergeMetadata(changes: MetadataChange[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += 1000) {
+      const batch = changes.slice(i, i + 1000) as Array<Partial<SearchDocument> & { id: string }>;
+      let result;
+      try {
+        result = await this.documents().mergeDocuments(batch as SearchDocument[], { throwOnAnyFailure: false });
+      } catch (error) {
+        if (isStatus(error, 404)) return;
+        throw error;
+      }
+      const failed = result.results.filter((r) => !r.succeeded && r.statusCode !== 404);
+      // Keys and status codes only.
+      if (failed.length) throw new Error(`Search index refused ${failed.length} merge(s): ${failed.slice(0, 5).map((r) => `${r.key}:${r.statusCode}`).join(', ')}`);
     }
   }
 

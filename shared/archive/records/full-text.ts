@@ -132,6 +132,10 @@ export interface IndexFilter {
   from?: string;
   to?: string;
   hasAttachments?: boolean;
+  /** Entries under this legal hold (an id): kept in step after capture (mergeMetadata). */
+  hold?: string;
+  /** Entries under this retention rule (an id). */
+  retentionRule?: string;
 }
 
 export interface IndexQuery {
@@ -190,6 +194,8 @@ export function odataFilter(filter: IndexFilter): string | undefined {
   if (filter.from !== undefined) clauses.push(`date ge ${isoStart(filter.from)}`);
   if (filter.to !== undefined) clauses.push(`date le ${isoEnd(filter.to)}`);
   if (filter.hasAttachments !== undefined) clauses.push(`hasAttachments eq ${filter.hasAttachments}`);
+  if (filter.hold !== undefined) clauses.push(`holds/any(h: h eq ${odataString(filter.hold)})`);
+  if (filter.retentionRule !== undefined) clauses.push(`retentionRule eq ${odataString(filter.retentionRule)}`);
   const user = clauses.length ? `(${clauses.join(' and ')})` : undefined;
   const scope = filter.scopeMailboxId !== undefined ? `mailboxId eq ${odataString(filter.scopeMailboxId)}` : undefined;
   if (scope && user) return `${scope} and ${user}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageEntry } from '../model';
-import type { ContentRetention, HoldIndex, LegalHoldRecords, Versioned } from '../ports';
+import type { ContentRetention, HoldIndex, LegalHoldRecords, MetadataChange, Versioned } from '../ports';
+import { IndexMetadata } from './full-text-metadata';
 import { holdCovers, type LegalHold, type LegalHoldInput } from './legal-hold';
 
 /**
@@ -27,6 +28,8 @@ export class LegalHolds {
     private readonly index: HoldIndex,
     private readonly lock: ContentRetention,
     private readonly now: () => Date = () => new Date(),
+    /** The full-text index's copy of `holds`, pushed after each batch of entries tagged or released. */
+    private readonly searchMetadata: IndexMetadata = new IndexMetadata(undefined),
   ) {}
 
   /** The active holds as capture sees them: read at most every CAPTURE_HOLDS_TTL_MS (see above). */
@@ -123,15 +126,19 @@ export class LegalHolds {
   /** Tags every covered entry not yet tagged (idempotent); run at creation and before each disposition. */
   async apply(hold: LegalHold, onTagged?: () => Promise<void>): Promise<number> {
     let tagged = 0;
+    const changes: MetadataChange[] = [];
     for await (const entry of this.index.untaggedInScope(hold)) {
       if (!holdCovers(hold, entry)) continue;
-      const changed = await this.updateHolds(entry, (holds) => (holds.includes(hold.id) ? holds : [...holds, hold.id]));
+      const written = await this.updateHolds(entry, (holds) => (holds.includes(hold.id) ? holds : [...holds, hold.id]));
       await this.lock.setContentLegalHold(entry.contentHash, true);
-      if (changed) {
+      if (written) {
+        changes.push({ id: entry.id, holds: written });
+        if (changes.length >= PROGRESS_EVERY) await this.searchMetadata.push(changes.splice(0));
         tagged++;
         await onTagged?.();
       }
     }
+    await this.searchMetadata.push(changes);
     return tagged;
   }
 
@@ -152,27 +159,31 @@ export class LegalHolds {
     }
     // Done even when already released: finishes a release that crashed half-way.
     const hashes = new Set<string>();
+    const changes: MetadataChange[] = [];
     for await (const entry of this.index.taggedWith(id)) {
-      await this.updateHolds(entry, (holds) => holds.filter((h) => h !== id));
+      const written = await this.updateHolds(entry, (holds) => holds.filter((h) => h !== id));
+      if (written) changes.push({ id: entry.id, holds: written });
+      if (changes.length >= PROGRESS_EVERY) await this.searchMetadata.push(changes.splice(0));
       hashes.add(entry.contentHash);
     }
+    await this.searchMetadata.push(changes);
     for (const hash of hashes) {
       if ((await this.index.countHeldReferences(hash)) === 0) await this.lock.setContentLegalHold(hash, false);
     }
     return hold;
   }
 
-  /** Sets `holds` with If-Match, re-reading on a concurrent change (capture changes other fields). */
-  private async updateHolds(entry: Versioned<MessageEntry>, change: (holds: string[]) => string[]): Promise<boolean> {
+  /** Sets `holds` with If-Match, re-reading on a concurrent change (capture changes other fields); returns the holds written, if any. */
+  private async updateHolds(entry: Versioned<MessageEntry>, change: (holds: string[]) => string[]): Promise<string[] | undefined> {
     let current = entry;
     for (let attempt = 0; attempt < 5; attempt++) {
       const next = change(current.holds);
-      if (next.length === current.holds.length && next.every((h, i) => h === current.holds[i])) return false;
+      if (next.length === current.holds.length && next.every((h, i) => h === current.holds[i])) return undefined;
       const written = await this.index.setHolds(current, next);
-      if (written === 'written') return true;
-      if (written === 'gone') return false;
+      if (written === 'written') return next;
+      if (written === 'gone') return undefined;
       const again = await this.index.reread(current);
-      if (!again) return false;
+      if (!again) return undefined;
       current = again;
     }
     throw new Error('legal hold: entry kept changing, try again');

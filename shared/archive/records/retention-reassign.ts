@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { ContentRetention, MailboxStateReader, RetentionIndex } from '../ports';
+import type { ContentRetention, MailboxStateReader, MetadataChange, RetentionIndex } from '../ports';
 import { actorOf, type Requester } from './access';
 import type { AuditLog } from './audit';
 import { SYSTEM_ACTOR } from './audit-record';
+import type { IndexMetadata } from './full-text-metadata';
 import { retainUntil, type RetentionCalendar } from './retention';
 
 /**
@@ -47,7 +48,8 @@ export type ReassignStart = { kind: 'ok'; job: ReassignJob } | { kind: 'unknown-
 
 export class RetentionReassignment {
   constructor(
-    private readonly ports: { index: RetentionIndex; mailboxes: MailboxStateReader; lock: ContentRetention },
+    /** searchMetadata: the full-text index's copy of the rule, pushed after each batch (absent without a search service). */
+    private readonly ports: { index: RetentionIndex; mailboxes: MailboxStateReader; lock: ContentRetention; searchMetadata?: IndexMetadata },
     private readonly calendar: RetentionCalendar,
     private readonly audit: AuditLog,
   ) {}
@@ -69,6 +71,7 @@ export class RetentionReassignment {
     const rule = this.calendar.rule(job.ruleId);
     if (!rule) throw new Error(`unknown rule ${job.ruleId}`);
     const result: ReassignBatch = { reassigned: 0, keptLonger: [], done: true };
+    const changes: MetadataChange[] = [];
     for await (const entry of this.ports.index.withRuleOtherThan(job.mailboxId, job.ruleId)) {
       if (result.reassigned >= max) {
         result.done = false;
@@ -84,8 +87,12 @@ export class RetentionReassignment {
       } else if (ruleDate) {
         await this.ports.lock.protectContentUntil(entry.contentHash, new Date(ruleDate));
       }
-      if (await this.ports.index.setRetention(entry, rule.id, date)) result.reassigned++;
+      if (await this.ports.index.setRetention(entry, rule.id, date)) {
+        result.reassigned++;
+        changes.push({ id: entry.id, retentionRule: rule.id });
+      }
     }
+    await this.ports.searchMetadata?.push(changes);
     return result;
   }
 
