@@ -5,6 +5,7 @@ import { IndexMetadata, type MetadataFailure } from '../../shared/archive/record
 import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { LegalHolds } from '../../shared/archive/records/legal-holds';
 import { RetentionReassignment } from '../../shared/archive/records/retention-reassign';
+import { applyRetentionCalendar } from '../../shared/archive/records/retention-assigner';
 import { archived, recordsOverFakes } from '../fakes/archive-records';
 import { InMemoryExtraction, InMemoryIndexingProgress, InMemorySearchIndex } from '../fakes/archive-search-index';
 
@@ -84,5 +85,17 @@ describe('full-text index metadata after capture', () => {
     expect(w.search.documents.get(entry.id)!.retentionRule).toBe('COUR-GEN');
     const filtered = await w.search.search({ text: '*', syntax: 'simple', filter: { retentionRule: 'COUR-GEN' }, sort: 'relevance', skip: 0, top: 10 });
     expect(filtered.total).toBe(1);
+  });
+
+  it('gives the indexed documents the rule the daily calendar pass corrects them to', async () => {
+    const w = world();
+    w.fakes.mailboxes.docs.push({
+      id: 'mailbox', type: 'mailbox', mailboxId: 'mbx-dg', address: 'dg@syndicat-exemple.onmicrosoft.com', displayName: 'DG', kind: 'staff', department: 'Direction générale',
+      accountEnabled: true, firstSeenAt: '2026-01-01T00:00:00.000Z', lastSeenInScopeAt: '2026-01-01T00:00:00.000Z', goneAt: null, version: MODEL_VERSION,
+    });
+    const entry = archived(w.fakes, { mailboxId: 'mbx-dg', receivedAt: '2026-02-01T10:00:00Z', retentionRuleId: 'COUR-GEN', retainUntil: '2033-02-01T10:00:00.000Z' });
+    await w.indexing.pass();
+    expect(await applyRetentionCalendar(w.fakes.index, w.fakes.mailboxes, w.fakes.calendar, w.fakes.lock, undefined, w.metadata)).toMatchObject({ corrected: 1 });
+    expect(w.search.documents.get(entry.id)!.retentionRule).toBe('COUR-DIR');
   });
 });

@@ -143,7 +143,7 @@ export function buildRecordsServices(
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
     passes: new DailyRecordsPasses(
       { index, mailboxes, lock, content, verdicts, disposals },
-      { calendar, disposition, exports, manifests, audit, calendarCheck, ...(fullText ? { fullText: fullText.indexing } : {}) },
+      { calendar, disposition, exports, manifests, audit, calendarCheck, searchMetadata, ...(fullText ? { fullText: fullText.indexing } : {}) },
       { exportRetentionDays: r.exportRetentionDays, integrityBudgetMs: r.integrityBudgetMinutes * 60_000 },
       now,
     ),

@@ -9,6 +9,7 @@ import type { IntegrityStatus } from './integrity-status';
 import type { Manifests } from './manifests';
 import type { FullTextIndexing } from './full-text-indexing';
 import { CalendarMismatchError, type RetentionCalendar } from './retention';
+import type { IndexMetadata } from './full-text-metadata';
 import { applyRetentionCalendar, type CalendarCheck, type CalendarPassResult } from './retention-assigner';
 
 export interface DailyPassPorts {
@@ -30,6 +31,8 @@ export interface DailyPassServices {
   calendarCheck?: CalendarCheck;
   /** The full-text index's drift check (docs/decisions/0020), when the app has one. */
   fullText?: Pick<FullTextIndexing, 'drift'>;
+  /** The full-text index's copy of each entry's rule, pushed as the calendar pass changes it. */
+  searchMetadata?: IndexMetadata;
 }
 
 export interface DailyPassOptions {
@@ -76,7 +79,7 @@ export class DailyRecordsPasses {
     const { ports, services } = this;
     let calendar: CalendarPassResult & { calendarRefused?: string[] };
     try {
-      calendar = await applyRetentionCalendar(ports.index, ports.mailboxes, services.calendar, ports.lock, services.calendarCheck);
+      calendar = await applyRetentionCalendar(ports.index, ports.mailboxes, services.calendar, ports.lock, services.calendarCheck, services.searchMetadata);
     } catch (error) {
       calendar = { assigned: 0, corrected: 0, needsReview: 0, calendarRefused: error instanceof CalendarMismatchError ? error.keys : ['directory-unavailable'] };
     }

@@ -1,4 +1,5 @@
-import type { ContentRetention, MailboxStateReader, RetentionFacts, RetentionIndex } from '../ports';
+import type { ContentRetention, MailboxStateReader, MetadataChange, RetentionFacts, RetentionIndex } from '../ports';
+import type { IndexMetadata } from './full-text-metadata';
 import { CalendarMismatchError, calendarMismatches, keepsAtLeastAsLong, type MailboxFacts, type RetentionCalendar } from './retention';
 import { holdCovers } from './legal-hold';
 import type { LegalHolds } from './legal-holds';
@@ -61,6 +62,9 @@ export class CalendarCheck {
  * without it and corrects, in the safe direction only, entries captured under a rule the calendar
  * no longer gives their mailbox.
  */
+/** Rules changed by the daily pass reach the full-text index this many entries at a time. */
+const METADATA_BATCH = 100;
+
 export class RecordsAssigner {
   constructor(
     private readonly calendar: RetentionCalendar,
@@ -103,9 +107,10 @@ export interface CalendarPassResult {
  * here: shortening brings destruction closer, which is a records manager's decision (the
  * re-assignment action), and Azure may already hold a longer policy on the content.
  */
-export async function applyRetentionCalendar(index: RetentionIndex, state: MailboxStateReader, calendar: RetentionCalendar, lock: ContentRetention, check?: CalendarCheck): Promise<CalendarPassResult> {
+export async function applyRetentionCalendar(index: RetentionIndex, state: MailboxStateReader, calendar: RetentionCalendar, lock: ContentRetention, check?: CalendarCheck, searchMetadata?: IndexMetadata): Promise<CalendarPassResult> {
   await check?.ensure();
-  const result: CalendarPassResult = { assigned: await assignMissingRetention(index, state, calendar, lock), corrected: 0, needsReview: 0 };
+  const result: CalendarPassResult = { assigned: await assignMissingRetention(index, state, calendar, lock, searchMetadata), corrected: 0, needsReview: 0 };
+  const changes: MetadataChange[] = [];
   const records = (await state.documents()).filter((d) => d.type === 'mailbox');
   for (const record of records) {
     const facts: MailboxFacts = { mailboxId: record.mailboxId, address: record.address, department: record.department ?? null };
@@ -118,16 +123,22 @@ export async function applyRetentionCalendar(index: RetentionIndex, state: Mailb
       }
       // Content first: an entry must never promise a date its content is not protected to.
       if (next.retainUntil) await lock.protectContentUntil(entry.contentHash, new Date(next.retainUntil));
-      if (await index.setRetention(entry, next.retentionRuleId, next.retainUntil)) result.corrected++;
+      if (await index.setRetention(entry, next.retentionRuleId, next.retainUntil)) {
+        result.corrected++;
+        changes.push({ id: entry.id, retentionRule: next.retentionRuleId });
+        if (changes.length >= METADATA_BATCH) await searchMetadata?.push(changes.splice(0));
+      }
     }
   }
+  await searchMetadata?.push(changes);
   return result;
 }
 
 /** Assigns a rule to every entry that has none; returns how many were assigned. */
-export async function assignMissingRetention(index: RetentionIndex, state: MailboxStateReader, calendar: RetentionCalendar, lock: ContentRetention): Promise<number> {
+export async function assignMissingRetention(index: RetentionIndex, state: MailboxStateReader, calendar: RetentionCalendar, lock: ContentRetention, searchMetadata?: IndexMetadata): Promise<number> {
   const mailboxes = new Map<string, MailboxFacts>();
   let assigned = 0;
+  const changes: MetadataChange[] = [];
   for await (const entry of index.withoutRetention()) {
     let facts = mailboxes.get(entry.mailboxId);
     if (!facts) {
@@ -139,6 +150,9 @@ export async function assignMissingRetention(index: RetentionIndex, state: Mailb
     if (!(await index.setRetention(entry, retentionRuleId, retainUntil))) continue;
     if (retainUntil) await lock.protectContentUntil(entry.contentHash, new Date(retainUntil));
     assigned++;
+    changes.push({ id: entry.id, retentionRule: retentionRuleId });
+    if (changes.length >= METADATA_BATCH) await searchMetadata?.push(changes.splice(0));
   }
+  await searchMetadata?.push(changes);
   return assigned;
 }
