@@ -60,7 +60,10 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
   try {
     // The mailbox's record carries its service (department), which decides the retention rule of
     // every message captured: without it each entry would get the default rule, for good.
-    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, ...(record ? { mailbox: record } : {}) });
+    // A notification run syncs only the folders that changed, unless the last run did not finish
+    // cleanly (a folder's count may then have been saved before its delta was applied).
+    const folders = item.reason === 'notification' && previous?.lastOutcome === 'succeeded' ? 'changed' : 'all';
+    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, folders, ...(record ? { mailbox: record } : {}) });
     const ended = new Date().toISOString();
     Object.assign(run, { lastRunEndedAt: ended, messagesStoredLastRun: result.stored, updatedAt: ended, failedMessages: result.leftBehind });
     if (result.leftBehind.length) {
