@@ -16,6 +16,7 @@ import './archive/exports';
 import './archive/mailboxes';
 import './archive/retention';
 import './archive/people-scope';
+import './archive/notifications';
 import './people/people';
 import './training/reminders';
 import './training/training';

@@ -31,6 +31,8 @@ export const AuditAction = z.enum([
   'access-refused',
   'retention-reassign',
   'retention-reassign-complete',
+  /** Change notifications whose clientState the app did not issue (forged or misrouted): ids and counts only. */
+  'notification-refused',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
