@@ -3,6 +3,7 @@ import type { AttackSimulationStore } from './attack-simulation';
 import type { DirectoryLog } from './directory-log';
 import type { MailStore } from './mail-store';
 import type { FileStore } from './file-store';
+import type { SubscriptionService } from './subscriptions';
 import type { TeamStore } from './team-store';
 import type { SandboxGroup, SandboxSite, SandboxUser, TenantSeed } from './tenant-seed';
 import type { WriteLog } from './writes';
@@ -20,6 +21,8 @@ export interface SandboxState {
   teamsAppNotInstalled: Set<string>;
   /** Defender's Attack Simulation Training: campaigns and each person's trainings. */
   attackSimulation: AttackSimulationStore;
+  /** Change notification subscriptions on messages, and their delivery. */
+  subscriptions: SubscriptionService;
 }
 
 export function findUser(state: SandboxState, idOrUpn: string): SandboxUser {

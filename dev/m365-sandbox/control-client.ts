@@ -1,6 +1,23 @@
 import https from 'node:https';
 import type { FaultOptions, SharePointAppStats } from './limits';
+import type { DropRule, LifecycleEvent, NotificationStats } from './subscriptions';
 import type { RecordedWrite } from './writes';
+
+/** A change notification subscription as the control API lists it. */
+export interface SubscriptionSummary {
+  id: string;
+  resource: string;
+  userId: string;
+  folderId: string | null;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
+  expirationDateTime: string;
+  applicationId: string;
+  immutableIds: boolean;
+  delivered: number;
+  dropped: number;
+}
 
 /** A campaign as the control API summarises it (ids, statuses and dates only). */
 export interface SimulationSummary {
@@ -74,7 +91,24 @@ export class SandboxControl {
   /** Marks users for whom the app's Teams app is not installed (replaces the previous list). */
   setTeamsAppNotInstalled(userIds: string[]) { return this.request('PUT', '/teams-app/not-installed', { userIds }); }
   expireDeltaTokens() { return this.request('POST', '/delta/expire'); }
-  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; activityFeedRefused: Record<string, number>; sharePoint: Record<string, SharePointAppStats>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
+  /** Every live change notification subscription, of every app (no clientState), with delivered and dropped counts. */
+  subscriptions() { return this.request<{ value: SubscriptionSummary[] }>('GET', '/subscriptions').then((r) => r.value); }
+  /** Sends a lifecycle notification for a subscription; `subscriptionRemoved` also removes it. */
+  emitLifecycle(subscriptionId: string, event: LifecycleEvent) {
+    return this.request<{ sent: boolean; lifecycleNotificationUrl: string | null }>('POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/lifecycle`, { event });
+  }
+  /** The subscription expires now: it stops notifying and disappears (no lifecycle notification, as in Graph). */
+  expireSubscription(subscriptionId: string) { return this.request('POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/expire`); }
+  /**
+   * Drops the next `count` notifications (and/or a `rate` share) for a mailbox (default every mailbox), silently
+   * unless `missed`; neither count nor rate clears the rule.
+   */
+  dropNotifications(rule: { mailbox?: string; count?: number; rate?: number; missed?: boolean; seed?: number }) { return this.request('PUT', '/notifications/drop', rule); }
+  /** Delivery counters: enqueued, delivered, POSTs, failures, retries, drops by reason, lifecycle sent, validations, pending, per endpoint. */
+  notificationStats() { return this.request<NotificationStats & { drop: Record<string, DropRule> }>('GET', '/notifications'); }
+  /** Clears the request counters (total, by status, by mailbox, subscriptions). */
+  resetRequestCounts() { return this.request('POST', '/stats/reset-requests'); }
+  stats() { return this.request<{ requests: number; byStatus: Record<string, number>; byMailbox: Record<string, number>; subscriptionRequests: number; activityFeedRefused: Record<string, number>; sharePoint: Record<string, SharePointAppStats>; peakRss: number; memory: NodeJS.MemoryUsage }>('GET', '/stats'); }
   /** SharePoint resource units, requests and 429s per app (key: the token's appid), with first/last charged request times. */
   sharePointStats() { return this.stats().then((s) => s.sharePoint); }
   /** Clears the SharePoint counters only (POST /reset clears them too, with everything else). */

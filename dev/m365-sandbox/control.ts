@@ -11,6 +11,8 @@ import type { DriveItem } from './file-store';
 import { principalOf } from './routes-files';
 import { removeTeamMember } from './routes-teams';
 import { deriveRawMessage, MAX_RAW_BYTES } from './raw-mime';
+import { SANDBOX_TENANT_ID } from './state';
+import type { LifecycleEvent, SandboxSubscription } from './subscriptions';
 
 export interface ControlContext {
   state: () => SandboxState;
@@ -20,6 +22,8 @@ export interface ControlContext {
   resetPeakMemory: () => void;
   /** Clears the per-app SharePoint counters only (the throttling windows stay). */
   resetSharePointStats: () => void;
+  /** Clears the request counters (total, by status, by mailbox, subscriptions) only. */
+  resetRequestCounts: () => void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -50,7 +54,7 @@ export function tenantSummary(state: SandboxState) {
   const largeMailbox = large ? state.mail.mailbox(large) : undefined;
   const largeMessage = largeMailbox ? [...largeMailbox.messages.values()].find((m) => m.spec.attachments.some((a) => a.size > 50 * 1024 * 1024)) : undefined;
   return {
-    tenantId: '0f3c2a9e-5b7d-4e61-9a8c-2d4f6b8e1a30',
+    tenantId: SANDBOX_TENANT_ID,
     domain: users[0]!.userPrincipalName.split('@')[1]!,
     users: users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, department: u.department, jobCategory: u.jobCategory, userType: u.userType, accountEnabled: u.accountEnabled, isSharedMailbox: u.isSharedMailbox, managerId: u.managerId })),
     staffIds: users.filter((u) => u.userType === 'Member' && !u.isSharedMailbox).map((u) => u.id),
@@ -104,6 +108,11 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       ctx.resetSharePointStats();
       return reply(res, 204);
     }
+    if (method === 'POST' && path === '/stats/reset-requests') {
+      ctx.resetRequestCounts();
+      return reply(res, 204);
+    }
+    if (path.startsWith('/subscriptions') || path.startsWith('/notifications')) return notificationsControl(res, method, path, body, state);
     if (method === 'POST' && path.startsWith('/files/')) return filesControl(res, path, body, state);
     const labelsMatch = /^\/groups\/([^/]+)\/labels$/.exec(path);
     if (method === 'POST' && labelsMatch) {
@@ -247,6 +256,56 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
     if (error instanceof GraphError) return reply(res, error.status, { error: error.message, code: error.code });
     throw error;
   }
+}
+
+const LIFECYCLE_EVENTS: LifecycleEvent[] = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'];
+
+function subscriptionSummary(s: SandboxSubscription) {
+  return {
+    id: s.id, resource: s.resource, userId: s.userId, folderId: s.folderId, changeType: s.changeType, notificationUrl: s.notificationUrl,
+    lifecycleNotificationUrl: s.lifecycleNotificationUrl, expirationDateTime: s.expirationDateTime, applicationId: s.applicationId,
+    immutableIds: s.immutableIds, delivered: s.delivered, dropped: s.dropped,
+  };
+}
+
+/**
+ * Change notifications: list subscriptions (every app's), lifecycle events and expiry on command,
+ * dropped notifications, delivery counters. clientState is never listed (it is the app's secret).
+ */
+function notificationsControl(res: ServerResponse, method: string, path: string, body: Record<string, unknown>, state: SandboxState): void {
+  const service = state.subscriptions;
+  let m: RegExpExecArray | null;
+  if (method === 'GET' && path === '/subscriptions') return reply(res, 200, { value: [...service.subscriptions.keys()].map((id) => service.live(id)).filter((s): s is SandboxSubscription => s !== undefined).map(subscriptionSummary) });
+  if ((m = /^\/subscriptions\/([^/]+)\/(lifecycle|expire)$/.exec(path)) && method === 'POST') {
+    const subscription = service.live(m[1]!);
+    if (!subscription) return reply(res, 404, { error: `no subscription ${m[1]}`, field: 'id' });
+    if (m[2] === 'expire') {
+      // Past its expiration: it stops notifying and disappears, without a lifecycle notification (as in Graph).
+      service.remove(subscription.id);
+      return reply(res, 204);
+    }
+    const event = body.event as LifecycleEvent;
+    if (!LIFECYCLE_EVENTS.includes(event)) throw new InputError('event', `one of ${LIFECYCLE_EVENTS.join(', ')} is required`);
+    if (event === 'subscriptionRemoved') service.removeWithNotice(subscription);
+    else service.lifecycle(subscription, event);
+    return reply(res, 200, { sent: subscription.lifecycleNotificationUrl !== null, lifecycleNotificationUrl: subscription.lifecycleNotificationUrl });
+  }
+  if (method === 'GET' && path === '/notifications') return reply(res, 200, { ...service.snapshot(), drop: service.dropRulesSnapshot() });
+  if (method === 'PUT' && path === '/notifications/drop') {
+    const mailbox = body.mailbox === undefined || body.mailbox === '*' ? '*' : findUser(state, String(body.mailbox)).id;
+    const count = body.count;
+    const rate = body.rate;
+    if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) throw new InputError('count', 'a whole number of notifications to drop is required');
+    if (rate !== undefined && (typeof rate !== 'number' || rate < 0 || rate > 1)) throw new InputError('rate', 'a share between 0 and 1 is required');
+    if (body.seed !== undefined && typeof body.seed !== 'number') throw new InputError('seed', 'a number is required');
+    if (count === undefined && rate === undefined) {
+      service.setDropRule(mailbox, null);
+      return reply(res, 204);
+    }
+    service.setDropRule(mailbox, { remaining: count as number | undefined, rate: rate as number | undefined, missed: body.missed === true }, body.seed as number | undefined);
+    return reply(res, 204);
+  }
+  return reply(res, 404, { error: `no control endpoint ${method} ${path}` });
 }
 
 function itemSummary(state: SandboxState, item: DriveItem) {

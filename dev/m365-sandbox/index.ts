@@ -8,12 +8,14 @@ import { tenantSummary } from './control';
 import { ActivityFeedThrottle, FaultInjector, OutlookThrottle, SharePointThrottle, type FaultOptions, type ThrottlingOptions } from './limits';
 import { GraphServer } from './server';
 import { createState } from './state';
+import type { NotificationOptions } from './subscriptions';
 
 export { createSandboxGraphClient } from './graph-client';
 export { SandboxControl } from './control-client';
 export { JOB_CATEGORIES, SERVICES, type JobCategory } from './tenant-seed';
 export type { FaultKind, FaultOptions, ThrottlingOptions } from './limits';
 export type { RecordedWrite, WriteKind } from './writes';
+export type { DropRule, LifecycleEvent, NotificationItem, NotificationOptions, NotificationStats } from './subscriptions';
 
 /** Fixed default seed: every default sandbox serves the same tenant. */
 export const DEFAULT_SEED = 20_260_101;
@@ -38,6 +40,8 @@ export interface M365SandboxOptions {
   /** Outlook and SharePoint throttling: true (default) for the documented limits, false to disable, or custom limits. */
   throttling?: boolean | ThrottlingOptions;
   faults?: FaultOptions;
+  /** Change notification delivery (batching window, retries, timeouts); Graph's documented values by default. */
+  notifications?: NotificationOptions;
   /** How long a just-created team answers 404 (default 3000 ms). */
   teamReplicationLagMs?: number;
   /** How long POST /teams' async operation stays inProgress (default 1000 ms). */
@@ -69,14 +73,14 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
   const seed = options.seed ?? DEFAULT_SEED;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const build = (): SandboxState =>
-    createState({ seed, mailboxes: options.scale?.mailboxes, staff: options.scale?.staff, messagesPerMailbox: options.scale?.messagesPerMailbox ?? 24, dataDir: options.dataDir });
+    createState({ seed, mailboxes: options.scale?.mailboxes, staff: options.scale?.staff, messagesPerMailbox: options.scale?.messagesPerMailbox ?? 24, dataDir: options.dataDir, timeScale: options.timeScale, notifications: options.notifications });
   let state = build();
   const throttling = options.throttling ?? true;
   const throttle = new OutlookThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
   const sharePoint = new SharePointThrottle(throttling !== false, typeof throttling === 'object' ? throttling : {}, options.timeScale ?? 1);
   const activityFeed = new ActivityFeedThrottle(throttling !== false, (typeof throttling === 'object' ? throttling.activityFeedPerSecond : undefined) ?? 5);
   const faults = new FaultInjector(options.faults);
-  const stats = { requests: 0, byStatus: {} as Record<string, number> };
+  const stats = { requests: 0, byStatus: {} as Record<string, number>, byMailbox: {} as Record<string, number>, subscriptionRequests: 0 };
   let peakRss = process.memoryUsage().rss;
   // Sampled so a test can tell whether streaming a large message made the process grow.
   // process.memoryUsage.rss() alone: the full memoryUsage() walks the heap, and 50 times a second
@@ -100,6 +104,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
     control: {
       state: () => state,
       reset: () => {
+        state.subscriptions.stop();
         state = build();
         throttle.reset();
         sharePoint.reset();
@@ -107,6 +112,14 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
         faults.configure({});
         stats.requests = 0;
         stats.byStatus = {};
+        stats.byMailbox = {};
+        stats.subscriptionRequests = 0;
+      },
+      resetRequestCounts: () => {
+        stats.requests = 0;
+        stats.byStatus = {};
+        stats.byMailbox = {};
+        stats.subscriptionRequests = 0;
       },
       faults,
       stats: () => ({ ...stats, activityFeedRefused: Object.fromEntries(activityFeed.refused), sharePoint: Object.fromEntries(sharePoint.stats), memory: process.memoryUsage(), peakRss: Math.max(peakRss, process.memoryUsage().rss) }),
@@ -134,6 +147,7 @@ export async function startM365Sandbox(options: M365SandboxOptions = {}): Promis
     tenant: tenantSummary(state),
     stop: async () => {
       clearInterval(sampler);
+      state.subscriptions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

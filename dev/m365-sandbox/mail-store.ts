@@ -44,6 +44,19 @@ export interface MailChange {
   moveCount: number;
 }
 
+/**
+ * A change to a message as a person or the app made it, for change notifications (the change log
+ * above is per folder and positional; subscribers need the kind of change and the message as it was).
+ */
+export type MailEvent =
+  | { kind: 'created' | 'updated' | 'deleted'; mailbox: Mailbox; message: StoredMessage; folderId: string }
+  | { kind: 'moved'; mailbox: Mailbox; message: StoredMessage; fromFolderId: string; fromMoveCount: number; folderId: string };
+
+/** The message's change key (also its etag's content): changes with every version. */
+export function changeKeyOf(message: StoredMessage): string {
+  return Buffer.from(`CQAAAB${message.spec.key}.${message.version}`).toString('base64');
+}
+
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 export function immutableMessageId(ownerId: string, key: number): string {
@@ -77,7 +90,18 @@ export class MailStore {
   /** Changes on every reset: tokens from an earlier generation are unknown. */
   readonly generation = randomBytes(6).toString('base64url');
 
+  private readonly listeners: Array<(event: MailEvent) => void> = [];
+
   constructor(private readonly options: MailStoreOptions) {}
+
+  /** Called synchronously on every change: listeners must only queue work (notifications are sent later). */
+  onChange(listener: (event: MailEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: MailEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
 
   get position(): number {
     return this.seq;
@@ -171,6 +195,7 @@ export class MailStore {
     mailbox.messages.set(message.spec.key, message);
     folder.messageKeys.add(message.spec.key);
     this.log(mailbox, folder.id, message, false);
+    this.emit({ kind: 'created', mailbox, message, folderId: folder.id });
     return message;
   }
 
@@ -180,12 +205,15 @@ export class MailStore {
     const source = mailbox.folders.get(message.folderId);
     source?.messageKeys.delete(message.spec.key);
     this.log(mailbox, message.folderId, message, true);
+    const fromFolderId = message.folderId;
+    const fromMoveCount = message.moveCount;
     message.moveCount++;
     message.version++;
     message.folderId = destination.id;
     message.lastModifiedDateTime = new Date().toISOString();
     destination.messageKeys.add(message.spec.key);
     this.log(mailbox, destination.id, message, false);
+    this.emit({ kind: 'moved', mailbox, message, fromFolderId, fromMoveCount, folderId: destination.id });
     return message;
   }
 
@@ -197,6 +225,7 @@ export class MailStore {
     message.version++;
     message.lastModifiedDateTime = new Date().toISOString();
     this.log(mailbox, message.folderId, message, false);
+    this.emit({ kind: 'updated', mailbox, message, folderId: message.folderId });
     return message;
   }
 
@@ -204,6 +233,7 @@ export class MailStore {
     mailbox.folders.get(message.folderId)?.messageKeys.delete(message.spec.key);
     mailbox.messages.delete(message.spec.key);
     this.log(mailbox, message.folderId, message, true);
+    this.emit({ kind: 'deleted', mailbox, message, folderId: message.folderId });
   }
 
   /** Expires every delta token issued so far (as when Exchange drops old sync states). */

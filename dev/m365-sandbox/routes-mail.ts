@@ -3,7 +3,7 @@ import {
   GraphError, applySelect, badRequest, notFound, odataQueryString, compileFilter, decodeToken, encodeToken, ok, pageOf, parsePrefer, preferenceApplied,
   type GraphCall, type GraphResult, type Preferences,
 } from './graph-http';
-import { immutableMessageId, restMessageId, type Mailbox, type MailChange, type StoredFolder, type StoredMessage } from './mail-store';
+import { changeKeyOf, immutableMessageId, restMessageId, type Mailbox, type MailChange, type StoredFolder, type StoredMessage } from './mail-store';
 import type { EmailAddress, MessageSpec } from './mailbox-seed';
 import { attachmentBytes, attachmentStream, bodyHtml, mimeStream } from './mime';
 
@@ -15,7 +15,7 @@ const recipient = (a: EmailAddress) => ({ emailAddress: { name: a.name, address:
 
 export function messageJson(mailbox: Mailbox, message: StoredMessage, prefs: Preferences): Record<string, unknown> {
   const { spec } = message;
-  const changeKey = Buffer.from(`CQAAAB${spec.key}.${message.version}`).toString('base64');
+  const changeKey = changeKeyOf(message);
   const preview = spec.bodyText.replace(/\s+/g, ' ').slice(0, 255);
   return {
     '@odata.type': '#microsoft.graph.message',

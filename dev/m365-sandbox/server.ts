@@ -10,6 +10,7 @@ import { directoryRoutes } from './routes-directory';
 import { directoryDeltaRoutes } from './routes-directory-delta';
 import { fileRoutes, rewriteSiteDrivePath, uploadChunk } from './routes-files';
 import { mailRoutes } from './routes-mail';
+import { subscriptionRoutes } from './routes-subscriptions';
 import { teamRoutes, type TeamTiming } from './routes-teams';
 import { handleControl, type ControlContext } from './control';
 
@@ -26,7 +27,7 @@ export interface GraphServerDeps {
   timing: TeamTiming;
   control: ControlContext;
   baseUrl: () => string;
-  stats: { requests: number; byStatus: Record<string, number> };
+  stats: { requests: number; byStatus: Record<string, number>; byMailbox: Record<string, number>; subscriptionRequests: number };
 }
 
 const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -90,7 +91,7 @@ export class GraphServer {
   private readonly routes: Route[];
 
   constructor(private readonly deps: GraphServerDeps) {
-    this.routes = [...directoryDeltaRoutes, ...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing), ...attackSimulationRoutes];
+    this.routes = [...directoryDeltaRoutes, ...directoryRoutes, ...mailRoutes, ...fileRoutes, ...teamRoutes(deps.timing), ...attackSimulationRoutes, ...subscriptionRoutes];
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -176,6 +177,7 @@ export class GraphServer {
         continue;
       }
       let release = () => undefined as void;
+      if (call.path.startsWith('/subscriptions')) this.deps.stats.subscriptionRequests++;
       if (candidate.sharePoint) {
         const charge = this.deps.sharePoint.charge(call.appId, sharePointUnits(call.method, call.path));
         if (!charge.allowed) {
@@ -190,6 +192,8 @@ export class GraphServer {
       }
       if (candidate.outlookUserGroup !== undefined) {
         const user = findUser(state, match[candidate.outlookUserGroup] ?? '');
+        // Per mailbox, for benchmarks (idle requests per mailbox and day); throttled requests included.
+        this.deps.stats.byMailbox[user.id] = (this.deps.stats.byMailbox[user.id] ?? 0) + 1;
         const decision = this.deps.throttle.acquire(call.appId, user.id);
         if (!decision.allowed) {
           throw new GraphError(429, 'ApplicationThrottled', decision.reason, { 'Retry-After': String(decision.retryAfterSeconds) });

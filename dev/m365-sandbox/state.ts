@@ -3,6 +3,7 @@ import type { SandboxState } from './context';
 import { DirectoryLog } from './directory-log';
 import { FileStore } from './file-store';
 import { MailStore } from './mail-store';
+import { SubscriptionService, type NotificationOptions } from './subscriptions';
 import { TeamStore, channelId } from './team-store';
 import { SERVICES, seedTenant } from './tenant-seed';
 import { WriteLog } from './writes';
@@ -15,7 +16,13 @@ export interface SeedOptions {
   staff?: number;
   messagesPerMailbox: number;
   dataDir?: string;
+  /** Shrinks Graph's notification delays (retries, throttling) like the throttling windows. */
+  timeScale?: number;
+  notifications?: NotificationOptions;
 }
+
+/** The sandbox tenant's id (notifications carry it as tenantId). */
+export const SANDBOX_TENANT_ID = '0f3c2a9e-5b7d-4e61-9a8c-2d4f6b8e1a30';
 
 /** Builds the whole tenant from the seed: directory, mail (lazily), one drive per site, one team per service. */
 export function createState(options: SeedOptions): SandboxState {
@@ -53,5 +60,6 @@ export function createState(options: SeedOptions): SandboxState {
       members: group.memberIds.map((userId) => ({ id: `${group.id}-${userId}`, userId, roles: userId === head?.id ? ['owner'] : [] })),
     });
   }
-  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), teamsAppNotInstalled: new Set(), attackSimulation: AttackSimulationStore.seeded(options.seed, tenant.users) };
+  const subscriptions = new SubscriptionService(mail, SANDBOX_TENANT_ID, options.notifications, options.timeScale ?? 1);
+  return { tenant, directory: new DirectoryLog(), mail, files, teams, writes: new WriteLog(options.dataDir), teamsAppNotInstalled: new Set(), attackSimulation: AttackSimulationStore.seeded(options.seed, tenant.users), subscriptions };
 }
