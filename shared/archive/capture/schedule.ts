@@ -26,7 +26,7 @@ export async function scheduleMailboxRuns(
   occurrence: Date,
   waves?: { size: number; spreadSeconds: number },
   cadence?: ScheduleCadence,
-): Promise<{ enqueued: number; inScope: number; listeningSkipped: number }> {
+): Promise<{ enqueued: number; inScope: number; listeningSkipped?: number }> {
   const now = occurrence.toISOString();
   const inScope = await deps.directory.mailboxesInScope();
   const known = new Map((await deps.state.allMailboxes()).map((m) => [m.mailboxId, m]));
@@ -73,5 +73,5 @@ export async function scheduleMailboxRuns(
       };
     }),
   );
-  return { enqueued: due.length, inScope: inScope.length, listeningSkipped };
+  return { enqueued: due.length, inScope: inScope.length, ...(cadence ? { listeningSkipped } : {}) };
 }
