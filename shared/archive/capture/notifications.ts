@@ -96,7 +96,8 @@ export async function acceptNotifications(batch: { value: unknown[] }, deps: Not
       const event = lifecycle.data;
       items.set(`${mailboxId}|lifecycle|${event}`, {
         item: { mailboxId, reason: 'lifecycle', runId: `lifecycle|${event}|${window}|${mailboxId}`, enqueuedAt: at, subscriptionId: n.subscriptionId, lifecycleEvent: event },
-        messageId: `${mailboxId}|lifecycle|${event}|${n.subscriptionId}|${window}`,
+        // Service Bus message ids are at most 128 characters: GUID ids keep this one near 115.
+        messageId: `${mailboxId}|lc|${event}|${n.subscriptionId}|${window}`,
       });
       continue;
     }
