@@ -267,3 +267,18 @@ describe('safety net', () => {
     expect((await r.store.get(mbx))!.subscriptionId).not.toBe(sub);
   });
 });
+
+describe('the page’s capture mode', () => {
+  it('completeness reports each mailbox’s mode (listening, polling, repairing) from the subscriptions store', async () => {
+    const { completenessReport } = await import('../../shared/archive/records/completeness');
+    const r = rig();
+    const sub = await listening(r);
+    const other = { ...record(r.w.clock.now()), mailboxId: 'mbx-autre', displayName: 'Autre' };
+    await r.w.state.saveMailbox(other);
+    await acceptNotifications({ value: [{ subscriptionId: sub, clientState: clientStateFor(KEY, mbx), lifecycleEvent: 'missed' }] }, intake(r));
+    await handleArchiveWork(r.w.queue.receive()!, r.deps, r.options);
+    const docs = async (only?: string) => [...(await r.w.state.allMailboxes()), ...(await r.w.state.checkpoints(mbx))].filter((d) => !only || d.mailboxId === only);
+    const report = await completenessReport({ mailboxes: { documents: docs, mailbox: (id: string) => r.w.state.mailbox(id) } as never, index: { countPresentInFolder: async () => 0 }, modes: r.store }, r.w.clock.now());
+    expect(Object.fromEntries(report.map((m) => [m.mailboxId, m.captureMode]))).toEqual({ [mbx]: 'repairing', 'mbx-autre': null });
+  });
+});
