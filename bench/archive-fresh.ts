@@ -204,10 +204,12 @@ async function main() {
         say(`idle day ${day + 1}: ${docs.filter((d) => d.lastSweepAt && d.lastSweepAt >= dayStart).length}/${docs.length} swept`);
         return docs.every((d) => d.lastSweepAt && d.lastSweepAt >= dayStart) ? true : undefined;
       }, 900_000);
-      // The sweeps queued, now let them run to the end (the host's log falls quiet).
-      for (let quiet = 0, seen = log.length; quiet < 5; await sleep(2000)) {
-        quiet = log.length === seen ? quiet + 1 : 0;
-        seen = log.length;
+      // The sweeps queued, now let them run to the end: no run ends for 10 s (the timers keep logging).
+      const runEnds = () => log.split('\n').filter((l) => l.includes('archive.run.end')).length;
+      for (let quiet = 0, seen = runEnds(); quiet < 5; await sleep(2000)) {
+        const now = runEnds();
+        quiet = now === seen ? quiet + 1 : 0;
+        seen = now;
       }
     }
     const stats = await control.stats();
