@@ -222,6 +222,8 @@ export const MailboxRun = z.object({
   messagesStoredLastRun: z.number().int().nonnegative(),
   /** Messages the last run left behind (absent on records written before it existed). */
   failedMessages: z.array(FailedMessage).optional(),
+  /** `changed`: the last run synchronised only the folders that changed (a notification run, docs/decisions/0018). */
+  lastRunScope: z.enum(['all', 'changed']).optional(),
   updatedAt: isoDate,
   version: z.literal(MODEL_VERSION),
 });

@@ -220,6 +220,21 @@ describe('safety net', () => {
     expect(r.w.index.entries(mbx).some((e) => e.messageId === 'perdu-1')).toBe(true);
   });
 
+  it('a sweep queued before a notification run still runs every folder after it', async () => {
+    const r = rig();
+    const sub = await listening(r);
+    const directory = new FakeDirectory([{ mailboxId: mbx, address: STAFF.address, inScopeGroup: true }]);
+    r.w.clock.advance(25 * 60 * 60_000);
+    // The sweep is queued (waves may hold it back for minutes); a notification run ends before it starts.
+    await scheduleMailboxRuns({ directory, state: r.w.state, queue: r.w.queue }, new Date(Date.now() - 60_000), undefined, { subscriptions: r.store, sweepMinutes: 1440 });
+    const sweep = r.w.queue.receive()!;
+    expect(sweep.reason).toBe('schedule');
+    r.w.mail.addMessage(mbx, FOLDERS.inbox, { messageId: 'notifie', receivedAt: '2026-03-02T08:01:00Z' });
+    await acceptNotifications({ value: [notification(sub, 'created', 'notifie')] }, intake(r));
+    expect(await handleArchiveWork(r.w.queue.receive()!, r.deps, r.options)).toMatchObject({ status: 'done' });
+    expect(await handleArchiveWork(sweep, r.deps, r.options)).toMatchObject({ status: 'done' });
+  });
+
   it('missed: the mailbox is repaired by a run over every folder, polled meanwhile, then listening again', async () => {
     const r = rig();
     const sub = await listening(r);
