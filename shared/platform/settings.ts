@@ -94,8 +94,12 @@ const rawSchema = z.object({
   ARCHIVE_NOTIFICATION_KEY: z.string().min(32, 'expected at least 32 characters (a random secret)').optional(),
   /** Notifications of one mailbox within this many seconds become one run. */
   ARCHIVE_NOTIFICATION_WINDOW_SECONDS: z.coerce.number().int().min(0, 'between 0 and 300').max(300, 'between 0 and 300').default(10),
-  /** Lifetime asked for each subscription (Graph allows at most 10,080 minutes for messages); renewed at half. */
-  ARCHIVE_SUBSCRIPTION_MINUTES: z.coerce.number().int().min(10, 'between 10 and 10080').max(10_080, 'between 10 and 10080').default(10_000),
+  /**
+   * Lifetime asked for each subscription (Graph allows at most 10,080 minutes for messages); renewed
+   * at half. At least 120: Graph sends reauthorizationRequired once an hour or less is left, so a
+   * shorter lifetime would have every renewal ask for the next one at once.
+   */
+  ARCHIVE_SUBSCRIPTION_MINUTES: z.coerce.number().int().min(120, 'between 120 and 10080').max(10_080, 'between 120 and 10080').default(10_000),
   /** When subscriptions are created, renewed, re-created and deleted. */
   ARCHIVE_SUBSCRIPTIONS_SCHEDULE: z.string().min(1).default('0 */5 * * * *'),
   /** A listening mailbox is swept (every folder) this often; polling and repairing ones follow ARCHIVE_SCHEDULE. */
