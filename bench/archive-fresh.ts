@@ -198,6 +198,9 @@ async function main() {
     const lost = [...sent.keys()].filter((s) => !captured.has(s)).length;
     const notificationRuns = log.split('\n').filter((l) => l.includes('archive.run.start') && l.includes('"reason":"notification"')).length;
     const notificationStats = await control.notificationStats();
+    const modesAfterLoad = Object.fromEntries(['listening', 'polling', 'repairing'].map((m) => [m, 0]));
+    for (const d of await subscriptions()) modesAfterLoad[d.mode] = (modesAfterLoad[d.mode] ?? 0) + 1;
+    say(`after load: ${JSON.stringify({ modesAfterLoad, notificationStats })}`);
 
     // 3. Idle days, time-scaled.
     await sleep(WINDOW_S * 1000 + 5000);
@@ -207,9 +210,11 @@ async function main() {
       const dayStart = new Date().toISOString();
       const container = db.container(CONTAINERS.subscriptions);
       for (const d of await subscriptions()) await container.items.upsert({ ...d, lastSweepAt: new Date(Date.now() - 25 * 3600_000).toISOString() });
+      // Listening mailboxes are swept; any not listening (repairing, polling) is polled at every
+      // schedule tick meanwhile, and its requests count too.
       await until(`idle day ${day + 1} swept`, async () => {
-        const docs = await subscriptions();
-        say(`idle day ${day + 1}: ${docs.filter((d) => d.lastSweepAt && d.lastSweepAt >= dayStart).length}/${docs.length} swept`);
+        const docs = (await subscriptions()).filter((d) => d.mode === 'listening');
+        say(`idle day ${day + 1}: ${docs.filter((d) => d.lastSweepAt && d.lastSweepAt >= dayStart).length}/${docs.length} listening mailboxes swept`);
         return docs.every((d) => d.lastSweepAt && d.lastSweepAt >= dayStart) ? true : undefined;
       }, 900_000);
       // The sweeps queued, now let them run to the end: no run ends for 10 s (the timers keep logging).
@@ -241,6 +246,8 @@ async function main() {
       notification_runs: notificationRuns,
       notifications_delivered: notificationStats.delivered,
       notifications_dropped: notificationStats.dropped,
+      notification_endpoint: Object.values(notificationStats.endpoints).map((e) => e.state),
+      modes_after_load: modesAfterLoad,
       idle_days: IDLE_DAYS,
       idle_outlook_requests: outlook,
       idle_subscription_requests: stats.subscriptionRequests,
