@@ -17,6 +17,7 @@ import './archive/mailboxes';
 import './archive/retention';
 import './archive/people-scope';
 import './archive/full-text';
+import './archive/notifications';
 import './people/people';
 import './training/reminders';
 import './training/training';

@@ -378,6 +378,7 @@ var cosmosContainers = [
   { name: 'archive-mailboxes', partitionKey: '/mailboxId', indexed: true }
   // Point reads only (entry id -> partition key): no index, so each write costs the fewest RUs.
   { name: 'archive-locators', partitionKey: '/mailboxId', indexed: false }
+  { name: 'archive-subscriptions', partitionKey: '/mailboxId', indexed: true }
   { name: 'archive-records', partitionKey: '/pk', indexed: true }
   { name: 'archive-audit', partitionKey: '/pk', indexed: true }
   { name: 'people', partitionKey: '/id', indexed: true }
@@ -508,6 +509,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ARCHIVE_IMMUTABILITY', value: archiveImmutability }
         { name: 'ARCHIVE_LOCK_SECONDS', value: '60' }
         { name: 'ARCHIVE_SWEEP_SCHEDULE', value: '0 30 3 * * *' }
+        // Graph change notifications (docs/decisions/0018): the clientState HMAC key from Key Vault
+        // (secret "archive-notification-key", created by an operator like the relay's key; without
+        // it the archive polls every mailbox); notifications reach APP_PUBLIC_URL/api/archive/notifications.
+        { name: 'ARCHIVE_NOTIFICATION_KEY', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=archive-notification-key)' }
+        { name: 'ARCHIVE_NOTIFICATION_WINDOW_SECONDS', value: '10' }
+        { name: 'ARCHIVE_SUBSCRIPTION_MINUTES', value: '10000' }
+        { name: 'ARCHIVE_SUBSCRIPTIONS_SCHEDULE', value: '0 */5 * * * *' }
+        { name: 'ARCHIVE_LISTENING_SWEEP_MINUTES', value: '1440' }
         { name: 'ARCHIVE_ORPHAN_GRACE_SECONDS', value: '3600' }
         { name: 'ARCHIVE_RETENTION_RULES_FILE', value: 'config/retention-rules.json' }
         { name: 'ARCHIVE_DISPOSITION_SCHEDULE', value: '0 0 4 * * *' }

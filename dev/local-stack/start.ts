@@ -14,6 +14,7 @@
  * M365_SANDBOX_MESSAGES scale the sandbox tenant (mailboxes filled, messages per mailbox).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite, stopChild, type AzuriteInstance } from './azurite';
@@ -169,9 +170,15 @@ async function main() {
   // On-premises relay (dev/relay): sample mission database and legacy archive, signing key pair.
   relayAgent = localRelayAgent({ root, localDir, serviceBusConnectionString: serviceBus.connectionString, storageConnectionString: azurite.connectionString });
   Object.assign(stackSettings, relayAgent.appSettings);
+  const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
+  // Graph change notifications (docs/decisions/0018): the sandbox posts them to this host, and the
+  // clientState key is kept in .local so subscriptions made before a restart still verify.
+  const notificationKeyFile = path.join(localDir, 'archive-notification-key');
+  if (!existsSync(notificationKeyFile)) writeFileSync(notificationKeyFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  Object.assign(archiveDefaults, { APP_PUBLIC_URL: `http://127.0.0.1:${functionsPort}` });
+  Object.assign(stackSettings, { ARCHIVE_NOTIFICATION_KEY: readFileSync(notificationKeyFile, 'utf8').trim() });
   const appSettings = { ...archiveDefaults, ...fromFile, ...stackSettings };
 
-  const functionsPort = port('FUNCTIONS_HTTP_PORT', 7071);
   // Compiled (npm start) or straight from TypeScript (tests, `tsx dev/local-stack/start.ts`).
   const compiledCli = path.join(__dirname, '../host/cli.js');
   const cli = existsSync(compiledCli) ? [compiledCli] : ['--import', 'tsx', path.join(__dirname, '../host/cli.ts')];

@@ -2,7 +2,8 @@ import { settings } from '../../shared/platform/settings';
 import { MailboxWorkItem } from '../../shared/archive/model';
 import { archiveServices } from '../../shared/archive/adapters/capture-services';
 import { scheduleMailboxRuns } from '../../shared/archive/capture/schedule';
-import { handleMailboxWork } from '../../shared/archive/capture/mailbox-run';
+import { handleArchiveWork } from '../../shared/archive/capture/notifications';
+import { notificationsEnabled } from '../../shared/archive/capture/subscriptions';
 import { sweepOrphans } from '../../shared/archive/capture/orphan-sweep';
 import { onQueue, onTimer, timerOccurrence } from '../triggers';
 
@@ -20,8 +21,11 @@ onTimer('archiveSchedule', {
   runOnStartup: s.archive.runOnStartup && s.localMode && !s.deployed,
   async handle(log, timer) {
     const occurrence = timerOccurrence(timer);
-    const result = await scheduleMailboxRuns(archiveServices(), occurrence, s.archive.waves);
-    log.info('archive.schedule', { enqueued: result.enqueued, inScope: result.inScope });
+    const services = archiveServices();
+    // Listening mailboxes (change notifications) are only swept every ARCHIVE_LISTENING_SWEEP_MINUTES.
+    const cadence = notificationsEnabled(services.notifications) ? { subscriptions: services.subscriptions, sweepMinutes: s.archive.notifications.sweepMinutes } : undefined;
+    const result = await scheduleMailboxRuns(services, occurrence, s.archive.waves, cadence);
+    log.info('archive.schedule', { enqueued: result.enqueued, inScope: result.inScope, listeningSkipped: result.listeningSkipped });
   },
 });
 
@@ -32,11 +36,17 @@ onQueue('archiveMailbox', {
   async handle(item, log) {
     const services = archiveServices();
     log.info('archive.run.start', { mailboxId: item.mailboxId, reason: item.reason, runId: item.runId });
-    const outcome = await handleMailboxWork(item, { ...services, log: (event, fields) => log.info(event, { mailboxId: item.mailboxId, ...fields }) }, {
+    const outcome = await handleArchiveWork(item, { ...services, now: () => new Date(), log: (event, fields) => log.info(event, { mailboxId: item.mailboxId, ...fields }) }, {
       runSeconds: s.archive.runSeconds,
       lockSeconds: s.archive.lockSeconds,
+      notifications: services.notifications,
+      windowMs: s.archive.notifications.windowSeconds * 1000,
     });
-    log.info('archive.run.end', { mailboxId: item.mailboxId, status: outcome.status, ...('result' in outcome ? { stored: outcome.result.stored } : { reason: outcome.reason }) });
+    log.info('archive.run.end', {
+      mailboxId: item.mailboxId,
+      status: outcome.status,
+      ...('result' in outcome ? { stored: outcome.result.stored, removed: outcome.result.removed } : 'reason' in outcome ? { reason: outcome.reason } : { event: outcome.event, mode: outcome.mode }),
+    });
   },
 });
 

@@ -45,6 +45,8 @@ export const CONTAINERS = {
   content: 'mail-content',
   /** Blob: in-flight uploads before their hash is known. */
   staging: 'mail-staging',
+  /** Cosmos (pk /mailboxId): one ArchiveSubscription per mailbox (Graph change notifications, mode). */
+  subscriptions: 'archive-subscriptions',
   /** Blob: lease blobs (per-mailbox run lock, Graph concurrency slots). */
   locks: 'archive-locks',
   /** Cosmos (records, pk /pk): legal holds, exports, disposal evidence, integrity status. */
@@ -61,6 +63,7 @@ export const PARTITION_KEY_PATHS = {
   messages: '/pk',
   mailboxes: '/mailboxId',
   locators: '/mailboxId',
+  subscriptions: '/mailboxId',
   records: '/pk',
   audit: '/pk',
 } as const;
@@ -219,6 +222,8 @@ export const MailboxRun = z.object({
   messagesStoredLastRun: z.number().int().nonnegative(),
   /** Messages the last run left behind (absent on records written before it existed). */
   failedMessages: z.array(FailedMessage).optional(),
+  /** `changed`: the last run synchronised only the folders that changed (a notification run, docs/decisions/0018). */
+  lastRunScope: z.enum(['all', 'changed']).optional(),
   updatedAt: isoDate,
   version: z.literal(MODEL_VERSION),
 });
@@ -250,13 +255,50 @@ export type MailboxRecord = z.infer<typeof MailboxRecord>;
 /** The Service Bus work item: archive one mailbox. */
 export const MailboxWorkItem = z.object({
   mailboxId: z.string().min(1),
-  /** Why the run happens: the schedule, its own continuation, or an offboarding request. */
-  reason: z.enum(['schedule', 'continuation', 'offboarding', 'manual']),
+  /**
+   * Why the run happens: the schedule, its own continuation, an offboarding request; `notification`:
+   * Graph said the mailbox changed (coalesced, docs/decisions/0018); `repair`: every folder after a
+   * lost subscription or missed notifications; `lifecycle`: a subscription lifecycle event to handle.
+   */
+  reason: z.enum(['schedule', 'continuation', 'offboarding', 'manual', 'notification', 'repair', 'lifecycle']),
   /** Identifies the scheduled round; continuation messages carry a new one. */
   runId: z.string().min(1),
   enqueuedAt: isoDate,
+  /** notification and lifecycle items: the Graph subscription they came from (an id, never content). */
+  subscriptionId: z.string().min(1).max(200).optional(),
+  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
 });
 export type MailboxWorkItem = z.infer<typeof MailboxWorkItem>;
+
+/**
+ * How the archive learns of a mailbox's changes (docs/decisions/0018): `listening` to Graph change
+ * notifications (plus a slow sweep), `polling` at the schedule's cadence (no healthy subscription),
+ * `repairing` (notifications were lost: polling at the schedule's cadence until a full run succeeds).
+ */
+export const CaptureMode = z.enum(['listening', 'polling', 'repairing']);
+export type CaptureMode = z.infer<typeof CaptureMode>;
+
+/**
+ * A mailbox's Graph subscription and capture mode (container `archive-subscriptions`). No secret:
+ * the subscription's clientState is derived from the app's notification key and the mailbox id
+ * (capture/notifications.ts), so nothing per subscription needs keeping.
+ */
+export const ArchiveSubscription = z.object({
+  id: z.literal('subscription'),
+  type: z.literal('subscription'),
+  mailboxId: z.string(),
+  subscriptionId: z.string().nullable(),
+  expiresAt: isoDate.nullable(),
+  mode: CaptureMode,
+  modeSince: isoDate,
+  /** Why the mailbox is not listening (a code, e.g. `graph-403`, `missed`), or null. */
+  reason: z.string().max(100).nullable(),
+  /** When the schedule last enqueued the slow sweep of this (listening) mailbox. */
+  lastSweepAt: isoDate.nullable(),
+  updatedAt: isoDate,
+  version: z.literal(MODEL_VERSION),
+});
+export type ArchiveSubscription = z.infer<typeof ArchiveSubscription>;
 
 /** `sha256/ab/<hash>.eml.br` */
 export function contentBlobName(contentHash: string): string {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Address, MailboxCheckpoint, MailboxKind, MailboxRecord, MailboxRun, MailboxWorkItem, MessageEntry } from './model';
+import type { Address, ArchiveSubscription, MailboxCheckpoint, MailboxKind, MailboxRecord, MailboxRun, MailboxWorkItem, MessageEntry } from './model';
 import type { AuditTrail as PlatformAuditTrail } from '../platform/audit';
 import type { AuditRecord } from './records/audit-record';
 import type { DisposalEvidence } from './records/disposal-evidence';
@@ -200,6 +200,37 @@ export interface MailboxLock {
 export interface WorkQueue {
   /** Enqueues work items; messageId dedupes repeats within the broker's window. */
   enqueue(items: Array<{ item: MailboxWorkItem; messageId: string; notBefore?: Date }>): Promise<void>;
+}
+
+/** Where each mailbox's Graph subscription and capture mode are kept (Cosmos: cosmos-subscriptions.ts). */
+export interface SubscriptionStore {
+  get(mailboxId: string): Promise<ArchiveSubscription | undefined>;
+  save(record: ArchiveSubscription): Promise<void>;
+  all(): Promise<ArchiveSubscription[]>;
+  remove(mailboxId: string): Promise<void>;
+}
+
+export interface NewSubscription {
+  mailboxId: string;
+  notificationUrl: string;
+  clientState: string;
+  expiresAt: Date;
+}
+
+/** Graph change-notification subscriptions on a mailbox's messages (graph-subscriptions.ts). */
+export interface MailSubscriptions {
+  create(request: NewSubscription): Promise<{ subscriptionId: string; expiresAt: string }>;
+  /** Extends the subscription (PATCH); throws SubscriptionGoneError when Graph no longer has it. */
+  renew(subscriptionId: string, expiresAt: Date): Promise<{ expiresAt: string }>;
+  /** Deletes it; one already gone is not an error. */
+  remove(subscriptionId: string): Promise<void>;
+}
+
+export class SubscriptionGoneError extends Error {
+  constructor() {
+    super('The subscription no longer exists');
+    this.name = 'SubscriptionGoneError';
+  }
 }
 
 /** What the retention hook needs to know of a message: the fields its rule and the legal holds look at. */

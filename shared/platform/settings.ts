@@ -86,6 +86,24 @@ const rawSchema = z.object({
    */
   ARCHIVE_WAVE_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
   ARCHIVE_WAVE_SPREAD_SECONDS: z.coerce.number().int().min(0).max(3600).default(600),
+  /**
+   * Graph change notifications (docs/decisions/0018-archive-change-notifications.md). The key signs
+   * each subscription's clientState (HMAC); in Azure a Key Vault reference. Without it, or without
+   * APP_PUBLIC_URL (the notification URL's origin), every mailbox is polled as before.
+   */
+  ARCHIVE_NOTIFICATION_KEY: z.string().min(32, 'expected at least 32 characters (a random secret)').optional(),
+  /** Notifications of one mailbox within this many seconds become one run. */
+  ARCHIVE_NOTIFICATION_WINDOW_SECONDS: z.coerce.number().int().min(0, 'between 0 and 300').max(300, 'between 0 and 300').default(10),
+  /**
+   * Lifetime asked for each subscription (Graph allows at most 10,080 minutes for messages); renewed
+   * at half. At least 120: Graph sends reauthorizationRequired once an hour or less is left, so a
+   * shorter lifetime would have every renewal ask for the next one at once.
+   */
+  ARCHIVE_SUBSCRIPTION_MINUTES: z.coerce.number().int().min(120, 'between 120 and 10080').max(10_080, 'between 120 and 10080').default(10_000),
+  /** When subscriptions are created, renewed, re-created and deleted. */
+  ARCHIVE_SUBSCRIPTIONS_SCHEDULE: z.string().min(1).default('0 */5 * * * *'),
+  /** A listening mailbox is swept (every folder) this often; polling and repairing ones follow ARCHIVE_SCHEDULE. */
+  ARCHIVE_LISTENING_SWEEP_MINUTES: z.coerce.number().positive('expected a positive number').default(1440),
   /** Archive records: retention, disposition, integrity, export (docs/decisions/0006-archive-records.md). */
   ARCHIVE_RETENTION_RULES_FILE: z.string().min(1).default('config/retention-rules.json'),
   ARCHIVE_DISPOSITION_SCHEDULE: z.string().min(1).default('0 0 4 * * *'),
@@ -237,6 +255,11 @@ const EXAMPLES: Record<string, string> = {
   TRAINING_ATTACK_SIMULATION: 'off (default) or on',
   TRAINING_ATTACK_SIMULATION_SCHEDULE: '0 30 5 * * * (NCRONTAB, daily at 05:30 UTC)',
   ARCHIVE_LOCK_SECONDS: '60',
+  ARCHIVE_NOTIFICATION_KEY: '@Microsoft.KeyVault(SecretUri=https://kv-spgq.vault.azure.net/secrets/archive-notification-key/) (Azure) or 32+ random characters (local)',
+  ARCHIVE_NOTIFICATION_WINDOW_SECONDS: '10',
+  ARCHIVE_SUBSCRIPTION_MINUTES: '10000 (Graph allows at most 10080 for messages)',
+  ARCHIVE_SUBSCRIPTIONS_SCHEDULE: '0 */5 * * * * (NCRONTAB, every 5 minutes)',
+  ARCHIVE_LISTENING_SWEEP_MINUTES: '1440 (daily)',
   ARCHIVE_RETENTION_RULES_FILE: 'config/retention-rules.json (relative to the app root, or absolute)',
   ARCHIVE_DISPOSITION_SCHEDULE: '0 0 4 * * * (NCRONTAB, daily at 04:00 UTC)',
   ARCHIVE_INTEGRITY_SCHEDULE: '0 0 2 * * * (NCRONTAB, daily at 02:00 UTC)',
@@ -409,6 +432,8 @@ export interface ArchiveSettings {
    * keep their defaults), `pool` what ExtractionPool takes.
    */
   extraction: { limits: { maxAttachmentBytes: number; maxChars: number; timeoutMs: number }; pool: { workers?: number; memoryMb: number } };
+  /** Graph change notifications; `key` unset: off (every mailbox polled). */
+  notifications: { key?: string; windowSeconds: number; subscriptionMinutes: number; subscriptionsSchedule: string; sweepMinutes: number };
 }
 
 /**
@@ -514,6 +539,13 @@ export function parseSettings(env: Record<string, string | undefined>, packageVe
       sweepSchedule: raw.ARCHIVE_SWEEP_SCHEDULE,
       orphanGraceSeconds: raw.ARCHIVE_ORPHAN_GRACE_SECONDS,
       waves: { size: raw.ARCHIVE_WAVE_SIZE, spreadSeconds: raw.ARCHIVE_WAVE_SPREAD_SECONDS },
+      notifications: {
+        key: raw.ARCHIVE_NOTIFICATION_KEY,
+        windowSeconds: raw.ARCHIVE_NOTIFICATION_WINDOW_SECONDS,
+        subscriptionMinutes: raw.ARCHIVE_SUBSCRIPTION_MINUTES,
+        subscriptionsSchedule: raw.ARCHIVE_SUBSCRIPTIONS_SCHEDULE,
+        sweepMinutes: raw.ARCHIVE_LISTENING_SWEEP_MINUTES,
+      },
       records: {
         retentionRulesFile: raw.ARCHIVE_RETENTION_RULES_FILE,
         dispositionSchedule: raw.ARCHIVE_DISPOSITION_SCHEDULE,

@@ -7,6 +7,8 @@ import { openTab, screenshot, seriousViolations, signIn, type ThemeName } from '
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../dev/servicebus-emulator';
 import { archiveEntry, buildMime, startRecordsStack, type RecordsStack } from './records-stack';
 import { recordMailbox, recordRun } from './mailboxes';
+import { ensureContainer } from '../../shared/platform/adapters/cosmos';
+import { CONTAINERS, MODEL_VERSION, PARTITION_KEY_PATHS, type ArchiveSubscription } from '../../shared/archive/model';
 
 /**
  * The "Mes courriels archivés" page in headless Chromium, served by the real app in the local host,
@@ -180,11 +182,16 @@ describe('archive page', () => {
       lastOutcome: 'failed',
       failedMessages: [{ messageId: failedId, folderId: 'inbox-folder', at: new Date().toISOString(), code: 'graph-network', detail: 'Microsoft Graph kept refusing' }],
     });
+    // Its change notifications were lost (docs/decisions/0018): the page says it is being repaired.
+    const now = new Date().toISOString();
+    const subscription: ArchiveSubscription = { id: 'subscription', type: 'subscription', mailboxId: records.oid, subscriptionId: 'sub-1', expiresAt: now, mode: 'repairing', modeSince: now, reason: 'missed', lastSweepAt: null, updatedAt: now, version: MODEL_VERSION };
+    await (await ensureContainer(stack.services.store.database, CONTAINERS.subscriptions, PARTITION_KEY_PATHS.subscriptions)).items.upsert(subscription);
     const tab = await openTab(browser, archivePage());
     const { page } = tab;
     await signIn(page, records.name);
     await page.getByRole('tab', { name: 'Gestion documentaire' }).click();
     const failing = page.locator('#completeness tbody tr', { hasText: records.name });
+    await expect.poll(() => failing.locator('[data-capture-mode]').textContent(), { timeout: 25_000 }).toBe('En réparation');
     await expect.poll(() => failing.textContent(), { timeout: 25_000 }).toContain(`${records.name} (en échec)`);
     expect(await failing.textContent()).toContain(`Erreur graph-network : ${failedId}`);
     expect(await failing.textContent()).toContain('Non : en échec');
@@ -200,6 +207,7 @@ describe('archive page', () => {
     await screenshot(page, 'archive-completeness-failing-light-fr');
     await page.locator('#language-switch').click();
     await expect.poll(() => failing.textContent()).toContain(`${records.name} (failing)`);
+    expect(await failing.locator('[data-capture-mode]').textContent()).toBe('Repairing');
     expect(await failing.textContent()).toContain(`Error graph-network: ${failedId}`);
     expect(await seriousViolations(page)).toEqual([]);
     expect(tab.errors).toEqual([]);

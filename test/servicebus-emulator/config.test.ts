@@ -30,7 +30,8 @@ describe('Service Bus emulator config (official Config.json shape)', () => {
     const queues = queueSettings(loadConfig(join(root, 'dev/local-stack/servicebus-config.json')));
     const byName = Object.fromEntries(queues.map((q) => [q.name, q]));
     expect(Object.keys(byName).sort()).toEqual(['archive-exports', 'archive-mailbox', 'host-e2e', 'host-e2e-sessions', 'relay-replies', 'relay-requests']);
-    expect(byName['archive-mailbox']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000, requiresSession: false });
+    // Duplicate detection as in Azure (infra/main.bicep): the archive's notification windows and schedule ticks rely on it.
+    expect(byName['archive-mailbox']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000, requiresSession: false, requiresDuplicateDetection: true, duplicateWindowMs: 3_600_000 });
     expect(byName['archive-exports']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000, requiresSession: false });
     expect(byName['relay-requests']).toMatchObject({ maxDeliveryCount: 5, lockDurationMs: 60_000 });
     expect(byName['relay-replies']).toMatchObject({ requiresSession: true, lockDurationMs: 60_000 });

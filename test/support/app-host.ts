@@ -26,9 +26,10 @@ export interface AppHost {
  */
 const TASK_HUB = `spgqtest${Math.random().toString(36).slice(2, 10)}`;
 
-export async function startAppHost(issuer: TokenIssuer, env: Record<string, string> = {}): Promise<AppHost> {
+/** `options.port`: a fixed port (a test whose app must know its own URL, e.g. APP_PUBLIC_URL for Graph notifications); 0 by default. */
+export async function startAppHost(issuer: TokenIssuer, env: Record<string, string> = {}, options: { port?: number } = {}): Promise<AppHost> {
   const sample = JSON.parse(readFileSync(path.join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/host/cli.ts'), '--app', ROOT, '--port', String(options.port ?? 0)], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -13,6 +13,26 @@ import type { RetentionAssigner } from '../ports';
 import { ServiceBusWorkQueue } from './work-queue';
 import { BlobSweepWatermark } from './sweep-watermark';
 import { recordsServices } from './records-services';
+import { CosmosSubscriptionStore } from './cosmos-subscriptions';
+import { GraphMailSubscriptions } from './graph-subscriptions';
+import { clientStateFor } from '../capture/notifications';
+import type { SubscriptionConfig } from '../capture/subscriptions';
+
+/** The route Graph posts notifications to (functions/archive/notifications.ts). */
+export const NOTIFICATION_ROUTE = 'api/archive/notifications';
+
+/**
+ * Where Graph sends notifications and the key of their clientState: both are needed, or the archive
+ * polls every mailbox as before. The URL is built from APP_PUBLIC_URL, never from a request.
+ */
+export function notificationConfig(s: Settings): SubscriptionConfig {
+  const n = s.archive.notifications;
+  return {
+    ...(s.publicUrl && n.key ? { notificationUrl: `${s.publicUrl}/${NOTIFICATION_ROUTE}`, key: Buffer.from(n.key, 'utf8') } : {}),
+    lifetimeMinutes: n.subscriptionMinutes,
+    clientState: clientStateFor,
+  };
+}
 
 /**
  * Composition root of capture: the adapters over the app's SDK clients, made on first use and kept
@@ -55,5 +75,8 @@ export function buildArchiveServices(s: Settings, retention?: RetentionAssigner,
     watermark: new BlobSweepWatermark(blob),
     queue: new ServiceBusWorkQueue(serviceBusClient(s), s.queues.archive),
     directory: new GraphDirectory(graph(s), { group: a.scopeGroup, sharedMailboxes: a.sharedMailboxes }),
+    subscriptions: new CosmosSubscriptionStore(cosmosDatabase(s)),
+    graphSubscriptions: new GraphMailSubscriptions(graph(s)),
+    notifications: notificationConfig(s),
   };
 }

@@ -25,6 +25,7 @@ import { CosmosAuditTrail } from '../../platform/adapters/cosmos-audit-trail';
 import { AuditRecord } from '../records/audit-record';
 import { CONTAINERS } from '../model';
 import { CosmosMailboxStateReader, CosmosMessageRecords } from './cosmos-message-records';
+import { CosmosSubscriptionStore } from './cosmos-subscriptions';
 import { CosmosDisposalRecords, CosmosExportRecords, CosmosIntegrityRecords, CosmosLegalHoldRecords } from './cosmos-records';
 import { ServiceBusExportQueue } from './export-queue';
 import { RecordsStore } from './records-store';
@@ -140,7 +141,7 @@ export function buildRecordsServices(
     reading: new ArchiveReading(access, archiveSearch, content, audit, tamper),
     holdRequests: new HoldRequests(holds, audit, mailboxes, exportQueue),
     exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
-    oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar }, audit, now),
+    oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar, modes: new CosmosSubscriptionStore(database) }, audit, now),
     passes: new DailyRecordsPasses(
       { index, mailboxes, lock, content, verdicts, disposals },
       { calendar, disposition, exports, manifests, audit, calendarCheck, searchMetadata, ...(fullText ? { fullText: fullText.indexing } : {}) },

@@ -29,6 +29,12 @@ export interface RunLimits {
   checkAlive?: () => void;
   /** The mailbox as scheduled or as last recorded: its service (department) decides the retention rule. */
   mailbox?: ScopedMailbox | MailboxRecord;
+  /**
+   * `changed`: only the folders that may have changed since their last round (a run started by
+   * change notifications, which name messages, not folders): those whose item count differs from
+   * the checkpoint's, whose round is unfinished, or that are new. `all` (default): every folder.
+   */
+  folders?: 'all' | 'changed';
 }
 
 export interface ArchiveRunResult {
@@ -80,8 +86,10 @@ export class MailboxArchiver {
     }
 
     const checkpoints = new Map<string, MailboxCheckpoint>();
+    const changed = new Set<string>();
     for (const folder of folders) {
       const previous = saved.get(folder.id);
+      if (!previous || previous.folderGone || previous.totalItemCount !== folder.totalItemCount || previous.nextLink || previous.lastRoundCompletedAt === null) changed.add(folder.id);
       const checkpoint: MailboxCheckpoint = {
         ...(previous ?? this.newCheckpoint(mailboxId, folder)),
         folderPath: folder.path,
@@ -99,7 +107,10 @@ export class MailboxArchiver {
     }
 
     // Each folder's request for its next page, from its checkpoint at first, then from the page before.
-    let pending: FolderPageRequest[] = folders.map((f) => {
+    // A folder whose count did not move can still have changed (one message in, one out, within one
+    // notification window): the slow sweep and the polling cadence run every folder and catch it.
+    const synced = limits.folders === 'changed' ? folders.filter((f) => changed.has(f.id)) : folders;
+    let pending: FolderPageRequest[] = synced.map((f) => {
       const c = checkpoints.get(f.id)!;
       return { folderId: f.id, link: c.nextLink ?? c.deltaLink };
     });

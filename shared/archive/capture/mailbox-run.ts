@@ -36,8 +36,9 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
   const record = await deps.state.mailbox(item.mailboxId);
   if (record?.goneAt) return { status: 'skipped', reason: 'gone' };
   const previous = await deps.state.run(item.mailboxId);
-  // A scheduled item older than a finished run adds nothing (e.g. a backlog after an outage).
-  if (item.reason === 'schedule' && previous?.lastOutcome === 'succeeded' && previous.lastRunEndedAt && previous.lastRunEndedAt > item.enqueuedAt) {
+  // A scheduled item older than a finished run adds nothing (e.g. a backlog after an outage),
+  // unless that run synchronised only the folders that changed: the sweep is what covers the rest.
+  if (item.reason === 'schedule' && previous?.lastOutcome === 'succeeded' && previous.lastRunScope !== 'changed' && previous.lastRunEndedAt && previous.lastRunEndedAt > item.enqueuedAt) {
     return { status: 'skipped', reason: 'already-covered' };
   }
   const lease = await deps.lock.tryAcquire(item.mailboxId);
@@ -60,7 +61,11 @@ export async function handleMailboxWork(item: MailboxWorkItem, deps: MailboxRunD
   try {
     // The mailbox's record carries its service (department), which decides the retention rule of
     // every message captured: without it each entry would get the default rule, for good.
-    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, ...(record ? { mailbox: record } : {}) });
+    // A notification run syncs only the folders that changed, unless the last run did not finish
+    // cleanly (a folder's count may then have been saved before its delta was applied).
+    const folders = item.reason === 'notification' && previous?.lastOutcome === 'succeeded' ? 'changed' : 'all';
+    run.lastRunScope = folders;
+    const result = await deps.archiver.archive(item.mailboxId, { deadline: started.getTime() + options.runSeconds * 1000, checkAlive: keepAlive, folders, ...(record ? { mailbox: record } : {}) });
     const ended = new Date().toISOString();
     Object.assign(run, { lastRunEndedAt: ended, messagesStoredLastRun: result.stored, updatedAt: ended, failedMessages: result.leftBehind });
     if (result.leftBehind.length) {

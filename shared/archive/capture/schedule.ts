@@ -1,5 +1,15 @@
 import { MODEL_VERSION, type MailboxRecord } from '../model';
-import type { Directory, MailboxStateStore, WorkQueue } from '../ports';
+import type { Directory, MailboxStateStore, SubscriptionStore, WorkQueue } from '../ports';
+
+/**
+ * With change notifications (docs/decisions/0018), a `listening` mailbox is only swept every
+ * `sweepMinutes` (a safety net for notifications Graph dropped); `polling` and `repairing` ones, and
+ * those without a subscription record, keep the schedule's cadence.
+ */
+export interface ScheduleCadence {
+  subscriptions: SubscriptionStore;
+  sweepMinutes: number;
+}
 
 /**
  * The timer's job: refresh the scope from the directory and enqueue one work item per mailbox.
@@ -11,7 +21,12 @@ import type { Directory, MailboxStateStore, WorkQueue } from '../ports';
  * their time), spread evenly over `spreadSeconds`: Service Bus scaling counts active messages, so
  * 500 mailboxes at once would ask for ~32 instances that then queue on the 4 app-wide Graph slots.
  */
-export async function scheduleMailboxRuns(deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue }, occurrence: Date, waves?: { size: number; spreadSeconds: number }): Promise<{ enqueued: number; inScope: number }> {
+export async function scheduleMailboxRuns(
+  deps: { directory: Directory; state: MailboxStateStore; queue: WorkQueue },
+  occurrence: Date,
+  waves?: { size: number; spreadSeconds: number },
+  cadence?: ScheduleCadence,
+): Promise<{ enqueued: number; inScope: number; listeningSkipped?: number }> {
   const now = occurrence.toISOString();
   const inScope = await deps.directory.mailboxesInScope();
   const known = new Map((await deps.state.allMailboxes()).map((m) => [m.mailboxId, m]));
@@ -24,7 +39,28 @@ export async function scheduleMailboxRuns(deps: { directory: Directory; state: M
     await deps.state.saveMailbox(record);
     known.set(m.mailboxId, record);
   }
-  const due = [...known.values()].filter((m) => !m.goneAt);
+  let due = [...known.values()].filter((m) => !m.goneAt);
+  let listeningSkipped = 0;
+  if (cadence) {
+    const modes = new Map((await cadence.subscriptions.all()).map((r) => [r.mailboxId, r]));
+    const sweepMs = cadence.sweepMinutes * 60_000;
+    const swept: string[] = [];
+    due = due.filter((m) => {
+      const r = modes.get(m.mailboxId);
+      if (r?.mode !== 'listening') return true;
+      if (r.lastSweepAt && occurrence.getTime() - Date.parse(r.lastSweepAt) < sweepMs) {
+        listeningSkipped++;
+        return false;
+      }
+      swept.push(m.mailboxId);
+      return true;
+    });
+    // Re-read before writing: the worker or the subscriptions timer may have changed the record since.
+    for (const mailboxId of swept) {
+      const r = await cadence.subscriptions.get(mailboxId);
+      if (r) await cadence.subscriptions.save({ ...r, lastSweepAt: now, updatedAt: now });
+    }
+  }
   const count = Math.max(1, Math.ceil(due.length / (waves?.size ?? Infinity)));
   const gapMs = waves && count > 1 ? (waves.spreadSeconds * 1000) / (count - 1) : 0;
   await deps.queue.enqueue(
@@ -37,5 +73,5 @@ export async function scheduleMailboxRuns(deps: { directory: Directory; state: M
       };
     }),
   );
-  return { enqueued: due.length, inScope: inScope.length };
+  return { enqueued: due.length, inScope: inScope.length, ...(cadence ? { listeningSkipped } : {}) };
 }

@@ -38,6 +38,8 @@ export const AuditAction = z.enum([
   'full-text-search',
   /** A rebuild of the full-text index was asked for. */
   'full-text-rebuild',
+  /** Change notifications whose clientState the app did not issue (forged or misrouted): ids and counts only. */
+  'notification-refused',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -1,4 +1,4 @@
-import type { FailedMessage, MailboxRecord, MailboxRun, MailboxCheckpoint, RunError } from '../model';
+import type { ArchiveSubscription, CaptureMode, FailedMessage, MailboxRecord, MailboxRun, MailboxCheckpoint, RunError } from '../model';
 import type { FolderIndex, MailboxStateReader } from '../ports';
 
 /**
@@ -38,10 +38,13 @@ export interface MailboxCompleteness {
   /** Messages the last run could not archive, with the error (ids and codes only). */
   failedMessages: FailedMessage[];
   complete: boolean;
+  /** How capture learns of the mailbox's changes (listening, polling, repairing; docs/decisions/0018); null before it is decided. */
+  captureMode?: CaptureMode | null;
 }
 
-export async function completenessReport(sources: { mailboxes: MailboxStateReader; index: FolderIndex }, now: Date, onlyMailbox?: string): Promise<MailboxCompleteness[]> {
+export async function completenessReport(sources: { mailboxes: MailboxStateReader; index: FolderIndex; modes?: { all(): Promise<ArchiveSubscription[]> } }, now: Date, onlyMailbox?: string): Promise<MailboxCompleteness[]> {
   const docs = await sources.mailboxes.documents(onlyMailbox);
+  const modes = sources.modes ? new Map((await sources.modes.all()).map((m) => [m.mailboxId, m.mode])) : undefined;
   const byMailbox = new Map<string, { record?: MailboxRecord; run?: MailboxRun; checkpoints: MailboxCheckpoint[] }>();
   for (const doc of docs) {
     const slot = byMailbox.get(doc.mailboxId) ?? { checkpoints: [] };
@@ -75,6 +78,7 @@ export async function completenessReport(sources: { mailboxes: MailboxStateReade
       errors: run?.errors ?? [],
       failedMessages: run?.failedMessages ?? [],
       complete: gaps.length === 0 && Boolean(run?.lastSuccessAt) && run?.lastOutcome !== 'failed' && !run?.failedMessages?.length,
+      ...(modes ? { captureMode: modes.get(mailboxId) ?? null } : {}),
     });
   }
   return report.sort((a, b) => (a.displayName ?? a.mailboxId).localeCompare(b.displayName ?? b.mailboxId));

@@ -1,4 +1,4 @@
-import type { FolderIndex, IntegrityRecords, MailboxStateReader } from '../ports';
+import type { FolderIndex, IntegrityRecords, MailboxStateReader, SubscriptionStore } from '../ports';
 import { actorOf, type Requester } from './access';
 import type { AuditLog } from './audit';
 import type { AuditPage, AuditQuery } from './audit-record';
@@ -18,7 +18,7 @@ export interface IntegrityOverview {
  */
 export class RecordsOversight {
   constructor(
-    private readonly sources: { mailboxes: MailboxStateReader; index: FolderIndex; verdicts: IntegrityRecords; manifests: Manifests; calendar: RetentionCalendar },
+    private readonly sources: { mailboxes: MailboxStateReader; index: FolderIndex; verdicts: IntegrityRecords; manifests: Manifests; calendar: RetentionCalendar; modes?: Pick<SubscriptionStore, 'all'> },
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {}

@@ -555,6 +555,8 @@ function Reassign() {
   );
 }
 
+const CAPTURE_MODE_LABEL = { listening: 'captureModeListening', polling: 'captureModePolling', repairing: 'captureModeRepairing' } as const;
+
 /** A mailbox whose last run failed or left messages behind (not merely lagging behind new mail). */
 function isFailing(m: MailboxCompleteness): boolean {
   return m.failedMessages.length > 0 || m.lastOutcome === 'failed';
@@ -592,6 +594,12 @@ function Completeness() {
     { id: 'archived', header: t('colArchived'), render: (m) => `${i18n.number(m.archived)} / ${i18n.number(m.totalItemCount)}`, sortValue: (m) => m.archived },
     { id: 'gaps', header: t('colGaps'), render: (m) => (m.gaps.length ? m.gaps.map((g) => t('gapItem', { folder: g.folderPath, missing: g.missing })).join(', ') : t('dash')) },
     { id: 'lag', header: t('colLag'), render: (m) => (m.lagSeconds === null ? t('dash') : t('lagMinutes', { minutes: Math.round(m.lagSeconds / 60) })), sortValue: (m) => m.lagSeconds },
+    {
+      id: 'mode',
+      header: t('colCaptureMode'),
+      render: (m) => (m.captureMode ? <span data-capture-mode={m.captureMode}>{t(CAPTURE_MODE_LABEL[m.captureMode])}</span> : t('dash')),
+      sortValue: (m) => m.captureMode ?? '',
+    },
     { id: 'success', header: t('colLastSuccess'), render: (m) => i18n.dateTime(m.lastSuccessAt), sortValue: (m) => m.lastSuccessAt },
     { id: 'complete', header: t('colComplete'), render: (m) => (m.complete ? t('yes') : isFailing(m) ? <span className={s.failing}>{t('completenessFailed')}</span> : t('no')) },
     {

@@ -102,6 +102,8 @@ export interface MailboxCompleteness {
   /** Messages the last run could not archive: Graph message id and error code. */
   failedMessages: { messageId: string; folderId: string; at: string; code: string }[];
   complete: boolean;
+  /** How capture learns of changes: Graph notifications (listening), the schedule (polling), or catching up after lost notifications (repairing). */
+  captureMode?: 'listening' | 'polling' | 'repairing' | null;
 }
 
 export interface AuditRecord {
