@@ -93,11 +93,17 @@ export function unpackData(entity: Record<string, unknown>): string {
  */
 export class TaskHubStore {
   readonly table: TableClient;
-  #seq = 0;
+  #lastSequence = 0;
 
   constructor(connectionString: string, hubName: string) {
     const tableName = `${hubName.replace(/[^A-Za-z0-9]/g, '')}Instances`;
     this.table = TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true });
+  }
+
+  /** Microseconds since the epoch, strictly increasing in this process: the order messages were written. */
+  #nextSequence(): number {
+    this.#lastSequence = Math.max(Date.now() * 1000, this.#lastSequence + 1);
+    return this.#lastSequence;
   }
 
   async ensure() {
@@ -106,6 +112,7 @@ export class TaskHubStore {
 
   async load(instanceId: string): Promise<LoadedInstance> {
     const result: LoadedInstance = { instance: undefined, history: [], inbox: [], outbox: [] };
+    const outboxOrder = new Map<string, number>();
     const entities = this.table.listEntities<TableEntity<{ data: string; postedAt?: number }>>({
       queryOptions: { filter: `PartitionKey eq '${escape(instanceId)}'` },
     });
@@ -113,9 +120,15 @@ export class TaskHubStore {
       if (e.rowKey === INSTANCE_ROW) result.instance = JSON.parse(unpackData(e)) as InstanceState;
       else if (e.rowKey.startsWith('h-')) result.history.push(JSON.parse(unpackData(e)) as HistoryEvent);
       else if (e.rowKey.startsWith('i-')) result.inbox.push({ rowKey: e.rowKey, postedAt: Number(e.postedAt ?? 0), event: JSON.parse(unpackData(e)) as HistoryEvent });
-      else if (e.rowKey.startsWith('o-')) result.outbox.push({ rowKey: e.rowKey, ...(JSON.parse(unpackData(e)) as OutboxItem) });
+      else if (e.rowKey.startsWith('o-')) {
+        outboxOrder.set(e.rowKey, Number(e.postedAt ?? 0));
+        result.outbox.push({ rowKey: e.rowKey, ...(JSON.parse(unpackData(e)) as OutboxItem) });
+      }
     }
     result.inbox.sort((a, b) => a.postedAt - b.postedAt || a.rowKey.localeCompare(b.rowKey));
+    // In the order sent, not the rows' (keys are request ids): a restart delivers what an episode
+    // left undelivered as the extension does, one sender's messages to an entity in order.
+    result.outbox.sort((a, b) => outboxOrder.get(a.rowKey)! - outboxOrder.get(b.rowKey)!);
     return result;
   }
 
@@ -135,7 +148,7 @@ export class TaskHubStore {
    */
   async post(instanceId: string, key: string, event: HistoryEvent): Promise<void> {
     await this.table.upsertEntity(
-      { partitionKey: instanceId, rowKey: `i-${key}`, ...packData(JSON.stringify(event)), postedAt: Date.now() * 1000 + (this.#seq++ % 1000) },
+      { partitionKey: instanceId, rowKey: `i-${key}`, ...packData(JSON.stringify(event)), postedAt: this.#nextSequence() },
       'Replace',
     );
   }
@@ -182,7 +195,7 @@ export class TaskHubStore {
     // Messages to other instances (entity operations, their answers, signals) are written with the
     // episode that sent them, so a crash cannot lose one: they are delivered after, and again on start.
     const outboxRows = outbox.map((item) => `o-${item.key}`);
-    outbox.forEach((item, i) => actions.push(['upsert', { partitionKey: pk, rowKey: outboxRows[i]!, ...packData(JSON.stringify(item)) }, 'Replace']));
+    outbox.forEach((item, i) => actions.push(['upsert', { partitionKey: pk, rowKey: outboxRows[i]!, ...packData(JSON.stringify(item)), postedAt: this.#nextSequence() }, 'Replace']));
     actions.push(['upsert', { partitionKey: pk, rowKey: INSTANCE_ROW, ...packData(JSON.stringify(instance)), ...indexFields(instance) }, 'Replace']);
     // An entity group transaction holds at most 100 operations; a larger episode is written in parts,
     // history first, so a crash in between replays the same inbox over complete history rows (the
