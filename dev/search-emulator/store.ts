@@ -309,15 +309,17 @@ export class SearchStore {
     const query = parseSearch(request.search, { full, all });
 
     const params: unknown[] = [];
-    // The full-text table is joined directly (not as a subquery) so SQLite may start from a
-    // selective filter's index (one mailbox) and check the match per row, or the other way round.
+    // The full-text match always leads (CROSS JOIN fixes SQLite's join order): its cost is the
+    // number of hits. Left free, the planner would sometimes start from another table (a facet's
+    // values, a filter's index) and run the MATCH again for every row, which grows with the index,
+    // not the hits: 3.1 s instead of 36 ms for 250 hits among 100,000 documents.
     let from = `d${s.id} d`;
     const where: string[] = [];
     let score = '1.0';
     const compiled = this.compileQuery(s, query, defaults);
     if (compiled === null || 'none' in compiled) return this.emptyResponse(request);
     if ('pos' in compiled) {
-      from += ` JOIN f${s.id} ON f${s.id}.rowid = d.rowid`;
+      from = `f${s.id} CROSS JOIN d${s.id} d ON d.rowid = f${s.id}.rowid`;
       where.push(`f${s.id} MATCH ?`);
       params.push(compiled.pos);
       score = `-bm25(f${s.id})`;
@@ -463,13 +465,14 @@ export class SearchStore {
         }
         if (!options.some((o) => o.startsWith('sort:'))) sort = 'value';
       }
-      const join = f.collection ? ` JOIN m${s.id} m ON m.r = d.rowid AND m.f = ?` : '';
+      // Each matching document's own values (by rowid), never a scan of every value of the field per document.
+      const join = f.collection ? ` CROSS JOIN m${s.id} m INDEXED BY m${s.id}_r ON m.r = d.rowid AND m.f = ?` : '';
       const extra = f.collection ? [f.name] : [];
       const order = { count: 'n DESC, v ASC', '-count': 'n ASC, v ASC', value: 'v ASC', '-value': 'v DESC' }[sort]!;
       const where = `${whereSql ? `${whereSql} AND` : ' WHERE'} ${col} IS NOT NULL`;
       // A date/number interval facet lists every bucket; a value facet the `count` first.
       const limit = interval === undefined ? ` LIMIT ${count}` : '';
-      // FROM has the full-text join first, then the collection join: parameters in that order.
+      // The collection join's parameter sits between FROM's own (none today) and WHERE's (the MATCH, then the filter).
       const [fromParams, whereParams] = splitParams(from, params);
       const rows = this.db
         .prepare(`SELECT ${group} AS v, ${f.collection ? 'count(DISTINCT d.rowid)' : 'count(*)'} AS n FROM ${from}${join}${where} GROUP BY ${group} ORDER BY ${order}${limit}`)
@@ -600,7 +603,7 @@ export class SearchStore {
   }
 }
 
-/** The FROM clause's own parameters come first (the full-text MATCH), then the WHERE clause's. */
+/** The FROM clause's own parameters come first, then the WHERE clause's (the full-text MATCH is in WHERE). */
 function splitParams(from: string, params: unknown[]): [unknown[], unknown[]] {
   const n = (from.match(/\?/g) ?? []).length;
   return [params.slice(0, n), params.slice(n)];
