@@ -130,7 +130,7 @@ async function main() {
       ARCHIVE_GRAPH_SLOTS: 'leased', ...extra,
     });
     // As the app wires capture: each new entry gets its retention rule and active holds.
-    return { s, services: buildArchiveServices(s, buildRecordsServices(s).assigner) };
+    return { s, services: buildArchiveServices(s, buildRecordsServices(s)) };
   }
 
   async function mailboxesOf(sandbox: M365Sandbox): Promise<string[]> {

@@ -145,6 +145,7 @@ describe('archive page', () => {
     await tab.close();
   }, 90_000);
 
+  // Its own waits allow 15 s + 30 s + 60 s: its budget covers them (the default 30 s did not, under load).
   it('asks before exporting everything, saying how many messages; verifies now on request', async () => {
     const tab = await openTab(browser, archivePage());
     const { page } = tab;
@@ -172,7 +173,7 @@ describe('archive page', () => {
     await expect.poll(() => page.getByText('Vérification terminée.').count()).toBe(1);
     expect(tab.errors).toEqual([]);
     await tab.close();
-  });
+  }, 150_000);
 
   it('shows a mailbox whose last run left a message behind in red, saying so in words, with the message id and error, in French and English', async () => {
     // What capture records when one message's content cannot be read (shared/archive/capture/mailbox-run.ts).

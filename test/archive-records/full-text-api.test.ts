@@ -62,18 +62,21 @@ describe('POST /api/archive/full-text', () => {
     expect(body.segments.some((s: { hit: boolean; text: string }) => s.hit && /convocation/i.test(s.text))).toBe(true);
     expect((await call(api.archiveFullTextSearch, { user: alice, json: { text: 'convocation', mailboxId: marc.oid } })).status).toBe(403);
     expect((await call(api.archiveFullTextSearch, { user: alice, json: { text: 'subject:comité', syntax: 'full' } })).status).toBe(403);
+    // A hold or a rule filter is a RecordsManager's, even on one's own mailbox.
+    expect((await call(api.archiveFullTextSearch, { user: alice, json: { text: 'convocation', hold: 'hold-0a1b2c3d-0000-4000-8000-000000000001' } })).status).toBe(403);
+    expect((await call(api.archiveFullTextSearch, { user: alice, json: { text: 'convocation', retentionRule: 'COUR-GEN' } })).status).toBe(403);
     const all = await call(api.archiveFullTextSearch, { user: records, json: { text: 'subject:convocation', syntax: 'full', sort: 'date-desc' } });
     expect(all.json.items.map((i: { mailboxId: string }) => i.mailboxId)).toEqual([marc.oid, alice.oid]);
   });
 
   it('answers 400 naming each bad field, in French and in English, and refuses a filter expression', async () => {
-    const query = { text: '', mailboxId: 'tous', participant: 'pas-une-adresse', pageSize: 500, filter: "mailboxId ne ''" };
+    const query = { text: '', mailboxId: 'tous', participant: 'pas-une-adresse', pageSize: 500, filter: "mailboxId ne ''", hold: "x' or true", retentionRule: 'COUR GEN' };
     const fr = await call(api.archiveFullTextSearch, { user: alice, json: query });
     const en = await call(api.archiveFullTextSearch, { user: alice, json: query, language: 'en' });
     for (const r of [fr, en]) {
       expect(r.status).toBe(400);
       const fields = r.json.error.details.map((d: { field: string }) => d.field).sort();
-      expect(fields).toEqual(expect.arrayContaining(['body.mailboxId', 'body.pageSize', 'body.participant', 'body.text']));
+      expect(fields).toEqual(expect.arrayContaining(['body.hold', 'body.mailboxId', 'body.pageSize', 'body.participant', 'body.retentionRule', 'body.text']));
       expect(JSON.stringify(r.json.error.details)).toMatch(/filter/);
     }
     expect(fr.json.error.message).not.toBe(en.json.error.message);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { DEMO_USERS } from '../../dev/token-issuer';
+import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import { launchChromium, startAppHost, type AppHost } from '../support/app-host';
 import { openTab, screenshot, seriousViolations, signIn } from '../support/web-browser';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
@@ -11,7 +12,7 @@ import { archiveEntry, startRecordsStack, type RecordsStack } from './records-st
  * host over this run's emulators and the search emulator: a query without accents finds the
  * message, the hit is marked and the message's own markup stays text, facets narrow, English.
  */
-const [alice, marc] = [DEMO_USERS[0]!, DEMO_USERS[1]!];
+const [alice, marc, sophie] = [DEMO_USERS[0]!, DEMO_USERS[1]!, DEMO_USERS[2]!];
 const INDEX = `page-${randomUUID().slice(0, 8)}`;
 
 let stack: RecordsStack;
@@ -26,6 +27,8 @@ beforeAll(async () => {
   stack.clock.now = new Date();
   expect(stack.services.fullText).toBeDefined();
   await stack.services.fullText!.indexing.pass();
+  // A legal hold on Marc's mailbox, placed after indexing: it reaches the index by its merge.
+  await stack.services.holds.create(LegalHoldInput.parse({ matter: 'Grief Gagnon 2026', mailboxes: [marc.oid] }), sophie.oid);
   host = await startAppHost(stack.issuer, { COSMOS_DATABASE: process.env.COSMOS_DATABASE!, ARCHIVE_RUN_ON_STARTUP: 'false', ARCHIVE_SEARCH_INDEX: INDEX });
   browser = await launchChromium();
 }, 120_000);
@@ -59,6 +62,32 @@ describe('full-text search on the archive page', () => {
     await expect.poll(() => page.locator('#fulltext-search legend').textContent()).toBe('Full-text search');
     await page.locator('#ft-submit').click();
     await expect.poll(() => page.locator('#ft-status').textContent(), { timeout: 25_000 }).toBe('2 message(s) found — page 1 of 1.');
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it('lets a records manager narrow a search to a legal hold, chosen by its matter, and export just those results', async () => {
+    const tab = await openTab(browser, `${host.baseUrl}/api/web/archive.html`);
+    const { page } = tab;
+    await signIn(page, sophie.name);
+    await page.locator('#ft-text').fill('reunion');
+    await page.locator('#ft-submit').click();
+    await expect.poll(() => page.locator('#ft-status').textContent(), { timeout: 25_000 }).toBe('3 courriel(s) trouvé(s) — page 1 sur 1.');
+    // The holds are listed by matter (never an id), active ones only; "any" is the default.
+    await expect.poll(() => page.locator('#ft-hold option').allTextContents(), { timeout: 15_000 }).toEqual(['Toutes (aucun filtre)', 'Grief Gagnon 2026']);
+    await page.locator('#ft-hold').selectOption({ label: 'Grief Gagnon 2026' });
+    await page.locator('#ft-submit').click();
+    await expect.poll(() => page.locator('#ft-status').textContent(), { timeout: 25_000 }).toBe('1 courriel(s) trouvé(s) — page 1 sur 1.');
+    expect(await page.locator('#ft-results').textContent()).toContain('Réunion de Marc');
+    expect(await page.locator('#ft-rule option').first().textContent()).toBe('Toutes (aucun filtre)');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'archive-fulltext-hold-fr');
+
+    // The export of these results is narrowed the same way.
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/archive/exports') && r.method() === 'POST');
+    await page.locator('#ft-matter').fill('Grief Gagnon 2026');
+    await page.locator('#ft-export-button').click();
+    expect((await sent).postDataJSON()).toMatchObject({ fullText: { text: 'reunion', hold: expect.stringMatching(/^hold-/) } });
     expect(tab.errors).toEqual([]);
     await tab.close();
   });

@@ -70,6 +70,34 @@ describe('full-text search: security trimming and audit', () => {
     void other;
   });
 
+  it("narrows a RecordsManager's search to one legal hold or one retention rule, refuses both to staff, and audits the filter names only", async () => {
+    const w = world();
+    const HOLD = 'hold-0a1b2c3d-0000-4000-8000-000000000001';
+    const held = archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-01T10:00:00.000Z', subject: 'Grief 2026-14', holds: [HOLD], retentionRuleId: 'COUR-GRIEF' });
+    archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-02T10:00:00.000Z', subject: 'Grief 2026-15', retentionRuleId: 'COUR-GEN' });
+    const bruno = archived(w.fakes, { mailboxId: BRUNO, receivedAt: '2026-03-03T10:00:00.000Z', subject: 'Grief de Bruno', retentionRuleId: 'COUR-GRIEF' });
+    await w.indexing.pass();
+    const ids = (outcome: Awaited<ReturnType<FullTextSearch['search']>>) => (outcome.kind === 'ok' ? outcome.page.items.map((i) => i.ref.split('.')[1]).sort() : outcome.kind);
+
+    expect(ids(await w.search.search(records, q({ text: 'grief', hold: HOLD })))).toEqual([held.id]);
+    expect(ids(await w.search.search(records, q({ text: 'grief', retentionRule: 'COUR-GRIEF' })))).toEqual([held.id, bruno.id].sort());
+    expect(ids(await w.search.search(records, q({ text: 'grief', mailboxId: ALICE, retentionRule: 'COUR-GRIEF' })))).toEqual([held.id]);
+    expect(odataFilter(w.index.queries.at(-1)!.filter)).toBe(`mailboxId eq '${ALICE}' and (retentionRule eq 'COUR-GRIEF')`);
+
+    // Staff: even in their own mailbox, a hold is not theirs to know of.
+    w.fakes.trail.records.length = 0;
+    expect(await w.search.search(alice, q({ text: 'grief', hold: HOLD }))).toEqual({ kind: 'forbidden' });
+    expect(await w.search.search(alice, q({ text: 'grief', retentionRule: 'COUR-GRIEF' }))).toEqual({ kind: 'forbidden' });
+    expect(w.fakes.trail.records.map((r) => [r.outcome, r.target])).toEqual([
+      ['denied', { filters: ['hold'], syntax: 'simple' }],
+      ['denied', { filters: ['retentionRule'], syntax: 'simple' }],
+    ]);
+
+    // Ids only, in their own shapes: nothing else reaches the filter.
+    const bad = FullTextQuery.safeParse({ text: 'grief', hold: "x' or 1 eq 1", retentionRule: 'COUR GEN' });
+    expect(bad.success ? [] : bad.error.issues.map((i) => i.path.join('.')).sort()).toEqual(['hold', 'retentionRule']);
+  });
+
   it('refuses bad input naming the fields, and never takes an expression', () => {
     const bad = FullTextQuery.safeParse({ text: '', mailboxId: 'tous', participant: 'pas une adresse', from: '2026-13-01', filter: "mailboxId ne ''", pageSize: 500 });
     expect(bad.success).toBe(false);
@@ -182,5 +210,19 @@ describe('export of a full-text search', () => {
     expect(await exports.run({ exportId: record.id })).toMatchObject({ outcome: 'completed', count: 1 });
     const manifest = JSON.parse(w.fakes.exportFiles.files.get(record.manifestBlobName)!.bytes.toString('utf8')) as { items: Array<{ entryId: string }> };
     expect(manifest.items.map((i) => i.entryId)).toEqual([hit.id]);
+  });
+
+  it("exports a search narrowed to a legal hold: only what the search showed", async () => {
+    const w = world();
+    const HOLD = 'hold-0a1b2c3d-0000-4000-8000-000000000002';
+    const held = archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-01T10:00:00.000Z', subject: 'Sentence arbitrale', holds: [HOLD] });
+    archived(w.fakes, { mailboxId: ALICE, receivedAt: '2026-03-02T10:00:00.000Z', subject: 'Sentence sans suspension' });
+    await w.indexing.pass();
+    const exports = new Exports({ records: w.fakes.exportRecords, files: w.fakes.exportFiles, search: w.fakes.search, content: w.fakes.content, queue: w.fakes.queue, fullText: w.search }, () => w.fakes.clock.now);
+    const record = await exports.request(ExportRequest.parse({ matter: 'Demande 2026-08', format: 'zip', fullText: { text: 'sentence', hold: HOLD } }), records.oid);
+    expect(record.filters).toEqual(['text', 'hold']);
+    expect(await exports.run({ exportId: record.id })).toMatchObject({ outcome: 'completed', count: 1 });
+    const manifest = JSON.parse(w.fakes.exportFiles.files.get(record.manifestBlobName)!.bytes.toString('utf8')) as { items: Array<{ entryId: string }> };
+    expect(manifest.items.map((i) => i.entryId)).toEqual([held.id]);
   });
 });

@@ -48,7 +48,7 @@ export async function startCaptureStack(options: { sandbox?: M365SandboxOptions;
   };
   await useAppEnvironment(issuer, env);
   const records = buildRecordsServices(settings());
-  const services = buildArchiveServices(settings(), records.assigner);
+  const services = buildArchiveServices(settings(), records);
   return {
     sandbox,
     control: new SandboxControl(sandbox),

@@ -150,6 +150,43 @@ describe('later runs', () => {
     expect(w.mail.mimeDownloads).toEqual([]);
     expect(w.index.entries(mbx)).toHaveLength(ARCHIVABLE);
     expect(w.index.entries(mbx).find((e) => e.messageId === 'sent-1')).toEqual({ ...moved, folderId: FOLDERS.deleted, folderPath: 'Éléments supprimés', removedAt: null });
+    // The full-text index is told the new folder (its facet and filter), not left with the old one.
+    expect(w.indexPushes).toEqual([[{ id: moved.id, folder: 'Éléments supprimés' }]]);
+  });
+
+  it("sends a page's moves to the full-text index in one request, and none when nothing moved", async () => {
+    const w = await archivedWorld();
+    const ids = ['inbox-1', 'inbox-2', 'inbox-3'].map((m) => w.index.entries(mbx).find((e) => e.messageId === m)!.id);
+    for (const m of ['inbox-1', 'inbox-2', 'inbox-3']) w.mail.moveMessage(mbx, m, FOLDERS.projets);
+    w.indexPushes.length = 0;
+
+    expect(await w.archiver.archive(mbx, far())).toMatchObject({ outcome: 'caughtUp', relocated: 3 });
+    expect(w.indexPushes).toHaveLength(1);
+    expect(w.indexPushes[0]!.map((c) => c.id).sort()).toEqual([...ids].sort());
+    expect(new Set(w.indexPushes[0]!.map((c) => c.folder))).toEqual(new Set(['Boîte de réception/Projets']));
+
+    await w.archiver.archive(mbx, far());
+    expect(w.indexPushes).toHaveLength(1);
+  });
+
+  it('sends the moves it recorded even when the page then fails (the next run would not see them as moves again)', async () => {
+    const w = makeWorld({ messageConcurrency: 1 });
+    addStandardMailbox(w.mail);
+    await w.archiver.archive(mbx, { ...far(), mailbox: STAFF });
+    const moved = w.index.entries(mbx).find((e) => e.messageId === 'inbox-1')!;
+    w.mail.moveMessage(mbx, 'inbox-1', FOLDERS.sent);
+    w.mail.addMessage(mbx, FOLDERS.sent, { messageId: 'sent-new' });
+    const store = w.content.store.bind(w.content);
+    let broken = true;
+    w.content.store = async (...args) => {
+      if (broken) throw new Error('storage unavailable');
+      return store(...args);
+    };
+
+    await expect(w.archiver.archive(mbx, far())).rejects.toThrow('storage unavailable');
+    expect(w.indexPushes).toEqual([[{ id: moved.id, folder: 'Éléments envoyés' }]]);
+    broken = false;
+    expect(await w.archiver.archive(mbx, far())).toMatchObject({ outcome: 'caughtUp', stored: 1, relocated: 0 });
   });
 
   it('a message moved into a new folder (on its first pass) is recorded as a move, not stored again', async () => {
@@ -167,6 +204,7 @@ describe('later runs', () => {
     expect(w.content.blobs.size).toBe(ARCHIVABLE);
     expect(w.index.entries(mbx)).toHaveLength(ARCHIVABLE);
     expect(w.index.entries(mbx).find((e) => e.messageId === 'inbox-7')).toEqual({ ...before, folderId: 'f-griefs', folderPath: 'Boîte de réception/Griefs', removedAt: null });
+    expect(w.indexPushes).toEqual([[{ id: before.id, folder: 'Boîte de réception/Griefs' }]]);
   });
 
   it('a removal that loses a race with a concurrent change reads the entry again before deciding', async () => {

@@ -1,6 +1,6 @@
 import { GraphBudget, type BudgetOptions } from '../../shared/platform/graph/graph-budget';
 import { MailboxArchiver } from '../../shared/archive/capture/mailbox-archiver';
-import type { ScopedMailbox } from '../../shared/archive/ports';
+import type { MetadataChange, ScopedMailbox } from '../../shared/archive/ports';
 import {
   FakeClock, FakeContentStore, FakeMailSource, FakeMailboxLock, FakeMailboxState, FakeMessageIndex, FakeRetentionAssigner, FakeWorkQueue,
 } from './archive-capture';
@@ -46,6 +46,8 @@ export interface World {
   queue: FakeWorkQueue;
   retention: FakeRetentionAssigner;
   archiver: MailboxArchiver;
+  /** What the archiver sent the full-text index, one array per request (folder moves). */
+  indexPushes: MetadataChange[][];
 }
 
 export function makeWorld(options: { budget?: Partial<BudgetOptions>; messageConcurrency?: number; lockSeconds?: number; holds?: Array<{ id: string; mailboxId: string }> } = {}): World {
@@ -59,8 +61,10 @@ export function makeWorld(options: { budget?: Partial<BudgetOptions>; messageCon
   const lock = new FakeMailboxLock(clock, options.lockSeconds ?? 30);
   const queue = new FakeWorkQueue();
   const retention = new FakeRetentionAssigner(RULES, options.holds);
-  const archiver = new MailboxArchiver({ mail, content, index, state, retention, now: clock.now }, { excludedFolders: EXCLUDED_FOLDERS, messageConcurrency: options.messageConcurrency ?? 4 });
-  return { clock, budget, mail, content, index, state, lock, queue, retention, archiver };
+  const indexPushes: MetadataChange[][] = [];
+  const searchMetadata = { push: async (changes: MetadataChange[]) => void (changes.length && indexPushes.push(changes)) };
+  const archiver = new MailboxArchiver({ mail, content, index, state, retention, searchMetadata, now: clock.now }, { excludedFolders: EXCLUDED_FOLDERS, messageConcurrency: options.messageConcurrency ?? 4 });
+  return { clock, budget, mail, content, index, state, lock, queue, retention, archiver, indexPushes };
 }
 
 /** The standard mailbox: message ids are `<folder key>-<n>`, received over several months. */

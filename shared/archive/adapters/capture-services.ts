@@ -13,6 +13,7 @@ import type { RetentionAssigner } from '../ports';
 import { ServiceBusWorkQueue } from './work-queue';
 import { BlobSweepWatermark } from './sweep-watermark';
 import { recordsServices } from './records-services';
+import type { IndexMetadata } from '../records/full-text-metadata';
 import { CosmosSubscriptionStore } from './cosmos-subscriptions';
 import { GraphMailSubscriptions } from './graph-subscriptions';
 import { clientStateFor } from '../capture/notifications';
@@ -44,9 +45,10 @@ export type ArchiveServices = ReturnType<typeof buildArchiveServices>;
 let cached: ArchiveServices | undefined;
 
 export function archiveServices(): ArchiveServices {
-  // Each new entry gets its retention rule and any active legal hold as it is captured.
+  // Each new entry gets its retention rule and any active legal hold as it is captured; the moves
+  // capture records reach the full-text index through the records side.
   const s = settings();
-  cached ??= buildArchiveServices(s, recordsServices().assigner, appGraphBudget(s));
+  cached ??= buildArchiveServices(s, recordsServices(), appGraphBudget(s));
   return cached;
 }
 
@@ -54,15 +56,19 @@ export function resetArchiveServicesForTests(): void {
   cached = undefined;
 }
 
-/** `budget`: the app's one Graph budget in production; a fresh one by default (tests, benchmarks). */
-export function buildArchiveServices(s: Settings, retention?: RetentionAssigner, budget: GraphBudget = newGraphBudget(s)) {
+/**
+ * `records`: what capture takes from the records side (each new entry's rule and holds; folder
+ * moves sent to the full-text index). `budget`: the app's one Graph budget in production; a fresh
+ * one by default (tests, benchmarks).
+ */
+export function buildArchiveServices(s: Settings, records?: { assigner: RetentionAssigner; searchMetadata?: Pick<IndexMetadata, 'push'> }, budget: GraphBudget = newGraphBudget(s)) {
   const a = s.archive;
   const blob = blobServiceClient(s);
   const mail = new GraphMailSource(graph(s), graphDownload(s), budget, { pageSize: a.pageSize });
   const content = new BlobContentStore(blob, { immutability: a.immutability });
   const index = new CosmosMessageIndex(cosmosDatabase(s));
   const state = new CosmosMailboxState(cosmosDatabase(s));
-  const archiver = new MailboxArchiver({ mail, content, index, state, retention }, { excludedFolders: a.excludedFolders, messageConcurrency: a.messageConcurrency });
+  const archiver = new MailboxArchiver({ mail, content, index, state, retention: records?.assigner, searchMetadata: records?.searchMetadata }, { excludedFolders: a.excludedFolders, messageConcurrency: a.messageConcurrency });
   return {
     settings: s,
     budget,

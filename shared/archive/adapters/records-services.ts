@@ -142,6 +142,8 @@ export function buildRecordsServices(
     holdRequests: new HoldRequests(holds, audit, mailboxes, exportQueue),
     exportRequests: new ExportRequests(exports, audit, r.exportLinkMinutes),
     oversight: new RecordsOversight({ mailboxes, index, verdicts, manifests, calendar, modes: new CosmosSubscriptionStore(database) }, audit, now),
+    /** Holds, rules and folder moves after capture reach the full-text index through it. */
+    searchMetadata,
     passes: new DailyRecordsPasses(
       { index, mailboxes, lock, content, verdicts, disposals },
       { calendar, disposition, exports, manifests, audit, calendarCheck, searchMetadata, ...(fullText ? { fullText: fullText.indexing } : {}) },

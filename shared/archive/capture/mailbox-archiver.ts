@@ -3,8 +3,9 @@ import { MODEL_VERSION, checkpointId, messageEntryId, messagePartitionKey, type 
 import {
   MessageGoneError,
   type ContentProtection, type ContentStore, type DeltaItem, type FolderPageRequest, type FolderPageResult, type MailFolder, type MailSource, type MailboxStateStore, type MessageIndex,
-  type MessageSummary, type RetentionAssigner, type ScopedMailbox, type StoredContent,
+  type MessageSummary, type MetadataChange, type RetentionAssigner, type ScopedMailbox, type StoredContent,
 } from '../ports';
+import type { IndexMetadata } from '../records/full-text-metadata';
 
 export interface ArchiverDeps {
   mail: MailSource;
@@ -12,6 +13,11 @@ export interface ArchiverDeps {
   index: MessageIndex;
   state: MailboxStateStore;
   retention?: RetentionAssigner;
+  /**
+   * The full-text index's copy of an entry's folder, kept in step when a message moves (a page's
+   * moves in one request). Its failures are reported, never thrown: the archive is the record.
+   */
+  searchMetadata?: Pick<IndexMetadata, 'push'>;
   now?: () => Date;
 }
 
@@ -188,23 +194,30 @@ export class MailboxArchiver {
     let stored = 0;
     let removed = 0;
     const leftBehind: FailedMessage[] = [];
-    await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
-      await inProgress.acquire(1);
-      let outcome: Awaited<ReturnType<MailboxArchiver['applyItem']>>;
-      try {
-        limits.checkAlive?.();
-        outcome = await this.applyItem(mailboxId, checkpoint, item, limits);
-      } catch (error) {
-        if (!(error instanceof ContentUnavailable)) throw error;
-        leftBehind.push({ messageId: error.messageId, folderId: checkpoint.folderId, at: now(), code: error.code, detail: error.detail });
-        return;
-      } finally {
-        inProgress.release(1);
-      }
-      if (outcome === 'stored') stored++;
-      else if (outcome === 'relocated') result.relocated++;
-      else if (outcome === 'removed') removed++;
-    });
+    const moved: MetadataChange[] = [];
+    // The moves recorded reach the index even when the page fails after them (the next run would
+    // find those entries already in their new folder and not count them as moves again).
+    try {
+      await forEachLimited(page.items, this.options.messageConcurrency, async (item) => {
+        await inProgress.acquire(1);
+        let outcome: Awaited<ReturnType<MailboxArchiver['applyItem']>>;
+        try {
+          limits.checkAlive?.();
+          outcome = await this.applyItem(mailboxId, checkpoint, item, limits, moved);
+        } catch (error) {
+          if (!(error instanceof ContentUnavailable)) throw error;
+          leftBehind.push({ messageId: error.messageId, folderId: checkpoint.folderId, at: now(), code: error.code, detail: error.detail });
+          return;
+        } finally {
+          inProgress.release(1);
+        }
+        if (outcome === 'stored') stored++;
+        else if (outcome === 'relocated') result.relocated++;
+        else if (outcome === 'removed') removed++;
+      });
+    } finally {
+      await this.deps.searchMetadata?.push(moved);
+    }
     result.stored += stored;
     result.removed += removed;
     if (leftBehind.length || stalled) {
@@ -226,7 +239,7 @@ export class MailboxArchiver {
     return 'saved';
   }
 
-  private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {
+  private async applyItem(mailboxId: string, checkpoint: MailboxCheckpoint, item: DeltaItem, limits: RunLimits, moved: MetadataChange[]): Promise<'stored' | 'relocated' | 'removed' | 'unchanged'> {
     if (item.kind === 'removed') {
       for (;;) {
         const entry = await this.deps.index.findByMessageId(mailboxId, item.messageId);
@@ -243,7 +256,7 @@ export class MailboxArchiver {
     const firstPass = checkpoint.lastRoundCompletedAt === null && checkpoint.fullSyncRestarts === 0;
     if (!firstPass) {
       const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
-      if (existing) return this.seenAgain(existing, checkpoint);
+      if (existing) return this.seenAgain(existing, checkpoint, moved);
     }
     // Retention and holds are decided before the content is written, so that in Azure new content
     // carries its WORM policy and legal hold from the request that creates it: no entry can ever
@@ -259,15 +272,16 @@ export class MailboxArchiver {
     if (retention) Object.assign(entry, retention);
     if (!(await this.deps.index.create(entry))) {
       const existing = await this.deps.index.get(mailboxId, message.messageId, message.receivedAt);
-      if (existing) return this.seenAgain(existing, checkpoint);
+      if (existing) return this.seenAgain(existing, checkpoint, moved);
     }
     return 'stored';
   }
 
   /** A message already archived, seen in this folder's delta: a move (or a return from removal) is recorded. */
-  private async seenAgain(existing: MessageEntry, checkpoint: MailboxCheckpoint): Promise<'relocated' | 'unchanged'> {
+  private async seenAgain(existing: MessageEntry, checkpoint: MailboxCheckpoint, moved: MetadataChange[]): Promise<'relocated' | 'unchanged'> {
     if (existing.folderId === checkpoint.folderId && !existing.removedAt) return 'unchanged';
     await this.deps.index.relocate(existing, checkpoint.folderId, checkpoint.folderPath);
+    if (existing.folderPath !== checkpoint.folderPath) moved.push({ id: existing.id, folder: checkpoint.folderPath });
     return 'relocated';
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SearchFilterSchema } from './search-filter';
+import { HoldIdSchema, RuleIdSchema } from './full-text';
 
 /**
  * Export for a legal request: what is asked (ExportRequest), the record that follows it through
@@ -9,9 +10,12 @@ import { SearchFilterSchema } from './search-filter';
 /**
  * The words of a full-text search (docs/decisions/0020) whose results are exported: with it, the
  * export holds what that search finds within `filter` (its mailbox, participant address, dates,
- * folder and attachments), at most FULL_TEXT_EXPORT_MAX messages.
+ * folder and attachments) and, when the search had them, its legal hold and retention rule, at
+ * most FULL_TEXT_EXPORT_MAX messages.
  */
-export const ExportFullText = z.object({ text: z.string().trim().min(1).max(500), syntax: z.enum(['simple', 'full']).default('simple') }).strict();
+export const ExportFullText = z
+  .object({ text: z.string().trim().min(1).max(500), syntax: z.enum(['simple', 'full']).default('simple'), hold: HoldIdSchema.optional(), retentionRule: RuleIdSchema.optional() })
+  .strict();
 export type ExportFullText = z.infer<typeof ExportFullText>;
 export const FULL_TEXT_EXPORT_MAX = 100_000;
 

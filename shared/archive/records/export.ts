@@ -71,7 +71,7 @@ export class Exports {
       format: request.format,
       filter: request.filter,
       ...(request.fullText ? { fullText: request.fullText } : {}),
-      filters: [...(request.fullText ? ['text'] : []), ...filtersUsed(request.filter)],
+      filters: [...(request.fullText ? ['text'] : []), ...(['hold', 'retentionRule'] as const).filter((k) => request.fullText?.[k] !== undefined), ...filtersUsed(request.filter)],
       createdBy,
       createdAt: this.now().toISOString(),
       status: 'queued',

@@ -4,6 +4,7 @@ import { parseMessageRef, type SearchFilter } from './search-filter';
 import { isAddressQuery } from './search-terms';
 import { actorOf, FORBIDDEN, type ArchiveAccess, type Forbidden, type Requester } from './access';
 import type { AuditLog } from './audit';
+import type { ExportFullText } from './export-request';
 import { highlightSegments, type FacetValue, type FullTextQuery, type IndexAnswer, type IndexFilter } from './full-text';
 
 /** One result as the page shows it: the entry's facts, and where the words were found. */
@@ -48,7 +49,7 @@ const HIGHLIGHT_FIELDS: Record<string, HighlightField> = {
 
 /** The typed filter fields a query used, by name (the audit log keeps names, and the query text). */
 function filtersUsed(query: FullTextQuery): string[] {
-  return (['mailboxId', 'folder', 'participant', 'from', 'to', 'hasAttachments'] as const).filter((k) => query[k] !== undefined);
+  return (['mailboxId', 'folder', 'participant', 'from', 'to', 'hasAttachments', 'hold', 'retentionRule'] as const).filter((k) => query[k] !== undefined);
 }
 
 /**
@@ -74,7 +75,7 @@ export class FullTextSearch {
    * RecordsManager's export: its filter's mailbox is the scope. Entries destroyed since they were
    * indexed are skipped.
    */
-  async *entriesFor(search: { text: string; syntax: 'simple' | 'full' }, filter: SearchFilter, max: number): AsyncIterable<MessageEntry> {
+  async *entriesFor(search: ExportFullText, filter: SearchFilter, max: number): AsyncIterable<MessageEntry> {
     if (!this.archive) throw new Error('no archive index to read entries from');
     const indexFilter: IndexFilter = {
       ...(filter.mailboxId ? { scopeMailboxId: filter.mailboxId } : {}),
@@ -83,6 +84,8 @@ export class FullTextSearch {
       ...(filter.from ? { from: filter.from } : {}),
       ...(filter.to ? { to: filter.to } : {}),
       ...(filter.hasAttachments !== undefined ? { hasAttachments: filter.hasAttachments } : {}),
+      ...(search.hold !== undefined ? { hold: search.hold } : {}),
+      ...(search.retentionRule !== undefined ? { retentionRule: search.retentionRule } : {}),
     };
     const top = 1000;
     for (let skip = 0; skip < max; skip += top) {
@@ -97,8 +100,9 @@ export class FullTextSearch {
   }
 
   async search(requester: Requester, query: FullTextQuery): Promise<{ kind: 'ok'; page: FullTextPage } | Forbidden | { kind: 'bad-query' }> {
-    if (query.syntax === 'full' && !requester.recordsManager) {
-      await this.audit.record(actorOf(requester), 'full-text-search', { filters: filtersUsed(query), syntax: 'full' }, 'denied');
+    // The full syntax and the hold and rule filters are a RecordsManager's (eDiscovery's tools).
+    if (!requester.recordsManager && (query.syntax === 'full' || query.hold !== undefined || query.retentionRule !== undefined)) {
+      await this.audit.record(actorOf(requester), 'full-text-search', { filters: filtersUsed(query), syntax: query.syntax }, 'denied');
       return FORBIDDEN;
     }
     const scope = await this.access.mailboxScope(requester, query.mailboxId, 'full-text-search');
@@ -110,6 +114,8 @@ export class FullTextSearch {
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
       ...(query.hasAttachments !== undefined ? { hasAttachments: query.hasAttachments } : {}),
+      ...(query.hold !== undefined ? { hold: query.hold } : {}),
+      ...(query.retentionRule !== undefined ? { retentionRule: query.retentionRule } : {}),
     };
     // Staff are never unscoped: a missing scope here would be a bug, refused rather than searched.
     if (!requester.recordsManager && filter.scopeMailboxId === undefined) return FORBIDDEN;

@@ -100,6 +100,14 @@ export function searchDocumentOf(entry: MessageEntry, text: ExtractedText, mailb
 const day = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 /**
+ * A RecordsManager's narrowing of a full-text search to the entries under one legal hold or one
+ * retention rule (ids, as the holds list and the calendar give them). Staff never use them: a
+ * hold's existence is itself confidential.
+ */
+export const HoldIdSchema = z.string().regex(/^hold-[0-9a-f-]{36}$/);
+export const RuleIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+
+/**
  * POST /api/archive/full-text. `text` is the query in the simple syntax (words, "phrases",
  * -exclusion, prefix*) or, for RecordsManagers only, the full Lucene syntax (`syntax: "full"`:
  * field:word, AND/OR/NOT, ranges). Filters are typed fields, never an expression: the OData filter
@@ -115,6 +123,8 @@ export const FullTextQuery = z
     from: day.optional(),
     to: day.optional(),
     hasAttachments: z.boolean().optional(),
+    hold: HoldIdSchema.optional(),
+    retentionRule: RuleIdSchema.optional(),
     sort: z.enum(['relevance', 'date-desc', 'date-asc']).default('relevance'),
     page: z.number().int().min(1).max(200).default(1),
     pageSize: z.number().int().min(1).max(50).default(20),

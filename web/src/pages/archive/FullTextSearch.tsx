@@ -1,11 +1,11 @@
 import { Button, Field, Input, Link, Radio, RadioGroup, Select, makeStyles, tokens } from '@fluentui/react-components';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api';
 import { MailboxPicker, type MailboxChoice } from '../../components/MailboxPicker';
 import { ErrorState } from '../../components/States';
 import { useI18n } from '../../i18n/i18n';
 import { hasRole, useSession } from '../../session';
-import type { FullTextItem, FullTextPage, FullTextQuery } from './types';
+import type { FullTextItem, FullTextPage, FullTextQuery, Hold, RuleName } from './types';
 
 const useStyles = makeStyles({
   fieldset: { border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`, borderRadius: tokens.borderRadiusMedium, padding: tokens.spacingHorizontalM, margin: `0 0 ${tokens.spacingVerticalL}` },
@@ -47,6 +47,21 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
   const [matter, setMatter] = useState('');
   const [exportNote, setExportNote] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | undefined>();
+  // A RecordsManager narrows to one legal hold or one retention rule, chosen by name.
+  const [holds, setHolds] = useState<Hold[]>([]);
+  const [rules, setRules] = useState<RuleName[]>([]);
+  const [hold, setHold] = useState('');
+  const [rule, setRule] = useState('');
+  useEffect(() => {
+    if (!isRecords) return;
+    let alive = true;
+    api.get<{ items: Hold[] }>('archive/holds').then((r) => alive && setHolds(r.items.filter((h) => h.status === 'active')), () => alive && setHolds([]));
+    api.get<{ items: RuleName[] }>('archive/retention-rule-names').then((r) => alive && setRules(r.items), () => alive && setRules([]));
+    return () => {
+      alive = false;
+    };
+  }, [api, isRecords]);
+  const ruleTitle = (r: RuleName) => r.title[i18n.language === 'en' ? 'en' : 'fr-CA'];
 
   const run = async (q: FullTextQuery) => {
     setBusy(true);
@@ -73,7 +88,16 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
       setTextError(t('ftEmpty'));
       return;
     }
-    void run({ text: text.trim(), syntax, sort, page: 1, pageSize: 20, ...(isRecords && mailbox ? { mailboxId: mailbox.mailboxId } : {}) });
+    void run({
+      text: text.trim(),
+      syntax,
+      sort,
+      page: 1,
+      pageSize: 20,
+      ...(isRecords && mailbox ? { mailboxId: mailbox.mailboxId } : {}),
+      ...(isRecords && hold ? { hold } : {}),
+      ...(isRecords && rule ? { retentionRule: rule } : {}),
+    });
   };
 
   const narrow = (facet: Facet, value: string) => {
@@ -99,7 +123,8 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
       Object.entries({ mailboxId: query.mailboxId, participant: query.participant, from: query.from, to: query.to, folder: query.folder, hasAttachments: query.hasAttachments }).filter(([, v]) => v !== undefined),
     );
     try {
-      await api.post('archive/exports', { matter: matter.trim(), format: 'zip', filter, fullText: { text: query.text, syntax: query.syntax } });
+      const narrowed = { ...(query.hold ? { hold: query.hold } : {}), ...(query.retentionRule ? { retentionRule: query.retentionRule } : {}) };
+      await api.post('archive/exports', { matter: matter.trim(), format: 'zip', filter, fullText: { text: query.text, syntax: query.syntax, ...narrowed } });
       setExportNote(t('ftExportQueued'));
     } catch (e) {
       setExportError(e instanceof Error ? e.message : String(e));
@@ -129,6 +154,30 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
               <Input id="ft-text" type="search" value={text} maxLength={500} onChange={(_, d) => setText(d.value)} />
             </Field>
             {isRecords ? <MailboxPicker id="ft-mailbox" label={t('ftMailbox')} hint={t('fMailboxHint')} value={mailbox} onChange={setMailbox} /> : null}
+            {isRecords ? (
+              <Field label={t('ftHold')}>
+                <Select id="ft-hold" value={hold} onChange={(_, d) => setHold(d.value)}>
+                  <option value="">{t('ftHoldAny')}</option>
+                  {holds.map((h) => (
+                    <option key={h.id} value={h.id}>
+                      {h.matter}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            ) : null}
+            {isRecords ? (
+              <Field label={t('ftRule')}>
+                <Select id="ft-rule" value={rule} onChange={(_, d) => setRule(d.value)}>
+                  <option value="">{t('ftRuleAny')}</option>
+                  {rules.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {ruleTitle(r)}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            ) : null}
             <Field label={t('ftSort')}>
               <Select id="ft-sort" value={sort} onChange={(_, d) => setSort(d.value as FullTextQuery['sort'])}>
                 <option value="relevance">{t('ftSortRelevance')}</option>

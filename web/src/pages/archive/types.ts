@@ -132,6 +132,10 @@ export interface FullTextQuery {
   from?: string;
   to?: string;
   hasAttachments?: boolean;
+  /** A RecordsManager's: entries under this legal hold (its id). */
+  hold?: string;
+  /** A RecordsManager's: entries under this retention rule (its id). */
+  retentionRule?: string;
   sort: 'relevance' | 'date-desc' | 'date-asc';
   page: number;
   pageSize: number;
