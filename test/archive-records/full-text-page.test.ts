@@ -91,4 +91,22 @@ describe('full-text search on the archive page', () => {
     expect(tab.errors).toEqual([]);
     await tab.close();
   });
+
+  it('says so when the list of holds cannot be loaded, in French and English, and the search still works without it', async () => {
+    const tab = await openTab(browser, `${host.baseUrl}/api/web/archive.html`);
+    const { page } = tab;
+    await page.route('**/api/archive/holds', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"Service indisponible."}}' }));
+    await signIn(page, sophie.name);
+    await expect.poll(() => page.getByText('Liste indisponible pour le moment : la recherche reste possible sans ce filtre.').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('#ft-hold option').allTextContents()).toEqual(['Toutes (aucun filtre)']);
+    await page.locator('#ft-text').fill('reunion');
+    await page.locator('#ft-submit').click();
+    await expect.poll(() => page.locator('#ft-status').textContent(), { timeout: 25_000 }).toBe('3 courriel(s) trouvé(s) — page 1 sur 1.');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'archive-fulltext-holds-unavailable-fr');
+
+    await page.locator('#language-switch').click();
+    await expect.poll(() => page.getByText('List unavailable right now: you can still search without this filter.').count(), { timeout: 15_000 }).toBe(1);
+    await tab.close();
+  });
 });

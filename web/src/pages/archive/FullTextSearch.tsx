@@ -48,15 +48,16 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
   const [exportNote, setExportNote] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | undefined>();
   // A RecordsManager narrows to one legal hold or one retention rule, chosen by name.
-  const [holds, setHolds] = useState<Hold[]>([]);
-  const [rules, setRules] = useState<RuleName[]>([]);
+  // A list that could not be loaded says so; the search itself still works without that filter.
+  const [holds, setHolds] = useState<Hold[] | 'failed'>([]);
+  const [rules, setRules] = useState<RuleName[] | 'failed'>([]);
   const [hold, setHold] = useState('');
   const [rule, setRule] = useState('');
   useEffect(() => {
     if (!isRecords) return;
     let alive = true;
-    api.get<{ items: Hold[] }>('archive/holds').then((r) => alive && setHolds(r.items.filter((h) => h.status === 'active')), () => alive && setHolds([]));
-    api.get<{ items: RuleName[] }>('archive/retention-rule-names').then((r) => alive && setRules(r.items), () => alive && setRules([]));
+    api.get<{ items: Hold[] }>('archive/holds').then((r) => alive && setHolds(r.items.filter((h) => h.status === 'active')), () => alive && setHolds('failed'));
+    api.get<{ items: RuleName[] }>('archive/retention-rule-names').then((r) => alive && setRules(r.items), () => alive && setRules('failed'));
     return () => {
       alive = false;
     };
@@ -155,28 +156,10 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
             </Field>
             {isRecords ? <MailboxPicker id="ft-mailbox" label={t('ftMailbox')} hint={t('fMailboxHint')} value={mailbox} onChange={setMailbox} /> : null}
             {isRecords ? (
-              <Field label={t('ftHold')}>
-                <Select id="ft-hold" value={hold} onChange={(_, d) => setHold(d.value)}>
-                  <option value="">{t('ftHoldAny')}</option>
-                  {holds.map((h) => (
-                    <option key={h.id} value={h.id}>
-                      {h.matter}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
-            ) : null}
-            {isRecords ? (
-              <Field label={t('ftRule')}>
-                <Select id="ft-rule" value={rule} onChange={(_, d) => setRule(d.value)}>
-                  <option value="">{t('ftRuleAny')}</option>
-                  {rules.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {ruleTitle(r)}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
+              <>
+                <NarrowBy id="ft-hold" label={t('ftHold')} value={hold} onChange={setHold} choices={holds === 'failed' ? holds : holds.map((h) => ({ value: h.id, label: h.matter }))} />
+                <NarrowBy id="ft-rule" label={t('ftRule')} value={rule} onChange={setRule} choices={rules === 'failed' ? rules : rules.map((r) => ({ value: r.id, label: ruleTitle(r) }))} />
+              </>
             ) : null}
             <Field label={t('ftSort')}>
               <Select id="ft-sort" value={sort} onChange={(_, d) => setSort(d.value as FullTextQuery['sort'])}>
@@ -285,5 +268,24 @@ export function FullTextSearch(props: { onOpen(ref: string): void; onExportable?
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** A RecordsManager's optional narrowing (a hold, a rule): "any" first, then the choices by name. */
+function NarrowBy(props: { id: string; label: string; value: string; onChange(value: string): void; choices: Array<{ value: string; label: string }> | 'failed' }) {
+  const { t } = useI18n();
+  const failed = props.choices === 'failed';
+  const choices = props.choices === 'failed' ? [] : props.choices;
+  return (
+    <Field label={props.label} validationState={failed ? 'warning' : 'none'} validationMessage={failed ? t('ftListUnavailable') : undefined}>
+      <Select id={props.id} value={props.value} onChange={(_, d) => props.onChange(d.value)}>
+        <option value="">{t('ftAnyFilter')}</option>
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </Select>
+    </Field>
   );
 }
