@@ -5,6 +5,7 @@ import { LegalHoldInput } from '../../shared/archive/records/legal-hold';
 import type { IndexQuery } from '../../shared/archive/records/full-text';
 import type { MessageEntry } from '../../shared/archive/model';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
+import { fullTextOf, indexUntilCaughtUp } from '../support/full-text';
 
 /**
  * A legal hold placed and released after capture reaches the full-text index end to end: the entry
@@ -18,15 +19,12 @@ let entry: MessageEntry;
 let indexedLater: MessageEntry;
 
 function fullText() {
-  const f = stack.services.fullText;
-  if (!f) throw new Error('full-text search is not configured');
-  return f;
+  return fullTextOf(stack.services);
 }
 
 async function indexAll(): Promise<void> {
   stack.clock.now = new Date();
-  for (let i = 0; i < 20; i++) if ((await fullText().indexing.pass()).caughtUp) return;
-  throw new Error('indexing did not catch up');
+  await indexUntilCaughtUp(fullText());
 }
 
 async function idsUnderHold(hold: string): Promise<string[]> {

@@ -6,6 +6,7 @@ import { FullTextQuery } from '../../shared/archive/records/full-text';
 import type { MessageEntry } from '../../shared/archive/model';
 import { malformedPdf, pdf, zipBombDocx } from '../archive-extraction/fixtures';
 import { archiveEntry, startRecordsStack, type RecordsStack } from './records-stack';
+import { fullTextOf, indexUntilCaughtUp } from '../support/full-text';
 
 /**
  * Full-text search end to end: entries archived in Azurite and the Cosmos emulator, extracted
@@ -21,16 +22,13 @@ const records: Requester = { oid: randomUUID(), kind: 'user', recordsManager: tr
 const entries: Record<string, MessageEntry> = {};
 
 function fullText() {
-  const f = stack.services.fullText;
-  if (!f) throw new Error('full-text search is not configured');
-  return f;
+  return fullTextOf(stack.services);
 }
 
 /** Indexes until the pass says it caught up (the clock moved to now first: capture just happened). */
 async function indexAll(): Promise<void> {
   stack.clock.now = new Date();
-  for (let i = 0; i < 20; i++) if ((await fullText().indexing.pass()).caughtUp) return;
-  throw new Error('indexing did not catch up');
+  await indexUntilCaughtUp(fullText());
 }
 
 async function refs(requester: Requester, input: Record<string, unknown>): Promise<string[]> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startSearchEmulator, type SearchEmulator } from '../../dev/search-emulator';
 import type { IndexQuery } from '../../shared/archive/records/full-text';
 import { allEntries, ordinaryStaffMailbox, startCaptureStack, type CaptureStack } from './capture-stack';
+import { fullTextOf, indexUntilCaughtUp } from '../support/full-text';
 
 /**
  * Capture keeps the full-text index's folder in step with a move (docs/decisions/0020), end to
@@ -15,14 +16,7 @@ let mailboxId: string;
 const far = () => ({ deadline: Date.now() + 120_000 });
 
 function fullText() {
-  const f = stack.records.fullText;
-  if (!f) throw new Error('full-text search is not configured');
-  return f;
-}
-
-async function indexAll(): Promise<void> {
-  for (let i = 0; i < 20; i++) if ((await fullText().indexing.pass()).caughtUp) return;
-  throw new Error('indexing did not catch up');
+  return fullTextOf(stack.records);
 }
 
 async function idsInFolder(folder: string): Promise<string[]> {
@@ -35,7 +29,7 @@ beforeAll(async () => {
   stack = await startCaptureStack({ env: { AZURE_SEARCH_ENDPOINT: search.endpoint, AZURE_SEARCH_API_KEY: search.apiKey, ARCHIVE_SEARCH_INDEX: `archive-${randomUUID().slice(0, 8)}` } });
   mailboxId = await ordinaryStaffMailbox(stack);
   expect((await stack.services.archiver.archive(mailboxId, far())).outcome).toBe('caughtUp');
-  await indexAll();
+  await indexUntilCaughtUp(fullText());
 }, 180_000);
 
 afterAll(async () => {
